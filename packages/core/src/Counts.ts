@@ -1,0 +1,51 @@
+/**
+ * Level counts of one file, one byte range or a whole run, and how to merge them.
+ *
+ * @since 0.1.0
+ */
+import * as Level from "./Level.ts"
+
+export interface Counts {
+  /** Lines per canonical level; a level never seen is absent. */
+  readonly levels: Readonly<Partial<Record<Level.Level, number>>>
+  /** All lines, with or without a level. */
+  readonly lines: number
+  /** Lines in which no level was found (counted, never dropped). */
+  readonly unmatched: number
+  /** Bytes read. */
+  readonly bytes: number
+}
+
+export const empty: Counts = { levels: {}, lines: 0, unmatched: 0, bytes: 0 }
+
+/** Sum of two counts. Associative and commutative, with {@link empty} as identity, so merge order never matters. */
+export const merge = (a: Counts, b: Counts): Counts => {
+  const levels: Partial<Record<Level.Level, number>> = { ...a.levels }
+  for (const level of Level.all) {
+    const n = b.levels[level]
+    if (n !== undefined) levels[level] = (levels[level] ?? 0) + n
+  }
+  return { levels, lines: a.lines + b.lines, unmatched: a.unmatched + b.unmatched, bytes: a.bytes + b.bytes }
+}
+
+export const mergeAll = (all: Iterable<Counts>): Counts => {
+  let total = empty
+  for (const c of all) total = merge(total, c)
+  return total
+}
+
+/** Builds counts from a per-level-id array (the hot path's representation). */
+export const fromArray = (perLevel: ArrayLike<number>, lines: number, unmatched: number, bytes: number): Counts => {
+  const levels: Partial<Record<Level.Level, number>> = {}
+  Level.all.forEach((level, i) => {
+    const n = perLevel[i] ?? 0
+    if (n > 0) levels[level] = n
+  })
+  return { levels, lines, unmatched, bytes }
+}
+
+export const equals = (a: Counts, b: Counts): boolean =>
+  a.lines === b.lines &&
+  a.unmatched === b.unmatched &&
+  a.bytes === b.bytes &&
+  Level.all.every((level) => (a.levels[level] ?? 0) === (b.levels[level] ?? 0))

@@ -1,0 +1,2 @@
+// @dla/logger: see the package README. Modules are re-exported here as namespaces.
+export {}

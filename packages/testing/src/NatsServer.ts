@@ -1,0 +1,178 @@
+/**
+ * Real nats-server processes for tests: single nodes and clusters on free loopback ports, each with its own
+ * JetStream store directory, stopped or killed by PID. Needs Debian's `nats-server` (2.9.x) on PATH.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+export interface NatsServer {
+  readonly name: string
+  readonly url: string
+  readonly port: number
+  readonly monitorPort: number
+  readonly storeDir: string
+  readonly pid: number
+  /** Sends a signal (default SIGKILL) and waits for the process to exit. */
+  readonly kill: (signal?: NodeJS.Signals) => Promise<void>
+  /** Starts the server again with the same ports and store directory (after kill). */
+  readonly restart: () => Promise<void>
+  /** Stops the server (SIGTERM) and removes its store directory. */
+  readonly stop: () => Promise<void>
+}
+
+export interface NatsCluster {
+  readonly servers: ReadonlyArray<NatsServer>
+  /** Client URLs of every node, for `servers:` in a connection. */
+  readonly urls: ReadonlyArray<string>
+  readonly stop: () => Promise<void>
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const waitHealthy = async (monitorPort: number, child: ChildProcess, output: () => string, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}:\n${output()}`)
+    try {
+      const response = await fetch(`http://127.0.0.1:${monitorPort}/healthz`)
+      if (response.ok) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(50)
+  }
+  throw new Error(`nats-server not healthy after ${timeoutMs} ms:\n${output()}`)
+}
+
+interface Spec {
+  readonly name: string
+  readonly port: number
+  readonly monitorPort: number
+  readonly storeDir: string
+  readonly extraArgs: ReadonlyArray<string>
+}
+
+const launch = async (spec: Spec, timeoutMs: number) => {
+  const args = [
+    "-a",
+    "127.0.0.1",
+    "-p",
+    String(spec.port),
+    "-m",
+    String(spec.monitorPort),
+    "-n",
+    spec.name,
+    "-js",
+    "-sd",
+    spec.storeDir,
+    ...spec.extraArgs
+  ]
+  const child = spawn("nats-server", args, { stdio: ["ignore", "ignore", "pipe"] })
+  let log = ""
+  child.stderr?.on("data", (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-8_000)
+  })
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve)
+    child.once("error", (e) =>
+      reject(new Error(`cannot start nats-server (apt-get install -y nats-server): ${e.message}`))
+    )
+  })
+  await spawned
+  await waitHealthy(spec.monitorPort, child, () => log, timeoutMs)
+  return child
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once("exit", () => resolve()))
+
+const makeServer = async (spec: Spec, timeoutMs: number, ownsStore: boolean): Promise<NatsServer> => {
+  let child = await launch(spec, timeoutMs)
+  const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
+    const done = exited(child)
+    child.kill(signal)
+    await done
+  }
+  return {
+    name: spec.name,
+    url: `nats://127.0.0.1:${spec.port}`,
+    port: spec.port,
+    monitorPort: spec.monitorPort,
+    storeDir: spec.storeDir,
+    get pid() {
+      return child.pid ?? -1
+    },
+    kill,
+    restart: async () => {
+      child = await launch(spec, timeoutMs)
+    },
+    stop: async () => {
+      await kill("SIGTERM")
+      if (ownsStore) rmSync(spec.storeDir, { recursive: true, force: true })
+    }
+  }
+}
+
+export interface StartOptions {
+  /** Store directory to reuse; a new temporary one (removed on stop) by default. */
+  readonly storeDir?: string
+  readonly port?: number
+  readonly args?: ReadonlyArray<string>
+  readonly timeoutMs?: number
+}
+
+/** Starts one JetStream-enabled nats-server on a free loopback port. */
+export const startNatsServer = async (options: StartOptions = {}): Promise<NatsServer> => {
+  const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "dla-nats-"))
+  const spec: Spec = {
+    name: `dla-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    port: options.port ?? (await freePort()),
+    monitorPort: await freePort(),
+    storeDir,
+    extraArgs: options.args ?? []
+  }
+  return makeServer(spec, options.timeoutMs ?? 15_000, options.storeDir === undefined)
+}
+
+/** Starts an n-node (default 3) JetStream cluster on loopback; resolves when every node reports healthy. */
+export const startNatsCluster = async (size = 3, options: { timeoutMs?: number } = {}): Promise<NatsCluster> => {
+  const clusterPorts = await Promise.all(Array.from({ length: size }, freePort))
+  const routes = clusterPorts.map((p) => `nats-route://127.0.0.1:${p}`).join(",")
+  const clusterName = `dla-${Math.random().toString(36).slice(2, 8)}`
+  const specs: Array<Spec> = []
+  for (let i = 0; i < size; i++) {
+    specs.push({
+      name: `${clusterName}-n${i}`,
+      port: await freePort(),
+      monitorPort: await freePort(),
+      storeDir: mkdtempSync(join(tmpdir(), "dla-nats-")),
+      extraArgs: ["--cluster_name", clusterName, "--cluster", `nats://127.0.0.1:${clusterPorts[i]}`, "--routes", routes]
+    })
+  }
+  // Nodes only become healthy once a JetStream meta leader is elected, which needs a quorum: start all, then wait.
+  const servers = await Promise.all(specs.map((spec) => makeServer(spec, options.timeoutMs ?? 30_000, true)))
+  return {
+    servers,
+    urls: servers.map((s) => s.url),
+    stop: async () => {
+      await Promise.all(servers.map((s) => s.stop()))
+    }
+  }
+}
