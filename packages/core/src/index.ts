@@ -5,4 +5,6 @@
  */
 export * as Counts from "./Counts.ts"
 export * as DistributedContext from "./DistributedContext.ts"
+export * as FileAnalysis from "./FileAnalysis.ts"
 export * as Level from "./Level.ts"
+export * as LogFormat from "./LogFormat.ts"
