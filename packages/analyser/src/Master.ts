@@ -1,0 +1,347 @@
+/**
+ * The master loop, written once against the services. It plans tasks (largest first, big files split), resumes
+ * from the newest checkpoint, publishes what is not done, then merges results as they arrive, deduplicating by
+ * task id, until every task has a result or was given up. Every state-changing action goes through
+ * `Fence.guard` (see `commit`), so a master that lost leadership writes nothing.
+ *
+ * @since 0.1.0
+ */
+import { resolve } from "node:path"
+import { Counts } from "@dla/core"
+import { Deferred, Duration, Effect, Option, Stream } from "effect"
+import * as AnalyserError from "./AnalyserError.ts"
+import { type Checkpoint, CheckpointStore, counts as checkpointCounts } from "./CheckpointStore.ts"
+import { Fence } from "./Fence.ts"
+import * as Heartbeats from "./Heartbeats.ts"
+import { listFiles } from "./internal/files.ts"
+import { ResultChannel } from "./ResultChannel.ts"
+import { plan, statFiles, type Task, type TaskResult } from "./Task.ts"
+import { type Poisoned, TaskQueue } from "./TaskQueue.ts"
+
+export interface Options {
+  readonly runId: string
+  /** The directory to analyse (recursively). */
+  readonly root: string
+  /** Directories under `root` not to analyse (e.g. the checkpoint directory). */
+  readonly exclude?: ReadonlyArray<string>
+  readonly splitBytes?: number
+  /** Save a checkpoint after this many new results (default 100)... */
+  readonly checkpointEvery?: number
+  /** ...and at least this often while results come in (default 5 s), and at the end. */
+  readonly checkpointInterval?: Duration.Input
+  /** A worker silent this long is marked failed and its tasks are requeued (default 5 s). */
+  readonly heartbeatTimeout?: Duration.Input
+  /** Ignore any checkpoint: start the run from scratch. */
+  readonly fresh?: boolean
+  readonly onEvent?: (event: Event) => void
+}
+
+export interface Progress {
+  readonly filesTotal: number
+  readonly filesDone: number
+  readonly tasksTotal: number
+  readonly tasksDone: number
+  readonly bytesTotal: number
+  readonly bytesDone: number
+  readonly workersAlive: number
+}
+
+export type Event =
+  | { readonly _tag: "Started"; readonly files: number; readonly tasks: number; readonly bytes: number }
+  | { readonly _tag: "Resumed"; readonly filesAlreadyProcessed: number; readonly tasksAlreadyDone: number }
+  | { readonly _tag: "Progress"; readonly progress: Progress }
+  | { readonly _tag: "WorkerJoined"; readonly workerId: string }
+  | { readonly _tag: "WorkerFailed"; readonly workerId: string; readonly requeued: ReadonlyArray<string> }
+  | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
+  | { readonly _tag: "TaskFailed"; readonly path: string; readonly reason: string }
+  | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
+
+export interface FailedTask {
+  readonly taskId: string
+  readonly path: string
+  readonly reason: string
+}
+
+export interface Summary {
+  readonly runId: string
+  readonly counts: Counts.Counts
+  readonly files: number
+  readonly filesProcessed: number
+  /** Files found processed in the checkpoint this run resumed from. */
+  readonly filesAlreadyProcessed: number
+  readonly tasks: number
+  readonly failedTasks: ReadonlyArray<FailedTask>
+  readonly failedWorkers: ReadonlyArray<string>
+  readonly workers: ReadonlyArray<string>
+  /** Tasks requeued because their worker was marked failed. */
+  readonly requeuedTasks: number
+  /** Results dropped because their task already had one. */
+  readonly duplicateResults: number
+  readonly checkpointsSaved: number
+  readonly durationMs: number
+}
+
+type Input =
+  | { readonly _tag: "Result"; readonly result: TaskResult }
+  | { readonly _tag: "Poisoned"; readonly poisoned: Poisoned }
+  | { readonly _tag: "Beat"; readonly heartbeat: Heartbeats.Heartbeat }
+  | { readonly _tag: "Tick" }
+
+interface WorkerState {
+  lastSeen: number
+  inFlight: ReadonlyArray<string>
+  alive: boolean
+}
+
+const tickEvery = Duration.millis(250)
+
+/** Runs (or resumes) a run to its end and returns its summary. */
+export const run = (options: Options) =>
+  Effect.gen(function* () {
+    const began = Date.now()
+    const queue = yield* TaskQueue
+    const channel = yield* ResultChannel
+    const heartbeats = yield* Heartbeats.Heartbeats
+    const store = yield* CheckpointStore
+    const fence = yield* Fence
+    /** The one door for state changes: a fenced-out master fails here and writes nothing. */
+    const commit = fence.guard
+    const emit = (event: Event) => options.onEvent?.(event)
+    const checkpointEvery = options.checkpointEvery ?? 100
+    const checkpointIntervalMs = Duration.toMillis(options.checkpointInterval ?? "5 seconds")
+    const heartbeatTimeoutMs = Duration.toMillis(options.heartbeatTimeout ?? Heartbeats.defaults.timeout)
+
+    const root = resolve(options.root)
+    const paths = yield* listFiles(root, options.exclude)
+    if (paths.length === 0) return yield* AnalyserError.make("Input", `no files to analyse in ${options.root}`)
+    const files = yield* statFiles(paths)
+    const tasks = plan(options.runId, root, files, options.splitBytes)
+    const taskById = new Map(tasks.map((t) => [t.taskId, t]))
+    const tasksOfFile = new Map<string, number>()
+    for (const t of tasks) tasksOfFile.set(t.path, (tasksOfFile.get(t.path) ?? 0) + 1)
+    const bytesTotal = files.reduce((sum, f) => sum + f.size, 0)
+    emit({ _tag: "Started", files: files.length, tasks: tasks.length, bytes: bytesTotal })
+
+    // State, touched only by the single fiber that handles inputs one at a time.
+    const done = new Set<string>()
+    const failed = new Map<string, FailedTask>()
+    const doneOfFile = new Map<string, number>()
+    const workers = new Map<string, WorkerState>()
+    const failedWorkers = new Set<string>()
+    let counts = Counts.empty
+    let bytesDone = 0
+    let sequence = 0
+    let checkpointsSaved = 0
+    let sinceCheckpoint = 0
+    let lastCheckpointAt = Date.now()
+    let requeuedTasks = 0
+    let duplicateResults = 0
+    let generation = 0
+    let idleChecks = 0
+    let waitingSaid = false
+
+    const isSettled = (taskId: string) => done.has(taskId) || failed.has(taskId)
+    const pending = () => tasks.length - done.size - failed.size
+    const fileDone = (path: string) => doneOfFile.get(path) === tasksOfFile.get(path)
+    const markDone = (task: Task) => {
+      done.add(task.taskId)
+      doneOfFile.set(task.path, (doneOfFile.get(task.path) ?? 0) + 1)
+      bytesDone += task.range.end - task.range.start
+    }
+    const processedFiles = () => files.filter((f) => fileDone(f.path)).map((f) => f.path)
+    const doneFiles = () => files.reduce((n, f) => n + (fileDone(f.path) ? 1 : 0), 0)
+
+    const loaded = options.fresh ? Option.none<Checkpoint>() : yield* store.load
+    let filesAlreadyProcessed = 0
+    if (Option.isSome(loaded) && loaded.value.run_id === options.runId) {
+      const checkpoint = loaded.value
+      sequence = checkpoint.sequence
+      if (!checkpoint.complete) {
+        counts = checkpointCounts(checkpoint)
+        for (const id of checkpoint.completed_tasks) {
+          const task = taskById.get(id)
+          if (task !== undefined && !done.has(id)) markDone(task)
+        }
+        for (const f of checkpoint.failed_tasks) {
+          if (taskById.has(f.task_id) && !isSettled(f.task_id)) {
+            failed.set(f.task_id, { taskId: f.task_id, path: f.path, reason: f.reason })
+          }
+        }
+        for (const w of checkpoint.failed_workers) failedWorkers.add(w)
+        filesAlreadyProcessed = processedFiles().length
+        emit({ _tag: "Resumed", filesAlreadyProcessed, tasksAlreadyDone: done.size + failed.size })
+      }
+    }
+
+    const snapshot = (): Checkpoint => {
+      const processed = new Set(processedFiles())
+      const failedFiles = new Set([...failed.values()].map((f) => f.path))
+      return {
+        version: 1,
+        run_id: options.runId,
+        sequence: ++sequence,
+        timestamp: new Date().toISOString(),
+        counts: { ...counts.levels },
+        lines: counts.lines,
+        unmatched: counts.unmatched,
+        bytes: counts.bytes,
+        processed_files: [...processed],
+        pending_files: files.filter((f) => !processed.has(f.path) && !failedFiles.has(f.path)).map((f) => f.path),
+        failed_workers: [...failedWorkers],
+        completed_tasks: [...done],
+        failed_tasks: [...failed.values()].map((f) => ({ task_id: f.taskId, path: f.path, reason: f.reason })),
+        complete: pending() === 0
+      }
+    }
+    const saveCheckpoint = Effect.suspend(() => {
+      const checkpoint = snapshot()
+      return commit(store.save(checkpoint)).pipe(
+        Effect.tap(() =>
+          Effect.sync(() => {
+            checkpointsSaved++
+            sinceCheckpoint = 0
+            lastCheckpointAt = Date.now()
+            emit({ _tag: "CheckpointSaved", sequence: checkpoint.sequence })
+          })
+        )
+      )
+    })
+
+    const progress = (): Progress => ({
+      filesTotal: files.length,
+      filesDone: doneFiles(),
+      tasksTotal: tasks.length,
+      tasksDone: done.size + failed.size,
+      bytesTotal,
+      bytesDone,
+      workersAlive: [...workers.values()].filter((w) => w.alive).length
+    })
+
+    const giveUp = (task: Task, reason: string) => {
+      failed.set(task.taskId, { taskId: task.taskId, path: task.path, reason })
+      sinceCheckpoint++
+      emit({ _tag: "TaskFailed", path: task.path, reason })
+    }
+
+    const onResult = (result: TaskResult) => {
+      const task = taskById.get(result.taskId)
+      if (task === undefined || result.runId !== options.runId) return
+      if (isSettled(result.taskId)) {
+        duplicateResults++
+        return
+      }
+      if (result._tag === "Done") {
+        markDone(task)
+        counts = Counts.merge(counts, result.counts)
+        sinceCheckpoint++
+      } else giveUp(task, result.error)
+      emit({ _tag: "Progress", progress: progress() })
+    }
+
+    const onBeat = (heartbeat: Heartbeats.Heartbeat) => {
+      const known = workers.get(heartbeat.workerId)
+      if (known === undefined) emit({ _tag: "WorkerJoined", workerId: heartbeat.workerId })
+      workers.set(heartbeat.workerId, { lastSeen: Date.now(), inFlight: heartbeat.inFlight, alive: true })
+      waitingSaid = false
+    }
+
+    const requeue = (taskIds: ReadonlyArray<string>) => {
+      const again = taskIds.flatMap((id) => {
+        const task = taskById.get(id)
+        return task !== undefined && !isSettled(id) ? [task] : []
+      })
+      if (again.length === 0) return Effect.succeed(again)
+      generation++
+      return commit(queue.publish(again, generation)).pipe(Effect.as(again))
+    }
+
+    const onTick = Effect.gen(function* () {
+      const now = Date.now()
+      for (const [workerId, worker] of workers) {
+        if (!worker.alive || now - worker.lastSeen < heartbeatTimeoutMs) continue
+        worker.alive = false
+        failedWorkers.add(workerId)
+        // Put its tasks back at once rather than waiting for the queue's ack wait; a late duplicate is dropped.
+        const again = yield* requeue(worker.inFlight)
+        requeuedTasks += again.length
+        emit({ _tag: "WorkerFailed", workerId, requeued: again.map((t) => t.path) })
+      }
+      if (pending() > 0 && !waitingSaid && now - began > heartbeatTimeoutMs && progress().workersAlive === 0) {
+        waitingSaid = true
+        emit({ _tag: "WaitingForWorkers", pendingTasks: pending() })
+      }
+      // Nothing queued nor in flight, yet tasks without a result: they were lost (e.g. given up while no master
+      // listened). Publish them again; seen twice in a row so results already on their way are not mistaken.
+      const outstanding = yield* queue.outstanding.pipe(Effect.orElseSucceed(() => -1))
+      idleChecks = outstanding === 0 && pending() > 0 ? idleChecks + 1 : 0
+      if (idleChecks >= 8) {
+        idleChecks = 0
+        yield* requeue(tasks.filter((t) => !isSettled(t.taskId)).map((t) => t.taskId))
+      }
+      if (sinceCheckpoint > 0 && now - lastCheckpointAt >= checkpointIntervalMs) yield* saveCheckpoint
+    })
+
+    const finished = yield* Deferred.make<void>()
+    const handle = (input: Input) =>
+      Effect.gen(function* () {
+        switch (input._tag) {
+          case "Result":
+            onResult(input.result)
+            break
+          case "Poisoned": {
+            const task = taskById.get(input.poisoned.taskId)
+            if (task !== undefined && !isSettled(task.taskId)) {
+              giveUp(task, `gave up after ${input.poisoned.deliveries} deliveries`)
+            }
+            break
+          }
+          case "Beat":
+            onBeat(input.heartbeat)
+            break
+          case "Tick":
+            yield* onTick
+            break
+        }
+        if (sinceCheckpoint >= checkpointEvery) yield* saveCheckpoint
+        if (pending() === 0) yield* Deferred.succeed(finished, undefined)
+      })
+
+    const inputs = Stream.mergeAll(
+      [
+        channel.results.pipe(Stream.map((result): Input => ({ _tag: "Result", result }))),
+        queue.poisoned.pipe(Stream.map((poisoned): Input => ({ _tag: "Poisoned", poisoned }))),
+        heartbeats.beats.pipe(Stream.map((heartbeat): Input => ({ _tag: "Beat", heartbeat }))),
+        Stream.tick(tickEvery).pipe(Stream.map((): Input => ({ _tag: "Tick" })))
+      ],
+      { concurrency: "unbounded" }
+    )
+
+    yield* commit(
+      queue.publish(
+        tasks.filter((t) => !isSettled(t.taskId)),
+        0
+      )
+    )
+    if (pending() > 0) {
+      yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
+    }
+    yield* saveCheckpoint
+    yield* commit(queue.close)
+
+    const summary: Summary = {
+      runId: options.runId,
+      counts,
+      files: files.length,
+      filesProcessed: processedFiles().length,
+      filesAlreadyProcessed,
+      tasks: tasks.length,
+      failedTasks: [...failed.values()],
+      failedWorkers: [...failedWorkers],
+      workers: [...workers.keys()],
+      requeuedTasks,
+      duplicateResults,
+      checkpointsSaved,
+      durationMs: Date.now() - began
+    }
+    return summary
+  })

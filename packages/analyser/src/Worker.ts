@@ -1,0 +1,99 @@
+/**
+ * The worker loop, written once against the services: take a task, count it (reporting progress so a long task is
+ * not redelivered), publish the result, then ack. A result is published before the ack, so a crash in between
+ * means a redelivery and a duplicate result, which the master drops: counts are never lost nor doubled.
+ *
+ * @since 0.1.0
+ */
+import { hostname } from "node:os"
+import { Duration, Effect, Fiber, Option, Schedule } from "effect"
+import type * as AnalyserError from "./AnalyserError.ts"
+import { Counter } from "./Counter.ts"
+import * as Heartbeats from "./Heartbeats.ts"
+import { ResultChannel } from "./ResultChannel.ts"
+import type { TaskResult } from "./Task.ts"
+import { type Delivery, TaskQueue } from "./TaskQueue.ts"
+
+export interface Options {
+  readonly workerId?: string
+  readonly heartbeatInterval?: Duration.Input
+  /** Test and demo hook: wait this long before counting each task (makes "mid-run" easy to hit). */
+  readonly taskDelay?: Duration.Input
+  /** Called after each task (for a worker's own progress output). */
+  readonly onTask?: (event: { readonly taskId: string; readonly path: string; readonly ok: boolean }) => void
+}
+
+export interface Summary {
+  readonly workerId: string
+  readonly tasks: number
+  readonly failedTasks: number
+}
+
+export const makeWorkerId = () => `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
+
+/** Serves tasks until the run's queue is closed; returns what this worker did. */
+export const run = (options: Options = {}) =>
+  Effect.gen(function* () {
+    const queue = yield* TaskQueue
+    const results = yield* ResultChannel
+    const heartbeats = yield* Heartbeats.Heartbeats
+    const counter = yield* Counter
+    const workerId = options.workerId ?? makeWorkerId()
+    const inFlight = new Set<string>()
+    let done = 0
+    let failed = 0
+
+    const beat = Effect.suspend(() => heartbeats.beat({ workerId, inFlight: [...inFlight], done })).pipe(
+      Effect.ignore // a missed heartbeat is not fatal: the next one follows
+    )
+    yield* beat.pipe(
+      Effect.repeat(
+        Schedule.spaced(Duration.fromInputUnsafe(options.heartbeatInterval ?? Heartbeats.defaults.interval))
+      ),
+      Effect.forkScoped
+    )
+
+    const handle = (delivery: Delivery) =>
+      Effect.gen(function* () {
+        const { task } = delivery
+        inFlight.add(task.taskId)
+        yield* beat
+        const progress = yield* delivery.working.pipe(
+          Effect.ignore,
+          Effect.repeat(Schedule.spaced(delivery.progressEvery)),
+          Effect.forkScoped
+        )
+        if (options.taskDelay !== undefined) yield* Effect.sleep(options.taskDelay)
+        const outcome = yield* counter.count(task).pipe(Effect.result)
+        yield* Fiber.interrupt(progress)
+        if (outcome._tag === "Failure" && delivery.attempt < delivery.maxDeliveries) {
+          // Maybe transient: let another delivery (perhaps on another worker) try again.
+          yield* delivery.nak
+        } else {
+          const result: TaskResult =
+            outcome._tag === "Success"
+              ? {
+                  _tag: "Done",
+                  runId: task.runId,
+                  taskId: task.taskId,
+                  workerId,
+                  counts: outcome.success,
+                  lines: outcome.success.lines,
+                  bytes: outcome.success.bytes
+                }
+              : { _tag: "Failed", runId: task.runId, taskId: task.taskId, workerId, error: outcome.failure.message }
+          yield* results.publish(result)
+          yield* delivery.ack
+          if (outcome._tag === "Success") done++
+          else failed++
+          options.onTask?.({ taskId: task.taskId, path: task.path, ok: outcome._tag === "Success" })
+        }
+        inFlight.delete(task.taskId)
+      }).pipe(Effect.scoped)
+
+    const loop: Effect.Effect<void, AnalyserError.AnalyserError> = queue.take.pipe(
+      Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (d) => handle(d).pipe(Effect.andThen(loop)) }))
+    )
+    yield* loop
+    return { workerId, tasks: done, failedTasks: failed } satisfies Summary
+  })

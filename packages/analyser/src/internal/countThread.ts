@@ -1,0 +1,23 @@
+/** Worker-thread entry of the embedded engine: counts one task per message, on its own core. */
+import { parentPort } from "node:worker_threads"
+import { FileAnalysis } from "@dla/core"
+import { formatByName } from "./formats.ts"
+
+export interface CountRequest {
+  readonly id: number
+  readonly path: string
+  readonly range: FileAnalysis.ByteRange
+  readonly format: string | undefined
+}
+
+parentPort?.on("message", (request: CountRequest) => {
+  FileAnalysis.analyseFile(request.path, { range: request.range, format: formatByName(request.format) }).then(
+    (result) => parentPort?.postMessage({ id: request.id, ok: true, result }),
+    (error: unknown) =>
+      parentPort?.postMessage({
+        id: request.id,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error)
+      })
+  )
+})
