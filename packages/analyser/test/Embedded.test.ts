@@ -5,7 +5,7 @@ import * as Embedded from "../src/Embedded.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
 describe("Embedded", () => {
-  it.effect("1, 2 and 4 worker threads give the sequential analyser's counts, with big files split", () =>
+  it.live("1, 2 and 4 worker threads give the sequential analyser's counts, with big files split", () =>
     Effect.gen(function* () {
       const dir = makeCorpus({ files: 12, lines: 400, nested: true })
       const expected = yield* Effect.promise(() => sequentialCounts(dir))
