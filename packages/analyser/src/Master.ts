@@ -8,7 +8,7 @@
  */
 import { resolve } from "node:path"
 import { Counts } from "@dla/core"
-import { Deferred, Duration, Effect, Option, Stream } from "effect"
+import { Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import { type Checkpoint, CheckpointStore, counts as checkpointCounts } from "./CheckpointStore.ts"
 import { Fence } from "./Fence.ts"
@@ -55,6 +55,8 @@ export type Event =
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
   | { readonly _tag: "TaskFailed"; readonly path: string; readonly reason: string }
   | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
+  /** A transport error the master rides out (e.g. NATS restarting): it tries again. */
+  | { readonly _tag: "Retrying"; readonly what: string; readonly reason: string }
 
 export interface FailedTask {
   readonly taskId: string
@@ -193,6 +195,22 @@ export const run = (options: Options) =>
         complete: pending() === 0
       }
     }
+    /** Transport errors are ridden out (the next tick tries again); a fenced-out master stops. */
+    const orRetryLater =
+      (what: string) =>
+      <A>(
+        effect: Effect.Effect<A, AnalyserError.AnalyserError>
+      ): Effect.Effect<A | undefined, AnalyserError.AnalyserError> =>
+        effect.pipe(
+          Effect.catch((error) =>
+            error.reason === "Transport"
+              ? Effect.sync(() => {
+                  emit({ _tag: "Retrying", what, reason: error.message })
+                  return undefined
+                })
+              : Effect.fail(error)
+          )
+        )
     const saveCheckpoint = Effect.suspend(() => {
       const checkpoint = snapshot()
       return commit(store.save(checkpoint)).pipe(
@@ -252,7 +270,11 @@ export const run = (options: Options) =>
       })
       if (again.length === 0) return Effect.succeed(again)
       generation++
-      return commit(queue.publish(again, generation)).pipe(Effect.as(again))
+      return commit(queue.publish(again, generation)).pipe(
+        Effect.as(again),
+        orRetryLater("requeue"),
+        Effect.map((requeued) => requeued ?? [])
+      )
     }
 
     const onTick = Effect.gen(function* () {
@@ -278,7 +300,9 @@ export const run = (options: Options) =>
         idleChecks = 0
         yield* requeue(tasks.filter((t) => !isSettled(t.taskId)).map((t) => t.taskId))
       }
-      if (sinceCheckpoint > 0 && now - lastCheckpointAt >= checkpointIntervalMs) yield* saveCheckpoint
+      if (sinceCheckpoint > 0 && now - lastCheckpointAt >= checkpointIntervalMs) {
+        yield* saveCheckpoint.pipe(orRetryLater("checkpoint"))
+      }
     })
 
     const finished = yield* Deferred.make<void>()
@@ -302,7 +326,7 @@ export const run = (options: Options) =>
             yield* onTick
             break
         }
-        if (sinceCheckpoint >= checkpointEvery) yield* saveCheckpoint
+        if (sinceCheckpoint >= checkpointEvery) yield* saveCheckpoint.pipe(orRetryLater("checkpoint"))
         if (pending() === 0) yield* Deferred.succeed(finished, undefined)
       })
 
@@ -325,8 +349,17 @@ export const run = (options: Options) =>
     if (pending() > 0) {
       yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
     }
-    yield* saveCheckpoint
-    yield* commit(queue.close)
+    // The end must be recorded: retry through a transport outage (bounded), then give up with the error.
+    const persist = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
+      effect.pipe(
+        Effect.retry({
+          while: (error) => error.reason === "Transport",
+          schedule: Schedule.spaced("500 millis"),
+          times: 120
+        })
+      )
+    yield* persist(saveCheckpoint)
+    yield* persist(commit(queue.close))
 
     const summary: Summary = {
       runId: options.runId,

@@ -19,9 +19,15 @@ export interface Options {
   readonly heartbeatInterval?: Duration.Input
   /** Test and demo hook: wait this long before counting each task (makes "mid-run" easy to hit). */
   readonly taskDelay?: Duration.Input
-  /** Called after each task (for a worker's own progress output). */
-  readonly onTask?: (event: { readonly taskId: string; readonly path: string; readonly ok: boolean }) => void
+  /** What the worker is doing, for its own output (and tests). */
+  readonly onTask?: (event: TaskEvent) => void
 }
+
+export type TaskEvent =
+  | { readonly _tag: "TaskStarted"; readonly taskId: string; readonly path: string; readonly attempt: number }
+  | { readonly _tag: "TaskFinished"; readonly taskId: string; readonly path: string; readonly ok: boolean }
+  /** Publishing the result or acking failed (e.g. NATS is restarting): the task will be delivered again. */
+  | { readonly _tag: "TaskDeferred"; readonly taskId: string; readonly reason: string }
 
 export interface Summary {
   readonly workerId: string
@@ -57,7 +63,8 @@ export const run = (options: Options = {}) =>
       Effect.gen(function* () {
         const { task } = delivery
         inFlight.add(task.taskId)
-        yield* beat
+        yield* beat // the master learns at once what this worker holds
+        options.onTask?.({ _tag: "TaskStarted", taskId: task.taskId, path: task.path, attempt: delivery.attempt })
         const progress = yield* delivery.working.pipe(
           Effect.ignore,
           Effect.repeat(Schedule.spaced(delivery.progressEvery)),
@@ -86,10 +93,23 @@ export const run = (options: Options = {}) =>
           yield* delivery.ack
           if (outcome._tag === "Success") done++
           else failed++
-          options.onTask?.({ taskId: task.taskId, path: task.path, ok: outcome._tag === "Success" })
+          options.onTask?.({
+            _tag: "TaskFinished",
+            taskId: task.taskId,
+            path: task.path,
+            ok: outcome._tag === "Success"
+          })
         }
-        inFlight.delete(task.taskId)
-      }).pipe(Effect.scoped)
+      }).pipe(
+        Effect.scoped,
+        // The transport failed mid-task: leave the task to its redelivery and keep serving.
+        Effect.catch((error) =>
+          Effect.sync(() =>
+            options.onTask?.({ _tag: "TaskDeferred", taskId: delivery.task.taskId, reason: error.message })
+          ).pipe(Effect.andThen(delivery.nak.pipe(Effect.ignore)))
+        ),
+        Effect.ensuring(Effect.sync(() => inFlight.delete(delivery.task.taskId)))
+      )
 
     const loop: Effect.Effect<void, AnalyserError.AnalyserError> = queue.take.pipe(
       Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (d) => handle(d).pipe(Effect.andThen(loop)) }))

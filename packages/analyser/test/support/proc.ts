@@ -16,7 +16,7 @@ const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait:
 const program: Effect.Effect<unknown, unknown> =
   role === "master"
     ? Distributed.master(nc, { ...options, onEvent: say }).pipe(Effect.provide(Fence.layerUnfenced))
-    : Distributed.worker(nc, { ...options, onEvent: say, onTask: (t) => say({ _tag: "TaskDone", ...t }) })
+    : Distributed.worker(nc, { ...options, onEvent: say, onTask: say })
 const exit = await Effect.runPromiseExit(program)
 if (exit._tag === "Success") process.stdout.write(`${JSON.stringify(exit.value)}\n`)
 else say({ _tag: "Error", cause: String(exit.cause) })
