@@ -293,10 +293,10 @@ export const run = (options: Options) =>
         emit({ _tag: "WaitingForWorkers", pendingTasks: pending() })
       }
       // Nothing queued nor in flight, yet tasks without a result: they were lost (e.g. given up while no master
-      // listened). Publish them again; seen twice in a row so results already on their way are not mistaken.
+      // listened). Publish them again, after a quiet spell so results still on their way are not mistaken for losses.
       const outstanding = yield* queue.outstanding.pipe(Effect.orElseSucceed(() => -1))
       idleChecks = outstanding === 0 && pending() > 0 ? idleChecks + 1 : 0
-      if (idleChecks >= 8) {
+      if (idleChecks * Duration.toMillis(tickEvery) >= Math.max(5000, heartbeatTimeoutMs)) {
         idleChecks = 0
         yield* requeue(tasks.filter((t) => !isSettled(t.taskId)).map((t) => t.taskId))
       }

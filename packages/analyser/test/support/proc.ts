@@ -10,7 +10,7 @@ import * as Fence from "../../src/Fence.ts"
 
 const [role, json] = process.argv.slice(2)
 const { servers, ...options } = JSON.parse(json ?? "{}")
-const say = (event: unknown) => process.stderr.write(`${JSON.stringify(event)}\n`)
+const say = (event: object) => process.stderr.write(`${JSON.stringify({ ...event, at: Date.now() % 100_000 })}\n`)
 
 const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 })
 const program: Effect.Effect<unknown, unknown> =
