@@ -343,8 +343,8 @@ const below = (index: Read, size: Read | undefined) => {
 
 /**
  * Fills what the launcher left out (documented in docs/environment.md) and checks every bound.
- * A missing size is the smallest consistent with the index (`rank + 1`); a missing node rank assumes the block
- * placement torchrun, mpirun and srun use by default.
+ * A missing size is the smallest consistent with what is known (`rank + 1`, `localRank + 1`); a missing node rank
+ * assumes the block placement torchrun, mpirun and srun use by default.
  */
 const build = (reading: Reading, nodeId: string): DistributedContext => {
   const rank = reading.rank ?? { value: 0, variable: "rank" }
@@ -352,8 +352,8 @@ const build = (reading: Reading, nodeId: string): DistributedContext => {
   for (const size of [reading.worldSize, reading.localWorldSize, reading.nodeCount]) if (size) atLeastOne(size)
   below(rank, reading.worldSize)
   below(localRank, reading.localWorldSize)
-  const worldSize = reading.worldSize?.value ?? rank.value + 1
   const localWorldSize = reading.localWorldSize?.value ?? localRank.value + 1
+  const worldSize = reading.worldSize?.value ?? Math.max(rank.value + 1, localWorldSize)
   if (reading.localWorldSize !== undefined && reading.worldSize !== undefined) {
     if (localWorldSize > worldSize) {
       throw invalid(

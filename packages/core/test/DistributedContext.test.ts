@@ -62,6 +62,11 @@ describe("DistributedContext.detect: one launcher at a time", () => {
       expected: { launcher: "torchrun", rank: 2, localRank: 0, localWorldSize: 1, nodeRank: 2 }
     },
     {
+      name: "no world size: the smallest consistent with rank and local size",
+      env: { RANK: "1", LOCAL_RANK: "1", LOCAL_WORLD_SIZE: "4" },
+      expected: { rank: 1, worldSize: 4, localWorldSize: 4, nodeRank: 0 }
+    },
+    {
       name: "torchrun without GROUP_RANK: node rank from block placement",
       env: { RANK: "5", LOCAL_RANK: "1", WORLD_SIZE: "8", LOCAL_WORLD_SIZE: "4" },
       expected: { nodeRank: 1 }
@@ -248,6 +253,12 @@ describe("DistributedContext.detect: precedence", () => {
       rank: 1
     },
     {
+      name: "Open MPI over PMI variables a PMI-based runtime also set",
+      env: { OMPI_COMM_WORLD_RANK: "1", OMPI_COMM_WORLD_SIZE: "2", PMI_RANK: "0", PMI_SIZE: "1" },
+      launcher: "openmpi",
+      rank: 1
+    },
+    {
       name: "Slurm over SkyPilot",
       env: { SLURM_PROCID: "1", SLURM_NTASKS: "2", SKYPILOT_NODE_RANK: "0", SKYPILOT_NUM_NODES: "1" },
       launcher: "slurm",
@@ -276,19 +287,6 @@ describe("DistributedContext.detect: precedence", () => {
     const context = detect(env)
     expect(context.launcher).toBe(launcher)
     expect(context.rank).toBe(rank)
-  })
-  it("lists the launchers innermost first", () => {
-    expect(DistributedContext.precedence).toEqual([
-      "torchrun",
-      "openmpi",
-      "mpich",
-      "slurm",
-      "skypilot",
-      "ray",
-      "spark",
-      "dask",
-      "kubernetes"
-    ])
   })
   it("does not validate the variables of a launcher that lost", () => {
     expect(detect({ RANK: "1", WORLD_SIZE: "2", SLURM_PROCID: "abc" }).rank).toBe(1)
