@@ -11,23 +11,28 @@
  */
 import { hostname as osHostname } from "node:os"
 import process from "node:process"
-import { Context, Data, Effect, Layer, Result } from "effect"
+import { Context, Data, Effect, Layer, Result, Schema } from "effect"
 
-export type Launcher =
-  | "torchrun"
-  | "slurm"
-  | "openmpi"
-  | "mpich"
-  | "skypilot"
-  | "ray"
-  | "spark"
-  | "dask"
-  | "kubernetes"
+const launchers = [
+  "torchrun",
+  "slurm",
+  "openmpi",
+  "mpich",
+  "skypilot",
+  "ray",
+  "spark",
+  "dask",
+  "kubernetes",
   /** Only `DLA_*` variables were set. */
-  | "explicit"
-  | "none"
+  "explicit",
+  "none"
+] as const
 
-export type Role = "coordinator" | "worker"
+export type Launcher = (typeof launchers)[number]
+
+const roles = ["coordinator", "worker"] as const
+
+export type Role = (typeof roles)[number]
 
 export interface DistributedContext {
   readonly launcher: Launcher
@@ -42,13 +47,30 @@ export interface DistributedContext {
   readonly nodeId: string
   /** True only for global rank 0 of the coordinator role. */
   readonly isMaster: boolean
-  /** True when a launcher was detected. */
+  /** True when a launcher or a `DLA_*` override was found. */
   readonly isDistributed: boolean
   /** The environment variable whose value decided `role` (e.g. `RANK`, `DLA_ROLE`, `SPARK_EXECUTOR_ID`). */
   readonly roleVariable?: string
 }
 
 export type Env = Readonly<Record<string, string | undefined>>
+
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** A context as data, to validate one received from another process (e.g. a worker announcing itself). */
+export const schema: Schema.Codec<DistributedContext> = Schema.Struct({
+  launcher: Schema.Literals(launchers),
+  role: Schema.Literals(roles),
+  rank: Count,
+  localRank: Count,
+  worldSize: Count,
+  localWorldSize: Count,
+  nodeRank: Count,
+  nodeId: Schema.String,
+  isMaster: Schema.Boolean,
+  isDistributed: Schema.Boolean,
+  roleVariable: Schema.optionalKey(Schema.String)
+})
 
 /** A variable holding a value this module cannot accept; `message` is one line naming it, its value and why. */
 export class DistributedContextError extends Data.TaggedError("DistributedContextError")<{
@@ -304,8 +326,6 @@ const readLauncher = (env: Env): Reading | undefined => {
   return undefined
 }
 
-const ROLES: ReadonlyArray<Role> = ["coordinator", "worker"]
-
 /** The `DLA_*` overrides that are set, field by field; undefined when none is. */
 const readExplicit = (env: Env): Omit<Reading, "launcher"> | undefined => {
   const fields = {
@@ -323,7 +343,7 @@ const readExplicit = (env: Env): Omit<Reading, "launcher"> | undefined => {
 const readRole = (env: Env): Reading["role"] => {
   const raw = env.DLA_ROLE
   if (raw === undefined) return undefined
-  const role = ROLES.find((candidate) => candidate === raw.trim().toLowerCase())
+  const role = roles.find((candidate) => candidate === raw.trim().toLowerCase())
   if (role === undefined) throw invalid("DLA_ROLE", raw, "expected coordinator or worker")
   return { role, variable: "DLA_ROLE" }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Result } from "effect"
+import { Effect, Exit, Layer, Result, Schema } from "effect"
 import { DistributedContext } from "../src/index.ts"
 
 const host = { hostname: () => "host-a" }
@@ -533,4 +533,20 @@ describe("DistributedContext: Effect API", () => {
       expect(context.isMaster).toBe(true)
     }).pipe(Effect.provide(Layer.succeed(DistributedContext.Current, DistributedContext.standalone("t"))))
   )
+})
+
+describe("DistributedContext.schema", () => {
+  const decodeContext = Schema.decodeUnknownResult(DistributedContext.schema)
+  it("accepts every detected context, with or without roleVariable", () => {
+    for (const env of [{}, { RANK: "1", WORLD_SIZE: "2" }, { SPARK_EXECUTOR_ID: "1" }, { DLA_ROLE: "worker" }]) {
+      const context = detect(env)
+      expect(Result.getOrThrow(decodeContext(context))).toEqual(context)
+    }
+  })
+  it("rejects a negative or fractional rank and an unknown launcher", () => {
+    const context = detect({ RANK: "1", WORLD_SIZE: "2" })
+    expect(Result.isFailure(decodeContext({ ...context, rank: -1 }))).toBe(true)
+    expect(Result.isFailure(decodeContext({ ...context, rank: 0.5 }))).toBe(true)
+    expect(Result.isFailure(decodeContext({ ...context, launcher: "pbs" }))).toBe(true)
+  })
 })
