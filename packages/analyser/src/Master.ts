@@ -6,24 +6,26 @@
  *
  * @since 0.1.0
  */
-import { resolve } from "node:path"
-import { Counts } from "@dla/core"
+import { resolve, sep } from "node:path"
+import { Counts, LogFiles } from "@dla/core"
 import { Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import { type Checkpoint, CheckpointStore, counts as checkpointCounts } from "./CheckpointStore.ts"
 import { Fence } from "./Fence.ts"
 import * as Heartbeats from "./Heartbeats.ts"
-import { listFiles } from "./internal/files.ts"
 import { ResultChannel } from "./ResultChannel.ts"
-import { plan, statFiles, type Task, type TaskResult } from "./Task.ts"
+import { plan, type Task, type TaskResult } from "./Task.ts"
 import { type Poisoned, TaskQueue } from "./TaskQueue.ts"
 
 export interface Options {
   readonly runId: string
-  /** The directory to analyse (recursively). */
+  /** The directory to analyse (recursively), or one file. */
   readonly root: string
-  /** Directories under `root` not to analyse (e.g. the checkpoint directory). */
+  /** Globs a file must match / globs that leave it out (as `dla analyse --include/--exclude`). */
+  readonly include?: ReadonlyArray<string>
   readonly exclude?: ReadonlyArray<string>
+  /** Directories never analysed (the checkpoint directory, when it sits inside the analysed tree). */
+  readonly skipDirs?: ReadonlyArray<string>
   readonly splitBytes?: number
   /** Save a checkpoint after this many new results (default 100)... */
   readonly checkpointEvery?: number
@@ -114,9 +116,12 @@ export const run = (options: Options) =>
     const heartbeatTimeoutMs = Duration.toMillis(options.heartbeatTimeout ?? Heartbeats.defaults.timeout)
 
     const root = resolve(options.root)
-    const paths = yield* listFiles(root, options.exclude)
-    if (paths.length === 0) return yield* AnalyserError.make("Input", `no files to analyse in ${options.root}`)
-    const files = yield* statFiles(paths)
+    const skipDirs = (options.skipDirs ?? []).map((dir) => resolve(dir) + sep)
+    const listed = yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
+      Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
+    )
+    const files = listed.filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
+    if (files.length === 0) return yield* AnalyserError.make("Input", `${options.root}: no log files to analyse`)
     const tasks = plan(options.runId, root, files, options.splitBytes)
     const taskById = new Map(tasks.map((t) => [t.taskId, t]))
     const tasksOfFile = new Map<string, number>()
