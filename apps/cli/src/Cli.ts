@@ -8,9 +8,11 @@ import { Cause, Console, Effect, Schema } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { analyse } from "./commands/analyse.ts"
 import { generate } from "./commands/generate.ts"
+import { master } from "./commands/master.ts"
+import { worker } from "./commands/worker.ts"
 
 /** Every `dla` subcommand. A new command is one file under `commands/` and one entry here. */
-const commands = [analyse, generate] as const
+const commands = [analyse, generate, master, worker] as const
 
 export const dla = Command.make("dla").pipe(
   Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),
