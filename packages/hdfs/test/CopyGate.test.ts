@@ -1,0 +1,58 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as CopyGate from "../src/CopyGate.ts"
+import { HdfsError } from "../src/HdfsError.ts"
+import { context } from "./support/helpers.ts"
+
+describe("CopyGate.resolve", () => {
+  it("enables copying by default", () => {
+    expect(CopyGate.resolve({})).toEqual({
+      enabled: true,
+      reason: "default behavior",
+      environmentVariable: null,
+      message: "HDFS copy enabled (default behavior)"
+    })
+  })
+
+  it("disables on DISABLE_HDFS_COPY and RAY_DISABLE_HDFS_COPY", () => {
+    expect(CopyGate.resolve({ DISABLE_HDFS_COPY: "true" })).toMatchObject({
+      enabled: false,
+      environmentVariable: "DISABLE_HDFS_COPY",
+      message: "HDFS copy disabled via DISABLE_HDFS_COPY environment variable"
+    })
+    expect(CopyGate.resolve({ RAY_DISABLE_HDFS_COPY: "1" })).toMatchObject({
+      enabled: false,
+      environmentVariable: "RAY_DISABLE_HDFS_COPY",
+      message: "HDFS copy disabled via RAY_DISABLE_HDFS_COPY environment variable"
+    })
+    expect(CopyGate.resolve({ DISABLE_HDFS_COPY: "false" })).toMatchObject({ enabled: true })
+  })
+
+  it("disables on a detected worker and keeps the coordinator enabled", () => {
+    expect(CopyGate.resolve({}, context("worker", 3))).toMatchObject({
+      enabled: false,
+      reason: "torchrun worker (rank 3) detected",
+      environmentVariable: null
+    })
+    expect(CopyGate.resolve({}, context("coordinator", 0))).toMatchObject({ enabled: true, reason: "default behavior" })
+  })
+
+  it("lets DLA_HDFS_COPY win over the disable variables and the detected role", () => {
+    expect(CopyGate.resolve({ DLA_HDFS_COPY: "force", DISABLE_HDFS_COPY: "true" }, context("worker", 3))).toMatchObject(
+      {
+        enabled: true,
+        environmentVariable: "DLA_HDFS_COPY"
+      }
+    )
+    expect(CopyGate.resolve({ DLA_HDFS_COPY: "off" }, context("coordinator", 0))).toMatchObject({
+      enabled: false,
+      environmentVariable: "DLA_HDFS_COPY"
+    })
+    expect(CopyGate.resolve({ DLA_HDFS_COPY: "auto" }, context("worker", 1))).toMatchObject({ enabled: false })
+  })
+
+  it("rejects an unknown override value with a one-line error", () => {
+    const result = CopyGate.resolve({ DLA_HDFS_COPY: "sometimes" })
+    expect(result).toBeInstanceOf(HdfsError)
+    expect((result as HdfsError).message).toBe("DLA_HDFS_COPY must be force, off or auto, got 'sometimes'")
+  })
+})
