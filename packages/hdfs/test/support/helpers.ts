@@ -33,7 +33,7 @@ export const withCopier = <A, E>(
   Effect.gen(function* () {
     const copier = yield* HdfsCopier.HdfsCopier
     return yield* body(copier)
-  }).pipe(Effect.provide(Layer.merge(HdfsCopier.layer(options), logs.layer)), Effect.scoped)
+  }).pipe(Effect.provide(Layer.provideMerge(HdfsCopier.layer(options), logs.layer)), Effect.scoped)
 
 /** A context as @dla/core describes one: a worker of rank `rank`, or the coordinator. */
 export const context = (role: "coordinator" | "worker", rank: number): DistributedContext.DistributedContext => ({
