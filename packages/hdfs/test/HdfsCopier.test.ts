@@ -80,8 +80,16 @@ describe("role gating", () => {
 
   const skipped = "HDFS copy operation 'logs' skipped: disabled in distributed system environment"
   for (const [name, options, announced] of [
-    ["DISABLE_HDFS_COPY", { env: { DISABLE_HDFS_COPY: "true" } }, "HDFS copy disabled via DISABLE_HDFS_COPY environment variable"],
-    ["RAY_DISABLE_HDFS_COPY", { env: { RAY_DISABLE_HDFS_COPY: "true" } }, "HDFS copy disabled via RAY_DISABLE_HDFS_COPY environment variable"],
+    [
+      "DISABLE_HDFS_COPY",
+      { env: { DISABLE_HDFS_COPY: "true" } },
+      "HDFS copy disabled via DISABLE_HDFS_COPY environment variable"
+    ],
+    [
+      "RAY_DISABLE_HDFS_COPY",
+      { env: { RAY_DISABLE_HDFS_COPY: "true" } },
+      "HDFS copy disabled via RAY_DISABLE_HDFS_COPY environment variable"
+    ],
     [
       "RANK=3",
       { env: { RANK: "3" }, context: context("worker", 3) },
@@ -220,7 +228,10 @@ describe("copy semantics", () => {
       }
       yield* once(copier(), copy({ pathPatterns: ["**/*.log"], rootDir: logs, preserveStructure: true }))
       expect(cluster.files()).toEqual(["/jobs/42/node-a/train.log", "/jobs/42/node-b/train.log"])
-      const flat = yield* once(copier({ stateDir: tempDir("flat") }), copy({ copyName: "flat", pathPatterns: ["**/*.log"], rootDir: logs, destination: "hdfs://cluster/flat" }))
+      const flat = yield* once(
+        copier({ stateDir: tempDir("flat") }),
+        copy({ copyName: "flat", pathPatterns: ["**/*.log"], rootDir: logs, destination: "hdfs://cluster/flat" })
+      )
       expect(flat.lastError).toContain("both map to /flat/train.log: set rootDir and preserveStructure")
     })
   )
@@ -313,7 +324,12 @@ describe("faults", () => {
           expect(status.lastError).toBeNull()
           const served = cluster.requests.slice(before).filter((r) => r.node === "namenode")
           // GETFILESTATUS: standby answer, then the new active; APPEND and its length check stay there
-          expect(served.map((r) => `${r.op}@${r.index}`)).toEqual(["GETFILESTATUS@0", "GETFILESTATUS@1", "APPEND@1", "GETFILESTATUS@1"])
+          expect(served.map((r) => `${r.op}@${r.index}`)).toEqual([
+            "GETFILESTATUS@0",
+            "GETFILESTATUS@1",
+            "APPEND@1",
+            "GETFILESTATUS@1"
+          ])
         })
       )
       expect(content("/jobs/42/train.log")).toBe("a\nb\n")
@@ -349,7 +365,11 @@ describe("operations", () => {
       writeFileSync(join(logs, "train.log"), "x\n")
       const env = { HDFS_LOG_DEST: "webhdfs://ignored/env/{date}", HDFS_COPY_INTERVAL: "5", LOG_TIMEZONE: "Asia/Tokyo" }
       const status = yield* once(copier({ env }), copy({ destination: undefined, intervalSeconds: undefined }))
-      expect(status.config).toMatchObject({ destination: "webhdfs://ignored/env/{date}", intervalSeconds: 5, timeZone: "Asia/Tokyo" })
+      expect(status.config).toMatchObject({
+        destination: "webhdfs://ignored/env/{date}",
+        intervalSeconds: 5,
+        timeZone: "Asia/Tokyo"
+      })
       const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo" }).format(new Date())
       expect(cluster.files()).toEqual([`/env/${day}/train.log`])
       const bad = yield* Effect.flip(

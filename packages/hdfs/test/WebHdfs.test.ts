@@ -20,10 +20,19 @@ const client = (namenodes: ReadonlyArray<string>, extra: Destination.WebHdfsOpti
 
 describe("Destination.parse", () => {
   it("maps hdfs:// to the namenode HTTP port, keeps webhdfs:// ports, reads file://", () => {
-    expect(Destination.parse("hdfs://nn1:8020/logs/")).toMatchObject({ kind: "webhdfs", path: "/logs", namenodes: ["http://nn1:9870"] })
-    expect(Destination.parse("webhdfs://nn1:50070/a b")).toMatchObject({ namenodes: ["http://nn1:50070"], path: "/a b" })
+    expect(Destination.parse("hdfs://nn1:8020/logs/")).toMatchObject({
+      kind: "webhdfs",
+      path: "/logs",
+      namenodes: ["http://nn1:9870"]
+    })
+    expect(Destination.parse("webhdfs://nn1:50070/a b")).toMatchObject({
+      namenodes: ["http://nn1:50070"],
+      path: "/a b"
+    })
     expect(Destination.parse("swebhdfs://nn1/x")).toMatchObject({ namenodes: ["https://nn1:9871"] })
-    expect(Destination.parse("hdfs://ns/x", { namenodes: ["http://a:9870", "http://b:9870/"], user: "etl" })).toMatchObject({
+    expect(
+      Destination.parse("hdfs://ns/x", { namenodes: ["http://a:9870", "http://b:9870/"], user: "etl" })
+    ).toMatchObject({
       namenodes: ["http://a:9870", "http://b:9870"],
       user: "etl"
     })
@@ -31,7 +40,8 @@ describe("Destination.parse", () => {
   })
 
   it("rejects what it cannot use with one-line errors", () => {
-    const message = (url: string, options?: Destination.WebHdfsOptions) => (Destination.parse(url, options) as HdfsError).message
+    const message = (url: string, options?: Destination.WebHdfsOptions) =>
+      (Destination.parse(url, options) as HdfsError).message
     expect(message("s3://bucket/x")).toContain("unsupported scheme 's3:'")
     expect(message("not a url")).toContain("is not a URL")
     expect(message("file://host/x")).toContain("file:// URLs take no host")
@@ -117,7 +127,10 @@ describe("WebHDFS test cluster (raw HTTP, as the Hadoop spec describes)", () => 
   it("answers CREATE with a 307 to a datanode, 201 on write, FileAlreadyExistsException without overwrite", async () => {
     cluster = await startWebHdfsCluster()
     const nn = cluster.namenodes[0]!
-    const redirect = await fetch(`${nn}/webhdfs/v1/d/f?op=CREATE&user.name=u&overwrite=false`, { method: "PUT", redirect: "manual" })
+    const redirect = await fetch(`${nn}/webhdfs/v1/d/f?op=CREATE&user.name=u&overwrite=false`, {
+      method: "PUT",
+      redirect: "manual"
+    })
     expect(redirect.status).toBe(307)
     const location = redirect.headers.get("location")!
     expect(location.startsWith(`${cluster.datanode}/webhdfs/v1/d/f?`)).toBe(true)
@@ -126,12 +139,12 @@ describe("WebHDFS test cluster (raw HTTP, as the Hadoop spec describes)", () => 
     expect(created.headers.get("location")).toBe("hdfs://localhost:8020/d/f")
     const again = await fetch(location, { method: "PUT", body: "data" })
     expect(again.status).toBe(403)
-    expect((await again.json()).RemoteException).toMatchObject({
+    expect(((await again.json()) as { RemoteException: unknown }).RemoteException).toMatchObject({
       exception: "FileAlreadyExistsException",
       javaClassName: "org.apache.hadoop.fs.FileAlreadyExistsException"
     })
     const noredirect = await fetch(`${nn}/webhdfs/v1/d/f?op=APPEND&noredirect=true`, { method: "POST" })
-    expect(Object.keys(await noredirect.json())).toEqual(["Location"])
+    expect(Object.keys((await noredirect.json()) as object)).toEqual(["Location"])
   })
 
   it("serves FileStatus, FileStatuses, booleans, and the plain RENAME's false on an existing target", async () => {
@@ -142,10 +155,18 @@ describe("WebHDFS test cluster (raw HTTP, as the Hadoop spec describes)", () => 
       return { status: response.status, body: await response.text() }
     }
     expect(await call("PUT", "/a/b?op=MKDIRS")).toEqual({ status: 200, body: '{"boolean":true}' })
-    const location = (await fetch(`${nn}/webhdfs/v1/a/b/f?op=CREATE`, { method: "PUT", redirect: "manual" })).headers.get("location")!
+    const location = (
+      await fetch(`${nn}/webhdfs/v1/a/b/f?op=CREATE`, { method: "PUT", redirect: "manual" })
+    ).headers.get("location")!
     await fetch(location, { method: "PUT", body: "12345" })
     const status = JSON.parse((await call("GET", "/a/b/f?op=GETFILESTATUS")).body)
-    expect(status.FileStatus).toMatchObject({ type: "FILE", length: 5, pathSuffix: "", replication: 3, permission: "644" })
+    expect(status.FileStatus).toMatchObject({
+      type: "FILE",
+      length: 5,
+      pathSuffix: "",
+      replication: 3,
+      permission: "644"
+    })
     const listing = JSON.parse((await call("GET", "/a/b?op=LISTSTATUS")).body)
     expect(listing.FileStatuses.FileStatus.map((s: { pathSuffix: string }) => s.pathSuffix)).toEqual(["f"])
     await call("PUT", "/a/g?op=MKDIRS")
