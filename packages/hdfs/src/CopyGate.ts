@@ -11,7 +11,7 @@ export interface GateStatus {
   readonly enabled: boolean
   /** Why, in a few words. */
   readonly reason: string
-  /** The environment variable that decided, or null when detection or the default did. */
+  /** The environment variable that decided (for a detected worker, the one that gave its role), or null by default. */
   readonly environmentVariable: string | null
   /** The log line announcing the decision. */
   readonly message: string
@@ -71,7 +71,7 @@ export const resolve = (
     return {
       enabled: false,
       reason: `${who} detected`,
-      environmentVariable: null,
+      environmentVariable: context.roleVariable ?? null,
       message: `HDFS copy disabled: ${who} detected; set ${OVERRIDE_VARIABLE}=force to copy from here anyway`
     }
   }

@@ -6,9 +6,9 @@
  */
 import { hostname } from "node:os"
 import { posix, relative } from "node:path"
-import type { DistributedContext } from "@dla/core"
+import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Context, Effect, Exit, FiberMap, Layer, ManagedRuntime, Schedule, Scope, Semaphore } from "effect"
+import { Context, Effect, Exit, FiberMap, Layer, ManagedRuntime, Result, Schedule, Scope, Semaphore } from "effect"
 import * as CopyConfig from "./CopyConfig.ts"
 import * as CopyGate from "./CopyGate.ts"
 import * as Destination from "./Destination.ts"
@@ -23,7 +23,7 @@ import * as WebHdfs from "./WebHdfs.ts"
 export interface CopierOptions {
   /** Environment to read (default `process.env`). */
   readonly env?: DistributedContext.Env
-  /** The detected distributed context: a worker role disables copying unless DLA_HDFS_COPY=force. */
+  /** The distributed context (default: detected from `env`): a worker role disables copying unless DLA_HDFS_COPY=force. */
   readonly context?: DistributedContext.DistributedContext
   /** With a connection, copiers also hold a lease in the `dla_leases` KV bucket: one copier per copy name. */
   readonly nats?: NatsConnection
@@ -111,7 +111,11 @@ const destinationPath = (root: string, source: string, config: CopyConfig.CopyCo
 export const make = (options: CopierOptions = {}) =>
   Effect.gen(function* () {
     const env = options.env ?? globalThis.process?.env ?? {}
-    const gate = CopyGate.resolve(env, options.context)
+    const detected = options.context === undefined ? DistributedContext.decode(env) : Result.succeed(options.context)
+    if (Result.isFailure(detected)) {
+      return yield* new HdfsError({ reason: "BadConfig", message: detected.failure.message, cause: detected.failure })
+    }
+    const gate = CopyGate.resolve(env, detected.success)
     if (gate instanceof HdfsError) return yield* gate
     yield* Effect.logInfo(gate.message)
     const stateDir = options.stateDir ?? CopyConfig.stateDirFromEnv(env)

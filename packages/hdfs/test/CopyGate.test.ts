@@ -33,6 +33,9 @@ describe("CopyGate.resolve", () => {
       reason: "torchrun worker (rank 3) detected",
       environmentVariable: null
     })
+    expect(CopyGate.resolve({}, { ...context("worker", 2), roleVariable: "RANK" })).toMatchObject({
+      environmentVariable: "RANK"
+    })
     expect(CopyGate.resolve({}, context("coordinator", 0))).toMatchObject({ enabled: true, reason: "default behavior" })
   })
 

@@ -92,7 +92,7 @@ describe("role gating", () => {
     ],
     [
       "RANK=3",
-      { env: { RANK: "3" }, context: context("worker", 3) },
+      { env: { RANK: "3", WORLD_SIZE: "4" } },
       "HDFS copy disabled: torchrun worker (rank 3) detected; set DLA_HDFS_COPY=force to copy from here anyway"
     ]
   ] as const) {
@@ -117,11 +117,18 @@ describe("role gating", () => {
     )
   }
 
-  it.live("DLA_HDFS_COPY=force copies on a detected worker", () =>
+  it.live("DLA_HDFS_COPY=force copies on a detected worker; a malformed role variable is a one-line error", () =>
     Effect.gen(function* () {
       writeFileSync(join(logs, "train.log"), "x\n")
-      yield* once(copier({ env: { DLA_HDFS_COPY: "force" }, context: context("worker", 3) }))
+      const status = yield* withCopier(
+        copier({ env: { DLA_HDFS_COPY: "force" }, context: context("worker", 3) }),
+        (c) => c.getStatus
+      )
+      expect(status).toEqual({ enabled: true, reason: "forced on by override", environmentVariable: "DLA_HDFS_COPY" })
+      yield* once(copier({ env: { DLA_HDFS_COPY: "force", RANK: "3", WORLD_SIZE: "4" } }))
       expect(content("/jobs/42/train.log")).toBe("x\n")
+      const bad = yield* Effect.flip(once(copier({ env: { RANK: "x" } })))
+      expect(bad.message).toBe('Invalid RANK="x": expected a non-negative integer')
     })
   )
 })
