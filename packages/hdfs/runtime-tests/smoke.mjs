@@ -20,10 +20,13 @@ const server = createServer((req, res) => {
   const chunks = []
   req.on("data", (c) => chunks.push(c))
   req.on("end", () => {
-    const json = (status, body) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body))
+    const json = (status, body) =>
+      res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body))
     if ((op === "CREATE" || op === "APPEND") && !url.searchParams.has("datanode")) {
       url.searchParams.set("datanode", "1")
-      return res.writeHead(307, { Location: `http://127.0.0.1:${server.address().port}${url.pathname}?${url.searchParams}` }).end()
+      return res
+        .writeHead(307, { Location: `http://127.0.0.1:${server.address().port}${url.pathname}?${url.searchParams}` })
+        .end()
     }
     const body = Buffer.concat(chunks)
     if (op === "CREATE") return files.set(path, body) && res.writeHead(201).end()
@@ -37,7 +40,9 @@ const server = createServer((req, res) => {
     if (op === "GETFILESTATUS") {
       if (path === "/smoke") return json(200, { FileStatus: { type: "DIRECTORY", length: 0 } })
       if (files.has(path)) return json(200, { FileStatus: { type: "FILE", length: files.get(path).length } })
-      return json(404, { RemoteException: { exception: "FileNotFoundException", message: `File does not exist: ${path}` } })
+      return json(404, {
+        RemoteException: { exception: "FileNotFoundException", message: `File does not exist: ${path}` }
+      })
     }
     json(400, { RemoteException: { exception: "IllegalArgumentException", message: `op ${op}` } })
   })
@@ -51,9 +56,21 @@ try {
   writeFileSync(log, "first line\n")
   const copier = await HdfsCopier.createCopier({ env: {}, stateDir: join(dir, "state") })
   const port = server.address().port
-  await copier.startCopy({ copyName: "file", pathPatterns: [join(dir, "logs", "*.log")], destination: `file://${dir}/out`, intervalSeconds: 3600 })
-  await copier.startCopy({ copyName: "webhdfs", pathPatterns: [join(dir, "logs", "*.log")], destination: `webhdfs://127.0.0.1:${port}/smoke`, intervalSeconds: 3600, retryDelaySeconds: 0 })
-  for (const name of ["file", "webhdfs"]) check((await copier.runOnce(name)).lastError === null, `${name}: first pass failed`)
+  await copier.startCopy({
+    copyName: "file",
+    pathPatterns: [join(dir, "logs", "*.log")],
+    destination: `file://${dir}/out`,
+    intervalSeconds: 3600
+  })
+  await copier.startCopy({
+    copyName: "webhdfs",
+    pathPatterns: [join(dir, "logs", "*.log")],
+    destination: `webhdfs://127.0.0.1:${port}/smoke`,
+    intervalSeconds: 3600,
+    retryDelaySeconds: 0
+  })
+  for (const name of ["file", "webhdfs"])
+    check((await copier.runOnce(name)).lastError === null, `${name}: first pass failed`)
   appendFileSync(log, "second line\n")
   for (const name of ["file", "webhdfs"]) {
     const status = await copier.runOnce(name)

@@ -132,6 +132,7 @@ export const make = (options: CopierOptions = {}) =>
       let trusted = new Set<string>()
       let leaseWasHeld = false
       let rootReady = false
+      let client: { readonly url: string; readonly storage: Destination.Storage } | undefined
       const status: Operation["status"] = {
         name: config.copyName,
         config,
@@ -198,7 +199,12 @@ export const make = (options: CopierOptions = {}) =>
         const url = CopyConfig.renderDestination(config.destination, new Date(), config.timeZone)
         const destination = Destination.parse(url, webhdfs)
         if (destination instanceof HdfsError) return yield* destination
-        const storage = openStorage(destination)
+        // One client per destination URL, so a WebHDFS client keeps knowing which namenode is active.
+        if (client?.url !== url) {
+          const opened = openStorage(destination)
+          client = { url, storage: lease === undefined ? opened : guarded(opened, lease.assertHeld) }
+        }
+        const storage = client.storage
         if (!rootReady) {
           const root = yield* withRetry(storage.status(destination.path), `checking ${url}`)
           if (root === undefined && config.createDestDirs)
@@ -235,7 +241,7 @@ export const make = (options: CopierOptions = {}) =>
           }
           claimed.set(destPath, source)
           const sync = syncFile({
-            storage: lease === undefined ? storage : guarded(storage, lease.assertHeld),
+            storage,
             source,
             destPath,
             record: saved[source],

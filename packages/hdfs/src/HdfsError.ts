@@ -29,8 +29,8 @@ export class HdfsError extends Data.TaggedError("HdfsError")<{
   readonly cause?: unknown
 }> {}
 
-/** Bad configuration is final; everything else may pass on the next attempt. */
-export const isRetryable = (error: HdfsError): boolean => error.reason !== "BadConfig"
+/** Bad configuration is final and a lost lease ends the pass; everything else may pass on the next attempt. */
+export const isRetryable = (error: HdfsError): boolean => error.reason !== "BadConfig" && error.reason !== "Lease"
 
 /** Wraps an unknown failure (a rejected promise) as an HdfsError of the given reason, keeping HdfsErrors as they are. */
 export const fromUnknown =

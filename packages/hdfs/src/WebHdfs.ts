@@ -11,6 +11,14 @@ import { fromUnknown, HdfsError } from "./HdfsError.ts"
 
 type Method = "GET" | "PUT" | "POST" | "DELETE"
 
+/** One WebHDFS operation on one path. */
+interface Call {
+  readonly method: Method
+  readonly path: string
+  readonly op: string
+  readonly params?: Record<string, string>
+}
+
 interface RemoteExceptionBody {
   readonly RemoteException?: { readonly exception?: string; readonly message?: string }
 }
@@ -63,13 +71,7 @@ export const make = (destination: WebHdfsDestination): Storage => {
     })
 
   /** Asks the namenodes in turn, starting at the last active one; answers with the first non-standby response. */
-  const callNamenode = async (
-    method: Method,
-    path: string,
-    op: string,
-    params: Record<string, string>,
-    signal: AbortSignal
-  ) => {
+  const callNamenode = async ({ method, path, op, params = {} }: Call, signal: AbortSignal) => {
     const failures: Array<string> = []
     let standbys = 0
     for (let i = 0; i < destination.namenodes.length; i++) {
@@ -103,15 +105,9 @@ export const make = (destination: WebHdfsDestination): Storage => {
   }
 
   /** The second step of CREATE / APPEND / OPEN: the namenode's 307 names the datanode that takes or serves the data. */
-  const viaDatanode = async (
-    method: Method,
-    path: string,
-    op: string,
-    params: Record<string, string>,
-    body: Uint8Array | undefined,
-    signal: AbortSignal
-  ) => {
-    const redirect = await callNamenode(method, path, op, params, signal)
+  const viaDatanode = async (call: Call, body: Uint8Array | undefined, signal: AbortSignal) => {
+    const { method, path, op } = call
+    const redirect = await callNamenode(call, signal)
     if (redirect.status !== 307) {
       if (redirect.ok) await redirect.body?.cancel()
       throw redirect.ok
@@ -139,14 +135,9 @@ export const make = (destination: WebHdfsDestination): Storage => {
     return response
   }
 
-  const json = async <A>(
-    method: Method,
-    path: string,
-    op: string,
-    params: Record<string, string>,
-    signal: AbortSignal
-  ) => {
-    const response = await callNamenode(method, path, op, params, signal)
+  const json = async <A>(call: Call, signal: AbortSignal) => {
+    const { path, op } = call
+    const response = await callNamenode(call, signal)
     if (!response.ok) throw await remoteError(response, `${op} ${path}`)
     const text = await response.text()
     return (text === "" ? {} : JSON.parse(text)) as A
@@ -164,7 +155,10 @@ export const make = (destination: WebHdfsDestination): Storage => {
     description: `webhdfs ${destination.namenodes.join(",")}${destination.path}`,
     status: (path) =>
       effect(`GETFILESTATUS ${path}`, (signal) =>
-        json<{ FileStatus: { type: "FILE" | "DIRECTORY"; length: number } }>("GET", path, "GETFILESTATUS", {}, signal)
+        json<{ FileStatus: { type: "FILE" | "DIRECTORY"; length: number } }>(
+          { method: "GET", path, op: "GETFILESTATUS" },
+          signal
+        )
       ).pipe(
         Effect.map((body): RemoteStatus | undefined => ({
           type: body.FileStatus.type,
@@ -176,36 +170,37 @@ export const make = (destination: WebHdfsDestination): Storage => {
         )
       ),
     mkdirs: (path) =>
-      effect(`MKDIRS ${path}`, (signal) => json<{ boolean?: boolean }>("PUT", path, "MKDIRS", {}, signal)).pipe(
-        Effect.flatMap(expectTrue("MKDIRS", path))
-      ),
+      effect(`MKDIRS ${path}`, (signal) =>
+        json<{ boolean?: boolean }>({ method: "PUT", path, op: "MKDIRS" }, signal)
+      ).pipe(Effect.flatMap(expectTrue("MKDIRS", path))),
     create: (path, data) =>
       effect(`CREATE ${path}`, async (signal) => {
-        const response = await viaDatanode("PUT", path, "CREATE", { overwrite: "true" }, data, signal)
+        const response = await viaDatanode(
+          { method: "PUT", path, op: "CREATE", params: { overwrite: "true" } },
+          data,
+          signal
+        )
         await response.body?.cancel()
       }),
     append: (path, data) =>
       effect(`APPEND ${path}`, async (signal) => {
-        const response = await viaDatanode("POST", path, "APPEND", {}, data, signal)
+        const response = await viaDatanode({ method: "POST", path, op: "APPEND" }, data, signal)
         await response.body?.cancel()
       }),
     read: (path, offset, length) =>
       effect(`OPEN ${path}`, async (signal) => {
-        const response = await viaDatanode(
-          "GET",
-          path,
-          "OPEN",
-          { offset: String(offset), length: String(length) },
-          undefined,
-          signal
-        )
+        const params = { offset: String(offset), length: String(length) }
+        const response = await viaDatanode({ method: "GET", path, op: "OPEN", params }, undefined, signal)
         return new Uint8Array(await response.arrayBuffer())
       }),
     rename: (from, to) =>
       // renameoptions=OVERWRITE selects ClientProtocol.rename2: it replaces an existing file atomically and answers
       // an empty 200 (the plain RENAME would answer {"boolean": false} when the destination exists).
       effect(`RENAME ${from}`, (signal) =>
-        json<{ boolean?: boolean }>("PUT", from, "RENAME", { destination: to, renameoptions: "OVERWRITE" }, signal)
+        json<{ boolean?: boolean }>(
+          { method: "PUT", path: from, op: "RENAME", params: { destination: to, renameoptions: "OVERWRITE" } },
+          signal
+        )
       ).pipe(Effect.flatMap(expectTrue("RENAME", from)))
   }
 }

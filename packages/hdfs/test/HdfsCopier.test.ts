@@ -42,7 +42,17 @@ const writes = (from = 0) =>
     .slice(from)
     .filter((r) => r.node === "datanode" && r.op !== "OPEN")
     .map((r) => `${r.op} ${r.path} ${r.bytes}`)
+/** Writes the source log `train.log` and returns its path. */
+const writeLog = (text: string) => {
+  const path = join(logs, "train.log")
+  writeFileSync(path, text)
+  return path
+}
 const content = (path: string) => cluster.read(path)?.toString()
+
+/** Runs `body` with the default copy started (an hour's interval: passes run when the test asks). */
+const session = <A, E>(body: (c: HdfsCopier.HdfsCopier["Service"]) => Effect.Effect<A, E>) =>
+  withCopier(copier(), (c) => Effect.andThen(c.startCopy(copy()), body(c)))
 
 /** Starts the copy and runs one full pass. */
 const once = (options: HdfsCopier.CopierOptions, copyOptions = copy()) =>
@@ -56,7 +66,7 @@ const once = (options: HdfsCopier.CopierOptions, copyOptions = copy()) =>
 describe("role gating", () => {
   it.live("the coordinator copies and logs the seeds' messages", () =>
     Effect.gen(function* () {
-      writeFileSync(join(logs, "train.log"), "line 1\n")
+      writeLog("line 1\n")
       const captured = captureLogs()
       const status = yield* withCopier(
         copier({ context: context("coordinator", 0) }),
@@ -98,7 +108,7 @@ describe("role gating", () => {
   ] as const) {
     it.live(`a worker (${name}) skips with the seeds' message and touches nothing`, () =>
       Effect.gen(function* () {
-        writeFileSync(join(logs, "train.log"), "line 1\n")
+        writeLog("line 1\n")
         const captured = captureLogs()
         yield* withCopier(
           copier(options),
@@ -119,7 +129,7 @@ describe("role gating", () => {
 
   it.live("DLA_HDFS_COPY=force copies on a detected worker; a malformed role variable is a one-line error", () =>
     Effect.gen(function* () {
-      writeFileSync(join(logs, "train.log"), "x\n")
+      writeLog("x\n")
       const status = yield* withCopier(
         copier({ env: { DLA_HDFS_COPY: "force" }, context: context("worker", 3) }),
         (c) => c.getStatus
@@ -136,11 +146,9 @@ describe("role gating", () => {
 describe("copy semantics", () => {
   it.live("sends a growing file's new bytes by APPEND, and nothing for an unchanged file", () =>
     Effect.gen(function* () {
-      const source = join(logs, "train.log")
-      writeFileSync(source, "a\n")
-      yield* withCopier(copier(), (c) =>
+      const source = writeLog("a\n")
+      yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.startCopy(copy())
           yield* c.runOnce("logs")
           expect(writes()).toEqual(["CREATE /jobs/42/.train.log._COPYING_ 2"])
           appendFileSync(source, "bb\n")
@@ -160,11 +168,9 @@ describe("copy semantics", () => {
 
   it.live("re-sends a truncated or rotated file whole, through a temporary name and RENAME", () =>
     Effect.gen(function* () {
-      const source = join(logs, "train.log")
-      writeFileSync(source, "first generation of the log\n")
-      yield* withCopier(copier(), (c) =>
+      const source = writeLog("first generation of the log\n")
+      yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.startCopy(copy())
           yield* c.runOnce("logs")
           writeFileSync(source, "short\n") // truncated
           let before = cluster.requests.length
@@ -184,8 +190,7 @@ describe("copy semantics", () => {
 
   it.live("a restarted process sends nothing already copied, then only new bytes", () =>
     Effect.gen(function* () {
-      const source = join(logs, "train.log")
-      writeFileSync(source, "one\n")
+      const source = writeLog("one\n")
       yield* once(copier())
       let before = cluster.requests.length
       yield* once(copier())
@@ -200,8 +205,7 @@ describe("copy semantics", () => {
 
   it.live("a crash between APPEND and the manifest save never duplicates bytes", () =>
     Effect.gen(function* () {
-      const source = join(logs, "train.log")
-      writeFileSync(source, "one\n")
+      const source = writeLog("one\n")
       yield* once(copier())
       const manifest = manifestPath(state, "logs")
       copyFileSync(manifest, `${manifest}.old`)
@@ -218,7 +222,7 @@ describe("copy semantics", () => {
 
   it.live("without a manifest (another host, lost state) an up-to-date destination is checked, not re-sent", () =>
     Effect.gen(function* () {
-      writeFileSync(join(logs, "train.log"), "one\n")
+      writeLog("one\n")
       yield* once(copier())
       const before = cluster.requests.length
       yield* once(copier({ stateDir: tempDir("other-host") }))
@@ -246,7 +250,7 @@ describe("copy semantics", () => {
   it.live("copies to mounted storage through file://", () =>
     Effect.gen(function* () {
       const target = tempDir("mounted")
-      writeFileSync(join(logs, "train.log"), "a\n")
+      writeLog("a\n")
       yield* withCopier(copier(), (c) =>
         Effect.gen(function* () {
           yield* c.startCopy(copy({ destination: `file://${target}/out` }))
@@ -264,7 +268,7 @@ describe("copy semantics", () => {
 describe("faults", () => {
   it.live("retries a failing upload, then succeeds", () =>
     Effect.gen(function* () {
-      writeFileSync(join(logs, "train.log"), "payload\n")
+      writeLog("payload\n")
       cluster.inject({ at: "datanode", op: "CREATE", kind: "error500", times: 2 })
       const status = yield* once(copier())
       expect(status.lastError).toBeNull()
@@ -275,11 +279,9 @@ describe("faults", () => {
 
   it.live("resumes after an APPEND cut mid-upload without duplicating the bytes that arrived", () =>
     Effect.gen(function* () {
-      const source = join(logs, "train.log")
-      writeFileSync(source, "head\n")
-      yield* withCopier(copier(), (c) =>
+      const source = writeLog("head\n")
+      yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.startCopy(copy())
           yield* c.runOnce("logs")
           appendFileSync(source, "0123456789\n")
           cluster.inject({ at: "datanode", op: "APPEND", kind: "dropMidUpload" })
@@ -294,7 +296,7 @@ describe("faults", () => {
 
   it.live("records a permanent failure in the status and recovers on a later pass", () =>
     Effect.gen(function* () {
-      writeFileSync(join(logs, "train.log"), "x\n")
+      writeLog("x\n")
       cluster.inject({ at: "datanode", kind: "error500", times: Number.POSITIVE_INFINITY })
       yield* withCopier(copier(), (c) =>
         Effect.gen(function* () {
@@ -318,11 +320,9 @@ describe("faults", () => {
 
   it.live("fails over to the second namenode when the first turns standby", () =>
     Effect.gen(function* () {
-      const source = join(logs, "train.log")
-      writeFileSync(source, "a\n")
-      yield* withCopier(copier(), (c) =>
+      const source = writeLog("a\n")
+      yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.startCopy(copy())
           yield* c.runOnce("logs")
           cluster.activate(1)
           appendFileSync(source, "b\n")
@@ -347,9 +347,8 @@ describe("faults", () => {
 describe("operations", () => {
   it.live("lists, stops and refuses bad or repeated operations with one-line errors", () =>
     Effect.gen(function* () {
-      yield* withCopier(copier(), (c) =>
+      yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.startCopy(copy())
           yield* c.startCopy(copy({ copyName: "other" }))
           const again = yield* Effect.flip(c.startCopy(copy()))
           expect(again.message).toBe("HDFS copy operation 'logs' is already running")
@@ -369,7 +368,7 @@ describe("operations", () => {
 
   it.live("takes destination and interval from HDFS_LOG_DEST and HDFS_COPY_INTERVAL, {date} in LOG_TIMEZONE", () =>
     Effect.gen(function* () {
-      writeFileSync(join(logs, "train.log"), "x\n")
+      writeLog("x\n")
       const env = { HDFS_LOG_DEST: "webhdfs://ignored/env/{date}", HDFS_COPY_INTERVAL: "5", LOG_TIMEZONE: "Asia/Tokyo" }
       const status = yield* once(copier({ env }), copy({ destination: undefined, intervalSeconds: undefined }))
       expect(status.config).toMatchObject({
