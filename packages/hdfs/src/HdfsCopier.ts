@@ -226,8 +226,13 @@ export const make = (options: CopierOptions = {}) =>
           try: () => expand(config.pathPatterns, config.rootDir ?? globalThis.process?.cwd() ?? "/"),
           catch: fromUnknown("LocalIO", "listing source files")
         })
+        // Saved after every file that changed: a crash loses at most the record of the file just sent (and the
+        // destination check on the next start recovers that one).
+        const persist = Effect.tryPromise({
+          try: () => Manifest.save(manifestPath, config.copyName, saved),
+          catch: fromUnknown("LocalIO", `saving manifest ${manifestPath}`)
+        }).pipe(Effect.catch((error) => Effect.logWarning(`HDFS copy '${config.copyName}': ${error.message}`)))
         const claimed = new Map<string, string>()
-        let changed = false
         for (const source of sources) {
           if (lease !== undefined && !lease.isHeld()) {
             errors.push("the lease was lost during the pass")
@@ -259,25 +264,22 @@ export const make = (options: CopierOptions = {}) =>
           }
           const { record, action, bytesSent } = result.success
           trusted.add(source)
-          if (action !== "unchanged" || saved[source]?.fingerprint !== record.fingerprint) {
-            saved[source] = record
-            changed = true
-          }
           if (action !== "unchanged") {
             status.filesCopied++
             status.bytesCopied += bytesSent
             yield* Effect.logDebug(`HDFS copy '${config.copyName}': ${action} ${destPath} (+${bytesSent} bytes)`)
           }
-          if (changed) {
-            // Saved after every file: a crash loses at most the record of the file just sent (and the destination
-            // check on the next start recovers that one).
-            yield* Effect.tryPromise({
-              try: () => Manifest.save(manifestPath, config.copyName, saved),
-              catch: fromUnknown("LocalIO", `saving manifest ${manifestPath}`)
-            }).pipe(Effect.catch((error) => Effect.logWarning(`HDFS copy '${config.copyName}': ${error.message}`)))
-            changed = false
+          if (JSON.stringify(saved[source]) !== JSON.stringify(record)) {
+            saved[source] = record
+            yield* persist
           }
         }
+        // Forget files that no longer match (rotated away, deleted): should one come back, the destination check
+        // still keeps it from being sent twice.
+        const listed = new Set(sources)
+        const gone = Object.keys(saved).filter((source) => !listed.has(source))
+        for (const source of gone) delete saved[source]
+        if (gone.length > 0) yield* persist
         status.lastError = errors.length === 0 ? null : errors.join("; ")
         if (errors.length === 0) status.lastSuccessAt = new Date().toISOString()
       })

@@ -63,12 +63,15 @@ export const make = (options: LeaseOptions) =>
     let heldRevision = 0
     let heldSince = Number.NEGATIVE_INFINITY // monotonic time the last successful write was sent
     let seen = { revision: 0, at: 0 } // another holder's revision, and when this process first saw it
+    let released = false
+    let inFlight: Promise<void> = Promise.resolve()
 
     const isHeld = () => heldRevision > 0 && performance.now() - heldSince < ttlMs
     const value = () =>
       JSON.stringify({ owner: options.owner, ttlMs, renewedAt: new Date().toISOString() } satisfies LeaseValue)
 
     const write = async (revision: number | undefined) => {
+      if (released) return
       const sentAt = performance.now()
       try {
         heldRevision =
@@ -91,7 +94,25 @@ export const make = (options: LeaseOptions) =>
       else if (now - seen.at >= ttlMs) return write(entry.revision)
     }
 
-    yield* Effect.tryPromise({ try: contend, catch: fromUnknown("Lease", `lease ${options.key}`) }).pipe(
+    // Released before the renewal loop is interrupted (finalizers run in reverse order), and only after the
+    // contention in flight settled, so a late create or update cannot take the lease back after the release.
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        released = true
+        await inFlight.catch(() => undefined)
+        if (heldRevision === 0) return
+        await kv.delete(options.key, { previousSeq: heldRevision }).catch(() => undefined)
+        heldRevision = 0
+      })
+    )
+
+    yield* Effect.tryPromise({
+      try: () => {
+        inFlight = contend()
+        return inFlight
+      },
+      catch: fromUnknown("Lease", `lease ${options.key}`)
+    }).pipe(
       Effect.catch((error) =>
         Effect.sync(() => {
           heldRevision = 0
@@ -99,14 +120,6 @@ export const make = (options: LeaseOptions) =>
       ),
       Effect.repeat(Schedule.spaced(ttlMs / 3)),
       Effect.forkScoped
-    )
-
-    yield* Effect.addFinalizer(() =>
-      Effect.promise(async () => {
-        if (heldRevision === 0) return
-        await kv.delete(options.key, { previousSeq: heldRevision }).catch(() => undefined)
-        heldRevision = 0
-      })
     )
 
     return {

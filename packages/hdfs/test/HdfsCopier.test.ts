@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -345,6 +345,46 @@ describe("faults", () => {
 })
 
 describe("operations", () => {
+  it.live("stopCopy waits for the file in flight, which lands whole", () =>
+    Effect.gen(function* () {
+      writeLog("a whole file\n")
+      cluster.inject({ at: "datanode", op: "CREATE", kind: "slow", delayMs: 400 })
+      yield* withCopier(copier(), (c) =>
+        Effect.gen(function* () {
+          yield* c.startCopy(copy()) // the first pass starts at once
+          yield* Effect.promise(async () => {
+            while (!cluster.requests.some((r) => r.node === "datanode")) await new Promise((r) => setTimeout(r, 10))
+          })
+          expect(yield* c.stopCopy("logs")).toBe(true)
+          expect(content("/jobs/42/train.log")).toBe("a whole file\n")
+        })
+      )
+    })
+  )
+
+  it.live("forgets files that disappeared and survives a damaged manifest", () =>
+    Effect.gen(function* () {
+      writeLog("kept\n")
+      writeFileSync(join(logs, "old.log"), "old\n")
+      yield* once(copier())
+      rmSync(join(logs, "old.log"))
+      yield* once(copier())
+      const manifest = manifestPath(state, "logs")
+      expect(Object.keys(JSON.parse(readFileSync(manifest, "utf8")).files)).toEqual([join(logs, "train.log")])
+      writeFileSync(manifest, "{ cut in the mid")
+      const captured = captureLogs()
+      const before = cluster.requests.length
+      const status = yield* withCopier(
+        copier(),
+        (c) => Effect.andThen(c.startCopy(copy()), c.runOnce("logs")),
+        captured
+      )
+      expect(status.lastError).toBeNull()
+      expect(writes(before)).toEqual([])
+      expect(captured.lines.some((l) => l.includes("ignoring a damaged manifest"))).toBe(true)
+    })
+  )
+
   it.live("lists, stops and refuses bad or repeated operations with one-line errors", () =>
     Effect.gen(function* () {
       yield* session((c) =>

@@ -10,7 +10,7 @@
  * delegation, and RemoteException JSON errors with Hadoop's status mapping (IllegalArgumentException 400,
  * SecurityException 401, IOException incl. FileAlreadyExistsException / StandbyException / InvalidToken 403,
  * FileNotFoundException 404, RuntimeException 500). Faults: 500s, connections closed before answering, and uploads
- * cut mid-body after half the bytes reached the file (as when a datanode pipeline dies).
+ * cut mid-body after half the bytes reached the file (as when a datanode pipeline dies), slow answers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -23,8 +23,12 @@ export interface Fault {
   readonly op?: Op
   /** Only on this kind of node (any by default). */
   readonly at?: Node
-  /** error500: RuntimeException 500; drop: close the connection unanswered; dropMidUpload: keep half the body, then drop. */
-  readonly kind: "error500" | "drop" | "dropMidUpload"
+  /**
+   * error500: RuntimeException 500; drop: close the connection unanswered; dropMidUpload: keep half the body, then
+   * drop; slow: answer normally after `delayMs`.
+   */
+  readonly kind: "error500" | "drop" | "dropMidUpload" | "slow"
+  readonly delayMs?: number
   /** How many matching requests fail (default 1; Infinity for a permanent fault). */
   readonly times?: number
 }
@@ -262,6 +266,7 @@ export const startWebHdfsCluster = async (options: ClusterOptions = {}): Promise
     })
     await readBody(req)
     const fault = takeFault("namenode", op)
+    if (fault?.kind === "slow") await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 500))
     if (fault?.kind === "drop" || fault?.kind === "dropMidUpload") return req.socket.destroy()
     try {
       if (fault?.kind === "error500")
@@ -396,7 +401,11 @@ export const startWebHdfsCluster = async (options: ClusterOptions = {}): Promise
       user: url.searchParams.get("user.name"),
       bytes: body.length
     })
-    const fault = takeFault("datanode", op)
+    let fault = takeFault("datanode", op)
+    if (fault?.kind === "slow") {
+      await new Promise((resolve) => setTimeout(resolve, fault?.delayMs ?? 500))
+      fault = undefined
+    }
     if (fault?.kind === "drop") return req.socket.destroy()
     const kept = fault?.kind === "dropMidUpload" ? body.subarray(0, Math.floor(body.length / 2)) : body
     try {
