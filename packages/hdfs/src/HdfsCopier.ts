@@ -379,11 +379,15 @@ export const make = (options: CopierOptions = {}) =>
       })
 
     const snapshot = (operation: Operation): OperationStatus => ({ ...operation.status })
+    const stopAll = Effect.suspend(() => Effect.forEach([...operations.keys()], stopCopy, { discard: true }))
+    // The end of the copier's scope (close(), the CLI's SIGINT) stops each copy as stopCopy does: logged, after the
+    // file in flight.
+    yield* Effect.addFinalizer(() => stopAll)
 
     return HdfsCopier.of({
       startCopy,
       stopCopy,
-      stopAll: Effect.suspend(() => Effect.forEach([...operations.keys()], stopCopy, { discard: true })),
+      stopAll,
       runOnce: (name) =>
         Effect.suspend(() => {
           const operation = operations.get(name)

@@ -78,9 +78,10 @@ describe("role gating", () => {
           }),
         captured
       )
-      expect(captured.lines.slice(0, 2)).toEqual([
+      expect(captured.lines).toEqual([
         "HDFS copy enabled (default behavior)",
-        "Started HDFS copy operation 'logs' with 60s interval."
+        "Started HDFS copy operation 'logs' with 60s interval.",
+        "Stopped HDFS copy operation 'logs'." // the copier's scope closed
       ])
       expect(content("/jobs/42/train.log")).toBe("line 1\n")
       expect(status).toMatchObject({ name: "logs", lastError: null, filesCopied: 1, bytesCopied: 7, leaseHeld: null })
