@@ -130,7 +130,7 @@ export const make = (options: CopierOptions = {}) =>
       const manifestPath = Manifest.manifestPath(stateDir, config.copyName)
       let records: Manifest.Records | undefined // loaded on the first pass, and again for every new lease term
       let trusted = new Set<string>()
-      let leaseWasHeld = false
+      let trustedTerm = 0 // the lease term the records were loaded in
       let rootReady = false
       let client: { readonly url: string; readonly storage: Destination.Storage } | undefined
       const status: Operation["status"] = {
@@ -165,14 +165,13 @@ export const make = (options: CopierOptions = {}) =>
           const held = lease.isHeld()
           status.leaseHeld = held
           if (!held) {
-            leaseWasHeld = false
             status.state = "standby"
             return
           }
-          if (!leaseWasHeld) {
+          if (lease.term() !== trustedTerm) {
             // A new lease term: another process may have copied meanwhile, so trust nothing saved before.
             records = undefined
-            leaseWasHeld = true
+            trustedTerm = lease.term()
           }
         }
         status.state = "copying"

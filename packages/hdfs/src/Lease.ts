@@ -32,6 +32,8 @@ export interface Lease {
   readonly key: string
   /** True while this process holds the lease (renewed less than a ttl ago). */
   readonly isHeld: () => boolean
+  /** Counts the times this process acquired the lease (renewals excluded): a new term means others may have copied. */
+  readonly term: () => number
   /** Fails when the lease is not held: checked before every write so a paused holder never writes after expiry. */
   readonly assertHeld: Effect.Effect<void, HdfsError>
 }
@@ -64,6 +66,7 @@ export const make = (options: LeaseOptions) =>
     let heldSince = Number.NEGATIVE_INFINITY // monotonic time the last successful write was sent
     let seen = { revision: 0, at: 0 } // another holder's revision, and when this process first saw it
     let released = false
+    let term = 0
     let inFlight: Promise<void> = Promise.resolve()
 
     const isHeld = () => heldRevision > 0 && performance.now() - heldSince < ttlMs
@@ -73,12 +76,14 @@ export const make = (options: LeaseOptions) =>
     const write = async (revision: number | undefined) => {
       if (released) return
       const sentAt = performance.now()
+      const renewing = heldRevision > 0
       try {
         heldRevision =
           revision === undefined
             ? await kv.create(options.key, value())
             : await kv.update(options.key, value(), revision)
         heldSince = sentAt
+        if (!renewing) term++
       } catch {
         heldRevision = 0 // someone else wrote first: the CAS failed
       }
@@ -125,6 +130,7 @@ export const make = (options: LeaseOptions) =>
     return {
       key: options.key,
       isHeld,
+      term: () => term,
       assertHeld: Effect.suspend(() =>
         isHeld()
           ? Effect.void
