@@ -178,6 +178,8 @@ export const make = (options: CopierOptions = {}) =>
         status.lastRunAt = new Date().toISOString()
         status.runs++
         const errors: Array<string> = []
+        const filesBefore = status.filesCopied
+        const bytesBefore = status.bytesCopied
         if (records === undefined) {
           trusted = new Set()
           records = yield* Effect.tryPromise({
@@ -281,6 +283,12 @@ export const make = (options: CopierOptions = {}) =>
         if (gone.length > 0) yield* persist
         status.lastError = errors.length === 0 ? null : errors.join("; ")
         if (errors.length === 0) status.lastSuccessAt = new Date().toISOString()
+        const filesSent = status.filesCopied - filesBefore
+        if (filesSent > 0) {
+          yield* Effect.logInfo(
+            `HDFS copy '${config.copyName}': sent ${filesSent} files, ${status.bytesCopied - bytesBefore} bytes to ${url}`
+          )
+        }
       })
 
       const semaphore = Semaphore.makeUnsafe(1)

@@ -1,7 +1,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import type * as HdfsCopier from "../src/HdfsCopier.ts"
 import { manifestPath } from "../src/internal/manifest.ts"
 import { captureLogs, context, removeDir, tempDir, withCopier } from "./support/helpers.ts"
@@ -50,9 +50,16 @@ const writeLog = (text: string) => {
 }
 const content = (path: string) => cluster.read(path)?.toString()
 
-/** Runs `body` with the default copy started (an hour's interval: passes run when the test asks). */
+/** Waits until the interval's own first pass is over, so the passes a test runs are the only ones. */
+const firstPassDone = (c: HdfsCopier.HdfsCopier["Service"]) =>
+  Effect.repeat(c.listOperations, {
+    until: (operations) => operations.every((o) => o.state === "waiting"),
+    schedule: Schedule.spaced("10 millis")
+  })
+
+/** Runs `body` with the default copy started and its first pass done (an hour's interval: no pass runs unasked). */
 const session = <A, E>(body: (c: HdfsCopier.HdfsCopier["Service"]) => Effect.Effect<A, E>) =>
-  withCopier(copier(), (c) => Effect.andThen(c.startCopy(copy()), body(c)))
+  withCopier(copier(), (c) => c.startCopy(copy()).pipe(Effect.andThen(firstPassDone(c)), Effect.andThen(body(c))))
 
 /** Starts the copy and runs one full pass. */
 const once = (options: HdfsCopier.CopierOptions, copyOptions = copy()) =>
@@ -81,6 +88,7 @@ describe("role gating", () => {
       expect(captured.lines).toEqual([
         "HDFS copy enabled (default behavior)",
         "Started HDFS copy operation 'logs' with 60s interval.",
+        "HDFS copy 'logs': sent 1 files, 7 bytes to hdfs://cluster:8020/jobs/42",
         "Stopped HDFS copy operation 'logs'." // the copier's scope closed
       ])
       expect(content("/jobs/42/train.log")).toBe("line 1\n")
@@ -150,7 +158,6 @@ describe("copy semantics", () => {
       const source = writeLog("a\n")
       yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.runOnce("logs")
           expect(writes()).toEqual(["CREATE /jobs/42/.train.log._COPYING_ 2"])
           appendFileSync(source, "bb\n")
           const before = cluster.requests.length
@@ -172,7 +179,6 @@ describe("copy semantics", () => {
       const source = writeLog("first generation of the log\n")
       yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.runOnce("logs")
           writeFileSync(source, "short\n") // truncated
           let before = cluster.requests.length
           yield* c.runOnce("logs")
@@ -283,7 +289,6 @@ describe("faults", () => {
       const source = writeLog("head\n")
       yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.runOnce("logs")
           appendFileSync(source, "0123456789\n")
           cluster.inject({ at: "datanode", op: "APPEND", kind: "dropMidUpload" })
           const status = yield* c.runOnce("logs")
@@ -302,8 +307,11 @@ describe("faults", () => {
       yield* withCopier(copier(), (c) =>
         Effect.gen(function* () {
           yield* c.startCopy(copy({ maxRetries: 2 }))
+          yield* firstPassDone(c)
+          const before = cluster.requests.length
           const failed = yield* c.runOnce("logs")
           expect(failed.lastError).toContain("HTTP 500 RuntimeException: injected failure")
+          expect(writes(before)).toHaveLength(3) // the first try and maxRetries = 2 retries
           expect(failed.lastSuccessAt).toBeNull()
           const health = yield* c.healthCheck
           expect(health.healthy).toBe(false)
@@ -324,7 +332,6 @@ describe("faults", () => {
       const source = writeLog("a\n")
       yield* session((c) =>
         Effect.gen(function* () {
-          yield* c.runOnce("logs")
           cluster.activate(1)
           appendFileSync(source, "b\n")
           const before = cluster.requests.length

@@ -95,7 +95,9 @@ const syncOpen = (input: SyncInput, handle: FileHandle) =>
           bytesSent
         })
       )
-    if (recordHolds && input.trusted && record.copiedBytes === size) return yield* finish("unchanged", 0)
+    if (recordHolds && input.trusted && record.copiedBytes === size) {
+      return { record, action: "unchanged", bytesSent: 0 } satisfies SyncResult
+    }
 
     // Where the destination's valid bytes end, or undefined when it must be rewritten whole.
     const remote = yield* storage.status(destPath)
