@@ -342,11 +342,12 @@ export const make = (options: CopierOptions = {}) =>
         }
         const config = CopyConfig.resolveCopy(copyOptions, env)
         if (config instanceof HdfsError) return yield* config
-        const probe = Destination.parse(
+        // A bad URL fails startCopy now rather than every pass.
+        const parsed = Destination.parse(
           CopyConfig.renderDestination(config.destination, new Date(), config.timeZone),
           webhdfs
         )
-        if (probe instanceof HdfsError) return yield* probe
+        if (parsed instanceof HdfsError) return yield* parsed
         if (operations.has(config.copyName)) {
           return yield* new HdfsError({
             reason: "BadConfig",
@@ -362,16 +363,19 @@ export const make = (options: CopierOptions = {}) =>
                 key: Lease.keyFor(config.copyName),
                 owner,
                 ...(options.leaseTtlSeconds !== undefined ? { ttlSeconds: options.leaseTtlSeconds } : {})
-              }).pipe(Scope.provide(operationScope))
+              }).pipe(
+                Scope.provide(operationScope),
+                Effect.tapError(() => Scope.close(operationScope, Exit.void))
+              )
         const operation = makeOperation(config, lease)
         operations.set(config.copyName, operation)
+        yield* Effect.logInfo(
+          `Started HDFS copy operation '${config.copyName}' with ${config.intervalSeconds}s interval.`
+        )
         yield* FiberMap.run(
           fibers,
           config.copyName,
           loop(operation, lease).pipe(Effect.ensuring(Scope.close(operationScope, Exit.void)))
-        )
-        yield* Effect.logInfo(
-          `Started HDFS copy operation '${config.copyName}' with ${config.intervalSeconds}s interval.`
         )
         return true
       })

@@ -7,7 +7,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Exit, Scope } from "effect"
 import * as Lease from "../src/Lease.ts"
-import { removeDir, tempDir } from "./support/helpers.ts"
+import { removeDir, tempDir, withCopier } from "./support/helpers.ts"
 import { startWebHdfsCluster, type WebHdfsCluster } from "./support/WebHdfsServer.ts"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -86,6 +86,51 @@ describe("Lease", () => {
         expect(second.term()).toBe(1)
       })
     )
+  )
+})
+
+describe("copiers in lease mode", () => {
+  it.live("the second copier of a name stands by and copies nothing", () =>
+    Effect.gen(function* () {
+      nats = yield* Effect.promise(() => startNatsServer())
+      cluster = yield* Effect.promise(() => startWebHdfsCluster())
+      const connection = yield* Effect.acquireRelease(
+        Effect.promise(() => connect({ servers: nats!.url })),
+        (c) => Effect.promise(() => c.close())
+      )
+      const source = tempDir("standby-src")
+      dirs.push(source)
+      appendFileSync(join(source, "a.log"), "a\n")
+      const options = (owner: string) => ({
+        env: {},
+        nats: connection,
+        owner,
+        stateDir: join(source, `state-${owner}`),
+        webhdfs: { namenodes: cluster!.namenodes, user: owner }
+      })
+      const copy = {
+        copyName: "shared",
+        pathPatterns: `${source}/*.log`,
+        destination: "webhdfs://c/d",
+        intervalSeconds: 3600
+      }
+      const [first, second] = yield* withCopier(options("first"), (a) =>
+        Effect.gen(function* () {
+          yield* a.startCopy(copy)
+          yield* Effect.promise(() => waitFor("the first copy", () => cluster!.read("/d/a.log") !== undefined))
+          return yield* withCopier(options("second"), (b) =>
+            Effect.gen(function* () {
+              yield* b.startCopy(copy)
+              yield* Effect.sleep("500 millis")
+              return [yield* a.runOnce("shared"), yield* b.runOnce("shared")] as const
+            })
+          )
+        })
+      )
+      expect(first).toMatchObject({ leaseHeld: true, state: "waiting", filesCopied: 1 })
+      expect(second).toMatchObject({ leaseHeld: false, state: "standby", filesCopied: 0, runs: 0 })
+      expect(new Set(cluster.requests.map((r) => r.user))).toEqual(new Set(["first"]))
+    }).pipe(Effect.scoped)
   )
 })
 
