@@ -67,7 +67,7 @@ export const resolve = (
     }
   }
   if (context !== undefined && context.role === "worker") {
-    const who = `${context.launcher} worker (rank ${context.rank})`
+    const who = `${context.launcher} worker (rank ${context.rank}${context.roleVariable ? `, from ${context.roleVariable}` : ""})`
     return {
       enabled: false,
       reason: `${who} detected`,

@@ -1,3 +1,4 @@
+import { DistributedContext } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as CopyGate from "../src/CopyGate.ts"
 import { HdfsError } from "../src/HdfsError.ts"
@@ -34,9 +35,26 @@ describe("CopyGate.resolve", () => {
       environmentVariable: null
     })
     expect(CopyGate.resolve({}, { ...context("worker", 2), roleVariable: "RANK" })).toMatchObject({
+      reason: "torchrun worker (rank 2, from RANK) detected",
       environmentVariable: "RANK"
     })
     expect(CopyGate.resolve({}, context("coordinator", 0))).toMatchObject({ enabled: true, reason: "default behavior" })
+  })
+
+  it("disables on every worker role @dla/core detects, and only there", () => {
+    const gate = (env: Record<string, string>) =>
+      CopyGate.resolve(env, DistributedContext.detect(env, { hostname: () => "h" })).message
+    expect(gate({ RAY_RAYLET_PID: "12" })).toBe(
+      "HDFS copy disabled: ray worker (rank 0, from RAY_RAYLET_PID) detected; set DLA_HDFS_COPY=force to copy from here anyway"
+    )
+    expect(gate({ SPARK_EXECUTOR_ID: "3" })).toContain("spark worker (rank 0, from SPARK_EXECUTOR_ID) detected")
+    expect(gate({ DASK_WORKER_NAME: "w1" })).toContain("dask worker (rank 0, from DASK_WORKER_NAME) detected")
+    expect(gate({ SLURM_PROCID: "2", SLURM_NTASKS: "4" })).toContain(
+      "slurm worker (rank 2, from SLURM_PROCID) detected"
+    )
+    expect(gate({ JOB_COMPLETION_INDEX: "1" })).toContain("kubernetes worker (rank 1, from JOB_COMPLETION_INDEX)")
+    expect(gate({ SLURM_PROCID: "0", SLURM_NTASKS: "4" })).toBe("HDFS copy enabled (default behavior)")
+    expect(gate({ JOB_COMPLETION_INDEX: "0" })).toBe("HDFS copy enabled (default behavior)")
   })
 
   it("lets DLA_HDFS_COPY win over the disable variables and the detected role", () => {

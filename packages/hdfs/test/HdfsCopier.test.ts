@@ -112,7 +112,7 @@ describe("role gating", () => {
     [
       "RANK=3",
       { env: { RANK: "3", WORLD_SIZE: "4" } },
-      "HDFS copy disabled: torchrun worker (rank 3) detected; set DLA_HDFS_COPY=force to copy from here anyway"
+      "HDFS copy disabled: torchrun worker (rank 3, from RANK) detected; set DLA_HDFS_COPY=force to copy from here anyway"
     ]
   ] as const) {
     it.live(`a worker (${name}) skips with the seeds' message and touches nothing`, () =>
