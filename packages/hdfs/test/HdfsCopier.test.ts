@@ -254,6 +254,40 @@ describe("copy semantics", () => {
     })
   )
 
+  it.live("sends big files in chunks: CREATE then APPENDs to the temporary name, APPENDs for growth", () =>
+    Effect.gen(function* () {
+      const source = writeLog("0123456789")
+      yield* withCopier(copier({ chunkBytes: 4 }), (c) =>
+        Effect.gen(function* () {
+          yield* c.startCopy(copy())
+          yield* c.runOnce("logs")
+          appendFileSync(source, "abcde")
+          yield* c.runOnce("logs")
+        })
+      )
+      const temporary = "/jobs/42/.train.log._COPYING_"
+      expect(writes()).toEqual([
+        `CREATE ${temporary} 4`,
+        `APPEND ${temporary} 4`,
+        `APPEND ${temporary} 2`,
+        "APPEND /jobs/42/train.log 4",
+        "APPEND /jobs/42/train.log 1"
+      ])
+      expect(content("/jobs/42/train.log")).toBe("0123456789abcde")
+    })
+  )
+
+  it.live("with createDestDirs false, a missing destination is an error in the status, not a new directory", () =>
+    Effect.gen(function* () {
+      writeLog("x\n")
+      const status = yield* once(copier(), copy({ createDestDirs: false }))
+      expect(status.lastError).toBe(
+        "destination hdfs://cluster:8020/jobs/42 does not exist and createDestDirs is false"
+      )
+      expect(cluster.requests.filter((r) => r.op === "MKDIRS" || r.node === "datanode")).toEqual([])
+    })
+  )
+
   it.live("copies to mounted storage through file://", () =>
     Effect.gen(function* () {
       const target = tempDir("mounted")
