@@ -66,6 +66,7 @@ export const make = (options: LeaseOptions) =>
     let heldSince = Number.NEGATIVE_INFINITY // monotonic time the last successful write was sent
     let seen = { revision: 0, at: 0 } // another holder's revision, and when this process first saw it
     let released = false
+    let lastWarning = ""
     let term = 0
     let inFlight: Promise<void> = Promise.resolve()
 
@@ -118,10 +119,15 @@ export const make = (options: LeaseOptions) =>
       },
       catch: fromUnknown("Lease", `lease ${options.key}`)
     }).pipe(
+      // NATS unreachable: the lease simply runs out (isHeld turns false after ttl). Its revision is kept, so when NATS
+      // returns and nobody else wrote meanwhile, the CAS renewal succeeds and this process continues its term.
+      Effect.tap(() => Effect.sync(() => (lastWarning = ""))),
       Effect.catch((error) =>
-        Effect.sync(() => {
-          heldRevision = 0
-        }).pipe(Effect.andThen(Effect.logWarning(`HDFS copy lease: ${error.message}`)))
+        error.message === lastWarning
+          ? Effect.void // said once per outage is enough
+          : Effect.sync(() => (lastWarning = error.message)).pipe(
+              Effect.andThen(Effect.logWarning(`HDFS copy lease: ${error.message}`))
+            )
       ),
       Effect.repeat(Schedule.spaced(ttlMs / 3)),
       Effect.forkScoped

@@ -70,6 +70,20 @@ describe("Lease", () => {
     )
   )
 
+  it.live("runs out while NATS is down, and the same holder continues its term when NATS is back", () =>
+    withNats((connection) =>
+      Effect.gen(function* () {
+        const lease = yield* Lease.make({ nats: connection, key: "k", owner: "a", ttlSeconds: 1 })
+        yield* held(lease)
+        yield* Effect.promise(() => nats!.kill())
+        yield* Effect.promise(() => waitFor("the lease to run out", () => !lease.isHeld(), 5_000))
+        yield* Effect.promise(() => nats!.restart())
+        yield* held(lease, 20_000)
+        expect(lease.term()).toBe(1)
+      })
+    )
+  )
+
   it.live("a released lease passes to the next contender long before the ttl", () =>
     withNats((connection) =>
       Effect.gen(function* () {
