@@ -30,11 +30,9 @@ describe("dla copy", () => {
     expect(first.stderr).toBe("")
     expect(first.status).toBe(0)
     expect(first.stdout).toContain("HDFS copy enabled (default behavior)")
-    expect(first.stdout).toContain("Started HDFS copy operation 'logs' with 60s interval.")
     expect(first.stdout).toContain(`Copied 1 files, 4 bytes to file://${dest}`)
     appendFileSync(join(logs, "node-a", "train.log"), "two\n")
-    const second = dlaCopy({ HDFS_COPY_INTERVAL: "30" }, ...args)
-    expect(second.stdout).toContain("with 30s interval.")
+    const second = dlaCopy({}, ...args)
     expect(second.stdout).toContain("Copied 1 files, 4 bytes")
     expect(readFileSync(join(dest, "node-a", "train.log"), "utf8")).toBe("one\ntwo\n")
   })
@@ -44,6 +42,13 @@ describe("dla copy", () => {
     expect(run.status).toBe(0)
     expect(run.stdout).toContain("HDFS copy operation 'logs' skipped: disabled in distributed system environment")
     expect(run.stdout).not.toContain("Copied")
+  })
+
+  it("reports a failing pass with exit 1", () => {
+    const run = dlaCopy({}, `${logs}/**/*.log`, "--dest", `file://${dest}/missing`, "--no-create-dest-dirs", "--once")
+    expect(run.status).toBe(1)
+    expect(run.stdout).toContain("Copied 0 files, 0 bytes")
+    expect(run.stderr.trim()).toBe(`dla: destination file://${dest}/missing does not exist and createDestDirs is false`)
   })
 
   it("fails with one line and exit 1 without a destination", () => {

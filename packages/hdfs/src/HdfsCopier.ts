@@ -80,8 +80,16 @@ export class HdfsCopier extends Context.Service<
     /** Stops one copy after the file in flight; false when no such copy runs. */
     readonly stopCopy: (name: string) => Effect.Effect<boolean>
     readonly stopAll: Effect.Effect<void>
-    /** Runs one pass of a started copy now (the CLI's --once, tests); resolves when it is done. */
+    /** Runs one pass of a started copy now (after any pass in progress); resolves with its status. */
     readonly runOnce: (name: string) => Effect.Effect<OperationStatus, HdfsError>
+    /**
+     * One pass of a copy that is not started (the CLI's --once): undefined (after the skip message) when copying is
+     * disabled here; with NATS it first waits up to `leaseWaitSeconds` for the lease (leaseHeld false if not won).
+     */
+    readonly copyOnce: (
+      options: CopyConfig.CopyOptions,
+      leaseWaitSeconds?: number
+    ) => Effect.Effect<OperationStatus | undefined, HdfsError>
     readonly listOperations: Effect.Effect<ReadonlyArray<OperationStatus>>
     readonly getStatus: Effect.Effect<Status>
     readonly healthCheck: Effect.Effect<Health>
@@ -309,52 +317,41 @@ export const make = (options: CopierOptions = {}) =>
       return { status, pass } satisfies Operation
     }
 
-    /** Waits for the lease (checking every quarter second), then runs passes every interval. */
-    const loop = (operation: Operation, lease: Lease.Lease | undefined) => {
-      const waitForLease =
-        lease === undefined
-          ? Effect.void
-          : Effect.sync(() => lease.isHeld()).pipe(
-              Effect.tap((held) =>
-                Effect.sync(() => {
-                  operation.status.leaseHeld = held
-                  if (!held) operation.status.state = "standby"
-                })
-              ),
-              Effect.repeat({ until: (held) => held, schedule: Schedule.spaced("250 millis") })
-            )
-      return Effect.forever(
+    /** Checks every quarter second until this process holds the operation's lease (at once without a lease). */
+    const waitForLease = (operation: Operation, lease: Lease.Lease | undefined) =>
+      lease === undefined
+        ? Effect.succeed(true)
+        : Effect.sync(() => lease.isHeld()).pipe(
+            Effect.tap((held) =>
+              Effect.sync(() => {
+                operation.status.leaseHeld = held
+                if (!held) operation.status.state = "standby"
+              })
+            ),
+            Effect.repeat({ until: (held) => held, schedule: Schedule.spaced("250 millis") })
+          )
+
+    /** Runs passes every interval, each once the lease is held. */
+    const loop = (operation: Operation, lease: Lease.Lease | undefined) =>
+      Effect.forever(
         Effect.gen(function* () {
-          yield* waitForLease
+          yield* waitForLease(operation, lease)
           yield* operation.pass
           yield* Effect.sleep(`${operation.status.config.intervalSeconds} seconds`)
         })
       )
-    }
 
-    const startCopy = (copyOptions: CopyConfig.CopyOptions) =>
+    /** Checks a copy's options and builds its operation, with its lease (if any) living in `operationScope`. */
+    const prepare = (copyOptions: CopyConfig.CopyOptions, operationScope: Scope.Scope) =>
       Effect.gen(function* () {
-        if (!gate.enabled) {
-          yield* Effect.logInfo(
-            `HDFS copy operation '${copyOptions.copyName}' skipped: disabled in distributed system environment`
-          )
-          return false
-        }
         const config = CopyConfig.resolveCopy(copyOptions, env)
         if (config instanceof HdfsError) return yield* config
-        // A bad URL fails startCopy now rather than every pass.
+        // A bad URL fails now rather than at every pass.
         const parsed = Destination.parse(
           CopyConfig.renderDestination(config.destination, new Date(), config.timeZone),
           webhdfs
         )
         if (parsed instanceof HdfsError) return yield* parsed
-        if (operations.has(config.copyName)) {
-          return yield* new HdfsError({
-            reason: "BadConfig",
-            message: `HDFS copy operation '${config.copyName}' is already running`
-          })
-        }
-        const operationScope = yield* Scope.fork(scope)
         const lease =
           options.nats === undefined
             ? undefined
@@ -363,22 +360,53 @@ export const make = (options: CopierOptions = {}) =>
                 key: Lease.keyFor(config.copyName),
                 owner,
                 ...(options.leaseTtlSeconds !== undefined ? { ttlSeconds: options.leaseTtlSeconds } : {})
-              }).pipe(
-                Scope.provide(operationScope),
-                Effect.tapError(() => Scope.close(operationScope, Exit.void))
-              )
-        const operation = makeOperation(config, lease)
-        operations.set(config.copyName, operation)
-        yield* Effect.logInfo(
-          `Started HDFS copy operation '${config.copyName}' with ${config.intervalSeconds}s interval.`
+              }).pipe(Scope.provide(operationScope))
+        return { operation: makeOperation(config, lease), lease }
+      })
+
+    const skipped = (name: string) =>
+      Effect.logInfo(`HDFS copy operation '${name}' skipped: disabled in distributed system environment`)
+
+    const startCopy = (copyOptions: CopyConfig.CopyOptions) =>
+      Effect.gen(function* () {
+        if (!gate.enabled) {
+          yield* skipped(copyOptions.copyName)
+          return false
+        }
+        if (operations.has(copyOptions.copyName)) {
+          return yield* new HdfsError({
+            reason: "BadConfig",
+            message: `HDFS copy operation '${copyOptions.copyName}' is already running`
+          })
+        }
+        const operationScope = yield* Scope.fork(scope)
+        const { operation, lease } = yield* prepare(copyOptions, operationScope).pipe(
+          Effect.tapError(() => Scope.close(operationScope, Exit.void))
         )
+        const { copyName, intervalSeconds } = operation.status.config
+        operations.set(copyName, operation)
+        yield* Effect.logInfo(`Started HDFS copy operation '${copyName}' with ${intervalSeconds}s interval.`)
         yield* FiberMap.run(
           fibers,
-          config.copyName,
+          copyName,
           loop(operation, lease).pipe(Effect.ensuring(Scope.close(operationScope, Exit.void)))
         )
         return true
       })
+
+    const copyOnce = (copyOptions: CopyConfig.CopyOptions, leaseWaitSeconds: number) =>
+      Effect.gen(function* () {
+        if (!gate.enabled) {
+          yield* skipped(copyOptions.copyName)
+          return undefined
+        }
+        const { operation, lease } = yield* prepare(copyOptions, yield* Effect.scope)
+        const held = yield* waitForLease(operation, lease).pipe(
+          Effect.timeoutOrElse({ duration: `${leaseWaitSeconds} seconds`, orElse: () => Effect.succeed(false) })
+        )
+        if (held) yield* operation.pass
+        return snapshot(operation)
+      }).pipe(Effect.scoped)
 
     const stopCopy = (name: string) =>
       Effect.gen(function* () {
@@ -399,6 +427,8 @@ export const make = (options: CopierOptions = {}) =>
       startCopy,
       stopCopy,
       stopAll,
+      copyOnce: (copyOptions, leaseWaitSeconds) =>
+        copyOnce(copyOptions, leaseWaitSeconds ?? 2 * (options.leaseTtlSeconds ?? Lease.DEFAULT_TTL_SECONDS)),
       runOnce: (name) =>
         Effect.suspend(() => {
           const operation = operations.get(name)
@@ -457,6 +487,10 @@ export interface PromiseCopier {
   readonly stopCopy: (name: string) => Promise<boolean>
   readonly stopAll: () => Promise<void>
   readonly runOnce: (name: string) => Promise<OperationStatus>
+  readonly copyOnce: (
+    options: CopyConfig.CopyOptions,
+    leaseWaitSeconds?: number
+  ) => Promise<OperationStatus | undefined>
   readonly listOperations: () => Promise<ReadonlyArray<OperationStatus>>
   readonly getStatus: () => Promise<Status>
   readonly healthCheck: () => Promise<Health>
@@ -476,6 +510,7 @@ export const createCopier = async (options: CopierOptions = {}): Promise<Promise
     stopCopy: (name) => run(copier.stopCopy(name)),
     stopAll: () => run(copier.stopAll),
     runOnce: (name) => run(copier.runOnce(name)),
+    copyOnce: (copyOptions, leaseWaitSeconds) => run(copier.copyOnce(copyOptions, leaseWaitSeconds)),
     listOperations: () => run(copier.listOperations),
     getStatus: () => run(copier.getStatus),
     healthCheck: () => run(copier.healthCheck),

@@ -16,6 +16,7 @@ import { Effect, Schedule } from "effect"
 import { fromUnknown, HdfsError } from "./HdfsError.ts"
 
 export const BUCKET = "dla_leases"
+export const DEFAULT_TTL_SECONDS = 6
 
 export interface LeaseOptions {
   readonly nats: NatsConnection
@@ -56,7 +57,7 @@ const openBucket = async (nats: NatsConnection, bucket: string): Promise<KV> => 
 /** A lease contender whose renewal loop runs until the scope closes; then a held lease is released. */
 export const make = (options: LeaseOptions) =>
   Effect.gen(function* () {
-    const ttlMs = (options.ttlSeconds ?? 6) * 1000
+    const ttlMs = (options.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000
     const bucket = options.bucket ?? BUCKET
     const kv = yield* Effect.tryPromise({
       try: () => openBucket(options.nats, bucket),

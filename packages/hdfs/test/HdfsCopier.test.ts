@@ -387,6 +387,31 @@ describe("faults", () => {
 })
 
 describe("operations", () => {
+  it.live("copyOnce runs one pass without starting a copy, and only where copying is enabled", () =>
+    Effect.gen(function* () {
+      writeLog("once\n")
+      const status = yield* withCopier(copier(), (c) =>
+        Effect.gen(function* () {
+          const status = yield* c.copyOnce(copy())
+          expect(yield* c.listOperations).toEqual([])
+          return status
+        })
+      )
+      expect(status).toMatchObject({ runs: 1, filesCopied: 1, lastError: null, leaseHeld: null })
+      expect(content("/jobs/42/train.log")).toBe("once\n")
+      const captured = captureLogs()
+      const skipped = yield* withCopier(
+        copier({ env: { DISABLE_HDFS_COPY: "1" } }),
+        (c) => c.copyOnce(copy()),
+        captured
+      )
+      expect(skipped).toBeUndefined()
+      expect(captured.lines.at(-1)).toBe(
+        "HDFS copy operation 'logs' skipped: disabled in distributed system environment"
+      )
+    })
+  )
+
   it.live("stopCopy waits for the file in flight, which lands whole", () =>
     Effect.gen(function* () {
       writeLog("a whole file\n")

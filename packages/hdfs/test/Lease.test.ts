@@ -128,6 +128,7 @@ describe("copiers in lease mode", () => {
         destination: "webhdfs://c/d",
         intervalSeconds: 3600
       }
+      let once: unknown
       const [first, second] = yield* withCopier(options("first"), (a) =>
         Effect.gen(function* () {
           yield* a.startCopy(copy)
@@ -136,12 +137,14 @@ describe("copiers in lease mode", () => {
             Effect.gen(function* () {
               yield* b.startCopy(copy)
               yield* Effect.sleep("500 millis")
+              once = yield* b.copyOnce({ ...copy, copyName: "shared" }, 0.5)
               return [yield* a.runOnce("shared"), yield* b.runOnce("shared")] as const
             })
           )
         })
       )
       expect(first).toMatchObject({ leaseHeld: true, state: "waiting", filesCopied: 1 })
+      expect(once).toMatchObject({ leaseHeld: false, state: "standby", runs: 0 })
       expect(second).toMatchObject({ leaseHeld: false, state: "standby", filesCopied: 0, runs: 0 })
       expect(new Set(cluster.requests.map((r) => r.user))).toEqual(new Set(["first"]))
     }).pipe(Effect.scoped)

@@ -88,7 +88,7 @@ export const copy = Command.make(
           ...defined("user", options.user)
         }
       })
-      const started = yield* copier.startCopy({
+      const copyOptions = {
         copyName: options.name,
         pathPatterns: options.patterns,
         ...defined("destination", options.dest),
@@ -98,10 +98,13 @@ export const copy = Command.make(
         ...defined("retryDelaySeconds", options.retryDelay),
         preserveStructure: options.preserveStructure,
         createDestDirs: options.createDestDirs
-      })
-      if (!started) return
-      if (!options.once) return yield* Effect.never
-      const status = yield* copier.runOnce(options.name)
+      }
+      if (!options.once) {
+        if (yield* copier.startCopy(copyOptions)) yield* Effect.never
+        return
+      }
+      const status = yield* copier.copyOnce(copyOptions)
+      if (status === undefined) return // disabled here: the skip message says why
       yield* Console.log(
         status.leaseHeld === false
           ? `Another process holds the lease of '${options.name}': nothing copied`
