@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Exit, Option, Schema } from "effect"
 import type { RemoteStatus, Storage, WebHdfsDestination } from "./Destination.ts"
 import { fromUnknown, HdfsError } from "./HdfsError.ts"
 
@@ -19,9 +19,16 @@ interface Call {
   readonly params?: Record<string, string>
 }
 
-interface RemoteExceptionBody {
-  readonly RemoteException?: { readonly exception?: string; readonly message?: string }
-}
+// The JSON bodies dla reads, validated as they arrive (unknown fields are ignored).
+const RemoteExceptionBody = Schema.Struct({
+  RemoteException: Schema.Struct({ exception: Schema.optional(Schema.String), message: Schema.optional(Schema.String) })
+})
+const FileStatusBody = Schema.Struct({
+  FileStatus: Schema.Struct({ type: Schema.Literals(["FILE", "DIRECTORY"]), length: Schema.Finite })
+})
+/** MKDIRS and the plain RENAME answer {"boolean": ...}; RENAME with renameoptions answers nothing. */
+const BooleanBody = Schema.Struct({ boolean: Schema.optional(Schema.Boolean) })
+const decodeRemoteException = Schema.decodeUnknownOption(Schema.fromJsonString(RemoteExceptionBody))
 
 const describe = (cause: unknown) =>
   cause instanceof Error
@@ -35,13 +42,8 @@ const encodePath = (path: string) => path.split("/").map(encodeURIComponent).joi
 /** Reads a non-2xx answer as the RemoteException it should carry. */
 const remoteError = async (response: Response, what: string): Promise<HdfsError> => {
   const text = await response.text().catch(() => "")
-  let body: RemoteExceptionBody = {}
-  try {
-    body = JSON.parse(text) as RemoteExceptionBody
-  } catch {
-    // not JSON: a proxy or a non-Hadoop server answered
-  }
-  const remote = body.RemoteException
+  // Not a RemoteException (a proxy or a non-Hadoop server answered): the status and the start of the body.
+  const remote = Option.getOrUndefined(decodeRemoteException(text))?.RemoteException
   return new HdfsError({
     reason: "Remote",
     message: remote
@@ -135,18 +137,24 @@ export const make = (destination: WebHdfsDestination): Storage => {
     return response
   }
 
-  const json = async <A>(call: Call, signal: AbortSignal) => {
+  const json = async <S extends Schema.Top & { readonly DecodingServices: never }>(
+    call: Call,
+    schema: S,
+    signal: AbortSignal
+  ): Promise<S["Type"]> => {
     const { path, op } = call
     const response = await callNamenode(call, signal)
     if (!response.ok) throw await remoteError(response, `${op} ${path}`)
     const text = await response.text()
-    return (text === "" ? {} : JSON.parse(text)) as A
+    const decoded = Schema.decodeUnknownExit(Schema.fromJsonString(schema))(text === "" ? "{}" : text)
+    if (Exit.isSuccess(decoded)) return decoded.value
+    throw new HdfsError({ reason: "Remote", message: `${op} ${path}: unexpected answer ${text.slice(0, 200)}` })
   }
 
   const effect = <A>(what: string, run: (signal: AbortSignal) => Promise<A>) =>
     Effect.tryPromise({ try: run, catch: fromUnknown("Connection", what) })
 
-  const expectTrue = (op: string, path: string) => (body: { boolean?: boolean }) =>
+  const expectTrue = (op: string, path: string) => (body: typeof BooleanBody.Type) =>
     body.boolean === false
       ? Effect.fail(new HdfsError({ reason: "Remote", message: `${op} ${path}: the namenode answered false` }))
       : Effect.void
@@ -155,10 +163,7 @@ export const make = (destination: WebHdfsDestination): Storage => {
     description: `webhdfs ${destination.namenodes.join(",")}${destination.path}`,
     status: (path) =>
       effect(`GETFILESTATUS ${path}`, (signal) =>
-        json<{ FileStatus: { type: "FILE" | "DIRECTORY"; length: number } }>(
-          { method: "GET", path, op: "GETFILESTATUS" },
-          signal
-        )
+        json({ method: "GET", path, op: "GETFILESTATUS" }, FileStatusBody, signal)
       ).pipe(
         Effect.map((body): RemoteStatus | undefined => ({
           type: body.FileStatus.type,
@@ -170,9 +175,9 @@ export const make = (destination: WebHdfsDestination): Storage => {
         )
       ),
     mkdirs: (path) =>
-      effect(`MKDIRS ${path}`, (signal) =>
-        json<{ boolean?: boolean }>({ method: "PUT", path, op: "MKDIRS" }, signal)
-      ).pipe(Effect.flatMap(expectTrue("MKDIRS", path))),
+      effect(`MKDIRS ${path}`, (signal) => json({ method: "PUT", path, op: "MKDIRS" }, BooleanBody, signal)).pipe(
+        Effect.flatMap(expectTrue("MKDIRS", path))
+      ),
     create: (path, data) =>
       effect(`CREATE ${path}`, async (signal) => {
         const response = await viaDatanode(
@@ -197,8 +202,9 @@ export const make = (destination: WebHdfsDestination): Storage => {
       // renameoptions=OVERWRITE selects ClientProtocol.rename2: it replaces an existing file atomically and answers
       // an empty 200 (the plain RENAME would answer {"boolean": false} when the destination exists).
       effect(`RENAME ${from}`, (signal) =>
-        json<{ boolean?: boolean }>(
+        json(
           { method: "PUT", path: from, op: "RENAME", params: { destination: to, renameoptions: "OVERWRITE" } },
+          BooleanBody,
           signal
         )
       ).pipe(Effect.flatMap(expectTrue("RENAME", from)))

@@ -1,3 +1,5 @@
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Destination from "../src/Destination.ts"
@@ -110,6 +112,27 @@ describe("WebHdfs client against the WebHDFS test cluster", () => {
       expect(nobody.reason).toBe("Connection")
       expect(nobody.message).toContain("no active namenode answered")
     })
+  )
+
+  it.live("reports answers that are not WebHDFS (a proxy's HTML page) as one-line Remote errors", () =>
+    Effect.gen(function* () {
+      const proxy = createServer((req, res) => {
+        const ok = req.url?.includes("GETFILESTATUS")
+        res.writeHead(ok ? 200 : 502, { "Content-Type": "text/html" }).end("<html>bad gateway</html>")
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise<void>((resolve) => proxy.close(() => resolve())))
+      )
+      const storage = client([`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`])
+      const status = yield* Effect.flip(storage.status("/x"))
+      expect(status).toMatchObject({
+        reason: "Remote",
+        message: "GETFILESTATUS /x: unexpected answer <html>bad gateway</html>"
+      })
+      const mkdirs = yield* Effect.flip(storage.mkdirs("/x"))
+      expect(mkdirs.message).toBe("MKDIRS /x: HTTP 502 <html>bad gateway</html>")
+    }).pipe(Effect.scoped)
   )
 
   it.live("sends a delegation token instead of user.name", () =>
