@@ -19,30 +19,38 @@ import type { FileRecord } from "./manifest.ts"
 /** Bytes hashed at each end of a prefix: cheap, and any rotation or rewrite of a log changes one of them. */
 const FINGERPRINT_WINDOW = 4096
 
-type ReadAt = (offset: number, length: number) => Promise<Uint8Array>
+/** Reads up to `length` bytes at `offset`, from the source or from the destination. */
+type ReadAt = (offset: number, length: number) => Effect.Effect<Uint8Array, HdfsError>
 
-/** Fingerprint of the first `length` bytes: their length, first and last few KiB. */
-export const fingerprint = async (readAt: ReadAt, length: number): Promise<string> => {
-  const hash = createHash("sha256").update(String(length))
-  const head = Math.min(length, FINGERPRINT_WINDOW)
-  hash.update(await readAt(0, head))
-  if (length > head)
-    hash.update(await readAt(Math.max(head, length - FINGERPRINT_WINDOW), Math.min(length - head, FINGERPRINT_WINDOW)))
-  return hash.digest("hex")
-}
+/** Fingerprint of the first `length` bytes: their length, first and last few KiB (at most two reads). */
+export const fingerprint = (readAt: ReadAt, length: number): Effect.Effect<string, HdfsError> =>
+  Effect.gen(function* () {
+    const hash = createHash("sha256").update(String(length))
+    const head = Math.min(length, FINGERPRINT_WINDOW)
+    hash.update(yield* readAt(0, head))
+    if (length > head) {
+      const tailStart = Math.max(head, length - FINGERPRINT_WINDOW)
+      hash.update(yield* readAt(tailStart, length - tailStart))
+    }
+    return hash.digest("hex")
+  })
 
 const readSource =
-  (handle: FileHandle): ReadAt =>
-  async (offset, length) => {
-    const buffer = new Uint8Array(length)
-    let filled = 0
-    while (filled < length) {
-      const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled)
-      if (bytesRead === 0) break
-      filled += bytesRead
-    }
-    return buffer.subarray(0, filled)
-  }
+  (handle: FileHandle, source: string): ReadAt =>
+  (offset, length) =>
+    Effect.tryPromise({
+      try: async () => {
+        const buffer = new Uint8Array(length)
+        let filled = 0
+        while (filled < length) {
+          const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled)
+          if (bytesRead === 0) break
+          filled += bytesRead
+        }
+        return buffer.subarray(0, filled)
+      },
+      catch: fromUnknown("LocalIO", `read ${source}`)
+    })
 
 export type Action = "unchanged" | "appended" | "created"
 
@@ -76,11 +84,12 @@ export const syncFile = (input: SyncInput): Effect.Effect<SyncResult, HdfsError>
 const syncOpen = (input: SyncInput, handle: FileHandle) =>
   Effect.gen(function* () {
     const { storage, destPath, record } = input
-    const local = <A>(what: string, run: () => Promise<A>) =>
-      Effect.tryPromise({ try: run, catch: fromUnknown("LocalIO", `${what} ${input.source}`) })
-    const readAt = readSource(handle)
-    const size = (yield* local("stat", () => handle.stat())).size
-    const sourcePrint = (length: number) => local("read", () => fingerprint(readAt, length))
+    const readAt = readSource(handle, input.source)
+    const size = (yield* Effect.tryPromise({
+      try: () => handle.stat(),
+      catch: fromUnknown("LocalIO", `stat ${input.source}`)
+    })).size
+    const sourcePrint = (length: number) => fingerprint(readAt, length)
     const recordHolds =
       record !== undefined &&
       record.destPath === destPath &&
@@ -105,11 +114,10 @@ const syncOpen = (input: SyncInput, handle: FileHandle) =>
     if (remote?.type === "FILE") {
       if (recordHolds && remote.length === record.copiedBytes) start = remote.length
       else if (remote.length <= size) {
-        const remotePrint = yield* Effect.tryPromise({
-          try: () =>
-            fingerprint((offset, length) => Effect.runPromise(storage.read(destPath, offset, length)), remote.length),
-          catch: fromUnknown("Remote", `read back ${destPath}`)
-        })
+        const remotePrint = yield* fingerprint(
+          (offset, length) => storage.read(destPath, offset, length),
+          remote.length
+        )
         if (remotePrint === (yield* sourcePrint(remote.length))) start = remote.length
       }
     }
@@ -119,7 +127,7 @@ const syncOpen = (input: SyncInput, handle: FileHandle) =>
         let offset = from
         let isFirst = true
         do {
-          const chunk = yield* local("read", () => readAt(offset, Math.min(input.chunkBytes, size - offset)))
+          const chunk = yield* readAt(offset, Math.min(input.chunkBytes, size - offset))
           if (chunk.length === 0 && offset < size) {
             return yield* new HdfsError({ reason: "LocalIO", message: `${input.source} shrank while being copied` })
           }
