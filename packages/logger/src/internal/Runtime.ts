@@ -1,0 +1,159 @@
+/**
+ * The sinks every record goes through, for the facade and the Effect logger alike: console, per-rank file,
+ * node-local message files, and (on local rank 0) the aggregator. Any sink that fails is dropped with one warning
+ * and the console takes over: logging never throws into the program.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as tty from "node:tty"
+import { type DistributedContext, Level } from "@dla/core"
+import * as Aggregator from "../Aggregator.ts"
+import { consoleLine, fileLine, jsonLine, type LogRecord, type Origin } from "../Format.ts"
+import * as LogConfig from "../LogConfig.ts"
+import { fromEnv } from "./context.ts"
+import * as FdWriter from "./FdWriter.ts"
+import * as MessageFiles from "./MessageFiles.ts"
+
+export interface Runtime {
+  readonly config: LogConfig.Config
+  readonly context: DistributedContext.DistributedContext
+  /** Index in `Level.all` of the least severe level written. */
+  readonly minLevel: number
+  readonly emit: (record: LogRecord) => void
+  readonly flush: () => void
+  /** Flushes and closes files, and drains and stops the aggregator. */
+  readonly close: () => void
+}
+
+const FILE_BUFFER = 16 * 1024
+const ERROR_ID = Level.id("ERROR")
+
+/** A line on stderr from the logger itself, never through a sink that might be the one failing. */
+const selfWarning = (text: string) => {
+  try {
+    fs.writeSync(2, `dla logger: ${text}\n`)
+  } catch {
+    // stderr itself is gone: there is nobody left to tell.
+  }
+}
+
+const describe = (error: unknown) =>
+  error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error)
+
+export const make = (options: LogConfig.Options = {}): Runtime => {
+  const env = options.env ?? process.env
+  const context = options.context ?? fromEnv(env)
+  const { config, warnings } = LogConfig.resolve(options, env, context, (fd) => tty.isatty(fd))
+  for (const warning of warnings) selfWarning(warning)
+  const origin: Origin = { rank: context.rank, localRank: context.localRank, nodeId: context.nodeId }
+  const text = { showRank: config.showRank, color: config.color }
+
+  let consoleWriter: FdWriter.FdWriter | undefined
+  const openConsole = (fd: number) => {
+    // A console that cannot be written (closed pipe) is dropped silently: there is nowhere to warn.
+    consoleWriter = FdWriter.make(fd, { onError: () => {} })
+  }
+  if (config.consoleFd !== undefined) openConsole(config.consoleFd)
+
+  /** One warning per failed sink; the console (stderr) takes over when it was off. */
+  const degrade = (what: string, error: unknown) => {
+    selfWarning(`cannot write ${what} (${describe(error)}); logging to the console only`)
+    if (consoleWriter === undefined || consoleWriter.failed()) openConsole(2)
+  }
+
+  let rankFile: FdWriter.FdWriter | undefined
+  if (config.runDir !== undefined) {
+    const file = path.join(config.runDir, "logs", LogConfig.rankFileName(config.name, context.rank))
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true })
+      rankFile = FdWriter.make(FdWriter.openAppend(file), {
+        bufferSize: FILE_BUFFER,
+        ownsFd: true,
+        onError: (error) => {
+          rankFile = undefined
+          degrade(file, error)
+        }
+      })
+    } catch (error) {
+      degrade(file, error)
+    }
+  }
+
+  let messages: MessageFiles.Writer | undefined
+  let aggregator: Aggregator.Running | undefined
+  const aggregation = config.aggregation
+  if (aggregation !== undefined) {
+    try {
+      messages = MessageFiles.writer({
+        dir: aggregation.tmpDir,
+        rank: context.rank,
+        maxFileBytes: aggregation.maxFileBytes,
+        maxFiles: aggregation.maxFiles,
+        onError: (error) => {
+          messages = undefined
+          degrade(`message files in ${aggregation.tmpDir}`, error)
+        }
+      })
+    } catch (error) {
+      degrade(`message files in ${aggregation.tmpDir}`, error)
+    }
+    if (context.localRank === 0) {
+      const dir = config.runDir === undefined ? aggregation.tmpDir : path.join(config.runDir, "logs")
+      const file = path.join(dir, LogConfig.nodeFileName(config.name, context.nodeId))
+      try {
+        aggregator = Aggregator.start(
+          {
+            tmpDir: aggregation.tmpDir,
+            file,
+            maxFileBytes: aggregation.maxNodeFileBytes,
+            maxFiles: aggregation.maxFiles,
+            json: config.json
+          },
+          (error) => {
+            aggregator = undefined
+            selfWarning(
+              `node log aggregation into ${file} stopped (${describe(error)}); messages stay in ${aggregation.tmpDir}`
+            )
+          }
+        )
+      } catch (error) {
+        selfWarning(
+          `node log aggregation into ${file} cannot start (${describe(error)}); messages stay in ${aggregation.tmpDir}`
+        )
+      }
+    }
+  }
+
+  const consoleFormat = config.json ? jsonLine : (record: LogRecord) => consoleLine(record, origin, text)
+  const fileFormat = config.json ? jsonLine : (record: LogRecord) => fileLine(record, origin, text)
+
+  const flush = () => {
+    consoleWriter?.flush()
+    rankFile?.flush()
+  }
+
+  return {
+    config,
+    context,
+    minLevel: Level.id(config.level),
+    emit: (record) => {
+      if (consoleWriter !== undefined) consoleWriter.write(consoleFormat(record, origin))
+      if (rankFile !== undefined) {
+        rankFile.write(fileFormat(record, origin))
+        // An error is often the last thing a process says: it reaches the file before the process can die.
+        if (Level.id(record.level) >= ERROR_ID) rankFile.flush()
+      }
+      if (messages !== undefined) messages.write(MessageFiles.encode(record, origin))
+    },
+    flush,
+    close: () => {
+      consoleWriter?.flush()
+      rankFile?.close()
+      messages?.close()
+      aggregator?.stop()
+      rankFile = undefined
+      messages = undefined
+      aggregator = undefined
+    }
+  }
+}
