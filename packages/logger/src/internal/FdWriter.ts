@@ -20,7 +20,8 @@ export interface Options {
   readonly flushIntervalMs?: number
   /** Close the descriptor on `close()` (true for files the writer opened). */
   readonly ownsFd?: boolean
-  readonly onError: (error: NodeJS.ErrnoException) => void
+  /** Called once, with the text that did not reach the descriptor (so a fallback can still show it). */
+  readonly onError: (error: NodeJS.ErrnoException, unwritten: string) => void
 }
 
 const live = new Set<FdWriter>()
@@ -67,12 +68,12 @@ export const make = (fd: number, options: Options): FdWriter => {
   let closed = false
   let timer: ReturnType<typeof setInterval> | undefined
 
-  const fail = (error: unknown) => {
+  const fail = (error: unknown, unwritten: string) => {
     failed = true
     pending = ""
     stopTimer()
     live.delete(writer)
-    options.onError(error as NodeJS.ErrnoException)
+    options.onError(error as NodeJS.ErrnoException, unwritten)
   }
   const stopTimer = () => {
     if (timer !== undefined) clearInterval(timer)
@@ -85,7 +86,7 @@ export const make = (fd: number, options: Options): FdWriter => {
     try {
       writeFully(fd, text)
     } catch (error) {
-      fail(error)
+      fail(error, text)
     }
   }
   const write = (text: string) => {
@@ -94,7 +95,7 @@ export const make = (fd: number, options: Options): FdWriter => {
       try {
         writeFully(fd, text)
       } catch (error) {
-        fail(error)
+        fail(error, text)
       }
       return
     }
@@ -107,7 +108,7 @@ export const make = (fd: number, options: Options): FdWriter => {
     closed = true
     stopTimer()
     live.delete(writer)
-    if (options.ownsFd === true && !failed) {
+    if (options.ownsFd === true) {
       try {
         fs.closeSync(fd)
       } catch {

@@ -55,10 +55,13 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
   }
   if (config.consoleFd !== undefined) openConsole(config.consoleFd)
 
-  /** One warning per failed sink; the console (stderr) takes over when it was off. */
-  const degrade = (what: string, error: unknown) => {
+  /** One warning per failed sink; the console (stderr) takes over when it was off, starting with the lost text. */
+  const degrade = (what: string, error: unknown, unwritten = "") => {
     selfWarning(`cannot write ${what} (${describe(error)}); logging to the console only`)
-    if (consoleWriter === undefined || consoleWriter.failed()) openConsole(2)
+    if (consoleWriter === undefined || consoleWriter.failed()) {
+      openConsole(2)
+      consoleWriter!.write(unwritten)
+    }
   }
 
   let rankFile: FdWriter.FdWriter | undefined
@@ -69,9 +72,9 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
       rankFile = FdWriter.make(FdWriter.openAppend(file), {
         bufferSize: FILE_BUFFER,
         ownsFd: true,
-        onError: (error) => {
+        onError: (error, unwritten) => {
           rankFile = undefined
-          degrade(file, error)
+          degrade(file, error, unwritten)
         }
       })
     } catch (error) {
