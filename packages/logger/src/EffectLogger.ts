@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { Level } from "@dla/core"
+import type * as Level from "@dla/core/Level"
 import { Cause, Effect, Formatter, Layer, Logger, type LogLevel, References } from "effect"
 import type * as LogConfig from "./LogConfig.ts"
 import * as Logging from "./Logging.ts"

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { Level } from "@dla/core"
+import type * as Level from "@dla/core/Level"
 import { safeStringify } from "./internal/json.ts"
 
 /** One log event, the same for the plain facade and the Effect logger. */

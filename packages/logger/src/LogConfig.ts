@@ -3,8 +3,8 @@
  *
  * @since 0.1.0
  */
-import type { DistributedContext } from "@dla/core"
-import { Level } from "@dla/core"
+import type * as DistributedContext from "@dla/core/DistributedContext"
+import * as Level from "@dla/core/Level"
 
 export interface Options {
   /** Minimum level; otherwise `DLA_LOG_DEBUG`, then `LOG_LEVEL`, then INFO. Any alias works (`warning`, `err`). */

@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { type DistributedContext, Level } from "@dla/core"
+import type * as DistributedContext from "@dla/core/DistributedContext"
+import * as Level from "@dla/core/Level"
 import type { LogRecord } from "./Format.ts"
 import * as Runtime from "./internal/Runtime.ts"
 import { callerSource } from "./internal/source.ts"

@@ -1,4 +1,4 @@
-import type { DistributedContext } from "@dla/core"
+import type * as DistributedContext from "@dla/core/DistributedContext"
 import { describe, expect, it } from "vitest"
 import { LogConfig } from "../src/index.ts"
 

@@ -1,6 +1,6 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type { DistributedContext } from "@dla/core"
+import type * as DistributedContext from "@dla/core/DistributedContext"
 import { afterEach, describe, expect, it } from "vitest"
 import { Logging } from "../src/index.ts"
 import { cleanEnv, spawnFixture, tempDir } from "./helpers.ts"
@@ -173,9 +173,9 @@ describe("helpers", () => {
   })
 })
 
-describe("when files cannot be written", () => {
-  const run = async (runDir: string) => {
-    const child = spawnFixture("degrade.ts", { ...cleanEnv(), TEST_RUN_DIR: runDir })
+describe("logging never throws", () => {
+  const run = async (runDir: string, env: NodeJS.ProcessEnv = {}) => {
+    const child = spawnFixture("degrade.ts", { ...cleanEnv(), TEST_RUN_DIR: runDir, ...env })
     expect(await child.exited).toEqual({ code: 0, signal: null })
     expect(child.stdout).toBe("done\n")
     return child.stderr.trimEnd().split("\n")
@@ -215,5 +215,14 @@ describe("when files cannot be written", () => {
       "ERROR    an error flushes at once",
       "INFO     after the error"
     ])
+  })
+
+  it("a malformed launcher variable: one warning, then logging as a standalone process", async () => {
+    const temp = tempDir()
+    cleanups.push(temp.cleanup)
+    const lines = await run(temp.dir, { RANK: "abc", WORLD_SIZE: "4" })
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^dla logger: .*RANK.*abc.*; logging as a standalone process$/)
+    expect(fs.readFileSync(path.join(temp.dir, "logs", "dla.log"), "utf8")).toMatch(/INFO {5}line 0\n/)
   })
 })

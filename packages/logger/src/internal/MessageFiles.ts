@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type { Level } from "@dla/core"
+import type * as Level from "@dla/core/Level"
 import type { LogRecord, Origin } from "../Format.ts"
 import * as FdWriter from "./FdWriter.ts"
 import { safeStringify } from "./json.ts"

@@ -6,7 +6,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as tty from "node:tty"
-import { type DistributedContext, Level } from "@dla/core"
+import type * as DistributedContext from "@dla/core/DistributedContext"
+import * as Level from "@dla/core/Level"
 import * as Aggregator from "../Aggregator.ts"
 import { consoleLine, fileLine, jsonLine, type LogRecord, type Origin } from "../Format.ts"
 import * as LogConfig from "../LogConfig.ts"
@@ -42,9 +43,11 @@ const describe = (error: unknown) =>
 
 export const make = (options: LogConfig.Options = {}): Runtime => {
   const env = options.env ?? process.env
-  const context = options.context ?? fromEnv(env)
+  const detected = options.context === undefined ? fromEnv(env) : { context: options.context }
+  const context = detected.context
   const { config, warnings } = LogConfig.resolve(options, env, context, (fd) => tty.isatty(fd))
-  for (const warning of warnings) selfWarning(warning)
+  for (const warning of [...(detected.warning === undefined ? [] : [detected.warning]), ...warnings])
+    selfWarning(warning)
   const origin: Origin = { rank: context.rank, localRank: context.localRank, nodeId: context.nodeId }
   const text = { showRank: config.showRank, color: config.color }
 
