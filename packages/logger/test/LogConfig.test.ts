@@ -1,17 +1,10 @@
-import type * as DistributedContext from "@dla/core/DistributedContext"
+import * as DistributedContext from "@dla/core/DistributedContext"
 import { describe, expect, it } from "vitest"
 import { LogConfig } from "../src/index.ts"
 
 const context = (isDistributed: boolean): DistributedContext.DistributedContext => ({
+  ...DistributedContext.standalone("h"),
   launcher: isDistributed ? "openmpi" : "none",
-  role: "coordinator",
-  rank: 0,
-  localRank: 0,
-  worldSize: 1,
-  localWorldSize: 1,
-  nodeRank: 0,
-  nodeId: "h",
-  isMaster: true,
   isDistributed
 })
 const tty = () => true

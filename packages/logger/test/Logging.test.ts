@@ -1,11 +1,12 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type * as DistributedContext from "@dla/core/DistributedContext"
+import * as DistributedContext from "@dla/core/DistributedContext"
 import { afterEach, describe, expect, it } from "vitest"
 import { Logging } from "../src/index.ts"
 import { cleanEnv, spawnFixture, tempDir } from "./helpers.ts"
 
 const context = (rank: number, distributed = true): DistributedContext.DistributedContext => ({
+  ...DistributedContext.standalone("n1"),
   launcher: distributed ? "torchrun" : "none",
   role: rank === 0 ? "coordinator" : "worker",
   rank,
@@ -13,7 +14,6 @@ const context = (rank: number, distributed = true): DistributedContext.Distribut
   worldSize: distributed ? 4 : 1,
   localWorldSize: 2,
   nodeRank: Math.floor(rank / 2),
-  nodeId: "n1",
   isMaster: rank === 0,
   isDistributed: distributed
 })
@@ -174,6 +174,15 @@ describe("helpers", () => {
 })
 
 describe("logging never throws", () => {
+  /** What fixtures/degrade.ts logs, all of which must reach the console. */
+  const everyLine = [
+    "INFO     line 0",
+    "INFO     line 1",
+    "INFO     line 2",
+    "ERROR    an error flushes at once",
+    "INFO     after the error"
+  ]
+  const withoutTime = (lines: ReadonlyArray<string>) => lines.map((line) => line.replace(/^\[[^\]]+\] /, ""))
   const run = async (runDir: string, env: NodeJS.ProcessEnv = {}) => {
     const child = spawnFixture("degrade.ts", { ...cleanEnv(), TEST_RUN_DIR: runDir, ...env })
     expect(await child.exited).toEqual({ code: 0, signal: null })
@@ -188,13 +197,7 @@ describe("logging never throws", () => {
     fs.writeFileSync(notADir, "")
     const lines = await run(notADir)
     expect(lines[0]).toMatch(/^dla logger: cannot write .*dla\.log \(ENOTDIR\); logging to the console only$/)
-    expect(lines.slice(1).map((line) => line.replace(/^\[[^\]]+\] /, ""))).toEqual([
-      "INFO     line 0",
-      "INFO     line 1",
-      "INFO     line 2",
-      "ERROR    an error flushes at once",
-      "INFO     after the error"
-    ])
+    expect(withoutTime(lines.slice(1))).toEqual(everyLine)
   })
 
   it("a full disk (the log file is /dev/full): one warning, the buffered lines shown on the console, no exception", async () => {
@@ -206,15 +209,7 @@ describe("logging never throws", () => {
     expect(lines.filter((line) => line.startsWith("dla logger:"))).toEqual([
       expect.stringMatching(/cannot write .*dla\.log \(ENOSPC\); logging to the console only$/)
     ])
-    expect(
-      lines.filter((line) => !line.startsWith("dla logger:")).map((line) => line.replace(/^\[[^\]]+\] /, ""))
-    ).toEqual([
-      "INFO     line 0",
-      "INFO     line 1",
-      "INFO     line 2",
-      "ERROR    an error flushes at once",
-      "INFO     after the error"
-    ])
+    expect(withoutTime(lines.filter((line) => !line.startsWith("dla logger:")))).toEqual(everyLine)
   })
 
   it("a malformed launcher variable: one warning, then logging as a standalone process", async () => {
