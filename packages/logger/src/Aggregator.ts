@@ -12,6 +12,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { Data } from "effect"
 import { jsonLine, type LogRecord, nodeLine, type Origin } from "./Format.ts"
 import * as MessageFiles from "./internal/MessageFiles.ts"
 
@@ -38,7 +39,16 @@ export interface Aggregator {
   readonly poll: () => number
   /** Appends every complete record now (at exit, or when the ranks are done). */
   readonly drain: () => number
+  /** Gives up the node file's lock (without draining). */
+  readonly close: () => void
 }
+
+/** Another live process aggregates into the same node file: two would write every line twice. */
+export class AggregatorBusy extends Data.TaggedError("AggregatorBusy")<{
+  readonly file: string
+  readonly pid: number
+  readonly message: string
+}> {}
 
 interface Pending {
   readonly time: number
@@ -140,12 +150,52 @@ const readSegment = (
   }
 }
 
-/** An aggregator over `options.tmpDir`; it resumes from the positions saved next to `options.file`. */
+/**
+ * Takes `<file>.lock` for this process (again, if it already holds it). A lock whose process is dead is taken
+ * over; one held by a live process is an {@link AggregatorBusy}.
+ */
+const lock = (file: string): string => {
+  const lockFile = `${file}.lock`
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, `${process.pid}`, { flag: "wx" })
+      return lockFile
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+    }
+    let holder: number
+    try {
+      holder = Number(fs.readFileSync(lockFile, "utf8"))
+    } catch {
+      continue // released in between: try again
+    }
+    if (holder === process.pid) return lockFile
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      throw new AggregatorBusy({ file, pid: holder, message: `process ${holder} already aggregates into ${file}` })
+    }
+    fs.rmSync(lockFile, { force: true })
+  }
+  throw new AggregatorBusy({ file, pid: 0, message: `cannot take ${lockFile}: other aggregators keep starting` })
+}
+
+const unlock = (lockFile: string) => {
+  try {
+    if (Number(fs.readFileSync(lockFile, "utf8")) === process.pid) fs.rmSync(lockFile, { force: true })
+  } catch {
+    // Already gone: nothing to give up.
+  }
+}
+
+/**
+ * An aggregator over `options.tmpDir`; it resumes from the positions saved next to `options.file`, and holds
+ * `<file>.lock` until `close()` (throws {@link AggregatorBusy} when another live process holds it).
+ */
 export const make = (options: Options): Aggregator => {
   const stateFile = `${options.file}.offsets.json`
   const format = options.json === true ? jsonLine : nodeLine
   const graceMs = options.graceMs ?? 250
   fs.mkdirSync(path.dirname(options.file), { recursive: true })
+  const lockFile = lock(options.file)
   let emitted = recover(options.file, stateFile)
   const readTo = new Map<string, number>()
   const pending = new Map<string, Array<Pending>>()
@@ -232,12 +282,13 @@ export const make = (options: Options): Aggregator => {
 
   return {
     poll: () => run(Date.now() - graceMs),
-    drain: () => run(Number.POSITIVE_INFINITY)
+    drain: () => run(Number.POSITIVE_INFINITY),
+    close: () => unlock(lockFile)
   }
 }
 
 export interface Running extends Aggregator {
-  /** Stops polling and drains what is left. */
+  /** Stops polling, drains what is left and gives up the lock. */
   readonly stop: () => void
 }
 
@@ -271,11 +322,12 @@ export const start = (
     stopped = true
     clearInterval(timer)
     process.off("exit", onExit)
+    aggregator.close()
   }
   const stop = () => {
     drain()
     halt()
   }
   process.on("exit", onExit)
-  return { poll, drain, stop }
+  return { poll, drain, stop, close: halt }
 }

@@ -122,7 +122,7 @@ describe("Aggregator", () => {
     for (let i = 0; i < 40; i++) {
       appendTo(tmpDir, 1, process.pid, 0, record(`line ${i}`))
       aggregator.drain()
-      const files = fs.readdirSync(path.dirname(file)).filter((name) => !name.includes(".offsets"))
+      const files = fs.readdirSync(path.dirname(file)).filter((name) => /^node\.log(\.\d+)?$/.test(name))
       expect(files.length).toBeLessThanOrEqual(3)
       expect(fs.statSync(file).size).toBeLessThanOrEqual(400)
     }
@@ -130,11 +130,65 @@ describe("Aggregator", () => {
       "node.log",
       "node.log.1",
       "node.log.2",
+      "node.log.lock",
       "node.log.offsets.json"
     ])
     const kept = [`${file}.2`, `${file}.1`, file].flatMap(messages)
     expect(kept[kept.length - 1]).toBe("line 39")
     expect(kept).toEqual(kept.map((_, i) => `line ${40 - kept.length + i}`))
+  })
+})
+
+describe("Aggregator.start and the node file lock", () => {
+  const waitFor = async (condition: () => boolean) => {
+    for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(condition()).toBe(true)
+  }
+
+  it("polls on a timer, and stop() drains and gives up the lock", async () => {
+    const { tmpDir, file } = setup()
+    const errors: Array<unknown> = []
+    const running = Aggregator.start(
+      { tmpDir, file, maxFileBytes: 1 << 20, maxFiles: 2, graceMs: 0, intervalMs: 10 },
+      (error) => errors.push(error)
+    )
+    appendTo(tmpDir, 1, process.pid, 0, record("polled"))
+    await waitFor(() => fs.existsSync(file) && messages(file).includes("polled"))
+    appendTo(tmpDir, 1, process.pid, 0, record("drained", Date.now() + 60_000))
+    running.stop()
+    expect(messages(file)).toEqual(["polled", "drained"])
+    expect(fs.existsSync(`${file}.lock`)).toBe(false)
+    expect(errors).toEqual([])
+  })
+
+  it("a failure stops it and is reported once; the records stay in the tmp dir", async () => {
+    const { tmpDir, file } = setup()
+    const errors: Array<unknown> = []
+    Aggregator.start({ tmpDir, file, maxFileBytes: 1 << 20, maxFiles: 2, graceMs: 0, intervalMs: 10 }, (error) =>
+      errors.push(error)
+    )
+    fs.mkdirSync(file) // the node file can no longer be appended to
+    appendTo(tmpDir, 1, process.pid, 0, record("kept") + record("kept too"))
+    await waitFor(() => errors.length > 0)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(errors).toHaveLength(1)
+    expect(fs.readFileSync(path.join(tmpDir, MessageFiles.segmentName(1, process.pid, 0)), "utf8")).toContain(
+      "kept too"
+    )
+  })
+
+  it("refuses a node file another live process aggregates into, and takes over a dead one's", () => {
+    const { tmpDir, file } = setup()
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(`${file}.lock`, `${process.ppid}`)
+    expect(() => Aggregator.make({ tmpDir, file, maxFileBytes: 1 << 20, maxFiles: 2 })).toThrow(
+      expect.objectContaining({ _tag: "AggregatorBusy", pid: process.ppid })
+    )
+    fs.writeFileSync(`${file}.lock`, `${deadPid()}`)
+    const aggregator = Aggregator.make({ tmpDir, file, maxFileBytes: 1 << 20, maxFiles: 2 })
+    expect(fs.readFileSync(`${file}.lock`, "utf8")).toBe(`${process.pid}`)
+    aggregator.close()
+    expect(fs.existsSync(`${file}.lock`)).toBe(false)
   })
 })
 
