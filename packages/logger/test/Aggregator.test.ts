@@ -4,10 +4,15 @@ import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { Aggregator } from "../src/index.ts"
 import * as MessageFiles from "../src/internal/MessageFiles.ts"
-import { tempDir } from "./helpers.ts"
+import { type Child, cleanEnv, killAll, spawnFixture, tempDir } from "./helpers.ts"
 
 let cleanup: () => void = () => {}
-afterEach(() => cleanup())
+let children: Array<Child> = []
+afterEach(() => {
+  killAll(children)
+  children = []
+  cleanup()
+})
 
 const setup = () => {
   const temp = tempDir()
@@ -189,6 +194,35 @@ describe("Aggregator.start and the node file lock", () => {
     expect(fs.readFileSync(`${file}.lock`, "utf8")).toBe(`${process.pid}`)
     aggregator.close()
     expect(fs.existsSync(`${file}.lock`)).toBe(false)
+  })
+})
+
+describe("an aggregator process killed with SIGKILL while records stream in", () => {
+  it("its successor goes on from the saved positions: every record once, in order", async () => {
+    const { tmpDir, file } = setup()
+    const aggregator = spawnFixture("aggregate.ts", { ...cleanEnv(), TEST_TMP_DIR: tmpDir, TEST_NODE_FILE: file })
+    children = [aggregator]
+    await aggregator.ready
+    const writer = MessageFiles.writer({
+      dir: tmpDir,
+      rank: 1,
+      maxFileBytes: 4096,
+      maxFiles: 4,
+      onError: (e) => {
+        throw e
+      }
+    })
+    const total = 3000
+    for (let i = 0; i < total; i++) {
+      writer.write(record(`m${i}`))
+      if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 2))
+      if (i === total / 2) aggregator.process.kill("SIGKILL")
+    }
+    writer.close()
+    expect(await aggregator.exited).toEqual({ code: null, signal: "SIGKILL" })
+    expect(fs.existsSync(file)).toBe(true)
+    Aggregator.make({ tmpDir, file, maxFileBytes: 1 << 30, maxFiles: 2 }).drain()
+    expect(messages(file)).toEqual(Array.from({ length: total }, (_, i) => `m${i}`))
   })
 })
 
