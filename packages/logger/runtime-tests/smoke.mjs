@@ -45,8 +45,10 @@ try {
       lines.every((line) => line.includes("[workload:2(0)]")),
       "node file lines lack workload:2(0)"
     )
-    const again = Aggregator.make({ tmpDir: nodeTmp, file: nodeFile, maxFileBytes: 1 << 20, maxFiles: 2 })
+    const messageDir = path.join(nodeTmp, fs.readdirSync(nodeTmp)[0])
+    const again = Aggregator.make({ tmpDir: messageDir, file: nodeFile, maxFileBytes: 1 << 20, maxFiles: 2 })
     check(again.drain() === 0, "a restarted aggregator wrote lines again")
+    again.close()
   }
 } catch (error) {
   failures.push(`threw: ${error?.stack ?? error}`)

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as path from "node:path"
 import type * as DistributedContext from "@dla/core/DistributedContext"
 import * as Level from "@dla/core/Level"
 
@@ -141,6 +142,13 @@ export const resolve = (
 /** `<name>.log` for rank 0, `<name>_<rank>.log` for rank N (the seeds' per-rank file names). */
 export const rankFileName = (name: string, rank: number): string => (rank === 0 ? `${name}.log` : `${name}_${rank}.log`)
 
+const safe = (nodeId: string) => nodeId.replace(/[^\w.-]/g, "_")
+
 /** The per-node aggregated file's name. */
-export const nodeFileName = (name: string, nodeId: string): string =>
-  `${name}_node_${nodeId.replace(/[^\w.-]/g, "_")}.log`
+export const nodeFileName = (name: string, nodeId: string): string => `${name}_node_${safe(nodeId)}.log`
+
+/**
+ * Where a node's message files go: a directory per node inside `DLA_NODE_LOCAL_TMPDIR`, so a tmp dir that turns
+ * out to be shared between nodes still gives each aggregator only its own node's ranks.
+ */
+export const messageDir = (tmpDir: string, nodeId: string): string => path.join(tmpDir, `node_${safe(nodeId)}`)

@@ -60,9 +60,10 @@ describe("LogConfig", () => {
     expect(LogConfig.resolve({}, {}, context(false), tty).config.showRank).toBe(false)
   })
 
-  it("file names: rank 0 owns the plain name; the node file is named after the node", () => {
+  it("file names: rank 0 owns the plain name; the node file and message dir are named after the node", () => {
     expect(LogConfig.rankFileName("train", 0)).toBe("train.log")
     expect(LogConfig.rankFileName("train", 12)).toBe("train_12.log")
     expect(LogConfig.nodeFileName("train", "gpu-1.cluster/x")).toBe("train_node_gpu-1.cluster_x.log")
+    expect(LogConfig.messageDir("/tmp/j", "gpu 1")).toBe("/tmp/j/node_gpu_1")
   })
 })

@@ -3,7 +3,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { Aggregator } from "../src/index.ts"
+import { Aggregator, LogConfig } from "../src/index.ts"
 import { type Child, cleanEnv, killAll, release, spawnFixture, tempDir } from "./helpers.ts"
 
 const WORLD = 4
@@ -115,7 +115,12 @@ describe("four ranks on one node", () => {
     const before = checkJob(jobs, runDir, "node7")
     const file = nodeFile(runDir)
     expect(path.basename(file)).toBe("train_node_node7.log")
-    const again = Aggregator.make({ tmpDir: nodeTmp, file, maxFileBytes: 1 << 20, maxFiles: 4 })
+    const again = Aggregator.make({
+      tmpDir: LogConfig.messageDir(nodeTmp, "node7"),
+      file,
+      maxFileBytes: 1 << 20,
+      maxFiles: 4
+    })
     expect(again.drain()).toBe(0)
     expect(fs.readFileSync(file, "utf8").trimEnd().split("\n")).toEqual(before)
   })
@@ -146,7 +151,10 @@ describe("a rank killed with SIGKILL", () => {
     expect(lines.filter((line) => line.endsWith(" last words from rank 1"))).toHaveLength(1)
     expect(lines.filter((line) => line.includes("[workload:1(1)]"))).toHaveLength(4)
     // The dead rank's segments are gone once read; a restarted aggregator finds nothing new.
-    expect(fs.readdirSync(nodeTmp).filter((name) => name.startsWith("rank_1."))).toEqual([])
-    expect(Aggregator.make({ tmpDir: nodeTmp, file, maxFileBytes: 1 << 20, maxFiles: 4 }).drain()).toBe(0)
+    const [messageDir, ...others] = fs.readdirSync(nodeTmp)
+    expect(others).toEqual([])
+    expect(fs.readdirSync(path.join(nodeTmp, messageDir!)).filter((name) => name.startsWith("rank_1."))).toEqual([])
+    const again = Aggregator.make({ tmpDir: path.join(nodeTmp, messageDir!), file, maxFileBytes: 1 << 20, maxFiles: 4 })
+    expect(again.drain()).toBe(0)
   })
 })

@@ -89,27 +89,30 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
   let aggregator: Aggregator.Running | undefined
   const aggregation = config.aggregation
   if (aggregation !== undefined) {
+    const messageDir = LogConfig.messageDir(aggregation.tmpDir, context.nodeId)
     try {
       messages = MessageFiles.writer({
-        dir: aggregation.tmpDir,
+        dir: messageDir,
         rank: context.rank,
         maxFileBytes: aggregation.maxFileBytes,
         maxFiles: aggregation.maxFiles,
         onError: (error) => {
           messages = undefined
-          degrade(`message files in ${aggregation.tmpDir}`, error)
+          degrade(`message files in ${messageDir}`, error)
         }
       })
     } catch (error) {
-      degrade(`message files in ${aggregation.tmpDir}`, error)
+      degrade(`message files in ${messageDir}`, error)
     }
     if (context.localRank === 0) {
       const dir = config.runDir === undefined ? aggregation.tmpDir : path.join(config.runDir, "logs")
       const file = path.join(dir, LogConfig.nodeFileName(config.name, context.nodeId))
+      const giveUp = (what: string, error: unknown) =>
+        selfWarning(`node log aggregation into ${file} ${what} (${describe(error)}); messages stay in ${messageDir}`)
       try {
         aggregator = Aggregator.start(
           {
-            tmpDir: aggregation.tmpDir,
+            tmpDir: messageDir,
             file,
             maxFileBytes: aggregation.maxNodeFileBytes,
             maxFiles: aggregation.maxFiles,
@@ -117,15 +120,11 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
           },
           (error) => {
             aggregator = undefined
-            selfWarning(
-              `node log aggregation into ${file} stopped (${describe(error)}); messages stay in ${aggregation.tmpDir}`
-            )
+            giveUp("stopped", error)
           }
         )
       } catch (error) {
-        selfWarning(
-          `node log aggregation into ${file} cannot start (${describe(error)}); messages stay in ${aggregation.tmpDir}`
-        )
+        giveUp("cannot start", error)
       }
     }
   }
