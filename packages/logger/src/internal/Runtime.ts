@@ -152,10 +152,11 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
     },
     flush,
     close: () => {
-      consoleWriter?.flush()
+      consoleWriter?.close()
       rankFile?.close()
       messages?.close()
       aggregator?.stop()
+      consoleWriter = undefined
       rankFile = undefined
       messages = undefined
       aggregator = undefined
