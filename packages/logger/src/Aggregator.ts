@@ -37,8 +37,13 @@ export interface Options {
 export interface Aggregator {
   /** Appends records older than the grace window; returns how many lines it wrote. */
   readonly poll: () => number
-  /** Appends every complete record now (at exit, or when the ranks are done). */
+  /** Appends every complete record now (when the ranks are done). */
   readonly drain: () => number
+  /**
+   * Drains, counting this process's own message files as finished too, so they are deleted: for when this process
+   * logs no more (its exit).
+   */
+  readonly finish: () => number
   /** Gives up the node file's lock (without draining). */
   readonly close: () => void
 }
@@ -201,7 +206,7 @@ export const make = (options: Options): Aggregator => {
   const pending = new Map<string, Array<Pending>>()
   const sealed = new Set<string>()
 
-  const readAll = () => {
+  const readAll = (ownFinished: boolean) => {
     let segments: Array<MessageFiles.Segment>
     try {
       segments = MessageFiles.listSegments(options.tmpDir)
@@ -213,7 +218,8 @@ export const make = (options: Options): Aggregator => {
       const segment = segments[i]!
       const next = segments[i + 1]
       // Decided before reading: a writer that has moved on never writes to this segment again.
-      if ((next !== undefined && next.rank === segment.rank && next.pid === segment.pid) || !isAlive(segment.pid)) {
+      const movedOn = next !== undefined && next.rank === segment.rank && next.pid === segment.pid
+      if (movedOn || (segment.pid === process.pid ? ownFinished : !isAlive(segment.pid))) {
         sealed.add(segment.file)
       }
       const from = readTo.get(segment.file) ?? emitted[segment.file] ?? 0
@@ -272,8 +278,8 @@ export const make = (options: Options): Aggregator => {
     }
   }
 
-  const run = (cutoff: number) => {
-    readAll()
+  const run = (cutoff: number, ownFinished = false) => {
+    readAll(ownFinished)
     const { batch, offsets } = takeBatch(cutoff)
     if (batch.length > 0) append(batch, offsets)
     removeFinished()
@@ -283,18 +289,19 @@ export const make = (options: Options): Aggregator => {
   return {
     poll: () => run(Date.now() - graceMs),
     drain: () => run(Number.POSITIVE_INFINITY),
+    finish: () => run(Number.POSITIVE_INFINITY, true),
     close: () => unlock(lockFile)
   }
 }
 
 export interface Running extends Aggregator {
-  /** Stops polling, drains what is left and gives up the lock. */
+  /** Stops polling, finishes (drains, own message files included) and gives up the lock. */
   readonly stop: () => void
 }
 
 /**
- * Runs `make(options)` every `intervalMs` (default 100) on a timer that never keeps the process alive, and drains at
- * exit. A failure stops the aggregator and is reported once to `onError`; the records stay in the tmp dir for the
+ * Runs `make(options)` every `intervalMs` (default 100) on a timer that never keeps the process alive, and stops
+ * (finishes) at exit. A failure stops the aggregator and is reported once to `onError`; the records stay in the tmp dir for the
  * next aggregator.
  */
 export const start = (
@@ -315,6 +322,7 @@ export const start = (
   }
   const poll = guarded(aggregator.poll)
   const drain = guarded(aggregator.drain)
+  const finish = guarded(aggregator.finish)
   const timer = setInterval(poll, options.intervalMs ?? 100)
   timer.unref?.()
   const onExit = () => stop()
@@ -325,9 +333,9 @@ export const start = (
     aggregator.close()
   }
   const stop = () => {
-    drain()
+    finish()
     halt()
   }
   process.on("exit", onExit)
-  return { poll, drain, stop, close: halt }
+  return { poll, drain, finish, stop, close: halt }
 }

@@ -90,6 +90,18 @@ describe("Aggregator", () => {
     expect(messages(file)).toEqual(["first", "complete"])
   })
 
+  it("finish() also deletes this process's own segments; drain() keeps them for more records", () => {
+    const { tmpDir, file } = setup()
+    appendTo(tmpDir, 1, process.pid, 0, record("own"))
+    const aggregator = Aggregator.make({ tmpDir, file, maxFileBytes: 1 << 20, maxFiles: 2 })
+    expect(aggregator.drain()).toBe(1)
+    expect(fs.readdirSync(tmpDir)).toEqual([MessageFiles.segmentName(1, process.pid, 0)])
+    appendTo(tmpDir, 1, process.pid, 0, record("own, later"))
+    expect(aggregator.finish()).toBe(1)
+    expect(fs.readdirSync(tmpDir)).toEqual([])
+    expect(messages(file)).toEqual(["own", "own, later"])
+  })
+
   it("drops a dead writer's half record and deletes its segments once read", () => {
     const { tmpDir, file } = setup()
     const pid = deadPid()

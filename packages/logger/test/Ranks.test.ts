@@ -96,6 +96,10 @@ describe("four ranks on one node", () => {
       TEST_LINES: `${LINES}`
     }))
     checkJob(jobs, runDir, undefined)
+    // Every message file was read and deleted: the ranks are dead, and local rank 0 finished its own at exit.
+    const [messageDir, ...others] = fs.readdirSync(nodeTmp)
+    expect(others).toEqual([])
+    expect(fs.readdirSync(path.join(nodeTmp, messageDir!))).toEqual([])
   })
 
   it("Slurm variables, and a restarted aggregator adds nothing", async () => {
