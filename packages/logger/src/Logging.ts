@@ -131,9 +131,12 @@ const loggerOf = (logger: Logger | string | undefined): string =>
 const levelOf = (level: string | undefined): Level.Level =>
   level === undefined ? "INFO" : (Level.fromWord(level) ?? "INFO")
 
-/** Logs on global rank 0 only (not on every node's local rank 0): one line per job, not one per process. */
+/**
+ * Logs on the job's master only — global rank 0 of the coordinator (`DistributedContext.isMaster`), not every node's
+ * local rank 0: one line per job, not one per process.
+ */
 export const logMaster = (message: string, options: LogOptions = {}): void => {
-  if (runtime().context.rank !== 0) return
+  if (!runtime().context.isMaster) return
   emit(levelOf(options.level), loggerOf(options.logger), message)
 }
 

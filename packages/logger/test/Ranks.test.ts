@@ -102,7 +102,7 @@ describe("four ranks on one node", () => {
     expect(fs.readdirSync(path.join(nodeTmp, messageDir!))).toEqual([])
   })
 
-  it("Slurm variables, and a restarted aggregator adds nothing", async () => {
+  it("Slurm variables, source file:line, and a restarted aggregator adds nothing", async () => {
     const { runDir, nodeTmp } = setup()
     const jobs = await runJob((rank) => ({
       ...cleanEnv(),
@@ -112,11 +112,14 @@ describe("four ranks on one node", () => {
       SLURM_NTASKS: `${WORLD}`,
       SLURM_NODEID: "0",
       SLURMD_NODENAME: "node7",
+      DLA_LOG_SOURCE: "1",
       DLA_NODE_LOCAL_TMPDIR: nodeTmp,
       TEST_RUN_DIR: runDir,
       TEST_LINES: `${LINES}`
     }))
     const before = checkJob(jobs, runDir, "node7")
+    // DLA_LOG_SOURCE: the caller's file:line after the workload tag.
+    for (const line of before) expect(line).toMatch(/\[workload:\d\(\d\)\] rank\.ts:\d+ /)
     const file = nodeFile(runDir)
     expect(path.basename(file)).toBe("train_node_node7.log")
     const again = Aggregator.make({
