@@ -63,19 +63,22 @@ interface Pending {
 }
 
 interface SavedState {
+  /** Read positions once the batch is in the node file, and before it. */
   readonly offsets: Record<string, number>
   readonly previous: Record<string, number>
+  /** The node file the batch goes to (its inode: a rotated file is another one), and its size around the batch. */
+  readonly ino: number
   readonly sizeBefore: number
   readonly sizeAfter: number
 }
 
 const NEWLINE = 0x0a
 
-const sizeOf = (file: string): number => {
+const statOf = (file: string): fs.Stats | undefined => {
   try {
-    return fs.statSync(file).size
+    return fs.statSync(file)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
     throw error
   }
 }
@@ -90,7 +93,11 @@ const isAlive = (pid: number): boolean => {
   }
 }
 
-/** Read positions to resume from, after cutting a batch a crash left half-written. */
+/**
+ * Read positions to resume from. A node file that is still the batch's file and stops inside the batch was cut by a
+ * crash: the half batch goes, and its records are read again. Any other file (the batch complete, or the file
+ * rotated since, which only happens after a complete batch) goes on after the batch.
+ */
 const recover = (file: string, stateFile: string): Record<string, number> => {
   let state: SavedState
   try {
@@ -98,8 +105,8 @@ const recover = (file: string, stateFile: string): Record<string, number> => {
   } catch {
     return {}
   }
-  const size = sizeOf(file)
-  if (size >= state.sizeBefore && size < state.sizeAfter) {
+  const stat = statOf(file)
+  if (stat !== undefined && stat.ino === state.ino && stat.size >= state.sizeBefore && stat.size < state.sizeAfter) {
     fs.truncateSync(file, state.sizeBefore)
     return { ...state.previous }
   }
@@ -259,13 +266,22 @@ export const make = (options: Options): Aggregator => {
   const append = (batch: Array<Pending>, offsets: Record<string, number>) => {
     const text = batch.map((record) => record.text).join("")
     const bytes = Buffer.byteLength(text)
-    let size = sizeOf(options.file)
-    if (size > 0 && size + bytes > options.maxFileBytes) {
-      rotate(options.file, options.maxFiles)
-      size = 0
+    const size = statOf(options.file)?.size ?? 0
+    if (size > 0 && size + bytes > options.maxFileBytes) rotate(options.file, options.maxFiles)
+    const fd = fs.openSync(options.file, "a")
+    try {
+      const stat = fs.fstatSync(fd)
+      saveState(stateFile, {
+        offsets,
+        previous: emitted,
+        ino: stat.ino,
+        sizeBefore: stat.size,
+        sizeAfter: stat.size + bytes
+      })
+      fs.writeFileSync(fd, text)
+    } finally {
+      fs.closeSync(fd)
     }
-    saveState(stateFile, { offsets, previous: emitted, sizeBefore: size, sizeAfter: size + bytes })
-    fs.appendFileSync(options.file, text)
     emitted = offsets
   }
 
@@ -275,6 +291,9 @@ export const make = (options: Options): Aggregator => {
       fs.rmSync(path.join(options.tmpDir, file), { force: true })
       sealed.delete(file)
       readTo.delete(file)
+      // Its position is saved already; dropping it keeps the state small and a reused name starting from 0.
+      emitted = { ...emitted }
+      delete emitted[file]
     }
   }
 

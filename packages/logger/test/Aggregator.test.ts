@@ -133,6 +133,32 @@ describe("Aggregator", () => {
     expect(messages(file)).toEqual(["r1", "r2", "r3", "r4", "r5"])
   })
 
+  it("a restart after a crash between rotating the node file and the next batch writes that batch once", () => {
+    const { tmpDir, file } = setup()
+    appendTo(tmpDir, 1, process.pid, 0, record("before rotation"))
+    Aggregator.make({ tmpDir, file, maxFileBytes: 100, maxFiles: 3 }).drain()
+    appendTo(tmpDir, 1, process.pid, 0, record("after rotation"))
+    // The crash: rotated and the new file opened, then nothing.
+    fs.renameSync(file, `${file}.1`)
+    fs.writeFileSync(file, "")
+    expect(Aggregator.make({ tmpDir, file, maxFileBytes: 100, maxFiles: 3 }).drain()).toBe(1)
+    expect([...messages(`${file}.1`), ...messages(file)]).toEqual(["before rotation", "after rotation"])
+  })
+
+  it("forgets a deleted segment, so a new writer reusing its name is read from the start", () => {
+    const { tmpDir, file } = setup()
+    const pid = deadPid()
+    const aggregator = Aggregator.make({ tmpDir, file, maxFileBytes: 1 << 20, maxFiles: 2 })
+    appendTo(tmpDir, 1, pid, 0, record("first life, a longer line than the next"))
+    expect(aggregator.drain()).toBe(1)
+    expect(fs.readdirSync(tmpDir)).toEqual([])
+    appendTo(tmpDir, 1, pid, 0, record("second life"))
+    expect(aggregator.drain()).toBe(1)
+    // Only the segment of the last batch is in the saved state: deleted ones do not pile up.
+    expect(Object.keys(JSON.parse(fs.readFileSync(`${file}.offsets.json`, "utf8")).offsets)).toHaveLength(1)
+    expect(messages(file)).toEqual(["first life, a longer line than the next", "second life"])
+  })
+
   it("rotates the per-node file, keeping at most maxFiles files", () => {
     const { tmpDir, file } = setup()
     const aggregator = Aggregator.make({ tmpDir, file, maxFileBytes: 400, maxFiles: 3 })
