@@ -132,6 +132,40 @@ describe("initLogging", () => {
   })
 })
 
+describe("emit and flush", () => {
+  it("emit writes one record with its own time, fields and spans (the Effect logger's way in)", () => {
+    const out = capture()
+    Logging.initLogging({ consoleFd: out.consoleFd, context: context(2), env: { DLA_LOG_JSON: "1" } })
+    Logging.emit("NOTICE", "sched", "queued", { time: Date.UTC(2026, 0, 1), fields: { n: 3 }, spans: [["wait", 12]] })
+    Logging.emit("DEBUG", "sched", "below the level")
+    expect(out.lines().map((line) => JSON.parse(line))).toEqual([
+      {
+        time: "2026-01-01T00:00:00.000Z",
+        level: "NOTICE",
+        rank: 2,
+        localRank: 0,
+        node: "n1",
+        logger: "sched",
+        msg: "queued",
+        n: 3,
+        spans: { wait: 12 }
+      }
+    ])
+  })
+
+  it("per-rank file lines wait in a buffer until flush (or an ERROR, or 100 ms, or exit)", () => {
+    const out = capture()
+    const log = Logging.initLogging({ runDir: out.dir, console: false, context: context(1), env: {} })
+    const file = path.join(out.dir, "logs", "dla_1.log")
+    log.info("buffered")
+    expect(fs.readFileSync(file, "utf8")).toBe("")
+    Logging.flush()
+    expect(fs.readFileSync(file, "utf8")).toMatch(/INFO {5}buffered\n$/)
+    log.error("at once")
+    expect(fs.readFileSync(file, "utf8")).toMatch(/ERROR {4}at once\n$/)
+  })
+})
+
 describe("helpers", () => {
   it("logMaster logs on global rank 0 only, at the level asked", () => {
     const out = capture()
