@@ -25,6 +25,16 @@ const setup = () => {
 const origin = { rank: 1, localRank: 1, nodeId: "n1" }
 const record = (message: string, time = Date.now()) =>
   MessageFiles.encode({ time, level: "INFO", logger: "", message }, origin)
+const rankOneWriter = (dir: string, maxFileBytes: number, maxFiles: number) =>
+  MessageFiles.writer({
+    dir,
+    rank: 1,
+    maxFileBytes,
+    maxFiles,
+    onError: (error) => {
+      throw error
+    }
+  })
 const deadPid = () => spawnSync(process.execPath, ["-e", ""]).pid!
 
 const appendTo = (tmpDir: string, rank: number, pid: number, seq: number, text: string) =>
@@ -241,15 +251,7 @@ describe("an aggregator process killed with SIGKILL while records stream in", ()
     const aggregator = spawnFixture("aggregate.ts", { ...cleanEnv(), TEST_TMP_DIR: tmpDir, TEST_NODE_FILE: file })
     children = [aggregator]
     await aggregator.ready
-    const writer = MessageFiles.writer({
-      dir: tmpDir,
-      rank: 1,
-      maxFileBytes: 4096,
-      maxFiles: 4,
-      onError: (e) => {
-        throw e
-      }
-    })
+    const writer = rankOneWriter(tmpDir, 4096, 4)
     const total = 3000
     for (let i = 0; i < total; i++) {
       writer.write(record(`m${i}`))
@@ -266,15 +268,7 @@ describe("an aggregator process killed with SIGKILL while records stream in", ()
 
 describe("message file rotation", () => {
   const write = (tmpDir: string, count: number, aggregator?: Aggregator.Aggregator) => {
-    const writer = MessageFiles.writer({
-      dir: tmpDir,
-      rank: 1,
-      maxFileBytes: 1024,
-      maxFiles: 3,
-      onError: (e) => {
-        throw e
-      }
-    })
+    const writer = rankOneWriter(tmpDir, 1024, 3)
     for (let i = 0; i < count; i++) {
       writer.write(record(`m${i}`))
       if (i % 7 === 0) aggregator?.drain()
