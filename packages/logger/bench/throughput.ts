@@ -119,11 +119,32 @@ const measure = (contender: Contender, kind: Target["kind"]): Result => {
   return { linesPerSecond: LINES / seconds, bytesPerSecond: bytes / seconds }
 }
 
+/** The facade with node-local aggregation on and nothing else: every record is one JSON line, one write. */
+const measureMessageFiles = (): Result => {
+  const tmpDir = path.join(dir, `messages-${round++}`)
+  // Local rank 1: this process writes message files, and runs no aggregator.
+  const log = Logging.forceReset({
+    context: { ...context, localRank: 1 },
+    console: false,
+    env: { DLA_NODE_LOCAL_TMPDIR: tmpDir }
+  })
+  const started = performance.now()
+  for (let i = 0; i < LINES; i++) log.info(`step ${i} done`)
+  Logging.shutdown()
+  const seconds = (performance.now() - started) / 1000
+  const messageDir = path.join(tmpDir, fs.readdirSync(tmpDir)[0]!)
+  const bytes = fs.readdirSync(messageDir).reduce((sum, file) => sum + fs.statSync(path.join(messageDir, file)).size, 0)
+  fs.rmSync(tmpDir, { recursive: true, force: true })
+  return { linesPerSecond: LINES / seconds, bytesPerSecond: bytes / seconds }
+}
+
 const best = (a: Result | undefined, b: Result): Result =>
   a === undefined || b.linesPerSecond > a.linesPerSecond ? b : a
 const results = new Map<string, Record<Target["kind"], Result>>()
+let messageFiles: Result | undefined
 try {
   for (let i = 0; i < ROUNDS; i++) {
+    messageFiles = best(messageFiles, measureMessageFiles())
     for (const contender of contenders) {
       const previous = results.get(contender.name)
       results.set(contender.name, {
@@ -162,3 +183,7 @@ for (const [name, target] of [
       `(target: at most ${target})`
   )
 }
+console.log(
+  `dla facade, node-local message files only (DLA_NODE_LOCAL_TMPDIR, one write per record): ` +
+    `${k(messageFiles!.linesPerSecond)} lines/s, ${mb(messageFiles!.bytesPerSecond)}`
+)
