@@ -194,7 +194,7 @@ describe("Aggregator", () => {
 
 describe("Aggregator.start and the node file lock", () => {
   const waitFor = async (condition: () => boolean) => {
-    for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
     expect(condition()).toBe(true)
   }
 
