@@ -246,6 +246,20 @@ describe("logging never throws", () => {
     expect(withoutTime(lines.filter((line) => !line.startsWith("dla logger:")))).toEqual(everyLine)
   })
 
+  it("a field that throws when read costs its record only", () => {
+    const out = capture()
+    const log = Logging.initLogging({ consoleFd: out.consoleFd, context: context(0), env: {} })
+    const hostile = Object.defineProperty({}, "x", {
+      enumerable: true,
+      get: () => {
+        throw new Error("no")
+      }
+    })
+    expect(() => log.info("hostile", hostile)).not.toThrow()
+    log.info("after")
+    expect(out.lines()).toEqual([expect.stringMatching(/INFO {5}after$/)])
+  })
+
   it("a malformed launcher variable: one warning, then logging as a standalone process", async () => {
     const temp = tempDir()
     cleanups.push(temp.cleanup)

@@ -129,6 +129,7 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
     }
   }
 
+  let formatWarned = false
   const consoleFormat = config.json ? jsonLine : (record: LogRecord) => consoleLine(record, origin, text)
   const fileFormat = config.json ? jsonLine : (record: LogRecord) => fileLine(record, origin, text)
 
@@ -142,13 +143,19 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
     context,
     minLevel: Level.id(config.level),
     emit: (record) => {
-      if (consoleWriter !== undefined) consoleWriter.write(consoleFormat(record, origin))
-      if (rankFile !== undefined) {
-        rankFile.write(fileFormat(record, origin))
-        // An error is often the last thing a process says: it reaches the file before the process can die.
-        if (Level.id(record.level) >= ERROR_ID) rankFile.flush()
+      try {
+        if (consoleWriter !== undefined) consoleWriter.write(consoleFormat(record, origin))
+        if (rankFile !== undefined) {
+          rankFile.write(fileFormat(record, origin))
+          // An error is often the last thing a process says: it reaches the file before the process can die.
+          if (Level.id(record.level) >= ERROR_ID) rankFile.flush()
+        }
+        if (messages !== undefined) messages.write(MessageFiles.encode(record, origin))
+      } catch (error) {
+        // A field whose getter or toJSON throws costs its record, never the program.
+        if (!formatWarned) selfWarning(`a log record could not be formatted (${describe(error)}); it was dropped`)
+        formatWarned = true
       }
-      if (messages !== undefined) messages.write(MessageFiles.encode(record, origin))
     },
     flush,
     close: () => {
