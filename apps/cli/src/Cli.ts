@@ -4,8 +4,13 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
-import { Cause, Console, Effect, Schema } from "effect"
-import { CliError, CliOutput, Command } from "effect/cli"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
+import * as Command from "effect/cli/Command"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { analyse } from "./commands/analyse.ts"
 import { generate } from "./commands/generate.ts"
 

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileAnalysis from "./FileAnalysis.ts"
 import type * as FileError from "./FileError.ts"

@@ -12,11 +12,12 @@
  *
  * @since 0.1.0
  */
+import { Buffer } from "node:buffer"
 import type { FileHandle } from "node:fs/promises"
 import { open } from "node:fs/promises"
 import { pipeline } from "node:stream/promises"
 import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileError from "./FileError.ts"
 import * as Level from "./Level.ts"
@@ -115,7 +116,10 @@ class Tally {
   readonly perLevel = new Float64Array(Level.all.length)
   lines = 0
   unmatched = 0
-  constructor(readonly levelOf: LogFormat.LogFormat["levelOf"]) {}
+  readonly levelOf: LogFormat.LogFormat["levelOf"]
+  constructor(levelOf: LogFormat.LogFormat["levelOf"]) {
+    this.levelOf = levelOf
+  }
 
   /** Counts the lines that start in `[from, stopAt)` and end with a newline in `bytes`; returns the next line start. */
   scan(bytes: Uint8Array, from: number, stopAt: number): number {
@@ -171,7 +175,8 @@ const countPlain = async (
     await handle.read(before, 0, 1, rangeStart - 1)
     skipFirst = before[0] !== NEWLINE
   }
-  let buffer = new Uint8Array(Math.min(CHUNK, rangeEnd - rangeStart + HEAD))
+  // A Buffer, not a bare Uint8Array: its indexOf is memchr, about twice as fast at finding newlines.
+  let buffer = Buffer.allocUnsafe(Math.min(CHUNK, rangeEnd - rangeStart + HEAD))
   let carry = 0 // bytes of an unfinished line kept at the front of `buffer`
   let offset = rangeStart // file offset of buffer[0]
   for (;;) {
@@ -217,7 +222,7 @@ const countGzip = async (
   const inflatedHead = inflateHead(head)
   checkText(path, inflatedHead)
   const tally = new Tally((options.format ?? LogFormat.detect(inflatedHead)).levelOf)
-  let buffer = new Uint8Array(CHUNK)
+  let buffer = Buffer.allocUnsafe(CHUNK)
   let carry = 0
   // pipeline() destroys every stream on success and on failure, so the handle is free when we close it.
   await pipeline(
@@ -243,8 +248,8 @@ const inflateHead = (compressed: Uint8Array): Uint8Array =>
   gunzipSync(compressed, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, HEAD)
 
 // A line longer than the buffer: double it (rare; logs with megabyte lines).
-const grow = (buffer: Uint8Array) => {
-  const bigger = new Uint8Array(buffer.length * 2)
+const grow = (buffer: Buffer) => {
+  const bigger = Buffer.allocUnsafe(buffer.length * 2)
   bigger.set(buffer)
   return bigger
 }

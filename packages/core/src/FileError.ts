@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 export const Reason = Schema.Literals([
   "NotFound", // no such file or directory

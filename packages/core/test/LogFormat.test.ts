@@ -12,6 +12,7 @@ const cases: Record<string, ReadonlyArray<readonly [line: string, level: Level.L
     ["[2025-01-01T00:00:00] [INFO] User login successful", "INFO"],
     ["[2025-01-01T00:00:01] [WARN] Disk usage above 85 percent", "WARN"],
     ["[2025-01-01T00:00:02] [DEBUG] Cache miss [ERROR] in a message", "DEBUG"],
+    ["[12:00:01] [INFO] abcdefgh] [ERROR] bracket where an ISO timestamp would end", "INFO"],
     ["[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties", "NOTICE"],
     ["[Sun Dec 04 04:51:18 2005] [error] mod_jk child workerEnv in error state 6", "ERROR"],
     ["[Wed Oct 11 14:32:52.123456 2017] [core:crit] [pid 35708:tid 4328636416] AH00102: file size limit", "FATAL"],

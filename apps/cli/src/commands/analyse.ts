@@ -2,8 +2,13 @@
  * `dla analyse <path>`: count the levels of a log file or of every file under a directory, in this process.
  */
 import { DirectoryAnalysis, LogFormat } from "@dla/core"
-import { Console, Effect, Option, Schema } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Console from "effect/Console"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Progress from "../internal/Progress.ts"
 import * as Report from "../Report.ts"
 

@@ -2,8 +2,11 @@
  * `dla generate <dir>`: sample logs in the seed generator's format, reproducible from a seed.
  */
 import { Generator } from "@dla/core"
-import { Console, Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Console from "effect/Console"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
 
 const atLeast = (min: number) => (flag: Flag.Flag<number>) =>
   flag.pipe(
