@@ -22,9 +22,20 @@ export const generate = Command.make(
     dir: Argument.String("dir").pipe(
       Argument.withDescription("Directory to write log_01.log ... into (created when missing)")
     ),
-    files: Flag.Int("files").pipe(Flag.withDefault(10), atLeast(1), Flag.withDescription("Number of files")),
-    lines: Flag.Int("lines").pipe(Flag.withDefault(5000), atLeast(0), Flag.withDescription("Lines per file")),
-    seed: Flag.Int("seed").pipe(Flag.withDefault(1), Flag.withDescription("Seed: the same seed writes the same files"))
+    files: Flag.Int("files").pipe(
+      Flag.withDefault(10),
+      atLeast(1),
+      Flag.withDescription("Number of files (default 10)")
+    ),
+    lines: Flag.Int("lines").pipe(
+      Flag.withDefault(5000),
+      atLeast(0),
+      Flag.withDescription("Lines per file (default 5000)")
+    ),
+    seed: Flag.Int("seed").pipe(
+      Flag.withDefault(1),
+      Flag.withDescription("Seed: the same seed writes the same files (default 1)")
+    )
   },
   ({ dir, files, lines, seed }) =>
     Effect.gen(function* () {
