@@ -41,6 +41,9 @@ export const generate = Command.make(
     Effect.gen(function* () {
       const written = yield* Generator.generate(dir, { files, lines, seed })
       const bytes = written.reduce((sum, file) => sum + file.bytes, 0)
-      yield* Console.log(`Generated ${files} files, ${files * lines} lines, ${(bytes / 1e6).toFixed(1)} MB in ${dir}`)
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+      yield* Console.log(
+        `Generated ${plural(files, "file")}, ${plural(files * lines, "line")}, ${(bytes / 1e6).toFixed(1)} MB in ${dir}`
+      )
     })
 ).pipe(Command.withDescription("Write sample logs ([timestamp] [LEVEL] message), reproducible from --seed."))
