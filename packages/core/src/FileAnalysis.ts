@@ -60,9 +60,13 @@ export const analyseFile = async (path: string, options: AnalyseOptions = {}): P
     if (!info.isFile()) throw new FileError.FileError({ path, reason: "NotAFile", detail: "" })
     const head = new Uint8Array(Math.min(HEAD, info.size))
     const { bytesRead } = await handle.read(head, 0, head.length, 0)
-    const counts = isGzip(head.subarray(0, bytesRead))
-      ? await countGzip(path, handle, info.size, head.subarray(0, bytesRead), options)
-      : await countPlain(path, handle, info.size, head.subarray(0, bytesRead), options)
+    const gzip = isGzip(head.subarray(0, bytesRead))
+    const text = gzip ? inflateHead(head.subarray(0, bytesRead)) : head.subarray(0, bytesRead)
+    if (hasNul(text)) throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
+    const tally = new Tally((options.format ?? LogFormat.detect(text)).levelOf)
+    const counts = gzip
+      ? await countGzip(path, handle, info.size, tally, options.range)
+      : await countPlain(handle, info.size, tally, options.range)
     return { path, ...counts, durationMs: performance.now() - began }
   } catch (cause) {
     throw FileError.fromSystemError(path, cause)
@@ -106,10 +110,6 @@ export const detectFormat = async (path: string): Promise<LogFormat.LogFormat> =
 const isGzip = (head: Uint8Array) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b
 
 const hasNul = (bytes: Uint8Array) => bytes.subarray(0, HEAD).indexOf(0) >= 0
-
-const checkText = (path: string, head: Uint8Array) => {
-  if (hasNul(head)) throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
-}
 
 /** Per-level tallies of one scan. `scan` is the hot loop. */
 class Tally {
@@ -157,16 +157,13 @@ class Tally {
 }
 
 const countPlain = async (
-  path: string,
   handle: FileHandle,
   size: number,
-  head: Uint8Array,
-  options: AnalyseOptions
+  tally: Tally,
+  range?: ByteRange
 ): Promise<Counts.Counts> => {
-  checkText(path, head)
-  const tally = new Tally((options.format ?? LogFormat.detect(head)).levelOf)
-  const rangeStart = Math.min(options.range?.start ?? 0, size)
-  const rangeEnd = Math.min(options.range?.end ?? size, size)
+  const rangeStart = Math.min(range?.start ?? 0, size)
+  const rangeEnd = Math.min(range?.end ?? size, size)
   if (rangeEnd <= rangeStart) return tally.counts(0)
   // The line under `rangeStart` belongs to the previous range unless a newline ends right before it.
   let skipFirst = false
@@ -212,16 +209,12 @@ const countGzip = async (
   path: string,
   handle: FileHandle,
   size: number,
-  head: Uint8Array,
-  options: AnalyseOptions
+  tally: Tally,
+  range?: ByteRange
 ): Promise<Counts.Counts> => {
-  const { range } = options
   if (range !== undefined && !(range.start <= 0 && range.end >= size)) {
     throw new FileError.FileError({ path, reason: "RangeOnCompressed", detail: `${range.start}-${range.end}` })
   }
-  const inflatedHead = inflateHead(head)
-  checkText(path, inflatedHead)
-  const tally = new Tally((options.format ?? LogFormat.detect(inflatedHead)).levelOf)
   let buffer = Buffer.allocUnsafe(CHUNK)
   let carry = 0
   // pipeline() destroys every stream on success and on failure, so the handle is free when we close it.
