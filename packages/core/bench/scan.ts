@@ -15,7 +15,7 @@ const repo = fileURLToPath(new URL("../../../", import.meta.url))
 const corpus = join(repo, "bench-data", "core-200mb")
 const TARGET_BYTES = 200e6
 const FILES = 10
-const ROUNDS = 3
+const ROUNDS = 5
 
 const prepare = async () => {
   const marker = join(corpus, ".complete")

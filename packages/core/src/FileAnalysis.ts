@@ -38,11 +38,13 @@ export interface AnalyseOptions {
   readonly format?: LogFormat.LogFormat
   /** Only the lines that start in this byte range (uncompressed files only). */
   readonly range?: ByteRange
+  /** Called after each chunk with the bytes of the file (or range) done so far; compressed bytes for gzip. */
+  readonly onProgress?: (bytesDone: number) => void
 }
 
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
-const CHUNK = 4 * 1024 * 1024
+const CHUNK = 1024 * 1024
 /** Bytes looked at to detect the format, gzip and binary content. */
 const HEAD = 64 * 1024
 
@@ -65,8 +67,8 @@ export const analyseFile = async (path: string, options: AnalyseOptions = {}): P
     if (hasNul(text)) throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
     const tally = new Tally((options.format ?? LogFormat.detect(text)).levelOf)
     const counts = gzip
-      ? await countGzip(path, handle, info.size, tally, options.range)
-      : await countPlain(handle, info.size, tally, options.range)
+      ? await countGzip(path, handle, info.size, tally, options)
+      : await countPlain(handle, info.size, tally, options)
     return { path, ...counts, durationMs: performance.now() - began }
   } catch (cause) {
     throw FileError.fromSystemError(path, cause)
@@ -160,7 +162,7 @@ const countPlain = async (
   handle: FileHandle,
   size: number,
   tally: Tally,
-  range?: ByteRange
+  { range, onProgress }: AnalyseOptions
 ): Promise<Counts.Counts> => {
   const rangeStart = Math.min(range?.start ?? 0, size)
   const rangeEnd = Math.min(range?.end ?? size, size)
@@ -197,6 +199,7 @@ const countPlain = async (
       skipFirst = false
     }
     const next = tally.scan(view, from, Math.min(filled, rangeEnd - offset))
+    onProgress?.(Math.min(offset + filled, rangeEnd) - rangeStart)
     if (offset + next >= rangeEnd) break
     carry = filled - next
     buffer.copyWithin(0, next, filled)
@@ -210,28 +213,26 @@ const countGzip = async (
   handle: FileHandle,
   size: number,
   tally: Tally,
-  range?: ByteRange
+  { range, onProgress }: AnalyseOptions
 ): Promise<Counts.Counts> => {
   if (range !== undefined && !(range.start <= 0 && range.end >= size)) {
     throw new FileError.FileError({ path, reason: "RangeOnCompressed", detail: `${range.start}-${range.end}` })
   }
   let buffer = Buffer.allocUnsafe(CHUNK)
   let carry = 0
+  const compressed = handle.createReadStream({ autoClose: false, start: 0, highWaterMark: CHUNK })
   // pipeline() destroys every stream on success and on failure, so the handle is free when we close it.
-  await pipeline(
-    handle.createReadStream({ autoClose: false, start: 0, highWaterMark: CHUNK }),
-    createGunzip({ chunkSize: 256 * 1024 }),
-    async (inflated: AsyncIterable<Uint8Array>) => {
-      for await (const chunk of inflated) {
-        while (carry + chunk.length > buffer.length) buffer = grow(buffer)
-        buffer.set(chunk, carry)
-        const filled = carry + chunk.length
-        const next = tally.scan(buffer.subarray(0, filled), 0, filled)
-        carry = filled - next
-        buffer.copyWithin(0, next, filled)
-      }
+  await pipeline(compressed, createGunzip({ chunkSize: 256 * 1024 }), async (inflated: AsyncIterable<Uint8Array>) => {
+    for await (const chunk of inflated) {
+      while (carry + chunk.length > buffer.length) buffer = grow(buffer)
+      buffer.set(chunk, carry)
+      const filled = carry + chunk.length
+      const next = tally.scan(buffer.subarray(0, filled), 0, filled)
+      carry = filled - next
+      buffer.copyWithin(0, next, filled)
+      onProgress?.(compressed.bytesRead)
     }
-  )
+  })
   if (carry > 0) tally.last(buffer, 0, carry)
   return tally.counts(size)
 }

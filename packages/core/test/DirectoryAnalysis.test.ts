@@ -12,10 +12,8 @@ describe("DirectoryAnalysis.analyse", () => {
     await Effect.runPromise(Generator.generate(root, { files: 3, lines: 300, seed: 2 }))
     writeFileSync(join(root, "extra.log.gz"), gzipSync("17/06/09 20:10:40 ERROR a\n17/06/09 20:10:41 INFO b\n"))
     writeFileSync(join(root, "core.bin"), new Uint8Array([0, 1, 2, 0]))
-    const progress: Array<number> = []
-    const result = await Effect.runPromise(
-      DirectoryAnalysis.analyse(root, { onProgress: (p) => progress.push(p.files) })
-    )
+    const progress: Array<DirectoryAnalysis.Progress> = []
+    const result = await Effect.runPromise(DirectoryAnalysis.analyse(root, { onProgress: (p) => progress.push(p) }))
     expect(result.files.map((f) => f.path.slice(root.length + 1))).toEqual([
       "extra.log.gz",
       "log_01.log",
@@ -27,7 +25,14 @@ describe("DirectoryAnalysis.analyse", () => {
     expect(result.counts.unmatched).toBe(0)
     const sum = Object.values(result.counts.levels).reduce((a, b) => a + b, 0)
     expect(sum).toBe(902)
-    expect(progress).toEqual([1, 2, 3, 4, 5])
+    // Within files (bytes so far) and after each: files and bytes only grow, and end at the totals.
+    expect(new Set(progress.map((p) => p.files))).toEqual(new Set([1, 2, 3, 4, 5]))
+    for (let i = 1; i < progress.length; i++) {
+      expect(progress[i]!.files).toBeGreaterThanOrEqual(progress[i - 1]!.files)
+      expect(progress[i]!.bytes).toBeGreaterThanOrEqual(progress[i - 1]!.bytes)
+    }
+    expect(progress.at(-1)).toMatchObject({ files: 5, totalFiles: 5 })
+    expect(progress.at(-1)!.bytes).toBe(progress.at(-1)!.totalBytes)
   })
 
   it("fails on a missing root", async () => {

@@ -59,6 +59,19 @@ describe("analyseFile", () => {
     expect(Counts.equals(Counts.mergeAll(parts), r)).toBe(true)
   })
 
+  it("reports progress in bytes as it goes, ending at the size of the range", async () => {
+    const text = `${sample.join("\n")}\n`.repeat(20_000)
+    const path = write("progress.log", text)
+    const done: Array<number> = []
+    await FileAnalysis.analyseFile(path, { onProgress: (bytes) => done.push(bytes) })
+    expect(done.length).toBeGreaterThan(2)
+    expect(done).toEqual([...done].sort((a, b) => a - b))
+    expect(done.at(-1)).toBe(Buffer.byteLength(text))
+    const gz: Array<number> = []
+    await FileAnalysis.analyseFile(write("progress.log.gz", gzipSync(text)), { onProgress: (bytes) => gz.push(bytes) })
+    expect(gz.at(-1)).toBeGreaterThan(0)
+  })
+
   it("counts lines with bytes that are not UTF-8", async () => {
     const latin1 = Buffer.from(
       "[2025-01-01T00:00:00] [WARN] caf\xe9 \xff\xfe\n[2025-01-01T00:00:01] [INFO] ok\n",
