@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -48,6 +48,32 @@ describe("dla generate + analyse", () => {
     const again = join(work, "again")
     expect(dla("generate", again, "--files", "1", "--lines", "500", "--seed", "7").status).toBe(0)
     expect(readFileSync(join(again, "log_01.log"), "utf8")).toBe(readFileSync(join(dir, "log_01.log"), "utf8"))
+  })
+})
+
+describe("dla analyse formats and filters", () => {
+  const dir = join(work, "mixed")
+  mkdirSync(join(dir, "old"), { recursive: true })
+  writeFileSync(join(dir, "spark.log"), "17/06/09 20:10:40 INFO a\n17/06/09 20:10:41 WARN b ERROR\n\tat x\n")
+  writeFileSync(
+    join(dir, "apache.log"),
+    "[Sun Dec 04 04:47:44 2005] [notice] a\n[Sun Dec 04 04:51:18 2005] [error] b\n"
+  )
+  writeFileSync(join(dir, "old", "app.txt"), "<warning> c\n<error> d\n")
+  const levels = (...args: Array<string>) => {
+    const run = dla("analyse", dir, "--json", ...args)
+    expect(run.status, run.stderr).toBe(0)
+    const json = JSON.parse(run.stdout)
+    return { ...Object.fromEntries(Object.entries(json.levels).filter(([, n]) => n !== 0)), unmatched: json.unmatched }
+  }
+
+  it("detects each file's format", () => {
+    expect(levels("--include", "*.log")).toEqual({ INFO: 1, WARN: 1, NOTICE: 1, ERROR: 1, unmatched: 1 })
+  })
+
+  it("takes a regex with a level group, and filters files with globs", () => {
+    expect(levels("--format", "^<(?<level>\\w+)>", "--exclude", "*.log")).toEqual({ WARN: 1, ERROR: 1, unmatched: 0 })
+    expect(levels("--format", "spark", "--include", "spark.*")).toEqual({ INFO: 1, WARN: 1, unmatched: 1 })
   })
 })
 
