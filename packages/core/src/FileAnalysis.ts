@@ -52,29 +52,19 @@ const HEAD = 64 * 1024
  * Counts the levels of a file (or of `options.range` of it). Rejects with a {@link FileError.FileError}: `NotFound`,
  * `NotAFile`, `Unreadable`, `Binary`, `Corrupt` (bad gzip data) or `RangeOnCompressed`.
  */
-export const analyseFile = async (path: string, options: AnalyseOptions = {}): Promise<FileResult> => {
+export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise<FileResult> => {
   const began = performance.now()
-  const handle = await open(path, "r").catch((cause) => {
-    throw FileError.fromSystemError(path, cause)
-  })
-  try {
+  return withFile(path, async (handle) => {
     const info = await handle.stat()
     if (!info.isFile()) throw new FileError.FileError({ path, reason: "NotAFile", detail: "" })
-    const head = new Uint8Array(Math.min(HEAD, info.size))
-    const { bytesRead } = await handle.read(head, 0, head.length, 0)
-    const gzip = isGzip(head.subarray(0, bytesRead))
-    const text = gzip ? inflateHead(head.subarray(0, bytesRead)) : head.subarray(0, bytesRead)
+    const { gzip, text } = await readHead(handle)
     if (hasNul(text)) throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
     const tally = new Tally((options.format ?? LogFormat.detect(text)).levelOf)
     const counts = gzip
       ? await countGzip(path, handle, info.size, tally, options)
       : await countPlain(handle, info.size, tally, options)
     return { path, ...counts, durationMs: performance.now() - began }
-  } catch (cause) {
-    throw FileError.fromSystemError(path, cause)
-  } finally {
-    await handle.close()
-  }
+  })
 }
 
 /** {@link analyseFile} as an Effect whose failures are {@link FileError.FileError}s. */
@@ -83,6 +73,7 @@ export const analyse = (path: string, options: AnalyseOptions = {}): Effect.Effe
 
 /** Splits a file of `size` bytes into ranges of about `target` bytes (no I/O: see the module note). */
 export const splitRanges = (size: number, target: number): Array<ByteRange> => {
+  if (!(target > 0)) throw new RangeError(`splitRanges: target must be a positive number of bytes, got ${target}`)
   if (size <= target) return [{ start: 0, end: size }]
   const ranges: Array<ByteRange> = []
   for (let start = 0; start < size; start += target) ranges.push({ start, end: Math.min(size, start + target) })
@@ -93,20 +84,30 @@ export const splitRanges = (size: number, target: number): Array<ByteRange> => {
 export const isCompressedName = (path: string): boolean => path.toLowerCase().endsWith(".gz")
 
 /** Detects the format of a file from its first lines (inflated first when it is gzip). */
-export const detectFormat = async (path: string): Promise<LogFormat.LogFormat> => {
+export const detectFormat = (path: string): Promise<LogFormat.LogFormat> =>
+  withFile(path, async (handle) => LogFormat.detect((await readHead(handle)).text))
+
+/** Runs `use` on the open file, always closing it; every failure becomes a {@link FileError.FileError}. */
+const withFile = async <A>(path: string, use: (handle: FileHandle) => Promise<A>): Promise<A> => {
   const handle = await open(path, "r").catch((cause) => {
     throw FileError.fromSystemError(path, cause)
   })
   try {
-    const buffer = new Uint8Array(HEAD)
-    const { bytesRead } = await handle.read(buffer, 0, HEAD, 0)
-    const head = buffer.subarray(0, bytesRead)
-    return LogFormat.detect(isGzip(head) ? inflateHead(head) : head)
+    return await use(handle)
   } catch (cause) {
     throw FileError.fromSystemError(path, cause)
   } finally {
     await handle.close()
   }
+}
+
+/** The text at the start of a file (inflated when it is gzip), for detection and the binary check. */
+const readHead = async (handle: FileHandle): Promise<{ readonly gzip: boolean; readonly text: Uint8Array }> => {
+  const buffer = new Uint8Array(HEAD)
+  const { bytesRead } = await handle.read(buffer, 0, HEAD, 0)
+  const head = buffer.subarray(0, bytesRead)
+  const gzip = isGzip(head)
+  return { gzip, text: gzip ? inflateHead(head) : head }
 }
 
 const isGzip = (head: Uint8Array) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b

@@ -48,6 +48,16 @@ describe("analyseFile", () => {
     }
   })
 
+  it("splitRanges covers the size with adjacent ranges and refuses a target that is not positive", () => {
+    expect(FileAnalysis.splitRanges(10, 4)).toEqual([
+      { start: 0, end: 4 },
+      { start: 4, end: 8 },
+      { start: 8, end: 10 }
+    ])
+    expect(FileAnalysis.splitRanges(0, 4)).toEqual([{ start: 0, end: 0 }])
+    expect(() => FileAnalysis.splitRanges(10, 0)).toThrow(RangeError)
+  })
+
   it("handles lines longer than its buffer", async () => {
     const long = `[2025-01-01T00:00:00] [ERROR] ${"x".repeat(9 * 1024 * 1024)}`
     const path = write("long.log", `${sample[0]}\n${long}\n${sample[1]}`)
