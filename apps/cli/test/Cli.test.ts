@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { dla } from "./cli.ts"
+import { dla, start } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
 
@@ -106,6 +106,22 @@ describe("dla errors", () => {
     const run = dla("generate", join(work, "neg"), "--lines", "-1")
     expect(run.status).toBe(2)
     expect(run.stderr).toMatch(/minimum 0/)
+  })
+
+  it("Ctrl-C (SIGINT) stops a long run with exit 130 and no error output", async () => {
+    const dir = join(work, "interrupted")
+    const child = start("generate", dir, "--files", "1000", "--lines", "100000")
+    let stderr = ""
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    // Signal once the run is under way: its first file exists.
+    for (let i = 0; i < 300 && !existsSync(join(dir, "log_0001.log")); i++) await new Promise((r) => setTimeout(r, 100))
+    child.kill("SIGINT")
+    expect(await exited).toBe(130)
+    expect(stderr).toBe("")
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it("--help prints usage on stdout and exits 0", () => {
