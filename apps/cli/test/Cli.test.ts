@@ -71,6 +71,16 @@ describe("dla analyse formats and filters", () => {
     expect(levels("--include", "*.log")).toEqual({ INFO: 1, WARN: 1, NOTICE: 1, ERROR: 1, unmatched: 1 })
   })
 
+  it("reports skipped binary files on stderr and in the results", () => {
+    writeFileSync(join(dir, "old", "core.bin"), new Uint8Array([1, 0, 2]))
+    const run = dla("analyse", dir, "--exclude", "*.log", "--exclude", "*.txt")
+    expect(run.status).toBe(1)
+    expect(run.stderr).toMatch(/^dla: skipped .*core\.bin: binary file/m)
+    const mixed = dla("analyse", dir)
+    expect(mixed.stdout).toMatch(/^Files skipped: 1$/m)
+    rmSync(join(dir, "old", "core.bin"))
+  })
+
   it("takes a regex with a level group, and filters files with globs", () => {
     expect(levels("--format", "^<(?<level>\\w+)>", "--exclude", "*.log")).toEqual({ WARN: 1, ERROR: 1, unmatched: 0 })
     expect(levels("--format", "spark", "--include", "spark.*")).toEqual({ INFO: 1, WARN: 1, unmatched: 1 })

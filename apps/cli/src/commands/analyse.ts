@@ -55,7 +55,11 @@ export const analyse = Command.make(
       const results: Report.Results = {
         counts: result.counts,
         filesProcessed: result.files.length,
-        durationMs: result.durationMs
+        durationMs: result.durationMs,
+        extra:
+          result.skipped.length > 0
+            ? [{ label: "Files skipped", key: "filesSkipped", value: result.skipped.length }]
+            : []
       }
       yield* Console.log(json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
     })
