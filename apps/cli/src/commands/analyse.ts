@@ -1,14 +1,14 @@
 /**
  * `dla analyse <path>`: count the levels of a log file or of every file under a directory, in this process.
  */
-import { DirectoryAnalysis, LogFormat } from "@dla/core"
+import { DirectoryAnalysis } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Flags from "../Flags.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Report from "../Report.ts"
 
@@ -18,28 +18,14 @@ export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", {
   }
 }
 
-export const format = Flag.String("format").pipe(
-  Flag.mapTryCatch(LogFormat.fromSpec, (error) => (error instanceof Error ? error.message : String(error))),
-  Flag.optional,
-  Flag.withDescription(
-    `Log format: ${LogFormat.named.map((f) => f.name).join(", ")}, or a regular expression with a named group (?<level>...). Default: detected per file`
-  )
-)
-
 export const analyse = Command.make(
   "analyse",
   {
     path: Argument.String("path").pipe(Argument.withDescription("A log file, or a directory searched recursively")),
-    format,
-    include: Flag.String("include").pipe(
-      Flag.atLeast(0),
-      Flag.withDescription("Only files matching this glob (repeatable; '*.log' matches at any depth)")
-    ),
-    exclude: Flag.String("exclude").pipe(
-      Flag.atLeast(0),
-      Flag.withDescription("Leave out files matching this glob (repeatable)")
-    ),
-    json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the results as JSON"))
+    format: Flags.format,
+    include: Flags.include,
+    exclude: Flags.exclude,
+    json: Flags.json
   },
   ({ path, format, include, exclude, json }) =>
     Effect.gen(function* () {
