@@ -76,6 +76,7 @@ describe("dla analyse formats and filters", () => {
     const run = dla("analyse", dir, "--exclude", "*.log", "--exclude", "*.txt")
     expect(run.status).toBe(1)
     expect(run.stderr).toMatch(/^dla: skipped .*core\.bin: binary file/m)
+    expect(run.stderr).toMatch(/no log files to analyse \(1 skipped, see above\)$/m)
     const mixed = dla("analyse", dir)
     expect(mixed.stdout).toMatch(/^Files skipped: 1$/m)
     rmSync(join(dir, "old", "core.bin"))

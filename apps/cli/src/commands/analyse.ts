@@ -12,9 +12,13 @@ import * as Flags from "../Flags.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Report from "../Report.ts"
 
-export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", { path: Schema.String }) {
+export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", {
+  path: Schema.String,
+  skipped: Schema.Number
+}) {
   override get message(): string {
-    return `${this.path}: no log files to analyse (check --include and --exclude)`
+    const why = this.skipped > 0 ? `${this.skipped} skipped, see above` : "check --include and --exclude"
+    return `${this.path}: no log files to analyse (${why})`
   }
 }
 
@@ -37,7 +41,7 @@ export const analyse = Command.make(
         onProgress: (p) => progress.update(p.bytes, p.totalBytes, `${p.files}/${p.totalFiles} files`)
       }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
       for (const skipped of result.skipped) yield* Console.error(`dla: skipped ${skipped.message}`)
-      if (result.files.length === 0) return yield* new NoLogFiles({ path })
+      if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
       const results: Report.Results = {
         counts: result.counts,
         filesProcessed: result.files.length,
