@@ -18,9 +18,9 @@ import { open } from "node:fs/promises"
 import { pipeline } from "node:stream/promises"
 import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib"
 import * as Effect from "effect/Effect"
-import * as Counts from "./Counts.ts"
+import type * as Counts from "./Counts.ts"
 import * as FileError from "./FileError.ts"
-import * as Level from "./Level.ts"
+import { NEWLINE, Tally } from "./internal/tally.ts"
 import * as LogFormat from "./LogFormat.ts"
 
 export interface ByteRange {
@@ -42,8 +42,6 @@ export interface AnalyseOptions {
   readonly onProgress?: (bytesDone: number) => void
 }
 
-const NEWLINE = 0x0a
-const CARRIAGE_RETURN = 0x0d
 const CHUNK = 1024 * 1024
 /** Bytes looked at to detect the format, gzip and binary content. */
 const HEAD = 64 * 1024
@@ -113,51 +111,6 @@ const readHead = async (handle: FileHandle): Promise<{ readonly gzip: boolean; r
 const isGzip = (head: Uint8Array) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b
 
 const hasNul = (bytes: Uint8Array) => bytes.subarray(0, HEAD).indexOf(0) >= 0
-
-/** Per-level tallies of one scan. `scan` is the hot loop. */
-class Tally {
-  readonly perLevel = new Float64Array(Level.all.length)
-  lines = 0
-  unmatched = 0
-  readonly levelOf: LogFormat.LogFormat["levelOf"]
-  constructor(levelOf: LogFormat.LogFormat["levelOf"]) {
-    this.levelOf = levelOf
-  }
-
-  /** Counts the lines that start in `[from, stopAt)` and end with a newline in `bytes`; returns the next line start. */
-  scan(bytes: Uint8Array, from: number, stopAt: number): number {
-    const { levelOf, perLevel } = this
-    let lineStart = from
-    let lines = 0
-    let unmatched = 0
-    while (lineStart < stopAt) {
-      const newline = bytes.indexOf(NEWLINE, lineStart)
-      if (newline < 0) break
-      const end = newline > lineStart && bytes[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline
-      const id = levelOf(bytes, lineStart, end)
-      if (id < 0) unmatched++
-      else perLevel[id]!++
-      lines++
-      lineStart = newline + 1
-    }
-    this.lines += lines
-    this.unmatched += unmatched
-    return lineStart
-  }
-
-  /** Counts a last line that has no newline. */
-  last(bytes: Uint8Array, start: number, end: number) {
-    if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--
-    const id = this.levelOf(bytes, start, end)
-    if (id < 0) this.unmatched++
-    else this.perLevel[id]!++
-    this.lines++
-  }
-
-  counts(bytes: number): Counts.Counts {
-    return Counts.fromArray(this.perLevel, this.lines, this.unmatched, bytes)
-  }
-}
 
 const countPlain = async (
   handle: FileHandle,
