@@ -17,8 +17,15 @@ export class Counter extends Context.Service<
 
 const formatOf = (spec: string | undefined) => (spec === undefined ? undefined : LogFormat.fromSpec(spec))
 
-const analysisError = (task: Task) => (cause: unknown) =>
-  AnalyserError.make("Analysis", `cannot analyse ${task.path}`, cause)
+const analysisError = (task: Task) => (cause: unknown) => {
+  const message = AnalyserError.describe(cause)
+  // Core's file errors already name the file.
+  return new AnalyserError.AnalyserError({
+    reason: "Analysis",
+    message: message.includes(task.path) ? message : `${task.path}: ${message}`,
+    cause
+  })
+}
 
 const countsOf = (result: Counts.Counts): Counts.Counts => ({
   levels: result.levels,

@@ -85,7 +85,7 @@ export const plan = (
   const tasks: Array<Task> = []
   for (const file of files) {
     const rel = relative(root, file.path)
-    const ranges = file.path.endsWith(".gz")
+    const ranges = FileAnalysis.isCompressedName(file.path)
       ? [{ start: 0, end: file.size }]
       : FileAnalysis.splitRanges(file.size, splitBytes)
     for (const range of ranges) {

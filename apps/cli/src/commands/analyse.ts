@@ -5,60 +5,43 @@
  */
 import { availableParallelism } from "node:os"
 import { type AnalyserError, Distributed, Embedded, Fence } from "@dla/analyser"
-import { DirectoryAnalysis, type FileError, LogFormat } from "@dla/core"
-import { Console, Effect, Fiber, Option, Schema } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import { DirectoryAnalysis, type FileError } from "@dla/core"
+import * as Console from "effect/Console"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Flags from "../Flags.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
 import * as Report from "../Report.ts"
 
-export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", { path: Schema.String }) {
+export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", {
+  path: Schema.String,
+  skipped: Schema.Number
+}) {
   override get message(): string {
-    return `${this.path}: no log files to analyse (check --include and --exclude)`
+    const why = this.skipped > 0 ? `${this.skipped} skipped, see above` : "check --include and --exclude"
+    return `${this.path}: no log files to analyse (${why})`
   }
 }
-
-/** The `--format` spec, checked at parse time; kept as text because workers (threads, processes) rebuild it. */
-export const format = Flag.String("format").pipe(
-  Flag.mapTryCatch(
-    (spec) => {
-      LogFormat.fromSpec(spec)
-      return spec
-    },
-    (error) => (error instanceof Error ? error.message : String(error))
-  ),
-  Flag.optional,
-  Flag.withDescription(
-    `Log format: ${LogFormat.named.map((f) => f.name).join(", ")}, or a regular expression with a named group (?<level>...). Default: detected per file`
-  )
-)
 
 export const analyse = Command.make(
   "analyse",
   {
     path: Argument.String("path").pipe(Argument.withDescription("A log file, or a directory searched recursively")),
-    format,
-    include: Flag.String("include").pipe(
-      Flag.atLeast(0),
-      Flag.withDescription("Only files matching this glob (repeatable; '*.log' matches at any depth)")
-    ),
-    exclude: Flag.String("exclude").pipe(
-      Flag.atLeast(0),
-      Flag.withDescription("Leave out files matching this glob (repeatable)")
-    ),
-    workers: Flag.Int("workers").pipe(
-      Flag.optional,
-      Flag.filter(
-        (n: Option.Option<number>) => Option.getOrElse(n, () => 1) >= 1,
-        () => "--workers must be at least 1"
-      ),
+    format: Flags.format,
+    include: Flags.include,
+    exclude: Flags.exclude,
+    json: Flags.json,
+    workers: Run.atLeastOne(Flag.Int("workers").pipe(Flag.optional), "workers").pipe(
       Flag.withDescription("Workers (threads) counting in parallel (default: one per core)")
     ),
-    sequential: Flag.Boolean("sequential").pipe(
-      Flag.withDefault(false),
-      Flag.withDescription("Count in this thread, one file after another (the baseline)")
-    ),
+    sequential: Run.toggle("sequential", "Count in this thread, one file after another (the baseline)"),
     nats: Flag.String("nats").pipe(
       Flag.optional,
       Flag.withDescription("Run the master and the workers over NATS JetStream at these URL(s)")
@@ -83,7 +66,7 @@ export const analyse = Command.make(
         exclude: args.exclude,
         checkpointDir: Option.getOrUndefined(args.checkpointDir)
       }
-      const format = Option.getOrUndefined(args.format)
+      const format = Option.getOrUndefined(Option.map(args.format, Run.formatSpec))
       const summary = yield* Option.match(args.nats, {
         onNone: () => Embedded.run({ ...options, workers, format }),
         onSome: (servers) =>
@@ -104,6 +87,9 @@ export const analyse = Command.make(
             return summary
           }).pipe(Effect.scoped)
       }).pipe((e) => Run.ensureFinished(e, progress.finish))
+      if (summary.filesProcessed === 0) {
+        return yield* new NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
+      }
       yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers })
     })
   }
@@ -112,28 +98,31 @@ export const analyse = Command.make(
   Command.withDescription("Count log levels of a file or directory, on every core (or over NATS with --nats).")
 )
 
+/** The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against. */
 const sequential = (args: {
   readonly path: string
-  readonly format: Option.Option<string>
+  readonly format: Option.Option<import("@dla/core").LogFormat.LogFormat>
   readonly include: ReadonlyArray<string>
   readonly exclude: ReadonlyArray<string>
   readonly json: boolean
 }) =>
   Effect.gen(function* () {
-    const { path, include, exclude, json } = args
+    const { path, format, include, exclude, json } = args
     const progress = Progress.make()
     const result = yield* DirectoryAnalysis.analyse(path, {
-      format: Option.getOrUndefined(Option.map(args.format, LogFormat.fromSpec)),
+      format: Option.getOrUndefined(format),
       include,
       exclude,
       onProgress: (p) => progress.update(p.bytes, p.totalBytes, `${p.files}/${p.totalFiles} files`)
     }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
     for (const skipped of result.skipped) yield* Console.error(`dla: skipped ${skipped.message}`)
-    if (result.files.length === 0) return yield* new NoLogFiles({ path })
+    if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
     const results: Report.Results = {
       counts: result.counts,
       filesProcessed: result.files.length,
-      durationMs: result.durationMs
+      durationMs: result.durationMs,
+      extra:
+        result.skipped.length > 0 ? [{ label: "Files skipped", key: "filesSkipped", value: result.skipped.length }] : []
     }
     yield* Console.log(json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
   })

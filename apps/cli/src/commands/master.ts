@@ -5,6 +5,7 @@
 import { type AnalyserError, Distributed, Fence } from "@dla/analyser"
 import { Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import * as Flags from "../Flags.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Run from "../internal/Run.ts"
 
@@ -27,8 +28,9 @@ export const master = Command.make(
       Flag.withDefault(3),
       Flag.withDescription("Give a task up after this many deliveries (a file that kills its workers)")
     ),
-    include: Flag.String("include").pipe(Flag.atLeast(0), Flag.withDescription("Only files matching this glob")),
-    exclude: Flag.String("exclude").pipe(Flag.atLeast(0), Flag.withDescription("Leave out files matching this glob"))
+    include: Flags.include,
+    exclude: Flags.exclude,
+    json: Flags.json
   },
   (args): Effect.Effect<void, AnalyserError.AnalyserError> =>
     Effect.gen(function* () {

@@ -5,8 +5,9 @@
 import { type AnalyserError, Distributed } from "@dla/analyser"
 import { Console, Duration, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Flags from "../Flags.ts"
 import * as Nats from "../internal/Nats.ts"
-import { format } from "./analyse.ts"
+import * as Run from "../internal/Run.ts"
 
 export const worker = Command.make(
   "worker",
@@ -14,8 +15,8 @@ export const worker = Command.make(
     nats: Nats.servers,
     ...Nats.options,
     run: Flag.String("run").pipe(Flag.optional, Flag.withDescription("Serve only this run (default: any running run)")),
-    once: Flag.Boolean("once").pipe(Flag.withDefault(false), Flag.withDescription("Exit when the run ends")),
-    format,
+    once: Run.toggle("once", "Exit when the run ends"),
+    format: Flags.format,
     taskDelayMs: Flag.Int("task-delay-ms").pipe(Flag.optional, Flag.withHidden)
   },
   (args): Effect.Effect<void, AnalyserError.AnalyserError> =>
@@ -24,7 +25,7 @@ export const worker = Command.make(
       const served = yield* Distributed.worker(nc, {
         runId: Option.getOrUndefined(args.run),
         once: args.once,
-        format: Option.getOrUndefined(args.format),
+        format: Option.getOrUndefined(Option.map(args.format, Run.formatSpec)),
         taskDelay: Option.getOrUndefined(Option.map(args.taskDelayMs, Duration.millis)),
         onEvent: (event) => {
           if (event._tag === "WaitingForRun") process.stderr.write("dla: waiting for a run to join\n")

@@ -5,19 +5,42 @@
 import { createHash } from "node:crypto"
 import { resolve } from "node:path"
 import type { Master } from "@dla/analyser"
+import type { LogFormat } from "@dla/core"
 import { Console, Duration, Effect, Option } from "effect"
 import { Flag } from "effect/cli"
 import * as Report from "../Report.ts"
 import * as Progress from "./Progress.ts"
 
-const seconds = (name: string, fallback: number, description: string) =>
+/** Refuses values below `min` (at parse time: a usage error, exit 2). */
+const atLeast = (min: number, name: string) => (flag: Flag.Flag<number>) =>
+  flag.pipe(
+    Flag.filter(
+      (n: number) => n >= min,
+      (n: number) => `--${name} must be at least ${min}, got ${n}`
+    )
+  )
+
+/** The same for an optional flag. */
+export const atLeastOne = (flag: Flag.Flag<Option.Option<number>>, name: string) =>
+  flag.pipe(
+    Flag.filter(
+      (n: Option.Option<number>) => Option.getOrElse(n, () => 1) >= 1,
+      () => `--${name} must be at least 1`
+    )
+  )
+
+/** An on/off flag, off unless given. */
+export const toggle = (name: string, description: string) =>
+  Flag.Boolean(name).pipe(Flag.withDefault(false), Flag.withDescription(description))
+
+const positive = (name: string, fallback: number, description: string) =>
   Flag.Finite(name).pipe(
     Flag.withDefault(fallback),
     Flag.filter(
       (n: number) => n > 0,
       (n: number) => `--${name} must be above 0, got ${n}`
     ),
-    Flag.withDescription(`${description} (seconds, default ${fallback})`)
+    Flag.withDescription(description)
   )
 
 export const flags = {
@@ -27,32 +50,30 @@ export const flags = {
   ),
   checkpointEvery: Flag.Int("checkpoint-every").pipe(
     Flag.withDefault(100),
-    Flag.filter(
-      (n: number) => n >= 1,
-      (n: number) => `--checkpoint-every must be at least 1, got ${n}`
-    ),
+    atLeast(1, "checkpoint-every"),
     Flag.withDescription("Save a checkpoint after this many results (default 100)")
   ),
-  checkpointInterval: seconds("checkpoint-interval", 5, "...and at least this often while results come in"),
-  heartbeatTimeout: seconds("heartbeat-timeout", 5, "A worker silent this long is marked failed, its tasks requeued"),
-  splitMb: Flag.Finite("split-mb").pipe(
-    Flag.withDefault(64),
-    Flag.filter(
-      (n: number) => n > 0,
-      (n: number) => `--split-mb must be above 0, got ${n}`
-    ),
-    Flag.withDescription("Split files bigger than this into byte ranges of this size (MB, default 64)")
+  checkpointInterval: positive(
+    "checkpoint-interval",
+    5,
+    "...and at least this often while results come in (seconds, default 5)"
   ),
-  fresh: Flag.Boolean("fresh").pipe(
-    Flag.withDefault(false),
-    Flag.withDescription("Ignore checkpoints and left-over run state: start the run from scratch")
+  heartbeatTimeout: positive(
+    "heartbeat-timeout",
+    5,
+    "A worker silent this long is marked failed and its tasks requeued (seconds, default 5)"
   ),
+  splitMb: positive("split-mb", 64, "Split files bigger than this into byte ranges of this size (MB, default 64)"),
+  fresh: toggle("fresh", "Ignore checkpoints and left-over run state: start the run from scratch"),
   baseline: Flag.Finite("baseline").pipe(
     Flag.optional,
     Flag.withDescription("Sequential time of the same input (seconds): prints speedup and efficiency")
-  ),
-  json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the results as JSON"))
+  )
 }
+
+/** A format as the text workers rebuild it from (threads and other processes cannot receive functions). */
+export const formatSpec = (format: LogFormat.LogFormat): string =>
+  format.name.startsWith("regex:") ? format.name.slice("regex:".length) : format.name
 
 /** Same directory and filters, same run id: a master started again with the same arguments resumes the run. */
 export const runId = (
@@ -132,9 +153,16 @@ export const report = (
   const seconds = summary.durationMs / 1000
   const extra: Array<Report.Extra> = [
     { label: "Failed workers", key: "failedWorkers", value: describeList(summary.failedWorkers) },
-    { label: "Failed files", key: "failedFiles", value: summary.failedTasks.length },
     { label: "Checkpoints saved", key: "checkpointsSaved", value: summary.checkpointsSaved }
   ]
+  // As the sequential analyser says it: files that could not be counted were skipped, each named on stderr.
+  if (summary.failedTasks.length > 0) {
+    extra.unshift({
+      label: "Files skipped",
+      key: "filesSkipped",
+      value: new Set(summary.failedTasks.map((t) => t.path)).size
+    })
+  }
   if (summary.filesAlreadyProcessed > 0) {
     extra.push({ label: "Already processed", key: "filesAlreadyProcessed", value: summary.filesAlreadyProcessed })
   }
