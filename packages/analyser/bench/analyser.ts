@@ -38,10 +38,16 @@ const corpus = async (name: string, options: { files: number; lines: number }) =
   return dir
 }
 
+/** Best of two runs: the machine is shared, the faster run is the one less disturbed. */
 const time = async <A>(f: () => Promise<A>) => {
-  const began = performance.now()
-  const value = await f()
-  return { value, seconds: (performance.now() - began) / 1000 }
+  let best = Number.POSITIVE_INFINITY
+  let value: A | undefined
+  for (let i = 0; i < 2; i++) {
+    const began = performance.now()
+    value = await f()
+    best = Math.min(best, (performance.now() - began) / 1000)
+  }
+  return { value: value as A, seconds: best }
 }
 
 interface Row {
@@ -63,13 +69,9 @@ const table = (title: string, bytes: number, rows: ReadonlyArray<Row>) => {
 }
 
 const spawnWorker = (servers: string, runId: string): ChildProcess =>
-  spawn(
-    process.execPath,
-    ["--conditions=source", workerScript, "worker", JSON.stringify({ servers, runId, once: true })],
-    {
-      stdio: "ignore"
-    }
-  )
+  spawn(process.execPath, ["--conditions=source", workerScript, "worker", JSON.stringify({ servers, runId })], {
+    stdio: "ignore"
+  })
 
 /** One NATS run: `workers` worker processes started (and waiting) first, then the master is timed. */
 const natsRun = async (servers: string, dir: string, runId: string, workers: number) => {

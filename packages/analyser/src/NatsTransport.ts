@@ -12,6 +12,7 @@
  */
 import {
   AckPolicy,
+  type Consumer,
   JetStreamApiError,
   type JetStreamManager,
   type JsMsg,
@@ -222,14 +223,16 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
           (error) => (notFound(error) ? false : Promise.reject(error))
         )
       )
+      // Looked up once (a round trip), again only after an error.
+      let tasksConsumer: Promise<Consumer> | undefined
       // One pull: Some(Some(delivery)), Some(None) when the run's queue is gone, None to pull again.
       const pull: Effect.Effect<
         Option.Option<Option.Option<TaskQueue.Delivery>>,
         AnalyserError.AnalyserError
       > = Effect.tryPromise({
         try: async (signal) => {
-          const consumer = await js.consumers.get(n.tasks, consumerName)
-          const msg = await consumer.next({ expires: 2000 })
+          tasksConsumer ??= js.consumers.get(n.tasks, consumerName)
+          const msg = await (await tasksConsumer).next({ expires: 2000 })
           // A take interrupted meanwhile must not keep the task until its ack wait runs out.
           if (signal.aborted) msg?.nak()
           return signal.aborted ? null : msg
@@ -246,6 +249,11 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
             Effect.catch(() => Effect.sync(() => msg.term()).pipe(Effect.as(Option.none())))
           )
         }),
+        Effect.tapError(() =>
+          Effect.sync(() => {
+            tasksConsumer = undefined
+          })
+        ),
         Effect.catch((error) =>
           notFound(error.cause)
             ? Effect.succeed(Option.some(Option.none()))

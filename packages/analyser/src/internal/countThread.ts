@@ -1,6 +1,8 @@
 /** Worker-thread entry of the embedded engine: counts one task per message, on its own core. */
 import { parentPort } from "node:worker_threads"
-import { FileAnalysis, LogFormat } from "@dla/core"
+// Only the modules counting needs: a thread starts faster without the rest of core.
+import * as FileAnalysis from "@dla/core/FileAnalysis"
+import * as LogFormat from "@dla/core/LogFormat"
 
 export interface CountRequest {
   readonly id: number
