@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -55,6 +55,18 @@ describe("dla analyse --workers (embedded engine)", () => {
       expect(levelsOf(run.stdout)).toEqual(levelsOf(sequential.stdout))
       expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6, failedWorkers: "0" })
     }
+  })
+
+  it("skips a binary file like the sequential analyser: named on stderr, counted as skipped, exit 0", () => {
+    const mixed = join(work, "mixed")
+    mkdirSync(mixed)
+    writeFileSync(join(mixed, "a.log"), "[2025-01-01T00:00:00] [INFO] up\n[2025-01-01T00:00:01] [WARN] slow\n")
+    writeFileSync(join(mixed, "core.bin"), new Uint8Array([1, 0, 2, 0]))
+    const run = dla("analyse", mixed, "--workers", "2")
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(/^dla: skipped .*core\.bin: binary file/m)
+    expect(run.stdout).toMatch(/^Files skipped: 1$/m)
+    expect(run.stdout).toMatch(/^Files processed: 1$/m)
   })
 
   it("an empty directory is one line and exit 1", () => {

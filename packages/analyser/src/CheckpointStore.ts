@@ -27,7 +27,14 @@ export const Checkpoint = Schema.Struct({
   pending_files: Schema.Array(Schema.String),
   failed_workers: Schema.Array(Schema.String),
   completed_tasks: Schema.Array(Schema.String),
-  failed_tasks: Schema.Array(Schema.Struct({ task_id: Schema.String, path: Schema.String, reason: Schema.String })),
+  failed_tasks: Schema.Array(
+    Schema.Struct({
+      task_id: Schema.String,
+      path: Schema.String,
+      reason: Schema.String,
+      binary: Schema.optional(Schema.Boolean)
+    })
+  ),
   /** True once every task has a result or was given up: such a run is not resumed. */
   complete: Schema.Boolean
 })

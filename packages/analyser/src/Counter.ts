@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Worker as Thread } from "node:worker_threads"
-import { type Counts, FileAnalysis, LogFormat } from "@dla/core"
+import { type Counts, FileAnalysis, FileError, LogFormat } from "@dla/core"
 import { Context, Effect, Layer } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import type { Task } from "./Task.ts"
@@ -56,7 +56,9 @@ const threadEntry = new URL(
   import.meta.url
 )
 
-type Reply = { id: number; ok: true; result: Counts.Counts } | { id: number; ok: false; error: string }
+type Reply =
+  | { id: number; ok: true; result: Counts.Counts }
+  | { id: number; ok: false; error: string; fileError?: ConstructorParameters<typeof FileError.FileError>[0] }
 
 /** Counts on a dedicated worker thread, started with the layer and stopped with its scope (restarted if it dies). */
 export const layerThread = (format?: string) =>
@@ -74,7 +76,7 @@ export const layerThread = (format?: string) =>
           const waiter = pending.get(reply.id)
           pending.delete(reply.id)
           if (reply.ok) waiter?.resolve(countsOf(reply.result))
-          else waiter?.reject(new Error(reply.error))
+          else waiter?.reject(reply.fileError ? new FileError.FileError(reply.fileError) : new Error(reply.error))
         })
         const died = (error: Error) => {
           if (thread === t) thread = undefined

@@ -64,6 +64,8 @@ export interface FailedTask {
   readonly taskId: string
   readonly path: string
   readonly reason: string
+  /** Binary content: skipped (like the sequential analyser does) rather than unreadable. */
+  readonly binary: boolean
 }
 
 export interface Summary {
@@ -172,7 +174,7 @@ export const run = (options: Options) =>
         }
         for (const f of checkpoint.failed_tasks) {
           if (taskById.has(f.task_id) && !isSettled(f.task_id)) {
-            failed.set(f.task_id, { taskId: f.task_id, path: f.path, reason: f.reason })
+            failed.set(f.task_id, { taskId: f.task_id, path: f.path, reason: f.reason, binary: f.binary ?? false })
           }
         }
         for (const w of checkpoint.failed_workers) failedWorkers.add(w)
@@ -197,7 +199,12 @@ export const run = (options: Options) =>
         pending_files: files.filter((f) => !processed.has(f.path) && !failedFiles.has(f.path)).map((f) => f.path),
         failed_workers: [...failedWorkers],
         completed_tasks: [...done],
-        failed_tasks: [...failed.values()].map((f) => ({ task_id: f.taskId, path: f.path, reason: f.reason })),
+        failed_tasks: [...failed.values()].map((f) => ({
+          task_id: f.taskId,
+          path: f.path,
+          reason: f.reason,
+          binary: f.binary
+        })),
         complete: pending() === 0
       }
     }
@@ -241,8 +248,8 @@ export const run = (options: Options) =>
       workersAlive: [...workers.values()].filter((w) => w.alive).length
     })
 
-    const giveUp = (task: Task, reason: string) => {
-      failed.set(task.taskId, { taskId: task.taskId, path: task.path, reason })
+    const giveUp = (task: Task, reason: string, binary = false) => {
+      failed.set(task.taskId, { taskId: task.taskId, path: task.path, reason, binary })
       sinceCheckpoint++
       emit({ _tag: "TaskFailed", path: task.path, reason })
     }
@@ -258,7 +265,7 @@ export const run = (options: Options) =>
         markDone(task)
         counts = Counts.merge(counts, result.counts)
         sinceCheckpoint++
-      } else giveUp(task, result.error)
+      } else giveUp(task, result.error, result.binary)
       emit({ _tag: "Progress", progress: progress() })
     }
 

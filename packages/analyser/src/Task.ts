@@ -45,7 +45,9 @@ export const TaskResult = Schema.Union([
     runId: Schema.String,
     taskId: Schema.String,
     workerId: Schema.String,
-    error: Schema.String
+    error: Schema.String,
+    /** Not a log at all (binary content): skipped, as the sequential analyser skips it, rather than a failure. */
+    binary: Schema.optional(Schema.Boolean)
   })
 ])
 export type TaskResult = typeof TaskResult.Type

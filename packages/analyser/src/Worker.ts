@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { hostname } from "node:os"
+import { FileError } from "@dla/core"
 import { Duration, Effect, Fiber, Option, Schedule } from "effect"
 import type * as AnalyserError from "./AnalyserError.ts"
 import { Counter } from "./Counter.ts"
@@ -35,6 +36,9 @@ export interface Summary {
   readonly tasks: number
   readonly failedTasks: number
 }
+
+/** Core's FileError for binary content (the one failure the sequential analyser skips rather than fails on). */
+const isBinary = (cause: unknown) => cause instanceof FileError.FileError && cause.reason === "Binary"
 
 export const makeWorkerId = () => `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
 
@@ -77,7 +81,7 @@ export const run = (options: Options = {}) =>
           Effect.map((counts) => ({ ok: true as const, counts })),
           Effect.catchIf(
             (error) => error.reason === "Analysis",
-            (error) => Effect.succeed({ ok: false as const, error: error.message })
+            (error) => Effect.succeed({ ok: false as const, error: error.message, binary: isBinary(error.cause) })
           )
         )
         yield* Fiber.interrupt(progress)
@@ -91,7 +95,14 @@ export const run = (options: Options = {}) =>
               lines: outcome.counts.lines,
               bytes: outcome.counts.bytes
             }
-          : { _tag: "Failed", runId: task.runId, taskId: task.taskId, workerId, error: outcome.error }
+          : {
+              _tag: "Failed",
+              runId: task.runId,
+              taskId: task.taskId,
+              workerId,
+              error: outcome.error,
+              binary: outcome.binary
+            }
         yield* results.publish(result)
         yield* delivery.ack
         if (outcome.ok) done++

@@ -91,6 +91,7 @@ export const analyse = Command.make(
         return yield* new NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
       }
       yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers })
+      yield* Run.failOnUnreadable(summary)
     })
   }
 ).pipe(

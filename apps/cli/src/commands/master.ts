@@ -47,6 +47,7 @@ export const master = Command.make(
         maxDeliveries: args.maxDeliveries
       }).pipe(Effect.provide(Fence.layerUnfenced), (e) => Run.ensureFinished(e, progress.finish))
       yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers: summary.workers.length })
+      yield* Run.failOnUnreadable(summary)
     }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription("Run the master of a distributed analysis over NATS JetStream (resumes from checkpoints).")

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto"
 import { resolve } from "node:path"
-import type { Master } from "@dla/analyser"
+import { AnalyserError, type Master } from "@dla/analyser"
 import type { LogFormat } from "@dla/core"
 import { Console, Duration, Effect, Option } from "effect"
 import { Flag } from "effect/cli"
@@ -204,3 +204,19 @@ const describeList = (items: ReadonlyArray<string>) =>
 
 export const ensureFinished = <A, E, R>(effect: Effect.Effect<A, E, R>, finish: () => void) =>
   effect.pipe(Effect.ensuring(Effect.sync(finish)))
+
+/**
+ * Binary files are skipped, but counts without a file that could not be read are wrong: the results are printed
+ * (everything else was counted) and the run still ends with exit code 1, as the sequential analyser's does.
+ */
+export const failOnUnreadable = (summary: Master.Summary) => {
+  const unreadable = summary.failedTasks.filter((t) => !t.binary)
+  return unreadable.length === 0
+    ? Effect.void
+    : Effect.fail(
+        AnalyserError.make(
+          "Analysis",
+          `${new Set(unreadable.map((t) => t.path)).size} file(s) could not be counted (see above): the counts leave them out`
+        )
+      )
+}

@@ -2,6 +2,7 @@
 import { parentPort } from "node:worker_threads"
 // Only the modules counting needs: a thread starts faster without the rest of core.
 import * as FileAnalysis from "@dla/core/FileAnalysis"
+import * as FileError from "@dla/core/FileError"
 import * as LogFormat from "@dla/core/LogFormat"
 
 export interface CountRequest {
@@ -21,7 +22,12 @@ parentPort?.on("message", (request: CountRequest) => {
       parentPort?.postMessage({
         id: request.id,
         ok: false,
-        error: error instanceof Error ? error.message : String(error)
+        error: error instanceof Error ? error.message : String(error),
+        // A FileError crosses the thread as its fields, so the worker can tell binary content from a read error.
+        fileError:
+          error instanceof FileError.FileError
+            ? { path: error.path, reason: error.reason, detail: error.detail }
+            : undefined
       })
   )
 })
