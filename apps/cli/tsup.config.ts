@@ -6,7 +6,9 @@ import { packageBuild } from "../../tsup.shared.ts"
 export default [
   packageBuild(["src/index.ts"], { clean: false }),
   packageBuild(["src/bin.ts"], {
-    noExternal: [/.*/],
+    // ...except the packages that talk to NATS: the NATS client is CommonJS that require()s node built-ins and its
+    // own packages (which an ESM bundle cannot do), and the analyser starts worker threads from its own dist/ files.
+    noExternal: [/^(?!@dla\/analyser|@dla\/hdfs|@nats-io\/)/],
     dts: false,
     clean: false,
     splitting: false,

@@ -4,7 +4,7 @@
  * master and workers over NATS JetStream (other machines' `dla worker`s may join); `--sequential` counts in one thread.
  */
 import { availableParallelism } from "node:os"
-import { type AnalyserError, Distributed, Embedded, Fence } from "@dla/analyser"
+import type { AnalyserError } from "@dla/analyser"
 import { DirectoryAnalysis, type FileError } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
@@ -53,10 +53,16 @@ export const analyse = Command.make(
       Flag.withDescription("Also save checkpoints under this directory (resumable with the same arguments)")
     )
   },
-  (args): Effect.Effect<void, AnalyserError.AnalyserError | FileError.FileError | NoLogFiles> => {
+  (
+    args
+  ): Effect.Effect<
+    void,
+    AnalyserError.AnalyserError | FileError.FileError | NoLogFiles | Nats.NatsUnavailable | Run.IncompleteCounts
+  > => {
     if (args.sequential) return sequential(args)
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {
+      const { Distributed, Embedded, Fence } = yield* Run.analyser
       const progress = Run.progress()
       const options = {
         ...Run.masterOptions(args, progress.onEvent),

@@ -2,9 +2,11 @@
  * `dla master <dir> --nats URL`: plan the run, hand tasks to workers over NATS JetStream, merge their results,
  * checkpoint, and print the results block. Started again with the same arguments, it resumes the run.
  */
-import { type AnalyserError, Distributed, Fence } from "@dla/analyser"
-import { Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import type { AnalyserError } from "@dla/analyser"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
 import * as Flags from "../Flags.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Run from "../internal/Run.ts"
@@ -32,8 +34,9 @@ export const master = Command.make(
     exclude: Flags.exclude,
     json: Flags.json
   },
-  (args): Effect.Effect<void, AnalyserError.AnalyserError> =>
+  (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | Run.IncompleteCounts> =>
     Effect.gen(function* () {
+      const { Distributed, Fence } = yield* Run.analyser
       const nc = yield* Nats.connection(args.nats, args)
       const progress = Run.progress()
       const summary = yield* Distributed.master(nc, {

@@ -2,9 +2,13 @@
  * `dla worker --nats URL`: count tasks for masters over NATS JetStream, one at a time, until stopped (or, with
  * `--once`, until the run it joined ends).
  */
-import { type AnalyserError, Distributed } from "@dla/analyser"
-import { Console, Duration, Effect, Option } from "effect"
-import { Command, Flag } from "effect/cli"
+import type { AnalyserError } from "@dla/analyser"
+import * as Console from "effect/Console"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Flags from "../Flags.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Run from "../internal/Run.ts"
@@ -19,8 +23,9 @@ export const worker = Command.make(
     format: Flags.format,
     taskDelayMs: Flag.Int("task-delay-ms").pipe(Flag.optional, Flag.withHidden)
   },
-  (args): Effect.Effect<void, AnalyserError.AnalyserError> =>
+  (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable> =>
     Effect.gen(function* () {
+      const { Distributed } = yield* Run.analyser
       const nc = yield* Nats.connection(args.nats, args)
       const served = yield* Distributed.worker(nc, {
         runId: Option.getOrUndefined(args.run),

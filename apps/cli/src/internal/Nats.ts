@@ -3,11 +3,16 @@
  * scoped connection they make: a server that does not answer is one line, never a hang.
  */
 import { readFileSync } from "node:fs"
-import { AnalyserError } from "@dla/analyser"
-import { type ConnectionOptions, credsAuthenticator, type NatsConnection } from "@nats-io/nats-core"
-import { connect } from "@nats-io/transport-node"
-import { Effect, Option, Redacted } from "effect"
-import { Flag } from "effect/cli"
+import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core"
+import * as Flag from "effect/cli/Flag"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+
+/** NATS could not be reached (or refused us): one line, exit 1. */
+export class NatsUnavailable extends Data.TaggedError("NatsUnavailable")<{ readonly message: string }> {}
 
 export const servers = Flag.String("nats").pipe(
   Flag.withDescription("NATS server URL(s), comma-separated for a cluster (nats://host:4222,nats://host2:4222)")
@@ -33,7 +38,8 @@ export interface Settings {
   readonly tlsKey: Option.Option<string>
 }
 
-const connectionOptions = (urls: ReadonlyArray<string>, settings: Settings): ConnectionOptions => {
+const connectionOptions = async (urls: ReadonlyArray<string>, settings: Settings): Promise<ConnectionOptions> => {
+  const { credsAuthenticator } = await import("@nats-io/nats-core")
   const tls = {
     caFile: Option.getOrUndefined(settings.tlsCa),
     certFile: Option.getOrUndefined(settings.tlsCert),
@@ -62,15 +68,19 @@ const connectionOptions = (urls: ReadonlyArray<string>, settings: Settings): Con
 export const connection = (
   spec: string,
   settings: Settings
-): Effect.Effect<NatsConnection, AnalyserError.AnalyserError, import("effect").Scope.Scope> => {
+): Effect.Effect<NatsConnection, NatsUnavailable, Scope.Scope> => {
   const urls = spec
     .split(",")
     .map((url) => url.trim())
     .filter((url) => url !== "")
   return Effect.acquireRelease(
     Effect.tryPromise({
-      try: () => connect(connectionOptions(urls, settings)),
-      catch: (cause) => AnalyserError.make("Transport", `cannot connect to NATS at ${urls.join(",")}`, cause)
+      // Loaded here, so that commands without NATS start without it.
+      try: async () => (await import("@nats-io/transport-node")).connect(await connectionOptions(urls, settings)),
+      catch: (cause) =>
+        new NatsUnavailable({
+          message: `cannot connect to NATS at ${urls.join(",")}: ${cause instanceof Error ? cause.message : String(cause)}`
+        })
     }),
     (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))
   )

@@ -4,10 +4,14 @@
  */
 import { createHash } from "node:crypto"
 import { resolve } from "node:path"
-import { AnalyserError, type Master } from "@dla/analyser"
+import type { Master } from "@dla/analyser"
 import type { LogFormat } from "@dla/core"
-import { Console, Duration, Effect, Option } from "effect"
-import { Flag } from "effect/cli"
+import * as Console from "effect/Console"
+import * as Flag from "effect/cli/Flag"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
 import * as Progress from "./Progress.ts"
 
@@ -214,9 +218,13 @@ export const failOnUnreadable = (summary: Master.Summary) => {
   return unreadable.length === 0
     ? Effect.void
     : Effect.fail(
-        AnalyserError.make(
-          "Analysis",
-          `${new Set(unreadable.map((t) => t.path)).size} file(s) could not be counted (see above): the counts leave them out`
-        )
+        new IncompleteCounts({
+          message: `${new Set(unreadable.map((t) => t.path)).size} file(s) could not be counted (see above): the counts leave them out`
+        })
       )
 }
+
+export class IncompleteCounts extends Data.TaggedError("IncompleteCounts")<{ readonly message: string }> {}
+
+/** `@dla/analyser`, loaded when a command needs it (so `dla generate` and friends start without it). */
+export const analyser = Effect.promise(() => import("@dla/analyser"))
