@@ -49,12 +49,14 @@ export interface Progress {
 export type Event =
   | { readonly _tag: "Started"; readonly files: number; readonly tasks: number; readonly bytes: number }
   | { readonly _tag: "Resumed"; readonly filesAlreadyProcessed: number; readonly tasksAlreadyDone: number }
-  | { readonly _tag: "Progress"; readonly progress: Progress }
+  | { readonly _tag: "Progress"; readonly progress: Progress; readonly counts: Counts.Counts }
   | { readonly _tag: "WorkerJoined"; readonly workerId: string }
   | { readonly _tag: "WorkerFailed"; readonly workerId: string; readonly requeued: ReadonlyArray<string> }
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
   | { readonly _tag: "TaskFailed"; readonly path: string; readonly reason: string }
   | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
+  /** Every heartbeat the master receives (for watchers such as RunMonitor: current task, tasks done). */
+  | { readonly _tag: "Heartbeat"; readonly heartbeat: Heartbeats.Heartbeat }
 
 export interface FailedTask {
   readonly taskId: string
@@ -235,7 +237,7 @@ export const run = (options: Options) =>
         counts = Counts.merge(counts, result.counts)
         sinceCheckpoint++
       } else giveUp(task, result.error)
-      emit({ _tag: "Progress", progress: progress() })
+      emit({ _tag: "Progress", progress: progress(), counts })
     }
 
     const onBeat = (heartbeat: Heartbeats.Heartbeat) => {
@@ -243,6 +245,7 @@ export const run = (options: Options) =>
       if (known === undefined) emit({ _tag: "WorkerJoined", workerId: heartbeat.workerId })
       workers.set(heartbeat.workerId, { lastSeen: Date.now(), inFlight: heartbeat.inFlight, alive: true })
       waitingSaid = false
+      emit({ _tag: "Heartbeat", heartbeat })
     }
 
     const requeue = (taskIds: ReadonlyArray<string>) => {
