@@ -21,7 +21,7 @@ import {
   StorageType
 } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
-import { type NatsConnection, nanos } from "@nats-io/nats-core"
+import { millis, type NatsConnection, nanos } from "@nats-io/nats-core"
 import { Duration, Effect, Layer, Option, Queue, Schema, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import * as CheckpointStore from "./CheckpointStore.ts"
@@ -201,8 +201,20 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
       const n = names(runId)
       const js = jetstream(nc)
       const jsm = yield* tryNats("JetStream is not available", () => jetstreamManager(nc))
-      const ackWaitMs = Duration.toMillis(options.ackWait ?? TaskQueue.defaults.ackWait)
-      const maxDeliveries = options.maxDeliveries ?? TaskQueue.defaults.maxDeliveries
+      // A worker learns the run's ack wait and delivery limit from the consumer the master made.
+      const consumerConfig = yield* Effect.promise(() =>
+        jsm.consumers.info(n.tasks, consumerName).then(
+          (info) => info.config,
+          () => undefined
+        )
+      )
+      const ackWaitMs =
+        options.ackWait !== undefined
+          ? Duration.toMillis(options.ackWait)
+          : consumerConfig?.ack_wait !== undefined
+            ? millis(consumerConfig.ack_wait)
+            : Duration.toMillis(TaskQueue.defaults.ackWait)
+      const maxDeliveries = options.maxDeliveries ?? consumerConfig?.max_deliver ?? TaskQueue.defaults.maxDeliveries
 
       const streamExists = tryNats(`cannot read stream ${n.tasks}`, () =>
         jsm.streams.info(n.tasks).then(
@@ -283,8 +295,11 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
         }),
         close: Effect.gen(function* () {
           const kv = yield* openRuns(nc)
-          const state: RunState = { status: "done", root: "", startedAt: new Date().toISOString() }
-          yield* tryNats("cannot write the run state", () => kv.put(n.stateKey, encodeJson(state)))
+          yield* tryNats("cannot write the run state", async () => {
+            const entry = await kv.get(n.stateKey)
+            const state = entry === null || entry.operation !== "PUT" ? {} : entry.json<object>()
+            await kv.put(n.stateKey, encodeJson({ ...state, status: "done" }))
+          })
           for (const stream of [n.tasks, n.results]) {
             yield* tryNats(`cannot delete stream ${stream}`, () => jsm.streams.delete(stream).catch(ignoreNotFound))
           }
@@ -352,8 +367,8 @@ export const layerCheckpoints = (nc: NatsConnection, runId: string) =>
     })
   )
 
-/** Runs with status "running" in KV, oldest first: what a worker with no `--run` serves. */
-export const runningRuns = (nc: NatsConnection) =>
+/** The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order). */
+export const runs = (nc: NatsConnection) =>
   Effect.gen(function* () {
     const kv = yield* openRuns(nc)
     return yield* tryNats("cannot list runs", async () => {
@@ -362,7 +377,7 @@ export const runningRuns = (nc: NatsConnection) =>
         const entry = await kv.get(key)
         if (entry === null || entry.operation !== "PUT") continue
         const state = Schema.decodeUnknownOption(RunState)(entry.json())
-        if (Option.isSome(state) && state.value.status === "running") {
+        if (Option.isSome(state)) {
           found.push({ runId: key.slice(0, -".state".length), state: state.value })
         }
       }
