@@ -7,10 +7,13 @@ import { readFileSync } from "node:fs"
 import { Cause, Console, Effect, Schema } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { analyse } from "./commands/analyse.ts"
+import { checkpoints } from "./commands/checkpoints.ts"
+import { dashboard } from "./commands/dashboard.ts"
 import { generate } from "./commands/generate.ts"
+import { status } from "./commands/status.ts"
 
 /** Every `dla` subcommand. A new command is one file under `commands/` and one entry here. */
-const commands = [analyse, generate] as const
+const commands = [analyse, checkpoints, dashboard, generate, status] as const
 
 export const dla = Command.make("dla").pipe(
   Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),

@@ -1,0 +1,65 @@
+/**
+ * `dla status`: a run's state from NATS (the snapshot its master publishes to KV), once or live with `--watch`.
+ */
+import { RunMonitor } from "@dla/analyser"
+import { Console, Effect, Option, Schema, Stream } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as Failure from "../internal/Failure.ts"
+import * as NatsClient from "../internal/NatsClient.ts"
+import * as StatusView from "../internal/StatusView.ts"
+
+export class NoRun extends Schema.TaggedError<NoRun>()("NoRun", { servers: Schema.String, runId: Schema.String }) {
+  override get message(): string {
+    return this.runId === ""
+      ? `no run has published its state on NATS at ${this.servers} yet (is a master running there?)`
+      : `no state for run "${this.runId}" on NATS at ${this.servers} (see 'dla status --nats ${this.servers}' for the latest run)`
+  }
+}
+
+export const runFlag = Flag.String("run").pipe(
+  Flag.optional,
+  Flag.withDescription("Run id (default: the run that started last)")
+)
+
+const clearScreen = "\x1b[H\x1b[2J"
+
+export const status = Command.make(
+  "status",
+  {
+    nats: NatsClient.flag,
+    run: runFlag,
+    watch: Flag.Boolean("watch").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("Keep printing as the run changes (redrawn in place on a terminal) until it ends")
+    ),
+    json: Flag.Boolean("json").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("Print the state as JSON (one line per update with --watch)")
+    )
+  },
+  ({ nats, run, watch, json }) =>
+    Effect.gen(function* () {
+      const nc = yield* NatsClient.connection(nats)
+      const runId = Option.getOrUndefined(run)
+      const found =
+        runId === undefined
+          ? Option.fromNullishOr((yield* Failure.fromError(RunMonitor.list(nc)))[0])
+          : yield* Failure.fromError(RunMonitor.read(nc, runId))
+      if (Option.isNone(found)) return yield* new NoRun({ servers: nats, runId: runId ?? "" })
+      const tty = process.stdout.isTTY === true
+      const show = (state: RunMonitor.RunState) =>
+        json
+          ? Console.log(JSON.stringify(state, null, watch ? undefined : 2))
+          : Console.log(
+              `${watch && tty ? clearScreen : ""}${StatusView.render(state, Date.now())}${watch && !tty ? "\n" : ""}`
+            )
+      yield* show(found.value)
+      if (!watch || StatusView.isOver(found.value)) return
+      yield* RunMonitor.watch(nc, found.value.runId).pipe(
+        Stream.filter((state) => state.updatedAt > found.value.updatedAt),
+        Stream.takeUntil(StatusView.isOver),
+        Stream.runForEach(show),
+        Failure.fromError
+      )
+    }).pipe(Effect.scoped)
+).pipe(Command.withDescription("Show a run's workers, progress, counts and leader from NATS (--watch to follow it)."))
