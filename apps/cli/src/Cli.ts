@@ -4,13 +4,14 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
-import { Cause, Console, Effect, Schema } from "effect"
+import { Cause, Console, Effect } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { analyse } from "./commands/analyse.ts"
 import { checkpoints } from "./commands/checkpoints.ts"
 import { dashboard } from "./commands/dashboard.ts"
 import { generate } from "./commands/generate.ts"
 import { status } from "./commands/status.ts"
+import { UsageError } from "./UsageError.ts"
 
 /** Every `dla` subcommand. A new command is one file under `commands/` and one entry here. */
 const commands = [analyse, checkpoints, dashboard, generate, status] as const
@@ -22,10 +23,8 @@ export const dla = Command.make("dla").pipe(
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
 
-/**
- * A command's own usage check failed (options that parse but do not fit together): exit code 2, like a parse error.
- */
-export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
+// Defined apart so commands can raise it without importing this module (which imports them).
+export { UsageError }
 
 // Both src/Cli.ts and the bundled dist/*.js sit one directory below package.json.
 const version: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version

@@ -182,6 +182,23 @@ describe("dla status and dla dashboard over NATS", () => {
   })
 })
 
+describe("dla analyse --dashboard", () => {
+  it("runs the embedded engine with the page served, then prints the usual results", () => {
+    const logs = join(work, "dash-logs")
+    expect(dla("generate", logs, "--files", "4", "--lines", "100", "--seed", "5").status).toBe(0)
+    const run = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--json")
+    expect(run.status).toBe(0)
+    expect(run.stderr).toMatch(/^dla: live dashboard of run analyse-\w+ at http:\/\/127\.0\.0\.1:\d+\/$/m)
+    expect(JSON.parse(run.stdout)).toMatchObject({ lines: 400, filesProcessed: 4 })
+  })
+
+  it("refuses filters it cannot honour with exit 2", () => {
+    const run = dla("analyse", work, "--dashboard", "--include", "*.log")
+    expect(run.status).toBe(2)
+    expect(run.stderr).toMatch(/^dla: --dashboard takes a directory and a named --format; /)
+  })
+})
+
 describe("StatusView.render", () => {
   it("shows a finished run's duration from its own clock, not the reader's", () => {
     const state = RunMonitor.reduce(

@@ -4,8 +4,10 @@
 import { DirectoryAnalysis, LogFormat } from "@dla/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import * as EmbeddedDashboard from "../internal/EmbeddedDashboard.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Report from "../Report.ts"
+import { UsageError } from "../UsageError.ts"
 
 export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", { path: Schema.String }) {
   override get message(): string {
@@ -34,10 +36,36 @@ export const analyse = Command.make(
       Flag.atLeast(0),
       Flag.withDescription("Leave out files matching this glob (repeatable)")
     ),
-    json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the results as JSON"))
+    json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the results as JSON")),
+    dashboard: Flag.Boolean("dashboard").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription(
+        "Analyse a directory with the embedded engine (worker threads) and serve its live dashboard on 127.0.0.1 (kept up after the run until Ctrl-C on a terminal)"
+      )
+    ),
+    dashboardPort: Flag.Int("dashboard-port").pipe(
+      Flag.withDefault(8080),
+      Flag.withDescription("Port of the --dashboard page (0: any free port)")
+    )
   },
-  ({ path, format, include, exclude, json }) =>
+  ({ path, format, include, exclude, json, dashboard, dashboardPort }) =>
     Effect.gen(function* () {
+      if (dashboard) {
+        const chosen = Option.getOrUndefined(format)
+        if (include.length > 0 || exclude.length > 0 || !EmbeddedDashboard.isNamedFormat(chosen)) {
+          return yield* new UsageError({
+            message:
+              "--dashboard takes a directory and a named --format; --include, --exclude and regex formats are not supported with it"
+          })
+        }
+        return yield* Effect.scoped(
+          Effect.gen(function* () {
+            const results = yield* EmbeddedDashboard.run({ path, format: chosen, port: dashboardPort })
+            yield* Console.log(json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+            yield* EmbeddedDashboard.linger(process.stdin.isTTY === true && process.stdout.isTTY === true)
+          })
+        )
+      }
       const progress = Progress.make()
       const result = yield* DirectoryAnalysis.analyse(path, {
         format: Option.getOrUndefined(format),

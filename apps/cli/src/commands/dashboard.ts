@@ -13,11 +13,11 @@ export const portFlag = Flag.Int("port").pipe(
   Flag.withDescription("Port of the dashboard on 127.0.0.1 (0: any free port)")
 )
 
-/** Serves `source` on 127.0.0.1:port and says where on stderr; runs until interrupted. */
-export const serve = (source: Source.Source, port: number, what: string) =>
+/** Serves `source` on 127.0.0.1:port for the scope's lifetime and says where on stderr with `say(url)`. */
+export const serve = (source: Source.Source, port: number, say: (url: string) => string) =>
   Effect.gen(function* () {
     const { url } = yield* Failure.fromError(Server.serve(Handler.make(source), { port }))
-    yield* Console.error(`dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`)
+    yield* Console.error(say(url))
     return url
   })
 
@@ -29,7 +29,8 @@ export const dashboard = Command.make(
       const nc = yield* NatsClient.connection(nats)
       const runId = Option.getOrUndefined(run)
       const source = yield* Source.fromNats(nc, runId)
-      yield* serve(source, port, runId === undefined ? "the latest run" : `run ${runId}`)
+      const what = runId === undefined ? "the latest run" : `run ${runId}`
+      yield* serve(source, port, (url) => `dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`)
       return yield* Effect.never
     }).pipe(Effect.scoped)
 ).pipe(
