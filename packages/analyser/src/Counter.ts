@@ -5,16 +5,17 @@
  * @since 0.1.0
  */
 import { Worker as Thread } from "node:worker_threads"
-import { type Counts, FileAnalysis } from "@dla/core"
+import { type Counts, FileAnalysis, LogFormat } from "@dla/core"
 import { Context, Effect, Layer } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
-import { formatByName } from "./internal/formats.ts"
 import type { Task } from "./Task.ts"
 
 export class Counter extends Context.Service<
   Counter,
   { readonly count: (task: Task) => Effect.Effect<Counts.Counts, AnalyserError.AnalyserError> }
 >()("@dla/analyser/Counter") {}
+
+const formatOf = (spec: string | undefined) => (spec === undefined ? undefined : LogFormat.fromSpec(spec))
 
 const analysisError = (task: Task) => (cause: unknown) =>
   AnalyserError.make("Analysis", `cannot analyse ${task.path}`, cause)
@@ -26,14 +27,17 @@ const countsOf = (result: Counts.Counts): Counts.Counts => ({
   bytes: result.bytes
 })
 
-/** Counts on the calling thread. `format` is a core format name (the bracketed format by default). */
+/**
+ * Counts on the calling thread. `format` is a `--format` spec (a core format name or a regex with a `level` group:
+ * formats travel as specs because functions cannot cross a thread or the wire); core's default when absent.
+ */
 export const layerInline = (format?: string) =>
   Layer.succeed(
     Counter,
     Counter.of({
       count: (task) =>
         Effect.tryPromise({
-          try: () => FileAnalysis.analyseFile(task.path, { range: task.range, format: formatByName(format) }),
+          try: () => FileAnalysis.analyseFile(task.path, { range: task.range, format: formatOf(format) }),
           catch: analysisError(task)
         }).pipe(Effect.map(countsOf))
     })
@@ -67,7 +71,7 @@ export const layerThread = (format?: string) =>
         })
         const died = (error: Error) => {
           if (thread === t) thread = undefined
-          for (const waiter of pending.values()) waiter.reject(error)
+          for (const waiter of pending.values()) waiter.reject(new ThreadDied(error.message))
           pending.clear()
         }
         t.on("error", died)
@@ -89,8 +93,14 @@ export const layerThread = (format?: string) =>
                 pending.set(id, { resolve, reject })
                 thread.postMessage({ id, path: task.path, range: task.range, format })
               }),
-            catch: analysisError(task)
+            catch: (cause) =>
+              cause instanceof ThreadDied
+                ? AnalyserError.make("Transport", `counting thread died on ${task.path}`, cause)
+                : analysisError(task)(cause)
           })
       })
     })
   )
+
+/** The counting thread crashed (not the file's fault): the task goes back to the queue. */
+class ThreadDied extends Error {}

@@ -44,7 +44,7 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
       ...options,
       // A fresh start already wiped the KV checkpoint; the directory one is ignored the same way.
       fresh: options.fresh,
-      exclude: [...(options.exclude ?? []), ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])]
+      skipDirs: [...(options.skipDirs ?? []), ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])]
     }).pipe(
       Effect.provide(
         Layer.merge(
@@ -61,7 +61,7 @@ export interface WorkerOptions extends Omit<Worker.Options, "workerId"> {
   readonly runId?: string
   /** Return after one run ends (default: keep serving new runs). */
   readonly once?: boolean
-  /** Core format name. */
+  /** A `--format` spec (default: core's). */
   readonly format?: string
   /** How often to look for a run while there is none (default 1 s). */
   readonly pollInterval?: Duration.Input

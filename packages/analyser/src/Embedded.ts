@@ -18,7 +18,7 @@ import * as Worker from "./Worker.ts"
 export interface Options extends Master.Options {
   /** Worker threads (default: one per core). */
   readonly workers?: number
-  /** Core format name (default: the bracketed format). */
+  /** A `--format` spec (default: core's). */
   readonly format?: string
   /** Save checkpoints under this directory too (default: in memory only). */
   readonly checkpointDir?: string
@@ -56,7 +56,7 @@ export const run = (options: Options) =>
     )
     const summary = yield* Master.run({
       ...options,
-      exclude: [...(options.exclude ?? []), ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])]
+      skipDirs: [...(options.skipDirs ?? []), ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])]
     })
     yield* Fiber.joinAll(workers)
     return summary

@@ -6,24 +6,26 @@
  *
  * @since 0.1.0
  */
-import { resolve } from "node:path"
-import { Counts } from "@dla/core"
-import { Deferred, Duration, Effect, Option, Stream } from "effect"
+import { resolve, sep } from "node:path"
+import { Counts, LogFiles } from "@dla/core"
+import { Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import { type Checkpoint, CheckpointStore, counts as checkpointCounts } from "./CheckpointStore.ts"
 import { Fence } from "./Fence.ts"
 import * as Heartbeats from "./Heartbeats.ts"
-import { listFiles } from "./internal/files.ts"
 import { ResultChannel } from "./ResultChannel.ts"
-import { plan, statFiles, type Task, type TaskResult } from "./Task.ts"
+import { plan, type Task, type TaskResult } from "./Task.ts"
 import { type Poisoned, TaskQueue } from "./TaskQueue.ts"
 
 export interface Options {
   readonly runId: string
-  /** The directory to analyse (recursively). */
+  /** The directory to analyse (recursively), or one file. */
   readonly root: string
-  /** Directories under `root` not to analyse (e.g. the checkpoint directory). */
+  /** Globs a file must match / globs that leave it out (as `dla analyse --include/--exclude`). */
+  readonly include?: ReadonlyArray<string>
   readonly exclude?: ReadonlyArray<string>
+  /** Directories never analysed (the checkpoint directory, when it sits inside the analysed tree). */
+  readonly skipDirs?: ReadonlyArray<string>
   readonly splitBytes?: number
   /** Save a checkpoint after this many new results (default 100)... */
   readonly checkpointEvery?: number
@@ -55,6 +57,8 @@ export type Event =
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
   | { readonly _tag: "TaskFailed"; readonly path: string; readonly reason: string }
   | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
+  /** A transport error the master rides out (e.g. NATS restarting): it tries again. */
+  | { readonly _tag: "Retrying"; readonly what: string; readonly reason: string }
   /** Every heartbeat the master receives (for watchers such as RunMonitor: current task, tasks done). */
   | { readonly _tag: "Heartbeat"; readonly heartbeat: Heartbeats.Heartbeat }
 
@@ -114,9 +118,12 @@ export const run = (options: Options) =>
     const heartbeatTimeoutMs = Duration.toMillis(options.heartbeatTimeout ?? Heartbeats.defaults.timeout)
 
     const root = resolve(options.root)
-    const paths = yield* listFiles(root, options.exclude)
-    if (paths.length === 0) return yield* AnalyserError.make("Input", `no files to analyse in ${options.root}`)
-    const files = yield* statFiles(paths)
+    const skipDirs = (options.skipDirs ?? []).map((dir) => resolve(dir) + sep)
+    const listed = yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
+      Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
+    )
+    const files = listed.filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
+    if (files.length === 0) return yield* AnalyserError.make("Input", `${options.root}: no log files to analyse`)
     const tasks = plan(options.runId, root, files, options.splitBytes)
     const taskById = new Map(tasks.map((t) => [t.taskId, t]))
     const tasksOfFile = new Map<string, number>()
@@ -195,6 +202,22 @@ export const run = (options: Options) =>
         complete: pending() === 0
       }
     }
+    /** Transport errors are ridden out (the next tick tries again); a fenced-out master stops. */
+    const orRetryLater =
+      (what: string) =>
+      <A>(
+        effect: Effect.Effect<A, AnalyserError.AnalyserError>
+      ): Effect.Effect<A | undefined, AnalyserError.AnalyserError> =>
+        effect.pipe(
+          Effect.catch((error) =>
+            error.reason === "Transport"
+              ? Effect.sync(() => {
+                  emit({ _tag: "Retrying", what, reason: error.message })
+                  return undefined
+                })
+              : Effect.fail(error)
+          )
+        )
     const saveCheckpoint = Effect.suspend(() => {
       const checkpoint = snapshot()
       return commit(store.save(checkpoint)).pipe(
@@ -255,7 +278,11 @@ export const run = (options: Options) =>
       })
       if (again.length === 0) return Effect.succeed(again)
       generation++
-      return commit(queue.publish(again, generation)).pipe(Effect.as(again))
+      return commit(queue.publish(again, generation)).pipe(
+        Effect.as(again),
+        orRetryLater("requeue"),
+        Effect.map((requeued) => requeued ?? [])
+      )
     }
 
     const onTick = Effect.gen(function* () {
@@ -274,14 +301,16 @@ export const run = (options: Options) =>
         emit({ _tag: "WaitingForWorkers", pendingTasks: pending() })
       }
       // Nothing queued nor in flight, yet tasks without a result: they were lost (e.g. given up while no master
-      // listened). Publish them again; seen twice in a row so results already on their way are not mistaken.
+      // listened). Publish them again, after a quiet spell so results still on their way are not mistaken for losses.
       const outstanding = yield* queue.outstanding.pipe(Effect.orElseSucceed(() => -1))
       idleChecks = outstanding === 0 && pending() > 0 ? idleChecks + 1 : 0
-      if (idleChecks >= 8) {
+      if (idleChecks * Duration.toMillis(tickEvery) >= Math.max(5000, heartbeatTimeoutMs)) {
         idleChecks = 0
         yield* requeue(tasks.filter((t) => !isSettled(t.taskId)).map((t) => t.taskId))
       }
-      if (sinceCheckpoint > 0 && now - lastCheckpointAt >= checkpointIntervalMs) yield* saveCheckpoint
+      if (sinceCheckpoint > 0 && now - lastCheckpointAt >= checkpointIntervalMs) {
+        yield* saveCheckpoint.pipe(orRetryLater("checkpoint"))
+      }
     })
 
     const finished = yield* Deferred.make<void>()
@@ -305,7 +334,7 @@ export const run = (options: Options) =>
             yield* onTick
             break
         }
-        if (sinceCheckpoint >= checkpointEvery) yield* saveCheckpoint
+        if (sinceCheckpoint >= checkpointEvery) yield* saveCheckpoint.pipe(orRetryLater("checkpoint"))
         if (pending() === 0) yield* Deferred.succeed(finished, undefined)
       })
 
@@ -328,8 +357,17 @@ export const run = (options: Options) =>
     if (pending() > 0) {
       yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
     }
-    yield* saveCheckpoint
-    yield* commit(queue.close)
+    // The end must be recorded: retry through a transport outage (bounded), then give up with the error.
+    const persist = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
+      effect.pipe(
+        Effect.retry({
+          while: (error) => error.reason === "Transport",
+          schedule: Schedule.spaced("500 millis"),
+          times: 120
+        })
+      )
+    yield* persist(saveCheckpoint)
+    yield* persist(commit(queue.close))
 
     const summary: Summary = {
       runId: options.runId,

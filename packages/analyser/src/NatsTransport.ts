@@ -314,7 +314,8 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
         results: Stream.unwrap(
           tryNats(`cannot read stream ${n.results}`, async () => {
             const consumer = await js.consumers.get(n.results)
-            return consumer.consume()
+            // Short pulls mean 1 s idle heartbeats: after a server restart the ordered consumer is recreated fast.
+            return consumer.consume({ expires: 2000 })
           }).pipe(
             Effect.map((messages) =>
               Stream.fromAsyncIterable(messages, transport(`reading ${n.results} failed`)).pipe(

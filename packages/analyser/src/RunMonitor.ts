@@ -127,6 +127,8 @@ export const describe = (event: Event): string | undefined => {
       return `gave up on ${event.path}: ${event.reason}`
     case "CheckpointSaved":
       return `checkpoint ${event.sequence} saved`
+    case "Retrying":
+      return `retrying ${event.what}: ${event.reason}`
     case "Finished":
       return `finished: ${event.summary.counts.lines} lines in ${event.summary.durationMs} ms`
     case "RunFailed":
@@ -286,6 +288,8 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
       return { ...state, status: "failed", finishedAt: at, error: event.message }
     case "LeaderElected":
       return { ...state, leader: { id: event.leaderId, term: event.term } }
+    case "Retrying":
+      return state
   }
 }
 

@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { stat } from "node:fs/promises"
 import { relative } from "node:path"
 import { FileAnalysis } from "@dla/core"
 import { Effect, Schema } from "effect"
@@ -73,21 +72,10 @@ export interface PlannedFile {
   readonly size: number
 }
 
-/** Stats `paths` (failing with an Input error on the first one that cannot be read). */
-export const statFiles = (
-  paths: ReadonlyArray<string>
-): Effect.Effect<Array<PlannedFile>, AnalyserError.AnalyserError> =>
-  Effect.forEach(
-    paths,
-    (path) =>
-      Effect.tryPromise({
-        try: () => stat(path),
-        catch: (cause) => AnalyserError.make("Input", `cannot read ${path}`, cause)
-      }).pipe(Effect.map((s) => ({ path, size: s.size }))),
-    { concurrency: 16 }
-  )
-
-/** One task per file, big files split into ranges of `splitBytes`, largest first (ties by path, for determinism). */
+/**
+ * One task per file, big files split into ranges of `splitBytes` (compressed files are never split: their byte
+ * offsets mean nothing), largest first, ties by path (deterministic).
+ */
 export const plan = (
   runId: string,
   root: string,
@@ -97,7 +85,10 @@ export const plan = (
   const tasks: Array<Task> = []
   for (const file of files) {
     const rel = relative(root, file.path)
-    for (const range of FileAnalysis.splitRanges(file.size, splitBytes)) {
+    const ranges = file.path.endsWith(".gz")
+      ? [{ start: 0, end: file.size }]
+      : FileAnalysis.splitRanges(file.size, splitBytes)
+    for (const range of ranges) {
       tasks.push({ runId, taskId: taskId(rel, range), path: file.path, range, size: file.size })
     }
   }

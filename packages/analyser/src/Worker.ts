@@ -1,6 +1,7 @@
 /**
  * The worker loop, written once against the services: take a task, count it (reporting progress so a long task is
- * not redelivered), publish the result, then ack. A result is published before the ack, so a crash in between
+ * not redelivered), publish the result, then ack. A file that cannot be counted (missing, unreadable, binary) gives
+ * a "Failed" result at once: retrying would fail the same way. A worker that dies mid-task is what redelivery is for. A result is published before the ack, so a crash in between
  * means a redelivery and a duplicate result, which the master drops: counts are never lost nor doubled.
  *
  * @since 0.1.0
@@ -19,9 +20,15 @@ export interface Options {
   readonly heartbeatInterval?: Duration.Input
   /** Test and demo hook: wait this long before counting each task (makes "mid-run" easy to hit). */
   readonly taskDelay?: Duration.Input
-  /** Called after each task (for a worker's own progress output). */
-  readonly onTask?: (event: { readonly taskId: string; readonly path: string; readonly ok: boolean }) => void
+  /** What the worker is doing, for its own output (and tests). */
+  readonly onTask?: (event: TaskEvent) => void
 }
+
+export type TaskEvent =
+  | { readonly _tag: "TaskStarted"; readonly taskId: string; readonly path: string; readonly attempt: number }
+  | { readonly _tag: "TaskFinished"; readonly taskId: string; readonly path: string; readonly ok: boolean }
+  /** Publishing the result or acking failed (e.g. NATS is restarting): the task will be delivered again. */
+  | { readonly _tag: "TaskDeferred"; readonly taskId: string; readonly reason: string }
 
 export interface Summary {
   readonly workerId: string
@@ -57,39 +64,49 @@ export const run = (options: Options = {}) =>
       Effect.gen(function* () {
         const { task } = delivery
         inFlight.add(task.taskId)
-        yield* beat
+        yield* beat // the master learns at once what this worker holds
+        options.onTask?.({ _tag: "TaskStarted", taskId: task.taskId, path: task.path, attempt: delivery.attempt })
         const progress = yield* delivery.working.pipe(
           Effect.ignore,
           Effect.repeat(Schedule.spaced(delivery.progressEvery)),
           Effect.forkScoped
         )
         if (options.taskDelay !== undefined) yield* Effect.sleep(options.taskDelay)
-        const outcome = yield* counter.count(task).pipe(Effect.result)
+        const outcome = yield* counter.count(task).pipe(
+          // Only a file that cannot be counted is the task's failure; a counter that died is this worker's.
+          Effect.map((counts) => ({ ok: true as const, counts })),
+          Effect.catchIf(
+            (error) => error.reason === "Analysis",
+            (error) => Effect.succeed({ ok: false as const, error: error.message })
+          )
+        )
         yield* Fiber.interrupt(progress)
-        if (outcome._tag === "Failure" && delivery.attempt < delivery.maxDeliveries) {
-          // Maybe transient: let another delivery (perhaps on another worker) try again.
-          yield* delivery.nak
-        } else {
-          const result: TaskResult =
-            outcome._tag === "Success"
-              ? {
-                  _tag: "Done",
-                  runId: task.runId,
-                  taskId: task.taskId,
-                  workerId,
-                  counts: outcome.success,
-                  lines: outcome.success.lines,
-                  bytes: outcome.success.bytes
-                }
-              : { _tag: "Failed", runId: task.runId, taskId: task.taskId, workerId, error: outcome.failure.message }
-          yield* results.publish(result)
-          yield* delivery.ack
-          if (outcome._tag === "Success") done++
-          else failed++
-          options.onTask?.({ taskId: task.taskId, path: task.path, ok: outcome._tag === "Success" })
-        }
-        inFlight.delete(task.taskId)
-      }).pipe(Effect.scoped)
+        const result: TaskResult = outcome.ok
+          ? {
+              _tag: "Done",
+              runId: task.runId,
+              taskId: task.taskId,
+              workerId,
+              counts: outcome.counts,
+              lines: outcome.counts.lines,
+              bytes: outcome.counts.bytes
+            }
+          : { _tag: "Failed", runId: task.runId, taskId: task.taskId, workerId, error: outcome.error }
+        yield* results.publish(result)
+        yield* delivery.ack
+        if (outcome.ok) done++
+        else failed++
+        options.onTask?.({ _tag: "TaskFinished", taskId: task.taskId, path: task.path, ok: outcome.ok })
+      }).pipe(
+        Effect.scoped,
+        // The transport failed mid-task: leave the task to its redelivery and keep serving.
+        Effect.catch((error) =>
+          Effect.sync(() =>
+            options.onTask?.({ _tag: "TaskDeferred", taskId: delivery.task.taskId, reason: error.message })
+          ).pipe(Effect.andThen(delivery.nak.pipe(Effect.ignore)))
+        ),
+        Effect.ensuring(Effect.sync(() => inFlight.delete(delivery.task.taskId)))
+      )
 
     const loop: Effect.Effect<void, AnalyserError.AnalyserError> = queue.take.pipe(
       Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (d) => handle(d).pipe(Effect.andThen(loop)) }))

@@ -135,6 +135,9 @@ describe("RunMonitor.reduce", () => {
     expect(done).toMatchObject({ status: "done", finishedAt: 3000, counts: counts(40) })
     expect(done.tasks).toEqual({ total: 4, done: 4, inFlight: 0, pending: 0 })
 
+    const retrying = fold([started, { _tag: "Retrying", what: "reading results", reason: "connection lost" }])
+    expect(retrying.log.at(-1)?.text).toBe("retrying reading results: connection lost")
+
     const failed = fold([started, { _tag: "RunFailed", message: "fenced" }])
     expect(failed).toMatchObject({ status: "failed", error: "fenced", finishedAt: 2000 })
   })

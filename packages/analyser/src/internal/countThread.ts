@@ -1,7 +1,6 @@
 /** Worker-thread entry of the embedded engine: counts one task per message, on its own core. */
 import { parentPort } from "node:worker_threads"
-import { FileAnalysis } from "@dla/core"
-import { formatByName } from "./formats.ts"
+import { FileAnalysis, LogFormat } from "@dla/core"
 
 export interface CountRequest {
   readonly id: number
@@ -11,7 +10,10 @@ export interface CountRequest {
 }
 
 parentPort?.on("message", (request: CountRequest) => {
-  FileAnalysis.analyseFile(request.path, { range: request.range, format: formatByName(request.format) }).then(
+  FileAnalysis.analyseFile(request.path, {
+    range: request.range,
+    format: request.format === undefined ? undefined : LogFormat.fromSpec(request.format)
+  }).then(
     (result) => parentPort?.postMessage({ id: request.id, ok: true, result }),
     (error: unknown) =>
       parentPort?.postMessage({

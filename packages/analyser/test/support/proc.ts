@@ -10,13 +10,13 @@ import * as Fence from "../../src/Fence.ts"
 
 const [role, json] = process.argv.slice(2)
 const { servers, ...options } = JSON.parse(json ?? "{}")
-const say = (event: unknown) => process.stderr.write(`${JSON.stringify(event)}\n`)
+const say = (event: object) => process.stderr.write(`${JSON.stringify({ ...event, at: Date.now() % 100_000 })}\n`)
 
 const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 })
 const program: Effect.Effect<unknown, unknown> =
   role === "master"
     ? Distributed.master(nc, { ...options, onEvent: say }).pipe(Effect.provide(Fence.layerUnfenced))
-    : Distributed.worker(nc, { ...options, onEvent: say, onTask: (t) => say({ _tag: "TaskDone", ...t }) })
+    : Distributed.worker(nc, { ...options, onEvent: say, onTask: say })
 const exit = await Effect.runPromiseExit(program)
 if (exit._tag === "Success") process.stdout.write(`${JSON.stringify(exit.value)}\n`)
 else say({ _tag: "Error", cause: String(exit.cause) })
