@@ -122,7 +122,11 @@ describe("dla status and dla dashboard over NATS", () => {
     await Effect.runPromise(RunMonitor.publish(nc, monitor, { interval: "50 millis" }).pipe(Scope.provide(scope)))
     monitor.push({ _tag: "Started", files: 4, tasks: 4, bytes: 400 })
     monitor.push({ _tag: "WorkerJoined", workerId: "w-1" })
-    monitor.push({ _tag: "Heartbeat", heartbeat: { workerId: "w-1", inFlight: ["task-a"], done: 1 } })
+    monitor.push({
+      _tag: "Heartbeat",
+      heartbeat: { workerId: "w-1", inFlight: ["task-a"], done: 1 },
+      working: ["app/a.log [0-100]"]
+    })
     monitor.push({ _tag: "WorkerFailed", workerId: "w-2", requeued: ["/logs/b.log"] })
     await waitFor("the snapshot in KV", async () => (await Effect.runPromise(RunMonitor.list(nc))).length === 1)
   })
@@ -141,7 +145,7 @@ describe("dla status and dla dashboard over NATS", () => {
     expect(run.stdout).toMatch(/^Leader: +- \(no election\)$/m)
     expect(run.stdout).toMatch(/^Tasks: +0 done, 1 in flight, 3 pending of 4$/m)
     expect(run.stdout).toMatch(/^Workers: +1 alive, 1 failed$/m)
-    expect(run.stdout).toMatch(/^ {2}w-1 +alive +1 done +heartbeat [\d.]+ s ago +working on task-a$/m)
+    expect(run.stdout).toMatch(/^ {2}w-1 +alive +1 done +heartbeat [\d.]+ s ago +working on app\/a\.log \[0-100\]$/m)
     expect(run.stdout).toMatch(/^ {2}\d\d:\d\d:\d\d w-2 failed, 1 task\(s\) requeued$/m)
     const json = JSON.parse(dla("status", "--nats", server.url, "--run", "ops-run", "--json").stdout)
     expect(json).toMatchObject({ runId: "ops-run", status: "running", tasks: { total: 4 } })

@@ -20,6 +20,8 @@ export const WorkerView = Schema.Struct({
   status: Schema.Literals(["alive", "failed"]),
   /** Task ids the worker said it holds in its last heartbeat. */
   inFlight: Schema.Array(Schema.String),
+  /** What those tasks cover: relative paths, with `[start-end]` for a byte range (its current task). */
+  working: Schema.Array(Schema.String),
   tasksDone: Schema.Number,
   joinedAt: Schema.Number,
   /** Epoch ms of its last heartbeat (or of joining). */
@@ -159,7 +161,15 @@ const upsertWorker = (
   update: (w: WorkerView) => WorkerView
 ): ReadonlyArray<WorkerView> => {
   const known = workers.some((w) => w.workerId === workerId)
-  const base: WorkerView = { workerId, status: "alive", inFlight: [], tasksDone: 0, joinedAt: at, lastHeartbeat: at }
+  const base: WorkerView = {
+    workerId,
+    status: "alive",
+    inFlight: [],
+    working: [],
+    tasksDone: 0,
+    joinedAt: at,
+    lastHeartbeat: at
+  }
   return known ? workers.map((w) => (w.workerId === workerId ? update(w) : w)) : [...workers, update(base)]
 }
 
@@ -237,6 +247,7 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
           ...w,
           status: "alive",
           inFlight: hb.inFlight,
+          working: event.working,
           tasksDone: hb.done,
           lastHeartbeat: at
         })),
@@ -253,7 +264,7 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
             limits.recoveries
           )
         },
-        upsertWorker(state.workers, event.workerId, at, (w) => ({ ...w, status: "failed", inFlight: [] })),
+        upsertWorker(state.workers, event.workerId, at, (w) => ({ ...w, status: "failed", inFlight: [], working: [] })),
         state.tasks.done
       )
     case "WaitingForWorkers":
@@ -280,7 +291,7 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
           bytes: { total: state.bytes.total, done: state.bytes.total },
           throughput: sample(state.throughput, at, s.counts.lines, s.counts.bytes)
         },
-        state.workers.map((w) => ({ ...w, inFlight: [] })),
+        state.workers.map((w) => ({ ...w, inFlight: [], working: [] })),
         s.tasks
       )
     }

@@ -24,7 +24,8 @@ const progress = (tasksDone: number, lines: number): RunMonitor.Event => ({
 })
 const beat = (workerId: string, inFlight: Array<string>, done: number): RunMonitor.Event => ({
   _tag: "Heartbeat",
-  heartbeat: { workerId, inFlight, done }
+  heartbeat: { workerId, inFlight, done },
+  working: inFlight.map((id) => `file-of-${id}.log`)
 })
 
 /** Folds `events`, the i-th seen at 1000 * i ms. */
@@ -45,9 +46,11 @@ describe("RunMonitor.reduce", () => {
       beat("w1", ["t3"], 1)
     ])
     expect(state.status).toBe("running")
-    expect(state.workers.map((w) => [w.workerId, w.status, w.inFlight, w.tasksDone, w.lastHeartbeat])).toEqual([
-      ["w1", "alive", ["t3"], 1, 7000],
-      ["w2", "alive", ["t2"], 0, 5000]
+    expect(
+      state.workers.map((w) => [w.workerId, w.status, w.inFlight, w.working, w.tasksDone, w.lastHeartbeat])
+    ).toEqual([
+      ["w1", "alive", ["t3"], ["file-of-t3.log"], 1, 7000],
+      ["w2", "alive", ["t2"], ["file-of-t2.log"], 0, 5000]
     ])
     expect(state.tasks).toEqual({ total: 4, done: 1, inFlight: 2, pending: 1 })
     expect(state.files).toEqual({ total: 2, done: 0 })
@@ -62,7 +65,11 @@ describe("RunMonitor.reduce", () => {
       beat("w2", ["t2"], 0),
       { _tag: "WorkerFailed", workerId: "w2", requeued: ["/logs/b.log"] }
     ])
-    expect(state.workers.find((w) => w.workerId === "w2")).toMatchObject({ status: "failed", inFlight: [] })
+    expect(state.workers.find((w) => w.workerId === "w2")).toMatchObject({
+      status: "failed",
+      inFlight: [],
+      working: []
+    })
     expect(state.tasks).toEqual({ total: 4, done: 0, inFlight: 1, pending: 3 })
     expect(state.recoveries).toEqual([{ at: 4000, workerId: "w2", requeued: ["/logs/b.log"] }])
     expect(state.log.at(-1)?.text).toBe("worker w2 failed: 1 task(s) requeued")

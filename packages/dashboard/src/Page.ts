@@ -116,7 +116,7 @@ function render() {
     "<table><thead><tr><th>Worker</th><th>Status</th><th>Current task</th><th>Tasks done</th><th>Last heartbeat</th></tr></thead><tbody>" +
     s.workers.map((w) => '<tr class="' + (w.status === "failed" ? "failed" : "") + '" data-worker="' + esc(w.workerId) + '" data-status="' + w.status + '">' +
       '<td class="mono">' + esc(w.workerId) + '</td><td><span class="badge ' + (w.status === "alive" ? "s-alive" : "s-dead") + '">' + w.status + "</span></td>" +
-      '<td class="mono">' + (w.inFlight.length ? w.inFlight.map(esc).join(", ") : '<span class="empty">idle</span>') + "</td>" +
+      '<td class="mono">' + (w.working.length ? w.working.map(esc).join("<br>") : '<span class="empty">idle</span>') + "</td>" +
       "<td>" + num(w.tasksDone) + "</td><td>" + ago(w.lastHeartbeat) + "</td></tr>").join("") + "</tbody></table>";
   $("counts").innerHTML = countsChart(s.counts);
   $("throughput").innerHTML = throughputChart(s.throughput);

@@ -82,9 +82,17 @@ describe("dashboard in Chromium", () => {
       yield* Effect.promise(() => page.waitForSelector(row("worker-a", "alive"), { timeout: 20_000 }))
       yield* Effect.promise(() => page.waitForSelector(row("worker-b", "alive"), { timeout: 20_000 }))
       expect(yield* Effect.promise(() => page.textContent("#status"))).toBe("running")
+      // The current task is shown as the file it covers.
+      yield* Effect.promise(() =>
+        page.locator(`${row("worker-a", "alive")} td`, { hasText: /^log_\d\d\.log$/ }).waitFor({ timeout: 20_000 })
+      )
 
       process.kill(workers[1]!.pid!, "SIGKILL")
       yield* Effect.promise(() => page.waitForSelector(row("worker-b", "failed"), { timeout: 20_000 }))
+      mkdirSync(artifacts, { recursive: true })
+      yield* Effect.promise(() =>
+        page.screenshot({ path: join(artifacts, "dashboard-worker-failed.png"), fullPage: true })
+      )
       yield* Effect.promise(() => page.locator("#status", { hasText: /^done$/ }).waitFor({ timeout: 40_000 }))
       const summary = yield* Fiber.join(master)
       expect(summary.counts.lines).toBe(24 * 200)
@@ -94,7 +102,6 @@ describe("dashboard in Chromium", () => {
       expect(yield* Effect.promise(() => page.locator("#counts-chart text").allTextContents())).toContain("1,200")
       expect(yield* Effect.promise(() => page.textContent("#leader"))).toContain("no election")
 
-      mkdirSync(artifacts, { recursive: true })
       yield* Effect.promise(() => page.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true }))
     }).pipe(Effect.scoped)
   )

@@ -30,7 +30,7 @@ export const render = (state: RunMonitor.RunState, now: number): string => {
     `Workers:     ${alive} alive, ${state.workers.length - alive} failed`,
     ...state.workers.map(
       (w) =>
-        `  ${w.workerId.padEnd(idWidth)}  ${w.status === "alive" ? "alive " : "FAILED"}  ${String(w.tasksDone).padStart(5)} done  heartbeat ${seconds(now - w.lastHeartbeat)} ago${w.inFlight.length > 0 ? `  working on ${w.inFlight.join(", ")}` : ""}`
+        `  ${w.workerId.padEnd(idWidth)}  ${w.status === "alive" ? "alive " : "FAILED"}  ${String(w.tasksDone).padStart(5)} done  heartbeat ${seconds(now - w.lastHeartbeat)} ago${w.working.length > 0 ? `  working on ${w.working.join(", ")}` : ""}`
     ),
     ...(state.recoveries.length === 0 ? [] : ["Recoveries:"]),
     ...state.recoveries.map((r) => `  ${clock(r.at)} ${r.workerId} failed, ${r.requeued.length} task(s) requeued`),
