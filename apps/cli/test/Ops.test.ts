@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Embedded, RunMonitor } from "@dla/analyser"
+import { Embedded, NatsTransport, RunMonitor } from "@dla/analyser"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
@@ -149,6 +149,14 @@ describe("dla status and dla dashboard over NATS", () => {
     expect(run.stdout).toMatch(/^ {2}\d\d:\d\d:\d\d w-2 failed, 1 task\(s\) requeued$/m)
     const json = JSON.parse(dla("status", "--nats", server.url, "--run", "ops-run", "--json").stdout)
     expect(json).toMatchObject({ runId: "ops-run", status: "running", tasks: { total: 4 } })
+  })
+
+  it("status of a run whose master publishes no snapshot falls back to its KV records", async () => {
+    await Effect.runPromise(NatsTransport.setupRun(nc, "quiet", "/logs/quiet"))
+    const run = dla("status", "--nats", server.url, "--run", "quiet")
+    expect(run.status).toBe(0)
+    expect(run.stdout).toMatch(/^Run quiet: running, started \S+, root \/logs\/quiet$/m)
+    expect(run.stdout).toMatch(/^Checkpoint: +none yet$/m)
   })
 
   it("status of an unknown run, or with NATS unreachable, is exit 1 and one line", () => {

@@ -1,7 +1,8 @@
 /**
  * `dla status`: a run's state from NATS (the snapshot its master publishes to KV), once or live with `--watch`.
  */
-import { RunMonitor } from "@dla/analyser"
+import { CheckpointStore, NatsTransport, RunMonitor } from "@dla/analyser"
+import type { NatsConnection } from "@nats-io/nats-core"
 import { Console, Effect, Option, Schema, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Failure from "../internal/Failure.ts"
@@ -22,6 +23,24 @@ export const runFlag = Flag.String("run").pipe(
 )
 
 const clearScreen = "\x1b[H\x1b[2J"
+
+/** Without a snapshot, prints the run's lifecycle record and KV checkpoint if it has one; false when it has none. */
+const lifecycle = (nc: NatsConnection, runId: string | undefined, json: boolean) =>
+  Effect.gen(function* () {
+    const runs = yield* NatsTransport.runs(nc)
+    const run = runId === undefined ? runs.at(-1) : runs.find((r) => r.runId === runId)
+    if (run === undefined) return false
+    const checkpoint = yield* CheckpointStore.CheckpointStore.pipe(
+      Effect.flatMap((store) => store.load),
+      Effect.provide(NatsTransport.layerCheckpoints(nc, run.runId))
+    )
+    yield* Console.log(
+      json
+        ? JSON.stringify({ runId: run.runId, run: run.state, checkpoint: Option.getOrNull(checkpoint) }, null, 2)
+        : StatusView.renderLifecycle(run.runId, run.state, checkpoint)
+    )
+    return true
+  })
 
 export const status = Command.make(
   "status",
@@ -45,7 +64,11 @@ export const status = Command.make(
         runId === undefined
           ? Option.fromNullishOr((yield* Failure.fromError(RunMonitor.list(nc)))[0])
           : yield* Failure.fromError(RunMonitor.read(nc, runId))
-      if (Option.isNone(found)) return yield* new NoRun({ servers: nats, runId: runId ?? "" })
+      if (Option.isNone(found)) {
+        const printed = yield* Failure.fromError(lifecycle(nc, runId, json))
+        if (printed) return
+        return yield* new NoRun({ servers: nats, runId: runId ?? "" })
+      }
       const tty = process.stdout.isTTY === true
       const show = (state: RunMonitor.RunState) =>
         json

@@ -2,8 +2,9 @@
  * A run's state as a text block for the terminal (`dla status`): pure, so it is tested without NATS.
  */
 
-import type { RunMonitor } from "@dla/analyser"
+import type { CheckpointStore, NatsTransport, RunMonitor } from "@dla/analyser"
 import { Level } from "@dla/core"
+import { Option } from "effect"
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19)
 const seconds = (ms: number) => `${(Math.max(0, ms) / 1000).toFixed(1)} s`
@@ -42,3 +43,22 @@ export const render = (state: RunMonitor.RunState, now: number): string => {
 
 /** True once the run will not change any more. */
 export const isOver = (state: RunMonitor.RunState) => state.status === "done" || state.status === "failed"
+
+/**
+ * What NATS still tells about a run whose master publishes no snapshot: its lifecycle record and its last KV
+ * checkpoint.
+ */
+export const renderLifecycle = (
+  runId: string,
+  state: NatsTransport.RunState,
+  checkpoint: Option.Option<CheckpointStore.Checkpoint>
+): string =>
+  [
+    `Run ${runId}: ${state.status}, started ${state.startedAt}${state.root === "" ? "" : `, root ${state.root}`}`,
+    "(no live snapshot: its master does not publish one; showing what the run's KV records hold)",
+    Option.match(checkpoint, {
+      onNone: () => "Checkpoint:  none yet",
+      onSome: (c) =>
+        `Checkpoint:  sequence ${c.sequence} at ${c.timestamp}: ${c.completed_tasks.length} tasks done, ${c.lines} lines, ${c.failed_workers.length} failed worker(s)${c.complete ? ", complete" : ""}`
+    })
+  ].join("\n")
