@@ -44,6 +44,12 @@ export const run = (options: Options) =>
       Failure.fromError
     )
     monitor.push({ _tag: "Finished", summary })
+    for (const failed of summary.failedTasks) yield* Console.error(`dla: gave up on ${failed.path}: ${failed.reason}`)
+    if (summary.filesProcessed === 0) {
+      return yield* new Failure.Failure({
+        message: `${options.path}: no file could be analysed (${summary.failedTasks.length} task(s) given up)`
+      })
+    }
     const results: Report.Results = {
       counts: summary.counts,
       filesProcessed: summary.filesProcessed,
