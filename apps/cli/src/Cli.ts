@@ -10,11 +10,13 @@ import { analyse } from "./commands/analyse.ts"
 import { checkpoints } from "./commands/checkpoints.ts"
 import { dashboard } from "./commands/dashboard.ts"
 import { generate } from "./commands/generate.ts"
+import { master } from "./commands/master.ts"
 import { status } from "./commands/status.ts"
+import { worker } from "./commands/worker.ts"
 import { UsageError } from "./UsageError.ts"
 
 /** Every `dla` subcommand. A new command is one file under `commands/` and one entry here. */
-const commands = [analyse, checkpoints, dashboard, generate, status] as const
+const commands = [analyse, checkpoints, dashboard, generate, master, status, worker] as const
 
 export const dla = Command.make("dla").pipe(
   Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),

@@ -167,7 +167,7 @@ describe("dla status and dla dashboard over NATS", () => {
     )
     const down = dla("status", "--nats", "nats://127.0.0.1:1")
     expect(down.status).toBe(1)
-    expect(down.stderr.trim()).toMatch(/^dla: cannot reach NATS at nats:\/\/127\.0\.0\.1:1: .+$/)
+    expect(down.stderr.trim()).toMatch(/^dla: cannot connect to NATS at nats:\/\/127\.0\.0\.1:1: .+$/)
   })
 
   it("status --watch follows the run and ends when it ends; dashboard serves its state", async () => {
@@ -198,16 +198,16 @@ describe("dla analyse --dashboard", () => {
   it("runs the embedded engine with the page served, then prints the usual results", () => {
     const logs = join(work, "dash-logs")
     expect(dla("generate", logs, "--files", "4", "--lines", "100", "--seed", "5").status).toBe(0)
-    const run = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--json")
+    const run = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--workers", "2", "--json")
     expect(run.status).toBe(0)
     expect(run.stderr).toMatch(/^dla: live dashboard of run analyse-\w+ at http:\/\/127\.0\.0\.1:\d+\/$/m)
     expect(JSON.parse(run.stdout)).toMatchObject({ lines: 400, filesProcessed: 4 })
   })
 
-  it("refuses filters it cannot honour with exit 2", () => {
-    const run = dla("analyse", work, "--dashboard", "--include", "*.log")
+  it("refuses --sequential (no master to watch) with exit 2", () => {
+    const run = dla("analyse", work, "--dashboard", "--sequential")
     expect(run.status).toBe(2)
-    expect(run.stderr).toMatch(/^dla: --dashboard takes a directory and a named --format; /)
+    expect(run.stderr.trim()).toBe("dla: --dashboard watches the master/worker engine: drop --sequential")
   })
 })
 

@@ -63,6 +63,8 @@ export interface WorkerOptions extends Omit<Worker.Options, "workerId"> {
   readonly once?: boolean
   /** A `--format` spec (default: core's). */
   readonly format?: string
+  /** Count on a dedicated thread (several workers in one process) instead of inline (one worker per process). */
+  readonly thread?: boolean
   /** How often to look for a run while there is none (default 1 s). */
   readonly pollInterval?: Duration.Input
   readonly onEvent?: (event: WorkerEvent) => void
@@ -80,29 +82,30 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     const served: Array<Worker.Summary> = []
     let waitingSaid = false
     const nextRun = NatsTransport.runs(nc).pipe(
-      Effect.map((runs) => {
-        const running = runs.filter((r) => r.state.status === "running")
-        if (options.runId === undefined) return { runId: running[0]?.runId, over: false }
-        // A worker told to serve one run that is already over has nothing left to do.
-        const mine = runs.find((r) => r.runId === options.runId)
-        return { runId: mine?.state.status === "running" ? mine.runId : undefined, over: mine?.state.status === "done" }
-      })
+      Effect.map(
+        (runs) =>
+          runs.find((r) => r.state.status === "running" && (options.runId === undefined || r.runId === options.runId))
+            ?.runId
+      )
     )
     while (true) {
-      const next = yield* nextRun
-      if (next.over && options.once) return served
-      if (next.runId === undefined) {
+      const runId = yield* nextRun
+      if (runId === undefined) {
         if (!waitingSaid) options.onEvent?.({ _tag: "WaitingForRun" })
         waitingSaid = true
         yield* Effect.sleep(options.pollInterval ?? "1 second")
         continue
       }
-      const runId = next.runId
       waitingSaid = false
       options.onEvent?.({ _tag: "RunJoined", runId: runId })
       const summary = yield* Worker.run({ ...options, workerId }).pipe(
         Effect.scoped,
-        Effect.provide(Layer.merge(NatsTransport.layer(nc, runId), Counter.layerInline(options.format)))
+        Effect.provide(
+          Layer.merge(
+            NatsTransport.layer(nc, runId),
+            options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
+          )
+        )
       )
       served.push(summary)
       options.onEvent?.({ _tag: "RunEnded", runId: runId, summary })

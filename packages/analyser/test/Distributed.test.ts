@@ -53,11 +53,10 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     for (const workers of [1, 2, 4]) {
       const runId = `normal${workers}`
       const master = start("master", { runId, root: corpus, splitBytes: 4096 })
-      const started = Array.from({ length: workers }, () => start("worker", { runId, once: true }))
+      for (let i = 0; i < workers; i++) start("worker", { runId, once: true })
       const summary = await finish(master)
       expect(summary.counts).toEqual(expected)
       expect(summary.filesProcessed).toBe(8)
-      for (const w of started) expect((await w.exited).code).toBe(0)
     }
   })
 

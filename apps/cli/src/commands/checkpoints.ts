@@ -2,6 +2,7 @@
  * `dla checkpoints list|show|verify <dir>`: what a checkpoint directory holds, and whether its stored files still
  * add up to its counts.
  */
+import { LogFormat } from "@dla/core"
 import { Console, Effect, Option, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Checkpoints from "../internal/Checkpoints.ts"
@@ -49,7 +50,11 @@ const show = Command.make("show", { dir, run, json }, ({ dir, run, json }) =>
 
 const verify = Command.make("verify", { dir, run, format }, ({ dir, run, format }) =>
   Effect.gen(function* () {
-    const result = yield* Checkpoints.verify(dir, Option.getOrUndefined(run), Option.getOrUndefined(format))
+    const result = yield* Checkpoints.verify(
+      dir,
+      Option.getOrUndefined(run),
+      Option.getOrUndefined(Option.map(format, LogFormat.fromSpec))
+    )
     const id = result.checkpoint.run_id
     if (result.problems.length > 0) return yield* new CheckpointMismatch({ runId: id, problems: result.problems })
     yield* Console.log(

@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { Console, Effect, Option, Schema, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Failure from "../internal/Failure.ts"
-import * as NatsClient from "../internal/NatsClient.ts"
+import * as Nats from "../internal/Nats.ts"
 import * as StatusView from "../internal/StatusView.ts"
 
 export class NoRun extends Schema.TaggedError<NoRun>()("NoRun", { servers: Schema.String, runId: Schema.String }) {
@@ -45,7 +45,8 @@ const lifecycle = (nc: NatsConnection, runId: string | undefined, json: boolean)
 export const status = Command.make(
   "status",
   {
-    nats: NatsClient.flag,
+    nats: Nats.servers,
+    ...Nats.options,
     run: runFlag,
     watch: Flag.Boolean("watch").pipe(
       Flag.withDefault(false),
@@ -56,9 +57,9 @@ export const status = Command.make(
       Flag.withDescription("Print the state as JSON (one line per update with --watch)")
     )
   },
-  ({ nats, run, watch, json }) =>
+  ({ nats, run, watch, json, ...settings }) =>
     Effect.gen(function* () {
-      const nc = yield* NatsClient.connection(nats)
+      const nc = yield* Failure.fromError(Nats.connection(nats, settings))
       const runId = Option.getOrUndefined(run)
       const found =
         runId === undefined

@@ -18,8 +18,8 @@ Conventions shared by every command:
 - Exit codes: \`0\` success, \`1\` failure (one line on stderr starting with \`dla:\`), \`2\` bad usage (unknown flag,
   missing argument, options that do not fit together), \`130\` interrupted (Ctrl-C).
 - \`DLA_DEBUG=1\` prints the full cause of an unexpected error.
-- Commands that talk to NATS take \`--nats\` (comma-separated URLs; default \`$DLA_NATS_URL\` or
-  \`nats://127.0.0.1:4222\`).
+- Commands that talk to NATS take \`--nats\` (comma-separated URLs of a cluster) and the same credential and TLS
+  flags (\`--creds\`, \`--user\`/\`--password\`, \`--token\`, \`--tls-ca\`, \`--tls-cert\`, \`--tls-key\`).
 - Global flags (\`--help\`, \`--version\`, \`--completions\`, \`--log-level\`) are listed once, under \`dla\`.
 `
 
