@@ -151,6 +151,18 @@ describe("dla status and dla dashboard over NATS", () => {
     expect(json).toMatchObject({ runId: "ops-run", status: "running", tasks: { total: 4 } })
   })
 
+  it("dla master publishes its run: dla status shows it done with the master's counts", async () => {
+    const logs = join(work, "master-logs")
+    expect(dla("generate", logs, "--files", "3", "--lines", "100", "--seed", "6").status).toBe(0)
+    const master = dlaAsync("master", logs, "--nats", server.url, "--run", "m1", "--checkpoint-dir", join(work, "m1"))
+    const worker = dlaAsync("worker", "--nats", server.url, "--run", "m1", "--once")
+    const [ran] = await Promise.all([master.exit, worker.exit])
+    expect(ran.status, ran.stderr).toBe(0)
+    const status = JSON.parse(dla("status", "--nats", server.url, "--run", "m1", "--json").stdout)
+    expect(status).toMatchObject({ runId: "m1", status: "done", files: { total: 3, done: 3 }, counts: { lines: 300 } })
+    expect(status.workers).toHaveLength(1)
+  })
+
   it("status of a run whose master publishes no snapshot falls back to its KV records", async () => {
     await Effect.runPromise(NatsTransport.setupRun(nc, "quiet", "/logs/quiet"))
     const run = dla("status", "--nats", server.url, "--run", "quiet")
@@ -200,7 +212,7 @@ describe("dla analyse --dashboard", () => {
     expect(dla("generate", logs, "--files", "4", "--lines", "100", "--seed", "5").status).toBe(0)
     const run = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--workers", "2", "--json")
     expect(run.status).toBe(0)
-    expect(run.stderr).toMatch(/^dla: live dashboard of run analyse-\w+ at http:\/\/127\.0\.0\.1:\d+\/$/m)
+    expect(run.stderr).toMatch(/^dla: live dashboard of run run-\w+ at http:\/\/127\.0\.0\.1:\d+\/$/m)
     expect(JSON.parse(run.stdout)).toMatchObject({ lines: 400, filesProcessed: 4 })
   })
 
