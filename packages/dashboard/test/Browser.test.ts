@@ -6,15 +6,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { startNatsServer } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { connect } from "@nats-io/transport-node"
 import { Effect, Fiber } from "effect"
 import { chromium } from "playwright-core"
 import * as Handler from "../src/Handler.ts"
 import * as Server from "../src/Server.ts"
 import * as Source from "../src/Source.ts"
-import { makeLogs, runMaster, startWorker } from "./support/run.ts"
+import { makeLogs, natsConnection, runMaster, startWorker } from "./support/run.ts"
 
 const executablePath = "/usr/bin/chromium"
 /** Without the background-networking flags Chromium floods a closed network with refused connections. */
@@ -39,14 +37,7 @@ const acquire = <A>(make: () => Promise<A>, release: (a: A) => Promise<unknown>)
 describe("dashboard in Chromium", () => {
   it.live.skipIf(skip)("shows workers joining, a killed worker marked failed, the run finishing", () =>
     Effect.gen(function* () {
-      const server = yield* acquire(
-        () => startNatsServer(),
-        (s) => s.stop()
-      )
-      const nc = yield* acquire(
-        () => connect({ servers: server.url }),
-        (c) => c.close()
-      )
+      const { server, nc } = yield* natsConnection
       const logs = makeLogs(24, 200)
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(logs, { recursive: true, force: true })))
       const runId = "browser"

@@ -1,12 +1,8 @@
 import { RunMonitor } from "@dla/analyser"
-import { startNatsServer } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
 import * as Source from "../src/Source.ts"
-
-const acquire = <A>(make: () => Promise<A>, release: (a: A) => Promise<unknown>) =>
-  Effect.acquireRelease(Effect.promise(make), (a) => Effect.promise(() => release(a)))
+import { natsConnection } from "./support/run.ts"
 
 /** Waits (bounded) until `check` holds. */
 const until = (check: () => boolean) =>
@@ -18,14 +14,7 @@ const until = (check: () => boolean) =>
 describe("Source.fromNats", () => {
   it.live("without a run id follows the run that started last; with one, only that run", () =>
     Effect.gen(function* () {
-      const server = yield* acquire(
-        () => startNatsServer(),
-        (s) => s.stop()
-      )
-      const nc = yield* acquire(
-        () => connect({ servers: server.url }),
-        (c) => c.close()
-      )
+      const { nc } = yield* natsConnection
       const latest = yield* Source.fromNats(nc)
       const pinned = yield* Source.fromNats(nc, "first")
       let clock = 1000

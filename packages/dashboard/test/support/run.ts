@@ -5,7 +5,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type AnalyserError, Distributed, Fence, type Master, RunMonitor } from "@dla/analyser"
+import { startNatsServer } from "@dla/testing"
 import type { NatsConnection } from "@nats-io/nats-core"
+import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
 
 const workerScript = fileURLToPath(new URL("./worker.ts", import.meta.url))
@@ -50,3 +52,16 @@ export const runMaster = (
     monitor.push({ _tag: "Finished", summary })
     return summary
   }).pipe(Effect.scoped)
+
+/** A real nats-server and a connection to it, both stopped with the scope. */
+export const natsConnection = Effect.gen(function* () {
+  const server = yield* Effect.acquireRelease(
+    Effect.promise(() => startNatsServer()),
+    (s) => Effect.promise(() => s.stop())
+  )
+  const nc = yield* Effect.acquireRelease(
+    Effect.promise(() => connect({ servers: server.url })),
+    (c) => Effect.promise(() => c.close())
+  )
+  return { server, nc }
+})
