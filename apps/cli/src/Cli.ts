@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
-import { Cause, Console, Effect } from "effect"
+import { Cause, Console, Effect, Schema } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { analyse } from "./commands/analyse.ts"
 import { checkpoints } from "./commands/checkpoints.ts"
@@ -13,7 +13,6 @@ import { generate } from "./commands/generate.ts"
 import { master } from "./commands/master.ts"
 import { status } from "./commands/status.ts"
 import { worker } from "./commands/worker.ts"
-import { UsageError } from "./UsageError.ts"
 
 /** Every `dla` subcommand. A new command is one file under `commands/` and one entry here. */
 const commands = [analyse, checkpoints, dashboard, generate, master, status, worker] as const
@@ -25,8 +24,10 @@ export const dla = Command.make("dla").pipe(
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
 
-// Defined apart so commands can raise it without importing this module (which imports them).
-export { UsageError }
+/**
+ * A command's own usage check failed (options that parse but do not fit together): exit code 2, like a parse error.
+ */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
 
 // Both src/Cli.ts and the bundled dist/*.js sit one directory below package.json.
 const version: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version

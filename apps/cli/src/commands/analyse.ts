@@ -7,14 +7,13 @@ import { availableParallelism } from "node:os"
 import { type AnalyserError, Distributed, Embedded, Fence } from "@dla/analyser"
 import { DirectoryAnalysis, type FileError, LogFormat } from "@dla/core"
 import { Console, Effect, Fiber, Option, Schema } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import { Argument, CliError, Command, Flag } from "effect/cli"
 import type * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
 import * as Watch from "../internal/Watch.ts"
 import * as Report from "../Report.ts"
-import { UsageError } from "../UsageError.ts"
 
 export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", { path: Schema.String }) {
   override get message(): string {
@@ -78,10 +77,12 @@ export const analyse = Command.make(
     args
   ): Effect.Effect<
     void,
-    AnalyserError.AnalyserError | FileError.FileError | NoLogFiles | Failure.Failure | UsageError
+    AnalyserError.AnalyserError | FileError.FileError | NoLogFiles | Failure.Failure | CliError.ValidationError
   > => {
     if (args.sequential && args.dashboard) {
-      return new UsageError({ message: "--dashboard watches the master/worker engine: drop --sequential" })
+      return new CliError.ValidationError({
+        message: "--dashboard watches the master/worker engine: drop --sequential"
+      })
     }
     if (args.sequential) return sequential(args)
     const workers = Option.getOrElse(args.workers, availableParallelism)
