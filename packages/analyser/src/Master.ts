@@ -155,13 +155,14 @@ export const run = (options: Options) =>
     const isSettled = (taskId: string) => done.has(taskId) || failed.has(taskId)
     const pending = () => tasks.length - done.size - failed.size
     const fileDone = (path: string) => doneOfFile.get(path) === tasksOfFile.get(path)
+    let filesDone = 0
     const markDone = (task: Task) => {
       done.add(task.taskId)
       doneOfFile.set(task.path, (doneOfFile.get(task.path) ?? 0) + 1)
+      if (fileDone(task.path)) filesDone++
       bytesDone += task.range.end - task.range.start
     }
     const processedFiles = () => files.filter((f) => fileDone(f.path)).map((f) => f.path)
-    const doneFiles = () => files.reduce((n, f) => n + (fileDone(f.path) ? 1 : 0), 0)
 
     const loaded = options.fresh ? Option.none<Checkpoint>() : yield* store.load
     let filesAlreadyProcessed = 0
@@ -180,7 +181,7 @@ export const run = (options: Options) =>
           }
         }
         for (const w of checkpoint.failed_workers) failedWorkers.add(w)
-        filesAlreadyProcessed = processedFiles().length
+        filesAlreadyProcessed = filesDone
         emit({ _tag: "Resumed", filesAlreadyProcessed, tasksAlreadyDone: done.size + failed.size })
       }
     }
@@ -237,7 +238,7 @@ export const run = (options: Options) =>
 
     const progress = (): Progress => ({
       filesTotal: files.length,
-      filesDone: doneFiles(),
+      filesDone,
       tasksTotal: tasks.length,
       tasksDone: done.size + failed.size,
       bytesTotal,
@@ -385,7 +386,7 @@ export const run = (options: Options) =>
       runId: options.runId,
       counts,
       files: files.length,
-      filesProcessed: processedFiles().length,
+      filesProcessed: filesDone,
       filesAlreadyProcessed,
       tasks: tasks.length,
       failedTasks: [...failed.values()],
