@@ -11,8 +11,8 @@ import { availableParallelism, cpus } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import { startNatsServer } from "@dla/testing"
 import { DirectoryAnalysis, Generator } from "@dla/core"
+import { startNatsServer } from "@dla/testing"
 import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
 import * as Distributed from "../src/Distributed.ts"
@@ -63,9 +63,13 @@ const table = (title: string, bytes: number, rows: ReadonlyArray<Row>) => {
 }
 
 const spawnWorker = (servers: string, runId: string): ChildProcess =>
-  spawn(process.execPath, ["--conditions=source", workerScript, "worker", JSON.stringify({ servers, runId, once: true })], {
-    stdio: "ignore"
-  })
+  spawn(
+    process.execPath,
+    ["--conditions=source", workerScript, "worker", JSON.stringify({ servers, runId, once: true })],
+    {
+      stdio: "ignore"
+    }
+  )
 
 /** One NATS run: `workers` worker processes started (and waiting) first, then the master is timed. */
 const natsRun = async (servers: string, dir: string, runId: string, workers: number) => {
@@ -85,7 +89,9 @@ const natsRun = async (servers: string, dir: string, runId: string, workers: num
 }
 
 const main = async () => {
-  console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), node ${process.version}`)
+  console.log(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), node ${process.version}`
+  )
   const big = await corpus(`analyser-${files}x${lines}`, { files, lines })
   const warm = await Effect.runPromise(DirectoryAnalysis.analyse(big)) // warms the page cache
   const bytes = warm.counts.bytes
