@@ -4,7 +4,8 @@
  * Files are tracked by identity (device + inode), not by name, and kept open: a file renamed by rotation keeps its
  * counts and is read to its end, however it is named next, and the new file under the old name starts from zero, so
  * a rename rotation never counts a line twice or loses one written just before the rename. A file that shrinks was
- * truncated: what was counted stays counted and reading restarts at its beginning. A line is counted once its newline
+ * truncated (so is one whose first bytes changed with its time: emptied and refilled between two looks): what was
+ * counted stays counted and reading restarts at its beginning. A line is counted once its newline
  * arrives; a partial last line is held until then, and counted by {@link Follower.close} (as the sequential analyser
  * counts a last line without a newline). Compressed (`.gz`) files are counted once, whole, when they are present at
  * the start; one that appears later is usually a rotated log that was already counted, so it is left out.
@@ -41,6 +42,8 @@ export interface Snapshot {
   readonly counts: Counts.Counts
   /** Files followed right now. */
   readonly files: number
+  /** Files counted since the start, including those since renamed away or removed. */
+  readonly filesSeen: number
   /** What changed in the directory during this poll. */
   readonly events: ReadonlyArray<Event>
 }
@@ -63,7 +66,12 @@ interface Followed {
   tally: Tally | undefined
   /** Counts of the file's content before its last truncation. */
   before: Counts.Counts
+  /** The file's first bytes (up to {@link PREFIX}) and its modification time, to tell a rewrite from a touch. */
+  prefix: Uint8Array
+  mtimeMs: number
 }
+
+const PREFIX = 64
 
 const identity = (info: { readonly dev: number; readonly ino: number }) => `${info.dev}:${info.ino}`
 
@@ -74,6 +82,7 @@ export const make = (root: string, options: Options = {}): Follower => {
   let closedCounts = Counts.empty
   let compressedCounts = Counts.empty
   let started = false
+  let filesSeen = 0
   const skipped = new Set<string>()
   const buffer = { bytes: new Uint8Array(CHUNK) }
 
@@ -86,16 +95,35 @@ export const make = (root: string, options: Options = {}): Follower => {
     return counts
   }
 
+  const head = async (file: Followed, size: number) => {
+    const prefix = new Uint8Array(Math.min(PREFIX, size))
+    const { bytesRead } = await file.handle.read(prefix, 0, prefix.length, 0)
+    return prefix.subarray(0, bytesRead)
+  }
+
+  /**
+   * Whether the file was truncated since the last poll. Shrinking says so; so does a change of its first bytes after
+   * its time changed, which catches a file emptied and refilled to its old length (or beyond) between two polls.
+   */
+  const wasTruncated = async (file: Followed, size: number, mtimeMs: number) => {
+    if (size < file.position) return true
+    if (mtimeMs === file.mtimeMs || file.prefix.length === 0) return false
+    const now = await head(file, file.prefix.length)
+    return now.length < file.prefix.length || now.some((byte, i) => byte !== file.prefix[i])
+  }
+
   /** Reads `file` from its position to its current end, counting complete lines. */
   const readNew = async (file: Followed, events: Array<Event>) => {
-    const { size } = await file.handle.stat()
-    if (size < file.position) {
+    const { size, mtimeMs } = await file.handle.stat()
+    if (await wasTruncated(file, size, mtimeMs)) {
       file.before = countsOf(file)
       file.position = 0
       file.carry = new Uint8Array(0)
       file.tally = undefined
+      file.prefix = new Uint8Array(0)
       events.push({ _tag: "Truncated", path: file.path })
     }
+    file.mtimeMs = mtimeMs
     while (file.position < size) {
       const carried = file.carry.length
       if (buffer.bytes.length < carried + CHUNK) buffer.bytes = new Uint8Array(carried + CHUNK)
@@ -109,6 +137,7 @@ export const make = (root: string, options: Options = {}): Follower => {
       const next = file.tally.scan(bytes.subarray(0, filled), 0, filled)
       file.carry = bytes.slice(next, filled)
     }
+    if (file.prefix.length < PREFIX && file.position > file.prefix.length) file.prefix = await head(file, file.position)
   }
 
   const closeFile = async (key: string, file: Followed, flush: boolean) => {
@@ -130,6 +159,7 @@ export const make = (root: string, options: Options = {}): Follower => {
     }
     const result = await FileAnalysis.analyseFile(path, options.format ? { format: options.format } : {})
     compressedCounts = Counts.merge(compressedCounts, result)
+    filesSeen++
     events.push({ _tag: "Added", path })
   }
 
@@ -148,10 +178,13 @@ export const make = (root: string, options: Options = {}): Follower => {
       position: 0,
       carry: new Uint8Array(0),
       tally: undefined,
-      before: Counts.empty
+      before: Counts.empty,
+      prefix: new Uint8Array(0),
+      mtimeMs: 0
     }
     followed.set(key, file)
     byPath.set(path, key)
+    filesSeen++
     events.push({ _tag: "Added", path })
   }
 
@@ -196,13 +229,13 @@ export const make = (root: string, options: Options = {}): Follower => {
       }
     }
     started = true
-    return { counts: totals(), files: followed.size, events }
+    return { counts: totals(), files: followed.size, filesSeen, events }
   }
 
   const close = async (): Promise<Snapshot> => {
     const last = await poll()
     for (const [key, file] of [...followed]) await closeFile(key, file, true)
-    return { counts: totals(), files: 0, events: last.events }
+    return { counts: totals(), files: 0, filesSeen, events: last.events }
   }
 
   return { poll, close }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, renameSync, truncateSync, unlinkSync, writeFileSync } from "node:fs"
+import { appendFileSync, mkdtempSync, renameSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Stream } from "effect"
@@ -83,6 +83,7 @@ describe("Follow", () => {
     const after = await follower.poll()
     expectCounts(after.counts, written)
     expect(after.files).toBe(2)
+    expect(after.filesSeen).toBe(3)
   })
 
   it("restarts at the beginning of a truncated file, keeping what was counted before", async () => {
@@ -98,6 +99,25 @@ describe("Follow", () => {
     const snapshot = await follower.poll()
     expectCounts(snapshot.counts, written)
     expect(snapshot.events).toContainEqual({ _tag: "Truncated", path: app })
+  })
+
+  it("notices a truncation even when the file is back at its old size before the next poll", async () => {
+    const { dir, follower } = setup()
+    const written = new Written()
+    const app = join(dir, "app.log")
+    writeFileSync(app, line("INFO", 1))
+    written.add("INFO")
+    await follower.poll()
+    // Same length as before (`> app.log` then one line): the size alone cannot tell.
+    writeFileSync(app, line("WARN", 1))
+    written.add("WARN")
+    const snapshot = await follower.poll()
+    expectCounts(snapshot.counts, written)
+    expect(snapshot.events).toContainEqual({ _tag: "Truncated", path: app })
+    // Touching a file changes its time, not its content: nothing is counted again.
+    const now = new Date()
+    utimesSync(app, now, new Date(now.getTime() + 5_000))
+    expectCounts((await follower.poll()).counts, written)
   })
 
   it("counts a held partial last line on close, as the sequential analyser counts a last line", async () => {

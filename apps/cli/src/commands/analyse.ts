@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
 import type * as Failure from "../internal/Failure.ts"
+import * as FollowRun from "../internal/FollowRun.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
@@ -55,7 +56,17 @@ export const analyse = Command.make(
       Flag.optional,
       Flag.withDescription("Also save checkpoints under this directory (resumable with the same arguments)")
     ),
-    ...Watch.flags
+    ...Watch.flags,
+    follow: Run.toggle("follow", "Keep counting as files grow, rotate and appear (tail -F) until Ctrl-C or --for"),
+    interval: Run.positive("interval", 1, "With --follow: seconds between two looks at the files"),
+    for: Flag.Finite("for").pipe(
+      Flag.filter(
+        (n: number) => n > 0,
+        (n: number) => `--for must be above 0, got ${n}`
+      ),
+      Flag.optional,
+      Flag.withDescription("With --follow: stop after this many seconds and print the results")
+    )
   },
   (
     args
@@ -74,6 +85,13 @@ export const analyse = Command.make(
         message: "--dashboard watches the master/worker engine: drop --sequential"
       })
     }
+    if (args.follow) {
+      if (Option.isSome(args.nats)) {
+        return new CliError.ValidationError({ message: "--follow counts in this process: drop --nats" })
+      }
+      return FollowRun.run(args)
+    }
+    if (Option.isSome(args.for)) return new CliError.ValidationError({ message: "--for goes with --follow" })
     if (args.sequential) return sequential(args)
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {

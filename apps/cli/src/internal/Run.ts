@@ -37,7 +37,8 @@ export const atLeastOne = (flag: Flag.Flag<Option.Option<number>>, name: string)
 export const toggle = (name: string, description: string) =>
   Flag.Boolean(name).pipe(Flag.withDefault(false), Flag.withDescription(description))
 
-const positive = (name: string, fallback: number, description: string) =>
+/** `--name <seconds or count>` that must be above 0, with a default. */
+export const positive = (name: string, fallback: number, description: string) =>
   Flag.Finite(name).pipe(
     Flag.withDefault(fallback),
     Flag.filter(

@@ -1,0 +1,111 @@
+/**
+ * `dla analyse <dir> --follow`: counts a directory as it grows (core's Follow), until Ctrl-C/SIGTERM or `--for`
+ * seconds, then prints the results block of everything counted, held partial last lines included. While it runs:
+ * a live line on a terminal, otherwise a `dla: N lines so far` line on stderr whenever the counts change, and one
+ * `dla:` line for each file added, renamed, truncated, removed or skipped. With `--dashboard` the same counts feed
+ * the live page.
+ */
+import { Follow, type LogFormat } from "@dla/core"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Report from "../Report.ts"
+import * as Watch from "./Watch.ts"
+
+export interface Args {
+  readonly path: string
+  readonly format: Option.Option<LogFormat.LogFormat>
+  readonly include: ReadonlyArray<string>
+  readonly exclude: ReadonlyArray<string>
+  readonly json: boolean
+  readonly interval: number
+  readonly for: Option.Option<number>
+  readonly dashboard: boolean
+  readonly dashboardPort: number
+}
+
+const describe = (event: Follow.Event): string => {
+  switch (event._tag) {
+    case "Added":
+      return `following ${event.path}`
+    case "Renamed":
+      return `${event.from} renamed to ${event.to} (rotated): still following it`
+    case "Truncated":
+      return `${event.path} was truncated: counting it again from its start`
+    case "Removed":
+      return `${event.path} is gone: its lines stay counted`
+    case "Skipped":
+      return `skipped ${event.path}: ${event.reason}`
+  }
+}
+
+const summaryLine = (snapshot: Follow.Snapshot) => {
+  const levels = Object.entries(snapshot.counts.levels)
+    .map(([level, n]) => `${level} ${n}`)
+    .join(", ")
+  return `${snapshot.counts.lines} lines so far in ${snapshot.files} files${levels === "" ? "" : ` (${levels})`}`
+}
+
+export const run = (args: Args) =>
+  Effect.gen(function* () {
+    const began = Date.now()
+    const live = process.stderr.isTTY === true
+    const watched = Watch.make(`follow-${Date.now().toString(36)}`, () => {})
+    yield* Watch.dashboard(watched, args)
+    let lastLines = -1
+    let final: Follow.Snapshot | undefined
+
+    const show = (snapshot: Follow.Snapshot) => {
+      for (const event of snapshot.events) {
+        if (live) process.stderr.write("\r\x1b[K")
+        process.stderr.write(`dla: ${describe(event)}\n`)
+      }
+      const { counts } = snapshot
+      watched.onEvent({
+        _tag: "Progress",
+        progress: {
+          filesTotal: snapshot.files,
+          filesDone: snapshot.files,
+          tasksTotal: 0,
+          tasksDone: 0,
+          bytesTotal: counts.bytes,
+          bytesDone: counts.bytes,
+          workersAlive: 1
+        },
+        counts
+      })
+      if (live) process.stderr.write(`\r${summaryLine(snapshot)}\x1b[K`)
+      else if (counts.lines !== lastLines) process.stderr.write(`dla: ${summaryLine(snapshot)}\n`)
+      lastLines = counts.lines
+    }
+
+    const follow = Follow.stream(args.path, {
+      format: Option.getOrUndefined(args.format),
+      include: args.include,
+      exclude: args.exclude,
+      interval: Duration.seconds(args.interval),
+      onClose: (last) => {
+        final = last
+      }
+    }).pipe(Stream.runForEach((snapshot) => Effect.sync(() => show(snapshot))))
+
+    // Stops at `--for`, or when interrupted (Ctrl-C, SIGTERM): either way the follower's last poll and close run
+    // first, and the results of everything counted are printed.
+    const printResults = Effect.suspend(() => {
+      if (live) process.stderr.write("\r\x1b[K")
+      if (final === undefined) return Effect.void
+      for (const event of final.events) process.stderr.write(`dla: ${describe(event)}\n`)
+      const results: Report.Results = {
+        counts: final.counts,
+        filesProcessed: final.filesSeen,
+        durationMs: Date.now() - began
+      }
+      return Console.log(args.json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+    })
+    yield* Option.match(args.for, {
+      onNone: () => follow,
+      onSome: (seconds) => follow.pipe(Effect.timeoutOption(Duration.seconds(seconds)), Effect.asVoid)
+    }).pipe(Effect.onExit(() => printResults))
+  }).pipe(Effect.scoped)
