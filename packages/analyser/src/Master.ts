@@ -145,7 +145,8 @@ export const run = (options: Options) =>
     let lastCheckpointAt = Date.now()
     let requeuedTasks = 0
     let duplicateResults = 0
-    let generation = 0
+    // Requeues get fresh message ids, distinct from those of any earlier master of this run (which dedupe would drop).
+    let generation = Date.now()
     let idleChecks = 0
     let waitingSaid = false
 
