@@ -11,13 +11,16 @@ import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
 import { analyse } from "./commands/analyse.ts"
+import { checkpoints } from "./commands/checkpoints.ts"
 import { copy } from "./commands/copy.ts"
+import { dashboard } from "./commands/dashboard.ts"
 import { generate } from "./commands/generate.ts"
 import { master } from "./commands/master.ts"
+import { status } from "./commands/status.ts"
 import { worker } from "./commands/worker.ts"
 
 /** Every `dla` subcommand. A new command is one file under `commands/` and one entry here. */
-const commands = [analyse, copy, generate, master, worker] as const
+const commands = [analyse, checkpoints, copy, dashboard, generate, master, status, worker] as const
 
 export const dla = Command.make("dla").pipe(
   Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { resolve, sep } from "node:path"
+import { relative, resolve, sep } from "node:path"
 import { Counts, LogFiles } from "@dla/core"
 import { Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
@@ -51,7 +51,7 @@ export interface Progress {
 export type Event =
   | { readonly _tag: "Started"; readonly files: number; readonly tasks: number; readonly bytes: number }
   | { readonly _tag: "Resumed"; readonly filesAlreadyProcessed: number; readonly tasksAlreadyDone: number }
-  | { readonly _tag: "Progress"; readonly progress: Progress }
+  | { readonly _tag: "Progress"; readonly progress: Progress; readonly counts: Counts.Counts }
   | { readonly _tag: "WorkerJoined"; readonly workerId: string }
   | { readonly _tag: "WorkerFailed"; readonly workerId: string; readonly requeued: ReadonlyArray<string> }
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
@@ -59,6 +59,11 @@ export type Event =
   | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
   /** A transport error the master rides out (e.g. NATS restarting): it tries again. */
   | { readonly _tag: "Retrying"; readonly what: string; readonly reason: string }
+  /**
+   * Every heartbeat the master receives (for watchers such as RunMonitor), with what its tasks in flight cover: a
+   * path relative to the root, plus `[start-end]` for a byte range of a split file.
+   */
+  | { readonly _tag: "Heartbeat"; readonly heartbeat: Heartbeats.Heartbeat; readonly working: ReadonlyArray<string> }
 
 export interface FailedTask {
   readonly taskId: string
@@ -267,7 +272,16 @@ export const run = (options: Options) =>
         counts = Counts.merge(counts, result.counts)
         sinceCheckpoint++
       } else giveUp(task, result.error, result.binary)
-      emit({ _tag: "Progress", progress: progress() })
+      emit({ _tag: "Progress", progress: progress(), counts })
+    }
+
+    const describeTask = (taskId: string) => {
+      const task = taskById.get(taskId)
+      if (task === undefined) return taskId
+      const path = relative(root, task.path)
+      return task.range.start === 0 && task.range.end === task.size
+        ? path
+        : `${path} [${task.range.start}-${task.range.end}]`
     }
 
     const onBeat = (heartbeat: Heartbeats.Heartbeat) => {
@@ -275,6 +289,7 @@ export const run = (options: Options) =>
       if (known === undefined) emit({ _tag: "WorkerJoined", workerId: heartbeat.workerId })
       workers.set(heartbeat.workerId, { lastSeen: Date.now(), inFlight: heartbeat.inFlight, alive: true })
       waitingSaid = false
+      emit({ _tag: "Heartbeat", heartbeat, working: heartbeat.inFlight.map(describeTask) })
     }
 
     const requeue = (taskIds: ReadonlyArray<string>) => {

@@ -8,6 +8,7 @@ import type { AnalyserError } from "@dla/analyser"
 import { DirectoryAnalysis, type FileError } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
+import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -15,9 +16,11 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
+import type * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
+import * as Watch from "../internal/Watch.ts"
 import * as Report from "../Report.ts"
 
 export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", {
@@ -51,22 +54,37 @@ export const analyse = Command.make(
     checkpointDir: Flag.String("checkpoint-dir").pipe(
       Flag.optional,
       Flag.withDescription("Also save checkpoints under this directory (resumable with the same arguments)")
-    )
+    ),
+    ...Watch.flags
   },
   (
     args
   ): Effect.Effect<
     void,
-    AnalyserError.AnalyserError | FileError.FileError | NoLogFiles | Nats.NatsUnavailable | Run.IncompleteCounts
+    | AnalyserError.AnalyserError
+    | FileError.FileError
+    | NoLogFiles
+    | Nats.NatsUnavailable
+    | Run.IncompleteCounts
+    | CliError.ValidationError
+    | Failure.Failure
   > => {
+    if (args.sequential && args.dashboard) {
+      return new CliError.ValidationError({
+        message: "--dashboard watches the master/worker engine: drop --sequential"
+      })
+    }
     if (args.sequential) return sequential(args)
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {
       const { Distributed, Embedded, Fence } = yield* Run.analyser
       const progress = Run.progress()
+      const runId = Run.runId(args.run, args.path, args.include, args.exclude)
+      const watched = Watch.make(runId, progress.onEvent)
+      yield* Watch.dashboard(watched, args)
       const options = {
-        ...Run.masterOptions(args, progress.onEvent),
-        runId: Run.runId(args.run, args.path, args.include, args.exclude),
+        ...Run.masterOptions(args, watched.onEvent),
+        runId,
         root: args.path,
         include: args.include,
         exclude: args.exclude,
@@ -78,6 +96,7 @@ export const analyse = Command.make(
         onSome: (servers) =>
           Effect.gen(function* () {
             const nc = yield* Nats.connection(servers, args)
+            yield* Watch.publish(nc, watched)
             // This process's own workers, each on its own thread; workers elsewhere may join the run too.
             const local = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
               Distributed.worker(nc, {
@@ -92,13 +111,18 @@ export const analyse = Command.make(
             yield* Fiber.joinAll(local)
             return summary
           }).pipe(Effect.scoped)
-      }).pipe((e) => Run.ensureFinished(e, progress.finish))
+      }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
       if (summary.filesProcessed === 0) {
         return yield* new NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
       }
       yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers })
       yield* Run.failOnUnreadable(summary)
-    })
+      // On a terminal the page of the finished run stays up until Ctrl-C; scripts go on at once.
+      if (args.dashboard && process.stdin.isTTY && process.stdout.isTTY) {
+        yield* Console.error("dla: run finished; the dashboard stays up until Ctrl-C")
+        yield* Effect.never
+      }
+    }).pipe(Effect.scoped)
   }
 ).pipe(
   Command.withAlias("analyze"),

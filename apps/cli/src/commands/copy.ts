@@ -4,8 +4,12 @@
  */
 import { HdfsCopier } from "@dla/hdfs"
 import { connect } from "@nats-io/transport-node"
-import { Console, Effect, Option } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Console from "effect/Console"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 
 const optionalNumber = (name: string, description: string) =>
   Flag.Finite(name).pipe(

@@ -8,8 +8,10 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Flags from "../Flags.ts"
+import type * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Run from "../internal/Run.ts"
+import * as Watch from "../internal/Watch.ts"
 
 export const master = Command.make(
   "master",
@@ -32,23 +34,31 @@ export const master = Command.make(
     ),
     include: Flags.include,
     exclude: Flags.exclude,
-    json: Flags.json
+    json: Flags.json,
+    ...Watch.flags
   },
-  (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | Run.IncompleteCounts> =>
+  (
+    args
+  ): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | Run.IncompleteCounts | Failure.Failure> =>
     Effect.gen(function* () {
       const { Distributed, Fence } = yield* Run.analyser
       const nc = yield* Nats.connection(args.nats, args)
       const progress = Run.progress()
+      const runId = Run.runId(args.run, args.dir, args.include, args.exclude)
+      // Its state and events on NATS for `dla status` and `dla dashboard`; its own page with --dashboard.
+      const watched = Watch.make(runId, progress.onEvent)
+      yield* Watch.publish(nc, watched)
+      yield* Watch.dashboard(watched, args)
       const summary = yield* Distributed.master(nc, {
-        ...Run.masterOptions(args, progress.onEvent),
-        runId: Run.runId(args.run, args.dir, args.include, args.exclude),
+        ...Run.masterOptions(args, watched.onEvent),
+        runId,
         root: args.dir,
         include: args.include,
         exclude: args.exclude,
         checkpointDir: args.checkpointDir,
         ackWait: `${args.ackWait} seconds`,
         maxDeliveries: args.maxDeliveries
-      }).pipe(Effect.provide(Fence.layerUnfenced), (e) => Run.ensureFinished(e, progress.finish))
+      }).pipe(Effect.provide(Fence.layerUnfenced), watched.track, (e) => Run.ensureFinished(e, progress.finish))
       yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers: summary.workers.length })
       yield* Run.failOnUnreadable(summary)
     }).pipe(Effect.scoped)
