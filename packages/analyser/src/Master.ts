@@ -167,12 +167,13 @@ export const run = (options: Options) =>
     }
     const processedFiles = () => files.filter((f) => fileDone(f.path)).map((f) => f.path)
 
-    const loaded = options.fresh ? Option.none<Checkpoint>() : yield* store.load
+    const loaded = yield* store.load
     let filesAlreadyProcessed = 0
     if (Option.isSome(loaded) && loaded.value.run_id === options.runId) {
       const checkpoint = loaded.value
+      // Numbering goes on even for a fresh start, so this run's checkpoints outrank any older one left behind.
       sequence = checkpoint.sequence
-      if (!checkpoint.complete) {
+      if (!checkpoint.complete && !options.fresh) {
         counts = checkpointCounts(checkpoint)
         for (const id of checkpoint.completed_tasks) {
           const task = taskById.get(id)
