@@ -87,6 +87,8 @@ export const layerThread = (format?: string) =>
         t.on("exit", (code) => died(new Error(`worker thread exited with code ${code}`)))
         return t
       }
+      // Started now, so that loading it overlaps with the master's listing and planning.
+      thread = start()
       yield* Effect.addFinalizer(() =>
         Effect.promise(async () => {
           await thread?.terminate()

@@ -6,6 +6,7 @@
  */
 import type { NatsConnection } from "@nats-io/nats-core"
 import { type Duration, Effect, Layer } from "effect"
+import type * as AnalyserError from "./AnalyserError.ts"
 import * as CheckpointStore from "./CheckpointStore.ts"
 import * as Counter from "./Counter.ts"
 import { Fence } from "./Fence.ts"
@@ -42,8 +43,6 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
     }
     return yield* Master.run({
       ...options,
-      // A fresh start already wiped the KV checkpoint; the directory one is ignored the same way.
-      fresh: options.fresh,
       skipDirs: [...(options.skipDirs ?? []), ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])]
     }).pipe(
       Effect.provide(
@@ -55,8 +54,7 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
     )
   })
 
-export interface WorkerOptions extends Omit<Worker.Options, "workerId"> {
-  readonly workerId?: string
+export interface WorkerOptions extends Worker.Options {
   /** Serve only this run (default: every running run, oldest first, one after another). */
   readonly runId?: string
   /** Return after one run ends (default: keep serving new runs). */
@@ -81,11 +79,22 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     const workerId = options.workerId ?? Worker.makeWorkerId()
     const served: Array<Worker.Summary> = []
     let waitingSaid = false
-    const nextRun = NatsTransport.runs(nc).pipe(
-      Effect.map(
-        (runs) =>
-          runs.find((r) => r.state.status === "running" && (options.runId === undefined || r.runId === options.runId))
-            ?.runId
+    const pollInterval = options.pollInterval ?? "1 second"
+    // A NATS outage (a server restarting) is waited out, like having no run to serve.
+    const riding = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
+      effect.pipe(
+        Effect.catchIf(
+          (error) => error.reason === "Transport",
+          () => Effect.sleep(pollInterval).pipe(Effect.as(undefined))
+        )
+      )
+    const nextRun = riding(
+      NatsTransport.runs(nc).pipe(
+        Effect.map(
+          (runs) =>
+            runs.find((r) => r.state.status === "running" && (options.runId === undefined || r.runId === options.runId))
+              ?.runId
+        )
       )
     )
     while (true) {
@@ -93,20 +102,23 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
       if (runId === undefined) {
         if (!waitingSaid) options.onEvent?.({ _tag: "WaitingForRun" })
         waitingSaid = true
-        yield* Effect.sleep(options.pollInterval ?? "1 second")
+        yield* Effect.sleep(pollInterval)
         continue
       }
       waitingSaid = false
       options.onEvent?.({ _tag: "RunJoined", runId: runId })
-      const summary = yield* Worker.run({ ...options, workerId }).pipe(
-        Effect.scoped,
-        Effect.provide(
-          Layer.merge(
-            NatsTransport.layer(nc, runId),
-            options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
+      const summary = yield* riding(
+        Worker.run({ ...options, workerId }).pipe(
+          Effect.scoped,
+          Effect.provide(
+            Layer.merge(
+              NatsTransport.layer(nc, runId),
+              options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
+            )
           )
         )
       )
+      if (summary === undefined) continue
       served.push(summary)
       options.onEvent?.({ _tag: "RunEnded", runId: runId, summary })
       if (options.once) return served

@@ -150,7 +150,8 @@ export const run = (options: Options) =>
     let lastCheckpointAt = Date.now()
     let requeuedTasks = 0
     let duplicateResults = 0
-    let generation = 0
+    // Requeues get fresh message ids, distinct from those of any earlier master of this run (which dedupe would drop).
+    let generation = Date.now()
     let idleChecks = 0
     let waitingSaid = false
 
@@ -166,12 +167,13 @@ export const run = (options: Options) =>
     }
     const processedFiles = () => files.filter((f) => fileDone(f.path)).map((f) => f.path)
 
-    const loaded = options.fresh ? Option.none<Checkpoint>() : yield* store.load
+    const loaded = yield* store.load
     let filesAlreadyProcessed = 0
     if (Option.isSome(loaded) && loaded.value.run_id === options.runId) {
       const checkpoint = loaded.value
+      // Numbering goes on even for a fresh start, so this run's checkpoints outrank any older one left behind.
       sequence = checkpoint.sequence
-      if (!checkpoint.complete) {
+      if (!checkpoint.complete && !options.fresh) {
         counts = checkpointCounts(checkpoint)
         for (const id of checkpoint.completed_tasks) {
           const task = taskById.get(id)

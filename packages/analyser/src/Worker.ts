@@ -116,6 +116,8 @@ export const run = (options: Options = {}) =>
             options.onTask?.({ _tag: "TaskDeferred", taskId: delivery.task.taskId, reason: error.message })
           ).pipe(Effect.andThen(delivery.nak.pipe(Effect.ignore)))
         ),
+        // Stopped mid-task (Ctrl-C, shutdown): hand the task back now rather than after the ack wait.
+        Effect.onInterrupt(() => delivery.nak.pipe(Effect.ignore)),
         Effect.ensuring(Effect.sync(() => inFlight.delete(delivery.task.taskId)))
       )
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type NatsServer, startNatsServer } from "@dla/testing"
+import { type NatsServer, startNatsCluster, startNatsServer } from "@dla/testing"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
@@ -127,6 +127,22 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     const summary = await finish(master)
     expect(summary.counts).toEqual(expected)
     expect(summary.filesProcessed).toBe(8)
+  })
+
+  it("runs on a 3-node NATS cluster given all its URLs", async () => {
+    const cluster = await startNatsCluster(3)
+    try {
+      const expected = await sequentialCounts(corpus)
+      const servers = cluster.urls
+      const master = spawnProc("master", { servers, runId: "cluster", root: corpus, splitBytes: 8192 })
+      procs.push(master, spawnProc("worker", { servers: [...servers].reverse(), runId: "cluster" }))
+      procs.push(spawnProc("worker", { servers: servers.slice(1), runId: "cluster" }))
+      const summary = await finish(master)
+      expect(summary.counts).toEqual(expected)
+    } finally {
+      await Promise.all(procs.splice(0).map((p) => p.kill()))
+      await cluster.stop()
+    }
   })
 
   it("a file that cannot be read is reported failed, not retried; the rest is counted", async () => {

@@ -105,6 +105,36 @@ describe("Master", () => {
     }).pipe(Effect.provide(services()))
   )
 
+  it.live("a fresh start ignores the checkpoint's state but numbers its own checkpoints after it", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 2, lines: 50 })
+      const store = yield* CheckpointStore.CheckpointStore
+      yield* store.save({
+        version: 1,
+        run_id: "fresh",
+        sequence: 41,
+        timestamp: new Date().toISOString(),
+        counts: { FATAL: 1_000 },
+        lines: 1_000,
+        unmatched: 0,
+        bytes: 1,
+        processed_files: [],
+        pending_files: [],
+        failed_workers: [],
+        completed_tasks: [],
+        failed_tasks: [],
+        complete: false
+      })
+      const worker = yield* fakeWorker().pipe(Effect.forkChild)
+      const summary = yield* Master.run({ runId: "fresh", root: dir, fresh: true })
+      expect(summary.counts).toEqual(yield* Effect.promise(() => sequentialCounts(dir)))
+      expect(summary.filesAlreadyProcessed).toBe(0)
+      expect(Option.map(yield* store.load, (c) => c.sequence > 41)).toEqual(Option.some(true))
+      yield* Fiber.join(worker)
+      rmSync(dir, { recursive: true })
+    }).pipe(Effect.provide(services()))
+  )
+
   it.live("a fenced-out master writes nothing: no task published, no checkpoint", () =>
     Effect.gen(function* () {
       const dir = makeCorpus({ files: 2, lines: 10 })

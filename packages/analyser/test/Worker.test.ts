@@ -1,0 +1,68 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Latch, Layer, Option, Stream } from "effect"
+import * as AnalyserError from "../src/AnalyserError.ts"
+import * as Counter from "../src/Counter.ts"
+import * as Heartbeats from "../src/Heartbeats.ts"
+import * as ResultChannel from "../src/ResultChannel.ts"
+import type * as Task from "../src/Task.ts"
+import * as TaskQueue from "../src/TaskQueue.ts"
+import * as Worker from "../src/Worker.ts"
+
+const task = (n: number): Task.Task => ({
+  runId: "w",
+  taskId: `t${n}`,
+  path: `/logs/${n}.log`,
+  range: { start: 0, end: 10 },
+  size: 10
+})
+
+const counter = (count: Counter.Counter["Service"]["count"]) =>
+  Layer.succeed(Counter.Counter, Counter.Counter.of({ count }))
+
+const services = Layer.mergeAll(TaskQueue.layerMemory(), ResultChannel.layerMemory, Heartbeats.layerMemory)
+
+describe("Worker", () => {
+  it.live("publishes one result per task (a file it cannot count as Failed) and stops when the queue closes", () =>
+    Effect.gen(function* () {
+      const queue = yield* TaskQueue.TaskQueue
+      yield* queue.publish([task(1), task(2)], 0)
+      const worker = yield* Worker.run({ workerId: "w1" }).pipe(
+        Effect.provide(
+          counter((t) =>
+            t.taskId === "t1"
+              ? Effect.succeed({ levels: { INFO: 1 }, lines: 1, unmatched: 0, bytes: 10 })
+              : Effect.fail(AnalyserError.make("Analysis", `${t.path}: no such file or directory`))
+          )
+        ),
+        Effect.scoped,
+        Effect.forkChild
+      )
+      const results = yield* ResultChannel.ResultChannel.use((c) => c.results.pipe(Stream.take(2), Stream.runCollect))
+      expect(results.map((r) => [r.taskId, r._tag])).toEqual([
+        ["t1", "Done"],
+        ["t2", "Failed"]
+      ])
+      expect(yield* queue.outstanding).toBe(0)
+      yield* queue.close
+      expect(yield* Fiber.join(worker)).toEqual({ workerId: "w1", tasks: 1, failedTasks: 1 })
+    }).pipe(Effect.provide(services))
+  )
+
+  it.live("a worker stopped mid-task hands the task back at once", () =>
+    Effect.gen(function* () {
+      const queue = yield* TaskQueue.TaskQueue
+      yield* queue.publish([task(1)], 0)
+      const started = yield* Latch.make()
+      const worker = yield* Worker.run({ onTask: (e) => e._tag === "TaskStarted" && started.openUnsafe() }).pipe(
+        Effect.provide(counter(() => Effect.never)),
+        Effect.scoped,
+        Effect.forkChild
+      )
+      yield* started.await
+      yield* Fiber.interrupt(worker)
+      // The ack wait is 30 s: getting the task back within a second means it was handed back.
+      const again = yield* queue.take.pipe(Effect.timeoutOption("1 second"), Effect.map(Option.flatten))
+      expect(Option.map(again, (d) => [d.task.taskId, d.attempt])).toEqual(Option.some(["t1", 2]))
+    }).pipe(Effect.provide(services))
+  )
+})
