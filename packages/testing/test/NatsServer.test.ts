@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url"
+import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, describe, expect, it } from "vitest"
@@ -50,6 +51,19 @@ describe("startNatsCluster", () => {
   })
 })
 
+/** Retries `attempt` every 200 ms until it succeeds, for at most `timeoutMs`. */
+const eventually = async <A>(attempt: () => Promise<A>, timeoutMs = 20_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+}
+
 describe("deploy/nats/nats.conf", () => {
   let cluster: NatsCluster | undefined
   afterEach(async () => cluster?.stop())
@@ -59,11 +73,17 @@ describe("deploy/nats/nats.conf", () => {
     cluster = await startNatsCluster(3, { configFile })
     const nc = await connect({ servers: [...cluster.urls], timeout: 5_000 })
     try {
-      const kv = await new Kvm(nc).create(`deploy_${Date.now()}`, { replicas: 3 })
+      const bucket = `deploy_${Date.now()}`
+      const kv = await new Kvm(nc).create(bucket, { replicas: 3 })
       await kv.put("k", "before")
-      const [first] = cluster.servers
-      await first!.kill()
-      await kv.put("k", "after")
+      // Kill the node that leads the bucket's stream: the hardest case, a new leader must be elected.
+      const info = await (await jetstreamManager(nc)).streams.info("KV_" + bucket)
+      const leader = cluster.servers.find((s) => s.name === info.cluster?.leader)
+      expect(leader, `stream leader ${info.cluster?.leader}`).toBeDefined()
+      await leader!.kill()
+      // While the survivors elect a leader JetStream answers "no responders" for a few seconds; clients retry.
+      expect(await eventually(async () => (await kv.get("k"))?.string())).toBe("before")
+      await eventually(() => kv.put("k", "after"))
       expect((await kv.get("k"))?.string()).toBe("after")
       expect((await kv.status()).replicas).toBe(3)
     } finally {
