@@ -40,8 +40,8 @@ export interface Written {
   readonly revision: number
 }
 
-/** Conflicting writes in a row before giving up with `Unverified` (each one is another leader's progress). */
-const maxAttempts = 5
+/** Lost CAS races in a row before giving up with `Unverified`: each loss is another write landing first. */
+const maxAttempts = 10
 
 const requestTimeoutMs = 2_000
 
