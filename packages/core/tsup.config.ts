@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared.ts"
 
-export default packageBuild()
+// Every public module is an entry, so `@dla/core/<Module>` resolves (and declarations can name its types).
+export default packageBuild(["src/*.ts"])

@@ -1,1 +1,7 @@
-export {}
+/**
+ * @dla/cli: the `dla` command line, for embedding or testing its commands.
+ *
+ * @since 0.1.0
+ */
+export * as Cli from "./Cli.ts"
+export * as Report from "./Report.ts"

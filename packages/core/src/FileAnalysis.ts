@@ -7,7 +7,9 @@
  * @since 0.1.0
  */
 import { open } from "node:fs/promises"
+import { Effect } from "effect"
 import * as Counts from "./Counts.ts"
+import * as FileError from "./FileError.ts"
 import * as Level from "./Level.ts"
 import * as LogFormat from "./LogFormat.ts"
 
@@ -101,6 +103,10 @@ export const analyseFile = async (path: string, options: AnalyseOptions = {}): P
     await handle.close()
   }
 }
+
+/** {@link analyseFile} as an Effect whose failures are {@link FileError.FileError}s. */
+export const analyse = (path: string, options: AnalyseOptions = {}): Effect.Effect<FileResult, FileError.FileError> =>
+  Effect.tryPromise({ try: () => analyseFile(path, options), catch: (cause) => FileError.fromSystemError(path, cause) })
 
 /** Splits a file of `size` bytes into ranges of about `target` bytes (no I/O: see the module note). */
 export const splitRanges = (size: number, target: number): Array<ByteRange> => {

@@ -64,25 +64,30 @@ interface Spec {
   readonly port: number
   readonly monitorPort: number
   readonly storeDir: string
-  readonly extraArgs: ReadonlyArray<string>
+  readonly args: ReadonlyArray<string>
+  readonly env?: Readonly<Record<string, string>>
 }
 
+/** Command-line flags for a loopback JetStream node, before any extra flags. */
+const flagArgs = (name: string, port: number, monitorPort: number, storeDir: string) => [
+  "-a",
+  "127.0.0.1",
+  "-p",
+  String(port),
+  "-m",
+  String(monitorPort),
+  "-n",
+  name,
+  "-js",
+  "-sd",
+  storeDir
+]
+
 const launch = async (spec: Spec, timeoutMs: number) => {
-  const args = [
-    "-a",
-    "127.0.0.1",
-    "-p",
-    String(spec.port),
-    "-m",
-    String(spec.monitorPort),
-    "-n",
-    spec.name,
-    "-js",
-    "-sd",
-    spec.storeDir,
-    ...spec.extraArgs
-  ]
-  const child = spawn("nats-server", args, { stdio: ["ignore", "ignore", "pipe"] })
+  const child = spawn("nats-server", spec.args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...spec.env }
+  })
   let log = ""
   child.stderr?.on("data", (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-8_000)
@@ -141,30 +146,71 @@ export interface StartOptions {
 /** Starts one JetStream-enabled nats-server on a free loopback port. */
 export const startNatsServer = async (options: StartOptions = {}): Promise<NatsServer> => {
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "dla-nats-"))
-  const spec: Spec = {
-    name: `dla-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    port: options.port ?? (await freePort()),
-    monitorPort: await freePort(),
-    storeDir,
-    extraArgs: options.args ?? []
-  }
+  const name = `dla-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  const port = options.port ?? (await freePort())
+  const monitorPort = await freePort()
+  const args = [...flagArgs(name, port, monitorPort, storeDir), ...(options.args ?? [])]
+  const spec: Spec = { name, port, monitorPort, storeDir, args }
   return makeServer(spec, options.timeoutMs ?? 15_000, options.storeDir === undefined)
 }
 
+export interface ClusterOptions {
+  readonly timeoutMs?: number
+  /**
+   * A nats-server config file to run on every node instead of command-line flags (such as deploy/nats/nats.conf).
+   * It must read its addresses from the environment variables NATS_SERVER_NAME, NATS_LISTEN, NATS_HTTP,
+   * NATS_STORE_DIR, NATS_CLUSTER_LISTEN and NATS_ROUTE_1..n, which are set to free loopback ports here.
+   */
+  readonly configFile?: string
+}
+
 /** Starts an n-node (default 3) JetStream cluster on loopback; resolves when every node reports healthy. */
-export const startNatsCluster = async (size = 3, options: { timeoutMs?: number } = {}): Promise<NatsCluster> => {
+export const startNatsCluster = async (size = 3, options: ClusterOptions = {}): Promise<NatsCluster> => {
   const clusterPorts = await Promise.all(Array.from({ length: size }, freePort))
-  const routes = clusterPorts.map((p) => `nats-route://127.0.0.1:${p}`).join(",")
+  const routeUrls = clusterPorts.map((p) => `nats-route://127.0.0.1:${p}`)
   const clusterName = `dla-${Math.random().toString(36).slice(2, 8)}`
   const specs: Array<Spec> = []
   for (let i = 0; i < size; i++) {
-    specs.push({
-      name: `${clusterName}-n${i}`,
-      port: await freePort(),
-      monitorPort: await freePort(),
-      storeDir: mkdtempSync(join(tmpdir(), "dla-nats-")),
-      extraArgs: ["--cluster_name", clusterName, "--cluster", `nats://127.0.0.1:${clusterPorts[i]}`, "--routes", routes]
-    })
+    const name = `${clusterName}-n${i}`
+    const port = await freePort()
+    const monitorPort = await freePort()
+    const storeDir = mkdtempSync(join(tmpdir(), "dla-nats-"))
+    const clusterAddress = `127.0.0.1:${clusterPorts[i]}`
+    specs.push(
+      options.configFile === undefined
+        ? {
+            name,
+            port,
+            monitorPort,
+            storeDir,
+            args: [
+              ...flagArgs(name, port, monitorPort, storeDir),
+              ...[
+                "--cluster_name",
+                clusterName,
+                "--cluster",
+                `nats://${clusterAddress}`,
+                "--routes",
+                routeUrls.join(",")
+              ]
+            ]
+          }
+        : {
+            name,
+            port,
+            monitorPort,
+            storeDir,
+            args: ["-c", options.configFile],
+            env: {
+              NATS_SERVER_NAME: name,
+              NATS_LISTEN: `127.0.0.1:${port}`,
+              NATS_HTTP: `127.0.0.1:${monitorPort}`,
+              NATS_STORE_DIR: storeDir,
+              NATS_CLUSTER_LISTEN: clusterAddress,
+              ...Object.fromEntries(routeUrls.map((url, j) => [`NATS_ROUTE_${j + 1}`, url]))
+            }
+          }
+    )
   }
   // Nodes only become healthy once a JetStream meta leader is elected, which needs a quorum: start all, then wait.
   const servers = await Promise.all(specs.map((spec) => makeServer(spec, options.timeoutMs ?? 30_000, true)))

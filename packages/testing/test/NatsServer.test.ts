@@ -1,3 +1,5 @@
+import { fileURLToPath } from "node:url"
+import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, describe, expect, it } from "vitest"
 import { type NatsCluster, type NatsServer, startNatsCluster, startNatsServer } from "../src/index.ts"
@@ -45,5 +47,27 @@ describe("startNatsCluster", () => {
     expect(cluster.urls).toHaveLength(3)
     expect(new Set(cluster.servers.map((s) => s.pid)).size).toBe(3)
     expect(await roundTrip([...cluster.urls])).toBe("ping")
+  })
+})
+
+describe("deploy/nats/nats.conf", () => {
+  let cluster: NatsCluster | undefined
+  afterEach(async () => cluster?.stop())
+
+  it("runs as a 3-node JetStream cluster whose R3 data survives the loss of a node", async () => {
+    const configFile = fileURLToPath(new URL("../../../deploy/nats/nats.conf", import.meta.url))
+    cluster = await startNatsCluster(3, { configFile })
+    const nc = await connect({ servers: [...cluster.urls], timeout: 5_000 })
+    try {
+      const kv = await new Kvm(nc).create(`deploy_${Date.now()}`, { replicas: 3 })
+      await kv.put("k", "before")
+      const [first] = cluster.servers
+      await first!.kill()
+      await kv.put("k", "after")
+      expect((await kv.get("k"))?.string()).toBe("after")
+      expect((await kv.status()).replicas).toBe(3)
+    } finally {
+      await nc.close()
+    }
   })
 })

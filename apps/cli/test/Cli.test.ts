@@ -1,0 +1,90 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { dla } from "./cli.ts"
+
+const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
+
+/** Counts `[LEVEL]` after the timestamp with a plain regex, independently of @dla/core. */
+const countByRegex = (dir: string) => {
+  const counts: Record<string, number> = {}
+  for (const name of readdirSync(dir)) {
+    for (const match of readFileSync(join(dir, name), "utf8").matchAll(/^\[[^\]]*\] \[([A-Z]+)\]/gm)) {
+      counts[match[1]!] = (counts[match[1]!] ?? 0) + 1
+    }
+  }
+  return counts
+}
+
+describe("dla generate + analyse", () => {
+  const dir = join(work, "logs")
+  it("generates 10 files whose analysis equals an independent count", () => {
+    const generated = dla("generate", dir, "--files", "10", "--lines", "500", "--seed", "7")
+    expect(generated.stderr).toBe("")
+    expect(generated.status).toBe(0)
+    expect(readdirSync(dir)).toHaveLength(10)
+
+    const run = dla("analyse", dir, "--json")
+    expect(run.status).toBe(0)
+    const json = JSON.parse(run.stdout)
+    const expected = countByRegex(dir)
+    for (const level of ["DEBUG", "INFO", "WARN", "ERROR"]) expect(json.levels[level]).toBe(expected[level])
+    expect(json.lines).toBe(5000)
+    expect(json.unmatched).toBe(0)
+    expect(json.filesProcessed).toBe(10)
+  })
+
+  it("prints the results block with levels in name order and the total time", () => {
+    const run = dla("analyse", dir)
+    expect(run.status).toBe(0)
+    const levels = [...run.stdout.matchAll(/^(DEBUG|ERROR|INFO|WARN): +\d+$/gm)].map((m) => m[1])
+    expect(levels).toEqual(["DEBUG", "ERROR", "INFO", "WARN"])
+    expect(run.stdout).toMatch(/^Files processed: 10$/m)
+    expect(run.stdout).toMatch(/^Total time: \d+\.\d{3} seconds$/m)
+  })
+
+  it("writes the same files for the same seed", () => {
+    const again = join(work, "again")
+    expect(dla("generate", again, "--files", "1", "--lines", "500", "--seed", "7").status).toBe(0)
+    expect(readFileSync(join(again, "log_01.log"), "utf8")).toBe(readFileSync(join(dir, "log_01.log"), "utf8"))
+  })
+})
+
+describe("dla errors", () => {
+  const oneLine = (stderr: string) => expect(stderr.trim().split("\n")).toHaveLength(1)
+
+  it("a missing directory fails with exit 1 and one line, no stack trace", () => {
+    const run = dla("analyse", join(work, "missing"))
+    expect(run.status).toBe(1)
+    oneLine(run.stderr)
+    expect(run.stderr).toMatch(/^dla: .*missing: no such file or directory/)
+  })
+
+  it("a bad option value is a usage error: exit 2, one line", () => {
+    const run = dla("generate", join(work, "x"), "--files", "many")
+    expect(run.status).toBe(2)
+    oneLine(run.stderr)
+    expect(run.stdout).toBe("")
+  })
+
+  it("an unknown option, an unknown command and a bad --format are usage errors", () => {
+    for (const args of [["analyse", work, "--bogus"], ["frobnicate"], ["analyse", work, "--format", "nope"]]) {
+      const run = dla(...args)
+      expect(run.status, args.join(" ")).toBe(2)
+      oneLine(run.stderr)
+    }
+  })
+
+  it("a negative count is refused before any work", () => {
+    const run = dla("generate", join(work, "neg"), "--lines", "-1")
+    expect(run.status).toBe(2)
+    expect(run.stderr).toMatch(/minimum 0/)
+  })
+
+  it("--help prints usage on stdout and exits 0", () => {
+    const run = dla("analyse", "--help")
+    expect(run.status).toBe(0)
+    expect(run.stdout).toMatch(/--format/)
+  })
+})

@@ -1,0 +1,63 @@
+/**
+ * The sequential analyser: every file under a directory, one after the other in {@link LogFiles.list} order, counts
+ * merged. The reference the distributed analyser's counts are checked against.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import * as Counts from "./Counts.ts"
+import * as FileAnalysis from "./FileAnalysis.ts"
+import type * as FileError from "./FileError.ts"
+import * as LogFiles from "./LogFiles.ts"
+import type * as LogFormat from "./LogFormat.ts"
+
+export interface Progress {
+  /** Files finished (counted or skipped). */
+  readonly files: number
+  readonly totalFiles: number
+  readonly bytes: number
+  readonly totalBytes: number
+}
+
+export interface AnalyseOptions extends LogFiles.ListOptions {
+  /** One format for every file; by default each file's format is detected from its first lines. */
+  readonly format?: LogFormat.LogFormat
+  /** Called after each file. */
+  readonly onProgress?: (progress: Progress) => void
+}
+
+export interface DirectoryResult {
+  /** Merged counts of every counted file. */
+  readonly counts: Counts.Counts
+  /** Per-file results, in list order. */
+  readonly files: ReadonlyArray<FileAnalysis.FileResult>
+  /** Files left out, each with its reason (binary files: counting them would only add noise). */
+  readonly skipped: ReadonlyArray<FileError.FileError>
+  readonly durationMs: number
+}
+
+/** Counts every file under `root`. Fails on the first file that cannot be read; skips binary files. */
+export const analyse = (
+  root: string,
+  options: AnalyseOptions = {}
+): Effect.Effect<DirectoryResult, FileError.FileError> =>
+  Effect.gen(function* () {
+    const began = performance.now()
+    const list = yield* LogFiles.list(root, options)
+    const totalBytes = list.reduce((sum, file) => sum + file.size, 0)
+    const files: Array<FileAnalysis.FileResult> = []
+    const skipped: Array<FileError.FileError> = []
+    let bytes = 0
+    for (const file of list) {
+      yield* FileAnalysis.analyse(file.path, { format: options.format }).pipe(
+        Effect.map((result) => files.push(result)),
+        Effect.catchIf(
+          (error) => error.reason === "Binary",
+          (error) => Effect.sync(() => skipped.push(error))
+        )
+      )
+      bytes += file.size
+      options.onProgress?.({ files: files.length + skipped.length, totalFiles: list.length, bytes, totalBytes })
+    }
+    return { counts: Counts.mergeAll(files), files, skipped, durationMs: performance.now() - began }
+  })

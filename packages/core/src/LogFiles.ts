@@ -1,0 +1,60 @@
+/**
+ * Finding the files to analyse: a file, or every regular file under a directory, filtered by globs, in a
+ * deterministic order (byte order of the relative path), so two runs over the same tree see the same list.
+ *
+ * @since 0.1.0
+ */
+import type { Dirent, Stats } from "node:fs"
+import { readdir, stat } from "node:fs/promises"
+import { basename, join, relative, sep } from "node:path"
+import { Effect } from "effect"
+import * as FileError from "./FileError.ts"
+import * as Glob from "./internal/glob.ts"
+
+export interface LogFile {
+  readonly path: string
+  /** Path relative to the listed root with `/` separators (the file name when the root is a file). */
+  readonly relative: string
+  readonly size: number
+}
+
+export interface ListOptions {
+  /** Globs a file must match (relative path; a pattern without `/` matches the file name). None: every file. */
+  readonly include?: ReadonlyArray<string>
+  /** Globs that leave a file out, whatever `include` says. */
+  readonly exclude?: ReadonlyArray<string>
+}
+
+/** The files under `root` (or `root` itself when it is a file). Symbolic links to directories are not followed. */
+export const list = (root: string, options: ListOptions = {}): Effect.Effect<Array<LogFile>, FileError.FileError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const rootStat = await stat(root)
+      if (rootStat.isFile()) return [{ path: root, relative: basename(root), size: rootStat.size }]
+      if (!rootStat.isDirectory()) throw new FileError.FileError({ path: root, reason: "NotAFile", detail: "" })
+      const found: Array<LogFile> = []
+      await walk(root, root, Glob.filter(options.include ?? [], options.exclude ?? []), found)
+      return found.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0))
+    },
+    catch: (cause) => FileError.fromSystemError(root, cause)
+  })
+
+const walk = async (root: string, dir: string, keep: (relative: string) => boolean, found: Array<LogFile>) => {
+  const entries: Array<Dirent> = await readdir(dir, { withFileTypes: true }).catch((cause) => {
+    throw FileError.fromSystemError(dir, cause)
+  })
+  for (const entry of entries) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) await walk(root, path, keep, found)
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue
+    const rel = relative(root, path).split(sep).join("/")
+    if (!keep(rel)) continue
+    const info: Stats | undefined = await stat(path).catch((cause) => {
+      // A dangling link names no file: leave it out rather than fail the run.
+      if (entry.isSymbolicLink() && cause?.code === "ENOENT") return undefined
+      throw FileError.fromSystemError(path, cause)
+    })
+    // A link to a directory is not followed (no cycles); only regular files are logs.
+    if (info?.isFile()) found.push({ path, relative: rel, size: info.size })
+  }
+}
