@@ -1,8 +1,7 @@
 /**
- * Failover bench: three candidate processes with the default timing; the leader is SIGKILLed 20 times, each time
- * at a random moment, and each
- * failover is timed from the kill to the new leader's first fenced write (`writeFenced` on a KV key, attempted every
- * 10 ms while leading). A fresh lowest-priority candidate replaces each killed one, so three always run.
+ * Failover bench: three candidate processes with the default timing; the leader is SIGKILLed 20 times, each time at
+ * a random moment, and each failover is timed from the kill to the new leader's first fenced write (`writeFenced` on
+ * a KV key, attempted every 10 ms while leading). A fresh lowest-priority candidate replaces each killed one, so three always run.
  * Run: pnpm --filter @dla/election bench (or the root `pnpm bench`).
  */
 import { startNatsServer } from "@dla/testing"
@@ -44,7 +43,9 @@ try {
     const others = live.filter((c) => c !== current)
     // Steady state: every other candidate follows the current leader.
     await Promise.all(
-      others.map((c) => c.waitFor((e) => e.event === "state" && e.role === "follower" && e.leader === current.id, 30_000))
+      others.map((c) =>
+        c.waitFor((e) => e.event === "state" && e.role === "follower" && e.leader === current.id, 30_000)
+      )
     )
     // Followers re-arm their timeout on each heartbeat: kill at a random moment, not right after one.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 1_000))
