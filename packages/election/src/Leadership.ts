@@ -84,6 +84,14 @@ export class Leadership extends Context.Service<
      * make. Returns the term written and the new revision of `key`.
      */
     readonly writeFenced: (kv: KV, key: string, value: unknown) => Effect.Effect<FencedKv.Written, Fenced>
+    /**
+     * The leader's main loop: waits for leadership, runs `run(term)`, and interrupts it as soon as this node stops
+     * leading that term (or `run` fails with `Fenced`), then waits to lead again. Returns what `run` returns when
+     * it completes while still leading.
+     */
+    readonly whileLeading: <A, E, R>(
+      run: (term: number) => Effect.Effect<A, E, R>
+    ) => Effect.Effect<A, Exclude<E, Fenced>, R>
   }
 >()("@dla/election/Leadership") {}
 
@@ -163,22 +171,51 @@ export const make = (
             )
     )
 
+    const awaitLeadership = changes.pipe(
+      Stream.filter((state) => state.role === "leader"),
+      Stream.runHead,
+      Effect.map((state) => Option.getOrThrow(state).term)
+    )
+
+    const lost = (term: number) =>
+      changes.pipe(
+        Stream.filter((state) => state.role !== "leader" || state.term !== term),
+        Stream.runHead,
+        Effect.as(Option.none())
+      )
+
+    const whileLeading = <A, E, R>(run: (term: number) => Effect.Effect<A, E, R>) =>
+      Effect.gen(function* () {
+        while (true) {
+          const term = yield* awaitLeadership
+          const led = run(term).pipe(
+            Effect.map(Option.some),
+            Effect.catchIf(
+              (e): e is Extract<E, Fenced> => e instanceof Fenced,
+              () => Effect.succeed(Option.none<A>())
+            )
+          )
+          const outcome = yield* Effect.raceFirst(led, lost(term))
+          if (Option.isSome(outcome)) return outcome.value
+        }
+        // Exclude<E, Extract<E, Fenced>> is Exclude<E, Fenced>; TypeScript cannot prove it for a generic E.
+      }) as Effect.Effect<A, Exclude<E, Fenced>, R>
+
     return Leadership.of({
       scope: options.scope,
       self,
       changes,
       state: Effect.sync(() => engine.current),
       isLeader: Effect.sync(() => engine.current.role === "leader"),
-      awaitLeadership: changes.pipe(
-        Stream.filter((state) => state.role === "leader"),
-        Stream.runHead,
-        Effect.map((state) => Option.getOrThrow(state).term)
-      ),
+      awaitLeadership,
       resign: Effect.sync(() => engine.resign()),
       guard,
       fenced: (effect) => Effect.andThen(guard, effect),
       writeFenced: (kv, key, value) =>
-        Effect.flatMap(guard, (term) => FencedKv.write(kv, key, value, { scope: options.scope, term, leader: self.id }))
+        Effect.flatMap(guard, (term) =>
+          FencedKv.write(kv, key, value, { scope: options.scope, term, leader: self.id })
+        ),
+      whileLeading
     })
   })
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
-import { Effect, Exit, Fiber, Option, Ref, Scope, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Ref, Scope, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { FencedKv, Leadership } from "../src/index.ts"
 
@@ -197,6 +197,61 @@ describe("Leadership", () => {
       expect(badTiming.message).toBe("election ok: heartbeatMs (500) must be below leaderTimeoutMs (400)")
       const negative = yield* Effect.scoped(Leadership.make(nc, { scope: "ok", answerTimeoutMs: -1 })).pipe(Effect.flip)
       expect(negative.message).toBe("election ok: answerTimeoutMs must be a positive number of ms, got -1")
+    })
+  )
+})
+
+describe("Leadership.whileLeading", () => {
+  it.live("runs the leader's loop per term, interrupting it when the term is lost, until it completes", () =>
+    Effect.gen(function* () {
+      const scope = newScope()
+      const { leadership, close } = yield* join({ scope, id: "master" })
+      const terms: Array<number> = []
+      const leases = yield* Effect.promise(() => new Kvm(connections[0]!).open("dla_leases"))
+      const stealTerm = Effect.promise(async () => {
+        const held = await leases.get(`election.${scope}.term`)
+        const record = { ...held!.json<{ term: number }>(), leader: "thief", priority: 9, at: Date.now() }
+        await leases.update(
+          `election.${scope}.term`,
+          JSON.stringify({ ...record, term: record.term + 1 }),
+          held!.revision
+        )
+      })
+      const result = yield* leadership
+        .whileLeading((term) =>
+          Effect.gen(function* () {
+            terms.push(term)
+            // First term: someone else claims the next one; the next guard finds out and the loop is abandoned.
+            if (terms.length === 1) yield* stealTerm
+            yield* leadership.guard
+            return `finished in term ${term}`
+          })
+        )
+        .pipe(Effect.timeout("10 seconds"))
+      // The thief never announces itself, so this node elects again and leads a later term.
+      expect(terms).toHaveLength(2)
+      expect(terms[1]).toBeGreaterThan(terms[0]! + 1)
+      expect(result).toBe(`finished in term ${terms[1]}`)
+      yield* close
+    })
+  )
+
+  it.live("interrupts the loop when leadership moves to a higher candidate", () =>
+    Effect.gen(function* () {
+      const scope = newScope()
+      const low = yield* join({ scope, id: "low", priority: 1 })
+      const interrupted = yield* Deferred.make<void>()
+      const loop = yield* low.leadership
+        .whileLeading(() => Effect.never.pipe(Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))))
+        .pipe(Effect.forkChild)
+      yield* low.leadership.awaitLeadership.pipe(Effect.timeout("5 seconds"))
+      const high = yield* join({ scope, id: "high", priority: 2 })
+      yield* high.leadership.awaitLeadership.pipe(Effect.timeout("5 seconds"))
+      yield* waitFor(low.leadership, (s) => s.role === "follower" && s.leader === "high")
+      yield* Deferred.await(interrupted).pipe(Effect.timeout("5 seconds"))
+      yield* Fiber.interrupt(loop)
+      yield* high.close
+      yield* low.close
     })
   )
 })
