@@ -55,6 +55,8 @@ export interface Options extends Partial<Timing> {
   readonly rank?: number
   /** KV bucket of the term keys; created when missing. */
   readonly bucket?: string
+  /** Replicas of the bucket when this call creates it (1 by default; 3 on a 3-node cluster). */
+  readonly replicas?: number
 }
 
 export const defaultBucket = "dla_leases"
@@ -131,7 +133,10 @@ export const make = (
     }
     const bucket = options.bucket ?? defaultBucket
     const kv = yield* Effect.tryPromise({
-      try: () => new Kvm(jetstream(nc, { timeout: timing.requestTimeoutMs })).create(bucket),
+      try: () =>
+        new Kvm(jetstream(nc, { timeout: timing.requestTimeoutMs })).create(bucket, {
+          replicas: options.replicas ?? 1
+        }),
       catch: (e) =>
         new ElectionError({ scope: options.scope, detail: `cannot open KV bucket ${bucket}: ${describe(e)}` })
     })

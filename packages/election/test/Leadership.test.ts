@@ -173,7 +173,7 @@ describe("Leadership", () => {
         Effect.gen(function* () {
           const leadership = yield* Leadership.Leadership
           return yield* leadership.awaitLeadership
-        }).pipe(Effect.provide(Leadership.layer(nc, { ...timing, scope, id: "layered" })))
+        }).pipe(Effect.provide(Leadership.layer(nc, { ...timing, scope, id: "layered", replicas: 1 })))
       )
       expect(term).toBeGreaterThan(0)
       // The resignation announced on close lets a newcomer lead with the next term.
