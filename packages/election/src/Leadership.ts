@@ -13,20 +13,12 @@ import { Context, Effect, Layer, Option, Queue, type Scope, Stream } from "effec
 import * as Candidate from "./Candidate.ts"
 import { ElectionError, Fenced } from "./ElectionError.ts"
 import * as FencedKv from "./FencedKv.ts"
-import { Engine, type Role, type Timing } from "./internal/engine.ts"
+import { Engine, type Role, type State, type Timing } from "./internal/engine.ts"
 import { describe } from "./internal/kv.ts"
 import { isValidScope } from "./internal/protocol.ts"
 
-export type { Role }
-
-/** This node's view of the election. */
-export interface State {
-  readonly role: Role
-  /** The newest term known (this node's own term while it leads). */
-  readonly term: number
-  /** Id of that term's leader, `undefined` while an election runs. */
-  readonly leader: string | undefined
-}
+/** This node's view of the election: its role, the newest term it knows and that term's leader. */
+export type { Role, State }
 
 /**
  * Default timing, for candidates on one LAN or one machine (see docs/election.md):

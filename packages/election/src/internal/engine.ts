@@ -16,7 +16,7 @@ export type Role = "candidate" | "follower" | "leader" | "resigned"
 
 export interface State {
   readonly role: Role
-  /** The newest term this node knows of. */
+  /** The newest term this node knows of (its own term while it leads). */
   readonly term: number
   /** The leader of that term as far as this node knows, `undefined` while electing. */
   readonly leader: string | undefined
