@@ -80,8 +80,9 @@ export class Leadership extends Context.Service<
     readonly writeFenced: (kv: KV, key: string, value: unknown) => Effect.Effect<FencedKv.Written, Fenced>
     /**
      * The leader's main loop: waits for leadership, runs `run(term)`, and interrupts it as soon as this node stops
-     * leading that term (or `run` fails with `Fenced`), then waits to lead again. Returns what `run` returns when
-     * it completes while still leading.
+     * leading that term, then waits to lead again. A failure of `run` with `Fenced`, or with any error once the
+     * term is lost, counts as the loss; other failures end the loop. Returns what `run` returns when it completes
+     * while still leading.
      */
     readonly whileLeading: <A, E, R>(
       run: (term: number) => Effect.Effect<A, E, R>
@@ -181,6 +182,8 @@ export const make = (
         Effect.as(Option.none())
       )
 
+    const leads = (term: number) => engine.current.role === "leader" && engine.current.term === term
+
     const whileLeading = <A, E, R>(run: (term: number) => Effect.Effect<A, E, R>) =>
       Effect.gen(function* () {
         while (true) {
@@ -189,6 +192,11 @@ export const make = (
             Effect.map(Option.some),
             Effect.catchIf(
               (e): e is Extract<E, Fenced> => e instanceof Fenced,
+              () => Effect.succeed(Option.none<A>())
+            ),
+            // Any other failure once the term is lost is a consequence of the loss (a Fenced the caller wrapped).
+            Effect.catchIf(
+              () => !leads(term),
               () => Effect.succeed(Option.none<A>())
             )
           )

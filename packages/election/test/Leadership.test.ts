@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { Deferred, Effect, Exit, Fiber, Option, Ref, Scope, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { FencedKv, Leadership } from "../src/index.ts"
+import { type ElectionError, FencedKv, Leadership } from "../src/index.ts"
 
 // Short timing keeps these in-process tests fast; the process tests run the defaults.
 const timing = { heartbeatMs: 50, leaderTimeoutMs: 300, answerTimeoutMs: 60, coordinatorTimeoutMs: 300 }
@@ -202,7 +202,8 @@ describe("Leadership", () => {
 })
 
 describe("Leadership.whileLeading", () => {
-  it.live("runs the leader's loop per term, interrupting it when the term is lost, until it completes", () =>
+  /** Leads once, has its term stolen, and must finish in a later term; `wrap` turns the guard's error into the caller's. */
+  const stolenTerm = <E>(wrap: (e: ElectionError.Fenced) => E) =>
     Effect.gen(function* () {
       const scope = newScope()
       const { leadership, close } = yield* join({ scope, id: "master" })
@@ -223,7 +224,7 @@ describe("Leadership.whileLeading", () => {
             terms.push(term)
             // First term: someone else claims the next one; the next guard finds out and the loop is abandoned.
             if (terms.length === 1) yield* stealTerm
-            yield* leadership.guard
+            yield* leadership.guard.pipe(Effect.mapError(wrap))
             return `finished in term ${term}`
           })
         )
@@ -234,6 +235,13 @@ describe("Leadership.whileLeading", () => {
       expect(result).toBe(`finished in term ${terms[1]}`)
       yield* close
     })
+
+  it.live("runs the leader's loop per term, abandoning it when the term is lost, until it completes", () =>
+    stolenTerm((e) => e)
+  )
+
+  it.live("treats the caller's own error after a lost term as the loss, not as a failure", () =>
+    stolenTerm((e) => new Error(`checkpoint refused: ${e.message}`))
   )
 
   it.live("interrupts the loop when leadership moves to a higher candidate", () =>
