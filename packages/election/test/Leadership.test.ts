@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
-import { Deferred, Effect, Exit, Fiber, Option, Ref, Scope, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Ref, Schedule, Scope, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { type ElectionError, FencedKv, Leadership } from "../src/index.ts"
 
@@ -260,6 +260,33 @@ describe("Leadership.whileLeading", () => {
       yield* Fiber.interrupt(loop)
       yield* high.close
       yield* low.close
+    })
+  )
+})
+
+describe("Leadership while NATS is down", () => {
+  it.live("a guard that cannot reach KV fails Unverified and leadership holds once the server is back", () =>
+    Effect.gen(function* () {
+      const own = yield* Effect.promise(() => startNatsServer())
+      yield* Effect.addFinalizer(() => Effect.promise(() => own.stop()))
+      const nc = yield* Effect.acquireRelease(
+        Effect.promise(() => connect({ servers: own.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 })),
+        (c) => Effect.promise(() => c.close())
+      )
+      const scope = newScope()
+      const leadership = yield* Leadership.make(nc, { ...timing, scope, id: "alone", requestTimeoutMs: 300 })
+      const term = yield* leadership.awaitLeadership.pipe(Effect.timeout("5 seconds"))
+      yield* Effect.promise(() => own.kill())
+      const error = yield* leadership.guard.pipe(Effect.flip)
+      expect(error.reason).toBe("Unverified")
+      expect(error.message).toMatch(new RegExp(`^election ${scope}: cannot verify term ${term}: `))
+      yield* Effect.promise(() => own.restart())
+      // Alone in its scope it never stopped leading: once the server is back it proves the same term.
+      const proven = yield* leadership.guard.pipe(
+        Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 50 }),
+        Effect.timeout("15 seconds")
+      )
+      expect(proven).toBe(term)
     })
   )
 })
