@@ -74,36 +74,64 @@ export const read = Effect.fn("FencedKv.read")(function* (kv: KV, key: string) {
 })
 
 /**
+ * The one compare-and-set loop behind {@link write} and {@link adopt}: reads the key, refuses a newer term, asks
+ * `next` for the value to store (`undefined`: store nothing) and CASes it stamped with the writer's term; a lost race
+ * reads again.
+ */
+const update = (
+  kv: KV,
+  key: string,
+  writer: Writer,
+  next: (current: Stamped | undefined) => { readonly value: unknown } | undefined
+) =>
+  Effect.gen(function* () {
+    const unverified = (detail: string) =>
+      new Fenced({ reason: "Unverified", scope: writer.scope, term: writer.term, detail: `${key}: ${detail}` })
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const current = yield* readStamped(kv, key).pipe(Effect.mapError(unverified))
+      if (current.raw && current.stamped === undefined) {
+        return yield* unverified("holds a value that is not term-stamped; refusing to overwrite it")
+      }
+      if (current.stamped !== undefined && current.stamped.term > writer.term) {
+        return yield* new Fenced({
+          reason: "Superseded",
+          scope: writer.scope,
+          term: writer.term,
+          currentTerm: current.stamped.term,
+          currentLeader: current.stamped.leader
+        })
+      }
+      const chosen = next(current.stamped && { ...current.stamped, revision: current.revision })
+      if (chosen === undefined) return undefined
+      const data = JSON.stringify({ term: writer.term, leader: writer.leader, value: chosen.value })
+      const revision = yield* Effect.tryPromise({
+        try: () => compareAndSet(kv, key, data, current.revision, requestTimeoutMs),
+        catch: (e) => unverified(describe(e))
+      })
+      if (revision !== undefined) {
+        const stamped: Stamped = { term: writer.term, leader: writer.leader, value: chosen.value, revision }
+        return stamped
+      }
+    }
+    return yield* unverified(`lost ${maxAttempts} compare-and-set races in a row`)
+  })
+
+/**
  * Writes `value` (JSON) stamped with the writer's term, by compare-and-set against the key's latest revision.
  * Refuses with `Fenced` (`Superseded`) when the key already holds a newer term; overwrites values of the same or
  * older terms (an older leader's last write is ordered before ours).
  */
 export const write = Effect.fn("FencedKv.write")(function* (kv: KV, key: string, value: unknown, writer: Writer) {
-  const unverified = (detail: string) =>
-    new Fenced({ reason: "Unverified", scope: writer.scope, term: writer.term, detail: `${key}: ${detail}` })
-  const data = JSON.stringify({ term: writer.term, leader: writer.leader, value })
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const current = yield* readStamped(kv, key).pipe(Effect.mapError(unverified))
-    if (current.raw && current.stamped === undefined) {
-      return yield* unverified("holds a value that is not term-stamped; refusing to overwrite it")
-    }
-    if (current.stamped !== undefined && current.stamped.term > writer.term) {
-      return yield* new Fenced({
-        reason: "Superseded",
-        scope: writer.scope,
-        term: writer.term,
-        currentTerm: current.stamped.term,
-        currentLeader: current.stamped.leader
-      })
-    }
-    const revision = yield* Effect.tryPromise({
-      try: () => compareAndSet(kv, key, data, current.revision, requestTimeoutMs),
-      catch: (e) => unverified(describe(e))
-    })
-    if (revision !== undefined) {
-      const written: Written = { term: writer.term, revision }
-      return written
-    }
-  }
-  return yield* unverified(`lost ${maxAttempts} compare-and-set races in a row`)
+  const stored = yield* update(kv, key, writer, () => ({ value }))
+  const written: Written = { term: writer.term, revision: stored?.revision ?? 0 }
+  return written
+})
+
+/**
+ * Takes a key over for a new term: re-stamps its current value with the writer's term (compare-and-set) and returns
+ * it, so the new leader resumes from exactly the last value any older leader managed to store, and from then on no
+ * older term can write the key at all. `undefined` (nothing stamped) when the key is absent.
+ */
+export const adopt = Effect.fn("FencedKv.adopt")(function* (kv: KV, key: string, writer: Writer) {
+  return yield* update(kv, key, writer, (current) => current && { value: current.value })
 })

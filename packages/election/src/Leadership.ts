@@ -79,6 +79,11 @@ export class Leadership extends Context.Service<
      */
     readonly writeFenced: (kv: KV, key: string, value: unknown) => Effect.Effect<FencedKv.Written, Fenced>
     /**
+     * {@link guard}, then `FencedKv.adopt`: on taking over, re-stamps a key's current value with this node's term and
+     * returns it (`undefined` when absent). Resume from that value: nothing an older leader writes later can land.
+     */
+    readonly adoptFenced: (kv: KV, key: string) => Effect.Effect<FencedKv.Stamped | undefined, Fenced>
+    /**
      * The leader's main loop: waits for leadership, runs `run(term)`, and interrupts it as soon as this node stops
      * leading that term, then waits to lead again. A failure of `run` with `Fenced`, or with any error once the
      * term is lost, counts as the loss; other failures end the loop. Returns what `run` returns when it completes
@@ -182,6 +187,8 @@ export const make = (
         Effect.as(Option.none())
       )
 
+    const writer = (term: number): FencedKv.Writer => ({ scope: options.scope, term, leader: self.id })
+
     const leads = (term: number) => engine.current.role === "leader" && engine.current.term === term
 
     const whileLeading = <A, E, R>(run: (term: number) => Effect.Effect<A, E, R>) =>
@@ -216,10 +223,8 @@ export const make = (
       resign: Effect.sync(() => engine.resign()),
       guard,
       fenced: (effect) => Effect.andThen(guard, effect),
-      writeFenced: (kv, key, value) =>
-        Effect.flatMap(guard, (term) =>
-          FencedKv.write(kv, key, value, { scope: options.scope, term, leader: self.id })
-        ),
+      writeFenced: (kv, key, value) => Effect.flatMap(guard, (term) => FencedKv.write(kv, key, value, writer(term))),
+      adoptFenced: (kv, key) => Effect.flatMap(guard, (term) => FencedKv.adopt(kv, key, writer(term))),
       whileLeading
     })
   })

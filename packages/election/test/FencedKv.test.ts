@@ -55,6 +55,22 @@ describe("FencedKv", () => {
     })
   )
 
+  it.live("adopt re-stamps the latest value with the new term, after which the old term cannot write", () =>
+    Effect.gen(function* () {
+      expect(yield* FencedKv.adopt(kv, "adopt-absent", writer(2))).toBeUndefined()
+      yield* FencedKv.write(kv, "adopted", { done: 4 }, writer(1))
+      // The old leader's last write lands just before the takeover: the new leader resumes from it.
+      yield* FencedKv.write(kv, "adopted", { done: 5 }, writer(1))
+      const taken = yield* FencedKv.adopt(kv, "adopted", writer(2))
+      expect(taken).toMatchObject({ term: 2, leader: "n2", value: { done: 5 } })
+      expect(yield* FencedKv.read(kv, "adopted")).toEqual(taken)
+      const late = yield* FencedKv.write(kv, "adopted", { done: 6 }, writer(1)).pipe(Effect.flip)
+      expect(late).toMatchObject({ reason: "Superseded", term: 1, currentTerm: 2 })
+      const older = yield* FencedKv.adopt(kv, "adopted", writer(1)).pipe(Effect.flip)
+      expect(older.reason).toBe("Superseded")
+    })
+  )
+
   it.live("a deleted key can be written again", () =>
     Effect.gen(function* () {
       yield* FencedKv.write(kv, "k3", 1, writer(1))

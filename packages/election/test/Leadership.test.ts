@@ -72,6 +72,9 @@ describe("Leadership", () => {
         value: { tasks: 3 },
         revision: written.revision
       })
+      const adopted = yield* leadership.adoptFenced(kv, key)
+      expect(adopted).toMatchObject({ term, leader: "solo", value: { tasks: 3 } })
+      expect(adopted!.revision).toBeGreaterThan(written.revision)
       yield* close
     })
   )
