@@ -185,12 +185,29 @@ describe("election with real processes on one nats-server", () => {
     await server.restart()
     const marks = candidates.map((x) => x.events.length)
     // Settled: c leads (it is the highest), everyone agrees on its term, and it writes again.
-    const settled = await c!.waitFor(wrote, 15_000, marks[2])
+    await c!.waitFor(wrote, 15_000, marks[2])
     const final = c!.state()!
     expect(final.role).toBe("leader")
     await a!.waitFor(follows("c", final.term), 10_000, marks[0])
     await b!.waitFor(follows("c", final.term), 10_000, marks[1])
-    expect(settled.at).toBeGreaterThan(0)
+    expectFencedHistory(await history(await termKv(), `election.${scope}.term`))
+    expectFencedHistory(await history(await dataKv(), "data"))
+  })
+
+  it("the leader SIGKILLed while the NATS server is down: one successor once it is back", async () => {
+    const [a, b, c] = [start("a", 1), start("b", 2), start("c", 3)]
+    const first = await c!.waitFor(leads(), 15_000)
+    await a!.waitFor(follows("c", first.term), 10_000)
+    await b!.waitFor(follows("c", first.term), 10_000)
+    await server.kill()
+    await c!.kill()
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    await server.restart()
+    const next = await b!.waitFor(leads(), 15_000)
+    expect(next.term).toBeGreaterThan(first.term!)
+    await b!.waitFor(wrote, 10_000, b!.events.indexOf(next))
+    await a!.waitFor(follows("b", next.term), 10_000)
+    expect(b!.state()).toMatchObject({ role: "leader", term: next.term })
     expectFencedHistory(await history(await termKv(), `election.${scope}.term`))
     expectFencedHistory(await history(await dataKv(), "data"))
   })
