@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest"
+import { Format } from "../src/index.ts"
+
+const time = new Date(2026, 10, 23, 9, 8, 7, 65).getTime()
+const origin = { rank: 2, localRank: 0, nodeId: "gpu3" }
+const record: Format.LogRecord = { time, level: "INFO", logger: "", message: "hello" }
+
+describe("Format", () => {
+  it("clock and dateTime print local time with milliseconds", () => {
+    expect(Format.clock(time)).toBe("09:08:07.065")
+    expect(Format.dateTime(time)).toBe("2026-11-23 09:08:07.065")
+    expect(Format.clock(time + 1001)).toBe("09:08:08.066")
+  })
+
+  it("levelLabel pads every level to one width, colouring only the word", () => {
+    expect(Format.levelLabel("INFO", false)).toBe("INFO    ")
+    expect(Format.levelLabel("NOTICE", false)).toBe("NOTICE  ")
+    expect(Format.levelLabel("WARN", true)).toBe("\x1b[33mWARN\x1b[0m    ")
+  })
+
+  it("body appends the logger name, fields and spans", () => {
+    expect(Format.body(record)).toBe("hello")
+    expect(
+      Format.body({ ...record, logger: "io", fields: { n: 1, s: "x", o: { a: [1] } }, spans: [["load", 12]] })
+    ).toBe('io: hello n=1 s=x o={"a":[1]} load=12ms')
+  })
+
+  it("consoleLine and fileLine", () => {
+    expect(Format.consoleLine(record, origin, { showRank: true, color: false })).toBe(
+      "[09:08:07.065] [2] INFO     hello\n"
+    )
+    expect(Format.consoleLine(record, origin, { showRank: false, color: false })).toBe(
+      "[09:08:07.065] INFO     hello\n"
+    )
+    expect(Format.fileLine(record, origin, { showRank: true, color: true })).toBe(
+      "[2026-11-23 09:08:07.065] [2] INFO     hello\n"
+    )
+  })
+
+  it("jsonLine survives cycles and errors in fields", () => {
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    const parsed = JSON.parse(Format.jsonLine({ ...record, fields: { cycle, error: new Error("x") } }, origin))
+    expect(parsed).toMatchObject({ level: "INFO", rank: 2, node: "gpu3", msg: "hello", cycle: { self: "[Circular]" } })
+    expect(parsed.error).toMatchObject({ name: "Error", message: "x" })
+  })
+
+  it("nodeLine is the NVRx layout, with the source when known", () => {
+    expect(Format.nodeLine({ ...record, source: "a.ts:3" }, origin)).toBe(
+      "2026-11-23 09:08:07.065 [INFO] [gpu3] [workload:2(0)] a.ts:3 hello\n"
+    )
+    expect(Format.nodeLine(record, origin)).toBe("2026-11-23 09:08:07.065 [INFO] [gpu3] [workload:2(0)] hello\n")
+  })
+})

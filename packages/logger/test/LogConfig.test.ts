@@ -1,0 +1,69 @@
+import * as DistributedContext from "@dla/core/DistributedContext"
+import { describe, expect, it } from "vitest"
+import { LogConfig } from "../src/index.ts"
+
+const context = (isDistributed: boolean): DistributedContext.DistributedContext => ({
+  ...DistributedContext.standalone("h"),
+  launcher: isDistributed ? "openmpi" : "none",
+  isDistributed
+})
+const tty = () => true
+const resolve = (options: LogConfig.Options, env: DistributedContext.Env, terminal = tty) =>
+  LogConfig.resolve(options, env, context(true), terminal)
+
+describe("LogConfig", () => {
+  it("isTruthy accepts 1/true/yes/on in any case", () => {
+    expect(["1", "true", "YES", " on "].map(LogConfig.isTruthy)).toEqual([true, true, true, true])
+    expect(["0", "no", "", undefined].map(LogConfig.isTruthy)).toEqual([false, false, false, false])
+  })
+
+  it("console on stderr, stdout with DLA_LOG_TO_STDOUT, a given fd, or off", () => {
+    expect(resolve({}, {}).config.consoleFd).toBe(2)
+    expect(resolve({}, { DLA_LOG_TO_STDOUT: "1" }).config.consoleFd).toBe(1)
+    expect(resolve({ consoleFd: 9 }, { DLA_LOG_TO_STDOUT: "1" }).config.consoleFd).toBe(9)
+    expect(resolve({ console: false }, {}).config.consoleFd).toBeUndefined()
+  })
+
+  it("colour only on a terminal and never with NO_COLOR", () => {
+    expect(resolve({}, {}).config.color).toBe(true)
+    expect(resolve({}, { NO_COLOR: "1" }).config.color).toBe(false)
+    expect(resolve({}, {}, () => false).config.color).toBe(false)
+    expect(resolve({ console: false }, {}).config.color).toBe(false)
+  })
+
+  it("bad levels and numbers warn in one line and fall back", () => {
+    const { config, warnings } = resolve(
+      {},
+      { LOG_LEVEL: "loud", DLA_NODE_LOCAL_TMPDIR: "/t", DLA_LOG_MAX_FILE_SIZE_KB: "-1", DLA_LOG_MAX_LOG_FILES: "x" }
+    )
+    expect(config.level).toBe("INFO")
+    expect(config.aggregation).toEqual({ tmpDir: "/t", maxFileBytes: 10240, maxFiles: 4, maxNodeFileBytes: 104857600 })
+    expect(warnings).toEqual([
+      "LOG_LEVEL=loud is not a level; using INFO (levels: TRACE, DEBUG, INFO, NOTICE, WARN, ERROR, FATAL)",
+      "DLA_LOG_MAX_FILE_SIZE_KB=-1 is not a positive number; using 10",
+      "DLA_LOG_MAX_LOG_FILES=x is not a positive number; using 4"
+    ])
+    expect(resolve({ level: "chatty" }, {}).warnings).toHaveLength(1)
+  })
+
+  it("aggregation only with DLA_NODE_LOCAL_TMPDIR, with its size and count settings", () => {
+    expect(resolve({}, {}).config.aggregation).toBeUndefined()
+    expect(
+      resolve({}, { DLA_NODE_LOCAL_TMPDIR: "/t", DLA_LOG_MAX_FILE_SIZE_KB: "2", DLA_LOG_MAX_LOG_FILES: "7" }).config
+        .aggregation
+    ).toMatchObject({ maxFileBytes: 2048, maxFiles: 7 })
+  })
+
+  it("defaults: name dla, rank shown in a distributed job, JSON and source from the environment", () => {
+    const { config } = resolve({}, { DLA_LOG_JSON: "on", DLA_LOG_SOURCE: "1" })
+    expect(config).toMatchObject({ name: "dla", showRank: true, json: true, source: true, runDir: undefined })
+    expect(LogConfig.resolve({}, {}, context(false), tty).config.showRank).toBe(false)
+  })
+
+  it("file names: rank 0 owns the plain name; the node file and message dir are named after the node", () => {
+    expect(LogConfig.rankFileName("train", 0)).toBe("train.log")
+    expect(LogConfig.rankFileName("train", 12)).toBe("train_12.log")
+    expect(LogConfig.nodeFileName("train", "gpu-1.cluster/x")).toBe("train_node_gpu-1.cluster_x.log")
+    expect(LogConfig.messageDir("/tmp/j", "gpu 1")).toBe("/tmp/j/node_gpu_1")
+  })
+})
