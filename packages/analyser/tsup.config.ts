@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared.ts"
 
-export default packageBuild()
+// Every public module is an entry (`@dla/analyser/<Module>`), plus the embedded engine's worker-thread entry.
+export default packageBuild(["src/*.ts", "src/internal/countThread.ts"])

@@ -4,13 +4,23 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
-import { Cause, Console, Effect, Schema } from "effect"
-import { CliError, CliOutput, Command } from "effect/cli"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
+import * as Command from "effect/cli/Command"
+import * as Effect from "effect/Effect"
 import { analyse } from "./commands/analyse.ts"
+import { checkpoints } from "./commands/checkpoints.ts"
+import { copy } from "./commands/copy.ts"
+import { dashboard } from "./commands/dashboard.ts"
 import { generate } from "./commands/generate.ts"
+import { master } from "./commands/master.ts"
+import { status } from "./commands/status.ts"
+import { worker } from "./commands/worker.ts"
 
 /** Every `dla` subcommand. A new command is one file under `commands/` and one entry here. */
-const commands = [analyse, generate] as const
+const commands = [analyse, checkpoints, copy, dashboard, generate, master, status, worker] as const
 
 export const dla = Command.make("dla").pipe(
   Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),
@@ -18,11 +28,6 @@ export const dla = Command.make("dla").pipe(
 )
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
-
-/**
- * A command's own usage check failed (options that parse but do not fit together): exit code 2, like a parse error.
- */
-export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
 
 // Both src/Cli.ts and the bundled dist/*.js sit one directory below package.json.
 const version: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version
@@ -61,7 +66,7 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   const error = Cause.squash(cause)
   // Parse errors and plain help were already presented.
   if (CliError.isCliError(error) && error._tag === "ShowHelp") return Effect.succeed(ExitCode.usage)
-  const usage = CliError.isCliError(error) || error instanceof UsageError
+  const usage = CliError.isCliError(error)
   const expected = Cause.hasFails(cause)
   const message = oneLine(error instanceof Error ? error.message : String(error))
   return Effect.as(

@@ -4,4 +4,5 @@
  * @since 0.1.0
  */
 export * as Cli from "./Cli.ts"
+export * as Flags from "./Flags.ts"
 export * as Report from "./Report.ts"

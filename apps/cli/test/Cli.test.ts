@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { dla } from "./cli.ts"
+import { dla, start } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
 
@@ -51,6 +51,43 @@ describe("dla generate + analyse", () => {
   })
 })
 
+describe("dla analyse formats and filters", () => {
+  const dir = join(work, "mixed")
+  mkdirSync(join(dir, "old"), { recursive: true })
+  writeFileSync(join(dir, "spark.log"), "17/06/09 20:10:40 INFO a\n17/06/09 20:10:41 WARN b ERROR\n\tat x\n")
+  writeFileSync(
+    join(dir, "apache.log"),
+    "[Sun Dec 04 04:47:44 2005] [notice] a\n[Sun Dec 04 04:51:18 2005] [error] b\n"
+  )
+  writeFileSync(join(dir, "old", "app.txt"), "<warning> c\n<error> d\n")
+  const levels = (...args: Array<string>) => {
+    const run = dla("analyse", dir, "--json", ...args)
+    expect(run.status, run.stderr).toBe(0)
+    const json = JSON.parse(run.stdout)
+    return { ...Object.fromEntries(Object.entries(json.levels).filter(([, n]) => n !== 0)), unmatched: json.unmatched }
+  }
+
+  it("detects each file's format", () => {
+    expect(levels("--include", "*.log")).toEqual({ INFO: 1, WARN: 1, NOTICE: 1, ERROR: 1, unmatched: 1 })
+  })
+
+  it("reports skipped binary files on stderr and in the results", () => {
+    writeFileSync(join(dir, "old", "core.bin"), new Uint8Array([1, 0, 2]))
+    const run = dla("analyse", dir, "--exclude", "*.log", "--exclude", "*.txt")
+    expect(run.status).toBe(1)
+    expect(run.stderr).toMatch(/^dla: skipped .*core\.bin: binary file/m)
+    expect(run.stderr).toMatch(/no log files to analyse \(1 skipped, see above\)$/m)
+    const mixed = dla("analyse", dir)
+    expect(mixed.stdout).toMatch(/^Files skipped: 1$/m)
+    rmSync(join(dir, "old", "core.bin"))
+  })
+
+  it("takes a regex with a level group, and filters files with globs", () => {
+    expect(levels("--format", "^<(?<level>\\w+)>", "--exclude", "*.log")).toEqual({ WARN: 1, ERROR: 1, unmatched: 0 })
+    expect(levels("--format", "spark", "--include", "spark.*")).toEqual({ INFO: 1, WARN: 1, unmatched: 1 })
+  })
+})
+
 describe("dla errors", () => {
   const oneLine = (stderr: string) => expect(stderr.trim().split("\n")).toHaveLength(1)
 
@@ -80,6 +117,22 @@ describe("dla errors", () => {
     const run = dla("generate", join(work, "neg"), "--lines", "-1")
     expect(run.status).toBe(2)
     expect(run.stderr).toMatch(/minimum 0/)
+  })
+
+  it("Ctrl-C (SIGINT) stops a long run with exit 130 and no error output", async () => {
+    const dir = join(work, "interrupted")
+    const child = start("generate", dir, "--files", "1000", "--lines", "100000")
+    let stderr = ""
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    // Signal once the run is under way: its first file exists.
+    for (let i = 0; i < 300 && !existsSync(join(dir, "log_0001.log")); i++) await new Promise((r) => setTimeout(r, 100))
+    child.kill("SIGINT")
+    expect(await exited).toBe(130)
+    expect(stderr).toBe("")
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it("--help prints usage on stdout and exits 0", () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
@@ -17,3 +17,7 @@ export const dla = (...args: Array<string>): Run => {
   })
   return { status, stdout, stderr }
 }
+
+/** Starts `dla` without waiting for it, for tests that signal it. */
+export const start = (...args: Array<string>) =>
+  spawn(process.execPath, ["--conditions=source", bin, ...args], { stdio: ["ignore", "pipe", "pipe"] })

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileAnalysis from "./FileAnalysis.ts"
 import type * as FileError from "./FileError.ts"
@@ -22,7 +22,7 @@ export interface Progress {
 export interface AnalyseOptions extends LogFiles.ListOptions {
   /** One format for every file; by default each file's format is detected from its first lines. */
   readonly format?: LogFormat.LogFormat
-  /** Called after each file. */
+  /** Called as bytes are counted (about every megabyte) and after each file. */
   readonly onProgress?: (progress: Progress) => void
 }
 
@@ -48,8 +48,11 @@ export const analyse = (
     const files: Array<FileAnalysis.FileResult> = []
     const skipped: Array<FileError.FileError> = []
     let bytes = 0
+    const report = (filesDone: number, bytesDone: number) =>
+      options.onProgress?.({ files: filesDone, totalFiles: list.length, bytes: bytesDone, totalBytes })
     for (const file of list) {
-      yield* FileAnalysis.analyse(file.path, { format: options.format }).pipe(
+      const onProgress = (done: number) => report(files.length + skipped.length, bytes + done)
+      yield* FileAnalysis.analyse(file.path, { format: options.format, onProgress }).pipe(
         Effect.map((result) => files.push(result)),
         Effect.catchIf(
           (error) => error.reason === "Binary",
@@ -57,7 +60,7 @@ export const analyse = (
         )
       )
       bytes += file.size
-      options.onProgress?.({ files: files.length + skipped.length, totalFiles: list.length, bytes, totalBytes })
+      report(files.length + skipped.length, bytes)
     }
     return { counts: Counts.mergeAll(files), files, skipped, durationMs: performance.now() - began }
   })

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 export const Reason = Schema.Literals([
   "NotFound", // no such file or directory
@@ -45,6 +45,7 @@ const reasonOfCode: Record<string, Reason> = { ENOENT: "NotFound", ENOTDIR: "Not
 export const fromSystemError = (path: string, cause: unknown, fallback: Reason = "Unreadable"): FileError => {
   if (cause instanceof FileError) return cause
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
-  const reason = (code !== undefined ? reasonOfCode[code] : undefined) ?? fallback
+  // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR for a truncated stream) all mean the compressed data is bad.
+  const reason = code === undefined ? fallback : code.startsWith("Z_") ? "Corrupt" : (reasonOfCode[code] ?? fallback)
   return new FileError({ path, reason, detail: code ?? (cause instanceof Error ? cause.message : String(cause)) })
 }

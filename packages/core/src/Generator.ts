@@ -6,7 +6,7 @@
  */
 import { mkdir, open } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as FileError from "./FileError.ts"
 import * as Random from "./Random.ts"
 

@@ -7,7 +7,7 @@
 import type { Dirent, Stats } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { basename, join, relative, sep } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as FileError from "./FileError.ts"
 import * as Glob from "./internal/glob.ts"
 

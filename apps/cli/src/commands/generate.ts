@@ -2,8 +2,11 @@
  * `dla generate <dir>`: sample logs in the seed generator's format, reproducible from a seed.
  */
 import { Generator } from "@dla/core"
-import { Console, Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Console from "effect/Console"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
 
 const atLeast = (min: number) => (flag: Flag.Flag<number>) =>
   flag.pipe(
@@ -19,14 +22,28 @@ export const generate = Command.make(
     dir: Argument.String("dir").pipe(
       Argument.withDescription("Directory to write log_01.log ... into (created when missing)")
     ),
-    files: Flag.Int("files").pipe(Flag.withDefault(10), atLeast(1), Flag.withDescription("Number of files")),
-    lines: Flag.Int("lines").pipe(Flag.withDefault(5000), atLeast(0), Flag.withDescription("Lines per file")),
-    seed: Flag.Int("seed").pipe(Flag.withDefault(1), Flag.withDescription("Seed: the same seed writes the same files"))
+    files: Flag.Int("files").pipe(
+      Flag.withDefault(10),
+      atLeast(1),
+      Flag.withDescription("Number of files (default 10)")
+    ),
+    lines: Flag.Int("lines").pipe(
+      Flag.withDefault(5000),
+      atLeast(0),
+      Flag.withDescription("Lines per file (default 5000)")
+    ),
+    seed: Flag.Int("seed").pipe(
+      Flag.withDefault(1),
+      Flag.withDescription("Seed: the same seed writes the same files (default 1)")
+    )
   },
   ({ dir, files, lines, seed }) =>
     Effect.gen(function* () {
       const written = yield* Generator.generate(dir, { files, lines, seed })
       const bytes = written.reduce((sum, file) => sum + file.bytes, 0)
-      yield* Console.log(`Generated ${files} files, ${files * lines} lines, ${(bytes / 1e6).toFixed(1)} MB in ${dir}`)
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+      yield* Console.log(
+        `Generated ${plural(files, "file")}, ${plural(files * lines, "line")}, ${(bytes / 1e6).toFixed(1)} MB in ${dir}`
+      )
     })
 ).pipe(Command.withDescription("Write sample logs ([timestamp] [LEVEL] message), reproducible from --seed."))

@@ -1,0 +1,44 @@
+// Smoke test of the built `dla` binary on the runtime that runs it (Node, Bun or Deno): see scripts/runtime-smoke.mjs.
+import assert from "node:assert/strict"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const [command, ...prefix] = JSON.parse(process.env.DLA_RUNTIME_COMMAND ?? JSON.stringify([process.execPath]))
+const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
+const dla = (...args) => spawnSync(command, [...prefix, bin, ...args], { encoding: "utf8", timeout: 60_000 })
+
+const dir = mkdtempSync(join(tmpdir(), "dla-smoke-cli-"))
+try {
+  const generated = dla("generate", dir, "--files", "3", "--lines", "400", "--seed", "11")
+  assert.equal(generated.status, 0, generated.stderr)
+
+  const expected = {}
+  for (const name of readdirSync(dir)) {
+    for (const [, level] of readFileSync(join(dir, name), "utf8").matchAll(/^\[[^\]]*\] \[([A-Z]+)\]/gm)) {
+      expected[level] = (expected[level] ?? 0) + 1
+    }
+  }
+  const analysed = dla("analyse", dir, "--json")
+  assert.equal(analysed.status, 0, analysed.stderr)
+  const json = JSON.parse(analysed.stdout)
+  for (const [level, count] of Object.entries(expected)) assert.equal(json.levels[level], count, level)
+  assert.equal(json.lines, 1200)
+  assert.equal(json.filesProcessed, 3)
+
+  const text = dla("analyse", dir)
+  assert.match(text.stdout, /^Total time: \d+\.\d+ seconds$/m)
+
+  const missing = dla("analyse", join(dir, "missing"))
+  assert.equal(missing.status, 1)
+  assert.match(missing.stderr, /^dla: .*no such file or directory/)
+  assert.equal(missing.stderr.trim().split("\n").length, 1)
+
+  const usage = dla("generate", dir, "--files", "many")
+  assert.equal(usage.status, 2)
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
+console.log(`cli smoke ok on ${process.env.DLA_RUNTIME ?? "node"}`)

@@ -1,0 +1,45 @@
+/**
+ * `dla worker --nats URL`: count tasks for masters over NATS JetStream, one at a time, until stopped (or, with
+ * `--once`, until the run it joined ends).
+ */
+import type { AnalyserError } from "@dla/analyser"
+import * as Console from "effect/Console"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Flags from "../Flags.ts"
+import * as Nats from "../internal/Nats.ts"
+import * as Run from "../internal/Run.ts"
+
+export const worker = Command.make(
+  "worker",
+  {
+    nats: Nats.servers,
+    ...Nats.options,
+    run: Flag.String("run").pipe(Flag.optional, Flag.withDescription("Serve only this run (default: any running run)")),
+    once: Run.toggle("once", "Exit when the run ends"),
+    format: Flags.format,
+    taskDelayMs: Flag.Int("task-delay-ms").pipe(Flag.optional, Flag.withHidden)
+  },
+  (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable> =>
+    Effect.gen(function* () {
+      const { Distributed } = yield* Run.analyser
+      const nc = yield* Nats.connection(args.nats, args)
+      const served = yield* Distributed.worker(nc, {
+        runId: Option.getOrUndefined(args.run),
+        once: args.once,
+        format: Option.getOrUndefined(Option.map(args.format, Run.formatSpec)),
+        taskDelay: Option.getOrUndefined(Option.map(args.taskDelayMs, Duration.millis)),
+        onEvent: (event) => {
+          if (event._tag === "WaitingForRun") process.stderr.write("dla: waiting for a run to join\n")
+          if (event._tag === "RunJoined") process.stderr.write(`dla: joined run ${event.runId}\n`)
+          if (event._tag === "RunEnded") {
+            process.stderr.write(`dla: run ${event.runId} ended: ${event.summary.tasks} tasks counted here\n`)
+          }
+        }
+      })
+      yield* Console.log(`Tasks counted: ${served.reduce((n, s) => n + s.tasks, 0)}`)
+    }).pipe(Effect.scoped)
+).pipe(Command.withDescription("Run a worker of distributed analyses over NATS JetStream."))

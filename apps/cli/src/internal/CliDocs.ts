@@ -1,0 +1,65 @@
+/**
+ * docs/cli.md, generated from the command definitions themselves (the same help `dla <command> --help` prints), so
+ * the reference cannot drift from the CLI. `pnpm docs:cli` writes it; a test fails when it is stale.
+ */
+import { NodeServices } from "@effect/platform-node"
+import * as Console from "effect/Console"
+import * as CliOutput from "effect/cli/CliOutput"
+import type * as Command from "effect/cli/Command"
+import * as Effect from "effect/Effect"
+import * as Cli from "../Cli.ts"
+
+const intro = `# CLI reference
+
+\`dla\` is the command-line face of every package: generate and analyse logs, run masters and workers on NATS, watch
+a run, inspect checkpoints. This page is generated from the CLI's own definitions by \`pnpm docs:cli\` (do not edit
+it by hand: a test fails when it differs from what the CLI prints).
+
+Conventions shared by every command:
+
+- Exit codes: \`0\` success, \`1\` failure (one line on stderr starting with \`dla:\`), \`2\` bad usage (unknown flag,
+  missing argument, options that do not fit together), \`130\` interrupted (Ctrl-C).
+- \`DLA_DEBUG=1\` prints the full cause of an unexpected error.
+- Commands that talk to NATS take \`--nats\` (comma-separated URLs of a cluster) and the same credential and TLS
+  flags (\`--creds\`, \`--user\`/\`--password\`, \`--token\`, \`--tls-ca\`, \`--tls-cert\`, \`--tls-key\`).
+- Global flags (\`--help\`, \`--version\`, \`--completions\`, \`--log-level\`) are listed once, under \`dla\`.
+`
+
+/** Every command path below `command`, depth first, in definition order. */
+export const paths = (command: Command.Command.Any, prefix: ReadonlyArray<string> = []): Array<Array<string>> => {
+  const here = [...prefix, command.name]
+  return [here, ...command.subcommands.flatMap((group) => group.commands.flatMap((sub) => paths(sub, here)))]
+}
+
+/** What `dla <args...> --help` prints, without colors. */
+export const help = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const lines: Array<string> = []
+    const capture: Console.Console = Object.assign(Object.create(console), {
+      log: (...parts: ReadonlyArray<unknown>) => void lines.push(parts.join(" "))
+    })
+    yield* Cli.run([...args, "--help"]).pipe(
+      Effect.provideService(Console.Console, capture),
+      Effect.provide(CliOutput.layer(CliOutput.defaultFormatter({ colors: false }))),
+      Effect.provide(NodeServices.layer)
+    )
+    return lines.join("\n").trimEnd()
+  })
+
+const withoutGlobalFlags = (text: string) =>
+  `${text}\n`
+    .replace(/GLOBAL FLAGS\n(?: {2}.*\n)*\n?/g, "")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()
+
+/** The whole of docs/cli.md. */
+export const render = Effect.gen(function* () {
+  const sections: Array<string> = [intro]
+  for (const path of paths(Cli.dla)) {
+    const text = yield* help(path.slice(1))
+    sections.push(
+      `## ${path.join(" ")}\n\n\`\`\`text\n${path.length === 1 ? text : withoutGlobalFlags(text)}\n\`\`\`\n`
+    )
+  }
+  return sections.join("\n")
+})

@@ -1,0 +1,230 @@
+/**
+ * What `master` and `analyse --workers/--nats` share: the run flags, the master's progress on stderr and the results
+ * block of a master's summary.
+ */
+import { createHash } from "node:crypto"
+import { resolve } from "node:path"
+import type { Master } from "@dla/analyser"
+import type { LogFormat } from "@dla/core"
+import * as Console from "effect/Console"
+import * as Flag from "effect/cli/Flag"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Report from "../Report.ts"
+import * as Progress from "./Progress.ts"
+
+/** Refuses values below `min` (at parse time: a usage error, exit 2). */
+const atLeast = (min: number, name: string) => (flag: Flag.Flag<number>) =>
+  flag.pipe(
+    Flag.filter(
+      (n: number) => n >= min,
+      (n: number) => `--${name} must be at least ${min}, got ${n}`
+    )
+  )
+
+/** The same for an optional flag. */
+export const atLeastOne = (flag: Flag.Flag<Option.Option<number>>, name: string) =>
+  flag.pipe(
+    Flag.filter(
+      (n: Option.Option<number>) => Option.getOrElse(n, () => 1) >= 1,
+      () => `--${name} must be at least 1`
+    )
+  )
+
+/** An on/off flag, off unless given. */
+export const toggle = (name: string, description: string) =>
+  Flag.Boolean(name).pipe(Flag.withDefault(false), Flag.withDescription(description))
+
+const positive = (name: string, fallback: number, description: string) =>
+  Flag.Finite(name).pipe(
+    Flag.withDefault(fallback),
+    Flag.filter(
+      (n: number) => n > 0,
+      (n: number) => `--${name} must be above 0, got ${n}`
+    ),
+    Flag.withDescription(description)
+  )
+
+export const flags = {
+  run: Flag.String("run").pipe(
+    Flag.optional,
+    Flag.withDescription("Run id (letters, digits, - and _); default: derived from the directory and filters")
+  ),
+  checkpointEvery: Flag.Int("checkpoint-every").pipe(
+    Flag.withDefault(100),
+    atLeast(1, "checkpoint-every"),
+    Flag.withDescription("Save a checkpoint after this many results (default 100)")
+  ),
+  checkpointInterval: positive(
+    "checkpoint-interval",
+    5,
+    "...and at least this often while results come in (seconds, default 5)"
+  ),
+  heartbeatTimeout: positive(
+    "heartbeat-timeout",
+    5,
+    "A worker silent this long is marked failed and its tasks requeued (seconds, default 5)"
+  ),
+  splitMb: positive("split-mb", 64, "Split files bigger than this into byte ranges of this size (MB, default 64)"),
+  fresh: toggle("fresh", "Ignore checkpoints and left-over run state: start the run from scratch"),
+  baseline: Flag.Finite("baseline").pipe(
+    Flag.optional,
+    Flag.withDescription("Sequential time of the same input (seconds): prints speedup and efficiency")
+  )
+}
+
+/** A format as the text workers rebuild it from (threads and other processes cannot receive functions). */
+export const formatSpec = (format: LogFormat.LogFormat): string =>
+  format.name.startsWith("regex:") ? format.name.slice("regex:".length) : format.name
+
+/** Same directory and filters, same run id: a master started again with the same arguments resumes the run. */
+export const runId = (
+  explicit: Option.Option<string>,
+  root: string,
+  include: ReadonlyArray<string>,
+  exclude: ReadonlyArray<string>
+) =>
+  Option.getOrElse(
+    explicit,
+    () =>
+      `run-${createHash("sha256")
+        .update(JSON.stringify([resolve(root), include, exclude]))
+        .digest("hex")
+        .slice(0, 12)}`
+  )
+
+export const masterOptions = (
+  values: {
+    readonly checkpointEvery: number
+    readonly checkpointInterval: number
+    readonly heartbeatTimeout: number
+    readonly splitMb: number
+    readonly fresh: boolean
+  },
+  onEvent: (event: Master.Event) => void
+) => ({
+  checkpointEvery: values.checkpointEvery,
+  checkpointInterval: Duration.seconds(values.checkpointInterval),
+  heartbeatTimeout: Duration.seconds(values.heartbeatTimeout),
+  splitBytes: Math.round(values.splitMb * 1024 * 1024),
+  fresh: values.fresh,
+  onEvent
+})
+
+/** The master's events on stderr: a bar on a terminal, and one line for each thing a person should know. */
+export const progress = () => {
+  const bar = Progress.make()
+  const say = (line: string) => {
+    bar.finish()
+    process.stderr.write(`dla: ${line}\n`)
+  }
+  const onEvent = (event: Master.Event) => {
+    switch (event._tag) {
+      case "Progress": {
+        const p = event.progress
+        bar.update(p.bytesDone, p.bytesTotal, `${p.filesDone}/${p.filesTotal} files, ${p.workersAlive} workers`)
+        break
+      }
+      case "Resumed":
+        say(`resumed from a checkpoint: ${event.filesAlreadyProcessed} files already processed`)
+        break
+      case "WorkerFailed":
+        say(`worker ${event.workerId} failed (no heartbeat); requeued ${event.requeued.length} task(s)`)
+        break
+      case "WaitingForWorkers":
+        say(`no live workers: waiting for workers to join (${event.pendingTasks} tasks pending)`)
+        break
+      case "TaskFailed":
+        say(`skipped ${event.reason}`)
+        break
+      case "Retrying":
+        say(`${event.what} failed, retrying: ${event.reason}`)
+        break
+      default:
+        break
+    }
+  }
+  return { onEvent, finish: () => bar.finish() }
+}
+
+/** The results block (or JSON) of a finished run. */
+export const report = (
+  summary: Master.Summary,
+  options: { json: boolean; baseline: Option.Option<number>; workers?: number }
+) => {
+  const seconds = summary.durationMs / 1000
+  const extra: Array<Report.Extra> = [
+    { label: "Failed workers", key: "failedWorkers", value: describeList(summary.failedWorkers) },
+    { label: "Checkpoints saved", key: "checkpointsSaved", value: summary.checkpointsSaved }
+  ]
+  // As the sequential analyser says it: files that could not be counted were skipped, each named on stderr.
+  if (summary.failedTasks.length > 0) {
+    extra.unshift({
+      label: "Files skipped",
+      key: "filesSkipped",
+      value: new Set(summary.failedTasks.map((t) => t.path)).size
+    })
+  }
+  if (summary.filesAlreadyProcessed > 0) {
+    extra.push({ label: "Already processed", key: "filesAlreadyProcessed", value: summary.filesAlreadyProcessed })
+  }
+  if (Option.isSome(options.baseline) && seconds > 0) {
+    const speedup = options.baseline.value / seconds
+    extra.push({ label: "Speedup", key: "speedup", value: `${speedup.toFixed(2)}x` })
+    if (options.workers !== undefined) {
+      extra.push({
+        label: "Efficiency",
+        key: "efficiency",
+        value: `${((speedup / options.workers) * 100).toFixed(0)}%`
+      })
+    }
+  }
+  const results: Report.Results = {
+    counts: summary.counts,
+    filesProcessed: summary.filesProcessed,
+    durationMs: summary.durationMs,
+    extra
+  }
+  return Console.log(
+    options.json
+      ? JSON.stringify(
+          {
+            ...Report.toJson(results),
+            runId: summary.runId,
+            failedWorkerIds: summary.failedWorkers,
+            failedTasks: summary.failedTasks
+          },
+          null,
+          2
+        )
+      : Report.render(results)
+  )
+}
+
+const describeList = (items: ReadonlyArray<string>) =>
+  items.length === 0 ? "0" : `${items.length} (${items.join(", ")})`
+
+export const ensureFinished = <A, E, R>(effect: Effect.Effect<A, E, R>, finish: () => void) =>
+  effect.pipe(Effect.ensuring(Effect.sync(finish)))
+
+/**
+ * Binary files are skipped, but counts without a file that could not be read are wrong: the results are printed
+ * (everything else was counted) and the run still ends with exit code 1, as the sequential analyser's does.
+ */
+export const failOnUnreadable = (summary: Master.Summary) => {
+  const unreadable = summary.failedTasks.filter((t) => !t.binary)
+  return unreadable.length === 0
+    ? Effect.void
+    : Effect.fail(
+        new IncompleteCounts({
+          message: `${new Set(unreadable.map((t) => t.path)).size} file(s) could not be counted (see above): the counts leave them out`
+        })
+      )
+}
+
+export class IncompleteCounts extends Data.TaggedError("IncompleteCounts")<{ readonly message: string }> {}
+
+/** `@dla/analyser`, loaded when a command needs it (so `dla generate` and friends start without it). */
+export const analyser = Effect.promise(() => import("@dla/analyser"))

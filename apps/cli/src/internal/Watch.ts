@@ -1,0 +1,77 @@
+/**
+ * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events, published to NATS when the run
+ * has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with `--dashboard`.
+ */
+import { type Master, RunMonitor } from "@dla/analyser"
+import { Handler, Server, Source } from "@dla/dashboard"
+import type { NatsConnection } from "@nats-io/nats-core"
+import * as Console from "effect/Console"
+import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as Failure from "./Failure.ts"
+
+export const flags = {
+  dashboard: Flag.Boolean("dashboard").pipe(
+    Flag.withDefault(false),
+    Flag.withDescription("Serve a live web page of the run on 127.0.0.1 while it works")
+  ),
+  dashboardPort: Flag.Int("dashboard-port").pipe(
+    Flag.withDefault(8080),
+    Flag.withDescription("Port of the --dashboard page (0: any free port)")
+  )
+}
+
+export interface Watched {
+  readonly monitor: RunMonitor.Monitor
+  /** Give this to the master: it feeds the monitor, then `also` (e.g. the progress bar). */
+  readonly onEvent: (event: Master.Event) => void
+  /** Runs the master's effect, telling the monitor how it ended. */
+  readonly track: <A extends Master.Summary, E extends { readonly message: string }, R>(
+    master: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E, R>
+}
+
+export const make = (runId: string, also: (event: Master.Event) => void): Watched => {
+  const monitor = RunMonitor.make(runId)
+  return {
+    monitor,
+    onEvent: (event) => {
+      monitor.push(event)
+      also(event)
+    },
+    track: (master) =>
+      master.pipe(
+        Effect.tap((summary) => Effect.sync(() => monitor.push({ _tag: "Finished", summary }))),
+        Effect.tapError((error) => Effect.sync(() => monitor.push({ _tag: "RunFailed", message: error.message })))
+      )
+  }
+}
+
+/** Serves `source` on 127.0.0.1:port for the scope's lifetime and says where on stderr with `say(url)`. */
+export const serve = (
+  source: Source.Source,
+  port: number,
+  say: (url: string) => string
+): Effect.Effect<string, Failure.Failure, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { url } = yield* Failure.fromError(Server.serve(Handler.make(source), { port }))
+    yield* Console.error(say(url))
+    return url
+  })
+
+/** The live page of this process's run, when `--dashboard` asks for it. */
+export const dashboard = (
+  watched: Watched,
+  options: { readonly dashboard: boolean; readonly dashboardPort: number }
+) =>
+  options.dashboard
+    ? serve(
+        Source.fromMonitor(watched.monitor),
+        options.dashboardPort,
+        (url) => `dla: live dashboard of run ${watched.monitor.runId} at ${url}`
+      ).pipe(Effect.asVoid)
+    : Effect.void
+
+/** Publishes the run's state and events on NATS for the scope's lifetime (see RunMonitor.publish). */
+export const publish = (nc: NatsConnection, watched: Watched) => RunMonitor.publish(nc, watched.monitor)

@@ -1,0 +1,123 @@
+import { spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { freePort, type NatsServer, startNatsServer } from "@dla/testing"
+import { jetstreamManager, RetentionPolicy } from "@nats-io/jetstream"
+import { connect } from "@nats-io/transport-node"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { dla } from "./cli.ts"
+
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+const work = mkdtempSync(join(tmpdir(), "dla-cli-analyser-"))
+const logs = join(work, "logs")
+let server: NatsServer
+
+/** `dla` as a child process that runs alongside others (spawnSync would block the master while a worker waits). */
+const dlaAsync = (...args: Array<string>) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--conditions=source", bin, ...args], { cwd: work })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString()
+    })
+    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
+    child.on("exit", (status) => {
+      clearTimeout(timer)
+      resolve({ status, stdout, stderr })
+    })
+  })
+
+const levelsOf = (stdout: string) => JSON.parse(stdout).levels
+
+beforeAll(async () => {
+  expect(dla("generate", logs, "--files", "6", "--lines", "2000", "--seed", "3").status).toBe(0)
+  server = await startNatsServer()
+})
+
+afterAll(async () => {
+  await server?.stop()
+  rmSync(work, { recursive: true, force: true })
+})
+
+describe("dla analyse --workers (embedded engine)", () => {
+  it("counts on worker threads exactly as the sequential analyser", () => {
+    const sequential = dla("analyse", logs, "--sequential", "--json")
+    expect(sequential.status).toBe(0)
+    for (const workers of ["1", "2"]) {
+      const run = dla("analyse", logs, "--workers", workers, "--split-mb", "0.05", "--json")
+      expect(run.status, run.stderr).toBe(0)
+      expect(levelsOf(run.stdout)).toEqual(levelsOf(sequential.stdout))
+      expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6, failedWorkers: "0" })
+    }
+  })
+
+  it("skips a binary file like the sequential analyser: named on stderr, counted as skipped, exit 0", () => {
+    const mixed = join(work, "mixed")
+    mkdirSync(mixed)
+    writeFileSync(join(mixed, "a.log"), "[2025-01-01T00:00:00] [INFO] up\n[2025-01-01T00:00:01] [WARN] slow\n")
+    writeFileSync(join(mixed, "core.bin"), new Uint8Array([1, 0, 2, 0]))
+    const run = dla("analyse", mixed, "--workers", "2")
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(/^dla: skipped .*core\.bin: binary file/m)
+    expect(run.stdout).toMatch(/^Files skipped: 1$/m)
+    expect(run.stdout).toMatch(/^Files processed: 1$/m)
+  })
+
+  it("an empty directory is one line and exit 1", () => {
+    const empty = join(work, "empty")
+    mkdirSync(empty)
+    const run = dla("analyse", empty, "--workers", "2")
+    expect(run.status).toBe(1)
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^dla: .*no log files/)])
+  })
+
+  it("--workers 0 is a usage error", () => {
+    expect(dla("analyse", logs, "--workers", "0").status).toBe(2)
+  })
+})
+
+describe("dla master / dla worker over NATS", () => {
+  it("a master and a worker print the results block with the sequential counts", async () => {
+    const sequential = dla("analyse", logs, "--sequential", "--json")
+    const [master, worker] = await Promise.all([
+      dlaAsync("master", logs, "--nats", server.url, "--run", "cli1", "--json"),
+      dlaAsync("worker", "--nats", server.url, "--run", "cli1", "--once")
+    ])
+    expect(master.status, master.stderr).toBe(0)
+    expect(levelsOf(master.stdout)).toEqual(levelsOf(sequential.stdout))
+    expect(JSON.parse(master.stdout)).toMatchObject({ filesProcessed: 6, checkpointsSaved: 1, failedWorkers: "0" })
+    expect(worker.status, worker.stderr).toBe(0)
+    expect(worker.stdout).toMatch(/^Tasks counted: 6$/m)
+  })
+
+  it("a NATS URL that does not answer is one line and exit 1, at once", async () => {
+    const port = await freePort()
+    const run = dla("master", logs, "--nats", `nats://127.0.0.1:${port}`)
+    expect(run.status).toBe(1)
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^dla: cannot connect to NATS at /)])
+  })
+
+  it("a left-over stream with another config is one line; --fresh starts over", async () => {
+    const nc = await connect({ servers: server.url })
+    const jsm = await jetstreamManager(nc)
+    await jsm.streams.add({ name: "DLA_TASKS_stale", subjects: ["dla.stale.task"], retention: RetentionPolicy.Limits })
+    await nc.close()
+    const refused = dla("master", logs, "--nats", server.url, "--run", "stale")
+    expect(refused.status).toBe(1)
+    expect(refused.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^dla: stream DLA_TASKS_stale exists with another config .* --fresh/)
+    ])
+    const [master] = await Promise.all([
+      dlaAsync("master", logs, "--nats", server.url, "--run", "stale", "--fresh"),
+      dlaAsync("worker", "--nats", server.url, "--run", "stale", "--once")
+    ])
+    expect(master.status, master.stderr).toBe(0)
+    expect(master.stdout).toMatch(/^Files processed: 6$/m)
+  })
+})

@@ -1,0 +1,59 @@
+import { spawnSync } from "node:child_process"
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+const work = mkdtempSync(join(tmpdir(), "dla-cli-copy-"))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+/** `dla copy ...` as a real process with exactly the environment given (no role variables leak in). */
+const dlaCopy = (env: Record<string, string>, ...args: Array<string>) =>
+  spawnSync(process.execPath, ["--conditions=source", bin, "copy", ...args], {
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { PATH: process.env.PATH ?? "", DLA_HDFS_STATE_DIR: join(work, "state"), ...env }
+  })
+
+describe("dla copy", () => {
+  const logs = join(work, "logs")
+  const dest = join(work, "dest")
+
+  it("--once copies to file:// and then sends only the new bytes", () => {
+    rmSync(logs, { recursive: true, force: true })
+    spawnSync("mkdir", ["-p", join(logs, "node-a")])
+    writeFileSync(join(logs, "node-a", "train.log"), "one\n")
+    const args = ["**/*.log", "--root-dir", logs, "--preserve-structure", "--dest", `file://${dest}`, "--once"]
+    const first = dlaCopy({}, ...args)
+    expect(first.stderr).toBe("")
+    expect(first.status).toBe(0)
+    expect(first.stdout).toContain("HDFS copy enabled (default behavior)")
+    expect(first.stdout).toContain(`Copied 1 files, 4 bytes to file://${dest}`)
+    appendFileSync(join(logs, "node-a", "train.log"), "two\n")
+    const second = dlaCopy({}, ...args)
+    expect(second.stdout).toContain("Copied 1 files, 4 bytes")
+    expect(readFileSync(join(dest, "node-a", "train.log"), "utf8")).toBe("one\ntwo\n")
+  })
+
+  it("skips on a worker with the seeds' message and exit 0", () => {
+    const run = dlaCopy({ RANK: "3", WORLD_SIZE: "4" }, "*.log", "--dest", `file://${dest}`, "--once")
+    expect(run.status).toBe(0)
+    expect(run.stdout).toContain("HDFS copy operation 'logs' skipped: disabled in distributed system environment")
+    expect(run.stdout).not.toContain("Copied")
+  })
+
+  it("reports a failing pass with exit 1", () => {
+    const run = dlaCopy({}, `${logs}/**/*.log`, "--dest", `file://${dest}/missing`, "--no-create-dest-dirs", "--once")
+    expect(run.status).toBe(1)
+    expect(run.stdout).toContain("Copied 0 files, 0 bytes")
+    expect(run.stderr.trim()).toBe(`dla: destination file://${dest}/missing does not exist and createDestDirs is false`)
+  })
+
+  it("fails with one line and exit 1 without a destination", () => {
+    const run = dlaCopy({}, "*.log", "--once")
+    expect(run.status).toBe(1)
+    expect(run.stderr.trim()).toBe("dla: copy 'logs': no destination: pass destination or set HDFS_LOG_DEST")
+  })
+})

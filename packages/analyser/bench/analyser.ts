@@ -1,0 +1,130 @@
+/**
+ * `pnpm bench` for the analyser: sequential vs the embedded engine (1, 2 worker threads) vs NATS (1, 2 worker
+ * processes) on a generated corpus, then the master's task rate with 10,000 tiny files. Prints time, MB/s, speedup
+ * and efficiency. Corpora are generated once into <repo>/bench-data/ (ignored by git).
+ *
+ *   node --conditions=source bench/analyser.ts [--files 200] [--lines 40000]
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync, writeFileSync } from "node:fs"
+import { availableParallelism, cpus } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import { DirectoryAnalysis, Generator } from "@dla/core"
+import { startNatsServer } from "@dla/testing"
+import { connect } from "@nats-io/transport-node"
+import { Effect } from "effect"
+import * as Distributed from "../src/Distributed.ts"
+import * as Embedded from "../src/Embedded.ts"
+import * as Fence from "../src/Fence.ts"
+
+const { values } = parseArgs({
+  options: { files: { type: "string", default: "200" }, lines: { type: "string", default: "40000" } }
+})
+const files = Number(values.files)
+const lines = Number(values.lines)
+const dataDir = fileURLToPath(new URL("../../../bench-data/", import.meta.url))
+const workerScript = fileURLToPath(new URL("../test/support/proc.ts", import.meta.url))
+
+const corpus = async (name: string, options: { files: number; lines: number }) => {
+  const dir = join(dataDir, name)
+  const marker = `${dir}.complete` // beside the corpus, not in it
+  if (!existsSync(marker)) {
+    process.stderr.write(`generating ${name} (${options.files} files x ${options.lines} lines)...\n`)
+    await Effect.runPromise(Generator.generate(dir, { ...options, seed: 42 }))
+    writeFileSync(marker, "")
+  }
+  return dir
+}
+
+/** Best of two runs: the machine is shared, the faster run is the one less disturbed. */
+const time = async <A>(f: () => Promise<A>) => {
+  let best = Number.POSITIVE_INFINITY
+  let value: A | undefined
+  for (let i = 0; i < 2; i++) {
+    const began = performance.now()
+    value = await f()
+    best = Math.min(best, (performance.now() - began) / 1000)
+  }
+  return { value: value as A, seconds: best }
+}
+
+interface Row {
+  readonly mode: string
+  readonly workers: number
+  readonly seconds: number
+}
+
+const table = (title: string, bytes: number, rows: ReadonlyArray<Row>) => {
+  const base = rows[0]!.seconds
+  console.log(`\n${title}`)
+  console.log("mode                      workers   time (s)      MB/s   speedup   efficiency")
+  for (const row of rows) {
+    const speedup = base / row.seconds
+    console.log(
+      `${row.mode.padEnd(26)}${String(row.workers).padStart(7)}${row.seconds.toFixed(3).padStart(11)}${(bytes / 1e6 / row.seconds).toFixed(0).padStart(10)}${`${speedup.toFixed(2)}x`.padStart(10)}${`${((speedup / row.workers) * 100).toFixed(0)}%`.padStart(13)}`
+    )
+  }
+}
+
+const spawnWorker = (servers: string, runId: string): ChildProcess =>
+  spawn(process.execPath, ["--conditions=source", workerScript, "worker", JSON.stringify({ servers, runId })], {
+    stdio: "ignore"
+  })
+
+/** One NATS run: `workers` worker processes started (and waiting) first, then the master is timed. */
+const natsRun = async (servers: string, dir: string, runId: string, workers: number) => {
+  const nc = await connect({ servers })
+  const children = Array.from({ length: workers }, () => spawnWorker(servers, runId))
+  await new Promise((resolve) => setTimeout(resolve, 1500)) // let the workers start and poll
+  try {
+    return await time(() =>
+      Effect.runPromise(
+        Distributed.master(nc, { runId, root: dir, fresh: true }).pipe(Effect.provide(Fence.layerUnfenced))
+      )
+    )
+  } finally {
+    for (const child of children) child.kill("SIGKILL")
+    await nc.close()
+  }
+}
+
+const main = async () => {
+  console.log(
+    `machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}), node ${process.version}`
+  )
+  const big = await corpus(`analyser-${files}x${lines}`, { files, lines })
+  const warm = await Effect.runPromise(DirectoryAnalysis.analyse(big)) // warms the page cache
+  const bytes = warm.counts.bytes
+  console.log(`corpus: ${files} files, ${(bytes / 1e6).toFixed(0)} MB, ${warm.counts.lines} lines`)
+
+  const server = await startNatsServer()
+  try {
+    const rows: Array<Row> = []
+    const sequential = await time(() => Effect.runPromise(DirectoryAnalysis.analyse(big)))
+    rows.push({ mode: "sequential", workers: 1, seconds: sequential.seconds })
+    for (const workers of [1, 2]) {
+      const run = await time(() => Effect.runPromise(Embedded.run({ runId: `bench${workers}`, root: big, workers })))
+      rows.push({ mode: "in-process (threads)", workers, seconds: run.seconds })
+    }
+    for (const workers of [1, 2]) {
+      const run = await natsRun(server.url, big, `bench-nats-${workers}`, workers)
+      rows.push({ mode: "NATS (worker processes)", workers, seconds: run.seconds })
+    }
+    table("Throughput (speedup against the sequential analyser)", bytes, rows)
+
+    const tiny = await corpus("analyser-10000x10", { files: 10_000, lines: 10 })
+    const embedded = await time(() => Effect.runPromise(Embedded.run({ runId: "tiny", root: tiny, workers: 2 })))
+    const nats = await natsRun(server.url, tiny, "bench-tiny", 2)
+    console.log("\nScheduling overhead: 10,000 files of 10 lines, 2 workers")
+    console.log(`in-process: ${embedded.seconds.toFixed(2)} s, ${(10_000 / embedded.seconds).toFixed(0)} tasks/s`)
+    console.log(
+      `NATS:       ${nats.seconds.toFixed(2)} s, ${(10_000 / nats.seconds).toFixed(0)} tasks/s (each task: 1 task message, 1 result message, 1 ack)`
+    )
+  } finally {
+    await server.stop()
+  }
+}
+
+await main()

@@ -1,0 +1,115 @@
+/**
+ * How a worker counts one task: inline on the worker's own thread (a worker process), or on a dedicated worker
+ * thread (the embedded engine, one thread per worker so one machine uses all its cores).
+ *
+ * @since 0.1.0
+ */
+import { Worker as Thread } from "node:worker_threads"
+import { type Counts, FileAnalysis, FileError, LogFormat } from "@dla/core"
+import { Context, Effect, Layer } from "effect"
+import * as AnalyserError from "./AnalyserError.ts"
+import type { Task } from "./Task.ts"
+
+export class Counter extends Context.Service<
+  Counter,
+  { readonly count: (task: Task) => Effect.Effect<Counts.Counts, AnalyserError.AnalyserError> }
+>()("@dla/analyser/Counter") {}
+
+const formatOf = (spec: string | undefined) => (spec === undefined ? undefined : LogFormat.fromSpec(spec))
+
+const analysisError = (task: Task) => (cause: unknown) => {
+  const message = AnalyserError.describe(cause)
+  // Core's file errors already name the file.
+  return new AnalyserError.AnalyserError({
+    reason: "Analysis",
+    message: message.includes(task.path) ? message : `${task.path}: ${message}`,
+    cause
+  })
+}
+
+const countsOf = (result: Counts.Counts): Counts.Counts => ({
+  levels: result.levels,
+  lines: result.lines,
+  unmatched: result.unmatched,
+  bytes: result.bytes
+})
+
+/**
+ * Counts on the calling thread. `format` is a `--format` spec (a core format name or a regex with a `level` group:
+ * formats travel as specs because functions cannot cross a thread or the wire); core's default when absent.
+ */
+export const layerInline = (format?: string) =>
+  Layer.succeed(
+    Counter,
+    Counter.of({
+      count: (task) =>
+        Effect.tryPromise({
+          try: () => FileAnalysis.analyseFile(task.path, { range: task.range, format: formatOf(format) }),
+          catch: analysisError(task)
+        }).pipe(Effect.map(countsOf))
+    })
+  )
+
+// Source (.ts, run with --conditions=source) or built (.js) sibling of this module.
+const threadEntry = new URL(
+  import.meta.url.endsWith(".ts") ? "./internal/countThread.ts" : "./internal/countThread.js",
+  import.meta.url
+)
+
+type Reply =
+  | { id: number; ok: true; result: Counts.Counts }
+  | { id: number; ok: false; error: string; fileError?: ConstructorParameters<typeof FileError.FileError>[0] }
+
+/** Counts on a dedicated worker thread, started with the layer and stopped with its scope (restarted if it dies). */
+export const layerThread = (format?: string) =>
+  Layer.effect(
+    Counter,
+    Effect.gen(function* () {
+      let thread: Thread | undefined
+      let nextId = 0
+      const pending = new Map<number, { resolve: (c: Counts.Counts) => void; reject: (e: Error) => void }>()
+      const start = () => {
+        const t = new Thread(threadEntry, {
+          ...(import.meta.url.endsWith(".ts") ? { execArgv: ["--conditions=source"] } : {})
+        })
+        t.on("message", (reply: Reply) => {
+          const waiter = pending.get(reply.id)
+          pending.delete(reply.id)
+          if (reply.ok) waiter?.resolve(countsOf(reply.result))
+          else waiter?.reject(reply.fileError ? new FileError.FileError(reply.fileError) : new Error(reply.error))
+        })
+        const died = (error: Error) => {
+          if (thread === t) thread = undefined
+          for (const waiter of pending.values()) waiter.reject(new ThreadDied(error.message))
+          pending.clear()
+        }
+        t.on("error", died)
+        t.on("exit", (code) => died(new Error(`worker thread exited with code ${code}`)))
+        return t
+      }
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(async () => {
+          await thread?.terminate()
+        })
+      )
+      return Counter.of({
+        count: (task) =>
+          Effect.tryPromise({
+            try: () =>
+              new Promise<Counts.Counts>((resolve, reject) => {
+                thread ??= start()
+                const id = nextId++
+                pending.set(id, { resolve, reject })
+                thread.postMessage({ id, path: task.path, range: task.range, format })
+              }),
+            catch: (cause) =>
+              cause instanceof ThreadDied
+                ? AnalyserError.make("Transport", `counting thread died on ${task.path}`, cause)
+                : analysisError(task)(cause)
+          })
+      })
+    })
+  )
+
+/** The counting thread crashed (not the file's fault): the task goes back to the queue. */
+class ThreadDied extends Error {}

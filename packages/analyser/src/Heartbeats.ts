@@ -1,0 +1,41 @@
+/**
+ * Heartbeats: each worker says it is alive (and what it is working on) every interval; the master marks a worker
+ * silent past its timeout as failed.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, PubSub, Schema, Stream } from "effect"
+import type * as AnalyserError from "./AnalyserError.ts"
+
+export const Heartbeat = Schema.Struct({
+  workerId: Schema.String,
+  /** Task ids the worker holds right now. */
+  inFlight: Schema.Array(Schema.String),
+  /** Tasks finished by this worker so far. */
+  done: Schema.Number
+})
+export type Heartbeat = typeof Heartbeat.Type
+
+export class Heartbeats extends Context.Service<
+  Heartbeats,
+  {
+    readonly beat: (heartbeat: Heartbeat) => Effect.Effect<void, AnalyserError.AnalyserError>
+    /** Heartbeats from now on (missed ones are not replayed: only liveness matters). */
+    readonly beats: Stream.Stream<Heartbeat, AnalyserError.AnalyserError>
+  }
+>()("@dla/analyser/Heartbeats") {}
+
+/** Default interval between two heartbeats of a worker, and the silence after which the master marks it failed. */
+export const defaults = { interval: "1 second", timeout: "5 seconds" } as const
+
+/** In-process heartbeats (the embedded engine). */
+export const layerMemory = Layer.effect(
+  Heartbeats,
+  Effect.gen(function* () {
+    const hub = yield* PubSub.unbounded<Heartbeat>()
+    return Heartbeats.of({
+      beat: (heartbeat) => PubSub.publish(hub, heartbeat).pipe(Effect.asVoid),
+      beats: Stream.fromPubSub(hub)
+    })
+  })
+)

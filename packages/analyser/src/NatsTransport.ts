@@ -1,0 +1,395 @@
+/**
+ * The services over NATS JetStream (nats.js v3; the caller brings the `NatsConnection`):
+ * - tasks: stream `DLA_TASKS_<run>` (work-queue retention) with one shared durable pull consumer, explicit acks,
+ *   an ack wait and a max-deliveries limit; publish dedupe by `Nats-Msg-Id = <run>/<task>/<generation>`;
+ *   tasks given up are reported by the server's max-deliveries advisory.
+ * - results: stream `DLA_RESULTS_<run>`, `Nats-Msg-Id = <run>/<task>`, read by the master with an ordered
+ *   consumer from the first message (a new master replays the whole run).
+ * - heartbeats: core subjects `dla.<run>.hb.<worker>`.
+ * - checkpoints and run state: KV bucket `dla_runs`, keys `<run>.checkpoint` and `<run>.state`.
+ *
+ * @since 0.1.0
+ */
+import {
+  AckPolicy,
+  type Consumer,
+  JetStreamApiError,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType
+} from "@nats-io/jetstream"
+import { Kvm } from "@nats-io/kv"
+import { millis, type NatsConnection, nanos } from "@nats-io/nats-core"
+import { Duration, Effect, Layer, Option, Queue, Schema, Stream } from "effect"
+import * as AnalyserError from "./AnalyserError.ts"
+import * as CheckpointStore from "./CheckpointStore.ts"
+import * as Heartbeats from "./Heartbeats.ts"
+import * as ResultChannel from "./ResultChannel.ts"
+import { decodeJson, encodeJson, Task, TaskResult } from "./Task.ts"
+import * as TaskQueue from "./TaskQueue.ts"
+
+export const runsBucket = "dla_runs"
+const consumerName = "workers"
+
+/** Run ids become stream names and subject tokens: keep them to letters, digits, `-` and `_`. */
+export const isValidRunId = (runId: string) => /^[A-Za-z0-9_-]{1,64}$/.test(runId)
+
+export const names = (runId: string) => ({
+  tasks: `DLA_TASKS_${runId}`,
+  results: `DLA_RESULTS_${runId}`,
+  taskSubject: `dla.${runId}.task`,
+  resultSubject: `dla.${runId}.result`,
+  heartbeat: (workerId: string) => `dla.${runId}.hb.${workerId.replace(/[^A-Za-z0-9_-]/g, "_")}`,
+  heartbeats: `dla.${runId}.hb.*`,
+  maxDeliveriesAdvisory: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.DLA_TASKS_${runId}.${consumerName}`,
+  stateKey: `${runId}.state`,
+  checkpointKey: `${runId}.checkpoint`
+})
+
+export interface Options extends TaskQueue.Options {
+  /** How long JetStream remembers message ids for dedupe (default 10 min). */
+  readonly duplicateWindow?: Duration.Input
+}
+
+const transport = (what: string) => (cause: unknown) => AnalyserError.make("Transport", what, cause)
+
+const notFound = (error: unknown) =>
+  error instanceof JetStreamApiError && [10059, 10014].includes(error.apiError().err_code)
+
+const tryNats = <A>(what: string, f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: transport(what) })
+
+export const RunState = Schema.Struct({
+  status: Schema.Literals(["running", "done"]),
+  root: Schema.String,
+  startedAt: Schema.String
+})
+export type RunState = typeof RunState.Type
+
+const openRuns = (nc: NatsConnection) =>
+  tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(nc).create(runsBucket, { history: 1 }))
+
+/**
+ * Creates the run's streams and consumer, or checks that left-over ones fit: a stream with another retention or
+ * subjects is a Conflict (one line naming it), a consumer with other limits is updated. `fresh` deletes them first.
+ */
+export const setupRun = (
+  nc: NatsConnection,
+  runId: string,
+  root: string,
+  options: Options & { fresh?: boolean } = {}
+) =>
+  Effect.gen(function* () {
+    if (!isValidRunId(runId)) {
+      return yield* AnalyserError.make("Input", `bad run id "${runId}": use letters, digits, - and _ (at most 64)`)
+    }
+    const n = names(runId)
+    const jsm = yield* tryNats("JetStream is not available", () => jetstreamManager(nc))
+    const kv = yield* openRuns(nc)
+    if (options.fresh) {
+      for (const stream of [n.tasks, n.results]) {
+        yield* tryNats(`cannot delete stream ${stream}`, () => jsm.streams.delete(stream).catch(ignoreNotFound))
+      }
+      yield* tryNats("cannot reset the run's checkpoint", () => kv.delete(n.checkpointKey))
+    }
+    const duplicateWindow = nanos(Duration.toMillis(options.duplicateWindow ?? "10 minutes"))
+    yield* ensureStream(jsm, {
+      name: n.tasks,
+      subjects: [n.taskSubject],
+      retention: RetentionPolicy.Workqueue,
+      duplicateWindow
+    })
+    yield* ensureStream(jsm, {
+      name: n.results,
+      subjects: [n.resultSubject],
+      retention: RetentionPolicy.Limits,
+      duplicateWindow
+    })
+    const consumer = {
+      durable_name: consumerName,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(Duration.toMillis(options.ackWait ?? TaskQueue.defaults.ackWait)),
+      max_deliver: options.maxDeliveries ?? TaskQueue.defaults.maxDeliveries,
+      max_ack_pending: -1
+    }
+    yield* tryNats(`cannot create consumer ${consumerName} on ${n.tasks}`, async () => {
+      const existing = await jsm.consumers.info(n.tasks, consumerName).catch(ignoreNotFound)
+      if (existing === undefined) await jsm.consumers.add(n.tasks, consumer)
+      else if (existing.config.ack_wait !== consumer.ack_wait || existing.config.max_deliver !== consumer.max_deliver) {
+        await jsm.consumers.update(n.tasks, consumerName, {
+          ack_wait: consumer.ack_wait,
+          max_deliver: consumer.max_deliver
+        })
+      }
+    })
+    const state: RunState = { status: "running", root, startedAt: new Date().toISOString() }
+    yield* tryNats("cannot write the run state", () => kv.put(n.stateKey, encodeJson(state)))
+  })
+
+const ignoreNotFound = (error: unknown): undefined => {
+  if (notFound(error)) return undefined
+  throw error
+}
+
+interface StreamSpec {
+  readonly name: string
+  readonly subjects: ReadonlyArray<string>
+  readonly retention: RetentionPolicy
+  readonly duplicateWindow: number
+}
+
+const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
+  Effect.gen(function* () {
+    const existing = yield* tryNats(`cannot read stream ${spec.name}`, () =>
+      jsm.streams.info(spec.name).catch(ignoreNotFound)
+    )
+    if (existing === undefined) {
+      yield* tryNats(`cannot create stream ${spec.name}`, () =>
+        jsm.streams.add({
+          name: spec.name,
+          subjects: [...spec.subjects],
+          retention: spec.retention,
+          storage: StorageType.File,
+          duplicate_window: spec.duplicateWindow
+        })
+      )
+      return
+    }
+    const config = existing.config
+    const sameSubjects = [...config.subjects].sort().join(",") === [...spec.subjects].sort().join(",")
+    if (config.retention !== spec.retention || !sameSubjects) {
+      return yield* AnalyserError.make(
+        "Conflict",
+        `stream ${spec.name} exists with another config (retention ${config.retention}, subjects ${config.subjects.join(" ")}; expected ${spec.retention}, ${spec.subjects.join(" ")}): start over with --fresh or pick another --run`
+      )
+    }
+    if (config.duplicate_window !== spec.duplicateWindow) {
+      yield* tryNats(`cannot update stream ${spec.name}`, () =>
+        jsm.streams.update(spec.name, { duplicate_window: spec.duplicateWindow })
+      )
+    }
+  })
+
+/** Core-NATS messages on `subject` as a stream, unsubscribed when the stream ends. */
+const subscription = (nc: NatsConnection, subject: string) =>
+  Stream.callback<Uint8Array>((queue) =>
+    Effect.acquireRelease(
+      Effect.sync(() => nc.subscribe(subject, { callback: (_error, msg) => void Queue.offerUnsafe(queue, msg.data) })),
+      (sub) => Effect.sync(() => sub.unsubscribe())
+    )
+  )
+
+const delivery = (msg: JsMsg, task: Task, ackWaitMs: number, maxDeliveries: number): TaskQueue.Delivery => ({
+  task,
+  attempt: msg.info.deliveryCount,
+  maxDeliveries,
+  progressEvery: Duration.millis(ackWaitMs / 3),
+  ack: Effect.sync(() => msg.ack()),
+  nak: Effect.sync(() => msg.nak()),
+  working: Effect.sync(() => msg.working())
+})
+
+const decodeTask = decodeJson(Task, "task")
+const decodeResult = decodeJson(TaskResult, "result")
+const decodeHeartbeat = decodeJson(Heartbeats.Heartbeat, "heartbeat")
+
+/** TaskQueue, ResultChannel and Heartbeats of run `runId` (its streams must exist: see `setupRun`). */
+export const layer = (nc: NatsConnection, runId: string, options: Options = {}) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const n = names(runId)
+      const js = jetstream(nc)
+      const jsm = yield* tryNats("JetStream is not available", () => jetstreamManager(nc))
+      // A worker learns the run's ack wait and delivery limit from the consumer the master made.
+      const consumerConfig = yield* Effect.promise(() =>
+        jsm.consumers.info(n.tasks, consumerName).then(
+          (info) => info.config,
+          () => undefined
+        )
+      )
+      const ackWaitMs =
+        options.ackWait !== undefined
+          ? Duration.toMillis(options.ackWait)
+          : consumerConfig?.ack_wait !== undefined
+            ? millis(consumerConfig.ack_wait)
+            : Duration.toMillis(TaskQueue.defaults.ackWait)
+      const maxDeliveries = options.maxDeliveries ?? consumerConfig?.max_deliver ?? TaskQueue.defaults.maxDeliveries
+
+      const streamExists = tryNats(`cannot read stream ${n.tasks}`, () =>
+        jsm.streams.info(n.tasks).then(
+          () => true,
+          (error) => (notFound(error) ? false : Promise.reject(error))
+        )
+      )
+      // Looked up once (a round trip), again only after an error.
+      let tasksConsumer: Promise<Consumer> | undefined
+      // One pull: Some(Some(delivery)), Some(None) when the run's queue is gone, None to pull again.
+      const pull: Effect.Effect<
+        Option.Option<Option.Option<TaskQueue.Delivery>>,
+        AnalyserError.AnalyserError
+      > = Effect.tryPromise({
+        try: async (signal) => {
+          tasksConsumer ??= js.consumers.get(n.tasks, consumerName)
+          const msg = await (await tasksConsumer).next({ expires: 2000 })
+          // A take interrupted meanwhile must not keep the task until its ack wait runs out.
+          if (signal.aborted) msg?.nak()
+          return signal.aborted ? null : msg
+        },
+        catch: transport("cannot pull a task")
+      }).pipe(
+        Effect.flatMap((msg) => {
+          if (msg === null) {
+            return streamExists.pipe(Effect.map((exists) => (exists ? Option.none() : Option.some(Option.none()))))
+          }
+          return decodeTask(msg.data).pipe(
+            Effect.map((task) => Option.some(Option.some(delivery(msg, task, ackWaitMs, maxDeliveries)))),
+            // A message that is not a task is dropped for good rather than redelivered forever.
+            Effect.catch(() => Effect.sync(() => msg.term()).pipe(Effect.as(Option.none())))
+          )
+        }),
+        Effect.tapError(() =>
+          Effect.sync(() => {
+            tasksConsumer = undefined
+          })
+        ),
+        Effect.catch((error) =>
+          notFound(error.cause)
+            ? Effect.succeed(Option.some(Option.none()))
+            : // The server may be restarting: try again shortly (the connection reconnects by itself).
+              Effect.sleep("250 millis").pipe(Effect.as(Option.none()))
+        )
+      )
+      const take = pull.pipe(
+        Effect.repeat({ until: Option.isSome }),
+        Effect.map((o) => Option.flatten(o))
+      )
+
+      const poisoned = subscription(nc, n.maxDeliveriesAdvisory).pipe(
+        Stream.mapEffect((data) =>
+          tryNats("cannot read a given-up task", async () => {
+            const advisory = JSON.parse(new TextDecoder().decode(data)) as { stream_seq: number; deliveries: number }
+            const stored = await jsm.streams.getMessage(n.tasks, { seq: advisory.stream_seq })
+            // Remove it so it no longer counts as outstanding; its id is all the master needs.
+            await jsm.streams.deleteMessage(n.tasks, advisory.stream_seq).catch(() => false)
+            if (stored === null) return []
+            const task = JSON.parse(new TextDecoder().decode(stored.data)) as Task
+            return [{ taskId: task.taskId, deliveries: advisory.deliveries }]
+          })
+        ),
+        Stream.flatMap((found) => Stream.fromIterable(found))
+      )
+
+      const taskQueue = TaskQueue.TaskQueue.of({
+        publish: (tasks, generation) =>
+          tryNats("cannot publish tasks", async () => {
+            // Pipelined publishes: each waits for its ack, 128 in flight at once.
+            for (let i = 0; i < tasks.length; i += 128) {
+              await Promise.all(
+                tasks
+                  .slice(i, i + 128)
+                  .map((task) =>
+                    js.publish(n.taskSubject, encodeJson(task), { msgID: `${runId}/${task.taskId}/${generation}` })
+                  )
+              )
+            }
+          }),
+        take,
+        poisoned,
+        outstanding: tryNats("cannot read the task consumer", async () => {
+          const info = await jsm.consumers.info(n.tasks, consumerName)
+          return info.num_pending + info.num_ack_pending
+        }),
+        close: Effect.gen(function* () {
+          const kv = yield* openRuns(nc)
+          yield* tryNats("cannot write the run state", async () => {
+            const entry = await kv.get(n.stateKey)
+            const state = entry === null || entry.operation !== "PUT" ? {} : entry.json<object>()
+            await kv.put(n.stateKey, encodeJson({ ...state, status: "done" }))
+          })
+          for (const stream of [n.tasks, n.results]) {
+            yield* tryNats(`cannot delete stream ${stream}`, () => jsm.streams.delete(stream).catch(ignoreNotFound))
+          }
+        })
+      })
+
+      const results = ResultChannel.ResultChannel.of({
+        publish: (result) =>
+          tryNats("cannot publish a result", () =>
+            js.publish(n.resultSubject, encodeJson(result), { msgID: `${runId}/${result.taskId}` })
+          ).pipe(Effect.asVoid),
+        results: Stream.unwrap(
+          tryNats(`cannot read stream ${n.results}`, async () => {
+            const consumer = await js.consumers.get(n.results)
+            // Short pulls mean 1 s idle heartbeats: after a server restart the ordered consumer is recreated fast.
+            return consumer.consume({ expires: 2000 })
+          }).pipe(
+            Effect.map((messages) =>
+              Stream.fromAsyncIterable(messages, transport(`reading ${n.results} failed`)).pipe(
+                Stream.mapEffect((msg) => decodeResult(msg.data))
+              )
+            )
+          )
+        )
+      })
+
+      const heartbeats = Heartbeats.Heartbeats.of({
+        beat: (heartbeat) =>
+          Effect.try({
+            try: () => nc.publish(n.heartbeat(heartbeat.workerId), encodeJson(heartbeat)),
+            catch: transport("cannot send a heartbeat")
+          }),
+        beats: subscription(nc, n.heartbeats).pipe(
+          Stream.mapEffect((data) => decodeHeartbeat(data).pipe(Effect.option)),
+          Stream.flatMap((o) => Stream.fromIterable(Option.toArray(o)))
+        )
+      })
+
+      return Layer.mergeAll(
+        Layer.succeed(TaskQueue.TaskQueue, taskQueue),
+        Layer.succeed(ResultChannel.ResultChannel, results),
+        Layer.succeed(Heartbeats.Heartbeats, heartbeats)
+      )
+    })
+  )
+
+/** Checkpoints in KV (`dla_runs`, key `<run>.checkpoint`). File lists are left out (they follow from the task ids
+ * and the plan) so the value stays small; the directory checkpoint keeps them. */
+export const layerCheckpoints = (nc: NatsConnection, runId: string) =>
+  Layer.effect(
+    CheckpointStore.CheckpointStore,
+    Effect.gen(function* () {
+      const kv = yield* openRuns(nc)
+      const key = names(runId).checkpointKey
+      return CheckpointStore.CheckpointStore.of({
+        load: tryNats("cannot read the KV checkpoint", () => kv.get(key)).pipe(
+          Effect.map((entry) =>
+            entry === null || entry.operation !== "PUT" ? Option.none() : CheckpointStore.decode(entry.string())
+          )
+        ),
+        save: (checkpoint) =>
+          tryNats("cannot write the KV checkpoint", () =>
+            kv.put(key, encodeJson({ ...checkpoint, processed_files: [], pending_files: [] }))
+          ).pipe(Effect.asVoid)
+      })
+    })
+  )
+
+/** The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order). */
+export const runs = (nc: NatsConnection) =>
+  Effect.gen(function* () {
+    const kv = yield* openRuns(nc)
+    return yield* tryNats("cannot list runs", async () => {
+      const found: Array<{ runId: string; state: RunState }> = []
+      for await (const key of await kv.keys("*.state")) {
+        const entry = await kv.get(key)
+        if (entry === null || entry.operation !== "PUT") continue
+        const state = Schema.decodeUnknownOption(RunState)(entry.json())
+        if (Option.isSome(state)) {
+          found.push({ runId: key.slice(0, -".state".length), state: state.value })
+        }
+      }
+      return found.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt))
+    })
+  })

@@ -1,0 +1,442 @@
+/**
+ * What a run looks like from outside: the master's events (and the heartbeats it receives) folded into one
+ * `RunState` snapshot by a pure reducer, so a dashboard, `dla status` or a test can watch a run.
+ *
+ * In NATS mode `publish` sends every discrete event on `dla.<run>.events` and the latest snapshot, throttled, to
+ * KV `dla_runs` key `<run>.snapshot` (not `<run>.state`: that one is the run's lifecycle record, which workers read).
+ *
+ * @since 0.1.0
+ */
+import { Kvm } from "@nats-io/kv"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { type Duration, Effect, Option, Schema, Stream } from "effect"
+import * as AnalyserError from "./AnalyserError.ts"
+import type * as Master from "./Master.ts"
+import { runsBucket } from "./NatsTransport.ts"
+import { CountsSchema, encodeJson } from "./Task.ts"
+
+export const WorkerView = Schema.Struct({
+  workerId: Schema.String,
+  status: Schema.Literals(["alive", "failed"]),
+  /** Task ids the worker said it holds in its last heartbeat. */
+  inFlight: Schema.Array(Schema.String),
+  /** What those tasks cover: relative paths, with `[start-end]` for a byte range (its current task). */
+  working: Schema.Array(Schema.String),
+  tasksDone: Schema.Number,
+  joinedAt: Schema.Number,
+  /** Epoch ms of its last heartbeat (or of joining). */
+  lastHeartbeat: Schema.Number
+})
+export type WorkerView = typeof WorkerView.Type
+
+/** Cumulative totals at one moment, with the rate since the previous sample. */
+export const Sample = Schema.Struct({
+  at: Schema.Number,
+  lines: Schema.Number,
+  bytes: Schema.Number,
+  linesPerSecond: Schema.Number,
+  bytesPerSecond: Schema.Number
+})
+export type Sample = typeof Sample.Type
+
+export const Recovery = Schema.Struct({
+  at: Schema.Number,
+  workerId: Schema.String,
+  /** Paths of the tasks put back on the queue. */
+  requeued: Schema.Array(Schema.String)
+})
+
+export const LogLine = Schema.Struct({ at: Schema.Number, text: Schema.String })
+
+export const RunState = Schema.Struct({
+  version: Schema.Literal(1),
+  runId: Schema.String,
+  status: Schema.Literals(["starting", "running", "waiting", "done", "failed"]),
+  startedAt: Schema.Number,
+  updatedAt: Schema.Number,
+  finishedAt: Schema.NullOr(Schema.Number),
+  /** Why the run failed (status "failed"). */
+  error: Schema.NullOr(Schema.String),
+  resumed: Schema.NullOr(Schema.Struct({ filesAlreadyProcessed: Schema.Number, tasksAlreadyDone: Schema.Number })),
+  files: Schema.Struct({ total: Schema.Number, done: Schema.Number }),
+  tasks: Schema.Struct({ total: Schema.Number, pending: Schema.Number, inFlight: Schema.Number, done: Schema.Number }),
+  bytes: Schema.Struct({ total: Schema.Number, done: Schema.Number }),
+  counts: CountsSchema,
+  workers: Schema.Array(WorkerView),
+  recoveries: Schema.Array(Recovery),
+  failedTasks: Schema.Array(Schema.Struct({ path: Schema.String, reason: Schema.String })),
+  checkpoints: Schema.Struct({
+    saved: Schema.Number,
+    lastSequence: Schema.NullOr(Schema.Number),
+    lastAt: Schema.NullOr(Schema.Number)
+  }),
+  throughput: Schema.Array(Sample),
+  /** The elected master and its term, once leader election reports it. */
+  leader: Schema.NullOr(Schema.Struct({ id: Schema.String, term: Schema.Number })),
+  /** The latest discrete events, oldest first, as one readable line each. */
+  log: Schema.Array(LogLine)
+})
+export type RunState = typeof RunState.Type
+
+/** Master events plus what only the caller of `Master.run` (or the election) knows. */
+export type Event =
+  | Master.Event
+  | { readonly _tag: "Finished"; readonly summary: Master.Summary }
+  | { readonly _tag: "RunFailed"; readonly message: string }
+  | { readonly _tag: "LeaderElected"; readonly leaderId: string; readonly term: number }
+
+/** How much history a snapshot keeps (it travels as one KV value). */
+export const limits = { samples: 180, log: 50, recoveries: 50, failedTasks: 50, sampleEveryMs: 1000 } as const
+
+export const initial = (runId: string, at: number): RunState => ({
+  version: 1,
+  runId,
+  status: "starting",
+  startedAt: at,
+  updatedAt: at,
+  finishedAt: null,
+  error: null,
+  resumed: null,
+  files: { total: 0, done: 0 },
+  tasks: { total: 0, pending: 0, inFlight: 0, done: 0 },
+  bytes: { total: 0, done: 0 },
+  counts: { levels: {}, lines: 0, unmatched: 0, bytes: 0 },
+  workers: [],
+  recoveries: [],
+  failedTasks: [],
+  checkpoints: { saved: 0, lastSequence: null, lastAt: null },
+  throughput: [],
+  leader: null,
+  log: []
+})
+
+const keepLast = <A>(items: ReadonlyArray<A>, item: A, max: number): ReadonlyArray<A> => [...items, item].slice(-max)
+
+/** One readable line per discrete event (none for progress and heartbeats). */
+export const describe = (event: Event): string | undefined => {
+  switch (event._tag) {
+    case "Started":
+      return `started: ${event.files} files, ${event.tasks} tasks, ${event.bytes} bytes`
+    case "Resumed":
+      return `resumed from a checkpoint: ${event.filesAlreadyProcessed} files already processed`
+    case "WorkerJoined":
+      return `worker ${event.workerId} joined`
+    case "WorkerFailed":
+      return `worker ${event.workerId} failed: ${event.requeued.length} task(s) requeued`
+    case "WaitingForWorkers":
+      return `waiting for workers: ${event.pendingTasks} task(s) pending`
+    case "TaskFailed":
+      return `gave up on ${event.path}: ${event.reason}`
+    case "CheckpointSaved":
+      return `checkpoint ${event.sequence} saved`
+    case "Retrying":
+      return `retrying ${event.what}: ${event.reason}`
+    case "Finished":
+      return `finished: ${event.summary.counts.lines} lines in ${event.summary.durationMs} ms`
+    case "RunFailed":
+      return `run failed: ${event.message}`
+    case "LeaderElected":
+      return `leader ${event.leaderId} (term ${event.term})`
+    case "Progress":
+    case "Heartbeat":
+      return undefined
+  }
+}
+
+/** Tasks held by live workers, bounded by what is not done yet. */
+const withTasks = (state: RunState, workers: ReadonlyArray<WorkerView>, done: number): RunState => {
+  const held = new Set(workers.filter((w) => w.status === "alive").flatMap((w) => w.inFlight)).size
+  const inFlight = Math.min(held, state.tasks.total - done)
+  return {
+    ...state,
+    workers,
+    tasks: { total: state.tasks.total, done, inFlight, pending: state.tasks.total - done - inFlight }
+  }
+}
+
+const upsertWorker = (
+  workers: ReadonlyArray<WorkerView>,
+  workerId: string,
+  at: number,
+  update: (w: WorkerView) => WorkerView
+): ReadonlyArray<WorkerView> => {
+  const known = workers.some((w) => w.workerId === workerId)
+  const base: WorkerView = {
+    workerId,
+    status: "alive",
+    inFlight: [],
+    working: [],
+    tasksDone: 0,
+    joinedAt: at,
+    lastHeartbeat: at
+  }
+  return known ? workers.map((w) => (w.workerId === workerId ? update(w) : w)) : [...workers, update(base)]
+}
+
+const sample = (samples: ReadonlyArray<Sample>, at: number, lines: number, bytes: number): ReadonlyArray<Sample> => {
+  const last = samples.at(-1)
+  // The first sample is a baseline (after a resume the totals jump to the checkpoint's: not a rate).
+  if (last === undefined) return [{ at, lines, bytes, linesPerSecond: 0, bytesPerSecond: 0 }]
+  if (at - last.at < limits.sampleEveryMs) return samples
+  const seconds = (at - last.at) / 1000
+  return keepLast(
+    samples,
+    {
+      at,
+      lines,
+      bytes,
+      linesPerSecond: Math.round((lines - last.lines) / seconds),
+      bytesPerSecond: Math.round((bytes - last.bytes) / seconds)
+    },
+    limits.samples
+  )
+}
+
+/** Folds one event, seen at epoch ms `at`, into the snapshot. Pure: the same inputs give the same state. */
+export const reduce = (state: RunState, event: Event, at: number): RunState => {
+  const text = describe(event)
+  const next = reduceEvent({ ...state, updatedAt: at }, event, at)
+  return text === undefined ? next : { ...next, log: keepLast(next.log, { at, text }, limits.log) }
+}
+
+const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
+  switch (event._tag) {
+    case "Started":
+      return {
+        ...state,
+        status: "running",
+        files: { total: event.files, done: 0 },
+        tasks: { total: event.tasks, pending: event.tasks, inFlight: 0, done: 0 },
+        bytes: { total: event.bytes, done: 0 }
+      }
+    case "Resumed":
+      return withTasks(
+        {
+          ...state,
+          resumed: { filesAlreadyProcessed: event.filesAlreadyProcessed, tasksAlreadyDone: event.tasksAlreadyDone },
+          files: { ...state.files, done: event.filesAlreadyProcessed }
+        },
+        state.workers,
+        event.tasksAlreadyDone
+      )
+    case "Progress": {
+      const p = event.progress
+      return withTasks(
+        {
+          ...state,
+          files: { total: p.filesTotal, done: p.filesDone },
+          bytes: { total: p.bytesTotal, done: p.bytesDone },
+          counts: event.counts,
+          throughput: sample(state.throughput, at, event.counts.lines, event.counts.bytes)
+        },
+        state.workers,
+        p.tasksDone
+      )
+    }
+    case "WorkerJoined":
+      return withTasks(
+        { ...state, status: state.status === "waiting" ? "running" : state.status },
+        upsertWorker(state.workers, event.workerId, at, (w) => ({ ...w, status: "alive", lastHeartbeat: at })),
+        state.tasks.done
+      )
+    case "Heartbeat": {
+      const hb = event.heartbeat
+      return withTasks(
+        { ...state, status: state.status === "waiting" ? "running" : state.status },
+        upsertWorker(state.workers, hb.workerId, at, (w) => ({
+          ...w,
+          status: "alive",
+          inFlight: hb.inFlight,
+          working: event.working,
+          tasksDone: hb.done,
+          lastHeartbeat: at
+        })),
+        state.tasks.done
+      )
+    }
+    case "WorkerFailed":
+      return withTasks(
+        {
+          ...state,
+          recoveries: keepLast(
+            state.recoveries,
+            { at, workerId: event.workerId, requeued: event.requeued },
+            limits.recoveries
+          )
+        },
+        upsertWorker(state.workers, event.workerId, at, (w) => ({ ...w, status: "failed", inFlight: [], working: [] })),
+        state.tasks.done
+      )
+    case "WaitingForWorkers":
+      return { ...state, status: "waiting" }
+    case "TaskFailed":
+      return {
+        ...state,
+        failedTasks: keepLast(state.failedTasks, { path: event.path, reason: event.reason }, limits.failedTasks)
+      }
+    case "CheckpointSaved":
+      return {
+        ...state,
+        checkpoints: { saved: state.checkpoints.saved + 1, lastSequence: event.sequence, lastAt: at }
+      }
+    case "Finished": {
+      const s = event.summary
+      return withTasks(
+        {
+          ...state,
+          status: "done",
+          finishedAt: at,
+          counts: s.counts,
+          files: { total: s.files, done: s.filesProcessed },
+          bytes: { total: state.bytes.total, done: state.bytes.total },
+          throughput: sample(state.throughput, at, s.counts.lines, s.counts.bytes)
+        },
+        state.workers.map((w) => ({ ...w, inFlight: [], working: [] })),
+        s.tasks
+      )
+    }
+    case "RunFailed":
+      return { ...state, status: "failed", finishedAt: at, error: event.message }
+    case "LeaderElected":
+      return { ...state, leader: { id: event.leaderId, term: event.term } }
+    case "Retrying":
+      return state
+  }
+}
+
+export type Listener = (state: RunState, event: Event) => void
+
+/** A live snapshot: push events in, read the state, or subscribe to every change. */
+export interface Monitor {
+  readonly runId: string
+  readonly push: (event: Event) => void
+  readonly current: () => RunState
+  /** Calls `listener` after every event; returns the unsubscribe function. */
+  readonly subscribe: (listener: Listener) => () => void
+}
+
+export const make = (runId: string, now: () => number = Date.now): Monitor => {
+  let state = initial(runId, now())
+  const listeners = new Set<Listener>()
+  return {
+    runId,
+    push: (event) => {
+      state = reduce(state, event, now())
+      for (const listener of listeners) listener(state, event)
+    },
+    current: () => state,
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    }
+  }
+}
+
+export const subjects = (runId: string) => ({
+  events: `dla.${runId}.events`,
+  snapshotKey: `${runId}.snapshot`
+})
+
+export interface PublishOptions {
+  /** At most one KV write per interval (default 500 ms); the last state is always written when the scope closes. */
+  readonly interval?: Duration.Input
+}
+
+/**
+ * Publishes `monitor` over NATS until the scope closes: discrete events (not progress nor heartbeats) on
+ * `dla.<run>.events` at once, the snapshot to KV throttled. Failures to publish are ignored: watching a run must
+ * never break it.
+ */
+export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOptions = {}) =>
+  Effect.gen(function* () {
+    const names = subjects(monitor.runId)
+    const kv = yield* Effect.tryPromise(() => new Kvm(nc).create(runsBucket, { history: 1 })).pipe(Effect.option)
+    let dirty = true
+    const write = Effect.suspend(() => {
+      if (!dirty || Option.isNone(kv)) return Effect.void
+      dirty = false
+      const state = monitor.current()
+      return Effect.tryPromise(() => kv.value.put(names.snapshotKey, encodeJson(state))).pipe(Effect.ignore)
+    })
+    yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        monitor.subscribe((_state, event) => {
+          dirty = true
+          if (describe(event) !== undefined) publishQuietly(nc, names.events, encodeJson(event))
+        })
+      ),
+      (unsubscribe) => Effect.sync(unsubscribe).pipe(Effect.andThen(write))
+    )
+    yield* write.pipe(Effect.andThen(Effect.sleep(options.interval ?? "500 millis")), Effect.forever, Effect.forkScoped)
+  })
+
+const publishQuietly = (nc: NatsConnection, subject: string, data: Uint8Array) => {
+  try {
+    nc.publish(subject, data)
+  } catch {
+    // A closed or draining connection: the snapshot still carries the event's effect.
+  }
+}
+
+export const decode = (json: unknown): Option.Option<RunState> => Schema.decodeUnknownOption(RunState)(json)
+
+/** The runs bucket; `create` makes it if missing (as the master does, same config), so a watcher can come first. */
+const openRuns = (nc: NatsConnection, create = false) =>
+  Effect.tryPromise({
+    try: () => (create ? new Kvm(nc).create(runsBucket, { history: 1 }) : new Kvm(nc).open(runsBucket)),
+    catch: (cause) => AnalyserError.make("Transport", `cannot open KV bucket ${runsBucket}`, cause)
+  })
+
+/** No bucket yet means no run has been published yet. */
+const noBucket = (error: AnalyserError.AnalyserError) =>
+  error.cause instanceof Error && error.cause.name === "StreamNotFoundError"
+
+/** The latest snapshot of `runId` from KV, if any. */
+export const read = (nc: NatsConnection, runId: string) =>
+  Effect.gen(function* () {
+    const kv = yield* openRuns(nc)
+    const entry = yield* Effect.tryPromise({
+      try: () => kv.get(subjects(runId).snapshotKey),
+      catch: (cause) => AnalyserError.make("Transport", `cannot read the snapshot of run ${runId}`, cause)
+    })
+    return entry === null || entry.operation !== "PUT" ? Option.none<RunState>() : decode(entry.json())
+  }).pipe(Effect.catchIf(noBucket, () => Effect.succeed(Option.none<RunState>())))
+
+/** The latest snapshot of every run in KV, newest start first. */
+export const list = (nc: NatsConnection) =>
+  Effect.gen(function* () {
+    const kv = yield* openRuns(nc)
+    return yield* Effect.tryPromise({
+      try: async () => {
+        const found: Array<RunState> = []
+        for await (const key of await kv.keys("*.snapshot")) {
+          const entry = await kv.get(key)
+          if (entry === null || entry.operation !== "PUT") continue
+          const state = decode(entry.json())
+          if (Option.isSome(state)) found.push(state.value)
+        }
+        return found.sort((a, b) => b.startedAt - a.startedAt)
+      },
+      catch: (cause) => AnalyserError.make("Transport", `cannot read run snapshots from ${runsBucket}`, cause)
+    })
+  }).pipe(Effect.catchIf(noBucket, () => Effect.succeed<Array<RunState>>([])))
+
+/** The current snapshot and every later one, of `runId` or of every run. */
+export const watch = (nc: NatsConnection, runId?: string): Stream.Stream<RunState, AnalyserError.AnalyserError> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const kv = yield* openRuns(nc, true)
+      const entries = yield* Effect.tryPromise({
+        try: () => kv.watch({ key: runId === undefined ? "*.snapshot" : subjects(runId).snapshotKey }),
+        catch: (cause) => AnalyserError.make("Transport", `cannot watch ${runsBucket}`, cause)
+      })
+      return Stream.fromAsyncIterable(entries, (cause) =>
+        AnalyserError.make("Transport", `watching ${runsBucket} failed`, cause)
+      ).pipe(
+        Stream.ensuring(Effect.sync(() => entries.stop())),
+        Stream.flatMap((entry) =>
+          Stream.fromIterable(entry.operation === "PUT" ? Option.toArray(decode(entry.json())) : [])
+        )
+      )
+    })
+  )

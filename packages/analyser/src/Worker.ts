@@ -1,0 +1,127 @@
+/**
+ * The worker loop, written once against the services: take a task, count it (reporting progress so a long task is
+ * not redelivered), publish the result, then ack. A file that cannot be counted (missing, unreadable, binary) gives
+ * a "Failed" result at once: retrying would fail the same way. A worker that dies mid-task is what redelivery is for. A result is published before the ack, so a crash in between
+ * means a redelivery and a duplicate result, which the master drops: counts are never lost nor doubled.
+ *
+ * @since 0.1.0
+ */
+import { hostname } from "node:os"
+import { FileError } from "@dla/core"
+import { Duration, Effect, Fiber, Option, Schedule } from "effect"
+import type * as AnalyserError from "./AnalyserError.ts"
+import { Counter } from "./Counter.ts"
+import * as Heartbeats from "./Heartbeats.ts"
+import { ResultChannel } from "./ResultChannel.ts"
+import type { TaskResult } from "./Task.ts"
+import { type Delivery, TaskQueue } from "./TaskQueue.ts"
+
+export interface Options {
+  readonly workerId?: string
+  readonly heartbeatInterval?: Duration.Input
+  /** Test and demo hook: wait this long before counting each task (makes "mid-run" easy to hit). */
+  readonly taskDelay?: Duration.Input
+  /** What the worker is doing, for its own output (and tests). */
+  readonly onTask?: (event: TaskEvent) => void
+}
+
+export type TaskEvent =
+  | { readonly _tag: "TaskStarted"; readonly taskId: string; readonly path: string; readonly attempt: number }
+  | { readonly _tag: "TaskFinished"; readonly taskId: string; readonly path: string; readonly ok: boolean }
+  /** Publishing the result or acking failed (e.g. NATS is restarting): the task will be delivered again. */
+  | { readonly _tag: "TaskDeferred"; readonly taskId: string; readonly reason: string }
+
+export interface Summary {
+  readonly workerId: string
+  readonly tasks: number
+  readonly failedTasks: number
+}
+
+/** Core's FileError for binary content (the one failure the sequential analyser skips rather than fails on). */
+const isBinary = (cause: unknown) => cause instanceof FileError.FileError && cause.reason === "Binary"
+
+export const makeWorkerId = () => `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
+
+/** Serves tasks until the run's queue is closed; returns what this worker did. */
+export const run = (options: Options = {}) =>
+  Effect.gen(function* () {
+    const queue = yield* TaskQueue
+    const results = yield* ResultChannel
+    const heartbeats = yield* Heartbeats.Heartbeats
+    const counter = yield* Counter
+    const workerId = options.workerId ?? makeWorkerId()
+    const inFlight = new Set<string>()
+    let done = 0
+    let failed = 0
+
+    const beat = Effect.suspend(() => heartbeats.beat({ workerId, inFlight: [...inFlight], done })).pipe(
+      Effect.ignore // a missed heartbeat is not fatal: the next one follows
+    )
+    yield* beat.pipe(
+      Effect.repeat(
+        Schedule.spaced(Duration.fromInputUnsafe(options.heartbeatInterval ?? Heartbeats.defaults.interval))
+      ),
+      Effect.forkScoped
+    )
+
+    const handle = (delivery: Delivery) =>
+      Effect.gen(function* () {
+        const { task } = delivery
+        inFlight.add(task.taskId)
+        yield* beat // the master learns at once what this worker holds
+        options.onTask?.({ _tag: "TaskStarted", taskId: task.taskId, path: task.path, attempt: delivery.attempt })
+        const progress = yield* delivery.working.pipe(
+          Effect.ignore,
+          Effect.repeat(Schedule.spaced(delivery.progressEvery)),
+          Effect.forkScoped
+        )
+        if (options.taskDelay !== undefined) yield* Effect.sleep(options.taskDelay)
+        const outcome = yield* counter.count(task).pipe(
+          // Only a file that cannot be counted is the task's failure; a counter that died is this worker's.
+          Effect.map((counts) => ({ ok: true as const, counts })),
+          Effect.catchIf(
+            (error) => error.reason === "Analysis",
+            (error) => Effect.succeed({ ok: false as const, error: error.message, binary: isBinary(error.cause) })
+          )
+        )
+        yield* Fiber.interrupt(progress)
+        const result: TaskResult = outcome.ok
+          ? {
+              _tag: "Done",
+              runId: task.runId,
+              taskId: task.taskId,
+              workerId,
+              counts: outcome.counts,
+              lines: outcome.counts.lines,
+              bytes: outcome.counts.bytes
+            }
+          : {
+              _tag: "Failed",
+              runId: task.runId,
+              taskId: task.taskId,
+              workerId,
+              error: outcome.error,
+              binary: outcome.binary
+            }
+        yield* results.publish(result)
+        yield* delivery.ack
+        if (outcome.ok) done++
+        else failed++
+        options.onTask?.({ _tag: "TaskFinished", taskId: task.taskId, path: task.path, ok: outcome.ok })
+      }).pipe(
+        Effect.scoped,
+        // The transport failed mid-task: leave the task to its redelivery and keep serving.
+        Effect.catch((error) =>
+          Effect.sync(() =>
+            options.onTask?.({ _tag: "TaskDeferred", taskId: delivery.task.taskId, reason: error.message })
+          ).pipe(Effect.andThen(delivery.nak.pipe(Effect.ignore)))
+        ),
+        Effect.ensuring(Effect.sync(() => inFlight.delete(delivery.task.taskId)))
+      )
+
+    const loop: Effect.Effect<void, AnalyserError.AnalyserError> = queue.take.pipe(
+      Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (d) => handle(d).pipe(Effect.andThen(loop)) }))
+    )
+    yield* loop
+    return { workerId, tasks: done, failedTasks: failed } satisfies Summary
+  })

@@ -1,0 +1,144 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type NatsServer, startNatsServer } from "@dla/testing"
+import { connect } from "@nats-io/transport-node"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
+import { type Proc, spawnProc } from "./support/processes.ts"
+
+let server: NatsServer
+let corpus: string
+let scratch: string
+const procs: Array<Proc> = []
+const start = (role: "master" | "worker", options: Record<string, unknown>) => {
+  const proc = spawnProc(role, { servers: server.url, ...options })
+  procs.push(proc)
+  return proc
+}
+
+interface Summary {
+  readonly counts: unknown
+  readonly files: number
+  readonly filesProcessed: number
+  readonly filesAlreadyProcessed: number
+  readonly failedWorkers: Array<string>
+  readonly failedTasks: Array<{ path: string; reason: string }>
+  readonly requeuedTasks: number
+  readonly checkpointsSaved: number
+}
+
+const finish = async (master: Proc): Promise<Summary> => {
+  const { code, output, stderr } = await master.exited
+  expect(code, stderr).toBe(0)
+  return output as Summary
+}
+
+beforeEach(async () => {
+  server = await startNatsServer()
+  corpus = makeCorpus({ files: 8, lines: 300, nested: true })
+  scratch = mkdtempSync(join(tmpdir(), "dla-test-"))
+})
+
+afterEach(async () => {
+  await Promise.all(procs.splice(0).map((p) => p.kill()))
+  await server.stop()
+  rmSync(corpus, { recursive: true, force: true })
+  rmSync(scratch, { recursive: true, force: true })
+})
+
+describe("Distributed (real nats-server, master and worker processes)", () => {
+  it("1, 2 and 4 workers give the sequential analyser's counts", async () => {
+    const expected = await sequentialCounts(corpus)
+    for (const workers of [1, 2, 4]) {
+      const runId = `normal${workers}`
+      const master = start("master", { runId, root: corpus, splitBytes: 4096 })
+      for (let i = 0; i < workers; i++) start("worker", { runId, once: true })
+      const summary = await finish(master)
+      expect(summary.counts).toEqual(expected)
+      expect(summary.filesProcessed).toBe(8)
+    }
+  })
+
+  it("a worker SIGKILLed mid-task is reported failed, the run waits for workers, its task is reassigned", async () => {
+    const expected = await sequentialCounts(corpus)
+    const runId = "crash"
+    const master = start("master", { runId, root: corpus, heartbeatTimeout: "1500 millis", ackWait: "60 seconds" })
+    // Watch the doomed worker's heartbeats: kill it once the master has been told which task it holds.
+    const nc = await connect({ servers: server.url })
+    const holding = new Promise<void>((resolve) => {
+      nc.subscribe(`dla.${runId}.hb.doomed`, {
+        callback: (_e, msg) => {
+          if ((msg.json() as { inFlight: Array<string> }).inFlight.length > 0) resolve()
+        }
+      })
+    })
+    const doomed = start("worker", { runId, workerId: "doomed", taskDelay: "60 seconds" })
+    const started = await doomed.waitFor((e) => e._tag === "TaskStarted")
+    await holding
+    await nc.close()
+    await doomed.kill("SIGKILL")
+
+    const failed = await master.waitFor((e) => e._tag === "WorkerFailed")
+    expect(failed).toMatchObject({ workerId: "doomed", requeued: [started.path] })
+    await master.waitFor((e) => e._tag === "WaitingForWorkers")
+    const survivor = start("worker", { runId, workerId: "survivor", once: true })
+
+    const summary = await finish(master)
+    expect(summary.counts).toEqual(expected)
+    expect(summary.failedWorkers).toEqual(["doomed"])
+    expect(summary.requeuedTasks).toBe(1)
+    expect(survivor.events).toContainEqual(expect.objectContaining({ _tag: "TaskFinished", taskId: started.taskId }))
+  })
+
+  it("a new master started after the master is SIGKILLed resumes from the checkpoint with exact counts", async () => {
+    const expected = await sequentialCounts(corpus)
+    const checkpointDir = join(scratch, "checkpoints")
+    const args = { runId: "resume", root: corpus, checkpointEvery: 1, checkpointDir }
+    const first = start("master", args)
+    start("worker", { runId: "resume", taskDelay: "200 millis" })
+    await first.waitFor((e) => e._tag === "CheckpointSaved" && (e.sequence as number) >= 3)
+    await first.kill("SIGKILL")
+
+    const second = start("master", args)
+    const resumed = await second.waitFor((e) => e._tag === "Resumed")
+    expect(resumed.filesAlreadyProcessed).toBeGreaterThanOrEqual(3)
+    const summary = await finish(second)
+    expect(summary.counts).toEqual(expected)
+    expect(summary.filesAlreadyProcessed).toBe(resumed.filesAlreadyProcessed)
+    expect(summary.filesProcessed).toBe(8)
+
+    const checkpoint = JSON.parse(readFileSync(join(checkpointDir, "resume", "checkpoint.json"), "utf8"))
+    expect(checkpoint).toMatchObject({ complete: true, pending_files: [], failed_workers: [] })
+    expect(checkpoint.processed_files).toHaveLength(8)
+    expect(Object.keys(checkpoint)).toEqual(
+      expect.arrayContaining(["timestamp", "counts", "processed_files", "pending_files", "failed_workers"])
+    )
+    expect(existsSync(join(checkpointDir, "resume", "files", "node-001.log"))).toBe(true)
+  })
+
+  it("the nats-server restarted mid-run (same store): the run finishes with exact counts", async () => {
+    const expected = await sequentialCounts(corpus)
+    const master = start("master", { runId: "restart", root: corpus, heartbeatTimeout: "10 seconds" })
+    start("worker", { runId: "restart", taskDelay: "200 millis" })
+    await master.waitFor((e) => e._tag === "Progress" && (e.progress as { tasksDone: number }).tasksDone >= 2)
+    await server.kill("SIGKILL")
+    await server.restart()
+    const summary = await finish(master)
+    expect(summary.counts).toEqual(expected)
+    expect(summary.filesProcessed).toBe(8)
+  })
+
+  it("a file that cannot be read is reported failed, not retried; the rest is counted", async () => {
+    const master = start("master", { runId: "poison", root: corpus })
+    await master.waitFor((e) => e._tag === "Started")
+    const victim = join(corpus, "node-001.log")
+    rmSync(victim) // listed and planned, gone before any worker reads it
+    const expected = await sequentialCounts(corpus)
+    start("worker", { runId: "poison", once: true })
+    const summary = await finish(master)
+    expect(summary.counts).toEqual(expected)
+    expect(summary.failedTasks).toEqual([expect.objectContaining({ path: victim })])
+    expect(summary.filesProcessed).toBe(7)
+  })
+})

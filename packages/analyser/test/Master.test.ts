@@ -1,0 +1,136 @@
+import { rmSync } from "node:fs"
+import { join } from "node:path"
+import { FileAnalysis } from "@dla/core"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
+import * as AnalyserError from "../src/AnalyserError.ts"
+import * as CheckpointStore from "../src/CheckpointStore.ts"
+import * as Fence from "../src/Fence.ts"
+import * as Heartbeats from "../src/Heartbeats.ts"
+import * as Master from "../src/Master.ts"
+import * as ResultChannel from "../src/ResultChannel.ts"
+import * as Task from "../src/Task.ts"
+import * as TaskQueue from "../src/TaskQueue.ts"
+import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
+
+/** A stand-in worker: counts every task it takes inline and publishes the result `copies` times. */
+const fakeWorker = (copies = 1) =>
+  Effect.gen(function* () {
+    const queue = yield* TaskQueue.TaskQueue
+    const channel = yield* ResultChannel.ResultChannel
+    const seen: Array<string> = []
+    while (true) {
+      const next = yield* queue.take
+      if (Option.isNone(next)) return seen
+      const { task } = next.value
+      seen.push(task.path)
+      const counts = yield* Effect.promise(() => FileAnalysis.analyseFile(task.path, { range: task.range }))
+      const result: Task.TaskResult = {
+        _tag: "Done",
+        runId: task.runId,
+        taskId: task.taskId,
+        workerId: "fake",
+        counts: { levels: counts.levels, lines: counts.lines, unmatched: counts.unmatched, bytes: counts.bytes },
+        lines: counts.lines,
+        bytes: counts.bytes
+      }
+      for (let i = 0; i < copies; i++) yield* channel.publish(result)
+      yield* next.value.ack
+    }
+  })
+
+/** A result channel without publish-side dedupe, so the master's own dedupe is what is tested. */
+const leakyResults = Layer.effect(
+  ResultChannel.ResultChannel,
+  Effect.gen(function* () {
+    const queue = yield* Queue.unbounded<Task.TaskResult>()
+    return ResultChannel.ResultChannel.of({
+      publish: (result) => Queue.offer(queue, result).pipe(Effect.asVoid),
+      results: Stream.fromQueue(queue)
+    })
+  })
+)
+
+const services = (results = ResultChannel.layerMemory, fence = Fence.layerUnfenced) =>
+  Layer.mergeAll(TaskQueue.layerMemory(), results, Heartbeats.layerMemory, CheckpointStore.layerMemory, fence)
+
+describe("Master", () => {
+  it.live("counts a duplicated result once", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 5, lines: 100 })
+      const worker = yield* fakeWorker(2).pipe(Effect.forkChild)
+      const summary = yield* Master.run({ runId: "dup", root: dir })
+      expect(summary.counts).toEqual(yield* Effect.promise(() => sequentialCounts(dir)))
+      expect(summary.duplicateResults).toBeGreaterThan(0)
+      expect(summary.filesProcessed).toBe(5)
+      yield* Fiber.join(worker)
+      rmSync(dir, { recursive: true })
+    }).pipe(Effect.provide(services(leakyResults)))
+  )
+
+  it.live("resumes from a checkpoint: skips the tasks it holds and reports the files already processed", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 4, lines: 100 })
+      const first = join(dir, "node-000.log")
+      const counted = yield* Effect.promise(() => FileAnalysis.analyseFile(first))
+      const store = yield* CheckpointStore.CheckpointStore
+      yield* store.save({
+        version: 1,
+        run_id: "resume",
+        sequence: 7,
+        timestamp: new Date().toISOString(),
+        counts: counted.levels,
+        lines: counted.lines,
+        unmatched: counted.unmatched,
+        bytes: counted.bytes,
+        processed_files: [first],
+        pending_files: [],
+        failed_workers: [],
+        completed_tasks: [Task.taskId("node-000.log", { start: 0, end: counted.bytes })],
+        failed_tasks: [],
+        complete: false
+      })
+      const events: Array<Master.Event> = []
+      const worker = yield* fakeWorker().pipe(Effect.forkChild)
+      const summary = yield* Master.run({ runId: "resume", root: dir, onEvent: (e) => events.push(e) })
+      expect(events).toContainEqual({ _tag: "Resumed", filesAlreadyProcessed: 1, tasksAlreadyDone: 1 })
+      expect(summary.counts).toEqual(yield* Effect.promise(() => sequentialCounts(dir)))
+      expect(summary.filesAlreadyProcessed).toBe(1)
+      expect(yield* Fiber.join(worker)).not.toContain(first)
+      const saved = yield* store.load
+      expect(Option.map(saved, (c) => [c.sequence > 7, c.complete, c.processed_files.length])).toEqual(
+        Option.some([true, true, 4])
+      )
+      rmSync(dir, { recursive: true })
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.live("a fenced-out master writes nothing: no task published, no checkpoint", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 2, lines: 10 })
+      const error = yield* Master.run({ runId: "fenced", root: dir }).pipe(Effect.flip)
+      expect(error).toMatchObject({ _tag: "AnalyserError", reason: "Fenced" })
+      expect(yield* TaskQueue.TaskQueue.use((q) => q.outstanding)).toBe(0)
+      expect(yield* CheckpointStore.CheckpointStore.use((s) => s.load)).toEqual(Option.none())
+      rmSync(dir, { recursive: true })
+    }).pipe(
+      Effect.provide(
+        services(
+          ResultChannel.layerMemory,
+          Layer.succeed(
+            Fence.Fence,
+            Fence.Fence.of({ guard: () => Effect.fail(AnalyserError.make("Fenced", "another master leads this run")) })
+          )
+        )
+      )
+    )
+  )
+
+  it.live("an empty directory is an Input error", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 0, lines: 0 })
+      const error = yield* Master.run({ runId: "empty", root: dir }).pipe(Effect.flip)
+      expect(error).toMatchObject({ reason: "Input", message: expect.stringContaining("no log files") })
+    }).pipe(Effect.provide(services()))
+  )
+})

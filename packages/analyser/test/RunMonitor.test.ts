@@ -1,0 +1,223 @@
+import { rmSync } from "node:fs"
+import { type NatsServer, startNatsServer } from "@dla/testing"
+import { describe, expect, it } from "@effect/vitest"
+import { connect } from "@nats-io/transport-node"
+import { Effect, Fiber, Option, Stream } from "effect"
+import * as Embedded from "../src/Embedded.ts"
+import type * as Master from "../src/Master.ts"
+import * as RunMonitor from "../src/RunMonitor.ts"
+import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
+
+const counts = (lines: number) => ({ levels: { INFO: lines }, lines, unmatched: 0, bytes: lines * 10 })
+const progress = (tasksDone: number, lines: number): RunMonitor.Event => ({
+  _tag: "Progress",
+  progress: {
+    filesTotal: 2,
+    filesDone: tasksDone >= 4 ? 2 : tasksDone >= 2 ? 1 : 0,
+    tasksTotal: 4,
+    tasksDone,
+    bytesTotal: 400,
+    bytesDone: tasksDone * 100,
+    workersAlive: 2
+  },
+  counts: counts(lines)
+})
+const beat = (workerId: string, inFlight: Array<string>, done: number): RunMonitor.Event => ({
+  _tag: "Heartbeat",
+  heartbeat: { workerId, inFlight, done },
+  working: inFlight.map((id) => `file-of-${id}.log`)
+})
+
+/** Folds `events`, the i-th seen at 1000 * i ms. */
+const fold = (events: ReadonlyArray<RunMonitor.Event>) =>
+  events.reduce((state, event, i) => RunMonitor.reduce(state, event, 1000 * (i + 1)), RunMonitor.initial("r1", 0))
+
+const started: RunMonitor.Event = { _tag: "Started", files: 2, tasks: 4, bytes: 400 }
+
+describe("RunMonitor.reduce", () => {
+  it("tracks workers, their current tasks and the task split pending / in flight / done", () => {
+    const state = fold([
+      started,
+      { _tag: "WorkerJoined", workerId: "w1" },
+      beat("w1", ["t1"], 0),
+      { _tag: "WorkerJoined", workerId: "w2" },
+      beat("w2", ["t2"], 0),
+      progress(1, 10),
+      beat("w1", ["t3"], 1)
+    ])
+    expect(state.status).toBe("running")
+    expect(
+      state.workers.map((w) => [w.workerId, w.status, w.inFlight, w.working, w.tasksDone, w.lastHeartbeat])
+    ).toEqual([
+      ["w1", "alive", ["t3"], ["file-of-t3.log"], 1, 7000],
+      ["w2", "alive", ["t2"], ["file-of-t2.log"], 0, 5000]
+    ])
+    expect(state.tasks).toEqual({ total: 4, done: 1, inFlight: 2, pending: 1 })
+    expect(state.files).toEqual({ total: 2, done: 0 })
+    expect(state.counts).toEqual(counts(10))
+    expect(state.updatedAt).toBe(7000)
+  })
+
+  it("marks a failed worker, drops its tasks from in flight and records the recovery", () => {
+    const state = fold([
+      started,
+      beat("w1", ["t1"], 0),
+      beat("w2", ["t2"], 0),
+      { _tag: "WorkerFailed", workerId: "w2", requeued: ["/logs/b.log"] }
+    ])
+    expect(state.workers.find((w) => w.workerId === "w2")).toMatchObject({
+      status: "failed",
+      inFlight: [],
+      working: []
+    })
+    expect(state.tasks).toEqual({ total: 4, done: 0, inFlight: 1, pending: 3 })
+    expect(state.recoveries).toEqual([{ at: 4000, workerId: "w2", requeued: ["/logs/b.log"] }])
+    expect(state.log.at(-1)?.text).toBe("worker w2 failed: 1 task(s) requeued")
+    // A heartbeat from it again (it was only slow): alive again, the recovery stays on record.
+    const back = RunMonitor.reduce(state, beat("w2", [], 0), 5000)
+    expect(back.workers.find((w) => w.workerId === "w2")?.status).toBe("alive")
+    expect(back.recoveries).toHaveLength(1)
+  })
+
+  it("samples throughput at most once a second, the first sample being a baseline", () => {
+    const base = fold([started])
+    const events: Array<[RunMonitor.Event, number]> = [
+      [progress(1, 100), 1000],
+      [progress(2, 150), 1500], // under a second after the last sample: no new sample
+      [progress(3, 300), 3000]
+    ]
+    const state = events.reduce((s, [e, at]) => RunMonitor.reduce(s, e, at), base)
+    expect(state.throughput.map((s) => [s.at, s.lines, s.linesPerSecond, s.bytesPerSecond])).toEqual([
+      [1000, 100, 0, 0],
+      [3000, 300, 100, 1000]
+    ])
+  })
+
+  it("keeps bounded history: samples, log lines", () => {
+    let state = fold([started])
+    for (let i = 1; i <= RunMonitor.limits.samples + 20; i++) state = RunMonitor.reduce(state, progress(1, i), i * 1000)
+    expect(state.throughput).toHaveLength(RunMonitor.limits.samples)
+    for (let i = 0; i < RunMonitor.limits.log + 5; i++) {
+      state = RunMonitor.reduce(state, { _tag: "CheckpointSaved", sequence: i }, 500_000 + i)
+    }
+    expect(state.log).toHaveLength(RunMonitor.limits.log)
+    expect(state.checkpoints).toEqual({
+      saved: RunMonitor.limits.log + 5,
+      lastSequence: RunMonitor.limits.log + 4,
+      lastAt: 500_000 + RunMonitor.limits.log + 4
+    })
+  })
+
+  it("waiting, resume, leader, given-up tasks, finish and failure", () => {
+    const waiting = fold([started, { _tag: "WaitingForWorkers", pendingTasks: 4 }])
+    expect(waiting.status).toBe("waiting")
+    expect(RunMonitor.reduce(waiting, { _tag: "WorkerJoined", workerId: "w1" }, 9000).status).toBe("running")
+
+    const resumed = fold([started, { _tag: "Resumed", filesAlreadyProcessed: 1, tasksAlreadyDone: 2 }])
+    expect(resumed.resumed).toEqual({ filesAlreadyProcessed: 1, tasksAlreadyDone: 2 })
+    expect(resumed.tasks).toEqual({ total: 4, done: 2, inFlight: 0, pending: 2 })
+
+    const led = fold([started, { _tag: "LeaderElected", leaderId: "master-a", term: 3 }])
+    expect(led.leader).toEqual({ id: "master-a", term: 3 })
+
+    const gaveUp = fold([started, { _tag: "TaskFailed", path: "/logs/x.log", reason: "EACCES" }])
+    expect(gaveUp.failedTasks).toEqual([{ path: "/logs/x.log", reason: "EACCES" }])
+
+    const summary: Master.Summary = {
+      runId: "r1",
+      counts: counts(40),
+      files: 2,
+      filesProcessed: 2,
+      filesAlreadyProcessed: 0,
+      tasks: 4,
+      failedTasks: [],
+      failedWorkers: [],
+      workers: ["w1"],
+      requeuedTasks: 0,
+      duplicateResults: 0,
+      checkpointsSaved: 1,
+      durationMs: 4000
+    }
+    const done = fold([started, beat("w1", ["t4"], 3), { _tag: "Finished", summary }])
+    expect(done).toMatchObject({ status: "done", finishedAt: 3000, counts: counts(40) })
+    expect(done.tasks).toEqual({ total: 4, done: 4, inFlight: 0, pending: 0 })
+
+    const retrying = fold([started, { _tag: "Retrying", what: "reading results", reason: "connection lost" }])
+    expect(retrying.log.at(-1)?.text).toBe("retrying reading results: connection lost")
+
+    const failed = fold([started, { _tag: "RunFailed", message: "fenced" }])
+    expect(failed).toMatchObject({ status: "failed", error: "fenced", finishedAt: 2000 })
+  })
+
+  it("a snapshot survives JSON and decodes with the schema", () => {
+    const state = fold([started, beat("w1", ["t1"], 0), progress(1, 10)])
+    expect(RunMonitor.decode(JSON.parse(JSON.stringify(state)))).toEqual(Option.some(state))
+    expect(Option.isNone(RunMonitor.decode({ runId: "x" }))).toBe(true)
+  })
+})
+
+describe("RunMonitor over a real run", () => {
+  it.live("an embedded run's events fold into a done snapshot with the run's exact counts", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 6, lines: 300 })
+      const expected = yield* Effect.promise(() => sequentialCounts(dir))
+      const monitor = RunMonitor.make("embedded")
+      const summary = yield* Embedded.run({ runId: "embedded", root: dir, workers: 2, onEvent: monitor.push })
+      monitor.push({ _tag: "Finished", summary })
+      const state = monitor.current()
+      expect(state.status).toBe("done")
+      expect(state.counts).toEqual(expected)
+      expect(state.files).toEqual({ total: 6, done: 6 })
+      // Heartbeats sent before the master listens are not replayed: a short run may see only one worker.
+      expect(state.workers.length).toBeGreaterThanOrEqual(1)
+      for (const w of state.workers) expect(w.workerId).toMatch(/^thread-[12]$/)
+      expect(state.checkpoints.saved).toBeGreaterThanOrEqual(1)
+      rmSync(dir, { recursive: true })
+    })
+  )
+})
+
+describe("RunMonitor.publish", () => {
+  it.live("puts the snapshot in KV (throttled, last one on close) and events on dla.<run>.events", () =>
+    Effect.gen(function* () {
+      const server: NatsServer = yield* Effect.acquireRelease(
+        Effect.promise(() => startNatsServer()),
+        (s) => Effect.promise(() => s.stop())
+      )
+      const nc = yield* Effect.acquireRelease(
+        Effect.promise(() => connect({ servers: server.url })),
+        (c) => Effect.promise(() => c.close())
+      )
+      const events: Array<string> = []
+      nc.subscribe("dla.pub.events", { callback: (_e, msg) => void events.push(msg.json<{ _tag: string }>()._tag) })
+      expect(yield* RunMonitor.list(nc)).toEqual([]) // no bucket yet
+      expect(yield* RunMonitor.read(nc, "pub")).toEqual(Option.none())
+      const monitor = RunMonitor.make("pub")
+      const watched = yield* RunMonitor.watch(nc, "pub").pipe(
+        Stream.filter((s) => s.status === "failed"),
+        Stream.runHead,
+        Effect.forkScoped
+      )
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* RunMonitor.publish(nc, monitor, { interval: "50 millis" })
+          monitor.push(started)
+          monitor.push(beat("w1", ["t1"], 0))
+          monitor.push({ _tag: "WorkerJoined", workerId: "w1" })
+          monitor.push({ _tag: "RunFailed", message: "stop" })
+          monitor.push({ _tag: "LeaderElected", leaderId: "m", term: 1 })
+        })
+      )
+      const stored = yield* RunMonitor.read(nc, "pub")
+      expect(Option.map(stored, (s) => [s.status, s.leader?.term, s.workers.length])).toEqual(
+        Option.some(["failed", 1, 1])
+      )
+      const listed = yield* RunMonitor.list(nc)
+      expect(listed.map((s) => s.runId)).toEqual(["pub"])
+      yield* Effect.promise(() => nc.flush())
+      expect(events).toEqual(["Started", "WorkerJoined", "RunFailed", "LeaderElected"])
+      const seen = yield* Fiber.join(watched)
+      expect(Option.map(seen, (s) => s.error)).toEqual(Option.some("stop"))
+    }).pipe(Effect.scoped)
+  )
+})

@@ -1,0 +1,24 @@
+/**
+ * A real master or worker process for the tests (the CLI's commands do the same with flags):
+ *   node --conditions=source proc.ts master|worker '<json options>'
+ * Events go to stderr as JSON lines; the master's summary is the last line on stdout. Exit 0 on success, 1 on error.
+ */
+import { connect } from "@nats-io/transport-node"
+import { Effect } from "effect"
+import * as Distributed from "../../src/Distributed.ts"
+import * as Fence from "../../src/Fence.ts"
+
+const [role, json] = process.argv.slice(2)
+const { servers, ...options } = JSON.parse(json ?? "{}")
+const say = (event: object) => process.stderr.write(`${JSON.stringify({ ...event, at: Date.now() % 100_000 })}\n`)
+
+const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 })
+const program: Effect.Effect<unknown, unknown> =
+  role === "master"
+    ? Distributed.master(nc, { ...options, onEvent: say }).pipe(Effect.provide(Fence.layerUnfenced))
+    : Distributed.worker(nc, { ...options, onEvent: say, onTask: say })
+const exit = await Effect.runPromiseExit(program)
+if (exit._tag === "Success") process.stdout.write(`${JSON.stringify(exit.value)}\n`)
+else say({ _tag: "Error", cause: String(exit.cause) })
+await nc.close()
+process.exit(exit._tag === "Success" ? 0 : 1)

@@ -1,0 +1,235 @@
+/**
+ * Following a directory of logs as they grow (tail -F semantics), keeping exact counts.
+ *
+ * Files are tracked by identity (device + inode), not by name, and kept open: a file renamed by rotation keeps its
+ * counts and is read to its end, however it is named next, and the new file under the old name starts from zero, so
+ * a rename rotation never counts a line twice or loses one written just before the rename. A file that shrinks was
+ * truncated: what was counted stays counted and reading restarts at its beginning. A line is counted once its newline
+ * arrives; a partial last line is held until then, and counted by {@link Follower.close} (as the sequential analyser
+ * counts a last line without a newline). Compressed (`.gz`) files are counted once, whole, when they are present at
+ * the start; one that appears later is usually a rotated log that was already counted, so it is left out.
+ *
+ * @since 0.1.0
+ */
+import type { FileHandle } from "node:fs/promises"
+import { open, stat } from "node:fs/promises"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as Counts from "./Counts.ts"
+import * as FileAnalysis from "./FileAnalysis.ts"
+import * as FileError from "./FileError.ts"
+import { Tally } from "./internal/tally.ts"
+import * as LogFiles from "./LogFiles.ts"
+import * as LogFormat from "./LogFormat.ts"
+
+export interface Options extends LogFiles.ListOptions {
+  /** The format of every file; by default detected per file from its first bytes. */
+  readonly format?: LogFormat.LogFormat
+}
+
+export type Event =
+  | { readonly _tag: "Added"; readonly path: string }
+  | { readonly _tag: "Renamed"; readonly from: string; readonly to: string }
+  | { readonly _tag: "Truncated"; readonly path: string }
+  | { readonly _tag: "Removed"; readonly path: string }
+  | { readonly _tag: "Skipped"; readonly path: string; readonly reason: string }
+
+export interface Snapshot {
+  /** Every complete line counted so far, in every file ever followed. */
+  readonly counts: Counts.Counts
+  /** Files followed right now. */
+  readonly files: number
+  /** What changed in the directory during this poll. */
+  readonly events: ReadonlyArray<Event>
+}
+
+export interface Follower {
+  /** Reads what is new since the last poll. */
+  readonly poll: () => Promise<Snapshot>
+  /** Counts the held partial last lines, closes every file, and returns the final totals. */
+  readonly close: () => Promise<Snapshot>
+}
+
+const CHUNK = 1024 * 1024
+
+interface Followed {
+  path: string
+  readonly handle: FileHandle
+  /** File offset up to which bytes were consumed (counted, or held in `carry`). */
+  position: number
+  carry: Uint8Array
+  tally: Tally | undefined
+  /** Counts of the file's content before its last truncation. */
+  before: Counts.Counts
+}
+
+const identity = (info: { readonly dev: number; readonly ino: number }) => `${info.dev}:${info.ino}`
+
+/** Starts following `root`: files present now are counted from their beginning at the first poll. */
+export const make = (root: string, options: Options = {}): Follower => {
+  const followed = new Map<string, Followed>()
+  const byPath = new Map<string, string>()
+  let closedCounts = Counts.empty
+  let compressedCounts = Counts.empty
+  let started = false
+  const skipped = new Set<string>()
+  const buffer = { bytes: new Uint8Array(CHUNK) }
+
+  const countsOf = (file: Followed, extra = 0) =>
+    Counts.merge(file.before, file.tally?.counts(file.position - file.carry.length + extra) ?? Counts.empty)
+
+  const totals = () => {
+    let counts = Counts.merge(closedCounts, compressedCounts)
+    for (const file of followed.values()) counts = Counts.merge(counts, countsOf(file))
+    return counts
+  }
+
+  /** Reads `file` from its position to its current end, counting complete lines. */
+  const readNew = async (file: Followed, events: Array<Event>) => {
+    const { size } = await file.handle.stat()
+    if (size < file.position) {
+      file.before = countsOf(file)
+      file.position = 0
+      file.carry = new Uint8Array(0)
+      file.tally = undefined
+      events.push({ _tag: "Truncated", path: file.path })
+    }
+    while (file.position < size) {
+      const carried = file.carry.length
+      if (buffer.bytes.length < carried + CHUNK) buffer.bytes = new Uint8Array(carried + CHUNK)
+      const bytes = buffer.bytes
+      bytes.set(file.carry, 0)
+      const { bytesRead } = await file.handle.read(bytes, carried, CHUNK, file.position)
+      if (bytesRead === 0) break
+      file.position += bytesRead
+      const filled = carried + bytesRead
+      file.tally ??= new Tally((options.format ?? LogFormat.detect(bytes.subarray(0, filled))).levelOf)
+      const next = file.tally.scan(bytes.subarray(0, filled), 0, filled)
+      file.carry = bytes.slice(next, filled)
+    }
+  }
+
+  const closeFile = async (key: string, file: Followed, flush: boolean) => {
+    if (flush && file.carry.length > 0) {
+      file.tally ??= new Tally((options.format ?? LogFormat.detect(file.carry)).levelOf)
+      file.tally.last(file.carry, 0, file.carry.length)
+      file.carry = new Uint8Array(0)
+    }
+    closedCounts = Counts.merge(closedCounts, countsOf(file))
+    followed.delete(key)
+    if (byPath.get(file.path) === key) byPath.delete(file.path)
+    await file.handle.close()
+  }
+
+  const admitCompressed = async (path: string, events: Array<Event>) => {
+    if (started) {
+      events.push({ _tag: "Skipped", path, reason: "compressed file appeared while following (a rotated log)" })
+      return
+    }
+    const result = await FileAnalysis.analyseFile(path, options.format ? { format: options.format } : {})
+    compressedCounts = Counts.merge(compressedCounts, result)
+    events.push({ _tag: "Added", path })
+  }
+
+  const admit = async (path: string, events: Array<Event>) => {
+    const handle = await open(path, "r")
+    const key = identity(await handle.stat())
+    const known = followed.get(key)
+    if (known !== undefined) {
+      // Renamed between our listing and open: it is a file we follow already.
+      await handle.close()
+      return
+    }
+    const file: Followed = {
+      path,
+      handle,
+      position: 0,
+      carry: new Uint8Array(0),
+      tally: undefined,
+      before: Counts.empty
+    }
+    followed.set(key, file)
+    byPath.set(path, key)
+    events.push({ _tag: "Added", path })
+  }
+
+  const poll = async (): Promise<Snapshot> => {
+    const events: Array<Event> = []
+    const listed = await Effect.runPromise(LogFiles.list(root, options))
+    const seen = new Set<string>()
+    for (const { path } of listed) {
+      if (skipped.has(path)) continue
+      const info = await stat(path).catch(() => undefined)
+      if (info === undefined) continue // gone since the listing: picked up as removed below
+      const key = identity(info)
+      seen.add(key)
+      const known = followed.get(key)
+      if (known !== undefined) {
+        if (known.path !== path) {
+          events.push({ _tag: "Renamed", from: known.path, to: path })
+          if (byPath.get(known.path) === key) byPath.delete(known.path)
+          known.path = path
+          byPath.set(path, key)
+        }
+        continue
+      }
+      if (FileAnalysis.isCompressedName(path)) {
+        skipped.add(path)
+        await admitCompressed(path, events)
+        continue
+      }
+      await admit(path, events).catch((cause) => {
+        skipped.add(path)
+        events.push({ _tag: "Skipped", path, reason: FileError.fromSystemError(path, cause).message })
+      })
+      const admitted = byPath.get(path)
+      if (admitted !== undefined) seen.add(admitted)
+    }
+    for (const [key, file] of [...followed]) {
+      // Read to the end first: a file renamed out of the directory or deleted may hold lines written just before.
+      await readNew(file, events)
+      if (!seen.has(key)) {
+        events.push({ _tag: "Removed", path: file.path })
+        await closeFile(key, file, true)
+      }
+    }
+    started = true
+    return { counts: totals(), files: followed.size, events }
+  }
+
+  const close = async (): Promise<Snapshot> => {
+    const last = await poll()
+    for (const [key, file] of [...followed]) await closeFile(key, file, true)
+    return { counts: totals(), files: 0, events: last.events }
+  }
+
+  return { poll, close }
+}
+
+/**
+ * Snapshots of `root` every `interval` (default 1 s), the first at once. The files are closed when the stream
+ * ends; `onClose` receives the final totals, with held partial lines counted.
+ */
+export const stream = (
+  root: string,
+  options: Options & { readonly interval?: Duration.Input; readonly onClose?: (last: Snapshot) => void } = {}
+): Stream.Stream<Snapshot, FileError.FileError> =>
+  Stream.unwrap(
+    Effect.acquireRelease(
+      Effect.sync(() => make(root, options)),
+      (follower) =>
+        Effect.promise(() => follower.close()).pipe(
+          Effect.tap((last) => Effect.sync(() => options.onClose?.(last))),
+          Effect.ignore
+        )
+    ).pipe(
+      Effect.map((follower) =>
+        Stream.fromEffectSchedule(
+          Effect.tryPromise({ try: () => follower.poll(), catch: (cause) => FileError.fromSystemError(root, cause) }),
+          Schedule.spaced(options.interval ?? Duration.seconds(1))
+        )
+      )
+    )
+  )

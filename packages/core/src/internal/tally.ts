@@ -1,0 +1,54 @@
+/**
+ * Per-level tallies of a scan over raw bytes: the hot loop shared by file analysis and following.
+ */
+import * as Counts from "../Counts.ts"
+import * as Level from "../Level.ts"
+import type * as LogFormat from "../LogFormat.ts"
+
+export const NEWLINE = 0x0a
+const CARRIAGE_RETURN = 0x0d
+
+/** Per-level tallies of one scan. `scan` is the hot loop. */
+export class Tally {
+  readonly perLevel = new Float64Array(Level.all.length)
+  lines = 0
+  unmatched = 0
+  readonly levelOf: LogFormat.LogFormat["levelOf"]
+  constructor(levelOf: LogFormat.LogFormat["levelOf"]) {
+    this.levelOf = levelOf
+  }
+
+  /** Counts the lines that start in `[from, stopAt)` and end with a newline in `bytes`; returns the next line start. */
+  scan(bytes: Uint8Array, from: number, stopAt: number): number {
+    const { levelOf, perLevel } = this
+    let lineStart = from
+    let lines = 0
+    let unmatched = 0
+    while (lineStart < stopAt) {
+      const newline = bytes.indexOf(NEWLINE, lineStart)
+      if (newline < 0) break
+      const end = newline > lineStart && bytes[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline
+      const id = levelOf(bytes, lineStart, end)
+      if (id < 0) unmatched++
+      else perLevel[id]!++
+      lines++
+      lineStart = newline + 1
+    }
+    this.lines += lines
+    this.unmatched += unmatched
+    return lineStart
+  }
+
+  /** Counts a last line that has no newline. */
+  last(bytes: Uint8Array, start: number, end: number) {
+    if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--
+    const id = this.levelOf(bytes, start, end)
+    if (id < 0) this.unmatched++
+    else this.perLevel[id]!++
+    this.lines++
+  }
+
+  counts(bytes: number): Counts.Counts {
+    return Counts.fromArray(this.perLevel, this.lines, this.unmatched, bytes)
+  }
+}

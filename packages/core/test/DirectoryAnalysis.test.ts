@@ -1,0 +1,42 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { gzipSync } from "node:zlib"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { DirectoryAnalysis, Generator } from "../src/index.ts"
+
+describe("DirectoryAnalysis.analyse", () => {
+  it("merges the counts of every file, gzip included, skips binary files with a reason and reports progress", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dla-dir-"))
+    await Effect.runPromise(Generator.generate(root, { files: 3, lines: 300, seed: 2 }))
+    writeFileSync(join(root, "extra.log.gz"), gzipSync("17/06/09 20:10:40 ERROR a\n17/06/09 20:10:41 INFO b\n"))
+    writeFileSync(join(root, "core.bin"), new Uint8Array([0, 1, 2, 0]))
+    const progress: Array<DirectoryAnalysis.Progress> = []
+    const result = await Effect.runPromise(DirectoryAnalysis.analyse(root, { onProgress: (p) => progress.push(p) }))
+    expect(result.files.map((f) => f.path.slice(root.length + 1))).toEqual([
+      "extra.log.gz",
+      "log_01.log",
+      "log_02.log",
+      "log_03.log"
+    ])
+    expect(result.skipped.map((e) => e.reason)).toEqual(["Binary"])
+    expect(result.counts.lines).toBe(902)
+    expect(result.counts.unmatched).toBe(0)
+    const sum = Object.values(result.counts.levels).reduce((a, b) => a + b, 0)
+    expect(sum).toBe(902)
+    // Within files (bytes so far) and after each: files and bytes only grow, and end at the totals.
+    expect(new Set(progress.map((p) => p.files))).toEqual(new Set([1, 2, 3, 4, 5]))
+    for (let i = 1; i < progress.length; i++) {
+      expect(progress[i]!.files).toBeGreaterThanOrEqual(progress[i - 1]!.files)
+      expect(progress[i]!.bytes).toBeGreaterThanOrEqual(progress[i - 1]!.bytes)
+    }
+    expect(progress.at(-1)).toMatchObject({ files: 5, totalFiles: 5 })
+    expect(progress.at(-1)!.bytes).toBe(progress.at(-1)!.totalBytes)
+  })
+
+  it("fails on a missing root", async () => {
+    const error = await Effect.runPromise(Effect.flip(DirectoryAnalysis.analyse("/nonexistent/dla")))
+    expect(error).toMatchObject({ reason: "NotFound" })
+  })
+})

@@ -1,0 +1,56 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { Generator } from "../src/index.ts"
+
+const work = mkdtempSync(join(tmpdir(), "dla-gen-"))
+const line = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\] \[(INFO|WARN|ERROR|DEBUG)\] (.+)$/
+
+describe("Generator", () => {
+  it("writes files of `[timestamp] [LEVEL] message` lines with the four levels and eight messages", async () => {
+    const dir = join(work, "a")
+    const files = await Effect.runPromise(Generator.generate(dir, { files: 3, lines: 2000, seed: 5 }))
+    expect(readdirSync(dir).sort()).toEqual(["log_01.log", "log_02.log", "log_03.log"])
+    const levels = new Set<string>()
+    const messages = new Set<string>()
+    for (const file of files) {
+      let previous = ""
+      const text = readFileSync(file.path, "utf8")
+      expect(Buffer.byteLength(text)).toBe(file.bytes)
+      const lines = text.split("\n")
+      expect(lines.pop()).toBe("")
+      expect(lines).toHaveLength(2000)
+      for (const l of lines) {
+        const [, time, level, message] = line.exec(l) ?? expect.unreachable(l)
+        levels.add(level!)
+        messages.add(message!)
+        expect(time! >= previous).toBe(true)
+        previous = time!
+      }
+    }
+    expect([...levels].sort()).toEqual(["DEBUG", "ERROR", "INFO", "WARN"])
+    expect([...messages].sort()).toEqual([...Generator.messages].sort())
+  })
+
+  it("is reproducible from its seed, and a different seed differs", async () => {
+    const write = (name: string, seed: number) =>
+      Effect.runPromise(Generator.generate(join(work, name), { files: 1, lines: 100, seed })).then(([f]) =>
+        readFileSync(f!.path, "utf8")
+      )
+    expect(await write("s1", 9)).toBe(await write("s2", 9))
+    expect(await write("s3", 10)).not.toBe(await write("s1", 9))
+  })
+
+  it("names files so they sort in generation order", () => {
+    expect(Generator.fileName(0, 10)).toBe("log_01.log")
+    expect(Generator.fileName(99, 100)).toBe("log_100.log")
+    expect(Generator.fileName(4, 100)).toBe("log_005.log")
+  })
+
+  it("fails with a FileError when the directory cannot be created", async () => {
+    const error = await Effect.runPromise(Effect.flip(Generator.generate("/sys/dla-cannot-write", { files: 1 })))
+    expect(error).toMatchObject({ _tag: "FileError", reason: "Unwritable" })
+  })
+})

@@ -1,0 +1,69 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { LogFiles } from "../src/index.ts"
+import * as Glob from "../src/internal/glob.ts"
+
+const root = mkdtempSync(join(tmpdir(), "dla-files-"))
+for (const path of ["b.log", "a.log", "sub/c.log", "sub/deep/d.log.gz", "sub/notes.txt", "B.log", "archive/old.log"]) {
+  mkdirSync(join(root, path, ".."), { recursive: true })
+  writeFileSync(join(root, path), "x\n")
+}
+symlinkSync(join(root, "sub"), join(root, "loop"))
+symlinkSync(join(root, "nowhere"), join(root, "dangling.log"))
+const names = (options: LogFiles.ListOptions = {}) =>
+  Effect.runPromise(LogFiles.list(root, options)).then((files) => files.map((f) => f.relative))
+
+describe("LogFiles.list", () => {
+  it("lists every regular file recursively in byte order, without following directory links", async () => {
+    expect(await names()).toEqual([
+      "B.log",
+      "a.log",
+      "archive/old.log",
+      "b.log",
+      "sub/c.log",
+      "sub/deep/d.log.gz",
+      "sub/notes.txt"
+    ])
+  })
+
+  it("filters with include and exclude globs", async () => {
+    expect(await names({ include: ["*.log"] })).toEqual(["B.log", "a.log", "archive/old.log", "b.log", "sub/c.log"])
+    expect(await names({ include: ["*.log", "*.gz"], exclude: ["archive/**"] })).toEqual([
+      "B.log",
+      "a.log",
+      "b.log",
+      "sub/c.log",
+      "sub/deep/d.log.gz"
+    ])
+    expect(await names({ include: ["sub/*"] })).toEqual(["sub/c.log", "sub/notes.txt"])
+  })
+
+  it("a file root lists itself; a missing root fails with NotFound", async () => {
+    const [file] = await Effect.runPromise(LogFiles.list(join(root, "a.log")))
+    expect(file).toMatchObject({ relative: "a.log", size: 2 })
+    const error = await Effect.runPromise(Effect.flip(LogFiles.list(join(root, "missing"))))
+    expect(error).toMatchObject({ _tag: "FileError", reason: "NotFound" })
+  })
+})
+
+describe("glob", () => {
+  it("translates **, *, ?, {a,b} and [...]", () => {
+    const cases: Array<[string, string, boolean]> = [
+      ["*.log", "a/b/c.log", true],
+      ["*.log", "c.log.gz", false],
+      ["**/*.log", "c.log", true],
+      ["logs/**", "logs/a/b.txt", true],
+      ["logs/*", "logs/a/b.txt", false],
+      ["app-?.log", "app-1.log", true],
+      ["*.{log,gz}", "x.gz", true],
+      ["[ab].log", "b.log", true],
+      ["[!ab].log", "b.log", false],
+      ["a+b.log", "a+b.log", true],
+      ["a+b.log", "aab.log", false]
+    ]
+    for (const [glob, path, expected] of cases) expect(Glob.toRegExp(glob).test(path), `${glob} ${path}`).toBe(expected)
+  })
+})

@@ -1,0 +1,71 @@
+/**
+ * Serves a `Handler` with node:http (also available on Bun and Deno) for as long as the scope lives.
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Data, Effect } from "effect"
+import type { Handler } from "./Handler.ts"
+
+export class ServerError extends Data.TaggedError("ServerError")<{ readonly message: string }> {}
+
+export interface Options {
+  /** Default 127.0.0.1: the dashboard has no authentication, keep it local unless you mean otherwise. */
+  readonly host?: string
+  /** Default 0: any free port. */
+  readonly port?: number
+}
+
+const toRequest = (req: IncomingMessage, base: string, signal: AbortSignal) =>
+  new Request(new URL(req.url ?? "/", base), {
+    method: req.method,
+    headers: Object.entries(req.headers).flatMap(([k, v]) =>
+      v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x])
+    ),
+    signal
+  })
+
+/** Writes `response` to `res`, streaming its body (SSE) until it ends or the client goes away. */
+const write = async (response: Response, res: ServerResponse) => {
+  res.writeHead(response.status, Object.fromEntries(response.headers))
+  if (response.body === null) return void res.end()
+  const reader = response.body.getReader()
+  res.on("close", () => void reader.cancel().catch(() => {}))
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    res.write(value)
+  }
+  res.end()
+}
+
+/** Listens on host:port; the URL of the page is returned, the server is closed (connections too) with the scope. */
+export const serve = (handler: Handler, options: Options = {}) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly url: string; readonly server: ReturnType<typeof createServer> }, ServerError>(
+      (resume) => {
+        const host = options.host ?? "127.0.0.1"
+        const server = createServer((req, res) => {
+          const aborted = new AbortController()
+          res.on("close", () => aborted.abort())
+          const { port } = server.address() as AddressInfo
+          write(handler(toRequest(req, `http://${host}:${port}`, aborted.signal)), res).catch(() => res.destroy())
+        })
+        server.once("error", (error) =>
+          resume(
+            Effect.fail(new ServerError({ message: `cannot listen on ${host}:${options.port ?? 0}: ${error.message}` }))
+          )
+        )
+        server.listen(options.port ?? 0, host, () => {
+          const { port } = server.address() as AddressInfo
+          resume(Effect.succeed({ url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/`, server }))
+        })
+      }
+    ),
+    ({ server }) =>
+      Effect.callback<void>((resume) => {
+        server.close(() => resume(Effect.void))
+        server.closeAllConnections()
+      })
+  ).pipe(Effect.map(({ url }) => ({ url })))

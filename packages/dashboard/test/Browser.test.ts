@@ -1,0 +1,99 @@
+/**
+ * End to end in real headless Chromium: a real run (nats-server, a master, two worker processes), the dashboard
+ * following it over NATS, a worker killed by PID and seen as failed, a screenshot kept in test-artifacts/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import { chromium } from "playwright-core"
+import * as Handler from "../src/Handler.ts"
+import * as Server from "../src/Server.ts"
+import * as Source from "../src/Source.ts"
+import { makeLogs, natsConnection, runMaster, startWorker } from "./support/run.ts"
+
+const executablePath = "/usr/bin/chromium"
+/** Without the background-networking flags Chromium floods a closed network with refused connections. */
+export const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync"
+]
+const artifacts = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url))
+// In CI the browser must be there (the test fails without it); locally a missing chromium only skips.
+const skip = !existsSync(executablePath) && !process.env.CI
+if (skip) console.warn(`dashboard browser test skipped: ${executablePath} not found (apt-get install -y chromium)`)
+
+const acquire = <A>(make: () => Promise<A>, release: (a: A) => Promise<unknown>) =>
+  Effect.acquireRelease(Effect.promise(make), (a) => Effect.promise(() => release(a).catch(() => {})))
+
+describe("dashboard in Chromium", () => {
+  it.live.skipIf(skip)("shows workers joining, a killed worker marked failed, the run finishing", () =>
+    Effect.gen(function* () {
+      const { server, nc } = yield* natsConnection
+      const logs = makeLogs(24, 200)
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(logs, { recursive: true, force: true })))
+      const runId = "browser"
+
+      const source = yield* Source.fromNats(nc, runId)
+      const { url } = yield* Server.serve(Handler.make(source, { throttleMs: 100 }))
+      const profile = mkdtempSync(join(tmpdir(), "dla-chromium-"))
+      const context = yield* acquire(
+        () =>
+          chromium.launchPersistentContext(profile, {
+            executablePath,
+            headless: true,
+            args: chromiumArgs,
+            viewport: { width: 1400, height: 1000 }
+          }),
+        async (c) => {
+          await c.close()
+          rmSync(profile, { recursive: true, force: true })
+        }
+      )
+      const page = yield* Effect.promise(() => context.newPage())
+      yield* Effect.promise(() => page.goto(url))
+
+      const master = yield* runMaster(nc, runId, logs).pipe(Effect.forkScoped)
+      const workers = ["worker-a", "worker-b"].map((id) => startWorker(server.url, runId, id, 300))
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          for (const w of workers) w.kill("SIGKILL")
+        })
+      )
+
+      const row = (id: string, status: string) => `tr[data-worker="${id}"][data-status="${status}"]`
+      yield* Effect.promise(() => page.waitForSelector(row("worker-a", "alive"), { timeout: 20_000 }))
+      yield* Effect.promise(() => page.waitForSelector(row("worker-b", "alive"), { timeout: 20_000 }))
+      expect(yield* Effect.promise(() => page.textContent("#status"))).toBe("running")
+      // The current task is shown as the file it covers.
+      yield* Effect.promise(() =>
+        page.locator(`${row("worker-a", "alive")} td`, { hasText: /^log_\d\d\.log$/ }).waitFor({ timeout: 20_000 })
+      )
+
+      process.kill(workers[1]!.pid!, "SIGKILL")
+      yield* Effect.promise(() => page.waitForSelector(row("worker-b", "failed"), { timeout: 20_000 }))
+      mkdirSync(artifacts, { recursive: true })
+      yield* Effect.promise(() =>
+        page.screenshot({ path: join(artifacts, "dashboard-worker-failed.png"), fullPage: true })
+      )
+      yield* Effect.promise(() => page.locator("#status", { hasText: /^done$/ }).waitFor({ timeout: 40_000 }))
+      const summary = yield* Fiber.join(master)
+      expect(summary.counts.lines).toBe(24 * 200)
+      expect(summary.failedWorkers).toContain("worker-b")
+      expect(yield* Effect.promise(() => page.textContent("#tasks-done"))).toBe("24 / 24")
+      expect(yield* Effect.promise(() => page.textContent("#recoveries"))).toContain("worker-b")
+      expect(yield* Effect.promise(() => page.locator("#counts-chart text").allTextContents())).toContain("1,200")
+      expect(yield* Effect.promise(() => page.textContent("#leader"))).toContain("no election")
+
+      yield* Effect.promise(() => page.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true }))
+    }).pipe(Effect.scoped)
+  )
+})

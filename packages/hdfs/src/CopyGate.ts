@@ -1,0 +1,84 @@
+/**
+ * Whether this process copies logs at all: the explicit `DLA_HDFS_COPY` override, then the seeds' disable variables,
+ * then the role detected from the launcher's environment, then the default (enabled).
+ *
+ * @since 0.1.0
+ */
+import type { DistributedContext } from "@dla/core"
+import { HdfsError } from "./HdfsError.ts"
+
+export interface GateStatus {
+  readonly enabled: boolean
+  /** Why, in a few words. */
+  readonly reason: string
+  /** The environment variable that decided (for a detected worker, the one that gave its role), or null by default. */
+  readonly environmentVariable: string | null
+  /** The log line announcing the decision. */
+  readonly message: string
+}
+
+/** The explicit override: `force` copies even on a detected worker, `off` never copies, `auto` (default) detects. */
+export const OVERRIDE_VARIABLE = "DLA_HDFS_COPY"
+export const DISABLE_VARIABLES = ["DISABLE_HDFS_COPY", "RAY_DISABLE_HDFS_COPY"] as const
+
+const TRUTHY = new Set(["true", "1", "yes", "on"])
+
+const isTruthy = (value: string | undefined) => value !== undefined && TRUTHY.has(value.trim().toLowerCase())
+
+/**
+ * Decides from the environment and the detected distributed context (a worker role disables copying).
+ * Fails with a `BadConfig` error when `DLA_HDFS_COPY` holds something other than force, off or auto.
+ */
+export const resolve = (
+  env: DistributedContext.Env,
+  context?: DistributedContext.DistributedContext
+): GateStatus | HdfsError => {
+  const override = env[OVERRIDE_VARIABLE]?.trim().toLowerCase()
+  if (override === "force") {
+    return {
+      enabled: true,
+      reason: "forced on by override",
+      environmentVariable: OVERRIDE_VARIABLE,
+      message: `HDFS copy enabled via ${OVERRIDE_VARIABLE}=force environment variable`
+    }
+  }
+  if (override === "off") {
+    return {
+      enabled: false,
+      reason: "turned off by override",
+      environmentVariable: OVERRIDE_VARIABLE,
+      message: `HDFS copy disabled via ${OVERRIDE_VARIABLE}=off environment variable`
+    }
+  }
+  if (override !== undefined && override !== "" && override !== "auto") {
+    return new HdfsError({
+      reason: "BadConfig",
+      message: `${OVERRIDE_VARIABLE} must be force, off or auto, got '${env[OVERRIDE_VARIABLE]}'`
+    })
+  }
+  for (const variable of DISABLE_VARIABLES) {
+    if (isTruthy(env[variable])) {
+      return {
+        enabled: false,
+        reason: `${variable} is set`,
+        environmentVariable: variable,
+        message: `HDFS copy disabled via ${variable} environment variable`
+      }
+    }
+  }
+  if (context !== undefined && context.role === "worker") {
+    const who = `${context.launcher} worker (rank ${context.rank}${context.roleVariable ? `, from ${context.roleVariable}` : ""})`
+    return {
+      enabled: false,
+      reason: `${who} detected`,
+      environmentVariable: context.roleVariable ?? null,
+      message: `HDFS copy disabled: ${who} detected; set ${OVERRIDE_VARIABLE}=force to copy from here anyway`
+    }
+  }
+  return {
+    enabled: true,
+    reason: "default behavior",
+    environmentVariable: null,
+    message: "HDFS copy enabled (default behavior)"
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Glob expansion for source patterns: `*` and `?` within one path segment (not matching a leading dot), `[...]`
+ * classes, `{a,b}` alternatives and `**` for any number of directories. Walks only below the pattern's literal
+ * prefix; symlinked files count, symlinked directories are not descended by `**` (no loops).
+ */
+import type { Dirent } from "node:fs"
+import { readdir, stat } from "node:fs/promises"
+import { isAbsolute, join, resolve, sep } from "node:path"
+
+const MAGIC = /[*?[{]/
+
+const escapeRegExp = (text: string) => text.replace(/[.+^$()|\\\]]/g, "\\$&")
+
+/** One path segment's pattern as a regular expression. */
+export const segmentRegExp = (segment: string): RegExp => {
+  let source = ""
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i]!
+    if (c === "*") source += "[^/]*"
+    else if (c === "?") source += "[^/]"
+    else if (c === "[") {
+      const end = segment.indexOf("]", i + 1)
+      if (end < 0) source += "\\["
+      else {
+        const body = segment.slice(i + 1, end).replace(/\\/g, "\\\\")
+        source += `[${body.startsWith("!") ? `^${body.slice(1)}` : body}]`
+        i = end
+      }
+    } else if (c === "{") {
+      const end = segment.indexOf("}", i + 1)
+      if (end < 0) source += "\\{"
+      else {
+        source += `(?:${segment
+          .slice(i + 1, end)
+          .split(",")
+          .map((alternative) => alternative.split("*").map(escapeRegExp).join("[^/]*"))
+          .join("|")})`
+        i = end
+      }
+    } else source += escapeRegExp(c)
+  }
+  return new RegExp(`^${segment.startsWith(".") ? "" : "(?!\\.)"}${source}$`)
+}
+
+const isFile = async (path: string, entry: Dirent) =>
+  entry.isFile() ||
+  (entry.isSymbolicLink() &&
+    (await stat(path).then(
+      (s) => s.isFile(),
+      () => false
+    )))
+
+const entries = (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => [] as Array<Dirent>)
+
+const walk = async (dir: string, segments: ReadonlyArray<string>, index: number, out: Set<string>): Promise<void> => {
+  const segment = segments[index]!
+  const last = index === segments.length - 1
+  if (segment === "**") {
+    await walk(dir, segments, index + 1, out)
+    for (const entry of await entries(dir)) {
+      if (entry.isDirectory() && !entry.name.startsWith(".")) await walk(join(dir, entry.name), segments, index, out)
+    }
+    return
+  }
+  if (!MAGIC.test(segment)) {
+    const path = join(dir, segment)
+    const info = await stat(path).catch(() => undefined)
+    if (last && info?.isFile()) out.add(path)
+    else if (!last && info?.isDirectory()) await walk(path, segments, index + 1, out)
+    return
+  }
+  const pattern = segmentRegExp(segment)
+  for (const entry of await entries(dir)) {
+    if (!pattern.test(entry.name)) continue
+    const path = join(dir, entry.name)
+    if (last) {
+      if (await isFile(path, entry)) out.add(path)
+    } else if (entry.isDirectory() || entry.isSymbolicLink()) await walk(path, segments, index + 1, out)
+  }
+}
+
+/** The regular files matching any of `patterns` (relative ones resolved against `base`), sorted, without repeats. */
+export const expand = async (patterns: ReadonlyArray<string>, base: string): Promise<Array<string>> => {
+  const out = new Set<string>()
+  for (const pattern of patterns) {
+    const absolute = isAbsolute(pattern) ? pattern : resolve(base, pattern)
+    const segments = absolute.split(sep).filter((s) => s !== "")
+    if (segments.at(-1) === "**") segments.push("*")
+    await walk(sep, segments, 0, out)
+  }
+  return [...out].sort()
+}
