@@ -4,12 +4,13 @@
  *
  * @since 0.1.0
  */
+import { Leadership } from "@dla/election"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { type Duration, Effect, Layer } from "effect"
-import type * as AnalyserError from "./AnalyserError.ts"
+import { type Duration, Effect, Layer, Schedule, Stream } from "effect"
+import * as AnalyserError from "./AnalyserError.ts"
 import * as CheckpointStore from "./CheckpointStore.ts"
 import * as Counter from "./Counter.ts"
-import { Fence } from "./Fence.ts"
+import * as Fence from "./Fence.ts"
 import * as Master from "./Master.ts"
 import * as NatsTransport from "./NatsTransport.ts"
 import * as Worker from "./Worker.ts"
@@ -26,7 +27,7 @@ export interface MasterOptions extends Master.Options, NatsTransport.Options {
  */
 export const master = (nc: NatsConnection, options: MasterOptions) =>
   Effect.gen(function* () {
-    const fence = yield* Fence
+    const fence = yield* Fence.Fence
     yield* fence.guard(NatsTransport.setupRun(nc, options.runId, options.root, options))
     const kv = yield* CheckpointStore.CheckpointStore.pipe(
       Effect.provide(NatsTransport.layerCheckpoints(nc, options.runId))
@@ -53,6 +54,94 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
       )
     )
   })
+
+export interface StandbyOptions extends MasterOptions {
+  /** This candidate's id (default `<host>/<pid>`) and priority (higher leads; default from `rank`, else 0). */
+  readonly candidateId?: string
+  readonly priority?: number
+  readonly rank?: number
+  /** Election timing (docs/election.md); the defaults fail over in about 1.2 s. */
+  readonly election?: Partial<Leadership.Timing>
+  /** Only resume the run: never start it fresh, even with `fresh`. */
+  readonly standby?: boolean
+  readonly onLeadership?: (event: LeadershipEvent) => void
+}
+
+export type LeadershipEvent =
+  /** This process leads the run from now on, as the holder of `term`. */
+  | { readonly _tag: "Leading"; readonly term: number; readonly leader: string; readonly previousLeader?: string }
+  /** Another candidate leads: this process waits as a standby (again). */
+  | { readonly _tag: "Standing"; readonly term: number; readonly leader?: string }
+
+export interface StandbySummary extends Master.Summary {
+  /** The term this process finished the run in, and who led the run before it (a failover), if anyone. */
+  readonly term: number
+  readonly leader: string
+  readonly previousLeader?: string
+}
+
+/**
+ * A master with standbys: every candidate (the master and each `dla master --standby`) runs this; the bully
+ * election of `@dla/election` picks the one that runs `master`, whose every state change is fenced by its term.
+ * A candidate that loses leadership stops at once and waits; one that takes over resumes the run from the
+ * checkpoint and the results stream. Returns the summary when this candidate finished the run, `undefined` when
+ * another one did.
+ */
+export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const leadership = yield* Leadership.make(nc, {
+        ...options.election,
+        scope: options.runId,
+        id: options.candidateId,
+        priority: options.priority,
+        rank: options.rank
+      }).pipe(Effect.mapError((e) => AnalyserError.make("Input", e.message)))
+      const self = leadership.self.id
+      let otherLeader: string | undefined
+      yield* leadership.changes.pipe(
+        Stream.runForEach((state) =>
+          Effect.sync(() => {
+            if (state.leader !== undefined && state.leader !== self) otherLeader = state.leader
+            if (state.role === "follower" && state.leader !== undefined) {
+              options.onLeadership?.({ _tag: "Standing", term: state.term, leader: state.leader })
+            }
+          })
+        ),
+        Effect.forkScoped
+      )
+      // A transport error while looking counts as "not done yet": the next look tries again.
+      const runDone = NatsTransport.runs(nc).pipe(
+        Effect.map((runs) => runs.some((r) => r.runId === options.runId && r.state.status === "done")),
+        Effect.orElseSucceed(() => false)
+      )
+      // Only while not leading: the leader's own "done" is followed by its summary.
+      const doneByAnother = Effect.zipWith(runDone, leadership.isLeader, (done, leading) => done && !leading)
+      const finishedElsewhere = doneByAnother.pipe(
+        Effect.repeat({ until: (done) => done, schedule: Schedule.spaced("500 millis") }),
+        Effect.as(undefined)
+      )
+      let first = true
+      const lead = leadership.whileLeading((term) =>
+        Effect.gen(function* () {
+          // Only the very first leadership of a non-standby may start afresh: a master that comes back resumes,
+          // and a standby that wins after the run ended has nothing to do.
+          const mayStart = first && options.standby !== true
+          first = false
+          if (!mayStart && (yield* runDone)) return undefined
+          const previousLeader = otherLeader
+          options.onLeadership?.({ _tag: "Leading", term, leader: self, previousLeader })
+          return yield* master(nc, { ...options, fresh: mayStart && options.fresh === true }).pipe(
+            Effect.provide(Fence.layerLeadership(leadership)),
+            Effect.map((summary): StandbySummary => ({ ...summary, term, leader: self, previousLeader }))
+          )
+        })
+      )
+      /** `undefined`: another candidate finished the run. */
+      const outcome: StandbySummary | undefined = yield* Effect.raceFirst(lead, finishedElsewhere)
+      return outcome
+    })
+  )
 
 export interface WorkerOptions extends Worker.Options {
   /** Serve only this run (default: every running run, oldest first, one after another). */

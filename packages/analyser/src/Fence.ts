@@ -5,8 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, Layer } from "effect"
-import type * as AnalyserError from "./AnalyserError.ts"
+import { ElectionError, type Leadership } from "@dla/election"
+import { Context, Effect, Layer } from "effect"
+import * as AnalyserError from "./AnalyserError.ts"
 
 export class Fence extends Context.Service<
   Fence,
@@ -21,3 +22,22 @@ export class Fence extends Context.Service<
 
 /** No standby masters: every action runs. */
 export const layerUnfenced = Layer.succeed(Fence, Fence.of({ guard: (action) => action }))
+
+/**
+ * Fenced by `@dla/election`: an action runs only after this process proved (a compare-and-set on the term key) that
+ * it leads the run's current term. A term lost to another master fails with reason "Fenced" and runs nothing; a
+ * term that could not be checked because NATS is unreachable fails with "Transport", which the master rides out.
+ */
+export const layerLeadership = (leadership: Leadership.Leadership["Service"]) =>
+  Layer.succeed(
+    Fence,
+    Fence.of({
+      guard: (action) =>
+        leadership.fenced(action).pipe(
+          Effect.catchIf(
+            (e): e is ElectionError.Fenced => e instanceof ElectionError.Fenced,
+            (e) => AnalyserError.make(e.reason === "Unverified" ? "Transport" : "Fenced", e.message)
+          )
+        )
+    })
+  )

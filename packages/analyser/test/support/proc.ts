@@ -1,6 +1,7 @@
 /**
  * A real master or worker process for the tests (the CLI's commands do the same with flags):
- *   node --conditions=source proc.ts master|worker '<json options>'
+ *   node --conditions=source proc.ts master|candidate|worker '<json options>'
+ * (`candidate`: a master with standbys, elected with the other candidates of the run.)
  * Events go to stderr as JSON lines; the master's summary is the last line on stdout. Exit 0 on success, 1 on error.
  */
 import { connect } from "@nats-io/transport-node"
@@ -16,7 +17,9 @@ const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait:
 const program: Effect.Effect<unknown, unknown> =
   role === "master"
     ? Distributed.master(nc, { ...options, onEvent: say }).pipe(Effect.provide(Fence.layerUnfenced))
-    : Distributed.worker(nc, { ...options, onEvent: say, onTask: say })
+    : role === "candidate"
+      ? Distributed.masterWithStandbys(nc, { ...options, onEvent: say, onLeadership: say })
+      : Distributed.worker(nc, { ...options, onEvent: say, onTask: say })
 const exit = await Effect.runPromiseExit(program)
 if (exit._tag === "Success") process.stdout.write(`${JSON.stringify(exit.value)}\n`)
 else say({ _tag: "Error", cause: String(exit.cause) })

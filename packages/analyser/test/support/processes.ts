@@ -19,7 +19,7 @@ export interface Proc {
   readonly stderr: () => string
 }
 
-export const spawnProc = (role: "master" | "worker", options: Record<string, unknown>): Proc => {
+export const spawnProc = (role: "master" | "candidate" | "worker", options: Record<string, unknown>): Proc => {
   const child = spawn(process.execPath, ["--conditions=source", script, role, JSON.stringify(options)], {
     stdio: ["ignore", "pipe", "pipe"]
   })

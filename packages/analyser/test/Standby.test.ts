@@ -1,0 +1,115 @@
+/**
+ * Masters with standbys (issue 6, tests 2 and 3): real candidate and worker processes on a real nats-server, the
+ * leading master SIGKILLed or paused by PID. The counts must equal the sequential analyser's.
+ */
+import { rmSync } from "node:fs"
+import { type NatsServer, startNatsServer } from "@dla/testing"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
+import { type Proc, spawnProc } from "./support/processes.ts"
+
+let server: NatsServer
+let corpus: string
+const procs: Array<Proc> = []
+
+const start = (role: "candidate" | "worker", options: Record<string, unknown>) => {
+  const proc = spawnProc(role, { servers: server.url, ...options })
+  procs.push(proc)
+  return proc
+}
+
+beforeEach(async () => {
+  server = await startNatsServer()
+  corpus = makeCorpus({ files: 8, lines: 300, nested: true })
+})
+
+afterEach(async () => {
+  for (const p of procs) if (p.child.signalCode === null && p.child.exitCode === null) p.child.kill("SIGCONT")
+  await Promise.all(procs.splice(0).map((p) => p.kill()))
+  await server.stop()
+  rmSync(corpus, { recursive: true, force: true })
+})
+
+const leading = (e: { _tag: string }) => e._tag === "Leading"
+
+const candidates = (runId: string) => {
+  const common = { runId, root: corpus, checkpointEvery: 1 }
+  const primary = start("candidate", { ...common, candidateId: "primary", priority: 2 })
+  const standby = start("candidate", { ...common, candidateId: "standby", priority: 1, standby: true })
+  return { primary, standby }
+}
+
+interface Summary {
+  readonly counts: unknown
+  readonly filesProcessed: number
+  readonly filesAlreadyProcessed: number
+  readonly term: number
+  readonly leader: string
+  readonly previousLeader?: string
+}
+
+describe("masters with standbys (real processes)", () => {
+  it("the leading master SIGKILLed mid-run: the standby takes over and finishes with exact counts", async () => {
+    const expected = await sequentialCounts(corpus)
+    const runId = "failover"
+    const { primary, standby } = candidates(runId)
+    const first = await primary.waitFor(leading)
+    await standby.waitFor((e) => e._tag === "Standing" && e.leader === "primary")
+    const workers = [0, 1].map((i) =>
+      start("worker", { runId, workerId: `w${i}`, taskDelay: "150 millis", once: true })
+    )
+    await primary.waitFor((e) => e._tag === "CheckpointSaved" && (e.sequence as number) >= 3)
+    const marks = workers.map((w) => w.events.length)
+    await primary.kill("SIGKILL")
+
+    const took = await standby.waitFor(leading, 15_000)
+    expect(took).toMatchObject({ leader: "standby", previousLeader: "primary" })
+    expect(took.term as number).toBeGreaterThan(first.term as number)
+    const resumed = await standby.waitFor((e) => e._tag === "Resumed")
+    expect(resumed.tasksAlreadyDone as number).toBeGreaterThanOrEqual(3)
+
+    const { code, output, stderr } = await standby.exited
+    expect(code, stderr).toBe(0)
+    const summary = output as Summary
+    expect(summary.counts).toEqual(expected)
+    expect(summary.filesProcessed).toBe(8)
+    expect(summary).toMatchObject({ leader: "standby", previousLeader: "primary", term: took.term })
+    // The workers were never restarted: each kept working across the change of master and ended with the run.
+    for (const w of workers) expect((await w.exited).code).toBe(0)
+    const finishedAfter = workers.flatMap((w, i) => w.events.slice(marks[i]).filter((e) => e._tag === "TaskFinished"))
+    expect(finishedAfter.length).toBeGreaterThan(0)
+  })
+
+  it("the leading master paused past the timeout is replaced; resumed, it writes nothing stale and the counts are exact", async () => {
+    const expected = await sequentialCounts(corpus)
+    const runId = "paused"
+    const { primary, standby } = candidates(runId)
+    const first = await primary.waitFor(leading)
+    // Slow tasks keep the run going well past the pause, so the primary wakes up into a run still in progress.
+    const workers = [0, 1].map((i) =>
+      start("worker", { runId, workerId: `w${i}`, taskDelay: "700 millis", once: true })
+    )
+    await primary.waitFor((e) => e._tag === "CheckpointSaved")
+    primary.child.kill("SIGSTOP")
+    const took = await standby.waitFor(leading, 15_000)
+    expect(took.term as number).toBeGreaterThan(first.term as number)
+    const paused = primary.events.length
+    primary.child.kill("SIGCONT")
+
+    // Woken, the primary learns of the newer term and stands down before it saves anything.
+    const since = (e: { _tag: string }) => primary.events.indexOf(e as never) >= paused
+    await primary.waitFor((e) => since(e) && e._tag === "Standing" && e.leader === "standby", 15_000)
+    const [a, b] = await Promise.all([primary.exited, standby.exited])
+    expect(a.code, a.stderr).toBe(0)
+    expect(b.code, b.stderr).toBe(0)
+    const resumed = primary.events.slice(paused)
+    const relead = resumed.findIndex((e) => leading(e))
+    // Nothing was saved with the old term: any checkpoint after waking comes after leading again, with a newer term.
+    expect(resumed.slice(0, relead === -1 ? undefined : relead).filter((e) => e._tag === "CheckpointSaved")).toEqual([])
+    if (relead !== -1) expect(resumed[relead]!.term as number).toBeGreaterThan(took.term as number)
+    // Whoever finished (the primary outranks the standby and may take the run back) has the exact counts.
+    const finisher = [a, b].map((x) => x.output as Summary | undefined).find((x) => x?.counts !== undefined)
+    expect(finisher?.counts).toEqual(expected)
+    for (const w of workers) expect((await w.exited).code).toBe(0)
+  })
+})

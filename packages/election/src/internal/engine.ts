@@ -1,0 +1,377 @@
+/**
+ * The bully election as a small event-driven state machine: NATS messages and timers drive it, the term key in
+ * JetStream KV decides who holds a term. Plain callbacks rather than Effect: every handler runs to completion on the
+ * event loop, which is the whole concurrency story; the only async steps (KV claim, fence check) re-check the
+ * election round after each await.
+ */
+import type { KV } from "@nats-io/kv"
+import type { NatsConnection, Subscription } from "@nats-io/nats-core"
+import { Option } from "effect"
+import { type Candidate, outranks } from "../Candidate.ts"
+import type { FencedReason } from "../ElectionError.ts"
+import { compareAndSet, describe, readCurrent } from "./kv.ts"
+import * as Protocol from "./protocol.ts"
+
+export type Role = "candidate" | "follower" | "leader" | "resigned"
+
+export interface State {
+  readonly role: Role
+  /** The newest term this node knows of (its own term while it leads). */
+  readonly term: number
+  /** The leader of that term as far as this node knows, `undefined` while electing. */
+  readonly leader: string | undefined
+}
+
+export interface Timing {
+  readonly heartbeatMs: number
+  readonly leaderTimeoutMs: number
+  readonly answerTimeoutMs: number
+  readonly coordinatorTimeoutMs: number
+  readonly requestTimeoutMs: number
+}
+
+export interface Config extends Timing {
+  readonly nc: NatsConnection
+  readonly kv: KV
+  readonly scope: string
+  readonly self: Candidate
+}
+
+export type GuardResult =
+  | { readonly ok: true; readonly term: number }
+  | {
+      readonly ok: false
+      readonly reason: FencedReason
+      readonly term: number
+      readonly currentTerm?: number | undefined
+      readonly currentLeader?: string | undefined
+      readonly detail?: string | undefined
+    }
+
+interface HeldTerm {
+  readonly record: Protocol.TermRecord | undefined
+  readonly revision: number
+}
+
+const readTerm = async (kv: KV, key: string): Promise<HeldTerm> => {
+  const current = await readCurrent(kv, key)
+  const record = current.entry ? Option.getOrUndefined(Protocol.decodeTermRecord(current.entry.string())) : undefined
+  return { record, revision: current.revision }
+}
+
+/** Claims beyond this many CAS conflicts in a row wait for the next election round. */
+const maxClaimAttempts = 3
+
+export class Engine {
+  private state: State = { role: "follower", term: 0, leader: undefined }
+  private readonly listeners = new Set<(state: State) => void>()
+  private readonly subjects: ReturnType<typeof Protocol.subjects>
+  private readonly key: string
+  private subscription: Subscription | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  /** Bumped whenever this node's election view changes, so stale timers and in-flight claims give up. */
+  private round = 0
+  private answered = false
+  /** The term this node claimed (kept after stepping down, for error messages). */
+  private ownTerm = 0
+  /** Revision of the term key as last written by this node while leading. */
+  private revision = 0
+  /** Fence checks run one at a time: each one CASes the revision the previous one wrote. */
+  private fenceQueue: Promise<unknown> = Promise.resolve()
+  private stopped = false
+
+  private readonly config: Config
+
+  constructor(config: Config) {
+    this.config = config
+    this.subjects = Protocol.subjects(config.scope, crypto.randomUUID().replaceAll("-", ""))
+    this.key = Protocol.termKey(config.scope)
+  }
+
+  get current(): State {
+    return this.state
+  }
+
+  /** Calls `listener` on every change of state; returns the function that stops it. */
+  listen(listener: (state: State) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  async start(): Promise<void> {
+    this.subscription = this.config.nc.subscribe(this.subjects.all, {
+      callback: (error, message) => {
+        if (error === null) this.onMessage(message.subject, message.string(), message.reply)
+      }
+    })
+    await this.config.nc.flush()
+    // Listen for a sitting leader for one leader timeout before electing: candidates that boot a little apart still
+    // hold a single election, and a lower joiner simply follows the leader it hears.
+    this.setState({ role: "follower", term: 0, leader: undefined })
+    this.after(this.config.leaderTimeoutMs, () => this.startElection(this.state.term))
+  }
+
+  /** Resigns, then stops timers and the subscription. */
+  async stop(): Promise<void> {
+    this.resign()
+    this.stopped = true
+    this.clearTimer()
+    this.subscription?.unsubscribe()
+    await this.config.nc.flush().catch(() => undefined)
+  }
+
+  /** Gives up leadership (followers elect at once) and candidacy; the node keeps following announcements. */
+  resign(): void {
+    if (this.state.role === "resigned") return
+    const wasLeader = this.state.role === "leader"
+    this.round++
+    this.clearTimer()
+    this.setState({ role: "resigned", term: this.state.term, leader: wasLeader ? undefined : this.state.leader })
+    if (wasLeader) this.send(this.subjects.resign, this.ownTerm)
+  }
+
+  /**
+   * Proves this node still leads: CASes the term key at the revision this node last wrote. Any claim by another
+   * node moved that revision, so success means no newer term existed when the write was ordered by the server.
+   */
+  guard(): Promise<GuardResult> {
+    const run = this.fenceQueue.then(() => this.checkTerm())
+    this.fenceQueue = run.catch(() => undefined)
+    return run
+  }
+
+  private async checkTerm(): Promise<GuardResult> {
+    const term = this.ownTerm
+    if (this.state.role !== "leader") {
+      return { ok: false, reason: "NotLeader", term, currentTerm: this.state.term, currentLeader: this.state.leader }
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const record = this.record(term)
+      let revision: number | undefined
+      try {
+        revision = await compareAndSet(this.config.kv, this.key, record, this.revision, this.config.requestTimeoutMs)
+      } catch (e) {
+        return { ok: false, reason: "Unverified", term, detail: describe(e) }
+      }
+      if (revision !== undefined) {
+        if (this.state.role !== "leader" || this.ownTerm !== term) {
+          return {
+            ok: false,
+            reason: "NotLeader",
+            term,
+            currentTerm: this.state.term,
+            currentLeader: this.state.leader
+          }
+        }
+        this.revision = revision
+        return { ok: true, term }
+      }
+      let held: HeldTerm
+      try {
+        held = await readTerm(this.config.kv, this.key)
+      } catch (e) {
+        return { ok: false, reason: "Unverified", term, detail: describe(e) }
+      }
+      if (held.record?.term === term && held.record.leader === this.config.self.id) {
+        // Our own earlier write whose reply was lost: adopt its revision and check again.
+        this.revision = held.revision
+        continue
+      }
+      this.stepDown(term, held.record)
+      return {
+        ok: false,
+        reason: "Superseded",
+        term,
+        currentTerm: held.record?.term,
+        currentLeader: held.record?.leader
+      }
+    }
+    return { ok: false, reason: "Unverified", term, detail: "the term key keeps changing" }
+  }
+
+  private record(term: number): string {
+    const { id, priority } = this.config.self
+    return JSON.stringify({ term, leader: id, priority, at: Date.now() } satisfies Protocol.TermRecord)
+  }
+
+  private setState(next: State): void {
+    const now = this.state
+    if (now.role === next.role && now.term === next.term && now.leader === next.leader) return
+    this.state = next
+    for (const listener of this.listeners) listener(next)
+  }
+
+  private send(subject: string, term: number, round = 0, reply?: string): void {
+    const { id, priority } = this.config.self
+    try {
+      this.config.nc.publish(subject, Protocol.encode({ id, priority, term, round }), reply ? { reply } : undefined)
+    } catch {
+      // Connection closed or draining: the timers drive the next attempt.
+    }
+  }
+
+  private after(ms: number, action: () => void): void {
+    this.clearTimer()
+    this.timer = setTimeout(action, ms)
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private onMessage(subject: string, text: string, reply: string | undefined): void {
+    if (this.stopped) return
+    const kind = this.subjects.kind(subject)
+    if (kind === undefined) return
+    const message = Protocol.decode(text)
+    if (Option.isNone(message) || message.value.id === this.config.self.id) return
+    if (kind === "election") this.onElection(message.value, reply)
+    else if (kind === "answer") this.onAnswer(message.value)
+    else if (kind === "resign") this.onResign(message.value)
+    else this.onLeader(message.value)
+  }
+
+  /** ELECTION from another candidate: a higher node answers OK and makes sure a leader (itself) emerges. */
+  private onElection(message: Protocol.Message, reply: string | undefined): void {
+    if (this.state.role === "resigned" || !outranks(this.config.self, message)) return
+    if (reply) this.send(reply, this.state.term, message.round)
+    if (this.state.role === "leader") this.send(this.subjects.coordinator, this.ownTerm)
+    else if (this.state.role !== "candidate") this.startElection(this.state.term)
+  }
+
+  /** OK from a higher node: it will take over, so wait for its COORDINATOR instead of claiming. */
+  private onAnswer(message: Protocol.Message): void {
+    if (this.state.role !== "candidate" || message.round !== this.round || this.answered) return
+    this.answered = true
+    const round = this.round
+    this.after(this.config.coordinatorTimeoutMs, () => {
+      if (round === this.round) this.startElection(this.state.term)
+    })
+  }
+
+  /** COORDINATOR or heartbeat. */
+  private onLeader(message: Protocol.Message): void {
+    // An older term's leader (paused or cut off) learns from our heartbeats or its next fence check.
+    if (message.term < this.state.term) return
+    if (message.term === this.state.term && this.state.role === "leader") return
+    if (this.state.role === "resigned") {
+      this.setState({ role: "resigned", term: message.term, leader: message.id })
+      return
+    }
+    if (outranks(this.config.self, message)) {
+      // Bully: a lower node leads, so this node takes over.
+      if (this.state.role === "candidate") {
+        this.setState({ ...this.state, term: message.term })
+        return
+      }
+      this.setState({ role: "follower", term: message.term, leader: message.id })
+      this.startElection(message.term)
+      return
+    }
+    this.follow(message.id, message.term)
+  }
+
+  private onResign(message: Protocol.Message): void {
+    if (message.id !== this.state.leader || this.state.role === "leader") return
+    if (this.state.role === "resigned") this.setState({ ...this.state, leader: undefined })
+    else {
+      this.setState({ role: "follower", term: this.state.term, leader: undefined })
+      this.startElection(this.state.term)
+    }
+  }
+
+  private follow(leader: string, term: number): void {
+    this.round++
+    this.setState({ role: "follower", term, leader })
+    this.after(this.config.leaderTimeoutMs, () => this.startElection(this.state.term))
+  }
+
+  private startElection(term: number): void {
+    if (this.stopped || this.state.role === "resigned" || this.state.role === "leader") return
+    const round = ++this.round
+    this.answered = false
+    this.setState({ role: "candidate", term, leader: undefined })
+    this.send(this.subjects.election, term, round, this.subjects.answer)
+    this.after(this.config.answerTimeoutMs, () => {
+      if (round === this.round && !this.answered) void this.claim(round)
+    })
+  }
+
+  /** No higher node answered: take the next term with a CAS on the term key. */
+  private async claim(round: number): Promise<void> {
+    this.clearTimer()
+    let seen = -1
+    for (let attempt = 0; attempt < maxClaimAttempts; attempt++) {
+      if (round !== this.round || this.stopped) return
+      let held: HeldTerm
+      try {
+        held = await readTerm(this.config.kv, this.key)
+      } catch {
+        return this.retryLater(round)
+      }
+      if (round !== this.round || this.stopped) return
+      const record = held.record
+      if (seen >= 0 && record !== undefined && record.term > seen && outranks(toCandidate(record), this.config.self)) {
+        // A higher node claimed while we did: its COORDINATOR is on the way.
+        return this.follow(record.leader, record.term)
+      }
+      seen = record?.term ?? 0
+      const term = Math.max(seen, this.state.term) + 1
+      let revision: number | undefined
+      try {
+        revision = await compareAndSet(
+          this.config.kv,
+          this.key,
+          this.record(term),
+          held.revision,
+          this.config.requestTimeoutMs
+        )
+      } catch {
+        return this.retryLater(round)
+      }
+      if (revision === undefined) continue
+      // The term is ours in KV even if our view moved meanwhile: lead it (a higher node will bully us in turn).
+      if (this.stopped || this.state.role === "resigned") {
+        this.send(this.subjects.resign, term)
+        return
+      }
+      return this.becomeLeader(term, revision)
+    }
+    this.retryLater(round)
+  }
+
+  private retryLater(round: number): void {
+    if (round !== this.round || this.stopped) return
+    this.after(this.config.leaderTimeoutMs, () => {
+      if (round === this.round) this.startElection(this.state.term)
+    })
+  }
+
+  private becomeLeader(term: number, revision: number): void {
+    this.round++
+    this.ownTerm = term
+    this.revision = revision
+    this.setState({ role: "leader", term, leader: this.config.self.id })
+    this.send(this.subjects.coordinator, term)
+    const beat = () => {
+      if (this.state.role !== "leader" || this.ownTerm !== term) return
+      this.send(this.subjects.heartbeat, term)
+      this.after(this.config.heartbeatMs, beat)
+    }
+    this.after(this.config.heartbeatMs, beat)
+  }
+
+  /** A fence check found a newer term: stop leading and follow its holder (or elect when the key is gone). */
+  private stepDown(term: number, held: Protocol.TermRecord | undefined): void {
+    if (this.state.role !== "leader" || this.ownTerm !== term) return
+    if (held !== undefined && held.term > term) {
+      this.follow(held.leader, held.term)
+      return
+    }
+    this.setState({ role: "follower", term: this.state.term, leader: undefined })
+    this.startElection(this.state.term)
+  }
+}
+
+const toCandidate = (record: Protocol.TermRecord): Candidate => ({ id: record.leader, priority: record.priority })
