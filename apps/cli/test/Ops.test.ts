@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Embedded, NatsTransport, RunMonitor } from "@dla/analyser"
 import { type NatsServer, startNatsServer } from "@dla/testing"
+import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Scope } from "effect"
@@ -119,6 +120,8 @@ describe("dla status and dla dashboard over NATS", () => {
   beforeAll(async () => {
     server = await startNatsServer()
     nc = await connect({ servers: server.url })
+    // The bucket a master creates when it sets a run up (a monitor only writes to it).
+    await new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 })
     await Effect.runPromise(RunMonitor.publish(nc, monitor, { interval: "50 millis" }).pipe(Scope.provide(scope)))
     monitor.push({ _tag: "Started", files: 4, tasks: 4, bytes: 400 })
     monitor.push({ _tag: "WorkerJoined", workerId: "w-1" })

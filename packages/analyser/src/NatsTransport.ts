@@ -23,10 +23,11 @@ import {
 } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { millis, type NatsConnection, nanos } from "@nats-io/nats-core"
-import { Duration, Effect, Layer, Option, Queue, Schema, Stream } from "effect"
+import { Cause, Duration, Effect, Layer, Option, Queue, Schedule, Schema, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import * as CheckpointStore from "./CheckpointStore.ts"
 import * as Heartbeats from "./Heartbeats.ts"
+import { readAll } from "./internal/streamReader.ts"
 import * as ResultChannel from "./ResultChannel.ts"
 import { decodeJson, encodeJson, Task, TaskResult } from "./Task.ts"
 import * as TaskQueue from "./TaskQueue.ts"
@@ -52,6 +53,11 @@ export const names = (runId: string) => ({
 export interface Options extends TaskQueue.Options {
   /** How long JetStream remembers message ids for dedupe (default 10 min). */
   readonly duplicateWindow?: Duration.Input
+  /**
+   * Copies of the run's streams and of the `dla_runs` bucket on a NATS cluster (default 1; 3 on a 3-node cluster,
+   * so the run survives the loss of a node). Applies when they are created; a left-over stream is updated to it.
+   */
+  readonly replicas?: number
 }
 
 const transport = (what: string) => (cause: unknown) => AnalyserError.make("Transport", what, cause)
@@ -68,8 +74,14 @@ export const RunState = Schema.Struct({
 })
 export type RunState = typeof RunState.Type
 
-const openRuns = (nc: NatsConnection) =>
-  tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(nc).create(runsBucket, { history: 1 }))
+/**
+ * The `dla_runs` bucket, bound without a round trip (reads fail with "stream not found" until it exists). Only a
+ * master creates it (`setupRun`, with the run's replicas): a worker or a watcher that starts first must not create
+ * it with one copy, on whichever node it happens to reach.
+ */
+export const bindRuns = (nc: NatsConnection) => new Kvm(nc).open(runsBucket)
+
+const openRuns = (nc: NatsConnection) => tryNats(`cannot open KV bucket ${runsBucket}`, () => bindRuns(nc))
 
 /**
  * Creates the run's streams and consumer, or checks that left-over ones fit: a stream with another retention or
@@ -85,9 +97,15 @@ export const setupRun = (
     if (!isValidRunId(runId)) {
       return yield* AnalyserError.make("Input", `bad run id "${runId}": use letters, digits, - and _ (at most 64)`)
     }
+    const replicas = options.replicas ?? 1
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+      return yield* AnalyserError.make("Input", `bad replicas ${replicas}: JetStream keeps 1 to 5 copies`)
+    }
     const n = names(runId)
     const jsm = yield* tryNats("JetStream is not available", () => jetstreamManager(nc))
-    const kv = yield* openRuns(nc)
+    const kv = yield* tryNats(`cannot create KV bucket ${runsBucket}`, () =>
+      new Kvm(nc).create(runsBucket, { history: 1, replicas })
+    )
     if (options.fresh) {
       for (const stream of [n.tasks, n.results]) {
         yield* tryNats(`cannot delete stream ${stream}`, () => jsm.streams.delete(stream).catch(ignoreNotFound))
@@ -99,13 +117,15 @@ export const setupRun = (
       name: n.tasks,
       subjects: [n.taskSubject],
       retention: RetentionPolicy.Workqueue,
-      duplicateWindow
+      duplicateWindow,
+      replicas
     })
     yield* ensureStream(jsm, {
       name: n.results,
       subjects: [n.resultSubject],
       retention: RetentionPolicy.Limits,
-      duplicateWindow
+      duplicateWindow,
+      replicas
     })
     const consumer = {
       durable_name: consumerName,
@@ -138,6 +158,7 @@ interface StreamSpec {
   readonly subjects: ReadonlyArray<string>
   readonly retention: RetentionPolicy
   readonly duplicateWindow: number
+  readonly replicas: number
 }
 
 const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
@@ -152,7 +173,8 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
           subjects: [...spec.subjects],
           retention: spec.retention,
           storage: StorageType.File,
-          duplicate_window: spec.duplicateWindow
+          duplicate_window: spec.duplicateWindow,
+          num_replicas: spec.replicas
         })
       )
       return
@@ -165,9 +187,9 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
         `stream ${spec.name} exists with another config (retention ${config.retention}, subjects ${config.subjects.join(" ")}; expected ${spec.retention}, ${spec.subjects.join(" ")}): start over with --fresh or pick another --run`
       )
     }
-    if (config.duplicate_window !== spec.duplicateWindow) {
+    if (config.duplicate_window !== spec.duplicateWindow || config.num_replicas !== spec.replicas) {
       yield* tryNats(`cannot update stream ${spec.name}`, () =>
-        jsm.streams.update(spec.name, { duplicate_window: spec.duplicateWindow })
+        jsm.streams.update(spec.name, { duplicate_window: spec.duplicateWindow, num_replicas: spec.replicas })
       )
     }
   })
@@ -276,7 +298,10 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
             if (stored === null) return []
             const task = JSON.parse(new TextDecoder().decode(stored.data)) as Task
             return [{ taskId: task.taskId, deliveries: advisory.deliveries }]
-          })
+          }).pipe(
+            // Mid-election a cluster does not answer for a few seconds: losing the advisory would hang the run.
+            Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 60 })
+          )
         ),
         Stream.flatMap((found) => Stream.fromIterable(found))
       )
@@ -319,19 +344,19 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
           tryNats("cannot publish a result", () =>
             js.publish(n.resultSubject, encodeJson(result), { msgID: `${runId}/${result.taskId}` })
           ).pipe(Effect.asVoid),
-        results: Stream.unwrap(
-          tryNats(`cannot read stream ${n.results}`, async () => {
-            const consumer = await js.consumers.get(n.results)
-            // Short pulls mean 1 s idle heartbeats: after a server restart the ordered consumer is recreated fast.
-            return consumer.consume({ expires: 2000 })
-          }).pipe(
-            Effect.map((messages) =>
-              Stream.fromAsyncIterable(messages, transport(`reading ${n.results} failed`)).pipe(
-                Stream.mapEffect((msg) => decodeResult(msg.data))
-              )
-            )
+        // A new reader each time the stream is run: a master that resubscribes replays the run from its start.
+        results: Stream.callback<JsMsg, AnalyserError.AnalyserError>((queue) =>
+          Effect.acquireRelease(
+            Effect.sync(() =>
+              readAll(js, jsm, n.results, {
+                onMessage: (msg) => void Queue.offerUnsafe(queue, msg),
+                onError: (error) =>
+                  void Queue.failCauseUnsafe(queue, Cause.fail(transport(`reading ${n.results} failed`)(error)))
+              })
+            ),
+            (reader) => Effect.sync(() => reader.stop())
           )
-        )
+        ).pipe(Stream.mapEffect((msg) => decodeResult(msg.data)))
       })
 
       const heartbeats = Heartbeats.Heartbeats.of({
@@ -382,7 +407,9 @@ export const runs = (nc: NatsConnection) =>
     const kv = yield* openRuns(nc)
     return yield* tryNats("cannot list runs", async () => {
       const found: Array<{ runId: string; state: RunState }> = []
-      for await (const key of await kv.keys("*.state")) {
+      // No bucket yet: no master has set a run up.
+      const keys = await kv.keys("*.state").catch(ignoreNotFound)
+      for await (const key of keys ?? []) {
         const entry = await kv.get(key)
         if (entry === null || entry.operation !== "PUT") continue
         const state = Schema.decodeUnknownOption(RunState)(entry.json())

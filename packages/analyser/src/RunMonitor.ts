@@ -7,12 +7,11 @@
  *
  * @since 0.1.0
  */
-import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { type Duration, Effect, Option, Schema, Stream } from "effect"
+import { type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import type * as Master from "./Master.ts"
-import { runsBucket } from "./NatsTransport.ts"
+import { bindRuns, runsBucket } from "./NatsTransport.ts"
 import { CountsSchema, encodeJson } from "./Task.ts"
 
 export const WorkerView = Schema.Struct({
@@ -350,13 +349,21 @@ export interface PublishOptions {
 export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOptions = {}) =>
   Effect.gen(function* () {
     const names = subjects(monitor.runId)
-    const kv = yield* Effect.tryPromise(() => new Kvm(nc).create(runsBucket, { history: 1 })).pipe(Effect.option)
+    // The master creates the bucket when it sets the run up, which may be after this starts: until then a write
+    // fails and is tried again at the next interval.
+    const kv = yield* Effect.tryPromise(() => bindRuns(nc)).pipe(Effect.option)
     let dirty = true
     const write = Effect.suspend(() => {
       if (!dirty || Option.isNone(kv)) return Effect.void
       dirty = false
       const state = monitor.current()
-      return Effect.tryPromise(() => kv.value.put(names.snapshotKey, encodeJson(state))).pipe(Effect.ignore)
+      return Effect.tryPromise(() => kv.value.put(names.snapshotKey, encodeJson(state))).pipe(
+        Effect.catch(() =>
+          Effect.sync(() => {
+            dirty = true
+          })
+        )
+      )
     })
     yield* Effect.acquireRelease(
       Effect.sync(() =>
@@ -380,10 +387,10 @@ const publishQuietly = (nc: NatsConnection, subject: string, data: Uint8Array) =
 
 export const decode = (json: unknown): Option.Option<RunState> => Schema.decodeUnknownOption(RunState)(json)
 
-/** The runs bucket; `create` makes it if missing (as the master does, same config), so a watcher can come first. */
-const openRuns = (nc: NatsConnection, create = false) =>
+/** The runs bucket, bound (see NatsTransport.bindRuns: a watcher never creates it). */
+const openRuns = (nc: NatsConnection) =>
   Effect.tryPromise({
-    try: () => (create ? new Kvm(nc).create(runsBucket, { history: 1 }) : new Kvm(nc).open(runsBucket)),
+    try: () => bindRuns(nc),
     catch: (cause) => AnalyserError.make("Transport", `cannot open KV bucket ${runsBucket}`, cause)
   })
 
@@ -425,11 +432,12 @@ export const list = (nc: NatsConnection) =>
 export const watch = (nc: NatsConnection, runId?: string): Stream.Stream<RunState, AnalyserError.AnalyserError> =>
   Stream.unwrap(
     Effect.gen(function* () {
-      const kv = yield* openRuns(nc, true)
+      const kv = yield* openRuns(nc)
+      // A watcher may start before any master has created the bucket: wait for it rather than create it.
       const entries = yield* Effect.tryPromise({
         try: () => kv.watch({ key: runId === undefined ? "*.snapshot" : subjects(runId).snapshotKey }),
         catch: (cause) => AnalyserError.make("Transport", `cannot watch ${runsBucket}`, cause)
-      })
+      }).pipe(Effect.retry({ while: noBucket, schedule: Schedule.spaced("1 second") }))
       return Stream.fromAsyncIterable(entries, (cause) =>
         AnalyserError.make("Transport", `watching ${runsBucket} failed`, cause)
       ).pipe(

@@ -1,10 +1,12 @@
 import { rmSync } from "node:fs"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
+import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Fiber, Option, Stream } from "effect"
 import * as Embedded from "../src/Embedded.ts"
 import type * as Master from "../src/Master.ts"
+import * as NatsTransport from "../src/NatsTransport.ts"
 import * as RunMonitor from "../src/RunMonitor.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
@@ -198,6 +200,9 @@ describe("RunMonitor.publish", () => {
         Stream.runHead,
         Effect.forkScoped
       )
+      // Only a master creates the bucket (NatsTransport.setupRun, with the run's replicas); the watcher above,
+      // started first, waits for it, and the monitor only writes to it.
+      yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 }))
       yield* Effect.scoped(
         Effect.gen(function* () {
           yield* RunMonitor.publish(nc, monitor, { interval: "50 millis" })

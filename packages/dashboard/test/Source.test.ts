@@ -1,5 +1,6 @@
-import { RunMonitor } from "@dla/analyser"
+import { NatsTransport, RunMonitor } from "@dla/analyser"
 import { describe, expect, it } from "@effect/vitest"
+import { Kvm } from "@nats-io/kv"
 import { Effect } from "effect"
 import * as Source from "../src/Source.ts"
 import { natsConnection } from "./support/run.ts"
@@ -16,6 +17,8 @@ describe("Source.fromNats", () => {
     Effect.gen(function* () {
       const { nc } = yield* natsConnection
       const latest = yield* Source.fromNats(nc)
+      // The sources above wait for the runs bucket, which a master creates when it sets a run up.
+      yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 }))
       const pinned = yield* Source.fromNats(nc, "first")
       let clock = 1000
       const first = RunMonitor.make("first", () => clock)

@@ -1,0 +1,76 @@
+import { rmSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { type NatsCluster, startNatsCluster } from "@dla/testing"
+import { jetstreamManager } from "@nats-io/jetstream"
+import { connect } from "@nats-io/transport-node"
+import { afterEach, describe, expect, it } from "vitest"
+import * as NatsTransport from "../src/NatsTransport.ts"
+import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
+import { type Proc, spawnProc } from "./support/processes.ts"
+
+/** The cluster config users deploy (docs/deploy.md), run on loopback with free ports substituted. */
+const configFile = fileURLToPath(new URL("../../../deploy/nats/nats.conf", import.meta.url))
+
+/** A process's stderr without its heartbeat lines, for failure messages. */
+const quiet = (stderr: string) =>
+  stderr
+    .split("\n")
+    .filter((line) => !line.includes('"Heartbeat"'))
+    .join("\n")
+    .slice(-4000)
+
+describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
+  let cluster: NatsCluster | undefined
+  let corpus: string | undefined
+  const procs: Array<Proc> = []
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.kill()))
+    await cluster?.stop()
+    if (corpus !== undefined) rmSync(corpus, { recursive: true, force: true })
+  })
+
+  // Known bug, kept visible (issue 7's notes): after the task stream's leader dies, the task queue can go into a
+  // redelivery storm (acks not landing) that spends every delivery attempt, so sound tasks are given up as poison
+  // and the counts come out short in about 1 run in 4. Unskip once fixed; it must then pass reliably.
+  it.skip("uses R3 streams and finishes with exact counts when the task stream's leader node is killed mid-run", {
+    timeout: 120_000
+  }, async () => {
+    cluster = await startNatsCluster(3, { configFile })
+    corpus = makeCorpus({ files: 8, lines: 300, nested: true })
+    const expected = await sequentialCounts(corpus)
+    const servers = [...cluster.urls]
+    const runId = "cluster"
+    const start = (role: "master" | "worker", options: Record<string, unknown>) => {
+      const proc = spawnProc(role, { servers, runId, replicas: 3, ...options })
+      procs.push(proc)
+      return proc
+    }
+    const master = start("master", { root: corpus, heartbeatTimeout: "15 seconds" })
+    start("worker", { taskDelay: "200 millis" })
+    await master.waitFor((e) => e._tag === "Progress" && (e.progress as { tasksDone: number }).tasksDone >= 2)
+
+    const nc = await connect({ servers, timeout: 5_000 })
+    try {
+      const jsm = await jetstreamManager(nc)
+      const tasks = await jsm.streams.info(NatsTransport.names(runId).tasks)
+      expect(tasks.config.num_replicas).toBe(3)
+      const leader = cluster.servers.find((s) => s.name === tasks.cluster?.leader)
+      expect(leader, `leader ${tasks.cluster?.leader}`).toBeDefined()
+      await leader!.kill()
+    } finally {
+      await nc.close()
+    }
+
+    const { code, output, stderr } = await Promise.race([
+      master.exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`master did not finish; stderr:\n${quiet(master.stderr())}`)), 90_000)
+      )
+    ])
+    expect(code, stderr).toBe(0)
+    const summary = output as { counts: unknown; filesProcessed: number; failedTasks: Array<unknown> }
+    expect(summary.failedTasks, JSON.stringify(summary.failedTasks)).toEqual([])
+    expect(summary.counts).toEqual(expected)
+    expect(summary.filesProcessed).toBe(8)
+  })
+})
