@@ -220,4 +220,40 @@ describe("RunMonitor.publish", () => {
       expect(Option.map(seen, (s) => s.error)).toEqual(Option.some("stop"))
     }).pipe(Effect.scoped)
   )
+
+  it.live("publishes nothing while inactive (a standby), and the whole state once active (it took over)", () =>
+    Effect.gen(function* () {
+      const server: NatsServer = yield* Effect.acquireRelease(
+        Effect.promise(() => startNatsServer()),
+        (s) => Effect.promise(() => s.stop())
+      )
+      const nc = yield* Effect.acquireRelease(
+        Effect.promise(() => connect({ servers: server.url })),
+        (c) => Effect.promise(() => c.close())
+      )
+      const events: Array<string> = []
+      nc.subscribe("dla.gated.events", { callback: (_e, msg) => void events.push(msg.json<{ _tag: string }>()._tag) })
+      const monitor = RunMonitor.make("gated")
+      let leading = false
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* RunMonitor.publish(nc, monitor, { interval: "20 millis", active: () => leading })
+          monitor.push({ _tag: "LeaderElected", leaderId: "primary", term: 1 })
+          monitor.push(started)
+          yield* Effect.sleep("100 millis")
+          yield* Effect.promise(() => nc.flush())
+          expect(yield* RunMonitor.read(nc, "gated")).toEqual(Option.none())
+          expect(events).toEqual([])
+          leading = true
+          monitor.push({ _tag: "LeaderElected", leaderId: "standby", term: 2 })
+        })
+      )
+      const stored = yield* RunMonitor.read(nc, "gated")
+      expect(Option.map(stored, (s) => [s.status, s.leader])).toEqual(
+        Option.some(["running", { id: "standby", term: 2 }])
+      )
+      yield* Effect.promise(() => nc.flush())
+      expect(events).toEqual(["LeaderElected"])
+    }).pipe(Effect.scoped)
+  )
 })

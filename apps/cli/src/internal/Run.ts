@@ -147,13 +147,20 @@ export const progress = () => {
         break
     }
   }
-  return { onEvent, finish: () => bar.finish() }
+  return { onEvent, say, finish: () => bar.finish() }
+}
+
+/** Who finished an elected run, in which term, and whom it took over from (a failover). */
+export interface Leadership {
+  readonly term: number
+  readonly leader: string
+  readonly previousLeader?: string
 }
 
 /** The results block (or JSON) of a finished run. */
 export const report = (
   summary: Master.Summary,
-  options: { json: boolean; baseline: Option.Option<number>; workers?: number }
+  options: { json: boolean; baseline: Option.Option<number>; workers?: number; leadership?: Leadership }
 ) => {
   const seconds = summary.durationMs / 1000
   const extra: Array<Report.Extra> = [
@@ -170,6 +177,13 @@ export const report = (
   }
   if (summary.filesAlreadyProcessed > 0) {
     extra.push({ label: "Already processed", key: "filesAlreadyProcessed", value: summary.filesAlreadyProcessed })
+  }
+  if (options.leadership !== undefined) {
+    const { term, leader, previousLeader } = options.leadership
+    extra.push({ label: "Leader", key: "leader", value: leader }, { label: "Term", key: "term", value: term })
+    if (previousLeader !== undefined) {
+      extra.push({ label: "Previous leader", key: "previousLeader", value: previousLeader })
+    }
   }
   if (Option.isSome(options.baseline) && seconds > 0) {
     const speedup = options.baseline.value / seconds
