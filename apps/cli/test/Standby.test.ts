@@ -112,8 +112,8 @@ describe("dla master --standby", () => {
     const standby = master(runId, "--standby", "--candidate-id", "standby", "--json")
     const firstTerm = Number((await primary.line(/^dla: leading run failover as primary \(term (\d+)\)$/m))[1])
     await standby.line(/^dla: standing by: run failover is led by primary \(term \d+\)$/m)
-    // Slow tasks (10 files, 2 workers, 400 ms each) keep the run going across the failover.
-    const workers = [worker(runId, 400), worker(runId, 400)]
+    // Slow tasks (10 files, 2 workers, 500 ms each) keep the run going across the failover.
+    const workers = [worker(runId, 500), worker(runId, 500)]
     const before = await snapshotWhen(runId, (s) => s.checkpoints.saved >= 2)
     expect(before.leader).toEqual({ id: "primary", term: firstTerm })
     expect(before.status).not.toBe("done")

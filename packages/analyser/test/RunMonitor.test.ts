@@ -178,7 +178,8 @@ describe("RunMonitor over a real run", () => {
 })
 
 describe("RunMonitor.publish", () => {
-  it.live("puts the snapshot in KV (throttled, last one on close) and events on dla.<run>.events", () =>
+  /** A real nats-server and a connection for the scope, and the tags of the events published for `runId`. */
+  const natsWithEvents = (runId: string) =>
     Effect.gen(function* () {
       const server: NatsServer = yield* Effect.acquireRelease(
         Effect.promise(() => startNatsServer()),
@@ -189,7 +190,15 @@ describe("RunMonitor.publish", () => {
         (c) => Effect.promise(() => c.close())
       )
       const events: Array<string> = []
-      nc.subscribe("dla.pub.events", { callback: (_e, msg) => void events.push(msg.json<{ _tag: string }>()._tag) })
+      nc.subscribe(RunMonitor.subjects(runId).events, {
+        callback: (_e, msg) => void events.push(msg.json<{ _tag: string }>()._tag)
+      })
+      return { nc, events }
+    })
+
+  it.live("puts the snapshot in KV (throttled, last one on close) and events on dla.<run>.events", () =>
+    Effect.gen(function* () {
+      const { nc, events } = yield* natsWithEvents("pub")
       expect(yield* RunMonitor.list(nc)).toEqual([]) // no bucket yet
       expect(yield* RunMonitor.read(nc, "pub")).toEqual(Option.none())
       const monitor = RunMonitor.make("pub")
@@ -223,16 +232,7 @@ describe("RunMonitor.publish", () => {
 
   it.live("publishes nothing while inactive (a standby), and the whole state once active (it took over)", () =>
     Effect.gen(function* () {
-      const server: NatsServer = yield* Effect.acquireRelease(
-        Effect.promise(() => startNatsServer()),
-        (s) => Effect.promise(() => s.stop())
-      )
-      const nc = yield* Effect.acquireRelease(
-        Effect.promise(() => connect({ servers: server.url })),
-        (c) => Effect.promise(() => c.close())
-      )
-      const events: Array<string> = []
-      nc.subscribe("dla.gated.events", { callback: (_e, msg) => void events.push(msg.json<{ _tag: string }>()._tag) })
+      const { nc, events } = yield* natsWithEvents("gated")
       const monitor = RunMonitor.make("gated")
       let leading = false
       yield* Effect.scoped(
