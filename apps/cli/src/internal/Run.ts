@@ -157,6 +157,13 @@ export interface Leadership {
   readonly previousLeader?: string
 }
 
+/** The report's rows of an elected master: leader and term, and the previous leader after a takeover. */
+export const leadershipRows = ({ term, leader, previousLeader }: Leadership): Array<Report.Extra> => [
+  { label: "Leader", key: "leader", value: leader },
+  { label: "Term", key: "term", value: term },
+  ...(previousLeader === undefined ? [] : [{ label: "Previous leader", key: "previousLeader", value: previousLeader }])
+]
+
 /** The results block (or JSON) of a finished run. */
 export const report = (
   summary: Master.Summary,
@@ -178,13 +185,7 @@ export const report = (
   if (summary.filesAlreadyProcessed > 0) {
     extra.push({ label: "Already processed", key: "filesAlreadyProcessed", value: summary.filesAlreadyProcessed })
   }
-  if (options.leadership !== undefined) {
-    const { term, leader, previousLeader } = options.leadership
-    extra.push({ label: "Leader", key: "leader", value: leader }, { label: "Term", key: "term", value: term })
-    if (previousLeader !== undefined) {
-      extra.push({ label: "Previous leader", key: "previousLeader", value: previousLeader })
-    }
-  }
+  if (options.leadership !== undefined) extra.push(...leadershipRows(options.leadership))
   if (Option.isSome(options.baseline) && seconds > 0) {
     const speedup = options.baseline.value / seconds
     extra.push({ label: "Speedup", key: "speedup", value: `${speedup.toFixed(2)}x` })
