@@ -81,7 +81,7 @@ export const master = Command.make(
         priority: Option.getOrElse(args.priority, () => (args.standby ? 0 : 1)),
         candidateId: Option.getOrUndefined(args.candidateId),
         onLeadership: (event) => {
-          leader = event.leader
+          leader = event.leader ?? leader
           watched.onLeadership(event)
           progress.say(describeLeadership(runId, event))
         }
@@ -101,7 +101,9 @@ export const master = Command.make(
       yield* Run.failOnUnreadable(summary)
     }).pipe(Effect.scoped)
 ).pipe(
-  Command.withDescription("Run the master of a distributed analysis over NATS JetStream (resumes from checkpoints).")
+  Command.withDescription(
+    "Run the master of a distributed analysis over NATS JetStream (resumes from checkpoints; --standby waits to take over)."
+  )
 )
 
 /** One `dla:` line per change of leadership, for the operator watching this candidate. */
