@@ -110,7 +110,9 @@ describe("dla master / dla worker over NATS", () => {
     await nc.close()
     const refused = dla("master", logs, "--nats", server.url, "--run", "stale")
     expect(refused.status).toBe(1)
+    // Every master is an election candidate and says when it leads; the error itself is one line.
     expect(refused.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^dla: leading run stale as \S+ \(term 1\)$/),
       expect.stringMatching(/^dla: stream DLA_TASKS_stale exists with another config .* --fresh/)
     ])
     const [master] = await Promise.all([

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import * as Run from "../src/internal/Run.ts"
 import * as Report from "../src/Report.ts"
 
 const results: Report.Results = {
@@ -35,5 +36,20 @@ describe("Report", () => {
       durationMs: 1234.568,
       failedWorkers: 0
     })
+  })
+
+  it("shows an elected master's leader and term, and the previous leader after a takeover", () => {
+    const takeover = {
+      ...results,
+      extra: Run.leadershipRows({ term: 2, leader: "standby", previousLeader: "primary" })
+    }
+    expect(Report.render(takeover).split("\n").slice(-4)).toEqual([
+      "Leader: standby",
+      "Term: 2",
+      "Previous leader: primary",
+      "Total time: 1.235 seconds"
+    ])
+    expect(Report.toJson(takeover)).toMatchObject({ leader: "standby", term: 2, previousLeader: "primary" })
+    expect(Run.leadershipRows({ term: 1, leader: "primary" }).map((row) => row.key)).toEqual(["leader", "term"])
   })
 })

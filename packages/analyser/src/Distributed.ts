@@ -95,7 +95,8 @@ export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) 
         scope: options.runId,
         id: options.candidateId,
         priority: options.priority,
-        rank: options.rank
+        rank: options.rank,
+        replicas: options.replicas
       }).pipe(Effect.mapError((e) => AnalyserError.make("Input", e.message)))
       const self = leadership.self.id
       let otherLeader: string | undefined

@@ -339,6 +339,11 @@ export const subjects = (runId: string) => ({
 export interface PublishOptions {
   /** At most one KV write per interval (default 500 ms); the last state is always written when the scope closes. */
   readonly interval?: Duration.Input
+  /**
+   * Publish only while this says true (default: always). A standby master publishes only while it leads, so the
+   * one run's snapshot and events come from its current leader alone.
+   */
+  readonly active?: () => boolean
 }
 
 /**
@@ -352,9 +357,11 @@ export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOp
     // The master creates the bucket when it sets the run up, which may be after this starts: until then a write
     // fails and is tried again at the next interval.
     const kv = yield* Effect.tryPromise(() => bindRuns(nc)).pipe(Effect.option)
+    const active = options.active ?? (() => true)
     let dirty = true
+    // While inactive, changes stay dirty: the first write after becoming active carries them.
     const write = Effect.suspend(() => {
-      if (!dirty || Option.isNone(kv)) return Effect.void
+      if (!dirty || Option.isNone(kv) || !active()) return Effect.void
       dirty = false
       const state = monitor.current()
       return Effect.tryPromise(() => kv.value.put(names.snapshotKey, encodeJson(state))).pipe(
@@ -369,7 +376,7 @@ export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOp
       Effect.sync(() =>
         monitor.subscribe((_state, event) => {
           dirty = true
-          if (describe(event) !== undefined) publishQuietly(nc, names.events, encodeJson(event))
+          if (active() && describe(event) !== undefined) publishQuietly(nc, names.events, encodeJson(event))
         })
       ),
       (unsubscribe) => Effect.sync(unsubscribe).pipe(Effect.andThen(write))

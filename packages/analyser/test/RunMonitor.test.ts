@@ -180,7 +180,8 @@ describe("RunMonitor over a real run", () => {
 })
 
 describe("RunMonitor.publish", () => {
-  it.live("puts the snapshot in KV (throttled, last one on close) and events on dla.<run>.events", () =>
+  /** A real nats-server and a connection for the scope, and the tags of the events published for `runId`. */
+  const natsWithEvents = (runId: string) =>
     Effect.gen(function* () {
       const server: NatsServer = yield* Effect.acquireRelease(
         Effect.promise(() => startNatsServer()),
@@ -191,7 +192,15 @@ describe("RunMonitor.publish", () => {
         (c) => Effect.promise(() => c.close())
       )
       const events: Array<string> = []
-      nc.subscribe("dla.pub.events", { callback: (_e, msg) => void events.push(msg.json<{ _tag: string }>()._tag) })
+      nc.subscribe(RunMonitor.subjects(runId).events, {
+        callback: (_e, msg) => void events.push(msg.json<{ _tag: string }>()._tag)
+      })
+      return { nc, events }
+    })
+
+  it.live("puts the snapshot in KV (throttled, last one on close) and events on dla.<run>.events", () =>
+    Effect.gen(function* () {
+      const { nc, events } = yield* natsWithEvents("pub")
       expect(yield* RunMonitor.list(nc)).toEqual([]) // no bucket yet
       expect(yield* RunMonitor.read(nc, "pub")).toEqual(Option.none())
       const monitor = RunMonitor.make("pub")
@@ -223,6 +232,34 @@ describe("RunMonitor.publish", () => {
       expect(events).toEqual(["Started", "WorkerJoined", "RunFailed", "LeaderElected"])
       const seen = yield* Fiber.join(watched)
       expect(Option.map(seen, (s) => s.error)).toEqual(Option.some("stop"))
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("publishes nothing while inactive (a standby), and the whole state once active (it took over)", () =>
+    Effect.gen(function* () {
+      const { nc, events } = yield* natsWithEvents("gated")
+      yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 })) // as a master does
+      const monitor = RunMonitor.make("gated")
+      let leading = false
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* RunMonitor.publish(nc, monitor, { interval: "20 millis", active: () => leading })
+          monitor.push({ _tag: "LeaderElected", leaderId: "primary", term: 1 })
+          monitor.push(started)
+          yield* Effect.sleep("100 millis")
+          yield* Effect.promise(() => nc.flush())
+          expect(yield* RunMonitor.read(nc, "gated")).toEqual(Option.none())
+          expect(events).toEqual([])
+          leading = true
+          monitor.push({ _tag: "LeaderElected", leaderId: "standby", term: 2 })
+        })
+      )
+      const stored = yield* RunMonitor.read(nc, "gated")
+      expect(Option.map(stored, (s) => [s.status, s.leader])).toEqual(
+        Option.some(["running", { id: "standby", term: 2 }])
+      )
+      yield* Effect.promise(() => nc.flush())
+      expect(events).toEqual(["LeaderElected"])
     }).pipe(Effect.scoped)
   )
 })

@@ -1,12 +1,18 @@
 /**
  * `dla master <dir> --nats URL`: plan the run, hand tasks to workers over NATS JetStream, merge their results,
  * checkpoint, and print the results block. Started again with the same arguments, it resumes the run.
+ *
+ * Every master is a candidate of the run's leader election (`@dla/election`), with or without `--standby`: a lone
+ * master simply wins it, and a master started next to a `--standby` (or a second master started by mistake) never
+ * runs unfenced beside it. Only the leader works; the others wait and take over, resuming, when it dies.
  */
-import type { AnalyserError } from "@dla/analyser"
+import type { AnalyserError, Distributed } from "@dla/analyser"
+import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Flags from "../Flags.ts"
 import type * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
@@ -35,21 +41,34 @@ export const master = Command.make(
     include: Flags.include,
     exclude: Flags.exclude,
     json: Flags.json,
+    standby: Run.toggle(
+      "standby",
+      "Wait as a standby master: take over the run (resuming from the checkpoint) when its leader dies"
+    ),
+    priority: Flag.Int("priority").pipe(
+      Flag.optional,
+      Flag.withDescription("Election priority: the highest live candidate leads (default 1, or 0 with --standby)")
+    ),
+    candidateId: Flag.String("candidate-id").pipe(
+      Flag.optional,
+      Flag.withDescription("This master's name in the election, the report and dla status (default: <host>/<pid>)")
+    ),
     ...Watch.flags
   },
   (
     args
   ): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | Run.IncompleteCounts | Failure.Failure> =>
     Effect.gen(function* () {
-      const { Distributed, Fence } = yield* Run.analyser
+      const { Distributed } = yield* Run.analyser
       const nc = yield* Nats.connection(args.nats, args)
       const progress = Run.progress()
       const runId = Run.runId(args.run, args.dir, args.include, args.exclude)
-      // Its state and events on NATS for `dla status` and `dla dashboard`; its own page with --dashboard.
-      const watched = Watch.make(runId, progress.onEvent)
+      // Its state and events on NATS for `dla status` and `dla dashboard` while it leads; its own page with --dashboard.
+      const watched = Watch.make(runId, progress.onEvent, { elected: true })
       yield* Watch.publish(nc, watched)
       yield* Watch.dashboard(watched, args)
-      const summary = yield* Distributed.master(nc, {
+      let leader: string | undefined
+      const summary = yield* Distributed.masterWithStandbys(nc, {
         ...Run.masterOptions(args, watched.onEvent),
         runId,
         root: args.dir,
@@ -57,11 +76,42 @@ export const master = Command.make(
         exclude: args.exclude,
         checkpointDir: args.checkpointDir,
         ackWait: `${args.ackWait} seconds`,
-        maxDeliveries: args.maxDeliveries
-      }).pipe(Effect.provide(Fence.layerUnfenced), watched.track, (e) => Run.ensureFinished(e, progress.finish))
-      yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers: summary.workers.length })
+        maxDeliveries: args.maxDeliveries,
+        standby: args.standby,
+        priority: Option.getOrElse(args.priority, () => (args.standby ? 0 : 1)),
+        candidateId: Option.getOrUndefined(args.candidateId),
+        onLeadership: (event) => {
+          leader = event.leader ?? leader
+          watched.onLeadership(event)
+          progress.say(describeLeadership(runId, event))
+        }
+      }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
+      if (summary === undefined) {
+        const finishedBy = leader ?? "unknown"
+        return yield* Console.log(
+          args.json ? JSON.stringify({ runId, finishedBy }) : `run ${runId} finished by another master (${finishedBy})`
+        )
+      }
+      yield* Run.report(summary, {
+        json: args.json,
+        baseline: args.baseline,
+        workers: summary.workers.length,
+        leadership: summary
+      })
       yield* Run.failOnUnreadable(summary)
     }).pipe(Effect.scoped)
 ).pipe(
-  Command.withDescription("Run the master of a distributed analysis over NATS JetStream (resumes from checkpoints).")
+  Command.withDescription(
+    "Run the master of a distributed analysis over NATS JetStream (resumes from checkpoints; --standby waits to take over)."
+  )
 )
+
+/** One `dla:` line per change of leadership, for the operator watching this candidate. */
+const describeLeadership = (runId: string, event: Distributed.LeadershipEvent) => {
+  if (event._tag === "Standing") {
+    return `standing by: run ${runId} is led by ${event.leader ?? "another master"} (term ${event.term})`
+  }
+  return event.previousLeader === undefined
+    ? `leading run ${runId} as ${event.leader} (term ${event.term})`
+    : `taking over run ${runId} from ${event.previousLeader} as ${event.leader} (term ${event.term}): resuming`
+}

@@ -147,13 +147,27 @@ export const progress = () => {
         break
     }
   }
-  return { onEvent, finish: () => bar.finish() }
+  return { onEvent, say, finish: () => bar.finish() }
 }
+
+/** Who finished an elected run, in which term, and whom it took over from (a failover). */
+export interface Leadership {
+  readonly term: number
+  readonly leader: string
+  readonly previousLeader?: string
+}
+
+/** The report's rows of an elected master: leader and term, and the previous leader after a takeover. */
+export const leadershipRows = ({ term, leader, previousLeader }: Leadership): Array<Report.Extra> => [
+  { label: "Leader", key: "leader", value: leader },
+  { label: "Term", key: "term", value: term },
+  ...(previousLeader === undefined ? [] : [{ label: "Previous leader", key: "previousLeader", value: previousLeader }])
+]
 
 /** The results block (or JSON) of a finished run. */
 export const report = (
   summary: Master.Summary,
-  options: { json: boolean; baseline: Option.Option<number>; workers?: number }
+  options: { json: boolean; baseline: Option.Option<number>; workers?: number; leadership?: Leadership }
 ) => {
   const seconds = summary.durationMs / 1000
   const extra: Array<Report.Extra> = [
@@ -171,6 +185,7 @@ export const report = (
   if (summary.filesAlreadyProcessed > 0) {
     extra.push({ label: "Already processed", key: "filesAlreadyProcessed", value: summary.filesAlreadyProcessed })
   }
+  if (options.leadership !== undefined) extra.push(...leadershipRows(options.leadership))
   if (Option.isSome(options.baseline) && seconds > 0) {
     const speedup = options.baseline.value / seconds
     extra.push({ label: "Speedup", key: "speedup", value: `${speedup.toFixed(2)}x` })

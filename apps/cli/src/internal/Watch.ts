@@ -2,7 +2,7 @@
  * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events, published to NATS when the run
  * has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with `--dashboard`.
  */
-import { type Master, RunMonitor } from "@dla/analyser"
+import { type Distributed, type Master, RunMonitor } from "@dla/analyser"
 import { Handler, Server, Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Console from "effect/Console"
@@ -26,23 +26,47 @@ export interface Watched {
   readonly monitor: RunMonitor.Monitor
   /** Give this to the master: it feeds the monitor, then `also` (e.g. the progress bar). */
   readonly onEvent: (event: Master.Event) => void
-  /** Runs the master's effect, telling the monitor how it ended. */
-  readonly track: <A extends Master.Summary, E extends { readonly message: string }, R>(
+  /** Give this to an elected master: the monitor learns the leader and its term. */
+  readonly onLeadership: (event: Distributed.LeadershipEvent) => void
+  /** Whether this process publishes the run on NATS now: always, or with `elected` only while it leads. */
+  readonly publishing: () => boolean
+  /** Runs the master's effect, telling the monitor how it ended (no summary: another master finished the run). */
+  readonly track: <A extends Master.Summary | undefined, E extends { readonly message: string }, R>(
     master: Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E, R>
 }
 
-export const make = (runId: string, also: (event: Master.Event) => void): Watched => {
+/**
+ * `elected`: this process is one candidate of several masters of the run, which all watch it but publish only while
+ * leading, so `dla status` and dashboards see the current leader's state alone (a standby that takes over
+ * publishes the same run's snapshot from then on).
+ */
+export const make = (
+  runId: string,
+  also: (event: Master.Event) => void,
+  options: { elected?: boolean } = {}
+): Watched => {
   const monitor = RunMonitor.make(runId)
+  let leading = options.elected !== true
   return {
     monitor,
     onEvent: (event) => {
       monitor.push(event)
       also(event)
     },
+    onLeadership: (event) => {
+      // Before the push: a leader's election is published, a stand-by's is not.
+      leading = event._tag === "Leading"
+      if (event.leader !== undefined) monitor.push({ _tag: "LeaderElected", leaderId: event.leader, term: event.term })
+    },
+    publishing: () => leading,
     track: (master) =>
       master.pipe(
-        Effect.tap((summary) => Effect.sync(() => monitor.push({ _tag: "Finished", summary }))),
+        Effect.tap((summary) =>
+          Effect.sync(() => {
+            if (summary !== undefined) monitor.push({ _tag: "Finished", summary })
+          })
+        ),
         Effect.tapError((error) => Effect.sync(() => monitor.push({ _tag: "RunFailed", message: error.message })))
       )
   }
@@ -74,4 +98,5 @@ export const dashboard = (
     : Effect.void
 
 /** Publishes the run's state and events on NATS for the scope's lifetime (see RunMonitor.publish). */
-export const publish = (nc: NatsConnection, watched: Watched) => RunMonitor.publish(nc, watched.monitor)
+export const publish = (nc: NatsConnection, watched: Watched) =>
+  RunMonitor.publish(nc, watched.monitor, { active: watched.publishing })

@@ -1,0 +1,160 @@
+/**
+ * `dla master --standby` (issue 6 test 2 through the CLI): real `dla master` and `dla worker` processes from source on
+ * a real nats-server; the leading master is SIGKILLed by PID mid-run and the standby finishes with exact counts.
+ */
+import type { ChildProcess } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { RunMonitor } from "@dla/analyser"
+import { type NatsServer, startNatsServer } from "@dla/testing"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { connect } from "@nats-io/transport-node"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { dla, start } from "./cli.ts"
+
+const work = mkdtempSync(join(tmpdir(), "dla-cli-standby-"))
+const logs = join(work, "logs")
+let server: NatsServer
+let nc: NatsConnection
+let sequential: { levels: unknown; lines: number; unmatched: number }
+const running: Array<ChildProcess> = []
+
+interface Proc {
+  readonly child: ChildProcess
+  /** Resolves with the match once stderr has a line matching `pattern` (rejects after `ms`). */
+  readonly line: (pattern: RegExp, ms?: number) => Promise<RegExpMatchArray>
+  readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>
+}
+
+const proc = (...args: Array<string>): Proc => {
+  const child = start(...args)
+  running.push(child)
+  let stdout = ""
+  let stderr = ""
+  const waiters = new Set<() => void>()
+  child.stdout?.on("data", (c: Buffer) => {
+    stdout += c.toString()
+  })
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString()
+    for (const check of waiters) check()
+  })
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, stdout, stderr }))
+  )
+  const line = (pattern: RegExp, ms = 30_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check)
+        reject(new Error(`no stderr line matching ${pattern} within ${ms} ms; stderr:\n${stderr}`))
+      }, ms)
+      const check = () => {
+        const found = stderr.match(pattern)
+        if (found === null) return
+        clearTimeout(timer)
+        waiters.delete(check)
+        resolve(found)
+      }
+      waiters.add(check)
+      check()
+    })
+  return { child, line, exited }
+}
+
+/** The run's snapshot in KV, polled until `ready` holds (bounded). */
+const snapshotWhen = async (runId: string, ready: (s: RunMonitor.RunState) => boolean) => {
+  for (let i = 0; i < 300; i++) {
+    const found = await Effect.runPromise(RunMonitor.read(nc, runId))
+    if (Option.isSome(found) && ready(found.value)) return found.value
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`run ${runId}: no snapshot as expected within 30 s`)
+}
+
+const master = (runId: string, ...more: Array<string>) =>
+  proc(
+    "master",
+    logs,
+    ...["--nats", server.url, "--run", runId, "--checkpoint-every", "1", "--checkpoint-dir", join(work, "checkpoints")],
+    ...more
+  )
+
+const worker = (runId: string, delayMs: number) =>
+  proc("worker", "--nats", server.url, "--run", runId, "--once", "--task-delay-ms", String(delayMs))
+
+beforeAll(async () => {
+  expect(dla("generate", logs, "--files", "10", "--lines", "300", "--seed", "11").status).toBe(0)
+  const run = dla("analyse", logs, "--sequential", "--json")
+  expect(run.status, run.stderr).toBe(0)
+  sequential = JSON.parse(run.stdout)
+  server = await startNatsServer()
+  nc = await connect({ servers: server.url })
+})
+
+afterEach(async () => {
+  const alive = running.splice(0).filter((c) => c.exitCode === null && c.signalCode === null)
+  await Promise.all(alive.map((c) => new Promise((resolve) => c.once("exit", resolve).kill("SIGKILL"))))
+})
+
+afterAll(async () => {
+  await nc?.close()
+  await server?.stop()
+  rmSync(work, { recursive: true, force: true })
+})
+
+describe("dla master --standby", () => {
+  it("the leader SIGKILLed mid-run: the standby takes over, resumes, and reports the failover with exact counts", async () => {
+    const runId = "failover"
+    const primary = master(runId, "--candidate-id", "primary", "--json")
+    const standby = master(runId, "--standby", "--candidate-id", "standby", "--json")
+    const firstTerm = Number((await primary.line(/^dla: leading run failover as primary \(term (\d+)\)$/m))[1])
+    await standby.line(/^dla: standing by: run failover is led by primary \(term \d+\)$/m)
+    // Slow tasks (10 files, 2 workers, 500 ms each) keep the run going across the failover.
+    const workers = [worker(runId, 500), worker(runId, 500)]
+    const before = await snapshotWhen(runId, (s) => s.checkpoints.saved >= 2)
+    expect(before.leader).toEqual({ id: "primary", term: firstTerm })
+    expect(before.status).not.toBe("done")
+    primary.child.kill("SIGKILL")
+
+    const took = await standby.line(/^dla: taking over run failover from primary as standby \(term (\d+)\): resuming$/m)
+    const term = Number(took[1])
+    expect(term).toBeGreaterThan(firstTerm)
+    const { code, stdout, stderr } = await standby.exited
+    expect(code, stderr).toBe(0)
+    expect(stderr).toMatch(/^dla: resumed from a checkpoint: \d+ files already processed$/m)
+    const report = JSON.parse(stdout)
+    expect(report).toMatchObject({
+      levels: sequential.levels,
+      lines: sequential.lines,
+      unmatched: sequential.unmatched,
+      filesProcessed: 10,
+      leader: "standby",
+      term,
+      previousLeader: "primary"
+    })
+    for (const w of workers) expect((await w.exited).code).toBe(0)
+
+    // `dla status` shows the new leader and its term, from the snapshot the standby published once it led.
+    const status = dla("status", "--nats", server.url, "--run", runId, "--json")
+    expect(status.status, status.stderr).toBe(0)
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: "done", leader: { id: "standby", term } })
+  })
+
+  it("a standby whose run the leader finished exits 0 with one line; the leader's block names it and its term", async () => {
+    const runId = "finished"
+    const primary = master(runId, "--candidate-id", "primary")
+    const standby = master(runId, "--standby", "--candidate-id", "standby")
+    await standby.line(/^dla: standing by: run finished is led by primary/m)
+    const w = worker(runId, 0)
+    const [led, stood] = await Promise.all([primary.exited, standby.exited])
+    expect(led.code, led.stderr).toBe(0)
+    expect(led.stdout).toMatch(/^Checkpoints saved: \d+\nLeader: primary\nTerm: \d+\nTotal time: /m)
+    expect(led.stdout).not.toMatch(/Previous leader/)
+    expect(stood.code, stood.stderr).toBe(0)
+    expect(stood.stdout).toBe("run finished finished by another master (primary)\n")
+    expect((await w.exited).code).toBe(0)
+  })
+})
