@@ -41,6 +41,9 @@ export const layer = (options: Pick<Options, "queue" | "checkpointDir" | "runId"
 
 export const defaultWorkers = () => availableParallelism()
 
+/** Tasks each counting thread holds: the next one waits in the thread while it counts the current one. */
+const tasksPerThread = 2
+
 /** Runs a whole run in this process and returns the master's summary. */
 export const run = (options: Options) =>
   Effect.gen(function* () {
@@ -48,7 +51,7 @@ export const run = (options: Options) =>
     const workers = yield* Effect.forEach(
       Array.from({ length: count }, (_, i) => i),
       (i) =>
-        Worker.run({ workerId: `thread-${i + 1}`, taskDelay: options.taskDelay }).pipe(
+        Worker.run({ workerId: `thread-${i + 1}`, taskDelay: options.taskDelay, concurrency: tasksPerThread }).pipe(
           Effect.scoped,
           Effect.provide(Counter.layerThread(options.format)),
           Effect.forkScoped
