@@ -1,7 +1,7 @@
 import { readdirSync, rmSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, type Layer } from "effect"
 import * as Counter from "../src/Counter.ts"
 import type { Task } from "../src/Task.ts"
 import { makeCorpus } from "./support/corpus.ts"
