@@ -57,15 +57,23 @@ const threadEntry = new URL(
 )
 
 type Reply =
+  | { ready: true }
   | { id: number; ok: true; result: Counts.Counts }
   | { id: number; ok: false; error: string; fileError?: ConstructorParameters<typeof FileError.FileError>[0] }
 
-/** Counts on a dedicated worker thread, started with the layer and stopped with its scope (restarted if it dies). */
+/**
+ * Counts on a dedicated worker thread, started with the layer and stopped with its scope (restarted if it dies). The
+ * layer is built once the thread has loaded, so a worker takes no task it would only hold while the thread starts.
+ */
 export const layerThread = (format?: string) =>
   Layer.effect(
     Counter,
     Effect.gen(function* () {
       let thread: Thread | undefined
+      let loaded: (() => void) | undefined
+      const ready = new Promise<void>((resolve) => {
+        loaded = resolve
+      })
       let nextId = 0
       const pending = new Map<number, { resolve: (c: Counts.Counts) => void; reject: (e: Error) => void }>()
       const start = () => {
@@ -73,6 +81,7 @@ export const layerThread = (format?: string) =>
           ...(import.meta.url.endsWith(".ts") ? { execArgv: ["--conditions=source"] } : {})
         })
         t.on("message", (reply: Reply) => {
+          if ("ready" in reply) return loaded?.()
           const waiter = pending.get(reply.id)
           pending.delete(reply.id)
           if (reply.ok) waiter?.resolve(countsOf(reply.result))
@@ -80,6 +89,7 @@ export const layerThread = (format?: string) =>
         })
         const died = (error: Error) => {
           if (thread === t) thread = undefined
+          loaded?.() // a thread that died while loading: the first task restarts it and reports the failure
           for (const waiter of pending.values()) waiter.reject(new ThreadDied(error.message))
           pending.clear()
         }
@@ -87,13 +97,13 @@ export const layerThread = (format?: string) =>
         t.on("exit", (code) => died(new Error(`worker thread exited with code ${code}`)))
         return t
       }
-      // Started now, so that loading it overlaps with the master's listing and planning.
       thread = start()
       yield* Effect.addFinalizer(() =>
         Effect.promise(async () => {
           await thread?.terminate()
         })
       )
+      yield* Effect.promise(() => ready)
       return Counter.of({
         count: (task) =>
           Effect.tryPromise({

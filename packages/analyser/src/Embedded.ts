@@ -1,6 +1,7 @@
 /**
- * The embedded engine: the master and N workers in one process over the in-process services, each worker counting
- * on its own thread, so `dla analyse <dir>` uses every core with no NATS server.
+ * The embedded engine: the master and N workers in one process over the in-process services, one worker counting
+ * on the main thread and each other one on its own worker thread, so `dla analyse <dir>` uses every core with no
+ * NATS server.
  *
  * @since 0.1.0
  */
@@ -16,7 +17,7 @@ import * as TaskQueue from "./TaskQueue.ts"
 import * as Worker from "./Worker.ts"
 
 export interface Options extends Master.Options {
-  /** Worker threads (default: one per core). */
+  /** Workers: one on the main thread, the others on worker threads (default: one per core). */
   readonly workers?: number
   /** A `--format` spec (default: core's). */
   readonly format?: string
@@ -41,16 +42,25 @@ export const layer = (options: Pick<Options, "queue" | "checkpointDir" | "runId"
 
 export const defaultWorkers = () => availableParallelism()
 
+/** Tasks each worker holds: the next one waits beside the current one (see `Worker.Options.concurrency`). */
+const tasksPerWorker = 2
+
 /** Runs a whole run in this process and returns the master's summary. */
 export const run = (options: Options) =>
   Effect.gen(function* () {
     const count = Math.max(1, options.workers ?? defaultWorkers())
+    // The first worker counts on this thread, from the first task on; the others each start a thread and take tasks
+    // once it is loaded (~60 ms). So a small input is done before any thread is up, and a big one uses every core.
     const workers = yield* Effect.forEach(
       Array.from({ length: count }, (_, i) => i),
       (i) =>
-        Worker.run({ workerId: `thread-${i + 1}`, taskDelay: options.taskDelay }).pipe(
+        Worker.run({
+          workerId: `thread-${i + 1}`, // thread-1 is the main thread
+          taskDelay: options.taskDelay,
+          concurrency: tasksPerWorker
+        }).pipe(
           Effect.scoped,
-          Effect.provide(Counter.layerThread(options.format)),
+          Effect.provide(i === 0 ? Counter.layerInline(options.format) : Counter.layerThread(options.format)),
           Effect.forkScoped
         )
     )
@@ -58,6 +68,8 @@ export const run = (options: Options) =>
       ...options,
       skipDirs: [...(options.skipDirs ?? []), ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])]
     })
-    yield* Fiber.joinAll(workers)
+    // Every task is settled and the queue closed: the workers have nothing left to do, and a thread still loading
+    // (a small input) is not waited for.
+    yield* Fiber.interruptAll(workers)
     return summary
   }).pipe(Effect.scoped, Effect.provide(layer(options)))

@@ -21,6 +21,11 @@ export interface Options {
   readonly heartbeatInterval?: Duration.Input
   /** Test and demo hook: wait this long before counting each task (makes "mid-run" easy to hit). */
   readonly taskDelay?: Duration.Input
+  /**
+   * Tasks this worker holds at once (default 1). With 2, the next task is already there when one ends, so a
+   * counter that is a thread away never sits idle while a result and the next task cross over.
+   */
+  readonly concurrency?: number
   /** What the worker is doing, for its own output (and tests). */
   readonly onTask?: (event: TaskEvent) => void
 }
@@ -124,6 +129,9 @@ export const run = (options: Options = {}) =>
     const loop: Effect.Effect<void, AnalyserError.AnalyserError> = queue.take.pipe(
       Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (d) => handle(d).pipe(Effect.andThen(loop)) }))
     )
-    yield* loop
+    yield* Effect.all(
+      Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => loop),
+      { concurrency: "unbounded", discard: true }
+    )
     return { workerId, tasks: done, failedTasks: failed } satisfies Summary
   })

@@ -65,4 +65,33 @@ describe("Worker", () => {
       expect(Option.map(again, (d) => [d.task.taskId, d.attempt])).toEqual(Option.some(["t1", 2]))
     }).pipe(Effect.provide(services))
   )
+
+  it.live("with concurrency 2 a worker holds its next task while it counts the current one", () =>
+    Effect.gen(function* () {
+      const queue = yield* TaskQueue.TaskQueue
+      yield* queue.publish([task(1), task(2), task(3)], 0)
+      // Counting finishes only once two tasks are being counted at the same time: a worker taking one task at a
+      // time never gets there, and the timeout below fails the test.
+      const bothHeld = yield* Latch.make()
+      let counting = 0
+      const worker = yield* Worker.run({ workerId: "w2", concurrency: 2 }).pipe(
+        Effect.provide(
+          counter(() =>
+            Effect.sync(() => {
+              if (++counting >= 2) bothHeld.openUnsafe()
+            }).pipe(
+              Effect.andThen(bothHeld.await),
+              Effect.as({ levels: { INFO: 1 }, lines: 1, unmatched: 0, bytes: 10 })
+            )
+          )
+        ),
+        Effect.scoped,
+        Effect.forkChild
+      )
+      const results = yield* ResultChannel.ResultChannel.use((c) => c.results.pipe(Stream.take(3), Stream.runCollect))
+      expect(results.map((r) => r.taskId).sort()).toEqual(["t1", "t2", "t3"])
+      yield* queue.close
+      expect(yield* Fiber.join(worker)).toEqual({ workerId: "w2", tasks: 3, failedTasks: 0 })
+    }).pipe(Effect.timeout("5 seconds"), Effect.provide(services))
+  )
 })

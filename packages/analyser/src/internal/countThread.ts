@@ -31,3 +31,6 @@ parentPort?.on("message", (request: CountRequest) => {
       })
   )
 })
+
+// Loaded: the worker behind this thread starts taking tasks.
+parentPort?.postMessage({ ready: true })
