@@ -96,6 +96,12 @@ describe("dla master / dla worker over NATS", () => {
     expect(worker.stdout).toMatch(/^Tasks counted: 6$/m)
   })
 
+  it("--replicas outside 1..5 is a usage error, before any connection", () => {
+    const run = dla("master", logs, "--nats", server.url, "--replicas", "0")
+    expect(run.status).toBe(2)
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/--replicas must be 1 to 5, got 0/)])
+  })
+
   it("a NATS URL that does not answer is one line and exit 1, at once", async () => {
     const port = await freePort()
     const run = dla("master", logs, "--nats", `nats://127.0.0.1:${port}`)

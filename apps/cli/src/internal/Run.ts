@@ -70,6 +70,14 @@ export const flags = {
   ),
   splitMb: positive("split-mb", 64, "Split files bigger than this into byte ranges of this size (MB, default 64)"),
   fresh: toggle("fresh", "Ignore checkpoints and left-over run state: start the run from scratch"),
+  replicas: Flag.Int("replicas").pipe(
+    Flag.withDefault(1),
+    Flag.filter(
+      (n: number) => n >= 1 && n <= 5,
+      (n: number) => `--replicas must be 1 to 5, got ${n}`
+    ),
+    Flag.withDescription("Copies of the run's streams and KV on a NATS cluster (3 on a 3-node cluster; default 1)")
+  ),
   baseline: Flag.Finite("baseline").pipe(
     Flag.optional,
     Flag.withDescription("Sequential time of the same input (seconds): prints speedup and efficiency")
@@ -103,6 +111,7 @@ export const masterOptions = (
     readonly heartbeatTimeout: number
     readonly splitMb: number
     readonly fresh: boolean
+    readonly replicas: number
   },
   onEvent: (event: Master.Event) => void
 ) => ({
@@ -111,6 +120,7 @@ export const masterOptions = (
   heartbeatTimeout: Duration.seconds(values.heartbeatTimeout),
   splitBytes: Math.round(values.splitMb * 1024 * 1024),
   fresh: values.fresh,
+  replicas: values.replicas,
   onEvent
 })
 
