@@ -37,6 +37,17 @@ describe("Follow", () => {
     return { dir, follower }
   }
 
+  /** A follower whose directory holds app.log with one INFO line, already polled once. */
+  const followingOneLine = async () => {
+    const { dir, follower } = setup()
+    const written = new Written()
+    const app = join(dir, "app.log")
+    writeFileSync(app, line("INFO", 1))
+    written.add("INFO")
+    await follower.poll()
+    return { dir, follower, written, app }
+  }
+
   it("counts existing lines, then appended ones, holding a partial last line until its newline", async () => {
     const { dir, follower } = setup()
     const written = new Written()
@@ -56,12 +67,7 @@ describe("Follow", () => {
   })
 
   it("picks up new files and keeps counts across a rename rotation, reading lines written just before it", async () => {
-    const { dir, follower } = setup()
-    const written = new Written()
-    const app = join(dir, "app.log")
-    writeFileSync(app, line("INFO", 1))
-    written.add("INFO")
-    await follower.poll()
+    const { dir, follower, written, app } = await followingOneLine()
     // Written after the last poll, then rotated away: still counted, once.
     appendFileSync(app, line("ERROR", 2))
     written.add("ERROR")
@@ -102,12 +108,7 @@ describe("Follow", () => {
   })
 
   it("notices a truncation even when the file is back at its old size before the next poll", async () => {
-    const { dir, follower } = setup()
-    const written = new Written()
-    const app = join(dir, "app.log")
-    writeFileSync(app, line("INFO", 1))
-    written.add("INFO")
-    await follower.poll()
+    const { follower, written, app } = await followingOneLine()
     // Same length as before (`> app.log` then one line): the size alone cannot tell.
     writeFileSync(app, line("WARN", 1))
     written.add("WARN")
