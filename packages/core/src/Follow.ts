@@ -78,16 +78,18 @@ const identity = (info: { readonly dev: number; readonly ino: number }) => `${in
 /** Starts following `root`: files present now are counted from their beginning at the first poll. */
 export const make = (root: string, options: Options = {}): Follower => {
   const followed = new Map<string, Followed>()
-  const byPath = new Map<string, string>()
   let closedCounts = Counts.empty
   let compressedCounts = Counts.empty
   let started = false
   let filesSeen = 0
   const skipped = new Set<string>()
-  const buffer = { bytes: new Uint8Array(CHUNK) }
+  let buffer = new Uint8Array(CHUNK)
 
-  const countsOf = (file: Followed, extra = 0) =>
-    Counts.merge(file.before, file.tally?.counts(file.position - file.carry.length + extra) ?? Counts.empty)
+  const countsOf = (file: Followed) =>
+    Counts.merge(file.before, file.tally?.counts(file.position - file.carry.length) ?? Counts.empty)
+
+  /** The tally of a file, its format detected from its first bytes unless one was given. */
+  const tallyFor = (first: Uint8Array) => new Tally((options.format ?? LogFormat.detect(first)).levelOf)
 
   const totals = () => {
     let counts = Counts.merge(closedCounts, compressedCounts)
@@ -126,29 +128,29 @@ export const make = (root: string, options: Options = {}): Follower => {
     file.mtimeMs = mtimeMs
     while (file.position < size) {
       const carried = file.carry.length
-      if (buffer.bytes.length < carried + CHUNK) buffer.bytes = new Uint8Array(carried + CHUNK)
-      const bytes = buffer.bytes
+      if (buffer.length < carried + CHUNK) buffer = new Uint8Array(carried + CHUNK)
+      const bytes = buffer
       bytes.set(file.carry, 0)
       const { bytesRead } = await file.handle.read(bytes, carried, CHUNK, file.position)
       if (bytesRead === 0) break
       file.position += bytesRead
       const filled = carried + bytesRead
-      file.tally ??= new Tally((options.format ?? LogFormat.detect(bytes.subarray(0, filled))).levelOf)
+      file.tally ??= tallyFor(bytes.subarray(0, filled))
       const next = file.tally.scan(bytes.subarray(0, filled), 0, filled)
       file.carry = bytes.slice(next, filled)
     }
     if (file.prefix.length < PREFIX && file.position > file.prefix.length) file.prefix = await head(file, file.position)
   }
 
-  const closeFile = async (key: string, file: Followed, flush: boolean) => {
-    if (flush && file.carry.length > 0) {
-      file.tally ??= new Tally((options.format ?? LogFormat.detect(file.carry)).levelOf)
+  /** Counts the held partial last line (as the sequential analyser counts a last line) and closes the file. */
+  const closeFile = async (key: string, file: Followed) => {
+    if (file.carry.length > 0) {
+      file.tally ??= tallyFor(file.carry)
       file.tally.last(file.carry, 0, file.carry.length)
       file.carry = new Uint8Array(0)
     }
     closedCounts = Counts.merge(closedCounts, countsOf(file))
     followed.delete(key)
-    if (byPath.get(file.path) === key) byPath.delete(file.path)
     await file.handle.close()
   }
 
@@ -163,14 +165,14 @@ export const make = (root: string, options: Options = {}): Follower => {
     events.push({ _tag: "Added", path })
   }
 
+  /** Opens and follows `path`; returns its identity (also when it turned out to be a file followed already). */
   const admit = async (path: string, events: Array<Event>) => {
     const handle = await open(path, "r")
     const key = identity(await handle.stat())
-    const known = followed.get(key)
-    if (known !== undefined) {
+    if (followed.has(key)) {
       // Renamed between our listing and open: it is a file we follow already.
       await handle.close()
-      return
+      return key
     }
     const file: Followed = {
       path,
@@ -183,9 +185,9 @@ export const make = (root: string, options: Options = {}): Follower => {
       mtimeMs: 0
     }
     followed.set(key, file)
-    byPath.set(path, key)
     filesSeen++
     events.push({ _tag: "Added", path })
+    return key
   }
 
   const poll = async (): Promise<Snapshot> => {
@@ -202,9 +204,7 @@ export const make = (root: string, options: Options = {}): Follower => {
       if (known !== undefined) {
         if (known.path !== path) {
           events.push({ _tag: "Renamed", from: known.path, to: path })
-          if (byPath.get(known.path) === key) byPath.delete(known.path)
           known.path = path
-          byPath.set(path, key)
         }
         continue
       }
@@ -213,11 +213,11 @@ export const make = (root: string, options: Options = {}): Follower => {
         await admitCompressed(path, events)
         continue
       }
-      await admit(path, events).catch((cause) => {
+      const admitted = await admit(path, events).catch((cause) => {
         skipped.add(path)
         events.push({ _tag: "Skipped", path, reason: FileError.fromSystemError(path, cause).message })
+        return undefined
       })
-      const admitted = byPath.get(path)
       if (admitted !== undefined) seen.add(admitted)
     }
     for (const [key, file] of [...followed]) {
@@ -225,7 +225,7 @@ export const make = (root: string, options: Options = {}): Follower => {
       await readNew(file, events)
       if (!seen.has(key)) {
         events.push({ _tag: "Removed", path: file.path })
-        await closeFile(key, file, true)
+        await closeFile(key, file)
       }
     }
     started = true
@@ -234,7 +234,7 @@ export const make = (root: string, options: Options = {}): Follower => {
 
   const close = async (): Promise<Snapshot> => {
     const last = await poll()
-    for (const [key, file] of [...followed]) await closeFile(key, file, true)
+    for (const [key, file] of [...followed]) await closeFile(key, file)
     return { counts: totals(), files: 0, filesSeen, events: last.events }
   }
 
