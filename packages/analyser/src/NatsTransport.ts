@@ -79,9 +79,8 @@ export type RunState = typeof RunState.Type
  * master creates it (`setupRun`, with the run's replicas): a worker or a watcher that starts first must not create
  * it with one copy, on whichever node it happens to reach.
  */
-export const bindRuns = (nc: NatsConnection) => new Kvm(nc).open(runsBucket)
-
-const openRuns = (nc: NatsConnection) => tryNats(`cannot open KV bucket ${runsBucket}`, () => bindRuns(nc))
+export const openRuns = (nc: NatsConnection) =>
+  tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(nc).open(runsBucket))
 
 /**
  * Creates the run's streams and consumer, or checks that left-over ones fit: a stream with another retention or

@@ -11,7 +11,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import type * as Master from "./Master.ts"
-import { bindRuns, runsBucket } from "./NatsTransport.ts"
+import { openRuns, runsBucket } from "./NatsTransport.ts"
 import { CountsSchema, encodeJson } from "./Task.ts"
 
 export const WorkerView = Schema.Struct({
@@ -356,7 +356,7 @@ export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOp
     const names = subjects(monitor.runId)
     // The master creates the bucket when it sets the run up, which may be after this starts: until then a write
     // fails and is tried again at the next interval.
-    const kv = yield* Effect.tryPromise(() => bindRuns(nc)).pipe(Effect.option)
+    const kv = yield* openRuns(nc).pipe(Effect.option)
     const active = options.active ?? (() => true)
     let dirty = true
     // While inactive, changes stay dirty: the first write after becoming active carries them.
@@ -393,13 +393,6 @@ const publishQuietly = (nc: NatsConnection, subject: string, data: Uint8Array) =
 }
 
 export const decode = (json: unknown): Option.Option<RunState> => Schema.decodeUnknownOption(RunState)(json)
-
-/** The runs bucket, bound (see NatsTransport.bindRuns: a watcher never creates it). */
-const openRuns = (nc: NatsConnection) =>
-  Effect.tryPromise({
-    try: () => bindRuns(nc),
-    catch: (cause) => AnalyserError.make("Transport", `cannot open KV bucket ${runsBucket}`, cause)
-  })
 
 /** No bucket yet means no run has been published yet. */
 const noBucket = (error: AnalyserError.AnalyserError) =>

@@ -57,11 +57,13 @@ export const run = (args: Args) =>
     let lastLines = -1
     let final: Follow.Snapshot | undefined
 
+    /** One `dla:` line per change in the directory, below the live line on a terminal. */
+    const sayEvents = (events: ReadonlyArray<Follow.Event>) => {
+      for (const event of events) process.stderr.write(`${live ? "\r\x1b[K" : ""}dla: ${describe(event)}\n`)
+    }
+
     const show = (snapshot: Follow.Snapshot) => {
-      for (const event of snapshot.events) {
-        if (live) process.stderr.write("\r\x1b[K")
-        process.stderr.write(`dla: ${describe(event)}\n`)
-      }
+      sayEvents(snapshot.events)
       const { counts } = snapshot
       watched.onEvent({
         _tag: "Progress",
@@ -96,7 +98,7 @@ export const run = (args: Args) =>
     const printResults = Effect.suspend(() => {
       if (live) process.stderr.write("\r\x1b[K")
       if (final === undefined) return Effect.void
-      for (const event of final.events) process.stderr.write(`dla: ${describe(event)}\n`)
+      sayEvents(final.events)
       const results: Report.Results = {
         counts: final.counts,
         filesProcessed: final.filesSeen,
