@@ -9,7 +9,7 @@ import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { format } from "../Flags.ts"
+import { format, json } from "../Flags.ts"
 import * as Checkpoints from "../internal/Checkpoints.ts"
 
 export class CheckpointMismatch extends Schema.TaggedError<CheckpointMismatch>()("CheckpointMismatch", {
@@ -26,7 +26,6 @@ const dir = Argument.String("dir").pipe(
   Argument.withDescription("A checkpoint directory (holding <run>/checkpoint.json), or one run's directory in it")
 )
 const run = Flag.String("run").pipe(Flag.optional, Flag.withDescription("Run id (default: the newest checkpoint)"))
-const json = Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print JSON"))
 
 const list = Command.make("list", { dir, json }, ({ dir, json }) =>
   Effect.gen(function* () {
