@@ -202,13 +202,37 @@ const subscription = (nc: NatsConnection, subject: string) =>
     )
   )
 
-const delivery = (msg: JsMsg, task: Task, ackWaitMs: number, maxDeliveries: number): TaskQueue.Delivery => ({
+const ackPayload = new TextEncoder().encode("+ACK")
+
+/**
+ * A delivery's ack subject. nats.js keeps it as `reply` on every message it hands out (`JsMsgImpl`) but leaves it out
+ * of the `JsMsg` type; an ack sent again must go there, since `ackAck()` sends at most once. The NATS conformance
+ * suite acks twice, so a client that stops carrying it fails there first.
+ */
+const ackSubject = (msg: JsMsg) => {
+  const reply = (msg as JsMsg & { readonly reply?: unknown }).reply
+  if (typeof reply !== "string" || reply === "") throw new Error("this nats.js gives no ack subject for a message")
+  return reply
+}
+
+const delivery = (
+  nc: NatsConnection,
+  msg: JsMsg,
+  task: Task,
+  ackWaitMs: number,
+  maxDeliveries: number
+): TaskQueue.Delivery => ({
   task,
   attempt: msg.info.deliveryCount,
   maxDeliveries,
   progressEvery: Duration.millis(ackWaitMs / 3),
-  ack: Effect.sync(() => msg.ack()),
-  nak: Effect.sync(() => msg.nak()),
+  // An ack is a core-NATS message to the consumer's leader: one sent while a new leader is being elected is lost
+  // without a word. Asking for the server's reply (JetStream's "ack ack") makes a lost ack an error to retry; the
+  // same ack subject reaches whichever node leads the consumer now.
+  ack: tryNats("cannot ack a task", () => nc.request(ackSubject(msg), ackPayload, { timeout: 2000 })).pipe(
+    Effect.asVoid
+  ),
+  nak: (delay) => Effect.sync(() => msg.nak(delay === undefined ? undefined : Duration.toMillis(delay))),
   working: Effect.sync(() => msg.working())
 })
 
@@ -265,7 +289,7 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
             return streamExists.pipe(Effect.map((exists) => (exists ? Option.none() : Option.some(Option.none()))))
           }
           return decodeTask(msg.data).pipe(
-            Effect.map((task) => Option.some(Option.some(delivery(msg, task, ackWaitMs, maxDeliveries)))),
+            Effect.map((task) => Option.some(Option.some(delivery(nc, msg, task, ackWaitMs, maxDeliveries)))),
             // A message that is not a task is dropped for good rather than redelivered forever.
             Effect.catch(() => Effect.sync(() => msg.term()).pipe(Effect.as(Option.none())))
           )

@@ -16,9 +16,13 @@ export interface Delivery {
   readonly maxDeliveries: number
   /** How often a worker busy with this task should call `working` so it is not redelivered. */
   readonly progressEvery: Duration.Duration
+  /** Succeeds once the queue has taken the ack (over NATS: the server confirmed it), so it is safe to retry. */
   readonly ack: Effect.Effect<void, AnalyserError.AnalyserError>
-  /** Gives the task back for another delivery (or gives it up, on the last attempt). */
-  readonly nak: Effect.Effect<void, AnalyserError.AnalyserError>
+  /**
+   * Gives the task back for another delivery (or gives it up, on the last attempt), at once or after `delay` (a
+   * worker that could not get its result through waits out the outage rather than spending the attempts at once).
+   */
+  readonly nak: (delay?: Duration.Duration) => Effect.Effect<void, AnalyserError.AnalyserError>
   /** Progress: restarts the ack wait. */
   readonly working: Effect.Effect<void, AnalyserError.AnalyserError>
 }
@@ -77,6 +81,7 @@ export const layerMemory = (options: Options = {}) =>
       const inFlight = new Map<number, InFlight>()
       let nextDelivery = 0
       let queued = 0
+      const scope = yield* Effect.scope
 
       const giveBack = (entry: InFlight) =>
         entry.attempt >= maxDeliveries
@@ -123,7 +128,19 @@ export const layerMemory = (options: Options = {}) =>
               maxDeliveries,
               progressEvery: Duration.millis(ackWaitMs / 3),
               ack: settle(id, () => Effect.void),
-              nak: settle(id, giveBack),
+              nak: (delay) =>
+                delay === undefined
+                  ? settle(id, giveBack)
+                  : // Still in flight (outstanding) until the delay is over, as with JetStream's delayed nak.
+                    Effect.sync(() => {
+                      const entry = inFlight.get(id)
+                      if (entry !== undefined) entry.deadline = Number.POSITIVE_INFINITY // not the ack wait's
+                    }).pipe(
+                      Effect.andThen(Effect.sleep(delay)),
+                      Effect.andThen(settle(id, giveBack)),
+                      Effect.forkIn(scope),
+                      Effect.asVoid
+                    ),
               working: Effect.sync(() => {
                 const entry = inFlight.get(id)
                 if (entry !== undefined) entry.deadline = Date.now() + ackWaitMs

@@ -1,8 +1,14 @@
 /**
  * The worker loop, written once against the services: take a task, count it (reporting progress so a long task is
  * not redelivered), publish the result, then ack. A file that cannot be counted (missing, unreadable, binary) gives
- * a "Failed" result at once: retrying would fail the same way. A worker that dies mid-task is what redelivery is for. A result is published before the ack, so a crash in between
- * means a redelivery and a duplicate result, which the master drops: counts are never lost nor doubled.
+ * a "Failed" result at once: retrying would fail the same way. A worker that dies mid-task is what redelivery is
+ * for. A result is published before the ack, so a crash in between means a redelivery and a duplicate result, which
+ * the master drops: counts are never lost nor doubled.
+ *
+ * A transport outage (a NATS node restarting, a stream electing a new leader) is not the task's fault: the worker
+ * keeps the task it has counted (reporting progress) and retries the publish and the ack for `holdFor`, and only then
+ * hands the task back, after a pause. Handing it back at once would spend its delivery attempts within a second of
+ * an outage and give a sound task up as poison.
  *
  * @since 0.1.0
  */
@@ -26,6 +32,11 @@ export interface Options {
    * counter that is a thread away never sits idle while a result and the next task cross over.
    */
   readonly concurrency?: number
+  /**
+   * How long a worker holding a counted task retries publishing the result and acking through a transport outage
+   * before it hands the task back (default 1 minute; a NATS leader election takes a few seconds).
+   */
+  readonly holdFor?: Duration.Input
   /** What the worker is doing, for its own output (and tests). */
   readonly onTask?: (event: TaskEvent) => void
 }
@@ -33,8 +44,10 @@ export interface Options {
 export type TaskEvent =
   | { readonly _tag: "TaskStarted"; readonly taskId: string; readonly path: string; readonly attempt: number }
   | { readonly _tag: "TaskFinished"; readonly taskId: string; readonly path: string; readonly ok: boolean }
-  /** Publishing the result or acking failed (e.g. NATS is restarting): the task will be delivered again. */
-  | { readonly _tag: "TaskDeferred"; readonly taskId: string; readonly reason: string }
+  /** Publishing the result or acking failed (e.g. NATS is restarting): the worker holds the task and retries. */
+  | { readonly _tag: "TaskRetrying"; readonly taskId: string; readonly reason: string }
+  /** It kept failing for `holdFor`: the task is handed back, to be delivered again after `retryIn`. */
+  | { readonly _tag: "TaskDeferred"; readonly taskId: string; readonly reason: string; readonly retryIn: number }
 
 export interface Summary {
   readonly workerId: string
@@ -44,6 +57,9 @@ export interface Summary {
 
 /** Core's FileError for binary content (the one failure the sequential analyser skips rather than fails on). */
 const isBinary = (cause: unknown) => cause instanceof FileError.FileError && cause.reason === "Binary"
+
+/** Handed back after a transport outage, a task waits this long before its next delivery. */
+const deferredRetryIn = Duration.seconds(5)
 
 export const makeWorkerId = () => `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
 
@@ -69,6 +85,12 @@ export const run = (options: Options = {}) =>
       Effect.forkScoped
     )
 
+    const holdFor = options.holdFor ?? Duration.minutes(1)
+    // Quick at first (an election is over in a second or two), then every 2 s until `holdFor` is spent.
+    const throughOutage = Schedule.min([Schedule.exponential("100 millis"), Schedule.spaced("2 seconds")]).pipe(
+      Schedule.upTo({ duration: holdFor })
+    )
+
     const handle = (delivery: Delivery) =>
       Effect.gen(function* () {
         const { task } = delivery
@@ -89,7 +111,6 @@ export const run = (options: Options = {}) =>
             (error) => Effect.succeed({ ok: false as const, error: error.message, binary: isBinary(error.cause) })
           )
         )
-        yield* Fiber.interrupt(progress)
         const result: TaskResult = outcome.ok
           ? {
               _tag: "Done",
@@ -108,21 +129,40 @@ export const run = (options: Options = {}) =>
               error: outcome.error,
               binary: outcome.binary
             }
-        yield* results.publish(result)
-        yield* delivery.ack
+        let said = false
+        const retried = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
+          effect.pipe(
+            Effect.tapError((error) =>
+              Effect.sync(() => {
+                if (said) return
+                said = true
+                options.onTask?.({ _tag: "TaskRetrying", taskId: task.taskId, reason: error.message })
+              })
+            ),
+            Effect.retry(throughOutage)
+          )
+        // Progress goes on meanwhile, so the task is not redelivered while its result waits for the transport.
+        yield* retried(results.publish(result))
+        yield* retried(delivery.ack)
+        yield* Fiber.interrupt(progress)
         if (outcome.ok) done++
         else failed++
         options.onTask?.({ _tag: "TaskFinished", taskId: task.taskId, path: task.path, ok: outcome.ok })
       }).pipe(
         Effect.scoped,
-        // The transport failed mid-task: leave the task to its redelivery and keep serving.
+        // The transport stayed down for `holdFor` (or the counter died): hand the task back for later, keep serving.
         Effect.catch((error) =>
           Effect.sync(() =>
-            options.onTask?.({ _tag: "TaskDeferred", taskId: delivery.task.taskId, reason: error.message })
-          ).pipe(Effect.andThen(delivery.nak.pipe(Effect.ignore)))
+            options.onTask?.({
+              _tag: "TaskDeferred",
+              taskId: delivery.task.taskId,
+              reason: error.message,
+              retryIn: Duration.toMillis(deferredRetryIn)
+            })
+          ).pipe(Effect.andThen(delivery.nak(deferredRetryIn).pipe(Effect.ignore)))
         ),
         // Stopped mid-task (Ctrl-C, shutdown): hand the task back now rather than after the ack wait.
-        Effect.onInterrupt(() => delivery.nak.pipe(Effect.ignore)),
+        Effect.onInterrupt(() => delivery.nak().pipe(Effect.ignore)),
         Effect.ensuring(Effect.sync(() => inFlight.delete(delivery.task.taskId)))
       )
 

@@ -66,6 +66,84 @@ describe("Worker", () => {
     }).pipe(Effect.provide(services))
   )
 
+  /** The in-process channel, failing like a NATS cluster electing a leader for the first `failures` publishes. */
+  const flakyResults = (failures: number) =>
+    Layer.effect(
+      ResultChannel.ResultChannel,
+      Effect.gen(function* () {
+        const channel = yield* ResultChannel.ResultChannel
+        let calls = 0
+        return ResultChannel.ResultChannel.of({
+          ...channel,
+          publish: (result) =>
+            Effect.suspend(() =>
+              ++calls <= failures
+                ? Effect.fail(AnalyserError.make("Transport", "cannot publish a result: no stream leader"))
+                : channel.publish(result)
+            )
+        })
+      })
+    ).pipe(Layer.provide(ResultChannel.layerMemory))
+
+  const oneLine = { levels: { INFO: 1 }, lines: 1, unmatched: 0, bytes: 10 }
+
+  it.live("holds a counted task through a transport outage: counted once, delivered once, result published", () =>
+    Effect.gen(function* () {
+      const queue = yield* TaskQueue.TaskQueue
+      yield* queue.publish([task(1)], 0)
+      const events: Array<string> = []
+      let counted = 0
+      const worker = yield* Worker.run({ workerId: "w3", onTask: (e) => events.push(`${e._tag} ${e.taskId}`) }).pipe(
+        Effect.provide(counter(() => Effect.sync(() => ++counted).pipe(Effect.as(oneLine)))),
+        Effect.scoped,
+        Effect.forkChild
+      )
+      const result = yield* ResultChannel.ResultChannel.use((c) => c.results.pipe(Stream.runHead))
+      expect(Option.map(result, (r) => r.taskId)).toEqual(Option.some("t1"))
+      expect(yield* queue.outstanding).toBe(0)
+      yield* queue.close
+      expect(yield* Fiber.join(worker)).toEqual({ workerId: "w3", tasks: 1, failedTasks: 0 })
+      expect(counted).toBe(1)
+      expect(events).toEqual(["TaskStarted t1", "TaskRetrying t1", "TaskFinished t1"])
+    }).pipe(
+      Effect.timeout("10 seconds"),
+      Effect.provide(Layer.mergeAll(TaskQueue.layerMemory(), flakyResults(5), Heartbeats.layerMemory))
+    )
+  )
+
+  it.live("hands a task back after holding it for holdFor, for a later delivery rather than at once", () =>
+    Effect.gen(function* () {
+      const queue = yield* TaskQueue.TaskQueue
+      yield* queue.publish([task(1)], 0)
+      const deferred = yield* Latch.make()
+      let retryIn = 0
+      let started = 0
+      yield* Worker.run({
+        holdFor: "300 millis",
+        onTask: (e) => {
+          if (e._tag === "TaskStarted") started++
+          if (e._tag !== "TaskDeferred") return
+          retryIn = e.retryIn
+          deferred.openUnsafe()
+        }
+      }).pipe(
+        Effect.provide(counter(() => Effect.succeed(oneLine))),
+        Effect.provide(flakyResults(Number.POSITIVE_INFINITY)),
+        Effect.scoped,
+        Effect.forkChild
+      )
+      yield* deferred.await
+      expect(retryIn).toBeGreaterThan(1000)
+      // Still held by the queue, and not delivered again before the pause although the worker is taking meanwhile.
+      yield* Effect.sleep("1 second")
+      expect(yield* queue.outstanding).toBe(1)
+      expect(started).toBe(1)
+    }).pipe(
+      Effect.timeout("10 seconds"),
+      Effect.provide(Layer.mergeAll(TaskQueue.layerMemory(), Heartbeats.layerMemory))
+    )
+  )
+
   it.live("with concurrency 2 a worker holds its next task while it counts the current one", () =>
     Effect.gen(function* () {
       const queue = yield* TaskQueue.TaskQueue

@@ -32,6 +32,18 @@ export const worker = Command.make(
         once: args.once,
         format: Option.getOrUndefined(Option.map(args.format, Run.formatSpec)),
         taskDelay: Option.getOrUndefined(Option.map(args.taskDelayMs, Duration.millis)),
+        onTask: (event) => {
+          if (event._tag === "TaskRetrying") {
+            process.stderr.write(
+              `dla: NATS did not take the result of task ${event.taskId} (${event.reason}): holding it, retrying\n`
+            )
+          }
+          if (event._tag === "TaskDeferred") {
+            process.stderr.write(
+              `dla: handing task ${event.taskId} back, delivered again in ${event.retryIn / 1000} s (${event.reason})\n`
+            )
+          }
+        },
         onEvent: (event) => {
           if (event._tag === "WaitingForRun") process.stderr.write("dla: waiting for a run to join\n")
           if (event._tag === "RunJoined") process.stderr.write(`dla: joined run ${event.runId}\n`)

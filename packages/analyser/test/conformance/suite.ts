@@ -135,6 +135,38 @@ export const conformance = (impl: Implementation) =>
       )
     )
 
+    it.live("an ack can be repeated (a worker retries one whose answer was lost) and the task stays done", () =>
+      run((runId) =>
+        Effect.gen(function* () {
+          const queue = yield* TaskQueue
+          yield* queue.publish([task(runId, 1)], 0)
+          const delivery = yield* takeSome
+          yield* delivery.ack
+          yield* delivery.ack
+          expect(yield* takeWithin(300)).toEqual(Option.none())
+          expect(yield* queue.outstanding).toBe(0)
+        })
+      )
+    )
+
+    it.live("a task handed back with a delay stays outstanding and comes back only after the delay", () =>
+      run((runId) =>
+        Effect.gen(function* () {
+          const queue = yield* TaskQueue
+          yield* queue.publish([task(runId, 1)], 0)
+          const handedBack = Date.now()
+          yield* (yield* takeSome).nak(Duration.millis(1200))
+          expect(yield* queue.outstanding).toBe(1)
+          // One take, left waiting (an abandoned take could be handed the task and spend a delivery on it).
+          const again = yield* takeWithin(4000)
+          expect(Option.map(again, (d) => [d.task.taskId, d.attempt])).toEqual(Option.some(["t1", 2]))
+          // A lower bound only: it may come back late on a busy machine, never early.
+          expect(Date.now() - handedBack).toBeGreaterThanOrEqual(1100)
+          yield* Option.getOrThrow(again).ack
+        })
+      )
+    )
+
     it.live("reports a task given up after max deliveries, and never delivers it again", () =>
       run(
         (runId) =>
@@ -143,10 +175,10 @@ export const conformance = (impl: Implementation) =>
             const poisoned = yield* queue.poisoned.pipe(Stream.runHead, Effect.forkChild)
             yield* Effect.sleep("200 millis") // the master listens before tasks go out
             yield* queue.publish([task(runId, 7)], 0)
-            yield* (yield* takeSome).nak
+            yield* (yield* takeSome).nak()
             const last = yield* takeSome
             expect(last.attempt).toBe(2)
-            yield* last.nak
+            yield* last.nak()
             // Workers keep pulling meanwhile (JetStream gives a task up when it would deliver it again).
             const [given, next] = yield* Effect.all([Fiber.join(poisoned), takeWithin(1500)], { concurrency: 2 })
             expect(given).toEqual(Option.some({ taskId: "t7", deliveries: 2 }))
