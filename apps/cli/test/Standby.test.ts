@@ -157,4 +157,24 @@ describe("dla master --standby", () => {
     expect(stood.stdout).toBe("run finished finished by another master (primary)\n")
     expect((await w.exited).code).toBe(0)
   })
+
+  it("--keep-alive: the master stays up after its run, and one restarted does not analyse the finished run again", async () => {
+    const runId = "kept"
+    const first = master(runId, "--keep-alive", "--json")
+    const w = worker(runId, 0)
+    await first.line(/^dla: run kept has ended: staying up until stopped \(--keep-alive\)$/m)
+    expect((await w.exited).code).toBe(0)
+    expect(first.child.exitCode).toBe(null)
+    // Still up, it keeps publishing the run: its last state reaches `dla status`.
+    await snapshotWhen(runId, (s) => s.status === "done")
+    // What a Deployment does when the pod goes: stop it and start it again.
+    first.child.kill("SIGKILL")
+    const again = master(runId, "--keep-alive", "--json")
+    await again.line(/^dla: run kept \(started [^)]+\) has already finished; --fresh analyses it again: staying up/m)
+    again.child.kill("SIGTERM")
+    const { stdout, stderr } = await again.exited
+    // It never led the run again: no election, no tasks, no results block.
+    expect(stderr).not.toMatch(/leading run/)
+    expect(stdout).toBe("")
+  })
 })

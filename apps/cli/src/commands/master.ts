@@ -53,16 +53,35 @@ export const master = Command.make(
       Flag.optional,
       Flag.withDescription("This master's name in the election, the report and dla status (default: <host>/<pid>)")
     ),
+    keepAlive: Run.toggle(
+      "keep-alive",
+      "Stay up once the run has ended, and on a restart never analyse a finished run again (for Kubernetes Deployments, which restart a container that exits)"
+    ),
     ...Watch.flags
   },
   (
     args
   ): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | Run.IncompleteCounts | Failure.Failure> =>
     Effect.gen(function* () {
-      const { Distributed } = yield* Run.analyser
+      const { Distributed, NatsTransport } = yield* Run.analyser
       const nc = yield* Nats.connection(args.nats, args)
       const progress = Run.progress()
       const runId = Run.runId(args.run, args.dir, args.include, args.exclude)
+      /** With --keep-alive the process outlives its run: a Deployment would otherwise restart it and redo the run. */
+      const stayUp = (why: string) =>
+        args.keepAlive
+          ? Effect.sync(() => progress.say(`${why}: staying up until stopped (--keep-alive)`)).pipe(
+              Effect.andThen(Effect.never)
+            )
+          : Effect.void
+      if (args.keepAlive && !args.fresh) {
+        const finished = (yield* NatsTransport.runs(nc)).find((r) => r.runId === runId && r.state.status === "done")
+        if (finished !== undefined) {
+          yield* stayUp(
+            `run ${runId} (started ${finished.state.startedAt}) has already finished; --fresh analyses it again`
+          )
+        }
+      }
       // Its state and events on NATS for `dla status` and `dla dashboard` while it leads; its own page with --dashboard.
       const watched = Watch.make(runId, progress.onEvent, { elected: true })
       yield* Watch.publish(nc, watched)
@@ -88,9 +107,10 @@ export const master = Command.make(
       }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
       if (summary === undefined) {
         const finishedBy = leader ?? "unknown"
-        return yield* Console.log(
+        yield* Console.log(
           args.json ? JSON.stringify({ runId, finishedBy }) : `run ${runId} finished by another master (${finishedBy})`
         )
+        return yield* stayUp(`run ${runId} has ended`)
       }
       yield* Run.report(summary, {
         json: args.json,
@@ -98,6 +118,7 @@ export const master = Command.make(
         workers: summary.workers.length,
         leadership: summary
       })
+      yield* stayUp(`run ${runId} has ended`)
       yield* Run.failOnUnreadable(summary)
     }).pipe(Effect.scoped)
 ).pipe(
