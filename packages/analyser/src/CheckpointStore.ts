@@ -56,10 +56,11 @@ export class CheckpointStore extends Context.Service<
   }
 >()("@dla/analyser/CheckpointStore") {}
 
-export const decode = (json: string): Option.Option<Checkpoint> => {
-  const parsed = Option.liftThrowable(JSON.parse)(json)
-  return Option.flatMap(parsed, Schema.decodeUnknownOption(Checkpoint))
-}
+/** A checkpoint from any value (a parsed file, a KV value); `None` when it is not one. */
+export const decodeUnknown: (value: unknown) => Option.Option<Checkpoint> = Schema.decodeUnknownOption(Checkpoint)
+
+export const decode = (json: string): Option.Option<Checkpoint> =>
+  Option.flatMap(Option.liftThrowable(JSON.parse)(json), decodeUnknown)
 
 /** In memory (the embedded engine without a checkpoint directory, and tests). */
 export const layerMemory = Layer.sync(CheckpointStore, () => {

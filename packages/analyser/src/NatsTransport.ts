@@ -10,6 +10,8 @@
  *
  * @since 0.1.0
  */
+
+import { FencedKv } from "@dla/election"
 import {
   AckPolicy,
   type Consumer,
@@ -26,6 +28,7 @@ import { millis, type NatsConnection, nanos } from "@nats-io/nats-core"
 import { Cause, Duration, Effect, Layer, Option, Queue, Schedule, Schema, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import * as CheckpointStore from "./CheckpointStore.ts"
+import * as Fence from "./Fence.ts"
 import * as Heartbeats from "./Heartbeats.ts"
 import { readAll } from "./internal/streamReader.ts"
 import * as ResultChannel from "./ResultChannel.ts"
@@ -402,27 +405,41 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
     })
   )
 
-/** Checkpoints in KV (`dla_runs`, key `<run>.checkpoint`). File lists are left out (they follow from the task ids
- * and the plan) so the value stays small; the directory checkpoint keeps them. */
+/** The KV checkpoint as stored: file lists left out (they follow from the task ids and the plan) so it stays small. */
+const storedCheckpoint = (checkpoint: CheckpointStore.Checkpoint) => ({
+  ...checkpoint,
+  processed_files: [],
+  pending_files: []
+})
+
+/**
+ * Checkpoints in KV (`dla_runs`, key `<run>.checkpoint`), written through the master's `Fence`: term-stamped and by
+ * compare-and-set, and adopted (re-stamped with this master's term) when the master loads it, so a master that lost
+ * the run can never write one after its successor took over. The directory checkpoint keeps the file lists.
+ */
 export const layerCheckpoints = (nc: NatsConnection, runId: string) =>
   Layer.effect(
     CheckpointStore.CheckpointStore,
     Effect.gen(function* () {
       const kv = yield* openRuns(nc)
+      const fence = yield* Fence.Fence
       const key = names(runId).checkpointKey
       return CheckpointStore.CheckpointStore.of({
-        load: tryNats("cannot read the KV checkpoint", () => kv.get(key)).pipe(
-          Effect.map((entry) =>
-            entry === null || entry.operation !== "PUT" ? Option.none() : CheckpointStore.decode(entry.string())
-          )
-        ),
-        save: (checkpoint) =>
-          tryNats("cannot write the KV checkpoint", () =>
-            kv.put(key, encodeJson({ ...checkpoint, processed_files: [], pending_files: [] }))
-          ).pipe(Effect.asVoid)
+        load: fence.adoptKv(kv, key).pipe(Effect.map(CheckpointStore.decodeUnknown)),
+        save: (checkpoint) => fence.writeKv(kv, key, storedCheckpoint(checkpoint))
       })
     })
   )
+
+/** The run's KV checkpoint, read only (for `dla status` and other watchers: nothing is re-stamped). */
+export const readCheckpoint = (nc: NatsConnection, runId: string) =>
+  Effect.gen(function* () {
+    const kv = yield* openRuns(nc)
+    const stamped = yield* FencedKv.read(kv, names(runId).checkpointKey).pipe(
+      Effect.mapError(transport("cannot read the KV checkpoint"))
+    )
+    return stamped === undefined ? Option.none() : CheckpointStore.decodeUnknown(stamped.value)
+  })
 
 /** The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order). */
 export const runs = (nc: NatsConnection) =>

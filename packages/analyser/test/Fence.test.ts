@@ -1,11 +1,14 @@
-import { Leadership } from "@dla/election"
+import { FencedKv, Leadership } from "@dla/election"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
-import { Effect, Stream } from "effect"
+import { Effect, Option, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
+import type { Checkpoint } from "../src/CheckpointStore.ts"
+import { CheckpointStore } from "../src/CheckpointStore.ts"
 import * as Fence from "../src/Fence.ts"
+import * as NatsTransport from "../src/NatsTransport.ts"
 
 let server: NatsServer
 const connections: Array<NatsConnection> = []
@@ -26,8 +29,32 @@ const candidate = (scope: string, id: string, priority: number) =>
     const nc = yield* Effect.promise(() => connect({ servers: server.url }))
     connections.push(nc)
     const leadership = yield* Leadership.make(nc, { ...timing, scope, id, priority })
-    return { leadership, fence: (yield* Fence.Fence.pipe(Effect.provide(Fence.layerLeadership(leadership)))).guard }
+    const layer = Fence.layerLeadership(leadership)
+    const fence = (yield* Fence.Fence.pipe(Effect.provide(layer))).guard
+    /** The run's KV checkpoints as this candidate's master sees them. */
+    const checkpoints = yield* CheckpointStore.pipe(
+      Effect.provide(NatsTransport.layerCheckpoints(nc, scope)),
+      Effect.provide(layer)
+    )
+    return { nc, leadership, fence, checkpoints }
   })
+
+const checkpoint = (runId: string, sequence: number): Checkpoint => ({
+  version: 1,
+  run_id: runId,
+  sequence,
+  timestamp: new Date(0).toISOString(),
+  counts: { INFO: sequence },
+  lines: sequence,
+  unmatched: 0,
+  bytes: 0,
+  processed_files: [],
+  pending_files: [],
+  failed_workers: [],
+  completed_tasks: [],
+  failed_tasks: [],
+  complete: false
+})
 
 describe("Fence.layerLeadership", () => {
   it.live("runs the leader's actions, refuses a standby's (Fenced) and reports an unreachable KV as Transport", () =>
@@ -51,6 +78,44 @@ describe("Fence.layerLeadership", () => {
       const unverified = yield* leader.fence(Effect.succeed("published")).pipe(Effect.flip)
       expect(unverified).toMatchObject({ _tag: "AnalyserError", reason: "Transport" })
       yield* Effect.promise(() => server.restart())
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("KV checkpoints are term-stamped: once a new leader adopts the key, an older term can never write it", () =>
+    Effect.gen(function* () {
+      const runId = "fence-ckpt"
+      const first = yield* candidate(runId, "first", 1)
+      const firstTerm = yield* first.leadership.awaitLeadership.pipe(Effect.timeout("5 seconds"))
+      yield* NatsTransport.setupRun(first.nc, runId, "/logs")
+      yield* first.checkpoints.save(checkpoint(runId, 1))
+
+      // A higher-priority master joins and takes the run over; resuming, it adopts the checkpoint.
+      const second = yield* candidate(runId, "second", 2)
+      const secondTerm = yield* second.leadership.awaitLeadership.pipe(Effect.timeout("5 seconds"))
+      expect(secondTerm).toBeGreaterThan(firstTerm)
+      const resumed = yield* second.checkpoints.load
+      expect(Option.map(resumed, (c) => c.sequence)).toEqual(Option.some(1))
+
+      // The first master paused right after passing its fence check, then wrote: the key refuses its term.
+      const kv = yield* NatsTransport.openRuns(first.nc)
+      const key = NatsTransport.names(runId).checkpointKey
+      const stale = yield* FencedKv.write(kv, key, checkpoint(runId, 9), {
+        scope: runId,
+        term: firstTerm,
+        leader: "first"
+      }).pipe(Effect.flip)
+      expect(stale).toMatchObject({ _tag: "Fenced", reason: "Superseded", currentTerm: secondTerm })
+      // Through its store it is refused as well (it no longer leads), and a lone master never overwrites either.
+      expect(yield* first.checkpoints.save(checkpoint(runId, 9)).pipe(Effect.flip)).toMatchObject({ reason: "Fenced" })
+      const lone = yield* CheckpointStore.pipe(
+        Effect.provide(NatsTransport.layerCheckpoints(first.nc, runId)),
+        Effect.provide(Fence.layerUnfenced)
+      )
+      expect(yield* lone.save(checkpoint(runId, 9)).pipe(Effect.flip)).toMatchObject({ reason: "Fenced" })
+
+      yield* second.checkpoints.save(checkpoint(runId, 2))
+      const read = yield* NatsTransport.readCheckpoint(first.nc, runId)
+      expect(Option.map(read, (c) => c.sequence)).toEqual(Option.some(2))
     }).pipe(Effect.scoped)
   )
 })

@@ -149,7 +149,11 @@ describe("Master", () => {
           ResultChannel.layerMemory,
           Layer.succeed(
             Fence.Fence,
-            Fence.Fence.of({ guard: () => Effect.fail(AnalyserError.make("Fenced", "another master leads this run")) })
+            Fence.Fence.of({
+              guard: () => Effect.fail(AnalyserError.make("Fenced", "another master leads this run")),
+              writeKv: () => Effect.fail(AnalyserError.make("Fenced", "another master leads this run")),
+              adoptKv: () => Effect.fail(AnalyserError.make("Fenced", "another master leads this run"))
+            })
           )
         )
       )

@@ -1,7 +1,7 @@
 /**
  * `dla status`: a run's state from NATS (the snapshot its master publishes to KV), once or live with `--watch`.
  */
-import { CheckpointStore, NatsTransport, RunMonitor } from "@dla/analyser"
+import { NatsTransport, RunMonitor } from "@dla/analyser"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Console from "effect/Console"
 import * as Command from "effect/cli/Command"
@@ -35,10 +35,7 @@ const lifecycle = (nc: NatsConnection, runId: string | undefined, json: boolean)
     const runs = yield* NatsTransport.runs(nc)
     const run = runId === undefined ? runs.at(-1) : runs.find((r) => r.runId === runId)
     if (run === undefined) return false
-    const checkpoint = yield* CheckpointStore.CheckpointStore.pipe(
-      Effect.flatMap((store) => store.load),
-      Effect.provide(NatsTransport.layerCheckpoints(nc, run.runId))
-    )
+    const checkpoint = yield* NatsTransport.readCheckpoint(nc, run.runId)
     yield* Console.log(
       json
         ? JSON.stringify({ runId: run.runId, run: run.state, checkpoint: Option.getOrNull(checkpoint) }, null, 2)

@@ -3,6 +3,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Layer } from "effect"
 import { afterAll, beforeAll } from "vitest"
+import * as Fence from "../../src/Fence.ts"
 import * as NatsTransport from "../../src/NatsTransport.ts"
 import { conformance } from "./suite.ts"
 
@@ -24,7 +25,12 @@ conformance({
   layer: (runId, options) =>
     Layer.unwrap(
       NatsTransport.setupRun(nc, runId, "/logs", options).pipe(
-        Effect.as(Layer.merge(NatsTransport.layer(nc, runId, options), NatsTransport.layerCheckpoints(nc, runId)))
+        Effect.as(
+          Layer.merge(
+            NatsTransport.layer(nc, runId, options),
+            NatsTransport.layerCheckpoints(nc, runId).pipe(Layer.provide(Fence.layerUnfenced))
+          )
+        )
       )
     )
 })
