@@ -9,7 +9,7 @@ import { readdir, stat } from "node:fs/promises"
 import { basename, join, relative, sep } from "node:path"
 import * as Effect from "effect/Effect"
 import * as FileError from "./FileError.ts"
-import * as Glob from "./internal/glob.ts"
+import * as Glob from "./Glob.ts"
 
 export interface LogFile {
   readonly path: string
@@ -33,11 +33,22 @@ export const list = (root: string, options: ListOptions = {}): Effect.Effect<Arr
       if (rootStat.isFile()) return [{ path: root, relative: basename(root), size: rootStat.size }]
       if (!rootStat.isDirectory()) throw new FileError.FileError({ path: root, reason: "NotAFile", detail: "" })
       const found: Array<LogFile> = []
-      await walk(root, root, Glob.filter(options.include ?? [], options.exclude ?? []), found)
+      await walk(root, root, filter(options.include ?? [], options.exclude ?? []), found)
       return found.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0))
     },
     catch: (cause) => FileError.fromSystemError(root, cause)
   })
+
+/**
+ * A filter from include and exclude globs: no include means everything; an exclude always wins. Dot files are logs
+ * like any other, so wildcards match them (`*.log` takes `.hidden.log`).
+ */
+const filter = (include: ReadonlyArray<string>, exclude: ReadonlyArray<string>): ((path: string) => boolean) => {
+  const compile = (globs: ReadonlyArray<string>) => globs.map((glob) => Glob.toRegExp(glob, { dot: true }))
+  const includes = compile(include)
+  const excludes = compile(exclude)
+  return (path) => (includes.length === 0 || includes.some((r) => r.test(path))) && !excludes.some((r) => r.test(path))
+}
 
 const walk = async (root: string, dir: string, keep: (relative: string) => boolean, found: Array<LogFile>) => {
   const entries: Array<Dirent> = await readdir(dir, { withFileTypes: true }).catch((cause) => {
