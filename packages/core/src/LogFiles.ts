@@ -16,6 +16,9 @@ export interface LogFile {
   /** Path relative to the listed root with `/` separators (the file name when the root is a file). */
   readonly relative: string
   readonly size: number
+  /** Device and inode at listing time: who the file is, whatever its name (what `Follow` tracks files by). */
+  readonly dev: number
+  readonly ino: number
 }
 
 export interface ListOptions {
@@ -30,7 +33,7 @@ export const list = (root: string, options: ListOptions = {}): Effect.Effect<Arr
   Effect.tryPromise({
     try: async () => {
       const rootStat = await stat(root)
-      if (rootStat.isFile()) return [{ path: root, relative: basename(root), size: rootStat.size }]
+      if (rootStat.isFile()) return [logFile(root, basename(root), rootStat)]
       if (!rootStat.isDirectory()) throw new FileError.FileError({ path: root, reason: "NotAFile", detail: "" })
       const found: Array<LogFile> = []
       await walk(root, root, filter(options.include ?? [], options.exclude ?? []), found)
@@ -38,6 +41,14 @@ export const list = (root: string, options: ListOptions = {}): Effect.Effect<Arr
     },
     catch: (cause) => FileError.fromSystemError(root, cause)
   })
+
+const logFile = (path: string, relative: string, info: Stats): LogFile => ({
+  path,
+  relative,
+  size: info.size,
+  dev: info.dev,
+  ino: info.ino
+})
 
 /**
  * A filter from include and exclude globs: no include means everything; an exclude always wins. Dot files are logs
@@ -66,6 +77,6 @@ const walk = async (root: string, dir: string, keep: (relative: string) => boole
       throw FileError.fromSystemError(path, cause)
     })
     // A link to a directory is not followed (no cycles); only regular files are logs.
-    if (info?.isFile()) found.push({ path, relative: rel, size: info.size })
+    if (info?.isFile()) found.push(logFile(path, rel, info))
   }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
@@ -16,6 +16,16 @@ const names = (options: LogFiles.ListOptions = {}) =>
   Effect.runPromise(LogFiles.list(root, options)).then((files) => files.map((f) => f.relative))
 
 describe("LogFiles.list", () => {
+  it("gives each file's device and inode, the same through a linked directory", async () => {
+    const files = await Effect.runPromise(LogFiles.list(root))
+    const linked = await Effect.runPromise(LogFiles.list(join(root, "loop")))
+    for (const file of [...files, ...linked]) {
+      const { dev, ino } = statSync(file.path)
+      expect(file, file.relative).toMatchObject({ dev, ino })
+    }
+    expect(linked.map((f) => f.ino)).toEqual(files.filter((f) => f.relative.startsWith("sub/")).map((f) => f.ino))
+  })
+
   it("lists every regular file recursively in byte order, without following directory links", async () => {
     expect(await names()).toEqual([
       "B.log",
@@ -58,7 +68,8 @@ describe("LogFiles.list", () => {
 
   it("a file root lists itself; a missing root fails with NotFound", async () => {
     const [file] = await Effect.runPromise(LogFiles.list(join(root, "a.log")))
-    expect(file).toMatchObject({ relative: "a.log", size: 2 })
+    const { dev, ino } = statSync(join(root, "a.log"))
+    expect(file).toMatchObject({ relative: "a.log", size: 2, dev, ino })
     const error = await Effect.runPromise(Effect.flip(LogFiles.list(join(root, "missing"))))
     expect(error).toMatchObject({ _tag: "FileError", reason: "NotFound" })
   })
