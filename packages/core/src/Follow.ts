@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import type { FileHandle } from "node:fs/promises"
-import { open, stat } from "node:fs/promises"
+import { open } from "node:fs/promises"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -194,11 +194,11 @@ export const make = (root: string, options: Options = {}): Follower => {
     const events: Array<Event> = []
     const listed = await Effect.runPromise(LogFiles.list(root, options))
     const seen = new Set<string>()
-    for (const { path } of listed) {
+    for (const entry of listed) {
+      const { path } = entry
       if (skipped.has(path)) continue
-      const info = await stat(path).catch(() => undefined)
-      if (info === undefined) continue // gone since the listing: picked up as removed below
-      const key = identity(info)
+      // The listing's identity: no second stat. A file renamed or removed since is seen at the next poll.
+      const key = identity(entry)
       seen.add(key)
       const known = followed.get(key)
       if (known !== undefined) {
@@ -214,6 +214,7 @@ export const make = (root: string, options: Options = {}): Follower => {
         continue
       }
       const admitted = await admit(path, events).catch((cause) => {
+        if (cause?.code === "ENOENT") return undefined // gone since the listing: nothing to follow
         skipped.add(path)
         events.push({ _tag: "Skipped", path, reason: FileError.fromSystemError(path, cause).message })
         return undefined

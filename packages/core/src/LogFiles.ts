@@ -9,13 +9,16 @@ import { readdir, stat } from "node:fs/promises"
 import { basename, join, relative, sep } from "node:path"
 import * as Effect from "effect/Effect"
 import * as FileError from "./FileError.ts"
-import * as Glob from "./internal/glob.ts"
+import * as Glob from "./Glob.ts"
 
 export interface LogFile {
   readonly path: string
   /** Path relative to the listed root with `/` separators (the file name when the root is a file). */
   readonly relative: string
   readonly size: number
+  /** Device and inode at listing time: who the file is, whatever its name (what `Follow` tracks files by). */
+  readonly dev: number
+  readonly ino: number
 }
 
 export interface ListOptions {
@@ -30,14 +33,33 @@ export const list = (root: string, options: ListOptions = {}): Effect.Effect<Arr
   Effect.tryPromise({
     try: async () => {
       const rootStat = await stat(root)
-      if (rootStat.isFile()) return [{ path: root, relative: basename(root), size: rootStat.size }]
+      if (rootStat.isFile()) return [logFile(root, basename(root), rootStat)]
       if (!rootStat.isDirectory()) throw new FileError.FileError({ path: root, reason: "NotAFile", detail: "" })
       const found: Array<LogFile> = []
-      await walk(root, root, Glob.filter(options.include ?? [], options.exclude ?? []), found)
+      await walk(root, root, filter(options.include ?? [], options.exclude ?? []), found)
       return found.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0))
     },
     catch: (cause) => FileError.fromSystemError(root, cause)
   })
+
+const logFile = (path: string, relative: string, info: Stats): LogFile => ({
+  path,
+  relative,
+  size: info.size,
+  dev: info.dev,
+  ino: info.ino
+})
+
+/**
+ * A filter from include and exclude globs: no include means everything; an exclude always wins. Dot files are logs
+ * like any other, so wildcards match them (`*.log` takes `.hidden.log`).
+ */
+const filter = (include: ReadonlyArray<string>, exclude: ReadonlyArray<string>): ((path: string) => boolean) => {
+  const compile = (globs: ReadonlyArray<string>) => globs.map((glob) => Glob.toRegExp(glob, { dot: true }))
+  const includes = compile(include)
+  const excludes = compile(exclude)
+  return (path) => (includes.length === 0 || includes.some((r) => r.test(path))) && !excludes.some((r) => r.test(path))
+}
 
 const walk = async (root: string, dir: string, keep: (relative: string) => boolean, found: Array<LogFile>) => {
   const entries: Array<Dirent> = await readdir(dir, { withFileTypes: true }).catch((cause) => {
@@ -55,6 +77,6 @@ const walk = async (root: string, dir: string, keep: (relative: string) => boole
       throw FileError.fromSystemError(path, cause)
     })
     // A link to a directory is not followed (no cycles); only regular files are logs.
-    if (info?.isFile()) found.push({ path, relative: rel, size: info.size })
+    if (info?.isFile()) found.push(logFile(path, rel, info))
   }
 }

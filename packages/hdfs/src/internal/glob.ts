@@ -1,46 +1,15 @@
 /**
- * Glob expansion for source patterns: `*` and `?` within one path segment (not matching a leading dot), `[...]`
- * classes, `{a,b}` alternatives and `**` for any number of directories. Walks only below the pattern's literal
- * prefix; symlinked files count, symlinked directories are not descended by `**` (no loops).
+ * Glob expansion for source patterns, in the dialect of core's `Glob` without dot files: `*` and `?` within one path
+ * segment (not matching a leading dot), `[...]` classes, `{a,b}` alternatives and `**` for any number of directories
+ * (not entering dot directories). Walks only below the pattern's literal prefix; symlinked files count, symlinked
+ * directories are not descended by `**` (no loops).
  */
 import type { Dirent } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { isAbsolute, join, resolve, sep } from "node:path"
+import { Glob } from "@dla/core"
 
 const MAGIC = /[*?[{]/
-
-const escapeRegExp = (text: string) => text.replace(/[.+^$()|\\\]]/g, "\\$&")
-
-/** One path segment's pattern as a regular expression. */
-export const segmentRegExp = (segment: string): RegExp => {
-  let source = ""
-  for (let i = 0; i < segment.length; i++) {
-    const c = segment[i]!
-    if (c === "*") source += "[^/]*"
-    else if (c === "?") source += "[^/]"
-    else if (c === "[") {
-      const end = segment.indexOf("]", i + 1)
-      if (end < 0) source += "\\["
-      else {
-        const body = segment.slice(i + 1, end).replace(/\\/g, "\\\\")
-        source += `[${body.startsWith("!") ? `^${body.slice(1)}` : body}]`
-        i = end
-      }
-    } else if (c === "{") {
-      const end = segment.indexOf("}", i + 1)
-      if (end < 0) source += "\\{"
-      else {
-        source += `(?:${segment
-          .slice(i + 1, end)
-          .split(",")
-          .map((alternative) => alternative.split("*").map(escapeRegExp).join("[^/]*"))
-          .join("|")})`
-        i = end
-      }
-    } else source += escapeRegExp(c)
-  }
-  return new RegExp(`^${segment.startsWith(".") ? "" : "(?!\\.)"}${source}$`)
-}
 
 const isFile = async (path: string, entry: Dirent) =>
   entry.isFile() ||
@@ -69,7 +38,8 @@ const walk = async (dir: string, segments: ReadonlyArray<string>, index: number,
     else if (!last && info?.isDirectory()) await walk(path, segments, index + 1, out)
     return
   }
-  const pattern = segmentRegExp(segment)
+  // One segment, matched against one name; like a shell, its wildcards leave out dot files.
+  const pattern = Glob.toRegExp(segment, { dot: false })
   for (const entry of await entries(dir)) {
     if (!pattern.test(entry.name)) continue
     const path = join(dir, entry.name)
