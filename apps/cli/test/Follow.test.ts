@@ -32,7 +32,13 @@ const follow = (dir: string) => {
       new Promise<void>((resolve, reject) => {
         if (pattern.test(stderr)) return resolve()
         const timer = setTimeout(() => reject(new Error(`not seen: ${pattern}\nstderr:\n${stderr}`)), 20_000)
-        waiters.push({ pattern, resolve: () => (clearTimeout(timer), resolve()) })
+        waiters.push({
+          pattern,
+          resolve: () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
       }),
     stop: async () => {
       child.kill("SIGTERM")

@@ -77,7 +77,7 @@ describe("deploy/nats/nats.conf", () => {
       const kv = await new Kvm(nc).create(bucket, { replicas: 3 })
       await kv.put("k", "before")
       // Kill the node that leads the bucket's stream: the hardest case, a new leader must be elected.
-      const info = await (await jetstreamManager(nc)).streams.info("KV_" + bucket)
+      const info = await (await jetstreamManager(nc)).streams.info(`KV_${bucket}`)
       const leader = cluster.servers.find((s) => s.name === info.cluster?.leader)
       expect(leader, `stream leader ${info.cluster?.leader}`).toBeDefined()
       await leader!.kill()
