@@ -4,23 +4,18 @@ import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import * as CheckpointStore from "../src/CheckpointStore.ts"
+import { checkpoint as makeCheckpoint } from "./support/checkpoint.ts"
 
-const checkpoint = (sequence: number, processed: Array<string>): CheckpointStore.Checkpoint => ({
-  version: 1,
-  run_id: "r1",
-  sequence,
-  timestamp: new Date(0).toISOString(),
-  counts: { INFO: 3 },
-  lines: 4,
-  unmatched: 1,
-  bytes: 40,
-  processed_files: processed,
-  pending_files: [],
-  failed_workers: ["w9"],
-  completed_tasks: ["t1"],
-  failed_tasks: [],
-  complete: false
-})
+const checkpoint = (sequence: number, processed: Array<string>) =>
+  makeCheckpoint("r1", sequence, {
+    counts: { INFO: 3 },
+    lines: 4,
+    unmatched: 1,
+    bytes: 40,
+    processed_files: processed,
+    failed_workers: ["w9"],
+    completed_tasks: ["t1"]
+  })
 
 const directory = (root: string) => {
   const dir = mkdtempSync(join(tmpdir(), "dla-ckpt-"))

@@ -5,10 +5,10 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Option, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import type { Checkpoint } from "../src/CheckpointStore.ts"
 import { CheckpointStore } from "../src/CheckpointStore.ts"
 import * as Fence from "../src/Fence.ts"
 import * as NatsTransport from "../src/NatsTransport.ts"
+import { checkpoint } from "./support/checkpoint.ts"
 
 let server: NatsServer
 const connections: Array<NatsConnection> = []
@@ -38,23 +38,6 @@ const candidate = (scope: string, id: string, priority: number) =>
     )
     return { nc, leadership, fence, checkpoints }
   })
-
-const checkpoint = (runId: string, sequence: number): Checkpoint => ({
-  version: 1,
-  run_id: runId,
-  sequence,
-  timestamp: new Date(0).toISOString(),
-  counts: { INFO: sequence },
-  lines: sequence,
-  unmatched: 0,
-  bytes: 0,
-  processed_files: [],
-  pending_files: [],
-  failed_workers: [],
-  completed_tasks: [],
-  failed_tasks: [],
-  complete: false
-})
 
 describe("Fence.layerLeadership", () => {
   it.live("runs the leader's actions, refuses a standby's (Fenced) and reports an unreachable KV as Transport", () =>

@@ -11,6 +11,7 @@ import * as Master from "../src/Master.ts"
 import * as ResultChannel from "../src/ResultChannel.ts"
 import * as Task from "../src/Task.ts"
 import * as TaskQueue from "../src/TaskQueue.ts"
+import { checkpoint } from "./support/checkpoint.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
 /** A stand-in worker: counts every task it takes inline and publishes the result `copies` times. */
@@ -74,22 +75,16 @@ describe("Master", () => {
       const first = join(dir, "node-000.log")
       const counted = yield* Effect.promise(() => FileAnalysis.analyseFile(first))
       const store = yield* CheckpointStore.CheckpointStore
-      yield* store.save({
-        version: 1,
-        run_id: "resume",
-        sequence: 7,
-        timestamp: new Date().toISOString(),
-        counts: counted.levels,
-        lines: counted.lines,
-        unmatched: counted.unmatched,
-        bytes: counted.bytes,
-        processed_files: [first],
-        pending_files: [],
-        failed_workers: [],
-        completed_tasks: [Task.taskId("node-000.log", { start: 0, end: counted.bytes })],
-        failed_tasks: [],
-        complete: false
-      })
+      yield* store.save(
+        checkpoint("resume", 7, {
+          counts: counted.levels,
+          lines: counted.lines,
+          unmatched: counted.unmatched,
+          bytes: counted.bytes,
+          processed_files: [first],
+          completed_tasks: [Task.taskId("node-000.log", { start: 0, end: counted.bytes })]
+        })
+      )
       const events: Array<Master.Event> = []
       const worker = yield* fakeWorker().pipe(Effect.forkChild)
       const summary = yield* Master.run({ runId: "resume", root: dir, onEvent: (e) => events.push(e) })
@@ -109,22 +104,7 @@ describe("Master", () => {
     Effect.gen(function* () {
       const dir = makeCorpus({ files: 2, lines: 50 })
       const store = yield* CheckpointStore.CheckpointStore
-      yield* store.save({
-        version: 1,
-        run_id: "fresh",
-        sequence: 41,
-        timestamp: new Date().toISOString(),
-        counts: { FATAL: 1_000 },
-        lines: 1_000,
-        unmatched: 0,
-        bytes: 1,
-        processed_files: [],
-        pending_files: [],
-        failed_workers: [],
-        completed_tasks: [],
-        failed_tasks: [],
-        complete: false
-      })
+      yield* store.save(checkpoint("fresh", 41, { counts: { FATAL: 1_000 }, lines: 1_000, bytes: 1 }))
       const worker = yield* fakeWorker().pipe(Effect.forkChild)
       const summary = yield* Master.run({ runId: "fresh", root: dir, fresh: true })
       expect(summary.counts).toEqual(yield* Effect.promise(() => sequentialCounts(dir)))

@@ -5,11 +5,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, type Layer, Option, Schedule, Stream } from "effect"
 import type * as AnalyserError from "../../src/AnalyserError.ts"
-import { type Checkpoint, CheckpointStore } from "../../src/CheckpointStore.ts"
+import { CheckpointStore } from "../../src/CheckpointStore.ts"
 import { Heartbeats } from "../../src/Heartbeats.ts"
 import { ResultChannel } from "../../src/ResultChannel.ts"
 import type { Task, TaskResult } from "../../src/Task.ts"
 import { TaskQueue } from "../../src/TaskQueue.ts"
+import { checkpoint as makeCheckpoint } from "../support/checkpoint.ts"
 
 export type Services = TaskQueue | ResultChannel | Heartbeats | CheckpointStore
 
@@ -43,22 +44,8 @@ const done = (runId: string, taskId: string, workerId = "w1"): TaskResult => ({
   bytes: 10
 })
 
-const checkpoint = (runId: string, sequence: number): Checkpoint => ({
-  version: 1,
-  run_id: runId,
-  sequence,
-  timestamp: new Date(0).toISOString(),
-  counts: { INFO: sequence },
-  lines: sequence,
-  unmatched: 0,
-  bytes: 0,
-  processed_files: [],
-  pending_files: [],
-  failed_workers: [],
-  completed_tasks: [`t${sequence}`],
-  failed_tasks: [],
-  complete: false
-})
+const checkpoint = (runId: string, sequence: number) =>
+  makeCheckpoint(runId, sequence, { counts: { INFO: sequence }, lines: sequence, completed_tasks: [`t${sequence}`] })
 
 const takeSome = TaskQueue.use((queue) =>
   queue.take.pipe(Effect.map((d) => Option.getOrThrowWith(d, () => new Error("queue closed"))))
