@@ -18,12 +18,17 @@ const bundled = {
 
 export default [
   packageBuild(["src/index.ts"], { clean: false }),
-  packageBuild(["src/bin.ts"], {
-    ...bundled,
-    // ...except the NATS client: it is CommonJS that require()s node built-ins and its own packages (which an ESM
-    // bundle cannot do).
-    noExternal: [/^(?!@nats-io\/)/]
-  }),
+  // The launcher stays tiny: it must enable the compile cache before the bundle below is compiled.
+  packageBuild(["src/bin.ts"], bundled),
+  packageBuild(
+    { main: "src/main.ts" },
+    {
+      ...bundled,
+      // ...except the NATS client: it is CommonJS that require()s node built-ins and its own packages (which an ESM
+      // bundle cannot do).
+      noExternal: [/^(?!@nats-io\/)/]
+    }
+  ),
   // The embedded engine's counting thread, which the bundled analyser starts from `internal/countThread.js` beside
   // bin.js: its own small bundle, so a thread loads only what counting needs.
   packageBuild(

@@ -85,6 +85,8 @@ try {
   console.error(`hdfs smoke: FAILED: ${error instanceof Error ? error.message : error}`)
   process.exitCode = 1
 } finally {
+  // Deno's fetch keeps its connections to the test server alive, and close() would wait for them.
+  server.closeAllConnections()
   server.close()
   rmSync(dir, { recursive: true, force: true })
 }
