@@ -370,16 +370,7 @@ export const run = (options: Options) =>
       { concurrency: "unbounded" }
     )
 
-    yield* commit(
-      queue.publish(
-        tasks.filter((t) => !isSettled(t.taskId)),
-        0
-      )
-    )
-    if (pending() > 0) {
-      yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
-    }
-    // The end must be recorded: retry through a transport outage (bounded), then give up with the error.
+    // The start and the end must land: retry through a transport outage (bounded), then give up with the error.
     const persist = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
       effect.pipe(
         Effect.retry({
@@ -388,6 +379,17 @@ export const run = (options: Options) =>
           times: 120
         })
       )
+    yield* persist(
+      commit(
+        queue.publish(
+          tasks.filter((t) => !isSettled(t.taskId)),
+          0
+        )
+      )
+    )
+    if (pending() > 0) {
+      yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
+    }
     yield* persist(saveCheckpoint)
     yield* persist(commit(queue.close))
 

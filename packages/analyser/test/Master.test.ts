@@ -55,7 +55,48 @@ const leakyResults = Layer.effect(
 const services = (results = ResultChannel.layerMemory, fence = Fence.layerUnfenced) =>
   Layer.mergeAll(TaskQueue.layerMemory(), results, Heartbeats.layerMemory, CheckpointStore.layerMemory, fence)
 
+/** The in-process queue, whose first `failures` publishes fail as if NATS were restarting. */
+const flakyQueue = (failures: number) =>
+  Layer.effect(
+    TaskQueue.TaskQueue,
+    Effect.gen(function* () {
+      const queue = yield* TaskQueue.TaskQueue
+      let calls = 0
+      return TaskQueue.TaskQueue.of({
+        ...queue,
+        publish: (tasks, generation) =>
+          Effect.suspend(() =>
+            ++calls <= failures
+              ? Effect.fail(AnalyserError.make("Transport", "cannot publish tasks: no stream leader"))
+              : queue.publish(tasks, generation)
+          )
+      })
+    })
+  ).pipe(Layer.provide(TaskQueue.layerMemory()))
+
 describe("Master", () => {
+  it.live("rides out a transport outage while it publishes the run's tasks", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 3, lines: 50 })
+      const worker = yield* fakeWorker().pipe(Effect.forkChild)
+      const summary = yield* Master.run({ runId: "outage", root: dir })
+      expect(summary.counts).toEqual(yield* Effect.promise(() => sequentialCounts(dir)))
+      expect(summary.filesProcessed).toBe(3)
+      yield* Fiber.join(worker)
+      rmSync(dir, { recursive: true })
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          flakyQueue(2),
+          ResultChannel.layerMemory,
+          Heartbeats.layerMemory,
+          CheckpointStore.layerMemory,
+          Fence.layerUnfenced
+        )
+      )
+    )
+  )
+
   it.live("counts a duplicated result once", () =>
     Effect.gen(function* () {
       const dir = makeCorpus({ files: 5, lines: 100 })
