@@ -13,6 +13,7 @@ import * as Task from "../src/Task.ts"
 import * as TaskQueue from "../src/TaskQueue.ts"
 import { checkpoint } from "./support/checkpoint.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
+import { failingFirst } from "./support/outage.ts"
 
 /** A stand-in worker: counts every task it takes inline and publishes the result `copies` times. */
 const fakeWorker = (copies = 1) =>
@@ -61,15 +62,9 @@ const flakyQueue = (failures: number) =>
     TaskQueue.TaskQueue,
     Effect.gen(function* () {
       const queue = yield* TaskQueue.TaskQueue
-      let calls = 0
       return TaskQueue.TaskQueue.of({
         ...queue,
-        publish: (tasks, generation) =>
-          Effect.suspend(() =>
-            ++calls <= failures
-              ? Effect.fail(AnalyserError.make("Transport", "cannot publish tasks: no stream leader"))
-              : queue.publish(tasks, generation)
-          )
+        publish: failingFirst(failures, "cannot publish tasks: no stream leader", queue.publish)
       })
     })
   ).pipe(Layer.provide(TaskQueue.layerMemory()))

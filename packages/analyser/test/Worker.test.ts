@@ -7,6 +7,7 @@ import * as ResultChannel from "../src/ResultChannel.ts"
 import type * as Task from "../src/Task.ts"
 import * as TaskQueue from "../src/TaskQueue.ts"
 import * as Worker from "../src/Worker.ts"
+import { failingFirst } from "./support/outage.ts"
 
 const task = (n: number): Task.Task => ({
   runId: "w",
@@ -72,15 +73,9 @@ describe("Worker", () => {
       ResultChannel.ResultChannel,
       Effect.gen(function* () {
         const channel = yield* ResultChannel.ResultChannel
-        let calls = 0
         return ResultChannel.ResultChannel.of({
           ...channel,
-          publish: (result) =>
-            Effect.suspend(() =>
-              ++calls <= failures
-                ? Effect.fail(AnalyserError.make("Transport", "cannot publish a result: no stream leader"))
-                : channel.publish(result)
-            )
+          publish: failingFirst(failures, "cannot publish a result: no stream leader", channel.publish)
         })
       })
     ).pipe(Layer.provide(ResultChannel.layerMemory))
