@@ -1,14 +1,15 @@
 import { appendFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { startNatsServer } from "@dla/testing"
 import { afterEach, describe, expect, it } from "vitest"
 import { dla, start } from "./cli.ts"
 
 const line = (level: string) => `[2025-01-01T00:00:00] [${level}] message\n`
 
 /** A running `dla analyse --follow` whose stderr lines can be awaited, so each step waits for the previous poll. */
-const follow = (dir: string) => {
-  const child = start("analyse", dir, "--follow", "--interval", "0.05", "--json")
+const follow = (dir: string, ...more: Array<string>) => {
+  const child = start("analyse", dir, "--follow", "--interval", "0.05", "--json", ...more)
   let stdout = ""
   let stderr = ""
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = []
@@ -89,11 +90,11 @@ describe("dla analyse --follow", () => {
     expect(results.levels).toMatchObject({ INFO: 2, ERROR: 2, WARN: 1, DEBUG: 1, FATAL: 1 })
   })
 
-  it("refuses --for without --follow, and --follow with --nats, as usage errors", () => {
+  it("refuses --for without --follow, a bad --run, and --interval 0 as usage errors", () => {
     const dir = mkdtempSync(join(tmpdir(), "dla-follow-cli-"))
     for (const args of [
       ["--for", "1"],
-      ["--follow", "--nats", "nats://127.0.0.1:1"],
+      ["--follow", "--nats", "nats://127.0.0.1:1", "--run", "not a run id"],
       ["--follow", "--interval", "0"]
     ]) {
       const run = dla("analyse", dir, ...args)
@@ -108,5 +109,35 @@ describe("dla analyse --follow", () => {
     const run = dla("analyse", dir, "--follow", "--interval", "0.05", "--for", "0.3", "--json")
     expect(run.status).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({ lines: 1, filesProcessed: 1 })
+  })
+
+  it("with --nats, publishes the live counts for dla status, and the run's end", async () => {
+    const server = await startNatsServer()
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "dla-follow-cli-"))
+      const app = join(dir, "app.log")
+      writeFileSync(app, line("INFO"))
+      running = follow(dir, "--nats", server.url, "--run", "tail")
+      await running.seen(/following .* as run tail \(dla status --run tail\)/)
+      await running.seen(/1 lines so far/)
+      appendFileSync(app, line("ERROR") + line("ERROR"))
+      await running.seen(/3 lines so far/)
+      // The snapshot is written every half second: poll dla status (bounded) until it has caught up.
+      const status = async (ready: (state: { status: string; counts: { lines: number } }) => boolean) => {
+        for (let i = 0; i < 40; i++) {
+          const run = dla("status", "--nats", server.url, "--run", "tail", "--json")
+          if (run.status === 0 && ready(JSON.parse(run.stdout))) return JSON.parse(run.stdout)
+          await new Promise((resolve) => setTimeout(resolve, 250))
+        }
+        throw new Error("dla status never showed the expected state")
+      }
+      const live = await status((s) => s.counts.lines === 3)
+      expect(live).toMatchObject({ status: "running", counts: { lines: 3, levels: { INFO: 1, ERROR: 2 } } })
+      const { stdout } = await running.stop()
+      expect(JSON.parse(stdout)).toMatchObject({ lines: 3 })
+      expect(await status((s) => s.status === "done")).toMatchObject({ counts: { lines: 3 } })
+    } finally {
+      await server.stop()
+    }
   })
 })

@@ -86,6 +86,13 @@ export const openRuns = (nc: NatsConnection) =>
   tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(nc).open(runsBucket))
 
 /**
+ * Creates the `dla_runs` bucket with `replicas` copies, or opens it when it exists. Masters do it in `setupRun`; a
+ * process that only publishes its state (`dla analyse --follow --nats`) does it too, so that watchers can see it.
+ */
+export const createRuns = (nc: NatsConnection, replicas = 1) =>
+  tryNats(`cannot create KV bucket ${runsBucket}`, () => new Kvm(nc).create(runsBucket, { history: 1, replicas }))
+
+/**
  * Creates the run's streams and consumer, or checks that left-over ones fit: a stream with another retention or
  * subjects is a Conflict (one line naming it), a consumer with other limits is updated. `fresh` deletes them first.
  */
@@ -105,9 +112,7 @@ export const setupRun = (
     }
     const n = names(runId)
     const jsm = yield* tryNats("JetStream is not available", () => jetstreamManager(nc))
-    const kv = yield* tryNats(`cannot create KV bucket ${runsBucket}`, () =>
-      new Kvm(nc).create(runsBucket, { history: 1, replicas })
-    )
+    const kv = yield* createRuns(nc, replicas)
     if (options.fresh) {
       for (const stream of [n.tasks, n.results]) {
         yield* tryNats(`cannot delete stream ${stream}`, () => jsm.streams.delete(stream).catch(ignoreNotFound))

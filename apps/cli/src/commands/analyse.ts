@@ -48,7 +48,9 @@ export const analyse = Command.make(
     sequential: Run.toggle("sequential", "Count in this thread, one file after another (the baseline)"),
     nats: Flag.String("nats").pipe(
       Flag.optional,
-      Flag.withDescription("Run the master and the workers over NATS JetStream at these URL(s)")
+      Flag.withDescription(
+        "Run the master and the workers over NATS JetStream at these URL(s) (with --follow: publish the live counts there)"
+      )
     ),
     ...Nats.options,
     ...Run.flags,
@@ -85,12 +87,7 @@ export const analyse = Command.make(
         message: "--dashboard watches the master/worker engine: drop --sequential"
       })
     }
-    if (args.follow) {
-      if (Option.isSome(args.nats)) {
-        return new CliError.ValidationError({ message: "--follow counts in this process: drop --nats" })
-      }
-      return FollowRun.run(args)
-    }
+    if (args.follow) return FollowRun.run(args)
     if (Option.isSome(args.for)) return new CliError.ValidationError({ message: "--for goes with --follow" })
     if (args.sequential) return sequential(args)
     const workers = Option.getOrElse(args.workers, availableParallelism)

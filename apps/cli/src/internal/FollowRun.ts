@@ -3,18 +3,22 @@
  * seconds, then prints the results block of everything counted, held partial last lines included. While it runs:
  * a live line on a terminal, otherwise a `dla: N lines so far` line on stderr whenever the counts change, and one
  * `dla:` line for each file added, renamed, truncated, removed or skipped. With `--dashboard` the same counts feed
- * the live page.
+ * the live page; with `--nats` they are published as run `--run` (default `follow-<hash of path and filters>`), for
+ * `dla status` and `dla dashboard` elsewhere. Counting stays in this process either way.
  */
 import { Follow, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
+import * as CliError from "effect/cli/CliError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Report from "../Report.ts"
+import * as Nats from "./Nats.ts"
+import * as Run from "./Run.ts"
 import * as Watch from "./Watch.ts"
 
-export interface Args {
+export interface Args extends Nats.Settings {
   readonly path: string
   readonly format: Option.Option<LogFormat.LogFormat>
   readonly include: ReadonlyArray<string>
@@ -24,6 +28,9 @@ export interface Args {
   readonly for: Option.Option<number>
   readonly dashboard: boolean
   readonly dashboardPort: number
+  readonly nats: Option.Option<string>
+  readonly run: Option.Option<string>
+  readonly replicas: number
 }
 
 const describe = (event: Follow.Event): string => {
@@ -52,8 +59,20 @@ export const run = (args: Args) =>
   Effect.gen(function* () {
     const began = Date.now()
     const live = process.stderr.isTTY === true
-    const watched = Watch.make(`follow-${Date.now().toString(36)}`, () => {})
+    const runId = Run.runId(args.run, args.path, args.include, args.exclude, "follow")
+    const watched = Watch.make(runId, () => {})
+    if (Option.isSome(args.nats)) {
+      const { NatsTransport } = yield* Run.analyser
+      if (!NatsTransport.isValidRunId(runId)) {
+        return yield* new CliError.ValidationError({ message: `bad --run "${runId}": use letters, digits, - and _` })
+      }
+      const nc = yield* Nats.connection(args.nats.value, args)
+      yield* NatsTransport.createRuns(nc, args.replicas)
+      yield* Watch.publish(nc, watched)
+      process.stderr.write(`dla: following ${args.path} as run ${runId} (dla status --run ${runId})\n`)
+    }
     yield* Watch.dashboard(watched, args)
+    watched.onEvent({ _tag: "Started", files: 0, tasks: 0, bytes: 0 })
     let lastLines = -1
     let final: Follow.Snapshot | undefined
 
@@ -104,6 +123,25 @@ export const run = (args: Args) =>
         filesProcessed: final.filesSeen,
         durationMs: Date.now() - began
       }
+      // Watchers see the run end (the publisher writes this last state as it closes).
+      watched.monitor.push({
+        _tag: "Finished",
+        summary: {
+          runId,
+          counts: final.counts,
+          files: final.filesSeen,
+          filesProcessed: final.filesSeen,
+          filesAlreadyProcessed: 0,
+          tasks: 0,
+          failedTasks: [],
+          failedWorkers: [],
+          workers: [],
+          requeuedTasks: 0,
+          duplicateResults: 0,
+          checkpointsSaved: 0,
+          durationMs: results.durationMs
+        }
+      })
       return Console.log(args.json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
     })
     yield* Option.match(args.for, {

@@ -93,12 +93,13 @@ export const runId = (
   explicit: Option.Option<string>,
   root: string,
   include: ReadonlyArray<string>,
-  exclude: ReadonlyArray<string>
+  exclude: ReadonlyArray<string>,
+  prefix = "run"
 ) =>
   Option.getOrElse(
     explicit,
     () =>
-      `run-${createHash("sha256")
+      `${prefix}-${createHash("sha256")
         .update(JSON.stringify([resolve(root), include, exclude]))
         .digest("hex")
         .slice(0, 12)}`
