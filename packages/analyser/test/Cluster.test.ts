@@ -32,47 +32,54 @@ describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
   // The regression this guards: while the killed node's streams elect new leaders, result publishes and acks fail
   // for a second or two. A worker that handed its task back at each failure spent the task's delivery attempts
   // within a second, and sound tasks were given up as poison (counts short in about 1 run in 4).
-  it("uses R3 streams and finishes with exact counts when the task stream's leader node is killed mid-run", {
-    timeout: 120_000
-  }, async () => {
-    cluster = await startNatsCluster(3, { configFile })
-    corpus = makeCorpus({ files: 8, lines: 300, nested: true })
-    const expected = await sequentialCounts(corpus)
-    const servers = [...cluster.urls]
-    const runId = "cluster"
-    const start = (role: "master" | "worker", options: Record<string, unknown>) => {
-      const proc = spawnProc(role, { servers, runId, replicas: 3, ...options })
-      procs.push(proc)
-      return proc
-    }
-    const master = start("master", { root: corpus, heartbeatTimeout: "15 seconds" })
-    const worker = start("worker", { taskDelay: "200 millis" })
-    await master.waitFor((e) => e._tag === "Progress" && (e.progress as { tasksDone: number }).tasksDone >= 2)
+  it.each([
+    ["task", "tasks"],
+    ["results", "results"]
+  ] as const)(
+    "uses R3 streams and finishes with exact counts when the %s stream's leader node is killed mid-run",
+    {
+      timeout: 120_000
+    },
+    async (_, stream) => {
+      cluster = await startNatsCluster(3, { configFile })
+      corpus = makeCorpus({ files: 8, lines: 300, nested: true })
+      const expected = await sequentialCounts(corpus)
+      const servers = [...cluster.urls]
+      const runId = "cluster"
+      const start = (role: "master" | "worker", options: Record<string, unknown>) => {
+        const proc = spawnProc(role, { servers, runId, replicas: 3, ...options })
+        procs.push(proc)
+        return proc
+      }
+      const master = start("master", { root: corpus, heartbeatTimeout: "15 seconds" })
+      const worker = start("worker", { taskDelay: "200 millis" })
+      await master.waitFor((e) => e._tag === "Progress" && (e.progress as { tasksDone: number }).tasksDone >= 2)
 
-    const nc = await connect({ servers, timeout: 5_000 })
-    try {
-      const jsm = await jetstreamManager(nc)
-      const tasks = await jsm.streams.info(NatsTransport.names(runId).tasks)
-      expect(tasks.config.num_replicas).toBe(3)
-      const leader = cluster.servers.find((s) => s.name === tasks.cluster?.leader)
-      expect(leader, `leader ${tasks.cluster?.leader}`).toBeDefined()
-      await leader!.kill()
-    } finally {
-      await nc.close()
-    }
+      const nc = await connect({ servers, timeout: 5_000 })
+      try {
+        const jsm = await jetstreamManager(nc)
+        const info = await jsm.streams.info(NatsTransport.names(runId)[stream])
+        expect(info.config.num_replicas).toBe(3)
+        const leader = cluster.servers.find((s) => s.name === info.cluster?.leader)
+        expect(leader, `leader ${info.cluster?.leader}`).toBeDefined()
+        await leader!.kill()
+      } finally {
+        await nc.close()
+      }
 
-    const { code, output, stderr } = await Promise.race([
-      master.exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`master did not finish; stderr:\n${quiet(master.stderr())}`)), 90_000)
+      const { code, output, stderr } = await Promise.race([
+        master.exited,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`master did not finish; stderr:\n${quiet(master.stderr())}`)), 90_000)
+        )
+      ])
+      expect(code, stderr).toBe(0)
+      const summary = output as { counts: unknown; filesProcessed: number; failedTasks: Array<unknown> }
+      expect(summary.failedTasks, `${JSON.stringify(summary.failedTasks)}\nworker:\n${quiet(worker.stderr())}`).toEqual(
+        []
       )
-    ])
-    expect(code, stderr).toBe(0)
-    const summary = output as { counts: unknown; filesProcessed: number; failedTasks: Array<unknown> }
-    expect(summary.failedTasks, `${JSON.stringify(summary.failedTasks)}\nworker:\n${quiet(worker.stderr())}`).toEqual(
-      []
-    )
-    expect(summary.counts).toEqual(expected)
-    expect(summary.filesProcessed).toBe(8)
-  })
+      expect(summary.counts).toEqual(expected)
+      expect(summary.filesProcessed).toBe(8)
+    }
+  )
 })
