@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, PubSub, Schema, Stream } from "effect"
+import { Context, Effect, Layer, PubSub, Schema, type Scope, Stream } from "effect"
 import type * as AnalyserError from "./AnalyserError.ts"
 
 export const Heartbeat = Schema.Struct({
@@ -20,8 +20,12 @@ export class Heartbeats extends Context.Service<
   Heartbeats,
   {
     readonly beat: (heartbeat: Heartbeat) => Effect.Effect<void, AnalyserError.AnalyserError>
-    /** Heartbeats from now on (missed ones are not replayed: only liveness matters). */
-    readonly beats: Stream.Stream<Heartbeat, AnalyserError.AnalyserError>
+    /**
+     * Starts listening: every heartbeat sent after this returns is in the stream, for the rest of the scope (earlier
+     * ones are not replayed: only liveness matters). The master listens before it publishes any task, so a worker
+     * that takes a task and dies at once is still seen, and marked failed.
+     */
+    readonly listen: Effect.Effect<Stream.Stream<Heartbeat, AnalyserError.AnalyserError>, never, Scope.Scope>
   }
 >()("@dla/analyser/Heartbeats") {}
 
@@ -35,7 +39,7 @@ export const layerMemory = Layer.effect(
     const hub = yield* PubSub.unbounded<Heartbeat>()
     return Heartbeats.of({
       beat: (heartbeat) => PubSub.publish(hub, heartbeat).pipe(Effect.asVoid),
-      beats: Stream.fromPubSub(hub)
+      listen: PubSub.subscribe(hub).pipe(Effect.map(Stream.fromSubscription))
     })
   })
 )

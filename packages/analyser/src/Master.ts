@@ -360,11 +360,13 @@ export const run = (options: Options) =>
         if (pending() === 0) yield* Deferred.succeed(finished, undefined)
       })
 
+    // Listening before any task goes out: a worker that takes one and dies at once is still seen (and failed).
+    const beats = yield* heartbeats.listen
     const inputs = Stream.mergeAll(
       [
         channel.results.pipe(Stream.map((result): Input => ({ _tag: "Result", result }))),
         queue.poisoned.pipe(Stream.map((poisoned): Input => ({ _tag: "Poisoned", poisoned }))),
-        heartbeats.beats.pipe(Stream.map((heartbeat): Input => ({ _tag: "Beat", heartbeat }))),
+        beats.pipe(Stream.map((heartbeat): Input => ({ _tag: "Beat", heartbeat }))),
         Stream.tick(tickEvery).pipe(Stream.map((): Input => ({ _tag: "Tick" })))
       ],
       { concurrency: "unbounded" }
@@ -409,4 +411,4 @@ export const run = (options: Options) =>
       durationMs: Date.now() - began
     }
     return summary
-  })
+  }).pipe(Effect.scoped)

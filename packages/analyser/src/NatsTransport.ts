@@ -201,14 +201,22 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
     }
   })
 
-/** Core-NATS messages on `subject` as a stream, unsubscribed when the stream ends. */
-const subscription = (nc: NatsConnection, subject: string) =>
-  Stream.callback<Uint8Array>((queue) =>
-    Effect.acquireRelease(
+/**
+ * Subscribes to core-NATS `subject` now, for the scope, and gives what arrives as a stream. The SUB goes out before
+ * anything this connection publishes afterwards, and the server keeps that order.
+ */
+const listening = (nc: NatsConnection, subject: string) =>
+  Effect.gen(function* () {
+    const queue = yield* Queue.unbounded<Uint8Array>()
+    yield* Effect.acquireRelease(
       Effect.sync(() => nc.subscribe(subject, { callback: (_error, msg) => void Queue.offerUnsafe(queue, msg.data) })),
       (sub) => Effect.sync(() => sub.unsubscribe())
     )
-  )
+    return Stream.fromQueue(queue)
+  })
+
+/** Core-NATS messages on `subject` as a stream, subscribed while it runs. */
+const subscription = (nc: NatsConnection, subject: string) => Stream.unwrap(listening(nc, subject))
 
 const ackPayload = new TextEncoder().encode("+ACK")
 
@@ -396,9 +404,13 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
             try: () => nc.publish(n.heartbeat(heartbeat.workerId), encodeJson(heartbeat)),
             catch: transport("cannot send a heartbeat")
           }),
-        beats: subscription(nc, n.heartbeats).pipe(
-          Stream.mapEffect((data) => decodeHeartbeat(data).pipe(Effect.option)),
-          Stream.flatMap((o) => Stream.fromIterable(Option.toArray(o)))
+        listen: listening(nc, n.heartbeats).pipe(
+          Effect.map((beats) =>
+            beats.pipe(
+              Stream.mapEffect((data) => decodeHeartbeat(data).pipe(Effect.option)),
+              Stream.flatMap((o) => Stream.fromIterable(Option.toArray(o)))
+            )
+          )
         )
       })
 

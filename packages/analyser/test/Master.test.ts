@@ -69,7 +69,67 @@ const flakyQueue = (failures: number) =>
     })
   ).pipe(Layer.provide(TaskQueue.layerMemory()))
 
+/**
+ * The in-process queue with a worker that lives only while the first tasks go out: inside that publish it takes a
+ * task, says so in one heartbeat and is never heard of again (the worker that died right after taking its task).
+ */
+const queueWithShortLivedWorker = Layer.effect(
+  TaskQueue.TaskQueue,
+  Effect.gen(function* () {
+    const queue = yield* TaskQueue.TaskQueue
+    const heartbeats = yield* Heartbeats.Heartbeats
+    let first = true
+    return TaskQueue.TaskQueue.of({
+      ...queue,
+      publish: (tasks, generation) =>
+        queue.publish(tasks, generation).pipe(
+          Effect.andThen(
+            Effect.suspend(() => {
+              if (!first) return Effect.void
+              first = false
+              return queue.take.pipe(
+                Effect.flatMap((taken) =>
+                  heartbeats.beat({
+                    workerId: "short-lived",
+                    inFlight: Option.toArray(Option.map(taken, (d) => d.task.taskId)),
+                    done: 0
+                  })
+                )
+              )
+            })
+          )
+        )
+    })
+  })
+).pipe(Layer.provide(TaskQueue.layerMemory()))
+
 describe("Master", () => {
+  it.live(
+    "listens to heartbeats before its tasks go out: a worker that dies at once is failed, its task requeued",
+    () =>
+      Effect.gen(function* () {
+        const dir = makeCorpus({ files: 3, lines: 50 })
+        const worker = yield* fakeWorker().pipe(Effect.forkChild)
+        const summary = yield* Master.run({ runId: "short", root: dir, heartbeatTimeout: "300 millis" })
+        expect(summary.failedWorkers).toEqual(["short-lived"])
+        expect(summary.requeuedTasks).toBe(1)
+        expect(summary.counts).toEqual(yield* Effect.promise(() => sequentialCounts(dir)))
+        yield* Fiber.join(worker)
+        rmSync(dir, { recursive: true })
+      }).pipe(
+        // The queue's ack wait (30 s) would hand the task back eventually: finishing well before means it was requeued.
+        Effect.timeout("10 seconds"),
+        Effect.provide(
+          Layer.mergeAll(
+            queueWithShortLivedWorker,
+            ResultChannel.layerMemory,
+            CheckpointStore.layerMemory,
+            Fence.layerUnfenced
+          ).pipe(Layer.provideMerge(Heartbeats.layerMemory))
+        )
+      )
+  )
+
   it.live("rides out a transport outage while it publishes the run's tasks", () =>
     Effect.gen(function* () {
       const dir = makeCorpus({ files: 3, lines: 50 })

@@ -207,11 +207,12 @@ export const conformance = (impl: Implementation) =>
       run(() =>
         Effect.gen(function* () {
           const heartbeats = yield* Heartbeats
-          const first = yield* heartbeats.beats.pipe(Stream.runHead, Effect.forkChild)
-          yield* Effect.sleep("200 millis")
+          // Listening is in place once `listen` returns: no wait is needed before the beat.
+          const beats = yield* heartbeats.listen
           yield* heartbeats.beat({ workerId: "w1", inFlight: ["t1"], done: 4 })
-          expect(yield* Fiber.join(first)).toEqual(Option.some({ workerId: "w1", inFlight: ["t1"], done: 4 }))
-        })
+          const first = yield* beats.pipe(Stream.runHead, Effect.timeout("5 seconds"))
+          expect(first).toEqual(Option.some({ workerId: "w1", inFlight: ["t1"], done: 4 }))
+        }).pipe(Effect.scoped)
       )
     )
 
