@@ -78,7 +78,7 @@ describe("dashboard in Chromium", () => {
         page.locator(`${row("worker-a", "alive")} td`, { hasText: /^log_\d\d\.log$/ }).waitFor({ timeout: 20_000 })
       )
 
-      process.kill(workers[1]!.pid!, "SIGKILL")
+      workers[1]!.kill("SIGKILL")
       yield* Effect.promise(() => page.waitForSelector(row("worker-b", "failed"), { timeout: 20_000 }))
       mkdirSync(artifacts, { recursive: true })
       yield* Effect.promise(() =>

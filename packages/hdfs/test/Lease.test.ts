@@ -214,7 +214,7 @@ describe("three copier processes in NATS lease mode", () => {
       const [holder] = [...writers()]
       const victim = children[users.indexOf(holder!)]!
       const killed = new Promise((resolve) => victim.once("exit", resolve))
-      process.kill(victim.pid!, "SIGKILL")
+      victim.kill("SIGKILL")
       await killed
       const killedAt = cluster.requests.length
       write(5)

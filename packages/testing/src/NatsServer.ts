@@ -83,6 +83,9 @@ const flagArgs = (name: string, port: number, monitorPort: number, storeDir: str
   storeDir
 ]
 
+/** Servers being killed or stopped on purpose (their exit is expected). */
+const stopping = new WeakSet<ChildProcess>()
+
 const launch = async (spec: Spec, timeoutMs: number) => {
   const child = spawn("nats-server", spec.args, {
     stdio: ["ignore", "ignore", "pipe"],
@@ -100,6 +103,12 @@ const launch = async (spec: Spec, timeoutMs: number) => {
   })
   await spawned
   await waitHealthy(spec.monitorPort, child, () => log, timeoutMs)
+  // A server that dies on its own fails the tests that use it in ways far from the cause: say so, with its last words.
+  child.once("exit", (code, signal) => {
+    if (!stopping.has(child)) {
+      process.stderr.write(`nats-server ${spec.name} (pid ${child.pid}) exited by itself: ${signal ?? code}\n${log}\n`)
+    }
+  })
   return child
 }
 
@@ -112,6 +121,7 @@ const makeServer = async (spec: Spec, timeoutMs: number, ownsStore: boolean): Pr
   let child = await launch(spec, timeoutMs)
   const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
     const done = exited(child)
+    stopping.add(child)
     child.kill(signal)
     await done
   }

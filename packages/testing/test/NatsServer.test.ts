@@ -84,7 +84,14 @@ describe("deploy/nats/nats.conf", () => {
       // While the survivors elect a leader JetStream answers "no responders" for a few seconds; clients retry.
       expect(await eventually(async () => (await kv.get("k"))?.string())).toBe("before")
       await eventually(() => kv.put("k", "after"))
-      expect((await kv.get("k"))?.string()).toBe("after")
+      // KV reads may be answered by a replica that has not applied the write yet (direct get): poll for it.
+      const read = () =>
+        eventually(async () => {
+          const value = (await kv.get("k"))?.string()
+          if (value !== "after") throw new Error(`read ${value}`)
+          return value
+        })
+      expect(await read()).toBe("after")
       expect((await kv.status()).replicas).toBe(3)
     } finally {
       await nc.close()
