@@ -153,15 +153,34 @@ export interface StartOptions {
   readonly timeoutMs?: number
 }
 
+/**
+ * A port that was free a moment ago can be taken before nats-server binds it (by another test's server, or as the
+ * local port of some outgoing connection): then start again on fresh ports, a few times at most.
+ */
+const onFreshPorts = async <A>(start: () => Promise<A>, attempts = 5): Promise<A> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start()
+    } catch (error) {
+      const taken = error instanceof Error && error.message.includes("address already in use")
+      if (!taken || attempt >= attempts) throw error
+    }
+  }
+}
+
 /** Starts one JetStream-enabled nats-server on a free loopback port. */
-export const startNatsServer = async (options: StartOptions = {}): Promise<NatsServer> => {
-  const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "dla-nats-"))
-  const name = `dla-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
-  const port = options.port ?? (await freePort())
-  const monitorPort = await freePort()
-  const args = [...flagArgs(name, port, monitorPort, storeDir), ...(options.args ?? [])]
-  const spec: Spec = { name, port, monitorPort, storeDir, args }
-  return makeServer(spec, options.timeoutMs ?? 15_000, options.storeDir === undefined)
+export const startNatsServer = (options: StartOptions = {}): Promise<NatsServer> => {
+  const start = async () => {
+    const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "dla-nats-"))
+    const name = `dla-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+    const port = options.port ?? (await freePort())
+    const monitorPort = await freePort()
+    const args = [...flagArgs(name, port, monitorPort, storeDir), ...(options.args ?? [])]
+    const spec: Spec = { name, port, monitorPort, storeDir, args }
+    return makeServer(spec, options.timeoutMs ?? 15_000, options.storeDir === undefined)
+  }
+  // A port asked for is not traded for another.
+  return options.port === undefined ? onFreshPorts(start) : start()
 }
 
 export interface ClusterOptions {
@@ -175,7 +194,10 @@ export interface ClusterOptions {
 }
 
 /** Starts an n-node (default 3) JetStream cluster on loopback; resolves when every node reports healthy. */
-export const startNatsCluster = async (size = 3, options: ClusterOptions = {}): Promise<NatsCluster> => {
+export const startNatsCluster = (size = 3, options: ClusterOptions = {}): Promise<NatsCluster> =>
+  onFreshPorts(() => startCluster(size, options))
+
+const startCluster = async (size: number, options: ClusterOptions): Promise<NatsCluster> => {
   const clusterPorts = await Promise.all(Array.from({ length: size }, freePort))
   const routeUrls = clusterPorts.map((p) => `nats-route://127.0.0.1:${p}`)
   const clusterName = `dla-${Math.random().toString(36).slice(2, 8)}`
@@ -223,7 +245,14 @@ export const startNatsCluster = async (size = 3, options: ClusterOptions = {}): 
     )
   }
   // Nodes only become healthy once a JetStream meta leader is elected, which needs a quorum: start all, then wait.
-  const servers = await Promise.all(specs.map((spec) => makeServer(spec, options.timeoutMs ?? 30_000, true)))
+  const started = await Promise.allSettled(specs.map((spec) => makeServer(spec, options.timeoutMs ?? 30_000, true)))
+  const servers = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []))
+  const failed = started.find((result) => result.status === "rejected")
+  if (failed !== undefined) {
+    // One node could not start: the routes name every node's port, so the whole cluster starts again.
+    await Promise.all(servers.map((server) => server.stop()))
+    throw failed.reason
+  }
   return {
     servers,
     urls: servers.map((s) => s.url),

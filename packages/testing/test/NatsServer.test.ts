@@ -37,6 +37,15 @@ describe("startNatsServer", () => {
     expect(server.pid).not.toBe(pid)
     expect(await roundTrip(server.url)).toBe("ping")
   })
+
+  it("a port already taken fails with nats-server's own words, which start-up retries on fresh ports rely on", async () => {
+    server = await startNatsServer()
+    const error = await startNatsServer({ port: server.port }).then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect(String(error)).toContain("address already in use")
+  })
 })
 
 describe("startNatsCluster", () => {
