@@ -90,7 +90,11 @@ export const openRuns = (nc: NatsConnection) =>
  * process that only publishes its state (`dla analyse --follow --nats`) does it too, so that watchers can see it.
  */
 export const createRuns = (nc: NatsConnection, replicas = 1) =>
-  tryNats(`cannot create KV bucket ${runsBucket}`, () => new Kvm(nc).create(runsBucket, { history: 1, replicas }))
+  tryNats(`cannot create KV bucket ${runsBucket}`, () => new Kvm(nc).create(runsBucket, { history: 1, replicas })).pipe(
+    // Two creators racing (a master and a follower starting together) can see one refused on nats-server 2.9; the
+    // next try finds the bucket made.
+    Effect.retry({ times: 3, schedule: Schedule.spaced("200 millis") })
+  )
 
 /**
  * Creates the run's streams and consumer, or checks that left-over ones fit: a stream with another retention or

@@ -9,7 +9,7 @@
 import { jetstream } from "@nats-io/jetstream"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Context, Effect, Layer, Option, Queue, type Scope, Stream } from "effect"
+import { Context, Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import * as Candidate from "./Candidate.ts"
 import { ElectionError, Fenced } from "./ElectionError.ts"
 import * as FencedKv from "./FencedKv.ts"
@@ -137,7 +137,11 @@ export const make = (
         }),
       catch: (e) =>
         new ElectionError({ scope: options.scope, detail: `cannot open KV bucket ${bucket}: ${describe(e)}` })
-    })
+    }).pipe(
+      // Candidates start together: nats-server 2.9 can refuse one of two creations of the same bucket racing on a
+      // loaded machine ("subjects overlap with an existing stream"); the next try finds the bucket made.
+      Effect.retry({ times: 3, schedule: Schedule.spaced("200 millis") })
+    )
     const engine = new Engine({ ...timing, nc, kv, scope: options.scope, self })
     yield* Effect.acquireRelease(
       Effect.tryPromise({
