@@ -118,9 +118,7 @@ export const setupRun = (
     const jsm = yield* tryNats("JetStream is not available", () => jetstreamManager(nc))
     const kv = yield* createRuns(nc, replicas)
     if (options.fresh) {
-      for (const stream of [n.tasks, n.results]) {
-        yield* tryNats(`cannot delete stream ${stream}`, () => jsm.streams.delete(stream).catch(ignoreNotFound))
-      }
+      yield* deleteStreams(jsm, n)
       yield* tryNats("cannot reset the run's checkpoint", () => kv.delete(n.checkpointKey))
     }
     const duplicateWindow = nanos(Duration.toMillis(options.duplicateWindow ?? "10 minutes"))
@@ -163,6 +161,14 @@ const ignoreNotFound = (error: unknown): undefined => {
   if (notFound(error)) return undefined
   throw error
 }
+
+/** Removes the run's task and results streams (gone already is fine). */
+const deleteStreams = (jsm: JetStreamManager, n: ReturnType<typeof names>) =>
+  Effect.forEach(
+    [n.tasks, n.results],
+    (stream) => tryNats(`cannot delete stream ${stream}`, () => jsm.streams.delete(stream).catch(ignoreNotFound)),
+    { discard: true }
+  )
 
 interface StreamSpec {
   readonly name: string
@@ -376,9 +382,7 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
             const state = entry === null || entry.operation !== "PUT" ? {} : entry.json<object>()
             await kv.put(n.stateKey, encodeJson({ ...state, status: "done" }))
           })
-          for (const stream of [n.tasks, n.results]) {
-            yield* tryNats(`cannot delete stream ${stream}`, () => jsm.streams.delete(stream).catch(ignoreNotFound))
-          }
+          yield* deleteStreams(jsm, n)
         })
       })
 
