@@ -15,10 +15,7 @@ import * as Master from "./Master.ts"
 import * as NatsTransport from "./NatsTransport.ts"
 import * as Worker from "./Worker.ts"
 
-export interface MasterOptions extends Master.Options, NatsTransport.Options {
-  /** Also save checkpoints as `<checkpointDir>/<run>/checkpoint.json` plus links to the processed files. */
-  readonly checkpointDir?: string
-}
+export interface MasterOptions extends Master.Options, NatsTransport.Options {}
 
 /**
  * Sets the run up on NATS (streams, consumer, run state), then runs the master. Needs a `Fence`: provide
@@ -42,10 +39,7 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
         )
       )
     }
-    return yield* Master.run({
-      ...options,
-      skipDirs: [...(options.skipDirs ?? []), ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])]
-    }).pipe(
+    return yield* Master.run(options).pipe(
       Effect.provide(
         Layer.merge(
           NatsTransport.layer(nc, options.runId, options),

@@ -21,8 +21,6 @@ export interface Options extends Master.Options {
   readonly workers?: number
   /** A `--format` spec (default: core's). */
   readonly format?: string
-  /** Save checkpoints under this directory too (default: in memory only). */
-  readonly checkpointDir?: string
   readonly queue?: TaskQueue.Options
   /** See `Worker.Options.taskDelay`. */
   readonly taskDelay?: Duration.Input
@@ -64,10 +62,7 @@ export const run = (options: Options) =>
           Effect.forkScoped
         )
     )
-    const summary = yield* Master.run({
-      ...options,
-      skipDirs: [...(options.skipDirs ?? []), ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])]
-    })
+    const summary = yield* Master.run(options)
     // Every task is settled and the queue closed: the workers have nothing left to do, and a thread still loading
     // (a small input) is not waited for.
     yield* Fiber.interruptAll(workers)

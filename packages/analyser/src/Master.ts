@@ -24,8 +24,13 @@ export interface Options {
   /** Globs a file must match / globs that leave it out (as `dla analyse --include/--exclude`). */
   readonly include?: ReadonlyArray<string>
   readonly exclude?: ReadonlyArray<string>
-  /** Directories never analysed (the checkpoint directory, when it sits inside the analysed tree). */
+  /** Directories never analysed. */
   readonly skipDirs?: ReadonlyArray<string>
+  /**
+   * Also save checkpoints as `<checkpointDir>/<run>/checkpoint.json` plus links to the processed files (the caller's
+   * `CheckpointStore` does the saving). Never analysed, even when it sits inside the analysed tree.
+   */
+  readonly checkpointDir?: string
   readonly splitBytes?: number
   /** Save a checkpoint after this many new results (default 100)... */
   readonly checkpointEvery?: number
@@ -123,7 +128,10 @@ export const run = (options: Options) =>
     const heartbeatTimeoutMs = Duration.toMillis(options.heartbeatTimeout ?? Heartbeats.defaults.timeout)
 
     const root = resolve(options.root)
-    const skipDirs = (options.skipDirs ?? []).map((dir) => resolve(dir) + sep)
+    const skipDirs = [
+      ...(options.skipDirs ?? []),
+      ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])
+    ].map((dir) => resolve(dir) + sep)
     const listed = yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
       Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
     )
