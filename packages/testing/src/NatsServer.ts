@@ -118,7 +118,11 @@ const exited = (child: ChildProcess) =>
     : new Promise<void>((resolve) => child.once("exit", () => resolve()))
 
 const makeServer = async (spec: Spec, timeoutMs: number, ownsStore: boolean): Promise<NatsServer> => {
-  let child = await launch(spec, timeoutMs)
+  let child = await launch(spec, timeoutMs).catch((error: unknown) => {
+    // A server that never started leaves no store behind (start-up may try again on other ports).
+    if (ownsStore) rmSync(spec.storeDir, { recursive: true, force: true })
+    throw error
+  })
   const kill = async (signal: NodeJS.Signals = "SIGKILL") => {
     const done = exited(child)
     stopping.add(child)
