@@ -61,6 +61,8 @@ const three = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`)
 let cachedSecond = -1
 let cachedClock = ""
 let cachedDate = ""
+/** UTC `2026-11-23T12:34:56.`, for JSON lines. */
+let cachedIso = ""
 
 const refresh = (time: number) => {
   const second = Math.floor(time / 1000)
@@ -69,6 +71,14 @@ const refresh = (time: number) => {
   cachedSecond = second
   cachedClock = `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.`
   cachedDate = `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} `
+  cachedIso = date.toISOString().slice(0, 20)
+}
+
+/** `new Date(time).toISOString()` (which drops a fraction of a millisecond), from the per-second cache. */
+const isoTime = (time: number): string => {
+  const ms = Math.trunc(time)
+  refresh(ms)
+  return `${cachedIso}${three(ms - cachedSecond * 1000)}Z`
 }
 
 /** Local wall-clock time `12:34:56.789`. */
@@ -117,7 +127,7 @@ const jsonValue = (value: unknown): unknown => {
 /** One JSON object per line: time (ISO, UTC), level, rank, localRank, node, logger, msg, then fields and spans. */
 export const jsonLine = (record: LogRecord, origin: Origin): string => {
   const out: Record<string, unknown> = {
-    time: new Date(record.time).toISOString(),
+    time: isoTime(record.time),
     level: record.level,
     rank: origin.rank,
     localRank: origin.localRank,

@@ -37,6 +37,12 @@ describe("Format", () => {
     )
   })
 
+  it("jsonLine's time is the record's ISO time in UTC, across seconds", () => {
+    for (const at of [time, time + 935, time + 999.6, time + 1000, Date.UTC(1999, 11, 31, 23, 59, 59, 999)]) {
+      expect(JSON.parse(Format.jsonLine({ ...record, time: at }, origin)).time).toBe(new Date(at).toISOString())
+    }
+  })
+
   it("jsonLine survives cycles and errors in fields", () => {
     const cycle: Record<string, unknown> = {}
     cycle.self = cycle

@@ -40,23 +40,24 @@ interface Encoded {
   readonly l: Level.Level
   readonly g: string
   readonly m: string
-  readonly f?: Record<string, unknown>
-  readonly p?: ReadonlyArray<readonly [string, number]>
-  readonly s?: string
+  readonly f?: Readonly<Record<string, unknown>> | undefined
+  readonly p?: ReadonlyArray<readonly [string, number]> | undefined
+  readonly s?: string | undefined
   readonly r: number
   readonly lr: number
   readonly n: string
 }
 
 export const encode = (record: LogRecord, origin: Origin): string => {
+  // JSON leaves out the keys whose value is undefined: a record without fields, spans or source has no f, p or s.
   const encoded: Encoded = {
     t: record.time,
     l: record.level,
     g: record.logger,
     m: record.message,
-    ...(record.fields === undefined ? {} : { f: { ...record.fields } }),
-    ...(record.spans === undefined ? {} : { p: record.spans }),
-    ...(record.source === undefined ? {} : { s: record.source }),
+    f: record.fields,
+    p: record.spans,
+    s: record.source,
     r: origin.rank,
     lr: origin.localRank,
     n: origin.nodeId

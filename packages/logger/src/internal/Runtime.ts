@@ -49,7 +49,6 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
   for (const warning of [...(detected.warning === undefined ? [] : [detected.warning]), ...warnings])
     selfWarning(warning)
   const origin: Origin = { rank: context.rank, localRank: context.localRank, nodeId: context.nodeId }
-  const text = { showRank: config.showRank, color: config.color }
 
   let consoleWriter: FdWriter.FdWriter | undefined
   const openConsole = (fd: number) => {
@@ -130,8 +129,6 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
   }
 
   let formatWarned = false
-  const consoleFormat = config.json ? jsonLine : (record: LogRecord) => consoleLine(record, origin, text)
-  const fileFormat = config.json ? jsonLine : (record: LogRecord) => fileLine(record, origin, text)
 
   const flush = () => {
     consoleWriter?.flush()
@@ -144,9 +141,12 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
     minLevel: Level.id(config.level),
     emit: (record) => {
       try {
-        if (consoleWriter !== undefined) consoleWriter.write(consoleFormat(record, origin))
+        // A JSON line is the same on the console and in the file: it is formatted once.
+        const json =
+          config.json && (consoleWriter !== undefined || rankFile !== undefined) ? jsonLine(record, origin) : undefined
+        if (consoleWriter !== undefined) consoleWriter.write(json ?? consoleLine(record, origin, config))
         if (rankFile !== undefined) {
-          rankFile.write(fileFormat(record, origin))
+          rankFile.write(json ?? fileLine(record, origin, config))
           // An error is often the last thing a process says: it reaches the file before the process can die.
           if (Level.id(record.level) >= ERROR_ID) rankFile.flush()
         }
