@@ -494,11 +494,7 @@ export interface PromiseCopier {
 
 export const createCopier = async (options: CopierOptions = {}): Promise<PromiseCopier> => {
   const runtime = ManagedRuntime.make(layer(options))
-  const copier = await runtime.runPromise(
-    Effect.gen(function* () {
-      return yield* HdfsCopier
-    })
-  )
+  const copier = await runtime.runPromise(HdfsCopier)
   const run = <A>(effect: Effect.Effect<A, HdfsError>) => runtime.runPromise(effect)
   return {
     startCopy: (copyOptions) => run(copier.startCopy(copyOptions)),
