@@ -34,20 +34,13 @@ export const resolve = (
   context?: DistributedContext.DistributedContext
 ): GateStatus | HdfsError => {
   const override = env[OVERRIDE_VARIABLE]?.trim().toLowerCase()
-  if (override === "force") {
+  if (override === "force" || override === "off") {
+    const enabled = override === "force"
     return {
-      enabled: true,
-      reason: "forced on by override",
+      enabled,
+      reason: enabled ? "forced on by override" : "turned off by override",
       environmentVariable: OVERRIDE_VARIABLE,
-      message: `HDFS copy enabled via ${OVERRIDE_VARIABLE}=force environment variable`
-    }
-  }
-  if (override === "off") {
-    return {
-      enabled: false,
-      reason: "turned off by override",
-      environmentVariable: OVERRIDE_VARIABLE,
-      message: `HDFS copy disabled via ${OVERRIDE_VARIABLE}=off environment variable`
+      message: `HDFS copy ${enabled ? "enabled" : "disabled"} via ${OVERRIDE_VARIABLE}=${override} environment variable`
     }
   }
   if (override !== undefined && override !== "" && override !== "auto") {

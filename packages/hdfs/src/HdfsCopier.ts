@@ -102,6 +102,8 @@ interface Operation {
   }
   /** One pass, serialised so runOnce and the interval never overlap. */
   readonly pass: Effect.Effect<void>
+  /** Whether this process may copy now: always without a lease, else while it holds it (standing by otherwise). */
+  readonly mayCopy: () => boolean
 }
 
 const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
@@ -168,19 +170,20 @@ export const make = (options: CopierOptions = {}) =>
           Effect.retry(retryPolicy)
         )
 
+      const mayCopy = () => {
+        if (lease === undefined) return true
+        const held = lease.isHeld()
+        status.leaseHeld = held
+        if (!held) status.state = "standby"
+        return held
+      }
+
       const passBody = Effect.gen(function* () {
-        if (lease !== undefined) {
-          const held = lease.isHeld()
-          status.leaseHeld = held
-          if (!held) {
-            status.state = "standby"
-            return
-          }
-          if (lease.term() !== trustedTerm) {
-            // A new lease term: another process may have copied meanwhile, so trust nothing saved before.
-            records = undefined
-            trustedTerm = lease.term()
-          }
+        if (!mayCopy()) return
+        if (lease !== undefined && lease.term() !== trustedTerm) {
+          // A new lease term: another process may have copied meanwhile, so trust nothing saved before.
+          records = undefined
+          trustedTerm = lease.term()
         }
         status.state = "copying"
         status.lastRunAt = new Date().toISOString()
@@ -314,28 +317,20 @@ export const make = (options: CopierOptions = {}) =>
           )
         )
       )
-      return { status, pass } satisfies Operation
+      return { status, pass, mayCopy } satisfies Operation
     }
 
     /** Checks every quarter second until this process holds the operation's lease (at once without a lease). */
-    const waitForLease = (operation: Operation, lease: Lease.Lease | undefined) =>
-      lease === undefined
-        ? Effect.succeed(true)
-        : Effect.sync(() => lease.isHeld()).pipe(
-            Effect.tap((held) =>
-              Effect.sync(() => {
-                operation.status.leaseHeld = held
-                if (!held) operation.status.state = "standby"
-              })
-            ),
-            Effect.repeat({ until: (held) => held, schedule: Schedule.spaced("250 millis") })
-          )
+    const waitForLease = (operation: Operation) =>
+      Effect.sync(operation.mayCopy).pipe(
+        Effect.repeat({ until: (held) => held, schedule: Schedule.spaced("250 millis") })
+      )
 
     /** Runs passes every interval, each once the lease is held. */
-    const loop = (operation: Operation, lease: Lease.Lease | undefined) =>
+    const loop = (operation: Operation) =>
       Effect.forever(
         Effect.gen(function* () {
-          yield* waitForLease(operation, lease)
+          yield* waitForLease(operation)
           yield* operation.pass
           yield* Effect.sleep(`${operation.status.config.intervalSeconds} seconds`)
         })
@@ -361,7 +356,7 @@ export const make = (options: CopierOptions = {}) =>
                 owner,
                 ...(options.leaseTtlSeconds !== undefined ? { ttlSeconds: options.leaseTtlSeconds } : {})
               }).pipe(Scope.provide(operationScope))
-        return { operation: makeOperation(config, lease), lease }
+        return makeOperation(config, lease)
       })
 
     const skipped = (name: string) =>
@@ -380,7 +375,7 @@ export const make = (options: CopierOptions = {}) =>
           })
         }
         const operationScope = yield* Scope.fork(scope)
-        const { operation, lease } = yield* prepare(copyOptions, operationScope).pipe(
+        const operation = yield* prepare(copyOptions, operationScope).pipe(
           Effect.tapError(() => Scope.close(operationScope, Exit.void))
         )
         const { copyName, intervalSeconds } = operation.status.config
@@ -389,7 +384,7 @@ export const make = (options: CopierOptions = {}) =>
         yield* FiberMap.run(
           fibers,
           copyName,
-          loop(operation, lease).pipe(Effect.ensuring(Scope.close(operationScope, Exit.void)))
+          loop(operation).pipe(Effect.ensuring(Scope.close(operationScope, Exit.void)))
         )
         return true
       })
@@ -400,8 +395,8 @@ export const make = (options: CopierOptions = {}) =>
           yield* skipped(copyOptions.copyName)
           return undefined
         }
-        const { operation, lease } = yield* prepare(copyOptions, yield* Effect.scope)
-        const held = yield* waitForLease(operation, lease).pipe(
+        const operation = yield* prepare(copyOptions, yield* Effect.scope)
+        const held = yield* waitForLease(operation).pipe(
           Effect.timeoutOrElse({ duration: `${leaseWaitSeconds} seconds`, orElse: () => Effect.succeed(false) })
         )
         if (held) yield* operation.pass
@@ -499,11 +494,7 @@ export interface PromiseCopier {
 
 export const createCopier = async (options: CopierOptions = {}): Promise<PromiseCopier> => {
   const runtime = ManagedRuntime.make(layer(options))
-  const copier = await runtime.runPromise(
-    Effect.gen(function* () {
-      return yield* HdfsCopier
-    })
-  )
+  const copier = await runtime.runPromise(HdfsCopier)
   const run = <A>(effect: Effect.Effect<A, HdfsError>) => runtime.runPromise(effect)
   return {
     startCopy: (copyOptions) => run(copier.startCopy(copyOptions)),

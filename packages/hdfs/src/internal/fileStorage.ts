@@ -9,10 +9,10 @@ const io = <A>(what: string, run: () => Promise<A>) =>
   Effect.tryPromise({ try: run, catch: fromUnknown("Remote", what) })
 
 /** Writes and flushes to disk, so a rename that follows never exposes a file whose bytes are still in flight. */
-const write = async (path: string, data: Uint8Array, flags: "w" | "a") => {
+export const writeSynced = async (path: string, data: Uint8Array | string, flags: "w" | "a") => {
   const handle = await open(path, flags)
   try {
-    await handle.write(data)
+    await handle.writeFile(data)
     await handle.sync()
   } finally {
     await handle.close()
@@ -34,9 +34,9 @@ export const make = (destination: FileDestination): Storage => ({
   create: (path, data) =>
     io(`write ${path}`, async () => {
       await mkdir(dirname(path), { recursive: true })
-      await write(path, data, "w")
+      await writeSynced(path, data, "w")
     }),
-  append: (path, data) => io(`append ${path}`, () => write(path, data, "a")),
+  append: (path, data) => io(`append ${path}`, () => writeSynced(path, data, "a")),
   read: (path, offset, length) =>
     io(`read ${path}`, async () => {
       const handle = await open(path, "r")

@@ -2,9 +2,10 @@
  * The small per-copy manifest on local disk: what each source file's destination holds, so a restarted process
  * sends nothing twice. Saved atomically (temporary file, fsync, rename).
  */
-import { mkdir, open, readFile, rename } from "node:fs/promises"
+import { mkdir, readFile, rename } from "node:fs/promises"
 import { join } from "node:path"
 import { Schema } from "effect"
+import { writeSynced } from "./fileStorage.ts"
 
 const FileRecordSchema = Schema.Struct({
   destPath: Schema.String,
@@ -41,12 +42,6 @@ export const load = async (path: string): Promise<Records> => {
 export const save = async (path: string, copyName: string, files: Records): Promise<void> => {
   await mkdir(join(path, ".."), { recursive: true })
   const temporary = `${path}.${process.pid}.tmp`
-  const handle = await open(temporary, "w")
-  try {
-    await handle.writeFile(JSON.stringify({ version: 1, copyName, files }))
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+  await writeSynced(temporary, JSON.stringify({ version: 1, copyName, files }), "w")
   await rename(temporary, path)
 }
