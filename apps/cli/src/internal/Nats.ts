@@ -1,6 +1,6 @@
 /**
- * `--nats` and its connection options (credentials, TLS) shared by `master`, `worker` and `analyse --nats`, and the
- * scoped connection they make: a server that does not answer is one line, never a hang.
+ * `--nats` and its connection options (credentials, TLS) shared by the commands that talk to NATS, and the scoped
+ * connection they make (`copy` too): a server that does not answer is one line, never a hang.
  */
 import { readFileSync } from "node:fs"
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core"
@@ -36,6 +36,17 @@ export interface Settings {
   readonly tlsCa: Option.Option<string>
   readonly tlsCert: Option.Option<string>
   readonly tlsKey: Option.Option<string>
+}
+
+/** No credentials, no TLS. */
+export const anonymous: Settings = {
+  creds: Option.none(),
+  user: Option.none(),
+  password: Option.none(),
+  token: Option.none(),
+  tlsCa: Option.none(),
+  tlsCert: Option.none(),
+  tlsKey: Option.none()
 }
 
 const connectionOptions = async (urls: ReadonlyArray<string>, settings: Settings): Promise<ConnectionOptions> => {
