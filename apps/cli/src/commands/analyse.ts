@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os"
 import type { AnalyserError } from "@dla/analyser"
-import { DirectoryAnalysis, type FileError } from "@dla/core"
+import { DirectoryAnalysis, type FileError, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
@@ -147,7 +147,7 @@ export const analyse = Command.make(
 /** The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against. */
 const sequential = (args: {
   readonly path: string
-  readonly format: Option.Option<import("@dla/core").LogFormat.LogFormat>
+  readonly format: Option.Option<LogFormat.LogFormat>
   readonly include: ReadonlyArray<string>
   readonly exclude: ReadonlyArray<string>
   readonly json: boolean
