@@ -4,7 +4,7 @@
  * master and workers over NATS JetStream (other machines' `dla worker`s may join); `--sequential` counts in one thread.
  */
 import { availableParallelism } from "node:os"
-import type { AnalyserError } from "@dla/analyser"
+import { type AnalyserError, Distributed, Embedded, Fence } from "@dla/analyser"
 import { DirectoryAnalysis, type FileError, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
@@ -92,7 +92,6 @@ export const analyse = Command.make(
     if (args.sequential) return sequential(args)
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {
-      const { Distributed, Embedded, Fence } = yield* Run.analyser
       const progress = Run.progress()
       const runId = Run.runId(args.run, args.path, args.include, args.exclude)
       const watched = Watch.make(runId, progress.onEvent)
