@@ -3,6 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { freePort, startNatsServer } from "@dla/testing"
 import { afterAll, describe, expect, it } from "vitest"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
@@ -55,5 +56,28 @@ describe("dla copy", () => {
     const run = dlaCopy({}, "*.log", "--once")
     expect(run.status).toBe(1)
     expect(run.stderr.trim()).toBe("dla: copy 'logs': no destination: pass destination or set HDFS_LOG_DEST")
+  })
+
+  it("with --nats (or NATS_URL) copies while holding the lease, and NATS down is one line and exit 1", async () => {
+    const closed = `nats://127.0.0.1:${await freePort()}`
+    const leasedLogs = join(work, "leased-logs")
+    spawnSync("mkdir", ["-p", leasedLogs])
+    writeFileSync(join(leasedLogs, "train.log"), "one\n")
+    const args = ["*.log", "--root-dir", leasedLogs, "--name", "leased", "--dest", `file://${dest}/leased`, "--once"]
+    const flag = dlaCopy({}, ...args, "--nats", closed)
+    expect(flag.status).toBe(1)
+    expect(flag.stderr.trim()).toBe(`dla: cannot connect to NATS at ${closed}: connection refused`)
+    const env = dlaCopy({ NATS_URL: closed }, ...args)
+    expect(env.status).toBe(1)
+    expect(env.stderr.trim()).toBe(`dla: cannot connect to NATS at ${closed}: connection refused`)
+    const server = await startNatsServer()
+    try {
+      const leased = dlaCopy({ NATS_URL: server.url }, ...args)
+      expect(leased.stderr).toBe("")
+      expect(leased.status).toBe(0)
+      expect(leased.stdout).toContain(`Copied 1 files, 4 bytes to file://${dest}/leased`)
+    } finally {
+      await server.stop()
+    }
   })
 })

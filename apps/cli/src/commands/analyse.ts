@@ -4,8 +4,8 @@
  * master and workers over NATS JetStream (other machines' `dla worker`s may join); `--sequential` counts in one thread.
  */
 import { availableParallelism } from "node:os"
-import type { AnalyserError } from "@dla/analyser"
-import { DirectoryAnalysis, type FileError } from "@dla/core"
+import { type AnalyserError, Distributed, Embedded, Fence } from "@dla/analyser"
+import { DirectoryAnalysis, type FileError, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
@@ -92,7 +92,6 @@ export const analyse = Command.make(
     if (args.sequential) return sequential(args)
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {
-      const { Distributed, Embedded, Fence } = yield* Run.analyser
       const progress = Run.progress()
       const runId = Run.runId(args.run, args.path, args.include, args.exclude)
       const watched = Watch.make(runId, progress.onEvent)
@@ -147,7 +146,7 @@ export const analyse = Command.make(
 /** The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against. */
 const sequential = (args: {
   readonly path: string
-  readonly format: Option.Option<import("@dla/core").LogFormat.LogFormat>
+  readonly format: Option.Option<LogFormat.LogFormat>
   readonly include: ReadonlyArray<string>
   readonly exclude: ReadonlyArray<string>
   readonly json: boolean

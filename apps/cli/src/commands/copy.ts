@@ -3,13 +3,13 @@
  * coordinator, and with `--nats` only on the holder of the copy's lease. `--once` runs one pass and exits.
  */
 import { HdfsCopier } from "@dla/hdfs"
-import { connect } from "@nats-io/transport-node"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Nats from "../internal/Nats.ts"
 
 const optionalNumber = (name: string, description: string) =>
   Flag.Finite(name).pipe(
@@ -74,15 +74,8 @@ export const copy = Command.make(
   (options) =>
     Effect.gen(function* () {
       const natsUrl = Option.orElse(options.nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined))
-      const nats = Option.isSome(natsUrl)
-        ? yield* Effect.acquireRelease(
-            Effect.tryPromise({
-              try: () => connect({ servers: natsUrl.value.split(",") }),
-              catch: (cause) => new Error(`cannot connect to NATS at ${natsUrl.value}: ${String(cause)}`)
-            }),
-            (connection) => Effect.promise(() => connection.close())
-          )
-        : undefined
+      // Without credentials or TLS: `--user` here is WebHDFS's.
+      const nats = Option.isSome(natsUrl) ? yield* Nats.connection(natsUrl.value, Nats.anonymous) : undefined
       const copier = yield* HdfsCopier.make({
         ...(nats !== undefined ? { nats } : {}),
         ...defined("leaseTtlSeconds", options.leaseTtl),

@@ -6,7 +6,7 @@
  * master simply wins it, and a master started next to a `--standby` (or a second master started by mistake) never
  * runs unfenced beside it. Only the leader works; the others wait and take over, resuming, when it dies.
  */
-import type { AnalyserError, Distributed } from "@dla/analyser"
+import { type AnalyserError, Distributed, NatsTransport } from "@dla/analyser"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -63,7 +63,6 @@ export const master = Command.make(
     args
   ): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | Run.IncompleteCounts | Failure.Failure> =>
     Effect.gen(function* () {
-      const { Distributed, NatsTransport } = yield* Run.analyser
       const nc = yield* Nats.connection(args.nats, args)
       const progress = Run.progress()
       const runId = Run.runId(args.run, args.dir, args.include, args.exclude)

@@ -2,7 +2,7 @@
  * `dla worker --nats URL`: count tasks for masters over NATS JetStream, one at a time, until stopped (or, with
  * `--once`, until the run it joined ends).
  */
-import type { AnalyserError } from "@dla/analyser"
+import { type AnalyserError, Distributed } from "@dla/analyser"
 import * as Console from "effect/Console"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
@@ -25,7 +25,6 @@ export const worker = Command.make(
   },
   (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable> =>
     Effect.gen(function* () {
-      const { Distributed } = yield* Run.analyser
       const nc = yield* Nats.connection(args.nats, args)
       const served = yield* Distributed.worker(nc, {
         runId: Option.getOrUndefined(args.run),

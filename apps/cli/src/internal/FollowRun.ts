@@ -6,6 +6,7 @@
  * the live page; with `--nats` they are published as run `--run` (default `follow-<hash of path and filters>`), for
  * `dla status` and `dla dashboard` elsewhere. Counting stays in this process either way.
  */
+import { NatsTransport } from "@dla/analyser"
 import { Follow, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
@@ -62,7 +63,6 @@ export const run = (args: Args) =>
     const runId = Run.runId(args.run, args.path, args.include, args.exclude, "follow")
     const watched = Watch.make(runId, () => {})
     if (Option.isSome(args.nats)) {
-      const { NatsTransport } = yield* Run.analyser
       if (!NatsTransport.isValidRunId(runId)) {
         return yield* new CliError.ValidationError({ message: `bad --run "${runId}": use letters, digits, - and _` })
       }

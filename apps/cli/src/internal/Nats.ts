@@ -1,9 +1,9 @@
 /**
- * `--nats` and its connection options (credentials, TLS) shared by `master`, `worker` and `analyse --nats`, and the
- * scoped connection they make: a server that does not answer is one line, never a hang.
+ * `--nats` and its connection options (credentials, TLS) shared by the commands that talk to NATS, and the scoped
+ * connection they make (`copy` too): a server that does not answer is one line, never a hang.
  */
 import { readFileSync } from "node:fs"
-import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core"
+import { type ConnectionOptions, credsAuthenticator, type NatsConnection } from "@nats-io/nats-core"
 import * as Flag from "effect/cli/Flag"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -38,8 +38,18 @@ export interface Settings {
   readonly tlsKey: Option.Option<string>
 }
 
-const connectionOptions = async (urls: ReadonlyArray<string>, settings: Settings): Promise<ConnectionOptions> => {
-  const { credsAuthenticator } = await import("@nats-io/nats-core")
+/** No credentials, no TLS. */
+export const anonymous: Settings = {
+  creds: Option.none(),
+  user: Option.none(),
+  password: Option.none(),
+  token: Option.none(),
+  tlsCa: Option.none(),
+  tlsCert: Option.none(),
+  tlsKey: Option.none()
+}
+
+const connectionOptions = (urls: ReadonlyArray<string>, settings: Settings): ConnectionOptions => {
   const tls = {
     caFile: Option.getOrUndefined(settings.tlsCa),
     certFile: Option.getOrUndefined(settings.tlsCert),
@@ -75,8 +85,8 @@ export const connection = (
     .filter((url) => url !== "")
   return Effect.acquireRelease(
     Effect.tryPromise({
-      // Loaded here, so that commands without NATS start without it.
-      try: async () => (await import("@nats-io/transport-node")).connect(await connectionOptions(urls, settings)),
+      // Loaded here, so that commands without NATS start without it (@nats-io/nats-core is loaded anyway).
+      try: async () => (await import("@nats-io/transport-node")).connect(connectionOptions(urls, settings)),
       catch: (cause) =>
         new NatsUnavailable({
           message: `cannot connect to NATS at ${urls.join(",")}: ${cause instanceof Error ? cause.message : String(cause)}`

@@ -252,6 +252,3 @@ export const failOnUnreadable = (summary: Master.Summary) => {
 }
 
 export class IncompleteCounts extends Data.TaggedError("IncompleteCounts")<{ readonly message: string }> {}
-
-/** `@dla/analyser`, loaded when a command needs it (so `dla generate` and friends start without it). */
-export const analyser = Effect.promise(() => import("@dla/analyser"))
