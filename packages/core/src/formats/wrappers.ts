@@ -1,0 +1,115 @@
+/**
+ * Container runtimes wrap each line of a program: CRI (Kubernetes' containerd and CRI-O files) and Docker's json-file
+ * driver. A wrapped format reads the level of the inner line with the inner format.
+ */
+import { ascii, BACKSLASH, DASH, find, type LogFormat, QUOTE, SPACE, startsWith } from "./shared.ts"
+
+export interface Wrapper {
+  readonly name: string
+  readonly example: string
+  /** The inner line of `bytes[start, end)`, or false when the line is not wrapped this way. */
+  readonly unwrap: (bytes: Uint8Array, start: number, end: number) => InnerLine | false
+}
+/** Where an inner line is: its bytes and bounds (one shared object, overwritten by the next unwrap). */
+export interface InnerLine {
+  bytes: Uint8Array
+  start: number
+  end: number
+}
+const inner: InnerLine = { bytes: new Uint8Array(0), start: 0, end: 0 }
+
+const T = 0x54
+const STREAM = ascii("std")
+const MIN_CRI_LINE = 30
+const MAX_TIMESTAMP = 40
+
+/**
+ * CRI: `2024-11-30T12:00:00.123456789Z stderr F <inner>`: an RFC 3339 timestamp, the stream, and the tag `F` (a full
+ * line) or `P` (a part of a long line: the next part has no header of its own, so it has no level).
+ */
+export const cri: Wrapper = {
+  name: "cri",
+  example: "2024-11-30T12:00:00.123456789Z stderr F I1130 12:00:00.123456       1 main.go:42] message",
+  unwrap: (bytes, start, end) => {
+    if (end - start < MIN_CRI_LINE || bytes[start + 4] !== DASH || bytes[start + 10] !== T) return false
+    const space = find(bytes, SPACE, start + 19, Math.min(end, start + MAX_TIMESTAMP))
+    if (space < 0 || !startsWith(bytes, space + 1, end, STREAM) || bytes[space + 7] !== SPACE) return false
+    const tag = bytes[space + 8]
+    if ((tag !== 0x46 && tag !== 0x50) || bytes[space + 9] !== SPACE) return false
+    inner.bytes = bytes
+    inner.start = space + 10
+    inner.end = end
+    return inner
+  }
+}
+
+const DOCKER_PREFIX = ascii('{"log":"')
+const NEWLINE = 0x0a
+const CARRIAGE_RETURN = 0x0d
+/** The unescaped inner line: reused (grown when a line needs more), so unwrapping allocates nothing per line. */
+let scratch = new Uint8Array(4096)
+
+const hexValue = (b: number) => {
+  const digit = b - 0x30
+  if (digit >= 0 && digit <= 9) return digit
+  const letter = (b | 0x20) - 0x61
+  return letter >= 0 && letter <= 5 ? letter + 10 : -1
+}
+const ESCAPED: Record<number, number> = { 110: NEWLINE, 116: 0x09, 114: CARRIAGE_RETURN, 98: 0x08, 102: 0x0c }
+const QUESTION = 0x3f
+
+/**
+ * Docker's json-file driver, `{"log":"<inner>\n","stream":"stderr","time":"2024-11-30T12:00:00.123456789Z"}`: the
+ * inner line is the `log` string, unescaped into a reused buffer (`\u` escapes of non-ASCII become `?`: levels are
+ * ASCII).
+ */
+export const docker: Wrapper = {
+  name: "docker",
+  example:
+    '{"log":"{\\"level\\":\\"warn\\",\\"msg\\":\\"message\\"}\\n","stream":"stdout","time":"2024-11-30T12:00:00.123456789Z"}',
+  unwrap: (bytes, start, end) => {
+    if (!startsWith(bytes, start, end, DOCKER_PREFIX)) return false
+    let n = 0
+    for (let i = start + DOCKER_PREFIX.length; i < end; i++) {
+      let b = bytes[i]!
+      if (b === QUOTE) {
+        while (n > 0 && (scratch[n - 1] === NEWLINE || scratch[n - 1] === CARRIAGE_RETURN)) n--
+        scratch[n] = NEWLINE // formats may peek one byte past the end
+        inner.bytes = scratch
+        inner.start = 0
+        inner.end = n
+        return inner
+      }
+      if (b === BACKSLASH) {
+        const escaped = bytes[++i]!
+        if (escaped === 0x75) {
+          let code = 0
+          for (let k = 1; k <= 4; k++) code = code * 16 + hexValue(bytes[i + k]!)
+          b = code >= 0 && code < 0x80 ? code : QUESTION
+          i += 4
+        } else b = ESCAPED[escaped] ?? escaped
+      }
+      if (n + 1 >= scratch.length) {
+        const bigger = new Uint8Array(scratch.length * 2)
+        bigger.set(scratch)
+        scratch = bigger
+      }
+      scratch[n++] = b
+    }
+    return false
+  }
+}
+
+/** `inner` read inside `wrapper`'s lines: named `cri+klog`, or just `cri` when the inner format is any one. */
+export const wrap = (wrapper: Wrapper, format: LogFormat, name = `${wrapper.name}+${format.name}`): LogFormat => {
+  const { unwrap } = wrapper
+  const levelOf = format.levelOf
+  return {
+    name,
+    example: wrapper.example,
+    levelOf: (bytes, start, end) => {
+      const line = unwrap(bytes, start, end)
+      return line === false ? -1 : levelOf(line.bytes, line.start, line.end)
+    }
+  }
+}
