@@ -172,28 +172,36 @@ const sampleLines = (head: Uint8Array, starts: Int32Array, ends: Int32Array): nu
   return count
 }
 
+/** Whether `format` finds a level in every one of the `count` lines (stopping at the first miss). */
+const readsAll = (format: LogFormat, bytes: Uint8Array, starts: Int32Array, ends: Int32Array, count: number) => {
+  const { levelOf } = format
+  for (let line = 0; line < count; line++) {
+    if (starts[line]! < 0 || levelOf(bytes, starts[line]!, ends[line]!) < 0) return false
+  }
+  return true
+}
+
 /**
  * The format in {@link named} that finds a level in the most of the `count` lines (ties to the earlier one), or
- * undefined when none finds any. A format is dropped as soon as its misses leave it unable to beat the best so far,
- * and the search stops at a format that reads every line: so a file costs about one pass over its sample.
+ * undefined when none finds any. First the formats are asked, in order, to read every line, each dropped at its first
+ * miss (most at the first line): the first that reads them all wins, as the full count would have it. Only when none
+ * does are the levels counted, each format dropped as soon as its misses leave it unable to beat the best so far.
  */
 const best = (bytes: Uint8Array, starts: Int32Array, ends: Int32Array, count: number): LogFormat | undefined => {
+  for (const format of named) if (readsAll(format, bytes, starts, ends, count)) return format
   let winner: LogFormat | undefined
   let winnerHits = 0
   for (const format of named) {
     const { levelOf } = format
     let hits = 0
     let misses = 0
-    for (let line = 0; line < count; line++) {
-      if (starts[line]! < 0) misses++
-      else if (levelOf(bytes, starts[line]!, ends[line]!) >= 0) hits++
+    for (let line = 0; line < count && count - misses > winnerHits; line++) {
+      if (starts[line]! >= 0 && levelOf(bytes, starts[line]!, ends[line]!) >= 0) hits++
       else misses++
-      if (count - misses <= winnerHits) break
     }
     if (hits > winnerHits) {
       winner = format
       winnerHits = hits
-      if (hits === count) break
     }
   }
   return winner

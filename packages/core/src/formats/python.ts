@@ -9,7 +9,9 @@ import {
   find,
   isBlank,
   isDigit,
+  isLower,
   isTimestampish,
+  isUpper,
   isUpperWord,
   LEFT_BRACKET,
   type LogFormat,
@@ -48,7 +50,10 @@ export const python: LogFormat = {
       i = skipBlanks(bytes, wordEnd, end)
     }
     // Without a timestamp (`%(name)s - %(levelname)s - %(message)s`, older Dask), the line starts with the name.
-    if (timestamps === 0) i = skipBlanks(bytes, tokenEnd(bytes, i, end), end)
+    if (timestamps === 0) {
+      if (!isLetter(bytes[i])) return -1
+      i = skipBlanks(bytes, tokenEnd(bytes, i, end), end)
+    }
     for (let field = timestamps === 0 ? 1 : 0; field < 2; field++) {
       if (!isSeparator(bytes, i, end)) return -1
       i = skipBlanks(bytes, i + 1, end)
@@ -63,6 +68,7 @@ export const python: LogFormat = {
   }
 }
 
+const isLetter = (byte: number | undefined) => isUpper(byte) || isLower(byte)
 /** ` - ` between the fields. */
 const isSeparator = (bytes: Uint8Array, i: number, end: number) =>
   i + 1 < end && bytes[i] === DASH && isBlank(bytes[i + 1])
