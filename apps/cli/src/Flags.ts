@@ -12,7 +12,7 @@ export const format = Flag.String("format").pipe(
   Flag.mapTryCatch(LogFormat.fromSpec, (error) => (error instanceof Error ? error.message : String(error))),
   Flag.optional,
   Flag.withDescription(
-    `Log format: ${LogFormat.named.map((f) => f.name).join(", ")} (or an alias: ${Object.keys(LogFormat.aliases).join(", ")}); ${LogFormat.wrappers.map((w) => `${w.name}+<format>`).join(" or ")} for container logs (alone: any format inside); or a regular expression with a named group (?<level>...). Default: detected per file`
+    `Log format: ${LogFormat.named.map((f) => f.name).join(", ")} (or an alias: ${Object.keys(LogFormat.aliases).join(", ")}); ${LogFormat.wrappers.map((w) => `${w.name}+<format>`).join(" or ")} for container logs and rank-labelled output (alone: any format inside); or a regular expression with a named group (?<level>...). Default: detected per file`
   )
 )
 

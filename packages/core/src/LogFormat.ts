@@ -17,7 +17,7 @@ import { logfmt } from "./formats/logfmt.ts"
 import { hydra, python } from "./formats/python.ts"
 import type { LogFormat } from "./formats/shared.ts"
 import { syslog } from "./formats/syslog.ts"
-import { cri, docker, type Wrapper, wrap } from "./formats/wrappers.ts"
+import { cri, docker, rank, type Wrapper, wrap } from "./formats/wrappers.ts"
 import * as Level from "./Level.ts"
 
 export type { LogFormat } from "./formats/shared.ts"
@@ -66,8 +66,8 @@ export const named: ReadonlyArray<LogFormat> = [
   slurm
 ]
 
-/** Container runtimes' line wrappers: `--format cri+klog`, or `cri` for any format inside. */
-export const wrappers: ReadonlyArray<Wrapper> = [cri, docker]
+/** Line wrappers (container runtimes, launchers' rank labels): `--format cri+klog`, or `cri` for any format inside. */
+export const wrappers: ReadonlyArray<Wrapper> = [cri, docker, rank]
 
 /** Other names users know these formats by. */
 export const aliases: Readonly<Record<string, LogFormat>> = {
@@ -248,14 +248,19 @@ const detectWrapped = (wrapper: Wrapper, head: Uint8Array, count: number): LogFo
 /**
  * Picks the format that finds a level in the most of the first {@link SAMPLE_LINES} lines of `head` (the start of a
  * file). Ties go to the earlier format in {@link named}; with no level anywhere, {@link bracketed} (every line will
- * then be counted as unmatched, which is the truth). Lines wrapped by a container runtime (CRI, Docker json-file)
- * get the wrapper around the best format of their inner lines (`cri+klog`).
+ * then be counted as unmatched, which is the truth). Lines wrapped by a container runtime (CRI, Docker json-file) or
+ * labelled by a launcher (srun, mpirun, torchrun) get the wrapper around the best format of their inner lines
+ * (`cri+klog`, `rank+python`).
  */
 export const detect = (head: Uint8Array): LogFormat => {
   const count = sampleLines(head, lineStarts, lineEnds)
   if (count === 0) return bracketed
   for (const wrapper of wrappers) {
-    if (wrapper.unwrap(head, lineStarts[0]!, lineEnds[0]!) !== false) return detectWrapped(wrapper, head, count)
+    // The first line decides; a wrapper whose label is optional (`rank`) must have found one there.
+    const inner = wrapper.unwrap(head, lineStarts[0]!, lineEnds[0]!)
+    if (inner !== false && (inner.bytes !== head || inner.start !== lineStarts[0])) {
+      return detectWrapped(wrapper, head, count)
+    }
   }
   return best(head, lineStarts, lineEnds, count) ?? bracketed
 }

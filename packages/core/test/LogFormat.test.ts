@@ -305,6 +305,27 @@ const cases: Record<string, ReadonlyArray<readonly [line: string, level: Level.L
       "ERROR"
     ]
   ],
+  "rank+python": [
+    ["[default0]:2024-11-30 12:00:00,123 - train - INFO - epoch 1", "INFO"],
+    ["[default1]:2024-11-30 12:00:00,124 - train - WARNING - loss spike, ERROR soon", "WARN"],
+    ["[1,0]<stdout>:WARNING:root:disk almost full", "WARN"],
+    ["[1,12]<stderr>:CRITICAL:train:cannot continue", "FATAL"],
+    ["0: ERROR:train:step failed", "ERROR"],
+    [" 12: INFO:train:ok", "INFO"],
+    ["[default0]:Traceback (most recent call last):", undefined],
+    ["2024-11-30 12:00:00,125 - train - ERROR - a line without a label", "ERROR"]
+  ],
+  "rank+klog": [
+    [
+      "[default0]:[rank0]:[W219 09:17:03.293812312 ProcessGroupNCCL.cpp:1168] Warning: WARNING: process group has NOT been destroyed",
+      "WARN"
+    ],
+    [
+      "W0219 09:17:03.837000 140066961602368 torch/distributed/elastic/multiprocessing/api.py:858] Sending process 2448006 closing signal SIGTERM",
+      "WARN"
+    ],
+    ["[default3]:E1130 12:00:00.123456 1234 train.cpp:10] INFO in a message", "ERROR"]
+  ],
   "docker+json": [
     [
       String.raw`{"log":"{\"level\":\"warn\",\"msg\":\"slow\"}\n","stream":"stdout","time":"2024-11-30T12:00:00.123456789Z"}`,

@@ -1,8 +1,25 @@
 /**
- * Container runtimes wrap each line of a program: CRI (Kubernetes' containerd and CRI-O files) and Docker's json-file
- * driver. A wrapped format reads the level of the inner line with the inner format.
+ * Line wrappers: container runtimes wrap each line of a program (CRI: Kubernetes' containerd and CRI-O files;
+ * Docker's json-file driver), and launchers put the rank in front of it (srun, mpirun, torchrun). A wrapped format
+ * reads the level of the inner line with the inner format.
  */
-import { ascii, BACKSLASH, DASH, find, type LogFormat, QUOTE, SPACE, startsWith } from "./shared.ts"
+import {
+  ascii,
+  BACKSLASH,
+  COLON,
+  DASH,
+  find,
+  isDigit,
+  isLower,
+  isUpper,
+  LEFT_BRACKET,
+  LESS,
+  type LogFormat,
+  QUOTE,
+  RIGHT_BRACKET,
+  SPACE,
+  startsWith
+} from "./shared.ts"
 
 export interface Wrapper {
   readonly name: string
@@ -97,6 +114,53 @@ export const docker: Wrapper = {
       scratch[n++] = b
     }
     return false
+  }
+}
+
+const MAX_LABEL = 32
+const COMMA = 0x2c
+const GREATER = 0x3e
+
+/** After the launcher's rank label at `i`, or -1: `0: `, `[1,0]<stdout>:`, `[default0]:`. */
+const labelEnd = (bytes: Uint8Array, i: number, end: number) => {
+  const limit = Math.min(end, i + MAX_LABEL)
+  while (i < limit && bytes[i] === SPACE) i++
+  if (isDigit(bytes[i])) {
+    // srun --label: `0: `, right-aligned with spaces when there are ten tasks or more.
+    while (i < limit && isDigit(bytes[i])) i++
+    return bytes[i] === COLON && bytes[i + 1] === SPACE ? i + 2 : -1
+  }
+  if (bytes[i] !== LEFT_BRACKET) return -1
+  const close = find(bytes, RIGHT_BRACKET, i + 1, limit)
+  if (close < 0) return -1
+  if (bytes[close + 1] === COLON) {
+    // torchrun --tee: `[default0]:` (the role and the local rank), c10d's `[rank0]:`.
+    let k = i + 1
+    while (k < close && (isLower(bytes[k]) || isUpper(bytes[k]) || bytes[k] === 0x5f)) k++
+    if (k === i + 1 || k === close) return -1
+    while (k < close && isDigit(bytes[k])) k++
+    return k === close ? close + 2 : -1
+  }
+  // mpirun --tag-output: `[1,0]<stdout>:` (job, rank, stream).
+  const comma = find(bytes, COMMA, i + 1, close)
+  if (comma < 0 || !isDigit(bytes[i + 1]) || !isDigit(bytes[comma + 1]) || bytes[close + 1] !== LESS) return -1
+  const stream = find(bytes, GREATER, close + 2, limit)
+  return stream >= 0 && bytes[stream + 1] === COLON ? stream + 2 : -1
+}
+
+/**
+ * A launcher's rank label in front of each line: `srun --label` (`0: `), `mpirun --tag-output` (`[1,0]<stdout>:`),
+ * `torchrun --tee` (`[default0]:`). The label is optional: a line without one is read as it is.
+ */
+export const rank: Wrapper = {
+  name: "rank",
+  example: "[default0]:2024-11-30 12:00:00,123 - train - INFO - epoch 1",
+  unwrap: (bytes, start, end) => {
+    const labelled = labelEnd(bytes, start, end)
+    inner.bytes = bytes
+    inner.start = labelled < 0 ? start : labelled
+    inner.end = end
+    return inner
   }
 }
 
