@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { Level, LogFormat } from "../src/index.ts"
+import { DirectoryAnalysis, Level, LogFormat } from "../src/index.ts"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const levelOf = (format: LogFormat.LogFormat, line: string) => {
@@ -379,6 +383,30 @@ describe("LogFormat", () => {
       expect(LogFormat.detect(bytes(`${text}\n`)).name).toBe(name)
     })
   }
+
+  it("a directory with a file of each format counts every file in its own format", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dla-every-format-"))
+    for (const [name, lines] of Object.entries(cases)) {
+      writeFileSync(join(root, `${name}.log`), `${lines.map(([line]) => line).join("\r\n")}\r\n`)
+    }
+    const result = await Effect.runPromise(DirectoryAnalysis.analyse(root))
+    expect(result.files).toHaveLength(Object.keys(cases).length)
+    for (const file of result.files) {
+      const name = file.path.slice(root.length + 1, -".log".length)
+      const levels: Partial<Record<Level.Level, number>> = {}
+      let unmatched = 0
+      for (const [, level] of cases[name]!) {
+        if (level === undefined) unmatched++
+        else levels[level] = (levels[level] ?? 0) + 1
+      }
+      expect({ name, format: file.format, levels: file.levels, unmatched: file.unmatched }).toEqual({
+        name,
+        format: name,
+        levels,
+        unmatched
+      })
+    }
+  })
 
   it("reads a line inside a larger buffer without looking past its end", () => {
     const buffer = bytes("xx[2025-01-01T00:00:00] [ERROR] a\n[2025-01-01T00:00:00] [INFO] b")
