@@ -65,6 +65,11 @@ const cases: Record<string, ReadonlyArray<readonly [line: string, level: Level.L
       "2024-11-30 12:00:00,123\tINFO worker.py:1821 -- Started a local Ray instance. View the dashboard at 127.0.0.1:8265",
       "INFO"
     ],
+    // loguru's default, and Python's `[%(asctime)s] %(levelname)s: %(message)s`
+    ["2024-11-30 12:00:00.123 | WARNING  | __main__:train:42 - loss is NaN, ERROR soon", "WARN"],
+    ["[2024-11-30 12:00:00,123] ERROR: CUDA out of memory, WARNING ignored", "ERROR"],
+    ["[2024-11-30 12:00:00,123] [rank 3] INFO: epoch 1", "INFO"],
+    ["[main] 2024-11-30 12:00:00 INFO no time in the first bracket", undefined],
     // Rust's tracing-subscriber
     ["2024-11-30T12:00:00.123456Z  WARN app::db: pool exhausted, ERROR soon", "WARN"],
     ["java.lang.IllegalStateException: ERROR while closing", undefined],

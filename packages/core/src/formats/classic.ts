@@ -57,10 +57,11 @@ export const bracketed: LogFormat = {
 const MAX_HEADER_TOKENS = 8
 
 /**
- * A timestamp, then the level: log4j, Hadoop, Spark, Zookeeper, HDFS, Python's `%(asctime)s %(levelname)s`, OpenStack.
- * Before the level only timestamp-like words (dates, times, pids, epochs), `-` separators and bracket groups
- * (`[main]`) may come, plus one leading source name when a timestamp follows it (OpenStack's `nova-api.log.1...`).
- * The first other word must be the level.
+ * A timestamp, then the level: log4j, Hadoop, Spark, Zookeeper, HDFS, Python's `%(asctime)s %(levelname)s` (and
+ * `[%(asctime)s] %(levelname)s`), loguru, OpenStack. Before the level only timestamp-like words (dates, times, pids,
+ * epochs), `-` and `|` separators and bracket groups (`[main]`) may come, plus one leading source name when a
+ * timestamp follows it (OpenStack's `nova-api.log.1...`); a bracket group first must hold a time. The first other
+ * word must be the level.
  */
 export const log4j: LogFormat = {
   name: "log4j",
@@ -71,7 +72,13 @@ export const log4j: LogFormat = {
     for (let token = 0; token < MAX_HEADER_TOKENS && i < end; token++) {
       if (bytes[i] === LEFT_BRACKET) {
         const close = bracketEnd(bytes, i, end)
-        if (close < 0 || timestamps === 0) return -1
+        if (close < 0) return -1
+        // `[2024-11-30 12:00:00,123] INFO ...` (`[%(asctime)s] %(levelname)s`): a bracketed time first.
+        if (timestamps === 0) {
+          // (A blank after it: Hydra's `[time][name][LEVEL]` is the hydra format's.)
+          if (token > 0 || !isBlank(bytes[close]) || !isTimestampGroup(bytes, i + 1, close - 1)) return -1
+          timestamps++
+        }
         i = skipBlanks(bytes, close, end)
         continue
       }
@@ -81,12 +88,26 @@ export const log4j: LogFormat = {
         if (id >= 0) return id
       }
       if (isTimestampish(bytes, i, wordEnd)) timestamps++
-      else if (!(wordEnd - i === 1 && bytes[i] === DASH) && !(token === 0 && followsTimestamp(bytes, wordEnd, end)))
-        return -1
+      else if (!isSeparator(bytes, i, wordEnd) && !(token === 0 && followsTimestamp(bytes, wordEnd, end))) return -1
       i = skipBlanks(bytes, wordEnd, end)
     }
     return -1
   }
+}
+/** A `-` or `|` between fields (loguru: `2024-11-30 12:00:00.123 | INFO     | ...`). */
+const isSeparator = (bytes: Uint8Array, start: number, end: number) =>
+  end - start === 1 && (bytes[start] === DASH || bytes[start] === PIPE)
+const PIPE = 0x7c
+/** Whether `bytes[start, end)` holds timestamp-like words only (at least one). */
+const isTimestampGroup = (bytes: Uint8Array, start: number, end: number) => {
+  let i = skipBlanks(bytes, start, end)
+  if (i >= end) return false
+  while (i < end) {
+    const wordEnd = tokenEnd(bytes, i, end)
+    if (!isTimestampish(bytes, i, wordEnd)) return false
+    i = skipBlanks(bytes, wordEnd, end)
+  }
+  return true
 }
 const followsTimestamp = (bytes: Uint8Array, i: number, end: number) => {
   const next = skipBlanks(bytes, i, end)
