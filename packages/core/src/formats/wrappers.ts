@@ -77,8 +77,8 @@ const QUESTION = 0x3f
 
 /**
  * Docker's json-file driver, `{"log":"<inner>\n","stream":"stderr","time":"2024-11-30T12:00:00.123456789Z"}`: the
- * inner line is the `log` string, unescaped into a reused buffer (`\u` escapes of non-ASCII become `?`: levels are
- * ASCII).
+ * inner line is the `log` string, read in place when it has no escapes, else unescaped into a reused buffer (`\u`
+ * escapes of non-ASCII become `?`: levels are ASCII).
  */
 export const docker: Wrapper = {
   name: "docker",
@@ -86,8 +86,18 @@ export const docker: Wrapper = {
     '{"log":"{\\"level\\":\\"warn\\",\\"msg\\":\\"message\\"}\\n","stream":"stdout","time":"2024-11-30T12:00:00.123456789Z"}',
   unwrap: (bytes, start, end) => {
     if (!startsWith(bytes, start, end, DOCKER_PREFIX)) return false
+    const from = start + DOCKER_PREFIX.length
+    // Most inner lines that are not JSON have no escape but their trailing `\n`: they are read in place.
+    let plain = from
+    while (plain < end && bytes[plain] !== QUOTE && bytes[plain] !== BACKSLASH) plain++
+    if (bytes[plain] === QUOTE || (plain + 2 < end && bytes[plain + 1] === 0x6e && bytes[plain + 2] === QUOTE)) {
+      inner.bytes = bytes
+      inner.start = from
+      inner.end = plain
+      return inner
+    }
     let n = 0
-    for (let i = start + DOCKER_PREFIX.length; i < end; i++) {
+    for (let i = from; i < end; i++) {
       let b = bytes[i]!
       if (b === QUOTE) {
         while (n > 0 && (scratch[n - 1] === NEWLINE || scratch[n - 1] === CARRIAGE_RETURN)) n--
