@@ -21,6 +21,7 @@ import { cri, docker, rank, type Wrapper, wrap } from "./formats/wrappers.ts"
 import * as Level from "./Level.ts"
 
 export type { LogFormat } from "./formats/shared.ts"
+export type { InnerLine, Wrapper } from "./formats/wrappers.ts"
 export { bgl, bracketed, dla, hydra, json, klog, log4j, logcat, logfmt, nginx, python, ray, rust, slurm, syslog }
 
 const utf8 = new TextDecoder("utf-8")
