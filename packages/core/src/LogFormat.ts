@@ -124,8 +124,9 @@ const wrapIn = (wrapper: Wrapper, format: LogFormat): LogFormat => {
 const builtIn = (name: string): LogFormat | undefined => named.find((format) => format.name === name) ?? aliases[name]
 
 /**
- * A format from a `--format` value: a built-in name or alias, a wrapper (`cri`, `docker`) alone or with its inner
- * format (`cri+klog`, `docker+json`), or else a regular expression with a `level` group.
+ * A format from a `--format` value: a built-in name or alias, a wrapper (`cri`, `docker`, `rank`) alone or with its
+ * inner format (`cri+klog`, `docker+json`, `rank+python`), or else a regular expression with a `level` group. Every
+ * built-in or detected format's `name` is a spec that gives it back.
  */
 export const fromSpec = (spec: string): LogFormat => {
   const format = builtIn(spec)
