@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { bgl, bracketed, log4j, logcat } from "./formats/classic.ts"
-import { nginx, rust, slurm } from "./formats/daemons.ts"
+import { nccl, nginx, rust, slurm } from "./formats/daemons.ts"
 import { dla } from "./formats/dla.ts"
 import { json } from "./formats/json.ts"
 import { klog, ray } from "./formats/klog.ts"
@@ -22,7 +22,7 @@ import * as Level from "./Level.ts"
 
 export type { LogFormat } from "./formats/shared.ts"
 export type { InnerLine, Wrapper } from "./formats/wrappers.ts"
-export { bgl, bracketed, dla, hydra, json, klog, log4j, logcat, logfmt, nginx, python, ray, rust, slurm, syslog }
+export { bgl, bracketed, dla, hydra, json, klog, log4j, logcat, logfmt, nccl, nginx, python, ray, rust, slurm, syslog }
 
 const utf8 = new TextDecoder("utf-8")
 
@@ -61,6 +61,7 @@ export const named: ReadonlyArray<LogFormat> = [
   nginx,
   rust,
   ray,
+  nccl,
   syslog,
   logcat,
   bgl,

@@ -251,6 +251,20 @@ const cases: Record<string, ReadonlyArray<readonly [line: string, level: Level.L
     ["[12:00:00 INF] Starting web host", "INFO"],
     ["thread 'main' panicked at src/main.rs:4:5:", undefined]
   ],
+  nccl: [
+    ["ubun:2375340:2375340 [0] NCCL INFO Bootstrap : Using [0]enp4s0:10.214.24.190<0>", "INFO"],
+    [
+      "ubun:2375340:2375340 [0] NCCL INFO NET/Plugin : No plugin found (libnccl-net.so), using internal implementation",
+      "INFO"
+    ],
+    [
+      "ubun:2375341:2375387 [0] init.cc:573 NCCL WARN Duplicate GPU detected : rank 1 and rank 0 both on CUDA device 1000",
+      "WARN"
+    ],
+    ["gpu-07:1234:5678 [3] NCCL INFO Channel 00/02 :    0   1   2   3, WARN in a message", "INFO"],
+    ["ubun:2375341:2375387 [0] NCCL INFO init.cc:840 -> 5", "INFO"],
+    ["NCCL version 2.7.8+cuda10.2", undefined]
+  ],
   syslog: [
     [
       "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - 'su root' failed for lonvick on /dev/pts/8",

@@ -1,8 +1,10 @@
 /**
- * Formats of daemons that jobs run next to: nginx's error log, Rust's env_logger, Slurm's slurmd/slurmctld/slurmstepd.
+ * Formats of daemons and libraries that jobs run next to: nginx's error log, Rust's env_logger, Slurm's
+ * slurmd/slurmctld/slurmstepd, NCCL's debug output.
  */
 import * as Level from "../Level.ts"
 import {
+  ascii,
   COLON,
   DASH,
   DOT,
@@ -17,7 +19,9 @@ import {
   RIGHT_BRACKET,
   SLASH,
   SPACE,
-  skipBlanks
+  skipBlanks,
+  startsWith,
+  tokenEnd
 } from "./shared.ts"
 
 /**
@@ -105,5 +109,31 @@ export const slurm: LogFormat = {
       if (id >= 0) return id
     }
     return INFO
+  }
+}
+
+const NCCL = ascii("NCCL ")
+
+/**
+ * NCCL's `NCCL_DEBUG` output, `host:pid:tid [cudaDev] NCCL INFO message` and, for warnings, with the source first:
+ * `node-1:2375341:2375387 [0] init.cc:573 NCCL WARN Duplicate GPU detected`. The level is the word after `NCCL`.
+ */
+export const nccl: LogFormat = {
+  name: "nccl",
+  example:
+    "node-1:2375341:2375387 [0] init.cc:573 NCCL WARN Duplicate GPU detected : rank 1 and rank 0 both on CUDA device 1000",
+  levelOf: (bytes, start, end) => {
+    // `host:pid:tid`: the word ends in `:<digits>`.
+    const host = tokenEnd(bytes, start, end)
+    if (host === start || !isDigit(bytes[host - 1])) return -1
+    let i = skipBlanks(bytes, host, end)
+    if (bytes[i] !== LEFT_BRACKET || !isDigit(bytes[i + 1])) return -1
+    const device = find(bytes, RIGHT_BRACKET, i + 1, Math.min(end, i + 8))
+    if (device < 0) return -1
+    i = skipBlanks(bytes, device + 1, end)
+    if (!startsWith(bytes, i, end, NCCL)) i = skipBlanks(bytes, tokenEnd(bytes, i, end), end)
+    if (!startsWith(bytes, i, end, NCCL)) return -1
+    i += NCCL.length
+    return Level.idOfBytes(bytes, i, tokenEnd(bytes, i, end))
   }
 }
