@@ -155,6 +155,8 @@ export const SAMPLE_LINES = 200
 // The sampled lines' bounds, reused by every detection (detection runs once per file, 20,000 small files included).
 const lineStarts = new Int32Array(SAMPLE_LINES)
 const lineEnds = new Int32Array(SAMPLE_LINES)
+const innerStarts = new Int32Array(SAMPLE_LINES)
+const innerEnds = new Int32Array(SAMPLE_LINES)
 
 /** Splits the first {@link SAMPLE_LINES} lines of `head` into `starts`/`ends`; returns how many. */
 const sampleLines = (head: Uint8Array, starts: Int32Array, ends: Int32Array): number => {
@@ -215,8 +217,6 @@ const best = (bytes: Uint8Array, starts: Int32Array, ends: Int32Array, count: nu
  * inner lines, in the wrapper. Lines the wrapper does not know count as misses.
  */
 const detectWrapped = (wrapper: Wrapper, head: Uint8Array, count: number): LogFormat => {
-  const innerStarts = new Int32Array(count)
-  const innerEnds = new Int32Array(count)
   let bytes = head
   // Docker's inner lines are unescaped into one shared buffer, line after line: copy each out for the sample.
   const copies: Array<Uint8Array> = []

@@ -95,9 +95,9 @@ export const log4j: LogFormat = {
   }
 }
 /** A `-` or `|` between fields (loguru: `2024-11-30 12:00:00.123 | INFO     | ...`). */
+const PIPE = 0x7c
 const isSeparator = (bytes: Uint8Array, start: number, end: number) =>
   end - start === 1 && (bytes[start] === DASH || bytes[start] === PIPE)
-const PIPE = 0x7c
 /** Whether `bytes[start, end)` holds timestamp-like words only (at least one). */
 const isTimestampGroup = (bytes: Uint8Array, start: number, end: number) => {
   let i = skipBlanks(bytes, start, end)
