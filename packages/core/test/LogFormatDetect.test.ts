@@ -171,7 +171,11 @@ describe("LogFormat detection", () => {
     // Each line cut at every length inside a buffer that goes on with a level-looking line: a format that looked past
     // `end` would find a level in a cut where the whole-line level is not there yet.
     const tail = "\n[2025-01-01T00:00:00] [ERROR] x"
-    for (const format of LogFormat.named) {
+    const wrapped = LogFormat.wrappers.map((wrapper) => ({
+      ...LogFormat.fromSpec(wrapper.name),
+      example: wrapper.example
+    }))
+    for (const format of [...LogFormat.named, ...wrapped]) {
       const whole = format.example
       for (let cut = 0; cut < whole.length; cut++) {
         const buffer = bytes(whole.slice(0, cut) + tail)

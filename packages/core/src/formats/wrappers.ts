@@ -108,7 +108,8 @@ export const docker: Wrapper = {
         return inner
       }
       if (b === BACKSLASH) {
-        const escaped = bytes[++i]!
+        if (++i >= end) return false
+        const escaped = bytes[i]!
         if (escaped === 0x75) {
           let code = 0
           for (let k = 1; k <= 4; k++) code = code * 16 + hexValue(bytes[i + k]!)
@@ -138,7 +139,7 @@ const labelEnd = (bytes: Uint8Array, i: number, end: number) => {
   if (isDigit(bytes[i])) {
     // srun --label: `0: `, right-aligned with spaces when there are ten tasks or more.
     while (i < limit && isDigit(bytes[i])) i++
-    return bytes[i] === COLON && bytes[i + 1] === SPACE ? i + 2 : -1
+    return i + 1 < end && bytes[i] === COLON && bytes[i + 1] === SPACE ? i + 2 : -1
   }
   if (bytes[i] !== LEFT_BRACKET) return -1
   const close = find(bytes, RIGHT_BRACKET, i + 1, limit)
