@@ -317,7 +317,10 @@ class SubjectTally {
   unmatched = 0
   bytes = 0
   carry: Buffer = Buffer.alloc(0)
-  constructor(readonly levelOf: LogFormat.LogFormat["levelOf"]) {}
+  readonly levelOf: LogFormat.LogFormat["levelOf"]
+  constructor(levelOf: LogFormat.LogFormat["levelOf"]) {
+    this.levelOf = levelOf
+  }
 
   add(data: Buffer) {
     this.bytes += data.length
