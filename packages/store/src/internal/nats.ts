@@ -56,6 +56,15 @@ export const retrying = async <A>(
   }
 }
 
+const streamExists = (jsm: JetStreamManager, name: string) =>
+  jsm.streams.info(name).then(
+    () => true,
+    (error: unknown) => {
+      if (apiCode(error) === 10059) return false // stream not found
+      throw error
+    }
+  )
+
 export interface OpenOptions {
   readonly stream: string
   /** Replicas of a stream and bucket made here (an existing one keeps its own). */
@@ -69,15 +78,7 @@ export const open = async (nc: NatsConnection, options: OpenOptions): Promise<Ha
   const { stream, replicas, retryForMs } = options
   const js = jetstream(nc, { timeout: 10_000 })
   const jsm = await retrying("JetStream", retryForMs, () => jetstreamManager(nc, { timeout: 10_000 }))
-  const exists = await retrying(`stream ${stream}`, retryForMs, () =>
-    jsm.streams.info(stream).then(
-      () => true,
-      (error: unknown) => {
-        if (apiCode(error) === 10059) return false // stream not found
-        throw error
-      }
-    )
-  )
+  const exists = await retrying(`stream ${stream}`, retryForMs, () => streamExists(jsm, stream))
   if (!exists) {
     if (!options.create) {
       throw new StoreError.StoreError({
@@ -100,8 +101,12 @@ export const open = async (nc: NatsConnection, options: OpenOptions): Promise<Ha
     )
   }
   const kvm = new Kvm(js)
-  const kv = await retrying(`KV bucket ${bucketOf(stream)}`, retryForMs, () =>
-    options.create ? kvm.create(bucketOf(stream), { replicas, history: 1 }) : kvm.open(bucketOf(stream))
-  )
+  const bucket = bucketOf(stream)
+  // Opened when it exists (whatever its replicas: `create` would fail on other replicas), made only when it does not.
+  const kv = await retrying(`KV bucket ${bucket}`, retryForMs, async () => {
+    return (await streamExists(jsm, `KV_${bucket}`)) || !options.create
+      ? kvm.open(bucket)
+      : kvm.create(bucket, { replicas, history: 1 })
+  })
   return { js, jsm, kv, stream }
 }
