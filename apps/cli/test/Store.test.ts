@@ -197,6 +197,53 @@ describe("dla ship / store / analyse --from-store", () => {
       ["app.log", 107]
     ])
   }, 120_000)
+
+  it("store ls, rm and copy --from-store: one copier writes every stored node's files", async () => {
+    server = await startNatsServer()
+    nc = await connect({ servers: server.url })
+    const root = join(work, "copy")
+    for (const node of ["x", "y"]) {
+      mkdirSync(join(root, node, "sub"), { recursive: true })
+      writeFileSync(join(root, node, "a.log"), `[2025-01-01T00:00:00] [INFO] ${node}\n`)
+      writeFileSync(join(root, node, "sub", "b.log"), `[2025-01-01T00:00:00] [ERROR] ${node}\n`.repeat(3))
+      const shipped = dla("ship", join(root, node), "--nats", server.url, "--node", node)
+      expect(shipped.status, shipped.stderr).toBe(0)
+      expect(shipped.stderr).toMatch(/^dla: shipped 4 lines, 0\.0 MB in 2 messages .*2 files\n$/)
+    }
+    const listed = JSON.parse(dla("store", "ls", "--nats", server.url, "--json").stdout)
+    expect(listed.map((f: { node: string; file: string; lines: number }) => `${f.node}/${f.file}:${f.lines}`)).toEqual([
+      "x/a.log:1",
+      "x/sub/b.log:3",
+      "y/a.log:1",
+      "y/sub/b.log:3"
+    ])
+    expect(dla("store", "ls", "--nats", server.url).stdout).toMatch(/^NODE\s+FILE\s+GEN\s+BYTES\s+LINES\n/)
+
+    const dest = join(work, "copy-dest")
+    const copied = dla(
+      "copy",
+      "--from-store",
+      "--nats",
+      server.url,
+      "--dest",
+      `file://${dest}`,
+      "--state-dir",
+      join(work, "copy-state"),
+      "--once"
+    )
+    expect(copied.status, copied.stderr).toBe(0)
+    expect(copied.stdout).toContain("Copied 4 files")
+    for (const file of ["x/a.log", "x/sub/b.log", "y/a.log", "y/sub/b.log"]) {
+      expect(readFileSync(join(dest, file), "utf8")).toBe(readFileSync(join(root, file), "utf8"))
+    }
+
+    const removed = dla("store", "rm", "--nats", server.url, "--node", "x")
+    expect(removed.stdout).toBe("Removed 2 messages of node 'x'\n")
+    expect(dla("store", "cat", "--nats", server.url, "--node", "x", "a.log").stderr).toBe(
+      "dla: the store holds nothing for file 'a.log' of node 'x' (see 'dla store ls')\n"
+    )
+    expect(dla("analyse", "--from-store", "--nats", server.url).stdout).toContain("Total lines: 4")
+  }, 120_000)
 })
 
 afterAll(() => rmSync(work, { recursive: true, force: true }))

@@ -40,7 +40,7 @@ export interface Options extends LogFiles.ListOptions {
   readonly stream?: string
   /** Replicas of the stream and bucket when this shipper makes them (default 1; 3 survives a server's loss). */
   readonly replicas?: number
-  /** Files shipped at once, each with one publish in flight (default 4). */
+  /** Files shipped at once, each with one publish in flight (default 8). */
   readonly concurrency?: number
   /** Largest message (default: the server's max payload less 4 KiB for headers, at most 1 MiB). */
   readonly messageBytes?: number
@@ -125,7 +125,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
   if (node === "") throw new StoreError.StoreError({ reason: "BadInput", message: "the node name must not be empty" })
   const stream = options.stream ?? Naming.DEFAULT_STREAM
   const retryForMs = options.retryForMs ?? 60_000
-  const concurrency = Math.max(1, options.concurrency ?? 4)
+  const concurrency = Math.max(1, options.concurrency ?? 8)
   const serverMax = nc.info?.max_payload ?? MAX_MESSAGE
   const messageBytes = Math.max(1, Math.min(options.messageBytes ?? MAX_MESSAGE, serverMax - HEADER_ROOM))
   const store: Handles = await openStore(nc, { stream, replicas: options.replicas ?? 1, create: true, retryForMs })

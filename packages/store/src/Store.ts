@@ -85,8 +85,8 @@ export interface Reader {
 
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
-/** Bytes an open consumer may hold unread: a few messages, not the stream. */
-const CONSUMER_BYTES = 8 * 1024 * 1024
+/** Bytes an open consumer may hold unread: enough to keep the pipe full, a few dozen messages, not the stream. */
+const CONSUMER_BYTES = 32 * 1024 * 1024
 /** No message for this long while more are due: open the consumer again from the next sequence. */
 const STALL_MS = 4_000
 
