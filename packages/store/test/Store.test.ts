@@ -202,6 +202,28 @@ describe("Shipper and Store", () => {
     expect(await cat(stream, "x", "a.log")).toBe(lines(0, 3003))
   })
 
+  it("stops with Conflict rather than interleave when two shippers ship the same files under one node name", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 10))
+    const options = { node: "twin", stream }
+    const first = await Shipper.make(nc, dir, options)
+    const second = await Shipper.make(nc, dir, options)
+    await first.pass()
+    appendFileSync(join(dir, "a.log"), lines(10, 5))
+    expect((await second.pass()).lines).toBe(5) // resumed where the stream ends: nothing twice
+    appendFileSync(join(dir, "a.log"), lines(15, 5))
+    const error = await first.pass().then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect(error).toMatchObject({ _tag: "StoreError", reason: "Conflict" })
+    expect(String((error as Error).message)).toContain("another shipper running with --node twin")
+    await first.close()
+    await second.close()
+    expect(await cat(stream, "twin", "a.log")).toBe(lines(0, 15))
+  })
+
   it("fails with one clear line on a missing store, an empty node name or a missing path", async () => {
     const missing = await Effect.runPromise(Effect.flip(Store.list(nc, {}, { stream: "NOPE" })))
     expect(missing.reason).toBe("NotFound")
