@@ -243,6 +243,19 @@ describe("dla ship / store / analyse --from-store", () => {
       "dla: the store holds nothing for file 'a.log' of node 'x' (see 'dla store ls')\n"
     )
     expect(dla("analyse", "--from-store", "--nats", server.url).stdout).toContain("Total lines: 4")
+    // Bad invocations: one line each, usage exit code.
+    const withPath = dla("analyse", root, "--from-store", "--nats", server.url)
+    expect([withPath.status, withPath.stderr]).toEqual([
+      2,
+      `dla: --from-store reads the store: drop the path '${root}'\n`
+    ])
+    const withPatterns = dla("copy", "*.log", "--from-store", "--nats", server.url, "--dest", `file://${dest}`)
+    expect([withPatterns.status, withPatterns.stderr]).toEqual([
+      2,
+      "dla: --from-store copies the store: drop the patterns\n"
+    ])
+    const noPath = dla("analyse")
+    expect([noPath.status, noPath.stderr]).toEqual([2, "dla: give a path to analyse (or --from-store)\n"])
   }, 120_000)
 })
 

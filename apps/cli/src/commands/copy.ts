@@ -88,6 +88,9 @@ export const copy = Command.make(
           message: "give the patterns of the files to copy (or --from-store)"
         })
       }
+      if (options.fromStore && options.patterns.length > 0) {
+        return yield* new CliError.ValidationError({ message: "--from-store copies the store: drop the patterns" })
+      }
       if (options.fromStore && Option.isNone(natsUrl)) {
         return yield* new CliError.ValidationError({ message: "--from-store needs --nats URL (or NATS_URL)" })
       }

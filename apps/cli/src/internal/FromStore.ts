@@ -7,6 +7,7 @@ import type { LogFormat } from "@dla/core"
 import { CopyConfig } from "@dla/hdfs"
 import { Store } from "@dla/store"
 import * as Console from "effect/Console"
+import * as CliError from "effect/cli/CliError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
@@ -15,6 +16,7 @@ import * as Progress from "./Progress.ts"
 import * as StoreFlags from "./StoreFlags.ts"
 
 export interface AnalyseArgs extends Nats.Settings {
+  readonly path: string
   readonly nats: Option.Option<string>
   readonly node: Option.Option<string>
   readonly stream: Option.Option<string>
@@ -34,6 +36,11 @@ const needsNats = (nats: Option.Option<string>) =>
 /** Counts the stored lines (of one node with `--node`) in this process and prints the results block. */
 export const analyse = (args: AnalyseArgs) =>
   Effect.gen(function* () {
+    if (args.path !== "") {
+      return yield* new CliError.ValidationError({
+        message: `--from-store reads the store: drop the path '${args.path}'`
+      })
+    }
     const nc = yield* Nats.connection(yield* needsNats(args.nats), args)
     const progress = Progress.make()
     const began = performance.now()
