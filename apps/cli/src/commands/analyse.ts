@@ -18,9 +18,11 @@ import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
 import type * as Failure from "../internal/Failure.ts"
 import * as FollowRun from "../internal/FollowRun.ts"
+import * as FromStore from "../internal/FromStore.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
+import * as StoreFlags from "../internal/StoreFlags.ts"
 import * as Watch from "../internal/Watch.ts"
 import * as Report from "../Report.ts"
 
@@ -37,7 +39,10 @@ export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", {
 export const analyse = Command.make(
   "analyse",
   {
-    path: Argument.String("path").pipe(Argument.withDescription("A log file, or a directory searched recursively")),
+    path: Argument.String("path").pipe(
+      Argument.withDefault(""),
+      Argument.withDescription("A log file, or a directory searched recursively (none with --from-store)")
+    ),
     format: Flags.format,
     include: Flags.include,
     exclude: Flags.exclude,
@@ -53,6 +58,9 @@ export const analyse = Command.make(
       )
     ),
     ...Nats.options,
+    fromStore: StoreFlags.fromStore,
+    node: StoreFlags.node("With --from-store: only this node's files"),
+    stream: StoreFlags.stream,
     ...Run.flags,
     checkpointDir: Flag.String("checkpoint-dir").pipe(
       Flag.optional,
@@ -82,6 +90,8 @@ export const analyse = Command.make(
     | CliError.ValidationError
     | Failure.Failure
   > => {
+    if (args.fromStore) return FromStore.analyse(args)
+    if (args.path === "") return new CliError.ValidationError({ message: "give a path to analyse (or --from-store)" })
     if (args.sequential && args.dashboard) {
       return new CliError.ValidationError({
         message: "--dashboard watches the master/worker engine: drop --sequential"
