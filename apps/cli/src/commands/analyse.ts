@@ -16,8 +16,9 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
-import type * as Failure from "../internal/Failure.ts"
+import * as Failure from "../internal/Failure.ts"
 import * as FollowRun from "../internal/FollowRun.ts"
+import * as Launch from "../internal/Launch.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
@@ -54,6 +55,7 @@ export const analyse = Command.make(
     ),
     ...Nats.options,
     ...Run.flags,
+    ...Launch.flags,
     checkpointDir: Flag.String("checkpoint-dir").pipe(
       Flag.optional,
       Flag.withDescription("Also save checkpoints under this directory (resumable with the same arguments)")
@@ -87,6 +89,10 @@ export const analyse = Command.make(
         message: "--dashboard watches the master/worker engine: drop --sequential"
       })
     }
+    // Under a launcher every rank runs this command: the rank decides its part (internal/Launch.ts).
+    const launch = Launch.detect(args)
+    if (launch instanceof Failure.Failure) return launch
+    if (launch.role === "idle") return Launch.idle(launch)
     if (args.follow) return FollowRun.run(args)
     if (Option.isSome(args.for)) return new CliError.ValidationError({ message: "--for goes with --follow" })
     if (args.sequential) return sequential(args)
@@ -105,12 +111,16 @@ export const analyse = Command.make(
         checkpointDir: Option.getOrUndefined(args.checkpointDir)
       }
       const format = Option.getOrUndefined(Option.map(args.format, Run.formatSpec))
+      if (launch.role === "worker" || launch.role === "standby") {
+        return yield* Launch.follow(launch, args, { ...options, format })
+      }
       const summary = yield* Option.match(args.nats, {
         onNone: () => Embedded.run({ ...options, workers, format }),
         onSome: (servers) =>
           Effect.gen(function* () {
             const nc = yield* Nats.connection(servers, args)
             yield* Watch.publish(nc, watched)
+            if (launch.role === "master") return yield* Launch.master(nc, launch, options)
             // This process's own workers, each on its own thread; workers elsewhere may join the run too.
             const local = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
               Distributed.worker(nc, {
@@ -126,6 +136,7 @@ export const analyse = Command.make(
             return summary
           }).pipe(Effect.scoped)
       }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
+      if (summary === undefined) return // a standby master of the launch finished the run, and printed it
       if (summary.filesProcessed === 0) {
         return yield* new NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
       }
