@@ -111,7 +111,7 @@ describe("Launch.plan", () => {
 })
 
 describe("dla analyse under a launcher", () => {
-  it("mpirun -np 4 --nats: rank 0 masters ranks 1-3, prints one JSON document with exact counts, every rank exits 0", async () => {
+  it("mpirun -np 4 --nats: rank 0 masters ranks 1-3, prints one JSON document with exact counts, every rank exits 0 (--verbose)", async () => {
     const exit = await run(
       "mpirun",
       [
@@ -127,12 +127,17 @@ describe("dla analyse under a launcher", () => {
         "--nats",
         server.url,
         "--json",
-        "--fresh"
+        "--fresh",
+        "--verbose"
       ],
       cleanEnv()
     )
     expect(exit.code, exit.stderr).toBe(0)
     expect(JSON.parse(exit.stdout)).toMatchObject({ levels: expected, lines: 3000, filesProcessed: 6 })
+    // --verbose: the master's lines from rank 0, the workers' own from their ranks, each with its rank.
+    expect(exit.stderr).toMatch(/\[0\] INFO {5}Found 6 log file\(s\) to analyse/)
+    expect(exit.stderr).toMatch(/\[0\] INFO {5}Starting distributed analysis\.\.\./)
+    expect(exit.stderr).toMatch(/\[([123])\] INFO {5}\[Worker \1\] Processing node\d+\.log/)
   })
 
   it("RANK/WORLD_SIZE by hand, three processes, one joining late: one result from rank 0, all exit 0", async () => {

@@ -22,6 +22,7 @@ import * as Launch from "../internal/Launch.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
+import * as Verbose from "../internal/Verbose.ts"
 import * as Watch from "../internal/Watch.ts"
 import * as Report from "../Report.ts"
 
@@ -56,6 +57,7 @@ export const analyse = Command.make(
     ...Nats.options,
     ...Run.flags,
     ...Launch.flags,
+    ...Verbose.flags,
     checkpointDir: Flag.String("checkpoint-dir").pipe(
       Flag.optional,
       Flag.withDescription("Also save checkpoints under this directory (resumable with the same arguments)")
@@ -103,7 +105,7 @@ export const analyse = Command.make(
       const watched = Watch.make(runId, progress.onEvent)
       yield* Watch.dashboard(watched, args)
       const options = {
-        ...Run.masterOptions(args, watched.onEvent),
+        ...Run.masterOptions(args, Verbose.tap(args.verbose, args, watched.onEvent)),
         runId,
         root: args.path,
         include: args.include,
@@ -128,7 +130,8 @@ export const analyse = Command.make(
                 once: true,
                 format,
                 thread: true,
-                workerId: `${options.runId}-local-${i + 1}`
+                workerId: `${options.runId}-local-${i + 1}`,
+                onTask: Verbose.workerTasks(args.verbose, args.path, `${options.runId}-local-${i + 1}`)
               }).pipe(Effect.forkScoped)
             )
             const summary = yield* Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced))

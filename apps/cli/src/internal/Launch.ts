@@ -8,7 +8,8 @@
  * Ranks that are not the master must also end when the run ends, even when it ended before they joined (a fast run,
  * a slow node). The run's state on NATS cannot tell them: a finished run of an earlier launch on the same directory
  * (same run id) looks the same. So the master of this launch answers `dla.launch.<runId>` requests with its phase
- * (starting, running, done) and, once done, waits (at most {@link LINGER}) until every other rank has heard it.
+ * (starting, running, done): it starts the run once every rank has asked (a barrier, at most {@link BARRIER}) and,
+ * once done, waits (at most {@link LINGER}) until every rank has heard it.
  */
 import { Distributed, type Master, NatsTransport } from "@dla/analyser"
 import { DistributedContext } from "@dla/core"
@@ -23,6 +24,7 @@ import * as Schema from "effect/Schema"
 import { Failure } from "./Failure.ts"
 import * as Nats from "./Nats.ts"
 import * as Run from "./Run.ts"
+import * as Verbose from "./Verbose.ts"
 
 export type Role = "single" | "master" | "standby" | "worker" | "idle"
 
@@ -99,6 +101,9 @@ const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value
 
 /** How long a finished master waits for the other ranks to hear that the run is done. */
 export const LINGER = "10 seconds"
+/** How long the master waits for the other ranks to come up before it starts the run without the missing ones. */
+export const BARRIER = "30 seconds"
+const decodeHello = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Struct({ rank: Schema.Number })))
 const POLL = "250 millis"
 
 /** The master's phase as the other ranks hear it; undefined while no master answers. */
@@ -137,19 +142,32 @@ export const master = (
 ): Effect.Effect<Master.Summary | undefined, Failure> =>
   Effect.gen(function* () {
     let status: Phase["status"] = "starting"
+    /** Every rank that asked (checked in), and those told the run is done. */
+    const checkedIn = new Set<number>()
     const heardDone = new Set<number>()
     const subscription = nc.subscribe(subject(options.runId), {
       callback: (_error, msg) => {
-        if (status === "done") {
-          const rank = Option.getOrUndefined(
-            Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Struct({ rank: Schema.Number })))(msg.string())
-          )?.rank
-          if (rank !== undefined) heardDone.add(rank)
+        const rank = Option.getOrUndefined(decodeHello(msg.string()))?.rank
+        if (rank !== undefined) {
+          checkedIn.add(rank)
+          if (status === "done") heardDone.add(rank)
         }
         msg.respond(encode({ status }))
       }
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => subscription.unsubscribe()))
+    // Like MPI_Init, a barrier: the run starts once every rank is up (or after {@link BARRIER}), so that no rank can
+    // come up after the master has finished and gone, with nobody left to tell it the run is over.
+    const others = p.worldSize - 1
+    const arrived = yield* Effect.sleep(POLL).pipe(
+      Effect.repeat({ until: () => checkedIn.size >= others }),
+      Effect.timeoutOption(BARRIER)
+    )
+    if (Option.isNone(arrived)) {
+      yield* Console.error(
+        `dla: ${others - checkedIn.size} of ${others} other rank(s) not up after ${BARRIER}: starting without them`
+      )
+    }
     const onEvent = (event: Master.Event) => {
       if (event._tag === "Started" || event._tag === "Resumed") status = "running"
       options.onEvent?.(event)
@@ -171,15 +189,16 @@ export const master = (
     )
     const summary = yield* run.pipe(Effect.mapError((error) => new Failure({ message: error.message })))
     status = "done"
-    const others = p.worldSize - 1
     yield* Effect.sleep(POLL).pipe(
-      Effect.repeat({ until: () => heardDone.size >= others }),
+      Effect.repeat({ until: () => [...checkedIn].every((rank) => heardDone.has(rank)) }),
       Effect.timeoutOption(LINGER)
     )
     return summary
   }).pipe(Effect.scoped)
 
 export interface FollowArgs extends Nats.Settings {
+  readonly path: string
+  readonly verbose: boolean
   readonly nats: Option.Option<string>
   readonly json: boolean
   readonly baseline: Option.Option<number>
@@ -213,15 +232,16 @@ export const follow = (
     }
     const threads = Option.getOrElse(args.workers, () => 1)
     const workers = Effect.forEach(
-      Array.from({ length: threads }, (_, i) => i),
-      (i) =>
+      Array.from({ length: threads }, (_, i) => (threads > 1 ? `rank-${p.rank}.${i + 1}` : `rank-${p.rank}`)),
+      (workerId) =>
         Distributed.worker(nc, {
           runId,
           once: true,
           format: options.format,
           thread: threads > 1,
           // The worker's name in the master's events and report: its rank, as the assignment names workers.
-          workerId: threads > 1 ? `rank-${p.rank}.${i + 1}` : `rank-${p.rank}`
+          workerId,
+          onTask: Verbose.workerTasks(args.verbose, args.path, workerId)
         }),
       { concurrency: "unbounded", discard: true }
     ).pipe(Effect.mapError((error) => new Failure({ message: error.message })))
