@@ -8,6 +8,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type NatsServer, startNatsServer } from "@dla/testing"
+import { connect } from "@nats-io/transport-node"
+import * as Effect from "effect/Effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Launch from "../src/internal/Launch.ts"
 import { dla } from "./cli.ts"
@@ -107,6 +109,22 @@ describe("Launch.plan", () => {
     expect(Launch.detect(args, { RANK: "x" })).toMatchObject({
       message: 'Invalid RANK="x": expected a non-negative integer'
     })
+  })
+})
+
+describe("Launch.awaitPhase", () => {
+  it("fails in one line once no master has answered for the given silence", async () => {
+    const nc = await connect({ servers: server.url })
+    try {
+      const error = await Effect.runPromise(
+        Effect.flip(Launch.awaitPhase(nc, "run-nobody", 2, ["running"], "300 millis"))
+      )
+      expect(error.message).toMatch(
+        /^rank 2: no answer from the master \(rank 0\) on dla\.launch\.run-nobody for .+: is it running, on the same directory and NATS\?$/
+      )
+    } finally {
+      await nc.close()
+    }
   })
 })
 

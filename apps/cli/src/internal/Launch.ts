@@ -14,8 +14,10 @@
 import { Distributed, type Master, NatsTransport } from "@dla/analyser"
 import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
+import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Flag from "effect/cli/Flag"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
@@ -101,6 +103,8 @@ const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value
 
 /** How long a finished master waits for the other ranks to hear that the run is done. */
 export const LINGER = "10 seconds"
+/** How long a rank waits for an answer from the master before it gives up (exit 1). */
+export const MASTER_SILENCE = "60 seconds"
 /** How long the master waits for the other ranks to come up before it starts the run without the missing ones. */
 export const BARRIER = "30 seconds"
 const decodeHello = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Struct({ rank: Schema.Number })))
@@ -121,15 +125,37 @@ const confirmDone = (nc: NatsConnection, runId: string, rank: number) =>
     Effect.asVoid
   )
 
-/** Asks until the master's phase is one of `wanted`. */
-const awaitPhase = (nc: NatsConnection, runId: string, rank: number, wanted: ReadonlyArray<Phase["status"]>) =>
-  ask(nc, runId, rank).pipe(
-    Effect.repeat({
-      until: (phase) => phase !== undefined && wanted.includes(phase.status),
-      schedule: Schedule.spaced(POLL)
-    }),
-    Effect.map((phase) => phase!.status)
-  )
+/**
+ * Asks until the master's phase is one of `wanted`. With `silence`, fails once no master has answered for that long
+ * in a row: rank 0 never came up (another directory, another NATS), or died with no standby to take over.
+ */
+export const awaitPhase = (
+  nc: NatsConnection,
+  runId: string,
+  rank: number,
+  wanted: ReadonlyArray<Phase["status"]>,
+  silence: Duration.Input | undefined
+): Effect.Effect<Phase["status"], Failure> =>
+  Effect.gen(function* () {
+    const limit =
+      silence === undefined ? Number.POSITIVE_INFINITY : Duration.toMillis(Duration.fromInputUnsafe(silence))
+    let lastHeard = yield* Clock.currentTimeMillis
+    while (true) {
+      const phase = yield* ask(nc, runId, rank)
+      const now = yield* Clock.currentTimeMillis
+      if (phase !== undefined) {
+        if (wanted.includes(phase.status)) return phase.status
+        lastHeard = now
+      } else if (now - lastHeard > limit) {
+        return yield* new Failure({
+          message: `rank ${rank}: no answer from the master (rank 0) on ${subject(runId)} for ${Duration.format(
+            Duration.fromInputUnsafe(silence!)
+          )}: is it running, on the same directory and NATS?`
+        })
+      }
+      yield* Effect.sleep(POLL)
+    }
+  })
 
 /**
  * Runs the master of this launch (rank 0), answering the other ranks, then lingers until they all heard the run is
@@ -217,7 +243,7 @@ export const follow = (
   Effect.gen(function* () {
     const nc = yield* Nats.connection(Option.getOrThrow(args.nats), args)
     const runId = options.runId
-    if ((yield* awaitPhase(nc, runId, p.rank, ["running", "done"])) === "done") return
+    if ((yield* awaitPhase(nc, runId, p.rank, ["running", "done"], MASTER_SILENCE)) === "done") return
     if (p.role === "standby") {
       const summary = yield* Distributed.masterWithStandbys(nc, {
         ...options,
@@ -245,7 +271,9 @@ export const follow = (
         }),
       { concurrency: "unbounded", discard: true }
     ).pipe(Effect.mapError((error) => new Failure({ message: error.message })))
-    // The run may end before this rank joins it: the master's "done" ends the wait too.
-    yield* Effect.raceFirst(workers, awaitPhase(nc, runId, p.rank, ["done"]).pipe(Effect.asVoid))
+    // The run may end before this rank joins it: the master's "done" ends the wait too. Without standbys, a master
+    // that stops answering is gone for good: the rank fails rather than wait for a run nobody finishes.
+    const silence = p.standbys === 0 ? MASTER_SILENCE : undefined
+    yield* Effect.raceFirst(workers, awaitPhase(nc, runId, p.rank, ["done"], silence).pipe(Effect.asVoid))
     yield* confirmDone(nc, runId, p.rank)
   }).pipe(Effect.scoped)
