@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Launch from "../src/internal/Launch.ts"
 import { dla } from "./cli.ts"
+import { launcherFree } from "./env.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 let server: NatsServer
@@ -32,16 +33,6 @@ afterAll(async () => {
   await server?.stop()
   rmSync(work, { recursive: true, force: true })
 })
-
-/** Environment without any launcher's variables, so each process sees only what a test gives it. */
-const cleanEnv = () =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) =>
-        !/^(RANK|LOCAL_RANK|WORLD_SIZE|LOCAL_WORLD_SIZE|GROUP_RANK|NODE_RANK)$/.test(key) &&
-        !/^(SLURM|OMPI|PMI|PMIX|DLA_|SKYPILOT)/.test(key)
-    )
-  )
 
 interface Exit {
   readonly code: number | null
@@ -69,7 +60,7 @@ const byHand = (world: number, args: ReadonlyArray<string>, late?: number) =>
     Array.from({ length: world }, async (_, rank) => {
       if (rank === late) await new Promise((resolve) => setTimeout(resolve, 1500))
       return run(process.execPath, ["--conditions=source", bin, "analyse", logs, ...args], {
-        ...cleanEnv(),
+        ...launcherFree(),
         RANK: `${rank}`,
         WORLD_SIZE: `${world}`
       })
@@ -148,7 +139,7 @@ describe("dla analyse under a launcher", () => {
         "--fresh",
         "--verbose"
       ],
-      cleanEnv()
+      launcherFree()
     )
     expect(exit.code, exit.stderr).toBe(0)
     expect(JSON.parse(exit.stdout)).toMatchObject({ levels: expected, lines: 3000, filesProcessed: 6 })

@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { launcherFree } from "./env.ts"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
 const doc = readFileSync(join(repo, "docs", "migrating.md"), "utf8")
@@ -47,16 +48,6 @@ const fromSources = (code: string) =>
     JSON.stringify(join(repo, "packages", pkg, "src", `${module ?? "index"}.ts`)).replace(/^/, "from ")
   )
 
-/** The parent's environment without launcher variables, so each block sees only what it is given. */
-const cleanEnv = () =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) =>
-        !/^(RANK|LOCAL_RANK|WORLD_SIZE|LOCAL_WORLD_SIZE|GROUP_RANK|NODE_RANK|LOG_LEVEL|NO_COLOR)$/.test(key) &&
-        !/^(SLURM|OMPI|PMI|PMIX|DLA_|NVRX_|SKYPILOT|HDFS_|DISABLE_HDFS|RAY_)/.test(key)
-    )
-  )
-
 let server: NatsServer
 let work = ""
 let bin = ""
@@ -87,7 +78,7 @@ describe("docs/migrating.md", () => {
   for (const example of found) {
     it(`the ${example.language} example at line ${example.line} runs`, () => {
       const env = {
-        ...cleanEnv(),
+        ...launcherFree(),
         PATH: `${bin}:${process.env.PATH}`,
         NATS_URL: server.url,
         ...example.env

@@ -455,6 +455,18 @@ describe("DistributedContext.decode: malformed values name the variable", () => 
   })
 })
 
+/** Runs `body` with one variable of process.env set, then puts it back. */
+const withEnv = (name: string, value: string, body: () => void) => {
+  const before = process.env[name]
+  process.env[name] = value
+  try {
+    body()
+  } finally {
+    if (before === undefined) delete process.env[name]
+    else process.env[name] = before
+  }
+}
+
 describe("DistributedContext.getNodeRank", () => {
   it("is undefined outside a distributed context", () => {
     expect(DistributedContext.getNodeRank({})).toBeUndefined()
@@ -473,14 +485,7 @@ describe("DistributedContext.getNodeRank", () => {
     expect(() => DistributedContext.getNodeRank({ SLURM_PROCID: "1", SLURM_NODEID: "x" })).toThrow("SLURM_NODEID")
   })
   it("reads process.env by default", () => {
-    const before = process.env.DLA_RANK
-    process.env.DLA_RANK = "3"
-    try {
-      expect(DistributedContext.getNodeRank()).toBe(3)
-    } finally {
-      if (before === undefined) delete process.env.DLA_RANK
-      else process.env.DLA_RANK = before
-    }
+    withEnv("DLA_RANK", "3", () => expect(DistributedContext.getNodeRank()).toBe(3))
   })
 })
 
@@ -491,14 +496,7 @@ describe("DistributedContext.getNodeIndex", () => {
     expect(DistributedContext.getNodeIndex({ RANK: "3", LOCAL_WORLD_SIZE: "2", WORLD_SIZE: "4" })).toBe(1)
   })
   it("reads process.env by default", () => {
-    const before = process.env.DLA_NODE_RANK
-    process.env.DLA_NODE_RANK = "3"
-    try {
-      expect(DistributedContext.getNodeIndex()).toBe(3)
-    } finally {
-      if (before === undefined) delete process.env.DLA_NODE_RANK
-      else process.env.DLA_NODE_RANK = before
-    }
+    withEnv("DLA_NODE_RANK", "3", () => expect(DistributedContext.getNodeIndex()).toBe(3))
   })
 })
 
