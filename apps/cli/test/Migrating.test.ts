@@ -81,6 +81,7 @@ describe("docs/migrating.md", () => {
         ...launcherFree(),
         PATH: `${bin}:${process.env.PATH}`,
         NATS_URL: server.url,
+        DLA_BASELINE_DIR: join(work, ".baselines"),
         ...example.env
       }
       const run =

@@ -16,6 +16,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
+import * as Baseline from "../internal/Baseline.ts"
 import * as Failure from "../internal/Failure.ts"
 import * as FollowRun from "../internal/FollowRun.ts"
 import * as Launch from "../internal/Launch.ts"
@@ -97,7 +98,7 @@ export const analyse = Command.make(
     if (launch.role === "idle") return Launch.idle(launch)
     if (args.follow) return FollowRun.run(args)
     if (Option.isSome(args.for)) return new CliError.ValidationError({ message: "--for goes with --follow" })
-    if (args.sequential) return sequential(args)
+    if (args.sequential) return sequential(args, Run.runId(args.run, args.path, args.include, args.exclude))
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {
       const progress = Run.progress()
@@ -143,7 +144,10 @@ export const analyse = Command.make(
       if (summary.filesProcessed === 0) {
         return yield* new NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
       }
-      yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers })
+      // Speedup: from --baseline, else from a recorded sequential run of the same input.
+      const input = { files: summary.filesProcessed, counts: summary.counts }
+      const baseline = Option.orElse(args.baseline, () => Baseline.recorded(runId, input))
+      yield* Run.report(summary, { json: args.json, baseline, workers })
       yield* Run.failOnUnreadable(summary)
       // On a terminal the page of the finished run stays up until Ctrl-C; scripts go on at once.
       if (args.dashboard && process.stdin.isTTY && process.stdout.isTTY) {
@@ -157,14 +161,20 @@ export const analyse = Command.make(
   Command.withDescription("Count log levels of a file or directory, on every core (or over NATS with --nats).")
 )
 
-/** The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against. */
-const sequential = (args: {
-  readonly path: string
-  readonly format: Option.Option<LogFormat.LogFormat>
-  readonly include: ReadonlyArray<string>
-  readonly exclude: ReadonlyArray<string>
-  readonly json: boolean
-}) =>
+/**
+ * The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against, its time
+ * recorded for their `Speedup`.
+ */
+const sequential = (
+  args: {
+    readonly path: string
+    readonly format: Option.Option<LogFormat.LogFormat>
+    readonly include: ReadonlyArray<string>
+    readonly exclude: ReadonlyArray<string>
+    readonly json: boolean
+  },
+  runId: string
+) =>
   Effect.gen(function* () {
     const { path, format, include, exclude, json } = args
     const progress = Progress.make()
@@ -176,6 +186,7 @@ const sequential = (args: {
     }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
     for (const skipped of result.skipped) yield* Console.error(`dla: skipped ${skipped.message}`)
     if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
+    Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
     const results: Report.Results = {
       counts: result.counts,
       filesProcessed: result.files.length,
