@@ -3,6 +3,7 @@
  * coordinator, and with `--nats` only on the holder of the copy's lease. `--once` runs one pass and exits.
  */
 import { HdfsCopier } from "@dla/hdfs"
+import { EffectLogger } from "@dla/logger"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
@@ -137,7 +138,9 @@ export const copy = Command.make(
           : `Copied ${status.filesCopied} files, ${status.bytesCopied} bytes to ${status.config.destination}`
       )
       if (status.lastError !== null) return yield* Effect.fail(new Error(status.lastError))
-    }).pipe(Effect.scoped)
+      // The copier's messages (enabled, started, skipped, each pass) are diagnostics: @dla/logger's lines on stderr
+      // (rank-aware, NO_COLOR, LOG_LEVEL), leaving stdout to the summary.
+    }).pipe(Effect.scoped, Effect.provide(EffectLogger.layer({ name: "dla" })))
 ).pipe(
   Command.withDescription(
     "Copy logs to HDFS (WebHDFS) or mounted storage, incrementally and atomically, only on the coordinator (DISABLE_HDFS_COPY, DLA_HDFS_COPY=force|off)."
