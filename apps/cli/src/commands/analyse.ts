@@ -19,10 +19,12 @@ import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
 import * as Failure from "../internal/Failure.ts"
 import * as FollowRun from "../internal/FollowRun.ts"
+import * as FromStore from "../internal/FromStore.ts"
 import * as Launch from "../internal/Launch.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
+import * as StoreFlags from "../internal/StoreFlags.ts"
 import * as Verbose from "../internal/Verbose.ts"
 import * as Watch from "../internal/Watch.ts"
 import * as Report from "../Report.ts"
@@ -40,7 +42,10 @@ export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", {
 export const analyse = Command.make(
   "analyse",
   {
-    path: Argument.String("path").pipe(Argument.withDescription("A log file, or a directory searched recursively")),
+    path: Argument.String("path").pipe(
+      Argument.withDefault(""),
+      Argument.withDescription("A log file, or a directory searched recursively (none with --from-store)")
+    ),
     format: Flags.format,
     include: Flags.include,
     exclude: Flags.exclude,
@@ -56,6 +61,9 @@ export const analyse = Command.make(
       )
     ),
     ...Nats.options,
+    fromStore: StoreFlags.fromStore,
+    node: StoreFlags.node("With --from-store: only this node's files"),
+    stream: StoreFlags.stream,
     ...Run.flags,
     ...Launch.flags,
     ...Verbose.flags,
@@ -87,6 +95,8 @@ export const analyse = Command.make(
     | CliError.ValidationError
     | Failure.Failure
   > => {
+    if (args.fromStore) return FromStore.analyse(args)
+    if (args.path === "") return new CliError.ValidationError({ message: "give a path to analyse (or --from-store)" })
     if (args.sequential && args.dashboard) {
       return new CliError.ValidationError({
         message: "--dashboard watches the master/worker engine: drop --sequential"
