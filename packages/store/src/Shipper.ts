@@ -222,18 +222,23 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
       mtimeMs: 0,
       dirty: false
     }
-    const known = await kvGet(key).then((e) => (e?.operation === "PUT" ? decodeState(e.string()) : undefined))
-    const state = known?._tag === "Some" ? known.value : undefined
-    const prefix = state === undefined ? undefined : new Uint8Array(Buffer.from(state.prefix, "base64"))
-    if (state !== undefined && prefix !== undefined && sameBytes(await head(handle, prefix.length), prefix)) {
-      file.file = state.file
-      file.generation = state.generation
-      file.prefix = prefix
-      await reconcile(file)
-      events.push({ _tag: "Resumed", path: entry.path, file: file.file, offset: file.offset })
-    } else {
-      await newGeneration(file, entry.relative)
-      events.push({ _tag: "Added", path: entry.path, file: file.file, generation: file.generation })
+    try {
+      const known = await kvGet(key).then((e) => (e?.operation === "PUT" ? decodeState(e.string()) : undefined))
+      const state = known?._tag === "Some" ? known.value : undefined
+      const prefix = state === undefined ? undefined : new Uint8Array(Buffer.from(state.prefix, "base64"))
+      if (state !== undefined && prefix !== undefined && sameBytes(await head(handle, prefix.length), prefix)) {
+        file.file = state.file
+        file.generation = state.generation
+        file.prefix = prefix
+        await reconcile(file)
+        events.push({ _tag: "Resumed", path: entry.path, file: file.file, offset: file.offset })
+      } else {
+        await newGeneration(file, entry.relative)
+        events.push({ _tag: "Added", path: entry.path, file: file.file, generation: file.generation })
+      }
+    } catch (error) {
+      await handle.close()
+      throw error
     }
     tracked.set(key, file)
   }

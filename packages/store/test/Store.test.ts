@@ -142,6 +142,13 @@ describe("Shipper and Store", () => {
     ])
     expect(await cat(stream, "n", "app.log")).toBe(lines(0, 175))
     expect(await cat(stream, "n", "app.log", 1)).toBe(lines(150, 20))
+    // Mirrored, each generation is a file of its own: the first under the name, later ones as <name>@<generation>.
+    const mirror = tempDir()
+    await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    expect(readFileSync(join(mirror, "n", "app.log"), "utf8")).toBe(lines(0, 150))
+    expect(readFileSync(join(mirror, "n", "app.log@1"), "utf8")).toBe(lines(150, 20))
+    expect(readFileSync(join(mirror, "n", "app.log@2"), "utf8")).toBe(lines(170, 5))
+    expect(Store.mirrorPath({ node: "n", file: "a/b.log", generation: 3 })).toBe(join("n", "a/b.log@3"))
   })
 
   it("follow ships as files grow until interrupted", async () => {

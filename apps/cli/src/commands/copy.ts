@@ -2,7 +2,7 @@
  * `dla copy <patterns...>`: copy log files to HDFS (WebHDFS) or mounted storage, every interval, only on the
  * coordinator, and with `--nats` only on the holder of the copy's lease. `--once` runs one pass and exits.
  */
-import { HdfsCopier } from "@dla/hdfs"
+import { CopyConfig, HdfsCopier } from "@dla/hdfs"
 import { EffectLogger } from "@dla/logger"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
@@ -98,7 +98,12 @@ export const copy = Command.make(
       // Without credentials or TLS: `--user` here is WebHDFS's.
       const nats = Option.isSome(natsUrl) ? yield* Nats.connection(natsUrl.value, Nats.anonymous) : undefined
       // From the store: every stored node's files, mirrored under the state directory, are the files to copy.
-      const mirror = options.fromStore ? FromStore.mirrorDir(options.stateDir, options.name) : undefined
+      const mirror = options.fromStore
+        ? FromStore.mirrorDir(
+            Option.getOrElse(options.stateDir, () => CopyConfig.stateDirFromEnv(process.env)),
+            options.name
+          )
+        : undefined
       const syncMirror =
         nats !== undefined && mirror !== undefined ? FromStore.mirror(nats, mirror, options.stream) : Effect.void
       const copier = yield* HdfsCopier.make({

@@ -1,19 +1,23 @@
 /**
  * `--from-store`: `dla analyse` counting the lines stored by `dla ship`, and `dla copy` copying every stored node's
  * files (mirrored into a local directory first, which the copier then copies incrementally as it copies any logs).
+ * `@dla/store` is loaded only when `--from-store` is given: `analyse` and `copy` start without it.
  */
 import { join } from "node:path"
 import type { LogFormat } from "@dla/core"
-import { CopyConfig } from "@dla/hdfs"
-import { Store } from "@dla/store"
+import type { Store } from "@dla/store"
+import type { NatsConnection } from "@nats-io/nats-core"
 import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
+import type * as Failure from "./Failure.ts"
 import * as Nats from "./Nats.ts"
 import * as Progress from "./Progress.ts"
 import * as StoreFlags from "./StoreFlags.ts"
+
+const loadStore = Effect.promise(() => import("@dla/store"))
 
 export interface AnalyseArgs extends Nats.Settings {
   readonly path: string
@@ -42,6 +46,7 @@ export const analyse = (args: AnalyseArgs) =>
       })
     }
     const nc = yield* Nats.connection(yield* needsNats(args.nats), args)
+    const { Store } = yield* loadStore
     const progress = Progress.make()
     const began = performance.now()
     const counts = yield* StoreFlags.failure(
@@ -55,17 +60,18 @@ export const analyse = (args: AnalyseArgs) =>
     yield* Console.log(args.json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
   }).pipe(Effect.scoped)
 
-/** Where `dla copy --from-store` mirrors the store before copying: under the copier's state directory. */
-export const mirrorDir = (stateDir: Option.Option<string>, copyName: string): string =>
-  join(
-    Option.getOrElse(stateDir, () => CopyConfig.stateDirFromEnv(process.env)),
-    "store",
-    copyName
-  )
+/** Where `dla copy --from-store` mirrors the store: under the copier's state directory. */
+export const mirrorDir = (stateDir: string, copyName: string): string => join(stateDir, "store", copyName)
 
 /** Brings the mirror of every stored node's files up to date; says what was new. */
-export const mirror = (nc: Parameters<typeof Store.mirror>[0], dir: string, stream: Option.Option<string>) =>
-  StoreFlags.failure(Store.mirror(nc, dir, {}, StoreFlags.options(stream))).pipe(
+export const mirror = (
+  nc: NatsConnection,
+  dir: string,
+  stream: Option.Option<string>
+): Effect.Effect<Store.MirrorResult, Failure.Failure> =>
+  Effect.flatMap(loadStore, ({ Store }) =>
+    StoreFlags.failure(Store.mirror(nc, dir, {}, StoreFlags.options(stream)))
+  ).pipe(
     Effect.tap((done) =>
       done.files > 0
         ? Console.error(`dla: mirrored ${done.bytes} new bytes of ${done.files} stored files`)
