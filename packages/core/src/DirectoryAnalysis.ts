@@ -7,7 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileAnalysis from "./FileAnalysis.ts"
-import type * as FileError from "./FileError.ts"
+import * as FileError from "./FileError.ts"
 import * as LogFiles from "./LogFiles.ts"
 import type * as LogFormat from "./LogFormat.ts"
 
@@ -31,12 +31,12 @@ export interface DirectoryResult {
   readonly counts: Counts.Counts
   /** Per-file results, in list order. */
   readonly files: ReadonlyArray<FileAnalysis.FileResult>
-  /** Files left out, each with its reason (binary files: counting them would only add noise). */
+  /** Files left out, each with its reason (binary or unreadably compressed: see {@link FileError.isSkip}). */
   readonly skipped: ReadonlyArray<FileError.FileError>
   readonly durationMs: number
 }
 
-/** Counts every file under `root`. Fails on the first file that cannot be read; skips binary files. */
+/** Counts every file under `root`. Fails on the first file that cannot be read; skips binary and unsupported compressed files. */
 export const analyse = (
   root: string,
   options: AnalyseOptions = {}
@@ -54,10 +54,7 @@ export const analyse = (
       const onProgress = (done: number) => report(files.length + skipped.length, bytes + done)
       yield* FileAnalysis.analyse(file.path, { format: options.format, onProgress }).pipe(
         Effect.map((result) => files.push(result)),
-        Effect.catchIf(
-          (error) => error.reason === "Binary",
-          (error) => Effect.sync(() => skipped.push(error))
-        )
+        Effect.catchIf(FileError.isSkip, (error) => Effect.sync(() => skipped.push(error)))
       )
       bytes += file.size
       report(files.length + skipped.length, bytes)

@@ -4,6 +4,7 @@
 import * as Counts from "../Counts.ts"
 import * as Level from "../Level.ts"
 import type * as LogFormat from "../LogFormat.ts"
+import type { Scanner } from "./kernel.ts"
 
 export const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
@@ -33,6 +34,35 @@ export class Tally {
       else perLevel[id]!++
       lines++
       lineStart = newline + 1
+    }
+    this.lines += lines
+    this.unmatched += unmatched
+    return lineStart
+  }
+
+  /**
+   * {@link Tally.scan} over a scanner's buffer, `bytes[from, filled)`: the kernel finds the newlines, many per call,
+   * and this loop only asks the format for levels.
+   */
+  scanLines(scanner: Scanner, from: number, filled: number, stopAt: number): number {
+    const { levelOf, perLevel } = this
+    const { bytes, ends, base } = scanner
+    let lineStart = from
+    let lines = 0
+    let unmatched = 0
+    while (lineStart < stopAt) {
+      const found = scanner.newlines(lineStart, filled)
+      for (let k = 0; k < found && lineStart < stopAt; k++) {
+        const newline = ends[k]! - base
+        const end = newline > lineStart && bytes[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline
+        const id = levelOf(bytes, lineStart, end)
+        if (id < 0) unmatched++
+        else perLevel[id]!++
+        lines++
+        lineStart = newline + 1
+      }
+      // Fewer than it may report: no newline is left before `filled`.
+      if (found < ends.length) break
     }
     this.lines += lines
     this.unmatched += unmatched
