@@ -39,7 +39,15 @@ interface Corpus {
 const corpora: ReadonlyArray<Corpus> = [
   { name: "20 files", dir: "core-20-files", files: 20, lines: 160_000, recursive: false, target: 1, rounds: 7 },
   { name: "one 1.1 GB file", dir: "core-1gb", files: 1, lines: 18_000_000, recursive: false, target: 1, rounds: 3 },
-  { name: "20,000 x 20 lines", dir: "core-20k-small", files: 20_000, lines: 20, recursive: true, target: 0.33, rounds: 5 }
+  {
+    name: "20,000 x 20 lines",
+    dir: "core-20k-small",
+    files: 20_000,
+    lines: 20,
+    recursive: true,
+    target: 0.33,
+    rounds: 5
+  }
 ]
 
 const prepare = async (corpus: Corpus) => {
@@ -126,7 +134,9 @@ for (const corpus of corpora) {
   console.log(`\n${corpus.name} (${dir}), median of ${times[0]!.length}:`)
   contenders.forEach((contender, i) => {
     console.log(
-      `  ${contender.name.padEnd(12)} ${(median(times[i]!) / 1000).toFixed(3).padStart(7)} s  peak RSS ${Math.max(...rss[i]!)
+      `  ${contender.name.padEnd(12)} ${(median(times[i]!) / 1000).toFixed(3).padStart(7)} s  peak RSS ${Math.max(
+        ...rss[i]!
+      )
         .toFixed(0)
         .padStart(4)} MB`
     )
