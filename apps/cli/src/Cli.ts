@@ -37,8 +37,7 @@ const root = (subcommands: ReadonlyArray<Subcommand>) =>
   )
 
 /** The whole `dla` command, every subcommand loaded (for help texts and docs). */
-export const load = async () =>
-  root(await Promise.all(Object.values(commands).map((loadCommand) => loadCommand())))
+export const load = async () => root(await Promise.all(Object.values(commands).map((loadCommand) => loadCommand())))
 
 /**
  * The `dla` command for `args`: with only the subcommand named first when there is one (a flag first, such as a
