@@ -51,6 +51,15 @@ const CHUNK = 1024 * 1024
 const HEAD = 64 * 1024
 
 /**
+ * How this runtime finds newlines: `"wasm"` (the WebAssembly SIMD kernel) or `"js"` (the fallback, one `indexOf`
+ * per line). The counts are the same; only the speed differs.
+ */
+export const kernel: "wasm" | "js" = Kernel.kind
+
+/** Whether this runtime's `node:zlib` inflates zstd (Node >= 22.15 or 23.8, Bun, Deno): else such files are skipped. */
+export const hasZstd = (): boolean => zstd.createZstdDecompress !== undefined
+
+/**
  * Counts the levels of a file (or of `options.range` of it). Rejects with a {@link FileError.FileError}: `NotFound`,
  * `NotAFile`, `Unreadable`, `Binary`, `Unsupported` (xz, bzip2, zstd on a runtime without it), `Corrupt` (bad
  * compressed data) or `RangeOnCompressed`.

@@ -229,6 +229,7 @@ describe("the scan kernel", () => {
       return ends
     })
     expect(Kernel.kind).toBe("wasm")
+    expect(FileAnalysis.kernel).toBe(Kernel.kind)
     expect(finders[0]).toEqual(finders[1])
     expect(finders[0]).toHaveLength(text.toString().split("\n").length - 1)
   })
@@ -240,6 +241,10 @@ describe("the scan kernel", () => {
 })
 
 describe("compressed files and streams", () => {
+  it("hasZstd says whether node:zlib inflates zstd here", () => {
+    expect(FileAnalysis.hasZstd()).toBe(typeof zstdCompressSync === "function")
+  })
+
   it.skipIf(typeof zstdCompressSync !== "function")("inflates zstd files", async () => {
     const text = mixedText(5000)
     const compressed = zstdCompressSync!(text)
