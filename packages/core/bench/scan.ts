@@ -19,7 +19,7 @@ import { availableParallelism, loadavg } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
-import { Generator } from "../src/index.ts"
+import { FileAnalysis, Generator, LogFiles } from "../src/index.ts"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
 const quick = process.argv.includes("--quick")
@@ -141,6 +141,21 @@ for (const corpus of corpora) {
         .padStart(4)} MB`
     )
   })
+  if (corpus.recursive) {
+    // What the analyser's scheduler can build on: listing plus one analyseBatch call in this process (no start-up,
+    // one thread), against grep's whole process.
+    const batchMs: Array<number> = []
+    for (let round = 0; round < rounds(corpus.rounds); round++) {
+      const began = performance.now()
+      const files = await Effect.runPromise(LogFiles.list(dir))
+      await FileAnalysis.analyseBatch(files.map((file) => ({ path: file.path })))
+      batchMs.push(performance.now() - began)
+    }
+    console.log(
+      `  core: LogFiles.list + FileAnalysis.analyseBatch in process, one thread: ${(median(batchMs) / 1000).toFixed(3)} s ` +
+        `(${(grepMs / median(batchMs)).toFixed(2)}x grep -rc)`
+    )
+  }
   const ratio = grepMs / dlaMs
   console.log(
     `  ratio dla / ${contenders[1]!.name}: ${ratio.toFixed(2)}x (target >= ${corpus.target}x: ${verdict(ratio >= corpus.target)}); ` +

@@ -158,7 +158,11 @@ const countSync = (
     const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), format)
     // No stat: the range ends at the end of the file, wherever the reads find it.
     const scan = new PlainScan(scanner, tally, rangeStart, range?.end ?? Number.POSITIVE_INFINITY)
-    if (rangeStart === 0) scan.consume(bytesRead)
+    if (rangeStart === 0) {
+      scan.consume(bytesRead)
+      // A regular file reads short only at its end: a small file needs no second read to find it.
+      if (bytesRead < scanner.bytes.length && !scan.done) scan.consume(0)
+    }
     while (!scan.done) {
       const room = scan.room()
       scan.consume(readSync(fd, scanner.bytes, scan.carry, room, scan.position))
