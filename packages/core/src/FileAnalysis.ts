@@ -34,6 +34,8 @@ export interface ByteRange {
 
 export interface FileResult extends Counts.Counts {
   readonly path: string
+  /** The name of the format the lines were read in: the one given, or the one detected (`klog`, `cri+json`...). */
+  readonly format: string
   readonly durationMs: number
 }
 
@@ -93,7 +95,7 @@ export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise
         const room = scan.room()
         scan.consume((await handle.read(scanner.bytes, scan.carry, room, scan.position)).bytesRead)
       }
-      return { path, ...tally.counts(scan.bytes()), durationMs: performance.now() - began }
+      return { path, format: tally.format, ...tally.counts(scan.bytes()), durationMs: performance.now() - began }
     } finally {
       Kernel.release(scanner)
     }
@@ -167,7 +169,7 @@ const countSync = (
       const room = scan.room()
       scan.consume(readSync(fd, scanner.bytes, scan.carry, room, scan.position))
     }
-    return { path, ...tally.counts(scan.bytes()), durationMs: performance.now() - began }
+    return { path, format: tally.format, ...tally.counts(scan.bytes()), durationMs: performance.now() - began }
   } catch (cause) {
     return FileError.fromSystemError(path, cause)
   } finally {
@@ -256,7 +258,8 @@ const tallyOf = (path: string, head: Uint8Array, format: LogFormat.LogFormat | u
   if (head.indexOf(0) >= 0) {
     throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
   }
-  return new Tally((format ?? LogFormat.detect(head)).levelOf)
+  const read = format ?? LogFormat.detect(head)
+  return new Tally(read.levelOf, read.name)
 }
 
 type Compression = "gzip" | "zstd" | "xz" | "bzip2"
@@ -313,12 +316,12 @@ const countCompressed = async (
   path: string,
   compressed: Readable | AsyncIterable<Uint8Array>,
   options: StreamOptions & { readonly compression: Compression; readonly size?: number; readonly range?: ByteRange }
-): Promise<Counts.Counts> => {
+): Promise<NamedCounts> => {
   const { range, size } = options
   if (range !== undefined && size !== undefined && !(range.start <= 0 && range.end >= size)) {
     throw new FileError.FileError({ path, reason: "RangeOnCompressed", detail: `${range.start}-${range.end}` })
   }
-  let counts: Counts.Counts | undefined
+  let counts: NamedCounts | undefined
   // pipeline() destroys every stream on success and on failure, so a file handle is free when it is closed.
   await pipeline(compressed, inflater(path, options.compression), async (inflated: AsyncIterable<Buffer>) => {
     counts = await countChunks(path, inflated, {
@@ -334,12 +337,15 @@ const countCompressed = async (
 const compressedRead = (stream: Readable | AsyncIterable<Uint8Array>): number =>
   "bytesRead" in stream && typeof stream.bytesRead === "number" ? stream.bytesRead : 0
 
+/** Counts and the name of the format the lines were read in. */
+type NamedCounts = Counts.Counts & { readonly format: string }
+
 /** Counts the lines of text arriving in chunks: the head decides binary and format, then the kernel scans. */
 const countChunks = async (
   path: string,
   chunks: AsyncIterable<Uint8Array>,
   { scanner, format, onProgress }: StreamOptions
-): Promise<Counts.Counts> => {
+): Promise<NamedCounts> => {
   let tally: Tally | undefined
   let filled = 0
   let total = 0
@@ -360,7 +366,7 @@ const countChunks = async (
   tally ??= tallyOf(path, scanner.bytes.subarray(0, filled), format)
   const next = tally.scanLines(scanner, 0, filled, filled)
   if (next < filled) tally.last(scanner.bytes, next, filled)
-  return tally.counts(total)
+  return { format: tally.format, ...tally.counts(total) }
 }
 
 /**

@@ -194,6 +194,7 @@ describe("analyseBatch", () => {
     const ranges = outcomes.slice(texts.length, -3) as Array<FileAnalysis.FileResult>
     expect(Counts.equals(Counts.mergeAll(ranges), outcomes[0] as FileAnalysis.FileResult)).toBe(true)
     expect(outcomes.at(-3)).toMatchObject(independentCount(texts[1]!))
+    expect(outcomes[0]).toMatchObject({ format: "bracketed" })
     expect(outcomes.at(-2)).toMatchObject({ _tag: "FileError", reason: "NotFound" })
     expect(outcomes.at(-1)).toMatchObject({ _tag: "FileError", reason: "Binary" })
   })
@@ -274,7 +275,12 @@ describe("compressed files and streams", () => {
         for (let i = 0; i < bytes.length; i += 4099) yield bytes.subarray(i, i + 4099)
       })()
     const plain = await FileAnalysis.analyseStream("-", chunks(Buffer.from(text)))
-    expect(plain).toMatchObject({ path: "-", ...independentCount(text), bytes: Buffer.byteLength(text) })
+    expect(plain).toMatchObject({
+      path: "-",
+      format: "bracketed",
+      ...independentCount(text),
+      bytes: Buffer.byteLength(text)
+    })
     const gz = await FileAnalysis.analyseStream("-", chunks(gzipSync(text)))
     expect(gz).toMatchObject(independentCount(text))
     expect(await FileAnalysis.analyseStream("-", chunks(new Uint8Array()))).toMatchObject({ lines: 0, bytes: 0 })

@@ -15,8 +15,11 @@ export class Tally {
   lines = 0
   unmatched = 0
   readonly levelOf: LogFormat.LogFormat["levelOf"]
-  constructor(levelOf: LogFormat.LogFormat["levelOf"]) {
+  /** The name of the format the lines are read in. */
+  readonly format: string
+  constructor(levelOf: LogFormat.LogFormat["levelOf"], format = "") {
     this.levelOf = levelOf
+    this.format = format
   }
 
   /** Counts the lines that start in `[from, stopAt)` and end with a newline in `bytes`; returns the next line start. */
