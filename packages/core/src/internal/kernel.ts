@@ -84,24 +84,26 @@ const wasmScanner = (api: WasmApi, module: WasmModule, size: number): Scanner =>
   return scanner
 }
 
-/** The fallback: a plain Buffer, whose indexOf is memchr. */
+/** The fallback finder: one native `indexOf` (memchr on a Buffer) per newline. */
+const findWithIndexOf = (bytes: Buffer, ends: Int32Array, from: number, to: number) => {
+  let n = 0
+  while (n < ends.length) {
+    const newline = bytes.indexOf(0x0a, from)
+    if (newline < 0 || newline >= to) break
+    ends[n++] = newline
+    from = newline + 1
+  }
+  return n
+}
+
+/** The fallback: a plain Buffer. */
 const jsScanner = (size: number): Scanner => {
   const ends = new Int32Array(ENDS)
   const scanner: Scanner = {
     bytes: Buffer.allocUnsafe(size),
     ends,
     base: 0,
-    newlines: (from, to) => {
-      const bytes = scanner.bytes
-      let n = 0
-      while (n < ENDS) {
-        const newline = bytes.indexOf(0x0a, from)
-        if (newline < 0 || newline >= to) break
-        ends[n++] = newline
-        from = newline + 1
-      }
-      return n
-    },
+    newlines: (from, to) => findWithIndexOf(scanner.bytes, ends, from, to),
     reserve: (size, keep) => {
       if (size <= scanner.bytes.length) return
       const bigger = Buffer.allocUnsafe(Math.max(size, scanner.bytes.length * 2))
@@ -110,6 +112,26 @@ const jsScanner = (size: number): Scanner => {
     }
   }
   return scanner
+}
+
+// Shared by every borrowed scan: a scan uses its ends synchronously, before any other can start.
+const borrowedEnds = new Int32Array(ENDS)
+
+/**
+ * A scanner over bytes read elsewhere (Follow's own buffers), for one synchronous scan: the `indexOf` finder, no
+ * copy. It cannot grow.
+ */
+export const over = (bytes: Uint8Array): Scanner => {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return {
+    bytes: view,
+    ends: borrowedEnds,
+    base: 0,
+    newlines: (from, to) => findWithIndexOf(view, borrowedEnds, from, to),
+    reserve: () => {
+      throw new Error("Kernel.over: a borrowed buffer cannot grow")
+    }
+  }
 }
 
 /** A new scanner of at least `size` bytes: the kernel's unless `finder` says `"js"` (tests, benchmarks). */
