@@ -4,8 +4,11 @@
  * master and workers over NATS JetStream (other machines' `dla worker`s may join); `--sequential` counts in one thread.
  */
 import { availableParallelism } from "node:os"
-import { type AnalyserError, Distributed, Embedded, Fence } from "@dla/analyser"
-import { DirectoryAnalysis, type FileError, type LogFormat } from "@dla/core"
+import type { AnalyserError } from "@dla/analyser"
+// Only the embedded engine statically: NATS (Distributed, Fence), following and the dashboard load with the flags
+// that need them, so a plain `dla analyse` starts without their code.
+import * as Embedded from "@dla/analyser/Embedded"
+import { DirectoryAnalysis, FileAnalysis, FileError, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
@@ -18,7 +21,6 @@ import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
 import * as Failure from "../internal/Failure.ts"
-import * as FollowRun from "../internal/FollowRun.ts"
 import * as FromStore from "../internal/FromStore.ts"
 import * as Launch from "../internal/Launch.ts"
 import * as Nats from "../internal/Nats.ts"
@@ -44,7 +46,9 @@ export const analyse = Command.make(
   {
     path: Argument.String("path").pipe(
       Argument.withDefault(""),
-      Argument.withDescription("A log file, or a directory searched recursively (none with --from-store)")
+      Argument.withDescription(
+        "A log file, a directory searched recursively, or - for standard input (none with --from-store)"
+      )
     ),
     format: Flags.format,
     include: Flags.include,
@@ -102,11 +106,23 @@ export const analyse = Command.make(
         message: "--dashboard watches the master/worker engine: drop --sequential"
       })
     }
+    if (args.path === STDIN) {
+      const alone = ["follow", "nats", "dashboard", "checkpointDir"] as const
+      const extra = alone.find((flag) => (typeof args[flag] === "boolean" ? args[flag] : Option.isSome(args[flag])))
+      if (extra !== undefined) {
+        return new CliError.ValidationError({ message: `reading standard input (-) goes without --${kebab(extra)}` })
+      }
+      return standardInput(args)
+    }
     // Under a launcher every rank runs this command: the rank decides its part (internal/Launch.ts).
     const launch = Launch.detect(args)
     if (launch instanceof Failure.Failure) return launch
     if (launch.role === "idle") return Launch.idle(launch)
-    if (args.follow) return FollowRun.run(args)
+    if (args.follow) {
+      return Effect.promise(() => import("../internal/FollowRun.ts")).pipe(
+        Effect.flatMap((FollowRun) => FollowRun.run(args))
+      )
+    }
     if (Option.isSome(args.for)) return new CliError.ValidationError({ message: "--for goes with --follow" })
     if (args.sequential) return sequential(args, Run.runId(args.run, args.path, args.include, args.exclude))
     const workers = Option.getOrElse(args.workers, availableParallelism)
@@ -131,6 +147,9 @@ export const analyse = Command.make(
         onNone: () => Embedded.run({ ...options, workers, format }),
         onSome: (servers) =>
           Effect.gen(function* () {
+            const [Distributed, Fence] = yield* Effect.promise(() =>
+              Promise.all([import("@dla/analyser/Distributed"), import("@dla/analyser/Fence")])
+            )
             const nc = yield* Nats.connection(servers, args)
             yield* Watch.publish(nc, watched)
             if (launch.role === "master") return yield* Launch.master(nc, launch, options)
@@ -170,6 +189,21 @@ export const analyse = Command.make(
   Command.withAlias("analyze"),
   Command.withDescription("Count log levels of a file or directory, on every core (or over NATS with --nats).")
 )
+
+const STDIN = "-"
+const kebab = (flag: string) => flag.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+
+/** `dla analyse -`: the lines of standard input (plain or compressed), counted in this thread as they arrive. */
+const standardInput = (args: { readonly format: Option.Option<LogFormat.LogFormat>; readonly json: boolean }) =>
+  Effect.gen(function* () {
+    const result = yield* Effect.tryPromise({
+      try: () =>
+        FileAnalysis.analyseStream("standard input", process.stdin, { format: Option.getOrUndefined(args.format) }),
+      catch: (cause) => FileError.fromSystemError("standard input", cause)
+    })
+    const results: Report.Results = { counts: result, filesProcessed: 1, durationMs: result.durationMs, extra: [] }
+    yield* Console.log(args.json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+  })
 
 /**
  * The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against, its time
