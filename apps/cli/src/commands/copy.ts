@@ -58,6 +58,7 @@ export const copy = Command.make(
     ),
     user: Flag.String("user").pipe(Flag.optional, Flag.withDescription("WebHDFS user.name. Default: HADOOP_USER_NAME")),
     nats: Flag.String("nats").pipe(
+      Nats.fromEnv,
       Flag.optional,
       Flag.withDescription("NATS server URL(s), comma separated: copy only while holding the lease. Default: NATS_URL")
     ),
@@ -73,9 +74,8 @@ export const copy = Command.make(
   },
   (options) =>
     Effect.gen(function* () {
-      const natsUrl = Option.orElse(options.nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined))
-      // Without credentials or TLS: `--user` here is WebHDFS's.
-      const nats = Option.isSome(natsUrl) ? yield* Nats.connection(natsUrl.value, Nats.anonymous) : undefined
+      // Credentials only from the URL (nats://copier:password@host): `--user` here is WebHDFS's.
+      const nats = Option.isSome(options.nats) ? yield* Nats.connection(options.nats.value, Nats.anonymous) : undefined
       const copier = yield* HdfsCopier.make({
         ...(nats !== undefined ? { nats } : {}),
         ...defined("leaseTtlSeconds", options.leaseTtl),
