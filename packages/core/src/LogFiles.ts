@@ -26,9 +26,17 @@ export interface ListOptions {
   readonly include?: ReadonlyArray<string>
   /** Globs that leave a file out, whatever `include` says. */
   readonly exclude?: ReadonlyArray<string>
+  /**
+   * Told of each entry under the root that cannot be listed (a loop of symbolic links, a directory or link that
+   * cannot be read): it is left out, with this reason, and the listing goes on.
+   */
+  readonly onSkip?: (skipped: FileError.FileError) => void
 }
 
-/** The files under `root` (or `root` itself when it is a file). Symbolic links to directories are not followed. */
+/**
+ * The files under `root` (or `root` itself when it is a file). Symbolic links to directories are not followed. An
+ * entry below the root that cannot be read is skipped (see `onSkip`); a root that cannot be read fails.
+ */
 export const list = (root: string, options: ListOptions = {}): Effect.Effect<Array<LogFile>, FileError.FileError> =>
   Effect.tryPromise({
     try: async () => {
@@ -36,7 +44,8 @@ export const list = (root: string, options: ListOptions = {}): Effect.Effect<Arr
       if (rootStat.isFile()) return [logFile(root, basename(root), rootStat)]
       if (!rootStat.isDirectory()) throw new FileError.FileError({ path: root, reason: "NotAFile", detail: "" })
       const found: Array<LogFile> = []
-      await walk(root, root, filter(options.include ?? [], options.exclude ?? []), found)
+      const keep = filter(options.include ?? [], options.exclude ?? [])
+      await walk(root, root, keep, found, options.onSkip ?? (() => {}))
       return found.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0))
     },
     catch: (cause) => FileError.fromSystemError(root, cause)
@@ -61,20 +70,30 @@ const filter = (include: ReadonlyArray<string>, exclude: ReadonlyArray<string>):
   return (path) => (includes.length === 0 || includes.some((r) => r.test(path))) && !excludes.some((r) => r.test(path))
 }
 
-const walk = async (root: string, dir: string, keep: (relative: string) => boolean, found: Array<LogFile>) => {
-  const entries: Array<Dirent> = await readdir(dir, { withFileTypes: true }).catch((cause) => {
-    throw FileError.fromSystemError(dir, cause)
+const walk = async (
+  root: string,
+  dir: string,
+  keep: (relative: string) => boolean,
+  found: Array<LogFile>,
+  skip: (skipped: FileError.FileError) => void
+) => {
+  const entries: Array<Dirent> | undefined = await readdir(dir, { withFileTypes: true }).catch((cause) => {
+    // The root must be readable; a directory below it that is not is one skip, not the end of the listing.
+    if (dir === root) throw FileError.fromSystemError(dir, cause)
+    skip(FileError.fromSystemError(dir, cause))
+    return undefined
   })
-  for (const entry of entries) {
+  for (const entry of entries ?? []) {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) await walk(root, path, keep, found)
+    if (entry.isDirectory()) await walk(root, path, keep, found, skip)
     if (!entry.isFile() && !entry.isSymbolicLink()) continue
     const rel = relative(root, path).split(sep).join("/")
     if (!keep(rel)) continue
     const info: Stats | undefined = await stat(path).catch((cause) => {
-      // A dangling link names no file: leave it out rather than fail the run.
-      if (entry.isSymbolicLink() && cause?.code === "ENOENT") return undefined
-      throw FileError.fromSystemError(path, cause)
+      // A dangling link names no file: leave it out rather than fail the run. Any other failure (a loop of links,
+      // no permission) is a skip with its reason: the other files are still counted.
+      if (!(entry.isSymbolicLink() && cause?.code === "ENOENT")) skip(FileError.fromSystemError(path, cause))
+      return undefined
     })
     // A link to a directory is not followed (no cycles); only regular files are logs.
     if (info?.isFile()) found.push(logFile(path, rel, info))
