@@ -8,8 +8,11 @@ import * as Cli from "./Cli.ts"
 // runMain turns SIGINT and SIGTERM into an interruption of the program (its scopes close, finalizers run); the signal
 // that came first decides the exit code, 128 + its number as shells report it.
 let signalled: number | undefined
-process.once("SIGINT", () => void (signalled ??= 130))
-process.once("SIGTERM", () => void (signalled ??= 143))
+const onSignal = (code: number) => () => {
+  signalled ??= code
+}
+process.once("SIGINT", onSignal(130))
+process.once("SIGTERM", onSignal(143))
 
 Cli.run(process.argv.slice(2)).pipe(
   Effect.provide(NodeServices.layer),

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
 import * as Progress from "./Progress.ts"
+import * as Repeats from "./Repeats.ts"
 
 /** Refuses values below `min` (at parse time: a usage error, exit 2). */
 const atLeast = (min: number, name: string) => (flag: Flag.Flag<number>) =>
@@ -128,10 +129,12 @@ export const masterOptions = (
 /** The master's events on stderr: a bar on a terminal, and one line for each thing a person should know. */
 export const progress = () => {
   const bar = Progress.make()
-  const say = (line: string) => {
+  // A warning said again and again (a checkpoint retried through a NATS election) is one line and its count.
+  const lines = Repeats.make((line) => {
     bar.finish()
     process.stderr.write(`dla: ${line}\n`)
-  }
+  })
+  const say = lines.line
   const onEvent = (event: Master.Event) => {
     switch (event._tag) {
       case "Progress": {
@@ -158,7 +161,14 @@ export const progress = () => {
         break
     }
   }
-  return { onEvent, say, finish: () => bar.finish() }
+  return {
+    onEvent,
+    say,
+    finish: () => {
+      lines.flush()
+      bar.finish()
+    }
+  }
 }
 
 /** Who finished an elected run, in which term, and whom it took over from (a failover). */
