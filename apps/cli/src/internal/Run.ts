@@ -13,6 +13,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
+import * as Checkpoints from "./Checkpoints.ts"
 import * as Progress from "./Progress.ts"
 import * as Repeats from "./Repeats.ts"
 
@@ -71,6 +72,12 @@ export const flags = {
   ),
   splitMb: positive("split-mb", 64, "Split files bigger than this into byte ranges of this size (MB, default 64)"),
   fresh: toggle("fresh", "Ignore checkpoints and left-over run state: start the run from scratch"),
+  keepInputs: Flag.Literals("keep-inputs", ["link", "copy"]).pipe(
+    Flag.withDefault("link" as const),
+    Flag.withDescription(
+      "How a checkpoint directory keeps processed files: link (hard links; fingerprints where links are refused, e.g. another filesystem) or copy"
+    )
+  ),
   replicas: Flag.Int("replicas").pipe(
     Flag.withDefault(1),
     Flag.filter(
@@ -114,6 +121,7 @@ export const masterOptions = (
     readonly splitMb: number
     readonly fresh: boolean
     readonly replicas: number
+    readonly keepInputs: Checkpoints.KeepMode
   },
   onEvent: (event: Master.Event) => void
 ) => ({
@@ -123,6 +131,7 @@ export const masterOptions = (
   splitBytes: Math.round(values.splitMb * 1024 * 1024),
   fresh: values.fresh,
   replicas: values.replicas,
+  keepInputs: Checkpoints.keepInputs(values.keepInputs, (line) => process.stderr.write(`dla: ${line}\n`)),
   onEvent
 })
 
