@@ -78,7 +78,7 @@ describe("credentials", () => {
 })
 
 describe("NATS_URL", () => {
-  it.each([["status"], ["dashboard"], ["worker"], ["master", "."]])(
+  it.each([["status"], ["dashboard"], ["worker"], ["master", "."], ["analyse", "."]])(
     "%s connects to NATS_URL without --nats",
     (...args) => {
       const run = dlaWith({ NATS_URL: closed }, ...args)
