@@ -45,6 +45,9 @@ describe("credentials", () => {
     const mixed = dla("worker", "--nats", `${withCredentials(closed, "u:p")},${closed}`)
     expect(mixed.stderr.trim()).toBe("dla: --nats: give every URL the same credentials, or none")
     expect(mixed.status).toBe(2)
+    const none = dla("worker", "--nats", " , ")
+    expect(none.stderr.trim()).toBe("dla: --nats names no server")
+    expect(none.status).toBe(2)
   })
 
   it("logs in with the URL's user and password, and never prints them", () => {

@@ -96,19 +96,9 @@ const decode = (text: string) => {
   }
 }
 
-/** `--nats` as it may be printed: the URLs without their credentials. */
-export const withoutCredentials = (spec: string): string =>
+/** Each URL of `--nats` without its `userinfo@`, and that userinfo (undefined when it has none). */
+const split = (spec: string) =>
   spec
-    .split(",")
-    .map((url) => {
-      const [, scheme = "", , rest = ""] = urlParts.exec(url.trim()) ?? []
-      return `${scheme}${rest}`
-    })
-    .join(",")
-
-/** Splits `--nats` into URLs and the credentials they carry (every URL the same ones, or none). */
-export const target = (spec: string): Effect.Effect<Target, CliError.ValidationError> => {
-  const parsed = spec
     .split(",")
     .map((url) => url.trim())
     .filter((url) => url !== "")
@@ -116,6 +106,17 @@ export const target = (spec: string): Effect.Effect<Target, CliError.ValidationE
       const [, scheme = "", userinfo, rest = ""] = urlParts.exec(url) ?? []
       return { url: `${scheme}${rest}`, userinfo }
     })
+
+/** `--nats` as it may be printed: the URLs without their credentials. */
+export const withoutCredentials = (spec: string): string =>
+  split(spec)
+    .map((p) => p.url)
+    .join(",")
+
+/** Splits `--nats` into URLs and the credentials they carry (every URL the same ones, or none). */
+export const target = (spec: string): Effect.Effect<Target, CliError.ValidationError> => {
+  const parsed = split(spec)
+  if (parsed.length === 0) return Effect.fail(usage("--nats names no server"))
   const userinfos = new Set(parsed.map((p) => p.userinfo))
   if (userinfos.size > 1) return Effect.fail(usage("--nats: give every URL the same credentials, or none"))
   const [userinfo] = userinfos
