@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { startNatsServer } from "@dla/testing"
 import { afterAll, describe, expect, it } from "vitest"
 import { finished, start } from "./cli.ts"
 
@@ -29,5 +30,36 @@ describe("signals", () => {
     const { status, stderr } = await signalled(signal)
     expect(stderr).toBe("")
     expect(status).toBe(code)
+  })
+
+  it("SIGTERM stops a master waiting for workers over NATS with exit 143 and no error", async () => {
+    const server = await startNatsServer()
+    try {
+      const logs = new URL("../../../samples/logs", import.meta.url).pathname
+      const child = start(
+        "master",
+        logs,
+        "--nats",
+        server.url,
+        "--run",
+        "signalled",
+        "--checkpoint-dir",
+        join(work, "cp")
+      )
+      const exit = finished(child)
+      let stderr = ""
+      child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString()
+      })
+      for (let i = 0; i < 300 && !stderr.includes("waiting for workers"); i++)
+        await new Promise((r) => setTimeout(r, 100))
+      child.kill("SIGTERM")
+      const { status } = await exit
+      expect(stderr).toMatch(/waiting for workers to join/)
+      expect(stderr).not.toMatch(/internal error|Error:/)
+      expect(status).toBe(143)
+    } finally {
+      await server.stop()
+    }
   })
 })
