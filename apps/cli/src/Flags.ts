@@ -7,12 +7,12 @@
 import { LogFormat } from "@dla/core"
 import * as Flag from "effect/cli/Flag"
 
-/** `--format <name or regex>`: a built-in format or a regex with a `level` group; absent: detect per file. */
+/** `--format <name or regex>`: a built-in format, alias or wrapped format, or a regex with a `level` group; absent: detect per file. */
 export const format = Flag.String("format").pipe(
   Flag.mapTryCatch(LogFormat.fromSpec, (error) => (error instanceof Error ? error.message : String(error))),
   Flag.optional,
   Flag.withDescription(
-    `Log format: ${LogFormat.named.map((f) => f.name).join(", ")}, or a regular expression with a named group (?<level>...). Default: detected per file`
+    `Log format: ${LogFormat.named.map((f) => f.name).join(", ")} (or an alias: ${Object.keys(LogFormat.aliases).join(", ")}); ${LogFormat.wrappers.map((w) => `${w.name}+<format>`).join(" or ")} for container logs and rank-labelled output (alone: any format inside); or a regular expression with a named group (?<level>...). Default: detected per file`
   )
 )
 

@@ -20,7 +20,8 @@ const passwords = {
   master: "master-secret",
   worker: "worker-secret",
   observer: "observer-secret",
-  copier: "copier-secret"
+  copier: "copier-secret",
+  shipper: "shipper-secret"
 } as const
 type Role = keyof typeof passwords
 const runId = "secure"
@@ -36,7 +37,8 @@ beforeAll(async () => {
       DLA_MASTER_PASSWORD: passwords.master,
       DLA_WORKER_PASSWORD: passwords.worker,
       DLA_OBSERVER_PASSWORD: passwords.observer,
-      DLA_COPIER_PASSWORD: passwords.copier
+      DLA_COPIER_PASSWORD: passwords.copier,
+      DLA_SHIPPER_PASSWORD: passwords.shipper
     }
   })
   servers = cluster.urls.join(",")
@@ -144,6 +146,48 @@ describe("deploy/nats/dla.conf: identities and permissions", () => {
   })
 })
 
+describe("deploy/nats/dla.conf: the log store", () => {
+  it("a shipper ships, an observer lists and reads back, a copier copies from the store; none writes another's data", {
+    timeout: 60_000
+  }, async () => {
+    const shipped = dlaWith({ ...as("shipper"), DLA_NODE: "node-a" }, "ship", logs, "--nats", servers)
+    expect(shipped.status, shipped.stderr).toBe(0)
+    const listed = dlaWith(as("observer"), "store", "ls", "--nats", servers, "--json")
+    expect(listed.status, listed.stderr).toBe(0)
+    const files = JSON.parse(listed.stdout) as Array<{ node: string; file: string }>
+    expect(files.map((f) => f.file).sort()).toEqual([
+      "log_01.log",
+      "log_02.log",
+      "log_03.log",
+      "log_04.log",
+      "log_05.log"
+    ])
+    const node = files[0]!.node
+    const cat = dlaWith(as("observer"), "store", "cat", "--nats", servers, "--node", node, "log_01.log")
+    expect(cat.status, cat.stderr).toBe(0)
+    expect(cat.stdout).toBe(readFileSync(join(logs, "log_01.log"), "utf8"))
+    const url = cluster.urls.map((u) => u.replace("nats://", `nats://copier:${passwords.copier}@`)).join(",")
+    const copied = dlaWith(
+      { NATS_URL: url },
+      ...["copy", "--from-store", "--dest", `file://${join(work, "from-store")}`, "--once"],
+      ...["--state-dir", join(work, "copier-state")]
+    )
+    expect(copied.status, copied.stderr).toBe(0)
+    expect(copied.stdout).toContain("Copied 5 files")
+    // Nobody but a shipper writes the store; a shipper writes nothing of a run.
+    const observer = await client("observer")
+    const shipper = await client("shipper")
+    try {
+      await expect(jetstream(observer).publish("DLA_LOGS.x.y.0", "forged")).rejects.toThrow(denied)
+      await expect(jetstream(shipper).publish(`dla.${runId}.result`, "{}")).rejects.toThrow(denied)
+      const kv = await new Kvm(shipper).open("dla_runs")
+      await expect(kv.put(`${runId}.state`, "{}")).rejects.toThrow(denied)
+    } finally {
+      await Promise.all([observer.close(), shipper.close()])
+    }
+  })
+})
+
 describe("deploy/ runs the auth setup", () => {
   const read = (path: string) => readFileSync(new URL(`../../../deploy/${path}`, import.meta.url), "utf8")
   it("every NATS node runs dla.conf and every dla process logs in as its role", () => {
@@ -158,6 +202,8 @@ describe("deploy/ runs the auth setup", () => {
     const dla = read("k8s/dla.yaml")
     expect(dla.match(/name: NATS_USER, value: master/g)).toHaveLength(2)
     expect(dla.match(/name: NATS_USER, value: worker/g)).toHaveLength(1)
+    expect(compose).toMatch(/DLA_SHIPPER_PASSWORD: \$\{DLA_SHIPPER_PASSWORD:\?/)
+    expect(nats).toContain("secretKeyRef: { name: dla-nats-auth, key: shipper }")
     expect(read("kustomization.yaml")).toMatch(/nats\/auth\.conf[\s\S]*nats\/dla\.conf/)
   })
 })

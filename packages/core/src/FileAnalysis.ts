@@ -30,6 +30,8 @@ export interface ByteRange {
 
 export interface FileResult extends Counts.Counts {
   readonly path: string
+  /** The name of the format the lines were read in: the one given, or the one detected (`klog`, `cri+json`...). */
+  readonly format: string
   readonly durationMs: number
 }
 
@@ -57,11 +59,12 @@ export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise
     if (!info.isFile()) throw new FileError.FileError({ path, reason: "NotAFile", detail: "" })
     const { gzip, text } = await readHead(handle)
     if (hasNul(text)) throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
-    const tally = new Tally((options.format ?? LogFormat.detect(text)).levelOf)
+    const format = options.format ?? LogFormat.detect(text)
+    const tally = new Tally(format.levelOf)
     const counts = gzip
       ? await countGzip(path, handle, info.size, tally, options)
       : await countPlain(handle, info.size, tally, options)
-    return { path, ...counts, durationMs: performance.now() - began }
+    return { path, format: format.name, ...counts, durationMs: performance.now() - began }
   })
 }
 

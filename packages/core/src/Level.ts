@@ -20,6 +20,16 @@ const aliases: Record<string, Level> = {
   FINE: "DEBUG",
   INFO: "INFO",
   I: "INFO",
+  // Serilog and .NET write `Information`; zerolog's and Serilog's consoles the three-letter codes.
+  INFORMATION: "INFO",
+  INF: "INFO",
+  DBG: "DEBUG",
+  TRC: "TRACE",
+  WRN: "WARN",
+  FTL: "FATAL",
+  // log15 (Grafana's `lvl=eror`) spells four letters.
+  DBUG: "DEBUG",
+  EROR: "ERROR",
   NOTICE: "NOTICE",
   WARN: "WARN",
   WARNING: "WARN",
@@ -33,6 +43,7 @@ const aliases: Record<string, Level> = {
   CRITICAL: "FATAL",
   CRIT: "FATAL",
   EMERG: "FATAL",
+  EMERGENCY: "FATAL",
   ALERT: "FATAL",
   PANIC: "FATAL",
   // BGL (Blue Gene/L RAS logs) ranks FAILURE with FATAL, above SEVERE.
@@ -45,24 +56,24 @@ export const fromWord = (word: string): Level | undefined => aliases[word.toUppe
 /** The id of a level: its index in {@link all}. */
 export const id = (level: Level): number => all.indexOf(level)
 
-// The hot path looks words up without making strings: a word of up to 8 ASCII letters folds (5 bits a letter, case
+// The hot path looks words up without making strings: a word of up to 11 ASCII letters folds (5 bits a letter, case
 // ignored) into an int32 key, hashed into a small table. Keys of up to 6 letters are exact; longer words wrap, so a
 // hit on one of them is confirmed letter by letter.
-const MAX_WORD = 8
+const MAX_WORD = 11
 const EXACT_WORD = 6
-const TABLE_SIZE = 512
+const TABLE_BITS = 11
+const TABLE_SIZE = 1 << TABLE_BITS
 const slotKey = new Int32Array(TABLE_SIZE)
 const slotLength = new Int8Array(TABLE_SIZE)
 const slotId = new Int8Array(TABLE_SIZE).fill(-1)
 const slotWord: Array<Uint8Array | undefined> = new Array(TABLE_SIZE)
-const slotOf = (key: number, length: number) =>
-  (Math.imul(key ^ (key >>> 9) ^ length, 0x9e3779b1) >>> 23) & (TABLE_SIZE - 1)
+const slotOf = (key: number, length: number) => Math.imul(key ^ (key >>> 9) ^ length, 0x9e3779b1) >>> (32 - TABLE_BITS)
 for (const [word, level] of Object.entries(aliases)) {
   const letters = Uint8Array.from(word, (c) => c.charCodeAt(0))
   let key = 0
   for (const letter of letters) key = (key * 32 + (letter - 0x40)) | 0
   const slot = slotOf(key, letters.length)
-  if (slotId[slot] !== -1) throw new Error(`Level: hash collision for ${word}, change TABLE_SIZE`)
+  if (slotId[slot] !== -1) throw new Error(`Level: hash collision for ${word}, change TABLE_BITS`)
   slotKey[slot] = key
   slotLength[slot] = letters.length
   slotId[slot] = id(level)

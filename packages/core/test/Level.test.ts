@@ -19,6 +19,27 @@ describe("Level", () => {
     }
   })
 
+  it("maps the words of Serilog, zerolog, log15 and Google Cloud, up to 11 letters, and nothing longer", () => {
+    const words: Record<string, Level.Level> = {
+      Information: "INFO",
+      INF: "INFO",
+      DBG: "DEBUG",
+      dbug: "DEBUG",
+      TRC: "TRACE",
+      WRN: "WARN",
+      eror: "ERROR",
+      FTL: "FATAL",
+      EMERGENCY: "FATAL"
+    }
+    for (const [word, level] of Object.entries(words)) {
+      expect(Level.fromWord(word)).toBe(level)
+      expect(Level.idOfBytes(bytes(word), 0, word.length), word).toBe(Level.id(level))
+    }
+    for (const word of ["Informations", "Informatiom", "EMERGENCE", "DEFAULT"]) {
+      expect(Level.idOfBytes(bytes(word), 0, word.length), word).toBe(-1)
+    }
+  })
+
   it("gives -1 / undefined for words that are not levels", () => {
     for (const word of ["", "INFOS", "ERRORS", "X", "WARNINGS!", "INF0", "é"]) {
       expect(Level.fromWord(word)).toBeUndefined()
