@@ -59,6 +59,7 @@ export const analyse = Command.make(
     ),
     sequential: Run.toggle("sequential", "Count in this thread, one file after another (the baseline)"),
     nats: Flag.String("nats").pipe(
+      Nats.fromEnv,
       Flag.optional,
       Flag.withDescription(
         "Run the master and the workers over NATS JetStream at these URL(s) (with --follow: publish the live counts there)"

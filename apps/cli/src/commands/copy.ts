@@ -66,6 +66,7 @@ export const copy = Command.make(
     ),
     user: Flag.String("user").pipe(Flag.optional, Flag.withDescription("WebHDFS user.name. Default: HADOOP_USER_NAME")),
     nats: Flag.String("nats").pipe(
+      Nats.fromEnv,
       Flag.optional,
       Flag.withDescription("NATS server URL(s), comma separated: copy only while holding the lease. Default: NATS_URL")
     ),
@@ -83,7 +84,6 @@ export const copy = Command.make(
   },
   (options) =>
     Effect.gen(function* () {
-      const natsUrl = Option.orElse(options.nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined))
       if (options.patterns.length === 0 && !options.fromStore) {
         return yield* new CliError.ValidationError({
           message: "give the patterns of the files to copy (or --from-store)"
@@ -92,11 +92,11 @@ export const copy = Command.make(
       if (options.fromStore && options.patterns.length > 0) {
         return yield* new CliError.ValidationError({ message: "--from-store copies the store: drop the patterns" })
       }
-      if (options.fromStore && Option.isNone(natsUrl)) {
+      if (options.fromStore && Option.isNone(options.nats)) {
         return yield* new CliError.ValidationError({ message: "--from-store needs --nats URL (or NATS_URL)" })
       }
-      // Without credentials or TLS: `--user` here is WebHDFS's.
-      const nats = Option.isSome(natsUrl) ? yield* Nats.connection(natsUrl.value, Nats.anonymous) : undefined
+      // Credentials only from the URL (nats://copier:password@host): `--user` here is WebHDFS's.
+      const nats = Option.isSome(options.nats) ? yield* Nats.connection(options.nats.value, Nats.anonymous) : undefined
       // From the store: every stored node's files, mirrored under the state directory, are the files to copy.
       const mirror = options.fromStore
         ? FromStore.mirrorDir(

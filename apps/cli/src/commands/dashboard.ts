@@ -6,7 +6,6 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Watch from "../internal/Watch.ts"
 import { runFlag } from "./status.ts"
@@ -24,7 +23,7 @@ export const dashboard = Command.make(
   },
   ({ nats, run, port, ...settings }) =>
     Effect.gen(function* () {
-      const nc = yield* Failure.fromError(Nats.connection(nats, settings))
+      const nc = yield* Nats.connection(nats, settings)
       const runId = Option.getOrUndefined(run)
       const source = yield* Source.fromNats(nc, runId)
       const what = runId === undefined ? "the latest run" : `run ${runId}`

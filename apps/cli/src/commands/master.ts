@@ -9,6 +9,7 @@
 import { type AnalyserError, Distributed, NatsTransport } from "@dla/analyser"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
+import type * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -61,7 +62,14 @@ export const master = Command.make(
   },
   (
     args
-  ): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | Run.IncompleteCounts | Failure.Failure> =>
+  ): Effect.Effect<
+    void,
+    | AnalyserError.AnalyserError
+    | Nats.NatsUnavailable
+    | CliError.ValidationError
+    | Run.IncompleteCounts
+    | Failure.Failure
+  > =>
     Effect.gen(function* () {
       const nc = yield* Nats.connection(args.nats, args)
       const progress = Run.progress()

@@ -61,7 +61,7 @@ export const status = Command.make(
   },
   ({ nats, run, watch, json, ...settings }) =>
     Effect.gen(function* () {
-      const nc = yield* Failure.fromError(Nats.connection(nats, settings))
+      const nc = yield* Nats.connection(nats, settings)
       const runId = Option.getOrUndefined(run)
       const found =
         runId === undefined
@@ -70,7 +70,7 @@ export const status = Command.make(
       if (Option.isNone(found)) {
         const printed = yield* Failure.fromError(lifecycle(nc, runId, json))
         if (printed) return
-        return yield* new NoRun({ servers: nats, runId: runId ?? "" })
+        return yield* new NoRun({ servers: Nats.withoutCredentials(nats), runId: runId ?? "" })
       }
       const tty = process.stdout.isTTY === true
       const show = (state: RunMonitor.RunState) =>

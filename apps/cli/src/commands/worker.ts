@@ -4,6 +4,7 @@
  */
 import { type AnalyserError, Distributed } from "@dla/analyser"
 import * as Console from "effect/Console"
+import type * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Duration from "effect/Duration"
@@ -23,7 +24,7 @@ export const worker = Command.make(
     format: Flags.format,
     taskDelayMs: Flag.Int("task-delay-ms").pipe(Flag.optional, Flag.withHidden)
   },
-  (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable> =>
+  (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | CliError.ValidationError> =>
     Effect.gen(function* () {
       const nc = yield* Nats.connection(args.nats, args)
       const served = yield* Distributed.worker(nc, {
