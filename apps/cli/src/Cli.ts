@@ -24,7 +24,12 @@ const commands = [analyse, checkpoints, copy, dashboard, generate, master, statu
 
 export const dla = Command.make("dla").pipe(
   Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),
-  Command.withSubcommands(commands)
+  Command.withSubcommands(commands),
+  Command.withExamples([
+    { command: "dla generate /tmp/logs && dla analyse /tmp/logs", description: "Sample logs, then their level counts" },
+    { command: "dla analyse /var/log/myapp --format log4j --json", description: "Your logs, results as JSON" },
+    { command: "dla analyse --help", description: "Every option of one command, with examples" }
+  ])
 )
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const

@@ -152,6 +152,10 @@ describe("dla status and dla dashboard over NATS", () => {
     expect(run.stdout).toMatch(/^ {2}\d\d:\d\d:\d\d w-2 failed, 1 task\(s\) requeued$/m)
     const json = JSON.parse(dla("status", "--nats", server.url, "--run", "ops-run", "--json").stdout)
     expect(json).toMatchObject({ runId: "ops-run", status: "running", tasks: { total: 4 } })
+    // Every level, as analyse --json gives them; times as epoch ms and ISO 8601.
+    expect(Object.keys(json.counts.levels)).toEqual(["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"])
+    expect(new Date(json.startedAtIso).getTime()).toBe(json.startedAt)
+    expect(json.finishedAtIso).toBeNull()
   })
 
   it("dla master publishes its run: dla status shows it done with the master's counts", async () => {

@@ -28,34 +28,56 @@ describe("dla copy", () => {
     writeFileSync(join(logs, "node-a", "train.log"), "one\n")
     const args = ["**/*.log", "--root-dir", logs, "--preserve-structure", "--dest", `file://${dest}`, "--once"]
     const first = dlaCopy({}, ...args)
-    expect(first.stderr).toBe("")
     expect(first.status).toBe(0)
-    expect(first.stdout).toContain("HDFS copy enabled (default behavior)")
-    expect(first.stdout).toContain(`Copied 1 files, 4 bytes to file://${dest}`)
+    // The copier's log on stderr, in a mounted destination's words; stdout holds the summary alone.
+    expect(first.stderr).toMatch(/^\[\d\d:\d\d:\d\d\] INFO Copy enabled \(default behavior\)$/m)
+    expect(first.stderr).toContain(`INFO Copy 'logs': sent 1 files, 4 bytes to file://${dest}`)
+    expect(first.stderr).not.toContain("HDFS")
+    expect(first.stdout).toBe(`Copied 1 file, 4 bytes to file://${dest}\n`)
     appendFileSync(join(logs, "node-a", "train.log"), "two\n")
     const second = dlaCopy({}, ...args)
-    expect(second.stdout).toContain("Copied 1 files, 4 bytes")
+    expect(second.stdout).toContain("Copied 1 file, 4 bytes")
     expect(readFileSync(join(dest, "node-a", "train.log"), "utf8")).toBe("one\ntwo\n")
   })
 
   it("skips on a worker with the seeds' message and exit 0", () => {
     const run = dlaCopy({ RANK: "3", WORLD_SIZE: "4" }, "*.log", "--dest", `file://${dest}`, "--once")
     expect(run.status).toBe(0)
-    expect(run.stdout).toContain("HDFS copy operation 'logs' skipped: disabled in distributed system environment")
-    expect(run.stdout).not.toContain("Copied")
+    expect(run.stderr).toContain("Copy operation 'logs' skipped: disabled in distributed system environment")
+    expect(run.stdout).toBe("")
   })
 
   it("reports a failing pass with exit 1", () => {
     const run = dlaCopy({}, `${logs}/**/*.log`, "--dest", `file://${dest}/missing`, "--no-create-dest-dirs", "--once")
     expect(run.status).toBe(1)
     expect(run.stdout).toContain("Copied 0 files, 0 bytes")
-    expect(run.stderr.trim()).toBe(`dla: destination file://${dest}/missing does not exist and createDestDirs is false`)
+    expect(run.stderr.trim().split("\n").at(-1)).toBe(
+      `dla: destination file://${dest}/missing does not exist and createDestDirs is false`
+    )
+  })
+
+  it("fails with one line and exit 1 on a --root-dir that does not exist, before copying anything", () => {
+    const run = dlaCopy({}, "*.log", "--root-dir", join(work, "nope"), "--dest", `file://${dest}`, "--once")
+    expect(run.status).toBe(1)
+    expect(run.stdout).toBe("")
+    expect(run.stderr).toBe(`dla: ${join(work, "nope")}: no such file or directory (ENOENT)\n`)
+  })
+
+  it("keeps the HDFS wording for an HDFS destination", async () => {
+    const { isHdfs, wording } = await import("../src/commands/copy.ts")
+    expect(isHdfs("hdfs://nn:8020/logs")).toBe(true)
+    expect(isHdfs("swebhdfs://nn:9871/logs")).toBe(true)
+    expect(isHdfs("file:///mnt/logs")).toBe(false)
+    expect(wording("HDFS copy 'x': sent 1 files", true)).toBe("HDFS copy 'x': sent 1 files")
+    expect(wording("Started HDFS copy operation 'x'", false)).toBe("Started copy operation 'x'")
   })
 
   it("fails with one line and exit 1 without a destination", () => {
     const run = dlaCopy({}, "*.log", "--once")
     expect(run.status).toBe(1)
-    expect(run.stderr.trim()).toBe("dla: copy 'logs': no destination: pass destination or set HDFS_LOG_DEST")
+    expect(run.stderr.trim().split("\n").at(-1)).toBe(
+      "dla: copy 'logs': no destination: pass destination or set HDFS_LOG_DEST"
+    )
   })
 
   it("with --nats (or NATS_URL) copies while holding the lease, and NATS down is one line and exit 1", async () => {
@@ -73,9 +95,8 @@ describe("dla copy", () => {
     const server = await startNatsServer()
     try {
       const leased = dlaCopy({ NATS_URL: server.url }, ...args)
-      expect(leased.stderr).toBe("")
       expect(leased.status).toBe(0)
-      expect(leased.stdout).toContain(`Copied 1 files, 4 bytes to file://${dest}/leased`)
+      expect(leased.stdout).toBe(`Copied 1 file, 4 bytes to file://${dest}/leased\n`)
     } finally {
       await server.stop()
     }

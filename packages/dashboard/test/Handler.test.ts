@@ -124,12 +124,27 @@ describe("Server", () => {
     })
   )
 
-  it.live("a port in use is a one-line ServerError", () =>
+  it.live("a port in use is taken over by another free port, which the URL tells", () =>
+    Effect.gen(function* () {
+      const { source, update } = Source.make()
+      update(state(4))
+      const first = yield* Server.serve(Handler.make(source))
+      const port = Number(new URL(first.url).port)
+      const second = yield* Server.serve(Handler.make(source), { port })
+      expect(Number(new URL(second.url).port)).not.toBe(port)
+      const answer = yield* Effect.promise(() =>
+        fetch(`${second.url}state`).then((r) => r.json() as Promise<RunMonitor.RunState>)
+      )
+      expect(answer.counts.lines).toBe(4)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("with strictPort, a port in use is a one-line ServerError", () =>
     Effect.gen(function* () {
       const { source } = Source.make()
       const first = yield* Server.serve(Handler.make(source))
       const port = Number(new URL(first.url).port)
-      const error = yield* Server.serve(Handler.make(source), { port }).pipe(Effect.flip)
+      const error = yield* Server.serve(Handler.make(source), { port, strictPort: true }).pipe(Effect.flip)
       expect(error.message).toBe(
         `cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`
       )

@@ -2,12 +2,15 @@
  * `dla copy <patterns...>`: copy log files to HDFS (WebHDFS) or mounted storage, every interval, only on the
  * coordinator, and with `--nats` only on the holder of the copy's lease. `--once` runs one pass and exits.
  */
+import { stat } from "node:fs/promises"
+import { FileError } from "@dla/core"
 import { HdfsCopier } from "@dla/hdfs"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Nats from "../internal/Nats.ts"
 
@@ -22,6 +25,39 @@ const optionalNumber = (name: string, description: string) =>
   )
 
 const defined = <A>(key: string, value: Option.Option<A>) => (Option.isSome(value) ? { [key]: value.value } : {})
+
+/** Whether `destination` is HDFS (WebHDFS behind hdfs://, webhdfs://, swebhdfs://) rather than mounted storage. */
+export const isHdfs = (destination: string | undefined) =>
+  destination === undefined || /^(?:hdfs|s?webhdfs):/i.test(destination)
+
+/**
+ * The copier's words for a destination: it says "HDFS copy ..." whatever the target; for file:// that is "copy".
+ */
+export const wording = (message: string, hdfs: boolean) =>
+  hdfs ? message : message.replace(/^HDFS copy/, "Copy").replace(/\bHDFS copy\b/g, "copy")
+
+/**
+ * The copier's log lines on stderr (stdout carries only the summary of `--once`), with the time: a copy runs for
+ * the whole job, so when something happened matters.
+ */
+const stderrLogger = (hdfs: boolean) =>
+  Logger.layer([
+    Logger.make(({ message, logLevel, date }) => {
+      const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+      process.stderr.write(`[${date.toISOString().slice(11, 19)}] ${logLevel.toUpperCase()} ${wording(text, hdfs)}\n`)
+    })
+  ])
+
+/** A `--root-dir` that is not a directory is an error (exit 1), not a pass that finds no file. */
+const ensureDirectory = (path: string) =>
+  Effect.tryPromise({ try: () => stat(path), catch: (cause) => FileError.fromSystemError(path, cause) }).pipe(
+    Effect.filterOrFail(
+      (stats) => stats.isDirectory(),
+      () => new FileError.FileError({ path, reason: "NotAFile", detail: "--root-dir must be a directory" })
+    )
+  )
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 
 export const copy = Command.make(
   "copy",
@@ -71,8 +107,10 @@ export const copy = Command.make(
       Flag.withDescription("Run one pass, print a summary and exit (1 when a file failed)")
     )
   },
-  (options) =>
-    Effect.gen(function* () {
+  (options) => {
+    const hdfs = isHdfs(Option.getOrUndefined(options.dest) ?? (process.env.HDFS_LOG_DEST || undefined))
+    return Effect.gen(function* () {
+      if (Option.isSome(options.rootDir)) yield* ensureDirectory(options.rootDir.value)
       const natsUrl = Option.orElse(options.nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined))
       // Without credentials or TLS: `--user` here is WebHDFS's.
       const nats = Option.isSome(natsUrl) ? yield* Nats.connection(natsUrl.value, Nats.anonymous) : undefined
@@ -105,12 +143,27 @@ export const copy = Command.make(
       yield* Console.log(
         status.leaseHeld === false
           ? `Another process holds the lease of '${options.name}': nothing copied`
-          : `Copied ${status.filesCopied} files, ${status.bytesCopied} bytes to ${status.config.destination}`
+          : `Copied ${plural(status.filesCopied, "file")}, ${plural(status.bytesCopied, "byte")} to ${status.config.destination}`
       )
       if (status.lastError !== null) return yield* Effect.fail(new Error(status.lastError))
-    }).pipe(Effect.scoped)
+    }).pipe(Effect.scoped, Effect.provide(stderrLogger(hdfs)))
+  }
 ).pipe(
   Command.withDescription(
     "Copy logs to HDFS (WebHDFS) or mounted storage, incrementally and atomically, only on the coordinator (DISABLE_HDFS_COPY, DLA_HDFS_COPY=force|off)."
-  )
+  ),
+  Command.withExamples([
+    {
+      command: "dla copy '**/*.log' --root-dir /var/log/train --dest hdfs://nn:8020/logs/{date} --once",
+      description: "One pass to HDFS, then exit"
+    },
+    {
+      command: "dla copy '*.log' --dest file:///mnt/archive --interval 300",
+      description: "Every 5 minutes to mounted storage, until stopped"
+    },
+    {
+      command: "dla copy '*.log' --dest hdfs://nn:8020/logs --nats nats://nats:4222",
+      description: "Only the holder of the copy's lease copies (one copy per job)"
+    }
+  ])
 )

@@ -34,5 +34,15 @@ export const dashboard = Command.make(
 ).pipe(
   Command.withDescription(
     "Serve a live web page of a run on NATS: workers, tasks, counts, throughput, recoveries, checkpoints, leader."
-  )
+  ),
+  Command.withExamples([
+    {
+      command: "dla dashboard --nats nats://127.0.0.1:4222",
+      description: "The latest run's live page on http://127.0.0.1:8080/ (and its /metrics)"
+    },
+    {
+      command: "dla dashboard --nats nats://nats:4222 --run nightly --port 9000",
+      description: "One run's page on another port"
+    }
+  ])
 )
