@@ -170,6 +170,41 @@ describe("dla status and dla dashboard over NATS", () => {
     expect(status.workers).toHaveLength(1)
   })
 
+  it("dla dashboard of the finished run: /metrics behind its token, per-level lines equal to the run's", async () => {
+    const refused = dla("dashboard", "--nats", server.url, "--host", "0.0.0.0")
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toContain(
+      "--host 0.0.0.0 serves the dashboard beyond this machine: give it a --dashboard-token"
+    )
+    const dashboard = dlaAsync(
+      "dashboard",
+      "--nats",
+      server.url,
+      "--run",
+      "m1",
+      "--port",
+      "0",
+      "--dashboard-token",
+      "t0k"
+    )
+    await waitFor("the dashboard URL", () => /at (http:\S+)/.test(dashboard.stderr()))
+    const url = new URL(/at (http:\S+)/.exec(dashboard.stderr())![1]!)
+    expect(url.searchParams.get("token")).toBe("t0k")
+    expect((await fetch(new URL("/metrics", url.origin))).status).toBe(401)
+    let text = ""
+    await waitFor("the dashboard to see run m1", async () => {
+      text = await fetch(new URL("/metrics?token=t0k", url.origin)).then((r) => r.text())
+      return text.includes('dla_run_info{run="m1",status="done"} 1')
+    })
+    const status = JSON.parse(dla("status", "--nats", server.url, "--run", "m1", "--json").stdout)
+    const metrics = Object.fromEntries(
+      [...text.matchAll(/^dla_lines_total\{run="m1",level="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])])
+    )
+    expect(metrics).toEqual(status.counts.levels)
+    dashboard.child.kill("SIGINT")
+    expect((await dashboard.exit).status).toBe(130)
+  })
+
   it("status of a run whose master publishes no snapshot falls back to its KV records", async () => {
     await Effect.runPromise(NatsTransport.setupRun(nc, "quiet", "/logs/quiet"))
     const run = dla("status", "--nats", server.url, "--run", "quiet")

@@ -17,7 +17,7 @@ export class ServerError extends Data.TaggedError("ServerError")<{
 type Server = ReturnType<typeof createServer>
 
 export interface Options {
-  /** Default 127.0.0.1: the dashboard has no authentication, keep it local unless you mean otherwise. */
+  /** Default 127.0.0.1; anywhere else, give the handler a `token` (the CLI refuses `--host` without `--token`). */
   readonly host?: string
   /** Default 0: any free port. */
   readonly port?: number
@@ -54,7 +54,9 @@ const listen = (handler: Handler, host: string, port: number) =>
       const aborted = new AbortController()
       res.on("close", () => aborted.abort())
       const { port } = server.address() as AddressInfo
-      write(handler(toRequest(req, `http://${host}:${port}`, aborted.signal)), res).catch(() => res.destroy())
+      Promise.resolve(handler(toRequest(req, `http://${host}:${port}`, aborted.signal)))
+        .then((response) => write(response, res))
+        .catch(() => res.destroy())
     })
     server.once("error", (error: NodeJS.ErrnoException) =>
       resume(

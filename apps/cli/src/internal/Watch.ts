@@ -72,14 +72,22 @@ export const make = (
   }
 }
 
-/** Serves `source` on 127.0.0.1:port for the scope's lifetime and says where on stderr with `say(url)`. */
+/**
+ * Serves `source` on host:port (default 127.0.0.1) for the scope's lifetime and says where on stderr with `say(url)`;
+ * with a token, the URL said carries it (`?token=`), so it opens the page as printed.
+ */
 export const serve = (
   source: Source.Source,
   port: number,
-  say: (url: string) => string
+  say: (url: string) => string,
+  options: { readonly host?: string; readonly token?: string } = {}
 ): Effect.Effect<string, Failure.Failure, Scope.Scope> =>
   Effect.gen(function* () {
-    const { url } = yield* Failure.fromError(Server.serve(Handler.make(source), { port }))
+    const handler = Handler.make(source, options.token === undefined ? {} : { token: options.token })
+    const served = yield* Failure.fromError(
+      Server.serve(handler, { port, ...(options.host ? { host: options.host } : {}) })
+    )
+    const url = options.token === undefined ? served.url : `${served.url}?token=${encodeURIComponent(options.token)}`
     yield* Console.error(say(url))
     return url
   })
