@@ -58,6 +58,9 @@ describe("Handler", () => {
     expect(html).toContain("new EventSource(")
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//)
     expect(html).not.toContain("@import")
+    // The script lives in a TypeScript template literal, where a lost backslash still compiles: it must parse.
+    const script = html.split("<script>")[1]!.split("</script>")[0]!
+    expect(() => new Function(script)).not.toThrow()
   })
 
   it("/state: 204 before any run, then the current state with its history as JSON", async () => {
