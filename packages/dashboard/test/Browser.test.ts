@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { RunMonitor } from "@dla/analyser"
+import { NatsTransport, RunMonitor } from "@dla/analyser"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { chromium } from "playwright-core"
@@ -66,6 +66,18 @@ describe("dashboard in Chromium", () => {
         }
       )
       const page = yield* Effect.promise(() => context.newPage())
+      // A run still planning (listing and splitting its files) says so instead of "0 / 0".
+      // (A master creates the runs bucket; none has started yet.)
+      yield* NatsTransport.createRuns(nc)
+      const planning = RunMonitor.make("planning-run")
+      yield* RunMonitor.publish(nc, planning, { interval: "20 millis" })
+      yield* Effect.promise(() => page.goto(`${url}?run=planning-run`))
+      yield* Effect.promise(() =>
+        page.locator("#phase", { hasText: /listing and splitting files/ }).waitFor({ timeout: 10_000 })
+      )
+      expect(yield* Effect.promise(() => page.textContent("#status"))).toBe("starting")
+      mkdirSync(artifacts, { recursive: true })
+      yield* Effect.promise(() => page.screenshot({ path: join(artifacts, "dashboard-planning.png") }))
       yield* Effect.promise(() => page.goto(url))
 
       const master = yield* runMaster(nc, runId, logs).pipe(Effect.forkScoped)
