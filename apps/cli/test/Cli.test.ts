@@ -6,7 +6,7 @@ import { dla, start } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
 const commands = ["analyse", "checkpoints", "checkpoints list", "checkpoints show", "checkpoints verify", "copy"]
-  .concat(["dashboard", "generate", "master", "status", "worker"])
+  .concat(["dashboard", "generate", "master", "runs", "runs prune", "status", "worker"])
   .map((c) => c.split(" "))
 
 /** Counts `[LEVEL]` after the timestamp with a plain regex, independently of @dla/core. */

@@ -35,6 +35,7 @@ describe("Progress", () => {
     expect(Progress.bytes(1_500_000_000)).toBe("1.5 GB")
     expect(Progress.bytes(680_000_000)).toBe("680 MB")
     expect(Progress.duration(3725)).toBe("1 h 02 min")
+    expect(Progress.duration(7 * 86_400 + 3600)).toBe("7 d 01 h")
     // One split file: its bytes tell the progress, not "0/1 files".
     expect(Progress.files(0, 1)).toBe("")
     expect(Progress.note(Progress.files(3, 1200), "2 workers")).toBe("3/1,200 files · 2 workers")

@@ -39,12 +39,13 @@ export const bytes = (n: number): string => {
   return `${unit === 0 || value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`
 }
 
-/** `9 s`, `2 min 05 s`, `1 h 02 min`. */
+/** `9 s`, `2 min 05 s`, `1 h 02 min`, `7 d 00 h`. */
 export const duration = (seconds: number): string => {
   const s = Math.max(0, Math.round(seconds))
   if (s < 60) return `${s} s`
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`
+  return `${Math.floor(s / 86_400)} d ${String(Math.floor((s % 86_400) / 3600)).padStart(2, "0")} h`
 }
 
 /** The text after the bar: share, amounts, rate and ETA (once a rate is known), then `note`. */
