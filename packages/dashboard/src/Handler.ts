@@ -5,7 +5,8 @@
  * - `GET /state` the current state and its history as JSON (204 before any run is seen),
  * - `GET /events` server-sent events: one `state` event per change, coalesced to at most one per `throttle`,
  * - `GET /runs` every run seen, newest first (the page's run picker),
- * - `GET /metrics` the Prometheus text format.
+ * - `GET /metrics` the Prometheus text format,
+ * - `GET /healthz` `ok` (for probes; the one path that needs no token).
  * `/state`, `/events` and `/metrics` take `?run=<id>` for another run than the one followed. With a `token`, every
  * request must carry it (`Authorization: Bearer <token>`, or `?token=` as the page does): for a dashboard bound
  * beyond loopback.
@@ -129,6 +130,8 @@ export const make = (source: Source, options: Options = {}): Handler => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } })
     }
+    // A liveness probe's answer, which needs no token (a probe cannot read one from a Secret) and tells nothing.
+    if (url.pathname === "/healthz") return new Response("ok\n", { headers: noStore })
     if (!authorized(request, url, options.token)) {
       return new Response("unauthorized: this dashboard needs its token (?token=... or Authorization: Bearer)\n", {
         status: 401,

@@ -132,6 +132,7 @@ describe("Handler", () => {
       expect((await get(handler, path)).status, path).toBe(401)
     }
     expect((await get(handler, "/state?token=s3cret")).status).toBe(200)
+    expect((await get(handler, "/healthz")).status).toBe(200)
     expect((await get(handler, "/metrics", { headers: { authorization: "Bearer s3cret" } })).status).toBe(200)
   })
 
