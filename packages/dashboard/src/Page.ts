@@ -93,20 +93,26 @@ function countsChart(c) {
     }).join("") + "</svg>";
 }
 
-function throughputChart(samples) {
-  if (samples.length < 2) return '<p class="empty">waiting for two samples</p>';
-  const w = 560, h = 150, left = 60, bottom = 20, t0 = samples[0].at, t1 = samples[samples.length - 1].at;
-  const max = Math.max(1, ...samples.map((s) => s.linesPerSecond));
+// A time chart's frame: scales for t0..t1 and 0..max, and the svg opening with grid lines and axis labels.
+function frame(id, label, t0, t1, max) {
+  const w = 560, h = 150, left = 60, bottom = 20;
   const x = (t) => left + (w - left - 8) * (t - t0) / Math.max(1, t1 - t0), y = (v) => 8 + (h - bottom - 8) * (1 - v / max);
-  const pts = samples.map((s) => x(s.at).toFixed(1) + "," + y(s.linesPerSecond).toFixed(1)).join(" ");
-  return '<svg id="throughput-chart" viewBox="0 0 ' + w + " " + h + '" width="100%" role="img" aria-label="lines per second">' +
+  const open = '<svg id="' + id + '" viewBox="0 0 ' + w + " " + h + '" width="100%" role="img" aria-label="' + label + '">' +
     '<line x1="' + left + '" y1="' + y(max) + '" x2="' + w + '" y2="' + y(max) + '" stroke="#eef1f5"></line>' +
     '<line x1="' + left + '" y1="' + y(0) + '" x2="' + w + '" y2="' + y(0) + '" stroke="#dde2ea"></line>' +
     '<text x="' + (left - 6) + '" y="' + (y(max) + 4) + '" text-anchor="end">' + num(max) + "</text>" +
     '<text x="' + (left - 6) + '" y="' + (y(0) + 4) + '" text-anchor="end">0</text>' +
     '<text x="' + left + '" y="' + (h - 4) + '">' + clock(t0) + "</text>" +
-    '<text x="' + w + '" y="' + (h - 4) + '" text-anchor="end">' + clock(t1) + "</text>" +
-    '<polygon points="' + x(t0) + "," + y(0) + " " + pts + " " + x(t1) + "," + y(0) + '" fill="#2f6fde22"></polygon>' +
+    '<text x="' + w + '" y="' + (h - 4) + '" text-anchor="end">' + clock(t1) + "</text>";
+  return { x, y, open };
+}
+
+function throughputChart(samples) {
+  if (samples.length < 2) return '<p class="empty">waiting for two samples</p>';
+  const t0 = samples[0].at, t1 = samples[samples.length - 1].at;
+  const { x, y, open } = frame("throughput-chart", "lines per second", t0, t1, Math.max(1, ...samples.map((s) => s.linesPerSecond)));
+  const pts = samples.map((s) => x(s.at).toFixed(1) + "," + y(s.linesPerSecond).toFixed(1)).join(" ");
+  return open + '<polygon points="' + x(t0) + "," + y(0) + " " + pts + " " + x(t1) + "," + y(0) + '" fill="#2f6fde22"></polygon>' +
     '<polyline points="' + pts + '" fill="none" stroke="#2f6fde" stroke-width="2"></polyline></svg>';
 }
 
@@ -117,17 +123,9 @@ function linesChart(id, label, series, order, color, over) {
     .filter((k) => series.some((p) => p.perSecond[k] > 0))
     .sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || (a < b ? -1 : 1));
   if (keys.length === 0) return '<p class="empty">nothing counted in this window</p>';
-  const w = 560, h = 150, left = 60, bottom = 20, t0 = series[0].at, t1 = series[series.length - 1].at;
   const max = Math.max(1, ...series.flatMap((p) => keys.map((k) => p.perSecond[k] ?? 0)));
-  const x = (t) => left + (w - left - 8) * (t - t0) / Math.max(1, t1 - t0), y = (v) => 8 + (h - bottom - 8) * (1 - v / max);
-  return '<svg id="' + id + '" viewBox="0 0 ' + w + " " + h + '" width="100%" role="img" aria-label="' + label + '">' +
-    '<line x1="' + left + '" y1="' + y(max) + '" x2="' + w + '" y2="' + y(max) + '" stroke="#eef1f5"></line>' +
-    '<line x1="' + left + '" y1="' + y(0) + '" x2="' + w + '" y2="' + y(0) + '" stroke="#dde2ea"></line>' +
-    '<text x="' + (left - 6) + '" y="' + (y(max) + 4) + '" text-anchor="end">' + num(max) + "</text>" +
-    '<text x="' + (left - 6) + '" y="' + (y(0) + 4) + '" text-anchor="end">0</text>' +
-    '<text x="' + left + '" y="' + (h - 4) + '">' + clock(t0) + "</text>" +
-    '<text x="' + w + '" y="' + (h - 4) + '" text-anchor="end">' + clock(t1) + "</text>" +
-    keys.map((k, i) => '<polyline data-key="' + esc(k) + '" points="' + series.map((p) => x(p.at).toFixed(1) + "," + y(p.perSecond[k] ?? 0).toFixed(1)).join(" ") +
+  const { x, y, open } = frame(id, label, series[0].at, series[series.length - 1].at, max);
+  return open + keys.map((k, i) => '<polyline data-key="' + esc(k) + '" points="' + series.map((p) => x(p.at).toFixed(1) + "," + y(p.perSecond[k] ?? 0).toFixed(1)).join(" ") +
       '" fill="none" stroke="' + color(k, i) + '" stroke-width="2"></polyline>').join("") + "</svg>" +
     '<div class="legend chart sub">' + keys.map((k, i) => '<span><i class="dot" style="background:' + color(k, i) + '"></i>' + esc(k) +
       " <b>" + num(series[series.length - 1].perSecond[k] ?? 0) + "/s</b></span>").join("") + "</div>";
@@ -149,6 +147,8 @@ async function refreshRuns() {
     const runs = await response.json();
     const select = $("picker");
     const chosen = picked ?? "";
+    // A run asked for by address that the list does not hold (yet) stays selectable and selected.
+    if (chosen && !runs.some((r) => r.runId === chosen)) runs.unshift({ runId: chosen, status: "unknown", startedAt: Date.now(), lines: 0 });
     select.innerHTML = '<option value="">latest run</option>' + runs.map((r) => '<option value="' + esc(r.runId) + '"' +
       (r.runId === chosen ? " selected" : "") + ' title="started ' + new Date(r.startedAt).toLocaleString("en-GB", { hour12: false }) + ", " + num(r.lines) + ' lines">' +
       esc(r.runId) + " · " + r.status + " · " + since(Date.now() - r.startedAt) + " ago</option>").join("");
