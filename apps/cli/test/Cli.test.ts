@@ -5,9 +5,6 @@ import { describe, expect, it } from "vitest"
 import { dla, start } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
-const commands = ["analyse", "checkpoints", "checkpoints list", "checkpoints show", "checkpoints verify", "copy"]
-  .concat(["dashboard", "generate", "master", "runs", "runs prune", "status", "worker"])
-  .map((c) => c.split(" "))
 
 /** Counts `[LEVEL]` after the timestamp with a plain regex, independently of @dla/core. */
 const countByRegex = (dir: string) => {
@@ -122,14 +119,6 @@ describe("dla errors", () => {
     const run = dla("analyse", join(work, "logs"), "--workers", String(availableParallelism() + 1))
     expect(run.status).toBe(0)
     expect(run.stderr).toMatch(/^dla: warning: --workers \d+ is more than the \d+ core\(s\) of this machine/m)
-  })
-
-  it("every command's --help has examples", () => {
-    for (const path of [[], ...commands]) {
-      const run = dla(...path, "--help")
-      expect(run.status, path.join(" ")).toBe(0)
-      expect(run.stdout, path.join(" ")).toMatch(/\nEXAMPLES\n {2}# .+\n {2}(?:dla|srun dla) /)
-    }
   })
 
   it("a bad option value is a usage error: exit 2, one line", () => {
