@@ -24,9 +24,9 @@ export default [
     { main: "src/main.ts" },
     {
       ...bundled,
-      // ...except the NATS client: it is CommonJS that require()s node built-ins and its own packages (which an ESM
-      // bundle cannot do).
-      noExternal: [/^(?!@nats-io\/)/]
+      // ...except the NATS client and prom-client (the dashboard's /metrics, loaded on the first scrape): CommonJS
+      // that require()s node built-ins and its own packages (which an ESM bundle cannot do).
+      noExternal: [/^(?!@nats-io\/|prom-client$)/]
     }
   ),
   // The embedded engine's counting thread, which the bundled analyser starts from `internal/countThread.js` beside

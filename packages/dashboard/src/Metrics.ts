@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Counter, Gauge, Registry } from "prom-client"
+import type * as PromClient from "prom-client"
 import type { Source } from "./Source.ts"
 
 /** The levels every run reports, zero when unseen (the same set `dla analyse --json` lists). */
@@ -17,14 +17,23 @@ export interface Metrics {
   readonly render: (runId?: string) => Promise<string>
 }
 
-export const make = (source: Source, now: () => number = Date.now): Metrics => {
+/** prom-client's Prometheus text format, version 0.0.4 (its `Registry.PROMETHEUS_CONTENT_TYPE`). */
+export const contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+/**
+ * The series, registered once. prom-client is loaded on the first scrape, not with the dashboard: every `dla analyse`
+ * imports this package, and only a scraped one needs it (and its CommonJS stays out of the CLI's ESM bundle).
+ */
+const series = async () => {
+  const loaded = await import("prom-client")
+  const { Counter, Gauge, Registry } = ("default" in loaded ? loaded.default : loaded) as typeof PromClient
   const registry = new Registry()
   const registers = [registry]
   const counter = (name: string, help: string, labelNames: Array<string> = []) =>
     new Counter({ name, help, labelNames: ["run", ...labelNames], registers })
   const gauge = (name: string, help: string, labelNames: Array<string> = []) =>
     new Gauge({ name, help, labelNames: ["run", ...labelNames], registers })
-  const m = {
+  const metrics = {
     lines: counter("dla_lines_total", "Lines counted, by level", ["level"]),
     unmatched: counter("dla_lines_without_level_total", "Lines counted in which no level was found"),
     bytes: counter("dla_bytes_total", "Bytes of log read"),
@@ -44,13 +53,21 @@ export const make = (source: Source, now: () => number = Date.now): Metrics => {
       "status"
     ])
   }
-  const all = Object.values(m)
+  return { registry, metrics }
+}
+
+export const make = (source: Source, now: () => number = Date.now): Metrics => {
+  let loaded: ReturnType<typeof series> | undefined
   return {
-    contentType: registry.contentType,
-    render: (runId) => {
-      for (const metric of all) metric.reset()
+    contentType,
+    render: async (runId) => {
       const state = source.current(runId)
-      if (state === undefined) return Promise.resolve("")
+      if (state === undefined) return ""
+      loaded ??= series()
+      const { registry, metrics: m } = await loaded
+      // Set and read in one synchronous stretch (registry.metrics() reads the values before its first await), so
+      // two scrapes at once cannot mix their runs.
+      for (const metric of Object.values(m)) metric.reset()
       const run = state.runId
       const at = now()
       for (const level of levels) m.lines.inc({ run, level }, state.counts.levels[level] ?? 0)

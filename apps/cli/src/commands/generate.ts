@@ -8,6 +8,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Progress from "../internal/Progress.ts"
+import * as Report from "../Report.ts"
 
 const atLeast = (min: number) => (flag: Flag.Flag<number>) =>
   flag.pipe(
@@ -48,7 +49,7 @@ export const generate = Command.make(
         onProgress: (w) => progress.update(w.lines, files * lines, Progress.bytes(w.bytes))
       }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
       const bytes = written.reduce((sum, file) => sum + file.bytes, 0)
-      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+      const plural = (n: number, word: string) => `${Report.thousands(n)} ${word}${n === 1 ? "" : "s"}`
       yield* Console.log(
         `Generated ${plural(files, "file")}, ${plural(files * lines, "line")}, ${(bytes / 1e6).toFixed(1)} MB in ${dir}`
       )
