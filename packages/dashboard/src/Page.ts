@@ -107,8 +107,8 @@ function frame(id, label, t0, t1, max) {
   return { x, y, open };
 }
 
-function throughputChart(samples) {
-  if (samples.length < 2) return '<p class="empty">waiting for two samples</p>';
+function throughputChart(samples, over) {
+  if (samples.length < 2) return '<p class="empty">' + (over ? "no samples: the run ended within a second of its start" : "waiting for two samples") + "</p>";
   const t0 = samples[0].at, t1 = samples[samples.length - 1].at;
   const { x, y, open } = frame("throughput-chart", "lines per second", t0, t1, Math.max(1, ...samples.map((s) => s.linesPerSecond)));
   const pts = samples.map((s) => x(s.at).toFixed(1) + "," + y(s.linesPerSecond).toFixed(1)).join(" ");
@@ -170,7 +170,7 @@ function render() {
   $("files").innerHTML = (planning ? '<div class="big">planning</div><p class="phase" id="phase">listing and splitting files for ' + span(Date.now() - s.startedAt) + ": no tasks yet</p>" : '<div class="big">' + num(s.files.done) + " / " + num(s.files.total) + "</div>") +
     stacked([[s.files.done, "var(--ok)"]], s.files.total) + '<div class="sub">' + bytes(s.bytes.done) + " of " + bytes(s.bytes.total) +
     (s.resumed ? " · resumed with " + num(s.resumed.filesAlreadyProcessed) + " files done" : "") + "</div>";
-  $("tasks").innerHTML = '<div class="big" id="tasks-done">' + num(t.done) + " / " + num(t.total) + "</div>" +
+  $("tasks").innerHTML = '<div class="big" id="tasks-done">' + (planning ? "—" : num(t.done) + " / " + num(t.total)) + "</div>" +
     stacked([[t.done, "var(--ok)"], [t.inFlight, "var(--flight)"], [t.pending, "#c4cbd8"]], t.total) +
     '<div class="legend sub"><span><i class="dot" style="background:var(--ok)"></i>done <b>' + num(t.done) + '</b></span>' +
     '<span><i class="dot" style="background:var(--flight)"></i>in flight <b>' + num(t.inFlight) + "</b></span>" +
@@ -191,7 +191,7 @@ function render() {
       '<td class="mono">' + (w.working.length ? w.working.map(esc).join("<br>") : '<span class="empty">idle</span>') + "</td>" +
       "<td>" + num(w.tasksDone) + "</td><td>" + (w.status === "alive" ? num(rates[w.workerId] ?? 0) : "—") + "</td><td>" + ago(w.lastHeartbeat) + "</td></tr>").join("") + "</tbody></table>";
   $("counts").innerHTML = countsChart(s.counts);
-  $("throughput").innerHTML = throughputChart(s.throughput);
+  $("throughput").innerHTML = throughputChart(s.throughput, over);
   $("levels-over-time").innerHTML = linesChart("levels-chart", "lines per second by level", s.history.levels, levels.slice().reverse().concat(["unmatched"]), (k) => levelColors[k] ?? "#5d6778", over);
   $("worker-throughput").innerHTML = linesChart("workers-chart", "tasks per second by worker", s.history.workers, [], (k, i) => workerColors[i % workerColors.length], over);
   $("recoveries").innerHTML = s.recoveries.length === 0 ? '<p class="empty">no worker has failed</p>' :
