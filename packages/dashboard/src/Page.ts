@@ -108,7 +108,7 @@ function frame(id, label, t0, t1, max) {
 }
 
 function throughputChart(samples, over) {
-  if (samples.length < 2) return '<p class="empty">' + (over ? "no samples: the run ended within a second of its start" : "waiting for two samples") + "</p>";
+  if (samples.length < 2) return '<p class="empty">' + (over ? "no throughput samples in this run's snapshot" : "waiting for two samples") + "</p>";
   const t0 = samples[0].at, t1 = samples[samples.length - 1].at;
   const { x, y, open } = frame("throughput-chart", "lines per second", t0, t1, Math.max(1, ...samples.map((s) => s.linesPerSecond)));
   const pts = samples.map((s) => x(s.at).toFixed(1) + "," + y(s.linesPerSecond).toFixed(1)).join(" ");
