@@ -131,7 +131,17 @@ export const master = Command.make(
 ).pipe(
   Command.withDescription(
     "Run the master of a distributed analysis over NATS JetStream (resumes from checkpoints; --standby waits to take over)."
-  )
+  ),
+  Command.withExamples([
+    {
+      command: "dla master /data/logs --nats nats://nats:4222",
+      description: "Plan the run, hand tasks to workers, print the results"
+    },
+    {
+      command: "dla master /data/logs --nats nats://nats:4222 --standby",
+      description: "A second master that takes over if the leader dies"
+    }
+  ])
 )
 
 /** One `dla:` line per change of leadership, for the operator watching this candidate. */

@@ -54,4 +54,13 @@ export const worker = Command.make(
       })
       yield* Console.log(`Tasks counted: ${served.reduce((n, s) => n + s.tasks, 0)}`)
     }).pipe(Effect.scoped)
-).pipe(Command.withDescription("Run a worker of distributed analyses over NATS JetStream."))
+).pipe(
+  Command.withDescription("Run a worker of distributed analyses over NATS JetStream."),
+  Command.withExamples([
+    { command: "dla worker --nats nats://nats:4222", description: "Serve every run on the server, until stopped" },
+    {
+      command: "srun dla worker --nats nats://$HEAD:4222 --once",
+      description: "One worker per Slurm task, gone when the run ends"
+    }
+  ])
+)

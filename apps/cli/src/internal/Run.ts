@@ -26,15 +26,6 @@ const atLeast = (min: number, name: string) => (flag: Flag.Flag<number>) =>
     )
   )
 
-/** The same for an optional flag. */
-export const atLeastOne = (flag: Flag.Flag<Option.Option<number>>, name: string) =>
-  flag.pipe(
-    Flag.filter(
-      (n: Option.Option<number>) => Option.getOrElse(n, () => 1) >= 1,
-      () => `--${name} must be at least 1`
-    )
-  )
-
 /** An on/off flag, off unless given. */
 export const toggle = (name: string, description: string) =>
   Flag.Boolean(name).pipe(Flag.withDefault(false), Flag.withDescription(description))
@@ -148,7 +139,11 @@ export const progress = () => {
     switch (event._tag) {
       case "Progress": {
         const p = event.progress
-        bar.update(p.bytesDone, p.bytesTotal, `${p.filesDone}/${p.filesTotal} files, ${p.workersAlive} workers`)
+        bar.update(
+          p.bytesDone,
+          p.bytesTotal,
+          Progress.note(Progress.files(p.filesDone, p.filesTotal), `${p.workersAlive} workers`)
+        )
         break
       }
       case "Resumed":
