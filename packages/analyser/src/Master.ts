@@ -56,7 +56,16 @@ export interface Progress {
 export type Event =
   | { readonly _tag: "Started"; readonly files: number; readonly tasks: number; readonly bytes: number }
   | { readonly _tag: "Resumed"; readonly filesAlreadyProcessed: number; readonly tasksAlreadyDone: number }
-  | { readonly _tag: "Progress"; readonly progress: Progress; readonly counts: Counts.Counts }
+  /**
+   * A task settled: `workerId` is the worker whose result counted (the one count per worker that is exact: a
+   * worker's heartbeat lags its last result).
+   */
+  | {
+      readonly _tag: "Progress"
+      readonly progress: Progress
+      readonly counts: Counts.Counts
+      readonly workerId?: string
+    }
   | { readonly _tag: "WorkerJoined"; readonly workerId: string }
   | { readonly _tag: "WorkerFailed"; readonly workerId: string; readonly requeued: ReadonlyArray<string> }
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
@@ -281,7 +290,7 @@ export const run = (options: Options) =>
         counts = Counts.merge(counts, result.counts)
         sinceCheckpoint++
       } else giveUp(task, result.error, result.binary)
-      emit({ _tag: "Progress", progress: progress(), counts })
+      emit({ _tag: "Progress", progress: progress(), counts, workerId: result.workerId })
     }
 
     const describeTask = (taskId: string) => {

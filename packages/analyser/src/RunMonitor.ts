@@ -21,6 +21,7 @@ export const WorkerView = Schema.Struct({
   inFlight: Schema.Array(Schema.String),
   /** What those tasks cover: relative paths, with `[start-end]` for a byte range (its current task). */
   working: Schema.Array(Schema.String),
+  /** Tasks whose result from this worker the master counted (duplicates and other masters' results left out). */
   tasksDone: Schema.Number,
   joinedAt: Schema.Number,
   /** Epoch ms of its last heartbeat (or of joining). */
@@ -220,6 +221,10 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
       )
     case "Progress": {
       const p = event.progress
+      const workers =
+        event.workerId === undefined
+          ? state.workers
+          : upsertWorker(state.workers, event.workerId, at, (w) => ({ ...w, tasksDone: w.tasksDone + 1 }))
       return withTasks(
         {
           ...state,
@@ -228,7 +233,7 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
           counts: event.counts,
           throughput: sample(state.throughput, at, event.counts.lines, event.counts.bytes)
         },
-        state.workers,
+        workers,
         p.tasksDone
       )
     }
@@ -247,7 +252,6 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
           status: "alive",
           inFlight: hb.inFlight,
           working: event.working,
-          tasksDone: hb.done,
           lastHeartbeat: at
         })),
         state.tasks.done

@@ -11,8 +11,9 @@ import * as RunMonitor from "../src/RunMonitor.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
 const counts = (lines: number) => ({ levels: { INFO: lines }, lines, unmatched: 0, bytes: lines * 10 })
-const progress = (tasksDone: number, lines: number): RunMonitor.Event => ({
+const progress = (tasksDone: number, lines: number, workerId?: string): RunMonitor.Event => ({
   _tag: "Progress",
+  workerId,
   progress: {
     filesTotal: 2,
     filesDone: tasksDone >= 4 ? 2 : tasksDone >= 2 ? 1 : 0,
@@ -44,8 +45,8 @@ describe("RunMonitor.reduce", () => {
       beat("w1", ["t1"], 0),
       { _tag: "WorkerJoined", workerId: "w2" },
       beat("w2", ["t2"], 0),
-      progress(1, 10),
-      beat("w1", ["t3"], 1)
+      progress(1, 10, "w1"),
+      beat("w1", ["t3"], 0)
     ])
     expect(state.status).toBe("running")
     expect(
@@ -173,6 +174,8 @@ describe("RunMonitor over a real run", () => {
       // Heartbeats sent before the master listens are not replayed: a short run may see only one worker.
       expect(state.workers.length).toBeGreaterThanOrEqual(1)
       for (const w of state.workers) expect(w.workerId).toMatch(/^thread-[12]$/)
+      // Each task counted once, for the worker whose result counted (heartbeats lag a worker's last result).
+      expect(state.workers.reduce((n, w) => n + w.tasksDone, 0)).toBe(summary.tasks)
       expect(state.checkpoints.saved).toBeGreaterThanOrEqual(1)
       rmSync(dir, { recursive: true })
     })
