@@ -96,6 +96,20 @@ describe("dla master / dla worker over NATS", () => {
     expect(worker.stdout).toMatch(/^Tasks counted: 6$/m)
   })
 
+  it("dla analyse --nats returns when a separately started dla worker did the run", async () => {
+    const worker = spawn(process.execPath, ["--conditions=source", bin, "worker", "--nats", server.url], { cwd: work })
+    try {
+      await new Promise<void>((resolve) =>
+        worker.stderr.on("data", (c: Buffer) => /waiting/.test(String(c)) && resolve())
+      )
+      const run = await dlaAsync("analyse", logs, "--nats", server.url, "--workers", "1", "--run", "joined", "--json")
+      expect(run.status, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6 })
+    } finally {
+      worker.kill("SIGKILL")
+    }
+  })
+
   it("--replicas outside 1..5 is a usage error, before any connection", () => {
     const run = dla("master", logs, "--nats", server.url, "--replicas", "0")
     expect(run.status).toBe(2)

@@ -60,6 +60,18 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     }
   })
 
+  it("a worker --once asleep through a whole run (started after it began waiting) exits when it wakes", async () => {
+    const late = start("worker", { once: true })
+    await late.waitFor((e) => e._tag === "WaitingForRun")
+    late.child.kill("SIGSTOP")
+    const master = start("master", { runId: "missed", root: corpus })
+    start("worker", { runId: "missed", once: true })
+    expect((await finish(master)).filesProcessed).toBe(8)
+    late.child.kill("SIGCONT")
+    await late.waitFor((e) => e._tag === "RunEnded" && e.runId === "missed", 15_000)
+    expect((await late.exited).code).toBe(0)
+  })
+
   it("a worker SIGKILLed mid-task is reported failed, the run waits for workers, its task is reassigned", async () => {
     const expected = await sequentialCounts(corpus)
     const runId = "crash"

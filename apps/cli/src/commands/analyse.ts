@@ -122,7 +122,9 @@ export const analyse = Command.make(
               }).pipe(Effect.forkScoped)
             )
             const summary = yield* Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced))
-            yield* Fiber.joinAll(local)
+            // Every task has its result and the queue is gone: nothing is left for them (and a local worker that
+            // never got to join, other workers being quicker, must not keep the command from returning).
+            yield* Fiber.interruptAll(local)
             return summary
           }).pipe(Effect.scoped)
       }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
