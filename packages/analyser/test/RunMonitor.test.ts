@@ -238,6 +238,23 @@ describe("RunMonitor.publish", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.live(
+    "refreshes masterSeenAt each keepAlive without events, so a reader can tell a live master from a dead one",
+    () =>
+      Effect.gen(function* () {
+        const { nc } = yield* natsWithEvents("alive")
+        yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 }))
+        const monitor = RunMonitor.make("alive")
+        monitor.push(started)
+        yield* RunMonitor.publish(nc, monitor, { interval: "20 millis", keepAlive: "100 millis" })
+        yield* Effect.sleep("400 millis")
+        const stored = Option.getOrThrow(yield* RunMonitor.read(nc, "alive"))
+        expect(stored.masterSeenAt).toBeGreaterThan(monitor.current().updatedAt + 200)
+        expect(RunMonitor.silentFor(stored, stored.masterSeenAt + 1000)).toBeUndefined()
+        expect(RunMonitor.silentFor(stored, stored.masterSeenAt + 63_000)).toBe(63_000)
+      }).pipe(Effect.scoped)
+  )
+
   it.live("publishes nothing while inactive (a standby), and the whole state once active (it took over)", () =>
     Effect.gen(function* () {
       const { nc, events } = yield* natsWithEvents("gated")
