@@ -20,6 +20,7 @@ import type * as Failure from "../internal/Failure.ts"
 import * as FollowRun from "../internal/FollowRun.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
+import * as Results from "../internal/Results.ts"
 import * as Run from "../internal/Run.ts"
 import * as Watch from "../internal/Watch.ts"
 import * as Report from "../Report.ts"
@@ -131,7 +132,12 @@ export const analyse = Command.make(
       if (summary.filesProcessed === 0) {
         return yield* new NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
       }
-      yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers })
+      yield* Run.report(summary, {
+        json: args.json,
+        baseline: args.baseline,
+        mode: Option.isSome(args.nats) ? "nats" : "embedded",
+        workers
+      })
       yield* Run.failOnUnreadable(summary)
       // On a terminal the page of the finished run stays up until Ctrl-C; scripts go on at once.
       if (args.dashboard && process.stdin.isTTY && process.stdout.isTTY) {
@@ -152,6 +158,7 @@ const sequential = (args: {
   readonly include: ReadonlyArray<string>
   readonly exclude: ReadonlyArray<string>
   readonly json: boolean
+  readonly baseline: Option.Option<number>
 }) =>
   Effect.gen(function* () {
     const { path, format, include, exclude, json } = args
@@ -171,5 +178,15 @@ const sequential = (args: {
       extra:
         result.skipped.length > 0 ? [{ label: "Files skipped", key: "filesSkipped", value: result.skipped.length }] : []
     }
-    yield* Console.log(json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+    yield* Console.log(
+      json
+        ? Results.print({
+            mode: "sequential",
+            ...results,
+            filesSkipped: result.skipped.length,
+            workers: 1,
+            baseline: args.baseline
+          })
+        : Report.render(results)
+    )
   })

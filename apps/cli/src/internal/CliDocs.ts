@@ -23,6 +23,14 @@ Conventions shared by every command:
 - Commands that talk to NATS take \`--nats\` (comma-separated URLs of a cluster) and the same credential and TLS
   flags (\`--creds\`, \`--user\`/\`--password\`, \`--token\`, \`--tls-ca\`, \`--tls-cert\`, \`--tls-key\`).
 - Global flags (\`--help\`, \`--version\`, \`--completions\`, \`--log-level\`) are listed once, under \`dla\`.
+- \`--json\` results of \`dla analyse\` (every mode: \`--sequential\`, embedded, \`--nats\`, \`--follow\`) and \`dla master\`
+  are one object with the same fields in every mode, numbers as numbers, described by
+  [results.schema.json](results.schema.json): \`mode\` (\`sequential\`, \`embedded\`, \`nats\`, \`follow\`), \`runId\`,
+  \`levels\` (every level, 0 when unseen), \`lines\`, \`unmatched\`, \`bytes\`, \`filesProcessed\`, \`durationMs\`,
+  \`filesSkipped\`, \`filesAlreadyProcessed\`, \`workers\`, \`failedWorkers\` (a count) and \`failedWorkerIds\`,
+  \`failedTasks\` (\`path\`, \`reason\`, \`binary\`), \`requeuedTasks\`, \`duplicateResults\`, \`checkpointsSaved\`,
+  \`speedup\` and \`efficiency\` (a fraction; both null without \`--baseline\`), \`leader\`, \`term\`, \`previousLeader\`
+  (null unless elected). A field a mode has no use for is 0, [] or null, never missing.
 `
 
 /** Every command path below `command`, depth first, in definition order. */
