@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { relative, resolve, sep } from "node:path"
+import { resolve, sep } from "node:path"
 import { Counts, LogFiles } from "@dla/core"
 import { Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
@@ -14,7 +14,7 @@ import { type Checkpoint, CheckpointStore, counts as checkpointCounts } from "./
 import { Fence } from "./Fence.ts"
 import * as Heartbeats from "./Heartbeats.ts"
 import { ResultChannel } from "./ResultChannel.ts"
-import { plan, type Task, type TaskResult } from "./Task.ts"
+import { bytesOf, describe, plan, type Task, type TaskResult } from "./Task.ts"
 import { type Poisoned, TaskQueue } from "./TaskQueue.ts"
 
 export interface Options {
@@ -32,6 +32,8 @@ export interface Options {
    */
   readonly checkpointDir?: string
   readonly splitBytes?: number
+  /** Small files travel together in tasks of at least this many bytes (default 8 MB; 0: one file per task). */
+  readonly taskBytes?: number
   /** Save a checkpoint after this many new results (default 100)... */
   readonly checkpointEvery?: number
   /** ...and at least this often while results come in (default 5 s), and at the end. */
@@ -146,16 +148,20 @@ export const run = (options: Options) =>
     )
     const files = listed.filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
     if (files.length === 0) return yield* AnalyserError.make("Input", `${options.root}: no log files to analyse`)
-    const tasks = plan(options.runId, root, files, options.splitBytes)
+    const tasks = plan(options.runId, root, files, { splitBytes: options.splitBytes, taskBytes: options.taskBytes })
     const taskById = new Map(tasks.map((t) => [t.taskId, t]))
-    const tasksOfFile = new Map<string, number>()
-    for (const t of tasks) tasksOfFile.set(t.path, (tasksOfFile.get(t.path) ?? 0) + 1)
+    const partsOfFile = new Map<string, number>()
+    for (const t of tasks) for (const p of t.parts) partsOfFile.set(p.path, (partsOfFile.get(p.path) ?? 0) + 1)
     const bytesTotal = files.reduce((sum, f) => sum + f.size, 0)
     emit({ _tag: "Started", files: files.length, tasks: tasks.length, bytes: bytesTotal })
 
     // State, touched only by the single fiber that handles inputs one at a time.
     const done = new Set<string>()
-    const failed = new Map<string, FailedTask>()
+    /** Tasks given up, with each of their files. */
+    const failed = new Map<string, ReadonlyArray<FailedTask>>()
+    /** Files a worker could not count in tasks that are done (the rest of those tasks counted). */
+    const skipped: Array<FailedTask> = []
+    const allFailed = () => [...[...failed.values()].flat(), ...skipped]
     const doneOfFile = new Map<string, number>()
     const workers = new Map<string, WorkerState>()
     const failedWorkers = new Set<string>()
@@ -174,13 +180,16 @@ export const run = (options: Options) =>
 
     const isSettled = (taskId: string) => done.has(taskId) || failed.has(taskId)
     const pending = () => tasks.length - done.size - failed.size
-    const fileDone = (path: string) => doneOfFile.get(path) === tasksOfFile.get(path)
+    const fileDone = (path: string) => doneOfFile.get(path) === partsOfFile.get(path)
     let filesDone = 0
-    const markDone = (task: Task) => {
+    const markDone = (task: Task, skippedPaths: ReadonlySet<string>) => {
       done.add(task.taskId)
-      doneOfFile.set(task.path, (doneOfFile.get(task.path) ?? 0) + 1)
-      if (fileDone(task.path)) filesDone++
-      bytesDone += task.range.end - task.range.start
+      bytesDone += bytesOf(task)
+      for (const part of task.parts) {
+        if (skippedPaths.has(part.path)) continue
+        doneOfFile.set(part.path, (doneOfFile.get(part.path) ?? 0) + 1)
+        if (fileDone(part.path)) filesDone++
+      }
     }
     const processedFiles = () => files.filter((f) => fileDone(f.path)).map((f) => f.path)
 
@@ -192,15 +201,21 @@ export const run = (options: Options) =>
       sequence = checkpoint.sequence
       if (!checkpoint.complete && !options.fresh) {
         counts = checkpointCounts(checkpoint)
-        for (const id of checkpoint.completed_tasks) {
-          const task = taskById.get(id)
-          if (task !== undefined && !done.has(id)) markDone(task)
-        }
+        const completed = new Set(checkpoint.completed_tasks)
+        const failedOf = new Map<string, Array<FailedTask>>()
         for (const f of checkpoint.failed_tasks) {
-          if (taskById.has(f.task_id) && !isSettled(f.task_id)) {
-            failed.set(f.task_id, { taskId: f.task_id, path: f.path, reason: f.reason, binary: f.binary ?? false })
-          }
+          if (!taskById.has(f.task_id)) continue
+          const entry = { taskId: f.task_id, path: f.path, reason: f.reason, binary: f.binary ?? false }
+          failedOf.set(f.task_id, [...(failedOf.get(f.task_id) ?? []), entry])
         }
+        for (const id of completed) {
+          const task = taskById.get(id)
+          if (task === undefined || done.has(id)) continue
+          const set = failedOf.get(id) ?? []
+          markDone(task, new Set(set.map((f) => f.path)))
+          skipped.push(...set)
+        }
+        for (const [id, set] of failedOf) if (!isSettled(id)) failed.set(id, set)
         for (const w of checkpoint.failed_workers) failedWorkers.add(w)
         filesAlreadyProcessed = filesDone
         emit({ _tag: "Resumed", filesAlreadyProcessed, tasksAlreadyDone: done.size + failed.size })
@@ -209,7 +224,7 @@ export const run = (options: Options) =>
 
     const snapshot = (): Checkpoint => {
       const processed = new Set(processedFiles())
-      const failedFiles = new Set([...failed.values()].map((f) => f.path))
+      const failedFiles = new Set(allFailed().map((f) => f.path))
       return {
         version: 1,
         run_id: options.runId,
@@ -223,7 +238,7 @@ export const run = (options: Options) =>
         pending_files: files.filter((f) => !processed.has(f.path) && !failedFiles.has(f.path)).map((f) => f.path),
         failed_workers: [...failedWorkers],
         completed_tasks: [...done],
-        failed_tasks: [...failed.values()].map((f) => ({
+        failed_tasks: allFailed().map((f) => ({
           task_id: f.taskId,
           path: f.path,
           reason: f.reason,
@@ -273,9 +288,12 @@ export const run = (options: Options) =>
     })
 
     const giveUp = (task: Task, reason: string, binary = false) => {
-      failed.set(task.taskId, { taskId: task.taskId, path: task.path, reason, binary })
+      failed.set(
+        task.taskId,
+        task.parts.map((p) => ({ taskId: task.taskId, path: p.path, reason, binary }))
+      )
       sinceCheckpoint++
-      emit({ _tag: "TaskFailed", path: task.path, reason })
+      for (const p of task.parts) emit({ _tag: "TaskFailed", path: p.path, reason })
     }
 
     const onResult = (result: TaskResult) => {
@@ -286,7 +304,15 @@ export const run = (options: Options) =>
         return
       }
       if (result._tag === "Done") {
-        markDone(task)
+        const set = (result.skipped ?? []).map((f) => ({
+          taskId: task.taskId,
+          path: f.path,
+          reason: f.error,
+          binary: f.binary
+        }))
+        markDone(task, new Set(set.map((f) => f.path)))
+        skipped.push(...set)
+        for (const f of set) emit({ _tag: "TaskFailed", path: f.path, reason: f.reason })
         counts = Counts.merge(counts, result.counts)
         sinceCheckpoint++
       } else giveUp(task, result.error, result.binary)
@@ -295,11 +321,7 @@ export const run = (options: Options) =>
 
     const describeTask = (taskId: string) => {
       const task = taskById.get(taskId)
-      if (task === undefined) return taskId
-      const path = relative(root, task.path)
-      return task.range.start === 0 && task.range.end === task.size
-        ? path
-        : `${path} [${task.range.start}-${task.range.end}]`
+      return task === undefined ? taskId : describe(task, root)
     }
 
     const onBeat = (heartbeat: Heartbeats.Heartbeat) => {
@@ -333,7 +355,7 @@ export const run = (options: Options) =>
         // Put its tasks back at once rather than waiting for the queue's ack wait; a late duplicate is dropped.
         const again = yield* requeue(worker.inFlight)
         requeuedTasks += again.length
-        emit({ _tag: "WorkerFailed", workerId, requeued: again.map((t) => t.path) })
+        emit({ _tag: "WorkerFailed", workerId, requeued: again.flatMap((t) => t.parts.map((p) => p.path)) })
       }
       if (pending() > 0 && !waitingSaid && now - began > heartbeatTimeoutMs && progress().workersAlive === 0) {
         waitingSaid = true
@@ -419,7 +441,7 @@ export const run = (options: Options) =>
       filesProcessed: filesDone,
       filesAlreadyProcessed,
       tasks: tasks.length,
-      failedTasks: [...failed.values()],
+      failedTasks: allFailed(),
       failedWorkers: [...failedWorkers],
       workers: [...workers.keys()],
       requeuedTasks,

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs"
 import { join } from "node:path"
-import { FileAnalysis } from "@dla/core"
+import { Counts, FileAnalysis } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
 import * as AnalyserError from "../src/AnalyserError.ts"
@@ -25,8 +25,10 @@ const fakeWorker = (copies = 1) =>
       const next = yield* queue.take
       if (Option.isNone(next)) return seen
       const { task } = next.value
-      seen.push(task.path)
-      const counts = yield* Effect.promise(() => FileAnalysis.analyseFile(task.path, { range: task.range }))
+      seen.push(...task.parts.map((p) => p.path))
+      const counts = Counts.mergeAll(
+        yield* Effect.forEach(task.parts, (p) => Effect.promise(() => FileAnalysis.analyseFile(p.path, p)))
+      )
       const result: Task.TaskResult = {
         _tag: "Done",
         runId: task.runId,
@@ -178,7 +180,7 @@ describe("Master", () => {
           unmatched: counted.unmatched,
           bytes: counted.bytes,
           processed_files: [first],
-          completed_tasks: [Task.taskId("node-000.log", { start: 0, end: counted.bytes })]
+          completed_tasks: [Task.taskId([{ rel: "node-000.log", range: { start: 0, end: counted.bytes } }])]
         })
       )
       const events: Array<Master.Event> = []
