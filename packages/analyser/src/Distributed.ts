@@ -168,8 +168,9 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
   Effect.gen(function* () {
     const workerId = options.workerId ?? Worker.makeWorkerId()
     const served: Array<Worker.Summary> = []
-    /** Runs this worker is done with: served, or seen ended. */
+    /** Runs this worker is done with (a run id started again, e.g. with --fresh, is another run). */
     const over = new Set<string>()
+    const instance = (entry: NatsTransport.RunEntry) => `${entry.runId}@${entry.state.startedAt}`
     const retryInterval = options.retryInterval ?? "1 second"
     const waitingSince = yield* Clock.currentTimeMillis
     // A NATS outage (a server restarting) is waited out, then the run joined again.
@@ -185,25 +186,24 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
         ),
         Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
       )
-    const ended = (runId: string, summary: Worker.Summary) => {
-      over.add(runId)
+    const ended = (entry: NatsTransport.RunEntry, summary: Worker.Summary) => {
+      over.add(instance(entry))
       served.push(summary)
-      options.onEvent?.({ _tag: "RunEnded", runId, summary })
+      options.onEvent?.({ _tag: "RunEnded", runId: entry.runId, summary })
       if (!options.once) options.onEvent?.({ _tag: "WaitingForRun" })
       return options.once === true
     }
     /** Serves the run `entry` tells of, if it is one to serve; true when this worker is done. */
     const consider = (entry: NatsTransport.RunEntry) =>
       Effect.gen(function* () {
-        if (over.has(entry.runId) || (options.runId !== undefined && entry.runId !== options.runId)) return false
+        if (over.has(instance(entry)) || (options.runId !== undefined && entry.runId !== options.runId)) return false
         if (entry.state.status === "running") {
           options.onEvent?.({ _tag: "RunJoined", runId: entry.runId })
-          return ended(entry.runId, yield* join(entry.runId))
+          return ended(entry, yield* join(entry.runId))
         }
-        over.add(entry.runId)
         // Done before this worker saw it running, yet started after this worker began to wait: the run it waited for.
         const missed = options.once === true && Date.parse(entry.state.startedAt) >= waitingSince
-        return missed && ended(entry.runId, { workerId, tasks: 0, failedTasks: 0 })
+        return missed && ended(entry, { workerId, tasks: 0, failedTasks: 0 })
       })
     options.onEvent?.({ _tag: "WaitingForRun" })
     const entries = yield* NatsTransport.watchRuns(nc).pipe(

@@ -72,6 +72,18 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     expect((await late.exited).code).toBe(0)
   })
 
+  it("a run id started again (fresh) after a worker saw it done is joined as the new run it is", async () => {
+    const first = start("master", { runId: "again", root: corpus })
+    start("worker", { runId: "again", once: true })
+    await finish(first)
+    // This worker first reads the finished run's record, then sees the same id set up again.
+    const worker = start("worker", { runId: "again", once: true })
+    await worker.waitFor((e) => e._tag === "WaitingForRun")
+    const second = start("master", { runId: "again", root: corpus, fresh: true })
+    expect((await finish(second)).filesProcessed).toBe(8)
+    expect((await worker.exited).code).toBe(0)
+  })
+
   it("a worker SIGKILLed mid-task is reported failed, the run waits for workers, its task is reassigned", async () => {
     const expected = await sequentialCounts(corpus)
     const runId = "crash"
