@@ -33,6 +33,8 @@ const lines = Number(values.lines)
 const runs = Number(values.runs)
 const cliBin = fileURLToPath(new URL("../../../apps/cli/dist/bin.js", import.meta.url))
 const mpiPeer = fileURLToPath(new URL("./mpi_peer.py", import.meta.url))
+// Debian's python3-mpi4py is installed for the system python, which a pyenv or venv python3 on PATH may hide.
+const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3"
 const dataDir = fileURLToPath(new URL("../../../bench-data/", import.meta.url))
 const workerScript = fileURLToPath(new URL("../test/support/proc.ts", import.meta.url))
 // The embedded engine as `dla` runs it: built, its counting thread one small bundle (from the sources a thread
@@ -97,7 +99,7 @@ const exec = (command: string, args: ReadonlyArray<string>) =>
 const hasMpi = () =>
   exec("mpirun", ["--version"])
     .then(
-      () => exec("python3", ["-c", "import mpi4py"]).then(() => true),
+      () => exec(python, ["-c", "import mpi4py"]).then(() => true),
       () => false
     )
     .catch(() => false)
@@ -160,7 +162,7 @@ const main = async () => {
       )
       if (await hasMpi()) {
         const mpi = await time(() =>
-          exec("mpirun", ["--allow-run-as-root", "--oversubscribe", "-np", "3", "python3", mpiPeer, big])
+          exec("mpirun", ["--allow-run-as-root", "--oversubscribe", "-np", "3", python, mpiPeer, big])
         )
         console.log(`mpi4py master + 2 workers (mpirun -np 3): ${mpi.seconds.toFixed(3)} s`)
         console.log(

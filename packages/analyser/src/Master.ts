@@ -74,6 +74,8 @@ export type Event =
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
   | { readonly _tag: "TaskFailed"; readonly path: string; readonly reason: string }
   | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
+  /** A message on the results channel set aside (not a result, or one that fails validation); its task is redone. */
+  | { readonly _tag: "ResultRejected"; readonly reason: string }
   /** A transport error the master rides out (e.g. NATS restarting): it tries again. */
   | { readonly _tag: "Retrying"; readonly what: string; readonly reason: string }
   /**
@@ -105,6 +107,8 @@ export interface Summary {
   readonly requeuedTasks: number
   /** Results dropped because their task already had one. */
   readonly duplicateResults: number
+  /** Messages on the results channel set aside: not a result, or one that failed validation (see `Scheduler`). */
+  readonly rejectedResults: number
   readonly checkpointsSaved: number
   readonly durationMs: number
 }
@@ -209,6 +213,7 @@ export const run = (options: Options) =>
     const inputs = Stream.mergeAll(
       [
         channel.results.pipe(Stream.mapEffect((result) => at((now) => ({ _tag: "Result", result, now })))),
+        channel.rejected.pipe(Stream.mapEffect((reason) => at((now) => ({ _tag: "Rejected", reason, now })))),
         queue.poisoned.pipe(
           Stream.mapEffect(({ taskId, deliveries }) => at((now) => ({ _tag: "Poisoned", taskId, deliveries, now })))
         ),

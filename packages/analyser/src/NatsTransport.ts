@@ -387,6 +387,8 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
         })
       })
 
+      // Messages on the results subject that are not results (a bug, or a publisher that should not be there).
+      const rejected = yield* Queue.unbounded<string>()
       const results = ResultChannel.ResultChannel.of({
         publish: (result) =>
           tryNats("cannot publish a result", () =>
@@ -404,7 +406,16 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
             ),
             (reader) => Effect.sync(() => reader.stop())
           )
-        ).pipe(Stream.mapEffect((msg) => decodeResult(msg.data)))
+        ).pipe(
+          Stream.mapEffect((msg) =>
+            decodeResult(msg.data).pipe(
+              Effect.map(Option.some),
+              Effect.catch((error) => Queue.offer(rejected, error.message).pipe(Effect.as(Option.none<TaskResult>())))
+            )
+          ),
+          Stream.flatMap((o) => Stream.fromIterable(Option.toArray(o)))
+        ),
+        rejected: Stream.fromQueue(rejected)
       })
 
       const heartbeats = Heartbeats.Heartbeats.of({

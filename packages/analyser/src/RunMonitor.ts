@@ -70,6 +70,8 @@ export const RunState = Schema.Struct({
   workers: Schema.Array(WorkerView),
   recoveries: Schema.Array(Recovery),
   failedTasks: Schema.Array(Schema.Struct({ path: Schema.String, reason: Schema.String })),
+  /** Messages on the results channel the master set aside (not results, or failing validation), and the last why. */
+  rejected: Schema.Struct({ count: Schema.Number, lastReason: Schema.NullOr(Schema.String) }),
   checkpoints: Schema.Struct({
     saved: Schema.Number,
     lastSequence: Schema.NullOr(Schema.Number),
@@ -110,6 +112,7 @@ export const initial = (runId: string, at: number): RunState => ({
   workers: [],
   recoveries: [],
   failedTasks: [],
+  rejected: { count: 0, lastReason: null },
   checkpoints: { saved: 0, lastSequence: null, lastAt: null },
   throughput: [],
   leader: null,
@@ -135,6 +138,8 @@ export const describe = (event: Event): string | undefined => {
       return `gave up on ${event.path}: ${event.reason}`
     case "CheckpointSaved":
       return `checkpoint ${event.sequence} saved`
+    case "ResultRejected":
+      return `set a result aside: ${event.reason}`
     case "Retrying":
       return `retrying ${event.what}: ${event.reason}`
     case "Finished":
@@ -308,6 +313,8 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
       return { ...state, status: "failed", finishedAt: at, error: event.message }
     case "LeaderElected":
       return { ...state, leader: { id: event.leaderId, term: event.term } }
+    case "ResultRejected":
+      return { ...state, rejected: { count: state.rejected.count + 1, lastReason: event.reason } }
     case "Retrying":
       return state
   }

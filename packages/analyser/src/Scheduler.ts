@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Counts } from "@dla/core"
+import { Counts, FileAnalysis } from "@dla/core"
 import { HashMap, HashSet, Option } from "effect"
 import type { Checkpoint } from "./CheckpointStore.ts"
 import { counts as checkpointCounts } from "./CheckpointStore.ts"
@@ -90,6 +90,10 @@ export interface State {
   /** Since when nothing has been queued nor in flight while tasks lack a result. */
   readonly quietSince: number | undefined
   readonly waitingSaid: boolean
+  /** Messages on the results channel set aside (see `validate`). */
+  readonly rejectedResults: number
+  /** Results of each task rejected so far: a task whose results keep failing validation is given up. */
+  readonly rejectionsOf: ReadonlyMap<string, number>
 }
 
 export type Input =
@@ -99,6 +103,8 @@ export type Input =
   /** The clock moved; `outstanding` is what the queue holds (queued + in flight), undefined when unknown. */
   | { readonly _tag: "Tick"; readonly now: number; readonly outstanding: number | undefined }
   | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly now: number }
+  /** A message on the results channel that is not a result (it could not be decoded). */
+  | { readonly _tag: "Rejected"; readonly reason: string; readonly now: number }
 
 export type Command =
   | { readonly _tag: "Publish"; readonly tasks: ReadonlyArray<Task>; readonly generation: number }
@@ -128,7 +134,9 @@ export const initial = (now: number, generation: number): State => ({
   duplicateResults: 0,
   generation,
   quietSince: undefined,
-  waitingSaid: false
+  waitingSaid: false,
+  rejectedResults: 0,
+  rejectionsOf: new Map()
 })
 
 export const isSettled = (state: State, taskId: string) =>
@@ -269,9 +277,55 @@ const requeue = (plan: Plan, state: State, taskIds: Iterable<string>): [State, A
   return [{ ...state, generation }, again, [{ _tag: "Publish", tasks: again, generation }]]
 }
 
-const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<Command>] => {
+/** A task whose results are rejected this many times is given up (its file may have changed since planning). */
+export const maxRejections = 3
+
+/**
+ * Why `result` cannot count, if it cannot: it must be for a task of this run, and its numbers must fit the task (as
+ * many bytes counted as its uncompressed parts hold, no more lines than bytes, totals that agree, skipped files
+ * that are its own). Nothing off the wire counts before this says yes.
+ */
+export const validate = (plan: Plan, result: TaskResult): string | undefined => {
+  if (result.runId !== plan.runId) return `a result of run "${result.runId}", not of this run`
   const task = plan.taskById.get(result.taskId)
-  if (task === undefined || result.runId !== plan.runId) return [state, []]
+  if (task === undefined) return `a result for task ${result.taskId}, which this run does not have`
+  if (result._tag === "Failed") return undefined
+  const { counts } = result
+  if (counts.lines !== result.lines || counts.bytes !== result.bytes) return `task ${task.taskId}: totals disagree`
+  if (counts.lines > counts.bytes) return `task ${task.taskId}: ${counts.lines} lines in ${counts.bytes} bytes`
+  const paths = new Set(task.parts.map((p) => p.path))
+  const skipped = new Set((result.skipped ?? []).map((f) => f.path))
+  if ([...skipped].some((path) => !paths.has(path))) return `task ${task.taskId}: skips a file it does not hold`
+  // A compressed file counts its inflated bytes: only tasks of plain files have a byte count known in advance.
+  if (task.parts.some((p) => FileAnalysis.isCompressedName(p.path))) return undefined
+  const expected = task.parts.reduce((sum, p) => (skipped.has(p.path) ? sum : sum + p.range.end - p.range.start), 0)
+  return counts.bytes === expected
+    ? undefined
+    : `task ${task.taskId}: ${counts.bytes} bytes counted, the task holds ${expected}`
+}
+
+/** Sets a result aside: counted and said, and its task (if it is one of this run's, still owed) done again. */
+const reject = (plan: Plan, state: State, reason: string, taskId?: string): [State, Array<Command>] => {
+  let next: State = { ...state, rejectedResults: state.rejectedResults + 1 }
+  const commands: Array<Command> = [emit({ _tag: "ResultRejected", reason })]
+  const task = taskId === undefined ? undefined : plan.taskById.get(taskId)
+  if (task === undefined || isSettled(next, task.taskId)) return [next, commands]
+  const times = (next.rejectionsOf.get(task.taskId) ?? 0) + 1
+  next = { ...next, rejectionsOf: new Map(next.rejectionsOf).set(task.taskId, times) }
+  if (times >= maxRejections) {
+    const [given, said] = giveUp(next, task, `results rejected ${times} times: ${reason}`, false)
+    return [given, [...commands, ...said]]
+  }
+  const [requeued, , publish] = requeue(plan, next, [task.taskId])
+  return [requeued, [...commands, ...publish]]
+}
+
+const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<Command>] => {
+  const invalid = validate(plan, result)
+  if (invalid !== undefined)
+    return reject(plan, state, invalid, result.runId === plan.runId ? result.taskId : undefined)
+  const task = plan.taskById.get(result.taskId)
+  if (task === undefined) return [state, []]
   if (isSettled(state, result.taskId)) return [{ ...state, duplicateResults: state.duplicateResults + 1 }, []]
   let next: State
   let commands: Array<Command>
@@ -375,6 +429,8 @@ export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyAr
         return onBeat(plan, state, input.heartbeat, input.now)
       case "Tick":
         return onTick(plan, state, input.now, input.outstanding)
+      case "Rejected":
+        return reject(plan, state, input.reason)
       case "CheckpointSaved":
         return [
           {
@@ -408,6 +464,7 @@ export const summary = (plan: Plan, state: State, now: number): Summary => ({
   workers: [...state.workers.keys()],
   requeuedTasks: state.requeuedTasks,
   duplicateResults: state.duplicateResults,
+  rejectedResults: state.rejectedResults,
   checkpointsSaved: state.checkpointsSaved,
   durationMs: now - state.startedAt
 })

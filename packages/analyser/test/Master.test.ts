@@ -51,7 +51,8 @@ const leakyResults = Layer.effect(
     const queue = yield* Queue.unbounded<Task.TaskResult>()
     return ResultChannel.ResultChannel.of({
       publish: (result) => Queue.offer(queue, result).pipe(Effect.asVoid),
-      results: Stream.fromQueue(queue)
+      results: Stream.fromQueue(queue),
+      rejected: Stream.empty
     })
   })
 )

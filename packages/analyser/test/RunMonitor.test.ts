@@ -138,6 +138,7 @@ describe("RunMonitor.reduce", () => {
       workers: ["w1"],
       requeuedTasks: 0,
       duplicateResults: 0,
+      rejectedResults: 0,
       checkpointsSaved: 1,
       durationMs: 4000
     }

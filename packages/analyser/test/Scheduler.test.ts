@@ -21,21 +21,26 @@ const plan = Scheduler.makePlan({
   checkpointIntervalMs: 5000,
   heartbeatTimeoutMs: 5000
 })
-const counts = { levels: { INFO: 10 }, lines: 10, unmatched: 0, bytes: 100 }
+const counted = (bytes: number) => ({ levels: { INFO: 10 }, lines: 10, unmatched: 0, bytes })
+/** A result that fits its task: as many bytes counted as its parts hold (but for those skipped). */
 const done = (
   taskId: string,
   workerId = "w1",
   skipped?: Extract<TaskResult, { _tag: "Done" }>["skipped"]
-): TaskResult => ({
-  _tag: "Done",
-  runId: "r",
-  taskId,
-  workerId,
-  counts,
-  lines: 10,
-  bytes: 100,
-  ...(skipped === undefined ? {} : { skipped })
-})
+): TaskResult => {
+  const task = tasks.find((t) => t.taskId === taskId)
+  const bytes = (task?.parts.length ?? 1) * 100 - (skipped?.length ?? 0) * 100
+  return {
+    _tag: "Done",
+    runId: "r",
+    taskId,
+    workerId,
+    counts: counted(bytes),
+    lines: 10,
+    bytes,
+    ...(skipped === undefined ? {} : { skipped })
+  }
+}
 const beat = (workerId: string, inFlight: Array<string>, now: number): Scheduler.Input => ({
   _tag: "Beat",
   heartbeat: { workerId, inFlight, done: 0 },
@@ -65,6 +70,7 @@ describe("Scheduler.step", () => {
     ])
     expect(state.counts.lines).toBe(20)
     expect(state.duplicateResults).toBe(1)
+    expect(state.rejectedResults).toBe(1) // another run's result on this run's channel
     expect(Scheduler.isFinished(plan, state)).toBe(false)
     expect(
       commands.flatMap((c) => (c._tag === "Emit" && c.event._tag === "Progress" ? [c.event.workerId] : []))
@@ -203,5 +209,62 @@ describe("Scheduler.resume", () => {
     }
     const [other] = Scheduler.resume(plan, Scheduler.initial(0, 0), { ...checkpoint, run_id: "x" }, false)
     expect(other.sequence).toBe(0)
+  })
+})
+
+describe("Scheduler: results are validated before they count", () => {
+  type Done = Extract<TaskResult, { _tag: "Done" }>
+  const withCounts = (result: TaskResult, c: ReturnType<typeof counted>): TaskResult => ({
+    ...(result as Done),
+    counts: c,
+    lines: c.lines,
+    bytes: c.bytes
+  })
+
+  it("sets aside a result that does not fit its task, counts nothing of it, and has the task done again", () => {
+    const cases: Array<[TaskResult, RegExp]> = [
+      [withCounts(done("t1"), counted(99)), /99 bytes counted, the task holds 100/],
+      [withCounts(done("t1"), { ...counted(100), lines: 101 }), /101 lines in 100 bytes/],
+      [{ ...(done("t1") as Done), lines: 11 }, /totals disagree/],
+      [
+        withCounts(done("t1", "w1", [{ path: "/etc/passwd", error: "x", binary: false }]), counted(100)),
+        /skips a file it does not hold/
+      ]
+    ]
+    for (const [result, why] of cases) {
+      const { state, commands } = run([{ _tag: "Result", result, now: 1 }])
+      expect(state.counts.lines).toBe(0)
+      expect(Scheduler.isSettled(state, "t1")).toBe(false)
+      expect(state.rejectedResults).toBe(1)
+      expect(commands).toEqual([
+        { _tag: "Emit", event: { _tag: "ResultRejected", reason: expect.stringMatching(why) } },
+        { _tag: "Publish", tasks: [tasks[0]], generation: 1001 }
+      ])
+    }
+  })
+
+  it("a message not for a task of this run, or not a result at all, is counted and said, and stops nothing", () => {
+    const { state, commands } = run([
+      { _tag: "Result", result: done("t404"), now: 1 },
+      { _tag: "Result", result: { ...done("t1"), runId: "other" }, now: 2 },
+      { _tag: "Rejected", reason: "bad result message: not JSON", now: 3 },
+      { _tag: "Result", result: done("t1"), now: 4 }
+    ])
+    expect(state.rejectedResults).toBe(3)
+    expect(commands.filter((c) => c._tag === "Publish")).toEqual([])
+    expect(state.counts.lines).toBe(10)
+    expect(Scheduler.summary(plan, state, 4).rejectedResults).toBe(3)
+  })
+
+  it(`gives a task up once its results were rejected ${Scheduler.maxRejections} times (its file changed?)`, () => {
+    const bad = withCounts(done("t2"), counted(7))
+    const { state, commands } = run(
+      Array.from({ length: Scheduler.maxRejections }, (_, i) => ({ _tag: "Result" as const, result: bad, now: i }))
+    )
+    expect(Scheduler.isSettled(state, "t2")).toBe(true)
+    expect(commands.filter((c) => c._tag === "Publish")).toHaveLength(Scheduler.maxRejections - 1)
+    expect(Scheduler.summary(plan, state, 9).failedTasks).toEqual([
+      { taskId: "t2", path: "/logs/2.log", reason: expect.stringMatching(/^results rejected 3 times: /), binary: false }
+    ])
   })
 })

@@ -28,7 +28,8 @@ Conventions shared by every command:
   [results.schema.json](results.schema.json): \`mode\` (\`sequential\`, \`embedded\`, \`nats\`, \`follow\`), \`runId\`,
   \`levels\` (every level, 0 when unseen), \`lines\`, \`unmatched\`, \`bytes\`, \`filesProcessed\`, \`durationMs\`,
   \`filesSkipped\`, \`filesAlreadyProcessed\`, \`workers\`, \`failedWorkers\` (a count) and \`failedWorkerIds\`,
-  \`failedTasks\` (\`path\`, \`reason\`, \`binary\`), \`requeuedTasks\`, \`duplicateResults\`, \`checkpointsSaved\`,
+  \`failedTasks\` (\`path\`, \`reason\`, \`binary\`), \`requeuedTasks\`, \`duplicateResults\`, \`rejectedResults\` (messages on the results channel set aside:
+  not results, or failing validation), \`checkpointsSaved\`,
   \`speedup\` and \`efficiency\` (a fraction; both null without \`--baseline\`), \`leader\`, \`term\`, \`previousLeader\`
   (null unless elected). A field a mode has no use for is 0, [] or null, never missing.
 `

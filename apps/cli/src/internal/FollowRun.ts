@@ -139,6 +139,7 @@ export const run = (args: Args) =>
           workers: [],
           requeuedTasks: 0,
           duplicateResults: 0,
+          rejectedResults: 0,
           checkpointsSaved: 0,
           durationMs: results.durationMs
         }

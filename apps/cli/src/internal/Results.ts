@@ -56,6 +56,7 @@ export const toJson = (input: Input) => {
     failedTasks: (s?.failedTasks ?? []).map((t) => ({ path: t.path, reason: t.reason, binary: t.binary })),
     requeuedTasks: s?.requeuedTasks ?? 0,
     duplicateResults: s?.duplicateResults ?? 0,
+    rejectedResults: s?.rejectedResults ?? 0,
     checkpointsSaved: s?.checkpointsSaved ?? 0,
     ...speedup(input.baseline ?? Option.none(), input.durationMs, input.workers),
     leader: input.leadership?.leader ?? null,

@@ -214,6 +214,9 @@ export const report = (
   if (summary.filesAlreadyProcessed > 0) {
     extra.push({ label: "Already processed", key: "filesAlreadyProcessed", value: summary.filesAlreadyProcessed })
   }
+  if (summary.rejectedResults > 0) {
+    extra.push({ label: "Results set aside", key: "rejectedResults", value: summary.rejectedResults })
+  }
   if (options.leadership !== undefined) extra.push(...leadershipRows(options.leadership))
   const { speedup, efficiency } = Results.speedup(options.baseline, summary.durationMs, workers)
   if (speedup !== null) extra.push({ label: "Speedup", key: "speedup", value: `${speedup.toFixed(2)}x` })

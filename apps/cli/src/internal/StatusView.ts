@@ -37,6 +37,9 @@ export const render = (state: RunMonitor.RunState, now: number): string => {
     ),
     ...(state.recoveries.length === 0 ? [] : ["Recoveries:"]),
     ...state.recoveries.map((r) => `  ${clock(r.at)} ${r.workerId} failed, ${r.requeued.length} task(s) requeued`),
+    ...(state.rejected.count === 0
+      ? []
+      : [`Rejected:    ${state.rejected.count} result message(s) set aside, last: ${state.rejected.lastReason}`]),
     ...(state.failedTasks.length === 0 ? [] : ["Given-up tasks:"]),
     ...state.failedTasks.map((f) => `  ${f.path}: ${f.reason}`)
   ]
