@@ -1,21 +1,27 @@
+import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { Ajv } from "ajv"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { dla, start } from "./cli.ts"
+import { dla } from "./cli.ts"
 
 const schema = JSON.parse(readFileSync(new URL("../../../docs/results.schema.json", import.meta.url), "utf8"))
 const validate = new Ajv({ allErrors: true }).compile(schema)
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "dla-results-"))
 const logs = join(work, "logs")
 let server: NatsServer
 
-/** `dla` run to its end while others run alongside (spawnSync would block a worker the run needs). */
+/**
+ * `dla` run to its end while others run alongside (spawnSync would block a worker the run needs), in the scratch
+ * directory (a master keeps its checkpoints under the working directory).
+ */
 const dlaAsync = (...args: Array<string>) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = start(...args)
+    const child = spawn(process.execPath, ["--conditions=source", bin, ...args], { cwd: work })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (c: Buffer) => (stdout += c))
