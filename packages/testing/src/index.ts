@@ -1,1 +1,2 @@
 export * from "./NatsServer.ts"
+export * from "./Wait.ts"
