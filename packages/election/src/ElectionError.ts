@@ -45,7 +45,9 @@ export class Fenced extends Schema.TaggedError<Fenced>()("Fenced", {
 /** The election could not be set up (bad options, KV bucket not reachable). */
 export class ElectionError extends Schema.TaggedError<ElectionError>()("ElectionError", {
   scope: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  /** The failure underneath, when there is one. */
+  cause: Schema.optional(Schema.Unknown)
 }) {
   override get message(): string {
     return `election ${this.scope}: ${this.detail}`

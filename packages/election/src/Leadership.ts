@@ -6,16 +6,16 @@
  * @since 0.1.0
  */
 
-import { jetstream } from "@nats-io/jetstream"
-import { type KV, Kvm } from "@nats-io/kv"
+import type { KV } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Context, Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
+import { Context, Effect, Layer, Option, Queue, type Scope, Stream } from "effect"
 import * as Candidate from "./Candidate.ts"
 import { ElectionError, Fenced } from "./ElectionError.ts"
 import * as FencedKv from "./FencedKv.ts"
 import { Engine, type Role, type State, type Timing } from "./internal/engine.ts"
 import { describe } from "./internal/kv.ts"
 import { isValidScope } from "./internal/protocol.ts"
+import * as Lease from "./Lease.ts"
 
 /** This node's view of the election: its role, the newest term it knows and that term's leader. */
 export type { Role, State }
@@ -51,7 +51,7 @@ export interface Options extends Partial<Timing> {
   readonly replicas?: number
 }
 
-export const defaultBucket = "dla_leases"
+export const defaultBucket = Lease.defaultBucket
 
 export class Leadership extends Context.Service<
   Leadership,
@@ -129,24 +129,17 @@ export const make = (
       id: options.id ?? Candidate.defaultId(),
       priority: options.priority ?? Candidate.defaultPriority(options.rank)
     }
-    const bucket = options.bucket ?? defaultBucket
-    const kv = yield* Effect.tryPromise({
-      try: () =>
-        new Kvm(jetstream(nc, { timeout: timing.requestTimeoutMs })).create(bucket, {
-          replicas: options.replicas ?? 1
-        }),
-      catch: (e) =>
-        new ElectionError({ scope: options.scope, detail: `cannot open KV bucket ${bucket}: ${describe(e)}` })
-    }).pipe(
-      // Candidates start together: nats-server 2.9 can refuse one of two creations of the same bucket racing on a
-      // loaded machine ("subjects overlap with an existing stream"); the next try finds the bucket made.
-      Effect.retry({ times: 3, schedule: Schedule.spaced("200 millis") })
-    )
+    const kv = yield* Lease.openBucket(nc, {
+      bucket: options.bucket ?? defaultBucket,
+      ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
+      timeoutMs: timing.requestTimeoutMs
+    }).pipe(Effect.mapError((cause) => new ElectionError({ scope: options.scope, detail: cause.message, cause })))
     const engine = new Engine({ ...timing, nc, kv, scope: options.scope, self })
     yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => engine.start(),
-        catch: (e) => new ElectionError({ scope: options.scope, detail: `cannot join the election: ${describe(e)}` })
+        catch: (e) =>
+          new ElectionError({ scope: options.scope, detail: `cannot join the election: ${describe(e)}`, cause: e })
       }),
       () => Effect.promise(() => engine.stop())
     )

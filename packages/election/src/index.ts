@@ -6,4 +6,6 @@
 export * as Candidate from "./Candidate.ts"
 export * as ElectionError from "./ElectionError.ts"
 export * as FencedKv from "./FencedKv.ts"
+export * as KvBucket from "./KvBucket.ts"
 export * as Leadership from "./Leadership.ts"
+export * as Lease from "./Lease.ts"
