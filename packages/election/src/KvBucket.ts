@@ -7,6 +7,7 @@ import { jetstream } from "@nats-io/jetstream"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { Effect, Schedule, Schema } from "effect"
+import { describe } from "./internal/kv.ts"
 
 /**
  * How a bucket is made when this call creates it; an existing bucket is used as it is.
@@ -34,7 +35,7 @@ export class BucketError extends Schema.TaggedError<BucketError>()("BucketError"
   cause: Schema.Unknown
 }) {
   override get message(): string {
-    return `cannot open KV bucket ${this.bucket}: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+    return `cannot open KV bucket ${this.bucket}: ${describe(this.cause)}`
   }
 }
 

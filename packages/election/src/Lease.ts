@@ -15,6 +15,7 @@
 import type { KV } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { Effect, Schedule, Schema, type Scope } from "effect"
+import { describe } from "./internal/kv.ts"
 import * as KvBucket from "./KvBucket.ts"
 
 /**
@@ -115,8 +116,6 @@ interface LeaseValue {
   readonly ttlMs: number
   readonly renewedAt: string
 }
-
-const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
 /**
  * A lease contender whose renewal loop runs until the scope closes; then a held lease is released.
