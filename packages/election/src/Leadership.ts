@@ -26,6 +26,9 @@ export type { Role, State }
  * scheduling hiccups on a loaded 2-core box), higher candidates must answer ELECTION within 250 ms (a NATS round
  * trip is well under 1 ms; the rest is event-loop slack), and a candidate that got an OK waits 1 s for COORDINATOR.
  * Failover (leader lost -> successor leads) is then 1.0-1.3 s.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const defaultTiming: Timing = {
   heartbeatMs: 250,
@@ -37,6 +40,12 @@ export const defaultTiming: Timing = {
 
 export type { Timing }
 
+/**
+ * How to join an election: its scope, this candidate's id and priority, the term bucket and the timing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options extends Partial<Timing> {
   /** What is being led, e.g. the run id: one token of letters, digits, `-` and `_`. */
   readonly scope: string
@@ -51,8 +60,20 @@ export interface Options extends Partial<Timing> {
   readonly replicas?: number
 }
 
+/**
+ * The KV bucket of the term keys: `dla_leases`, shared with every {@link Lease}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultBucket = Lease.defaultBucket
 
+/**
+ * This node's part in the election of one scope: its state, the wait for leadership, and fenced actions.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class Leadership extends Context.Service<
   Leadership,
   {
@@ -111,7 +132,12 @@ const validate = (options: Options, timing: Timing) =>
     }
   })
 
-/** Joins the election of `options.scope`; leaving the scope resigns and stops every timer and subscription. */
+/**
+ * Joins the election of `options.scope`; leaving the scope resigns and stops every timer and subscription.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (
   nc: NatsConnection,
   options: Options
@@ -226,6 +252,11 @@ export const make = (
     })
   })
 
-/** The {@link Leadership} service for `options.scope`, scoped to the layer's lifetime. */
+/**
+ * The {@link Leadership} service for `options.scope`, scoped to the layer's lifetime.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (nc: NatsConnection, options: Options): Layer.Layer<Leadership, ElectionError> =>
   Layer.effect(Leadership, make(nc, options))

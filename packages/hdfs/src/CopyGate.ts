@@ -7,6 +7,12 @@
 import type { DistributedContext } from "@dla/core"
 import { HdfsError } from "./HdfsError.ts"
 
+/**
+ * Whether this process copies, and why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface GateStatus {
   readonly enabled: boolean
   /** Why, in a few words. */
@@ -17,8 +23,19 @@ export interface GateStatus {
   readonly message: string
 }
 
-/** The explicit override: `force` copies even on a detected worker, `off` never copies, `auto` (default) detects. */
+/**
+ * The explicit override: `force` copies even on a detected worker, `off` never copies, `auto` (default) detects.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const OVERRIDE_VARIABLE = "DLA_HDFS_COPY"
+/**
+ * Variables whose truthy value turns copying off (the seeds' names).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DISABLE_VARIABLES = ["DISABLE_HDFS_COPY", "RAY_DISABLE_HDFS_COPY"] as const
 
 const TRUTHY = new Set(["true", "1", "yes", "on"])
@@ -28,6 +45,9 @@ const isTruthy = (value: string | undefined) => value !== undefined && TRUTHY.ha
 /**
  * Decides from the environment and the detected distributed context (a worker role disables copying).
  * Fails with a `BadConfig` error when `DLA_HDFS_COPY` holds something other than force, off or auto.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const resolve = (
   env: DistributedContext.Env,

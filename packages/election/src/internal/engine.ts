@@ -13,8 +13,20 @@ import * as Protocol from "./protocol.ts"
 
 export type { GuardResult }
 
+/**
+ * Where this node stands in the election.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Role = "candidate" | "follower" | "leader" | "resigned"
 
+/**
+ * This node's view of the election: its role, the newest term it knows and that term's leader.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface State {
   readonly role: Role
   /** The newest term this node knows of (its own term while it leads). */
@@ -23,6 +35,12 @@ export interface State {
   readonly leader: string | undefined
 }
 
+/**
+ * The election's timers and KV request timeout, in ms (see `Leadership.defaultTiming`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Timing {
   readonly heartbeatMs: number
   readonly leaderTimeoutMs: number
