@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import { type Effect, Result } from "effect"
 import { HdfsError } from "./HdfsError.ts"
 
 /**
@@ -70,15 +70,15 @@ export interface WebHdfsOptions {
 export const DEFAULT_HTTP_PORT = 9870
 const DEFAULT_HTTPS_PORT = 9871
 
-const badConfig = (message: string) => new HdfsError({ reason: "BadConfig", message })
+const badConfig = (message: string) => Result.fail(new HdfsError({ reason: "BadConfig", message }))
 
 /**
- * Parses a destination URL; a one-line BadConfig error for anything it cannot use.
+ * Parses a destination URL; a failure with a one-line BadConfig error for anything it cannot use.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const parse = (url: string, options: WebHdfsOptions = {}): Destination | HdfsError => {
+export const parse = (url: string, options: WebHdfsOptions = {}): Result.Result<Destination, HdfsError> => {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -91,7 +91,7 @@ export const parse = (url: string, options: WebHdfsOptions = {}): Destination | 
   if (parsed.protocol === "file:") {
     if (parsed.host !== "")
       return badConfig(`destination '${url}': file:// URLs take no host, use file:///absolute/path`)
-    return { kind: "file", path }
+    return Result.succeed({ kind: "file", path })
   }
   const secure = parsed.protocol === "swebhdfs:"
   if (parsed.protocol !== "hdfs:" && parsed.protocol !== "webhdfs:" && !secure) {
@@ -115,14 +115,14 @@ export const parse = (url: string, options: WebHdfsOptions = {}): Destination | 
   }
   const timeout = options.requestTimeoutSeconds ?? 60
   if (!(timeout > 0)) return badConfig(`requestTimeoutSeconds must be positive, got ${timeout}`)
-  return {
+  return Result.succeed({
     kind: "webhdfs",
     path,
     namenodes: namenodes.map((n) => n.replace(/\/$/, "")),
     user: options.user,
     delegationToken: options.delegationToken,
     requestTimeoutMs: timeout * 1000
-  }
+  })
 }
 
 /**
