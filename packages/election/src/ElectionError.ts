@@ -41,7 +41,9 @@ export class Fenced extends Schema.TaggedError<Fenced>()("Fenced", {
   /** The leader of the newest term, when it is known. */
   currentLeader: Schema.optional(Schema.String),
   /** What went wrong when the fencing key could not be reached. */
-  detail: Schema.optional(Schema.String)
+  detail: Schema.optional(Schema.String),
+  /** The failure underneath, when the fencing key could not be reached. */
+  cause: Schema.optional(Schema.Unknown)
 }) {
   override get message(): string {
     const where = `election ${this.scope}`

@@ -192,7 +192,8 @@ export const make = (
                 term: result.term,
                 currentTerm: result.currentTerm,
                 currentLeader: result.currentLeader,
-                detail: result.detail
+                detail: result.detail,
+                cause: result.cause
               })
             )
     )

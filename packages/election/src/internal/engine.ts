@@ -139,7 +139,9 @@ export class Engine {
     })
     if (this.state.role !== "leader") return notLeader()
     const check = await this.fence.check(term)
-    if (check.kind === "unreachable") return { ok: false, reason: "Unverified", term, detail: check.detail }
+    if (check.kind === "unreachable") {
+      return { ok: false, reason: "Unverified", term, detail: check.detail, cause: check.cause }
+    }
     if (check.kind === "superseded") {
       this.stepDown(term, check.held)
       return { ok: false, reason: "Superseded", term, currentTerm: check.held?.term, currentLeader: check.held?.leader }

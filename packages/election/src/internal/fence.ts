@@ -19,6 +19,7 @@ export type GuardResult =
       readonly currentTerm?: number | undefined
       readonly currentLeader?: string | undefined
       readonly detail?: string | undefined
+      readonly cause?: unknown
     }
 
 /** The term record in the key (`undefined` when absent or unreadable) and the revision to CAS against. */
@@ -30,7 +31,7 @@ export interface HeldTerm {
 /** What a fence check found: the term still held, the key unreachable, or a newer term (or none) in the key. */
 export type Check =
   | { readonly kind: "held" }
-  | { readonly kind: "unreachable"; readonly detail: string }
+  | { readonly kind: "unreachable"; readonly detail: string; readonly cause?: unknown }
   | { readonly kind: "superseded"; readonly held: Protocol.TermRecord | undefined }
 
 export class TermFence {
@@ -83,14 +84,14 @@ export class TermFence {
       try {
         written = await this.write(term, this.revision)
       } catch (e) {
-        return { kind: "unreachable", detail: describe(e) }
+        return { kind: "unreachable", detail: describe(e), cause: e }
       }
       if (written !== undefined) return { kind: "held" }
       let held: HeldTerm
       try {
         held = await this.read()
       } catch (e) {
-        return { kind: "unreachable", detail: describe(e) }
+        return { kind: "unreachable", detail: describe(e), cause: e }
       }
       if (held.record?.term === term && held.record.leader === this.self.id) {
         // Our own earlier write whose reply was lost: adopt its revision and check again.
