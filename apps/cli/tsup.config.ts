@@ -24,6 +24,8 @@ export default [
     { main: "src/main.ts" },
     {
       ...bundled,
+      // Each command in its own chunk (Cli.ts imports them on demand), shared code in common chunks.
+      splitting: true,
       // ...except the NATS client: it is CommonJS that require()s node built-ins and its own packages (which an ESM
       // bundle cannot do).
       noExternal: [/^(?!@nats-io\/)/]

@@ -1,14 +1,17 @@
 // Smoke test of the built `dla` binary on the runtime that runs it (Node, Bun or Deno): see scripts/runtime-smoke.mjs.
 import assert from "node:assert/strict"
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
 
 const [command, ...prefix] = JSON.parse(process.env.DLA_RUNTIME_COMMAND ?? JSON.stringify([process.execPath]))
 const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
 const dla = (...args) => spawnSync(command, [...prefix, bin, ...args], { encoding: "utf8", timeout: 60_000 })
+const dlaWithInput = (input, ...args) =>
+  spawnSync(command, [...prefix, bin, ...args], { input, encoding: "utf8", timeout: 60_000 })
 
 const dir = mkdtempSync(join(tmpdir(), "dla-smoke-cli-"))
 try {
@@ -27,6 +30,18 @@ try {
   for (const [level, count] of Object.entries(expected)) assert.equal(json.levels[level], count, level)
   assert.equal(json.lines, 1200)
   assert.equal(json.filesProcessed, 3)
+
+  // Standard input (gzip here), and the same counts from the --sequential engine with an xz file skipped.
+  const first = readFileSync(join(dir, readdirSync(dir).sort()[0]))
+  const piped = dlaWithInput(gzipSync(first), "analyse", "-", "--json")
+  assert.equal(piped.status, 0, piped.stderr)
+  assert.equal(JSON.parse(piped.stdout).lines, 400)
+  writeFileSync(join(dir, "old.log.xz"), new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 4]))
+  const sequential = dla("analyse", dir, "--sequential", "--json")
+  assert.equal(sequential.status, 0, sequential.stderr)
+  assert.match(sequential.stderr, /old\.log\.xz: compressed with xz: not supported/)
+  assert.deepEqual(JSON.parse(sequential.stdout).levels, json.levels)
+  rmSync(join(dir, "old.log.xz"))
 
   const text = dla("analyse", dir)
   assert.match(text.stdout, /^Total time: \d+\.\d+ seconds$/m)

@@ -10,22 +10,47 @@ import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
-import { analyse } from "./commands/analyse.ts"
-import { checkpoints } from "./commands/checkpoints.ts"
-import { copy } from "./commands/copy.ts"
-import { dashboard } from "./commands/dashboard.ts"
-import { generate } from "./commands/generate.ts"
-import { master } from "./commands/master.ts"
-import { status } from "./commands/status.ts"
-import { worker } from "./commands/worker.ts"
 
-/** Every `dla` subcommand. A new command is one file under `commands/` and one entry here. */
-const commands = [analyse, checkpoints, copy, dashboard, generate, master, status, worker] as const
+/**
+ * Every `dla` subcommand, loaded when needed: a run loads the code of the one command it runs (`dla analyse` no NATS
+ * client, no dashboard server; `dla --version` none), which is most of its start time. A new command is one file under
+ * `commands/` and one entry here.
+ */
+const commands = {
+  analyse: () => import("./commands/analyse.ts").then((m) => m.analyse),
+  checkpoints: () => import("./commands/checkpoints.ts").then((m) => m.checkpoints),
+  copy: () => import("./commands/copy.ts").then((m) => m.copy),
+  dashboard: () => import("./commands/dashboard.ts").then((m) => m.dashboard),
+  generate: () => import("./commands/generate.ts").then((m) => m.generate),
+  master: () => import("./commands/master.ts").then((m) => m.master),
+  ship: () => import("./commands/ship.ts").then((m) => m.ship),
+  status: () => import("./commands/status.ts").then((m) => m.status),
+  store: () => import("./commands/store.ts").then((m) => m.store),
+  worker: () => import("./commands/worker.ts").then((m) => m.worker)
+} as const
+type Name = keyof typeof commands
+type Subcommand = Awaited<ReturnType<(typeof commands)[Name]>>
+const aliases: Record<string, Name> = { analyze: "analyse" }
 
-export const dla = Command.make("dla").pipe(
-  Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),
-  Command.withSubcommands(commands)
-)
+const root = (subcommands: ReadonlyArray<Subcommand>) =>
+  Command.make("dla").pipe(
+    Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),
+    Command.withSubcommands(subcommands)
+  )
+
+/** The whole `dla` command, every subcommand loaded (for help texts and docs). */
+export const load = async () => root(await Promise.all(Object.values(commands).map((loadCommand) => loadCommand())))
+
+/**
+ * The `dla` command for `args`: with only the subcommand named first when there is one (a flag first, such as a
+ * global flag with a value, or no known name: every subcommand, so help and errors list them all).
+ */
+const forArgs = async (args: ReadonlyArray<string>) => {
+  const first = args[0]
+  const name = first === undefined ? undefined : first in commands ? (first as Name) : aliases[first]
+  if (first === "--version" || first === "-v") return root([])
+  return name === undefined ? load() : root([await commands[name]()])
+}
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
 
@@ -37,7 +62,8 @@ const version: string = JSON.parse(readFileSync(new URL("../package.json", impor
  * no stack trace) and its exit code; set `DLA_DEBUG=1` to see the full cause of an unexpected error.
  */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> =>
-  Command.runWith(dla, { version })(args).pipe(
+  Effect.promise(() => forArgs(args)).pipe(
+    Effect.flatMap((dla) => Command.runWith(dla, { version })(args)),
     Effect.as(ExitCode.ok),
     Effect.catchCause(report),
     Effect.provide(CliOutput.layerPresenter(presenter))

@@ -1,9 +1,13 @@
+import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { gzipSync } from "node:zlib"
 import { describe, expect, it } from "vitest"
 import { dla, start } from "./cli.ts"
 
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
 
 /** Counts `[LEVEL]` after the timestamp with a plain regex, independently of @dla/core. */
@@ -139,5 +143,52 @@ describe("dla errors", () => {
     const run = dla("analyse", "--help")
     expect(run.status).toBe(0)
     expect(run.stdout).toMatch(/--format/)
+  })
+})
+
+describe("dla analyse: standard input, compressed files, --version", () => {
+  const dir = join(work, "inputs")
+  const text = Array.from(
+    { length: 300 },
+    (_, i) => `[2025-01-01T00:00:00] [${["INFO", "ERROR", "WARN"][i % 3]}] m ${i}`
+  )
+    .concat(["a line with no level"])
+    .join("\n")
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, "app.log"), `${text}\n`)
+  const expected = { INFO: 100, ERROR: 100, WARN: 100 }
+
+  const withInput = (input: Uint8Array | string, ...args: Array<string>) =>
+    spawnSync(process.execPath, ["--conditions=source", bin, "analyse", "-", ...args], { input, encoding: "utf8" })
+
+  it("dla analyse - counts standard input, plain or gzip, like the file", () => {
+    for (const input of [`${text}\n`, gzipSync(`${text}\n`)]) {
+      const run = withInput(input, "--json")
+      expect(run.status, run.stderr).toBe(0)
+      const json = JSON.parse(run.stdout)
+      expect(json.levels).toMatchObject(expected)
+      expect(json).toMatchObject({ lines: 301, unmatched: 1 })
+    }
+    const refused = withInput("x\n", "--follow")
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toMatch(/standard input \(-\) goes without --follow/)
+  })
+
+  it("skips an xz or bzip2 file as 'compressed with xz: not supported', in both engines", () => {
+    writeFileSync(join(dir, "old.log.xz"), new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 4, 1, 2]))
+    for (const engine of [[], ["--sequential"]]) {
+      const run = dla("analyse", dir, "--json", ...engine)
+      expect(run.status, run.stderr).toBe(0)
+      expect(run.stderr).toMatch(/old\.log\.xz: compressed with xz: not supported/)
+      expect(run.stderr).not.toMatch(/binary/)
+      expect(JSON.parse(run.stdout).levels).toMatchObject(expected)
+    }
+    rmSync(join(dir, "old.log.xz"))
+  })
+
+  it("--version and -v print dla v<version> (answered by the launcher)", () => {
+    const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+    expect(dla("--version").stdout).toBe(`dla v${version}\n`)
+    expect(dla("-v").stdout).toBe(`dla v${version}\n`)
   })
 })

@@ -12,8 +12,8 @@ describe("docs/cli.md", () => {
     })
   )
 
-  it("covers every command, nested ones too, with their flags", () => {
-    const paths = CliDocs.paths(Cli.dla).map((p) => p.join(" "))
+  it("covers every command, nested ones too, with their flags", async () => {
+    const paths = CliDocs.paths(await Cli.load()).map((p) => p.join(" "))
     expect(paths).toContain("dla checkpoints verify")
     expect(paths).toContain("dla status")
     const committed = readFileSync(new URL("../../../docs/cli.md", import.meta.url), "utf8")

@@ -9,7 +9,10 @@
  *
  * @since 0.1.0
  */
-import { ElectionError, FencedKv, type Leadership } from "@dla/election"
+import type { Leadership } from "@dla/election"
+// The modules, not the package's index: that one also loads Leadership and with it the NATS client.
+import * as ElectionError from "@dla/election/ElectionError"
+import * as FencedKv from "@dla/election/FencedKv"
 import type { KV } from "@nats-io/kv"
 import { Context, Effect, Layer } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"

@@ -11,7 +11,6 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import type * as Master from "./Master.ts"
-import { openRuns, runsBucket } from "./NatsTransport.ts"
 import { CountsSchema, encodeJson } from "./Task.ts"
 
 export const WorkerView = Schema.Struct({
@@ -356,7 +355,10 @@ export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOp
     const names = subjects(monitor.runId)
     // The master creates the bucket when it sets the run up, which may be after this starts: until then a write
     // fails and is tried again at the next interval.
-    const kv = yield* openRuns(nc).pipe(Effect.option)
+    const kv = yield* openRuns(nc).pipe(
+      Effect.map((runs) => runs.kv),
+      Effect.option
+    )
     const active = options.active ?? (() => true)
     let dirty = true
     // While inactive, changes stay dirty: the first write after becoming active carries them.
@@ -394,6 +396,16 @@ const publishQuietly = (nc: NatsConnection, subject: string, data: Uint8Array) =
 
 export const decode = (json: unknown): Option.Option<RunState> => Schema.decodeUnknownOption(RunState)(json)
 
+/**
+ * The runs bucket and its name. The NATS client is loaded here, when a run is published or read, not with every
+ * monitor: `dla analyse` on one machine feeds a monitor and never needs NATS (its start is faster without).
+ */
+const openRuns = (nc: NatsConnection) =>
+  Effect.gen(function* () {
+    const transport = yield* Effect.promise(() => import("./NatsTransport.ts"))
+    return { kv: yield* transport.openRuns(nc), bucket: transport.runsBucket }
+  })
+
 /** No bucket yet means no run has been published yet. */
 const noBucket = (error: AnalyserError.AnalyserError) =>
   error.cause instanceof Error && error.cause.name === "StreamNotFoundError"
@@ -401,7 +413,7 @@ const noBucket = (error: AnalyserError.AnalyserError) =>
 /** The latest snapshot of `runId` from KV, if any. */
 export const read = (nc: NatsConnection, runId: string) =>
   Effect.gen(function* () {
-    const kv = yield* openRuns(nc)
+    const { kv } = yield* openRuns(nc)
     const entry = yield* Effect.tryPromise({
       try: () => kv.get(subjects(runId).snapshotKey),
       catch: (cause) => AnalyserError.make("Transport", `cannot read the snapshot of run ${runId}`, cause)
@@ -412,7 +424,7 @@ export const read = (nc: NatsConnection, runId: string) =>
 /** The latest snapshot of every run in KV, newest start first. */
 export const list = (nc: NatsConnection) =>
   Effect.gen(function* () {
-    const kv = yield* openRuns(nc)
+    const { kv, bucket } = yield* openRuns(nc)
     return yield* Effect.tryPromise({
       try: async () => {
         const found: Array<RunState> = []
@@ -424,7 +436,7 @@ export const list = (nc: NatsConnection) =>
         }
         return found.sort((a, b) => b.startedAt - a.startedAt)
       },
-      catch: (cause) => AnalyserError.make("Transport", `cannot read run snapshots from ${runsBucket}`, cause)
+      catch: (cause) => AnalyserError.make("Transport", `cannot read run snapshots from ${bucket}`, cause)
     })
   }).pipe(Effect.catchIf(noBucket, () => Effect.succeed<Array<RunState>>([])))
 
@@ -432,14 +444,14 @@ export const list = (nc: NatsConnection) =>
 export const watch = (nc: NatsConnection, runId?: string): Stream.Stream<RunState, AnalyserError.AnalyserError> =>
   Stream.unwrap(
     Effect.gen(function* () {
-      const kv = yield* openRuns(nc)
+      const { kv, bucket } = yield* openRuns(nc)
       // A watcher may start before any master has created the bucket: wait for it rather than create it.
       const entries = yield* Effect.tryPromise({
         try: () => kv.watch({ key: runId === undefined ? "*.snapshot" : subjects(runId).snapshotKey }),
-        catch: (cause) => AnalyserError.make("Transport", `cannot watch ${runsBucket}`, cause)
+        catch: (cause) => AnalyserError.make("Transport", `cannot watch ${bucket}`, cause)
       }).pipe(Effect.retry({ while: noBucket, schedule: Schedule.spaced("1 second") }))
       return Stream.fromAsyncIterable(entries, (cause) =>
-        AnalyserError.make("Transport", `watching ${runsBucket} failed`, cause)
+        AnalyserError.make("Transport", `watching ${bucket} failed`, cause)
       ).pipe(
         Stream.ensuring(Effect.sync(() => entries.stop())),
         Stream.flatMap((entry) =>

@@ -55,8 +55,11 @@ export interface Summary {
   readonly failedTasks: number
 }
 
-/** Core's FileError for binary content (the one failure the sequential analyser skips rather than fails on). */
-const isBinary = (cause: unknown) => cause instanceof FileError.FileError && cause.reason === "Binary"
+/**
+ * Core's FileError for binary content or a compression this runtime cannot read (the failures the sequential analyser
+ * skips rather than fails on: FileError.isSkip).
+ */
+const isBinary = (cause: unknown) => cause instanceof FileError.FileError && FileError.isSkip(cause)
 
 /** Handed back after a transport outage, a task waits this long before its next delivery. */
 const deferredRetryIn = Duration.seconds(5)

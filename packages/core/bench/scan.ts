@@ -1,94 +1,188 @@
 /**
- * `pnpm bench` for @dla/core: single-process scan throughput of `dla analyse` (its default engine, every core of this
- * one process) and of `dla analyse --sequential` (one thread) next to `grep -c` on the same 200 MB corpus of
- * generator-format logs, measured in one run, best of a few rounds each (warm page cache).
+ * `pnpm bench` for @dla/core: the WHOLE `dla analyse` process (start, listing, counting, report) against `grep -c`
+ * (and `rg -c` when installed) on the same input, in one run, on the three shapes the targets name (issue 12):
  *
- * The corpus is generated once into bench-data/ at the repository root (git-ignored) and reused.
+ * - 20 files of generator-format logs (about 190 MB), target >= 1.0x grep;
+ * - one file of about 1.1 GB, target >= 1.0x grep;
+ * - 20,000 files of 20 lines, target >= 0.33x `grep -rc`;
+ *
+ * plus the peak RSS of each `dla analyse` (target <= 150 MB) and the start-up of `dla --version` and
+ * `dla analyse samples/logs` (target <= 80 ms). Commands take turns within each round, so a busy spell on a shared
+ * machine hits them alike; each prints its median. Every run checks dla's ERROR count against grep's.
+ *
+ * Corpora are generated once into bench-data/ at the repository root (git-ignored) and reused. `--quick` runs fewer
+ * rounds.
  */
 import { spawnSync } from "node:child_process"
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, rmSync, writeFileSync } from "node:fs"
 import { availableParallelism, loadavg } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
-import { Generator } from "../src/index.ts"
+import { FileAnalysis, Generator, LogFiles } from "../src/index.ts"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
-const corpus = join(repo, "bench-data", "core-200mb")
-const TARGET_BYTES = 200e6
-const FILES = 10
-const ROUNDS = 5
+const quick = process.argv.includes("--quick")
+const rounds = (n: number) => (quick ? Math.min(n, 3) : n)
 
-const prepare = async () => {
-  const marker = join(corpus, ".complete")
-  if (existsSync(marker)) return
-  rmSync(corpus, { recursive: true, force: true })
-  const [sample] = await Effect.runPromise(Generator.generate(join(corpus, "sample"), { files: 1, lines: 10_000 }))
-  rmSync(join(corpus, "sample"), { recursive: true })
-  const lines = Math.ceil(TARGET_BYTES / FILES / (sample!.bytes / 10_000))
-  process.stderr.write(`bench: generating ${FILES} files x ${lines} lines into ${corpus} (once)\n`)
-  await Effect.runPromise(Generator.generate(corpus, { files: FILES, lines, seed: 1 }))
-  writeFileSync(marker, "")
+interface Corpus {
+  readonly name: string
+  readonly dir: string
+  readonly files: number
+  readonly lines: number
+  /** grep's flags: `-c` with the file list, `-rc` for a tree of many files. */
+  readonly recursive: boolean
+  readonly target: number
+  readonly rounds: number
 }
 
-const timed = (command: string, args: ReadonlyArray<string>) => {
-  const began = performance.now()
-  const run = spawnSync(command, args, { encoding: "utf8", maxBuffer: 64 << 20 })
-  const ms = performance.now() - began
-  if (run.status !== 0 && !(command === "grep" && run.status === 1)) {
-    throw new Error(`${command} ${args.join(" ")} exited ${run.status}: ${run.stderr}`)
+const corpora: ReadonlyArray<Corpus> = [
+  { name: "20 files", dir: "core-20-files", files: 20, lines: 160_000, recursive: false, target: 1, rounds: 7 },
+  { name: "one 1.1 GB file", dir: "core-1gb", files: 1, lines: 18_000_000, recursive: false, target: 1, rounds: 3 },
+  {
+    name: "20,000 x 20 lines",
+    dir: "core-20k-small",
+    files: 20_000,
+    lines: 20,
+    recursive: true,
+    target: 0.33,
+    rounds: 5
   }
-  return { ms, stdout: run.stdout }
-}
-
-await prepare()
-const files = readdirSync(corpus)
-  .filter((name) => name.endsWith(".log"))
-  .sort()
-  .map((name) => join(corpus, name))
-const bytes = files.reduce((sum, file) => sum + statSync(file).size, 0)
-const built = join(repo, "apps/cli/dist/bin.js")
-const dla = existsSync(built)
-  ? [process.execPath, built]
-  : [process.execPath, "--conditions=source", join(repo, "apps/cli/src/bin.ts")]
-
-spawnSync("cat", files, { stdio: "ignore" }) // warm the page cache
-/** `dla analyse` as a user runs it (the default: the embedded engine on every core) and with `--sequential`. */
-const modes = [
-  { name: "dla analyse", args: [] as Array<string> },
-  { name: "dla analyse --sequential", args: ["--sequential"] }
 ]
-let grepMs = Number.POSITIVE_INFINITY
-const best = modes.map(() => ({ processMs: Number.POSITIVE_INFINITY, scanMs: Number.POSITIVE_INFINITY }))
-let lines = 0
-// Rounds interleave the commands, so a busy spell on this shared machine hits them alike; each keeps its best.
-for (let round = 0; round < ROUNDS; round++) {
-  grepMs = Math.min(grepMs, timed("grep", ["-c", "\\[ERROR\\]", ...files]).ms)
-  modes.forEach((mode, i) => {
-    const run = timed(dla[0]!, [...dla.slice(1), "analyse", corpus, ...mode.args, "--json"])
-    const json = JSON.parse(run.stdout)
-    lines = json.lines
-    best[i]!.processMs = Math.min(best[i]!.processMs, run.ms)
-    best[i]!.scanMs = Math.min(best[i]!.scanMs, json.durationMs)
-  })
+
+const prepare = async (corpus: Corpus) => {
+  const dir = join(repo, "bench-data", corpus.dir)
+  const marker = join(dir, ".complete")
+  if (existsSync(marker)) return dir
+  rmSync(dir, { recursive: true, force: true })
+  process.stderr.write(`bench: generating ${corpus.files} files x ${corpus.lines} lines into ${dir} (once)\n`)
+  await Effect.runPromise(Generator.generate(dir, { files: corpus.files, lines: corpus.lines, seed: 1 }))
+  writeFileSync(marker, "")
+  return dir
 }
 
-const row = (name: string, ms: number) =>
-  `${name.padEnd(44)} ${(ms / 1000).toFixed(3).padStart(7)} s ${(bytes / 1e6 / (ms / 1000)).toFixed(0).padStart(6)} MB/s ${(lines / (ms / 1000) / 1e6).toFixed(2).padStart(6)} M lines/s`
+interface Run {
+  readonly ms: number
+  readonly stdout: string
+  /** Peak resident set size of the process, in MB. */
+  readonly rssMb: number
+}
+
+/** Runs a command under /usr/bin/time for its peak RSS; a non-zero exit fails the bench (grep's 1 means no match). */
+const timed = (command: ReadonlyArray<string>): Run => {
+  const began = performance.now()
+  const run = spawnSync("/usr/bin/time", ["-f", "%M", ...command], { encoding: "utf8", maxBuffer: 64 << 20 })
+  const ms = performance.now() - began
+  if (run.status !== 0 && !(command[0] === "grep" && run.status === 1)) {
+    throw new Error(`${command.join(" ")} exited ${run.status}: ${run.stderr}`)
+  }
+  const rssKb = Number(run.stderr.trim().split("\n").at(-1))
+  return { ms, stdout: run.stdout, rssMb: rssKb / 1024 }
+}
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+const has = (command: string) => spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0
+const built = join(repo, "apps/cli/dist/bin.js")
+if (!existsSync(built)) throw new Error("bench: build the CLI first (pnpm build)")
+const dla = [process.execPath, built]
+const rg = has("rg")
+
 console.log(
   `machine: ${availableParallelism()} cores, load average ${loadavg()
     .map((l) => l.toFixed(2))
-    .join(" ")}`
+    .join(" ")}; ${process.version}; dla: ${built}`
 )
-console.log(`corpus: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB, ${lines} lines (${corpus})`)
-console.log(`dla: ${dla.slice(1).join(" ")}`)
-console.log(row("grep -c '\\[ERROR\\]' (process)", grepMs))
-modes.forEach((mode, i) => {
-  console.log(row(`${mode.name} (process)`, best[i]!.processMs))
-  console.log(row(`${mode.name} (scan, in process)`, best[i]!.scanMs))
-})
-modes.forEach((mode, i) => {
+const verdict = (ok: boolean) => (ok ? "ok" : "MISSED")
+let mismatches = 0
+
+for (const corpus of corpora) {
+  const dir = await prepare(corpus)
+  const grep = corpus.recursive ? ["grep", "-rc", "\\[ERROR\\]", dir] : ["grep", "-c", "\\[ERROR\\]", "-r", dir]
+  const contenders = [
+    { name: "dla analyse", command: [...dla, "analyse", dir, "--json"] },
+    { name: corpus.recursive ? "grep -rc" : "grep -c", command: grep },
+    ...(rg ? [{ name: "rg -c", command: ["rg", "-c", "\\[ERROR\\]", dir] }] : [])
+  ]
+  spawnSync("grep", ["-rc", "x", dir], { stdio: "ignore" }) // warm the page cache
+  const times = contenders.map(() => [] as Array<number>)
+  const rss = contenders.map(() => [] as Array<number>)
+  let dlaErrors = 0
+  let grepErrors = 0
+  for (let round = 0; round < rounds(corpus.rounds); round++) {
+    contenders.forEach((contender, i) => {
+      const run = timed(contender.command)
+      times[i]!.push(run.ms)
+      rss[i]!.push(run.rssMb)
+      if (i === 0) dlaErrors = JSON.parse(run.stdout).levels.ERROR ?? 0
+      if (i === 1) {
+        grepErrors = run.stdout
+          .trim()
+          .split("\n")
+          .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(":") + 1)), 0)
+      }
+    })
+  }
+  const dlaMs = median(times[0]!)
+  const grepMs = median(times[1]!)
+  const dlaRss = Math.max(...rss[0]!)
+  if (dlaErrors !== grepErrors) mismatches++
+  console.log(`\n${corpus.name} (${dir}), median of ${times[0]!.length}:`)
+  contenders.forEach((contender, i) => {
+    console.log(
+      `  ${contender.name.padEnd(12)} ${(median(times[i]!) / 1000).toFixed(3).padStart(7)} s  peak RSS ${Math.max(
+        ...rss[i]!
+      )
+        .toFixed(0)
+        .padStart(4)} MB`
+    )
+  })
+  if (corpus.recursive) {
+    // What the analyser's scheduler can build on: listing plus one analyseBatch call in this process (no start-up,
+    // one thread), against grep's whole process.
+    const batchMs: Array<number> = []
+    for (let round = 0; round < rounds(corpus.rounds); round++) {
+      const began = performance.now()
+      const files = await Effect.runPromise(LogFiles.list(dir))
+      await FileAnalysis.analyseBatch(files.map((file) => ({ path: file.path })))
+      batchMs.push(performance.now() - began)
+    }
+    console.log(
+      `  core: LogFiles.list + FileAnalysis.analyseBatch in process, one thread: ${(median(batchMs) / 1000).toFixed(3)} s ` +
+        `(${(grepMs / median(batchMs)).toFixed(2)}x grep -rc)`
+    )
+  }
+  const ratio = grepMs / dlaMs
   console.log(
-    `ratio ${mode.name} / grep throughput: ${(grepMs / best[i]!.processMs).toFixed(2)}x (process), ${(grepMs / best[i]!.scanMs).toFixed(2)}x (scan); target >= 0.5x`
+    `  ratio dla / ${contenders[1]!.name}: ${ratio.toFixed(2)}x (target >= ${corpus.target}x: ${verdict(ratio >= corpus.target)}); ` +
+      `peak RSS ${dlaRss.toFixed(0)} MB (target <= 150: ${verdict(dlaRss <= 150)}); ` +
+      `ERROR lines dla ${dlaErrors}, grep ${grepErrors}: ${dlaErrors === grepErrors ? "equal" : "MISMATCH"}`
   )
+}
+
+// Start-up: the smallest commands, many rounds.
+const startup = [
+  { name: "node -e 0", command: [process.execPath, "-e", "0"] },
+  { name: "dla --version", command: [...dla, "--version"] },
+  { name: "dla analyse samples/logs", command: [...dla, "analyse", join(repo, "samples/logs")] }
+]
+const startTimes = startup.map(() => [] as Array<number>)
+for (let round = 0; round < rounds(15); round++) {
+  startup.forEach((entry, i) => {
+    startTimes[i]!.push(timed(entry.command).ms)
+  })
+}
+console.log(`\nstart-up, median of ${startTimes[0]!.length}:`)
+startup.forEach((entry, i) => {
+  const ms = median(startTimes[i]!)
+  const target = i === 0 ? "" : ` (target <= 80 ms: ${verdict(ms <= 80)})`
+  console.log(`  ${entry.name.padEnd(26)} ${ms.toFixed(0).padStart(5)} ms${target}`)
 })
+if (mismatches > 0) {
+  console.error(`bench: dla's ERROR count differs from grep's on ${mismatches} corpus(es)`)
+  process.exit(1)
+}

@@ -7,7 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileAnalysis from "./FileAnalysis.ts"
-import type * as FileError from "./FileError.ts"
+import * as FileError from "./FileError.ts"
 import * as LogFiles from "./LogFiles.ts"
 import type * as LogFormat from "./LogFormat.ts"
 
@@ -31,12 +31,17 @@ export interface DirectoryResult {
   readonly counts: Counts.Counts
   /** Per-file results, in list order. */
   readonly files: ReadonlyArray<FileAnalysis.FileResult>
-  /** Files left out, each with its reason (binary files: counting them would only add noise). */
+  /** Files left out, each with its reason (binary or unreadably compressed: see {@link FileError.isSkip}). */
   readonly skipped: ReadonlyArray<FileError.FileError>
   readonly durationMs: number
 }
 
-/** Counts every file under `root`. Fails on the first file that cannot be read; skips binary files. */
+/** Files up to this size are counted in batches; bigger ones alone, with progress while they are read. */
+const SMALL_FILE = 1024 * 1024
+/** Bytes of small files per batch: a batch blocks the thread while it reads (about 10 ms). */
+const BATCH_BYTES = 8 * 1024 * 1024
+
+/** Counts every file under `root`. Fails on the first file that cannot be read; skips binary and unsupported compressed files. */
 export const analyse = (
   root: string,
   options: AnalyseOptions = {}
@@ -50,14 +55,41 @@ export const analyse = (
     let bytes = 0
     const report = (filesDone: number, bytesDone: number) =>
       options.onProgress?.({ files: filesDone, totalFiles: list.length, bytes: bytesDone, totalBytes })
-    for (const file of list) {
+    // Small files go in batches (one blocking call for many: FileAnalysis.analyseBatch), big ones one by one with
+    // progress as they are read.
+    const take = (outcome: FileAnalysis.BatchOutcome) =>
+      outcome instanceof FileError.FileError
+        ? FileError.isSkip(outcome)
+          ? Effect.sync(() => skipped.push(outcome))
+          : Effect.fail(outcome)
+        : Effect.sync(() => files.push(outcome))
+    for (let i = 0; i < list.length; ) {
+      const batch: Array<LogFiles.LogFile> = []
+      let batchBytes = 0
+      while (i < list.length && list[i]!.size <= SMALL_FILE && batchBytes < BATCH_BYTES) {
+        batch.push(list[i]!)
+        batchBytes += list[i++]!.size
+      }
+      if (batch.length > 0) {
+        const outcomes = yield* Effect.promise(() =>
+          FileAnalysis.analyseBatch(
+            batch.map((file) => ({ path: file.path })),
+            { format: options.format }
+          )
+        )
+        // Each file's progress once its batch is done (a batch takes about 10 ms).
+        for (const [k, outcome] of outcomes.entries()) {
+          yield* take(outcome)
+          bytes += batch[k]!.size
+          report(files.length + skipped.length, bytes)
+        }
+        continue
+      }
+      const file = list[i++]!
       const onProgress = (done: number) => report(files.length + skipped.length, bytes + done)
       yield* FileAnalysis.analyse(file.path, { format: options.format, onProgress }).pipe(
         Effect.map((result) => files.push(result)),
-        Effect.catchIf(
-          (error) => error.reason === "Binary",
-          (error) => Effect.sync(() => skipped.push(error))
-        )
+        Effect.catchIf(FileError.isSkip, (error) => Effect.sync(() => skipped.push(error)))
       )
       bytes += file.size
       report(files.length + skipped.length, bytes)

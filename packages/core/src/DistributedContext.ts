@@ -134,8 +134,20 @@ export const decode = (
   }
 }
 
-/** The node rank of this process, or undefined outside a distributed context. Throws on a malformed value. */
+/**
+ * The logging-helpers guide's `get_node_rank()`: this process's global rank (`RANK`, `OMPI_COMM_WORLD_RANK`,
+ * `SKYPILOT_NODE_RANK`...), or undefined outside a distributed context. Throws on a malformed value.
+ */
 export const getNodeRank = (env: Env = process.env): number | undefined => {
+  const context = detect(env)
+  return context.isDistributed ? context.rank : undefined
+}
+
+/**
+ * The index of this process's node (machine) in the job (`context.nodeRank`), or undefined outside a distributed
+ * context. Throws on a malformed value.
+ */
+export const getNodeIndex = (env: Env = process.env): number | undefined => {
   const context = detect(env)
   return context.isDistributed ? context.nodeRank : undefined
 }

@@ -1,25 +1,29 @@
 /**
- * Counting the levels of one file, or of one byte range of it, streaming in large chunks.
+ * Counting the levels of one file, or of one byte range of it, or of many small files in one call.
  *
  * A byte range `[start, end)` owns exactly the lines that *start* inside it, so any split of a file into adjacent
  * ranges counts every line once, and splitting needs no I/O.
  *
- * The scan reads into one reused buffer, jumps from newline to newline with the native `indexOf`, and asks the
- * format for the level of each line on the bytes themselves: no line is ever decoded to a string. CRLF endings, a
- * last line without a newline and bytes that are not UTF-8 need no special care. Gzip files (recognised by their
- * magic bytes) are inflated as a stream; they cannot be split into ranges. A file with NUL bytes in its first 64 KiB
- * is binary and fails with reason `Binary` rather than being counted as noise.
+ * Files are read straight into the scan kernel's buffer (internal/kernel.ts), which finds the newlines many lines a
+ * call; the format is asked for the level of each line on the bytes themselves: no line is ever decoded to a string.
+ * CRLF endings, a last line without a newline and bytes that are not UTF-8 need no special care. Compressed files
+ * (recognised by their magic bytes) are inflated as a stream: gzip everywhere, zstd where the runtime's `node:zlib`
+ * has it; they cannot be split into ranges. xz and bzip2 files fail with reason `Unsupported`. A file with NUL bytes
+ * in its first 64 KiB is binary and fails with reason `Binary` rather than being counted as noise.
  *
  * @since 0.1.0
  */
 import { Buffer } from "node:buffer"
+import { closeSync, openSync, readSync } from "node:fs"
 import type { FileHandle } from "node:fs/promises"
 import { open } from "node:fs/promises"
+import type { Readable, Transform } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import { createGunzip, gunzipSync, constants as zlibConstants } from "node:zlib"
+import * as zlib from "node:zlib"
 import * as Effect from "effect/Effect"
 import type * as Counts from "./Counts.ts"
 import * as FileError from "./FileError.ts"
+import * as Kernel from "./internal/kernel.ts"
 import { NEWLINE, Tally } from "./internal/tally.ts"
 import * as LogFormat from "./LogFormat.ts"
 
@@ -40,37 +44,138 @@ export interface AnalyseOptions {
   readonly format?: LogFormat.LogFormat
   /** Only the lines that start in this byte range (uncompressed files only). */
   readonly range?: ByteRange
-  /** Called after each chunk with the bytes of the file (or range) done so far; compressed bytes for gzip. */
+  /** Called after each chunk with the bytes of the file (or range) done so far; compressed bytes when compressed. */
   readonly onProgress?: (bytesDone: number) => void
 }
 
 const CHUNK = 1024 * 1024
-/** Bytes looked at to detect the format, gzip and binary content. */
+/** Bytes looked at to detect the format, compression and binary content. */
 const HEAD = 64 * 1024
 
 /**
+ * How this runtime finds newlines: `"wasm"` (the WebAssembly SIMD kernel) or `"js"` (the fallback, one `indexOf`
+ * per line). The counts are the same; only the speed differs.
+ */
+export const kernel: "wasm" | "js" = Kernel.kind
+
+/** Whether this runtime's `node:zlib` inflates zstd (Node >= 22.15 or 23.8, Bun, Deno): else such files are skipped. */
+export const hasZstd = (): boolean => zstd.createZstdDecompress !== undefined
+
+/**
  * Counts the levels of a file (or of `options.range` of it). Rejects with a {@link FileError.FileError}: `NotFound`,
- * `NotAFile`, `Unreadable`, `Binary`, `Corrupt` (bad gzip data) or `RangeOnCompressed`.
+ * `NotAFile`, `Unreadable`, `Binary`, `Unsupported` (xz, bzip2, zstd on a runtime without it), `Corrupt` (bad
+ * compressed data) or `RangeOnCompressed`.
  */
 export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise<FileResult> => {
   const began = performance.now()
   return withFile(path, async (handle) => {
     const info = await handle.stat()
     if (!info.isFile()) throw new FileError.FileError({ path, reason: "NotAFile", detail: "" })
-    const { gzip, text } = await readHead(handle)
-    if (hasNul(text)) throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
-    const format = options.format ?? LogFormat.detect(text)
-    const tally = new Tally(format.levelOf)
-    const counts = gzip
-      ? await countGzip(path, handle, info.size, tally, options)
-      : await countPlain(handle, info.size, tally, options)
-    return { path, format: format.name, ...counts, durationMs: performance.now() - began }
+    const scanner = Kernel.acquire(CHUNK)
+    try {
+      const rangeStart = Math.min(options.range?.start ?? 0, info.size)
+      // From the start of the file: the head (format, compression, binary check) and, for a first range, its first chunk.
+      const headLength = rangeStart === 0 ? scanner.bytes.length : HEAD
+      const { bytesRead } = await handle.read(scanner.bytes, 0, headLength, 0)
+      const compression = compressionOf(scanner.bytes.subarray(0, bytesRead))
+      if (compression !== undefined) {
+        const counts = await countCompressed(path, handle.createReadStream({ autoClose: false, start: 0 }), {
+          compression,
+          scanner,
+          size: info.size,
+          ...options
+        })
+        return { path, ...counts, durationMs: performance.now() - began }
+      }
+      const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), options.format)
+      const scan = new PlainScan(scanner, tally, rangeStart, Math.min(options.range?.end ?? info.size, info.size))
+      scan.onProgress = options.onProgress
+      if (rangeStart === 0) scan.consume(bytesRead)
+      while (!scan.done) {
+        const room = scan.room()
+        scan.consume((await handle.read(scanner.bytes, scan.carry, room, scan.position)).bytesRead)
+      }
+      return { path, format: tally.format, ...tally.counts(scan.bytes()), durationMs: performance.now() - began }
+    } finally {
+      Kernel.release(scanner)
+    }
   })
 }
 
 /** {@link analyseFile} as an Effect whose failures are {@link FileError.FileError}s. */
 export const analyse = (path: string, options: AnalyseOptions = {}): Effect.Effect<FileResult, FileError.FileError> =>
   Effect.tryPromise({ try: () => analyseFile(path, options), catch: (cause) => FileError.fromSystemError(path, cause) })
+
+/** One file (or byte range of it) of a batch. */
+export interface BatchPart {
+  readonly path: string
+  readonly range?: ByteRange
+}
+
+/** A part's result: its counts, or why it could not be counted (the other parts are counted all the same). */
+export type BatchOutcome = FileResult | FileError.FileError
+
+/**
+ * Counts many files (or ranges) in one call, with few system calls: each plain file is opened, read into one reused
+ * buffer and closed synchronously (no promise per read, no stat: a small file costs open, two reads and close).
+ * Compressed files go through {@link analyseFile}. Made for tasks that carry many small files; a part's failure is
+ * its outcome, in the order of `parts`. Blocks its thread while it reads: keep a batch to a few megabytes.
+ */
+export const analyseBatch = async (
+  parts: ReadonlyArray<BatchPart>,
+  options: { readonly format?: LogFormat.LogFormat } = {}
+): Promise<Array<BatchOutcome>> => {
+  const outcomes: Array<BatchOutcome> = []
+  const scanner = Kernel.acquire(CHUNK)
+  try {
+    for (const part of parts) {
+      const outcome = countSync(part, scanner, options.format)
+      outcomes.push(
+        outcome === "compressed"
+          ? await analyseFile(part.path, { range: part.range, format: options.format }).catch((cause: unknown) =>
+              FileError.fromSystemError(part.path, cause)
+            )
+          : outcome
+      )
+    }
+  } finally {
+    Kernel.release(scanner)
+  }
+  return outcomes
+}
+
+/** One part of a batch, read with blocking calls; `"compressed"` when it must take the streaming path. */
+const countSync = (
+  { path, range }: BatchPart,
+  scanner: Kernel.Scanner,
+  format: LogFormat.LogFormat | undefined
+): BatchOutcome | "compressed" => {
+  const began = performance.now()
+  let fd: number | undefined
+  try {
+    fd = openSync(path, "r")
+    const rangeStart = Math.max(0, range?.start ?? 0)
+    const bytesRead = readSync(fd, scanner.bytes, 0, rangeStart === 0 ? scanner.bytes.length : HEAD, 0)
+    if (compressionOf(scanner.bytes.subarray(0, bytesRead)) !== undefined) return "compressed"
+    const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), format)
+    // No stat: the range ends at the end of the file, wherever the reads find it.
+    const scan = new PlainScan(scanner, tally, rangeStart, range?.end ?? Number.POSITIVE_INFINITY)
+    if (rangeStart === 0) {
+      scan.consume(bytesRead)
+      // A regular file reads short only at its end: a small file needs no second read to find it.
+      if (bytesRead < scanner.bytes.length && !scan.done) scan.consume(0)
+    }
+    while (!scan.done) {
+      const room = scan.room()
+      scan.consume(readSync(fd, scanner.bytes, scan.carry, room, scan.position))
+    }
+    return { path, format: tally.format, ...tally.counts(scan.bytes()), durationMs: performance.now() - began }
+  } catch (cause) {
+    return FileError.fromSystemError(path, cause)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
 
 /** Splits a file of `size` bytes into ranges of about `target` bytes (no I/O: see the module note). */
 export const splitRanges = (size: number, target: number): Array<ByteRange> => {
@@ -81,12 +186,58 @@ export const splitRanges = (size: number, target: number): Array<ByteRange> => {
   return ranges
 }
 
-/** Whether a file name says gzip (`.gz`): such files are analysed whole, never split into ranges. */
-export const isCompressedName = (path: string): boolean => path.toLowerCase().endsWith(".gz")
+/** Whether a file name says compressed (`.gz`, `.zst`, ...): such files are analysed whole, never split into ranges. */
+export const isCompressedName = (path: string): boolean => /\.(gz|zst|xz|bz2)$/i.test(path)
 
-/** Detects the format of a file from its first lines (inflated first when it is gzip). */
+/** Detects the format of a file from its first lines (inflated first when it is compressed). */
 export const detectFormat = (path: string): Promise<LogFormat.LogFormat> =>
-  withFile(path, async (handle) => LogFormat.detect((await readHead(handle)).text))
+  withFile(path, async (handle) => {
+    const head = new Uint8Array(HEAD)
+    const { bytesRead } = await handle.read(head, 0, HEAD, 0)
+    const compression = compressionOf(head.subarray(0, bytesRead))
+    if (compression === undefined) return LogFormat.detect(head.subarray(0, bytesRead))
+    const stream = handle.createReadStream({ autoClose: false, start: 0 })
+    return LogFormat.detect(await inflatedHead(path, stream, compression))
+  })
+
+/**
+ * Counts lines from stdin or any other stream of bytes (compressed ones are inflated, as for files). `name` stands
+ * for the stream in errors and in the result's `path`.
+ */
+export const analyseStream = async (
+  name: string,
+  stream: AsyncIterable<Uint8Array>,
+  options: Omit<AnalyseOptions, "range"> = {}
+): Promise<FileResult> => {
+  const began = performance.now()
+  const scanner = Kernel.acquire(CHUNK)
+  const chunks = stream[Symbol.asyncIterator]()
+  try {
+    // Enough of the start to see the compression, then the same path as a file's.
+    const first: Array<Uint8Array> = []
+    let headBytes = 0
+    while (headBytes < 8) {
+      const next = await chunks.next()
+      if (next.done) break
+      first.push(next.value)
+      headBytes += next.value.length
+    }
+    const rest = (async function* () {
+      yield* first
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value
+    })()
+    const compression = compressionOf(Buffer.concat(first))
+    const counts =
+      compression === undefined
+        ? await countChunks(name, rest, { scanner, ...options })
+        : await countCompressed(name, rest, { compression, scanner, ...options })
+    return { path: name, ...counts, durationMs: performance.now() - began }
+  } catch (cause) {
+    throw FileError.fromSystemError(name, cause)
+  } finally {
+    Kernel.release(scanner)
+  }
+}
 
 /** Runs `use` on the open file, always closing it; every failure becomes a {@link FileError.FileError}. */
 const withFile = async <A>(path: string, use: (handle: FileHandle) => Promise<A>): Promise<A> => {
@@ -102,105 +253,196 @@ const withFile = async <A>(path: string, use: (handle: FileHandle) => Promise<A>
   }
 }
 
-/** The text at the start of a file (inflated when it is gzip), for detection and the binary check. */
-const readHead = async (handle: FileHandle): Promise<{ readonly gzip: boolean; readonly text: Uint8Array }> => {
-  const buffer = new Uint8Array(HEAD)
-  const { bytesRead } = await handle.read(buffer, 0, HEAD, 0)
-  const head = buffer.subarray(0, bytesRead)
-  const gzip = isGzip(head)
-  return { gzip, text: gzip ? inflateHead(head) : head }
+/** A tally for a file whose text starts with `head`; throws `Binary` when the head has NUL bytes. */
+const tallyOf = (path: string, head: Uint8Array, format: LogFormat.LogFormat | undefined) => {
+  if (head.indexOf(0) >= 0) {
+    throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
+  }
+  const read = format ?? LogFormat.detect(head)
+  return new Tally(read.levelOf, read.name)
 }
 
-const isGzip = (head: Uint8Array) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b
+type Compression = "gzip" | "zstd" | "xz" | "bzip2"
 
-const hasNul = (bytes: Uint8Array) => bytes.subarray(0, HEAD).indexOf(0) >= 0
+const startsWith = (bytes: Uint8Array, magic: ReadonlyArray<number>) => magic.every((byte, i) => bytes[i] === byte)
 
-const countPlain = async (
-  handle: FileHandle,
-  size: number,
-  tally: Tally,
-  { range, onProgress }: AnalyseOptions
-): Promise<Counts.Counts> => {
-  const rangeStart = Math.min(range?.start ?? 0, size)
-  const rangeEnd = Math.min(range?.end ?? size, size)
-  if (rangeEnd <= rangeStart) return tally.counts(0)
-  // The line under `rangeStart` belongs to the previous range unless a newline ends right before it.
-  let skipFirst = false
-  if (rangeStart > 0) {
-    const before = new Uint8Array(1)
-    await handle.read(before, 0, 1, rangeStart - 1)
-    skipFirst = before[0] !== NEWLINE
-  }
-  // A Buffer, not a bare Uint8Array: its indexOf is memchr, about twice as fast at finding newlines.
-  let buffer = Buffer.allocUnsafe(Math.min(CHUNK, rangeEnd - rangeStart + HEAD))
-  let carry = 0 // bytes of an unfinished line kept at the front of `buffer`
-  let offset = rangeStart // file offset of buffer[0]
-  for (;;) {
-    if (carry === buffer.length) buffer = grow(buffer)
-    const { bytesRead } = await handle.read(buffer, carry, buffer.length - carry, offset + carry)
-    const filled = carry + bytesRead
-    if (bytesRead === 0) {
-      if (carry > 0 && !skipFirst && offset < rangeEnd) tally.last(buffer, 0, carry)
-      break
-    }
-    const view = buffer.subarray(0, filled)
-    let from = 0
-    if (skipFirst) {
-      const newline = view.indexOf(NEWLINE)
-      if (newline < 0) {
-        offset += filled
-        carry = 0
-        continue
+/** The compression a file's first bytes announce, if any. */
+const compressionOf = (head: Uint8Array): Compression | undefined =>
+  startsWith(head, [0x1f, 0x8b])
+    ? "gzip"
+    : startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])
+      ? "zstd"
+      : startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
+        ? "xz"
+        : startsWith(head, [0x42, 0x5a, 0x68]) && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39
+          ? "bzip2"
+          : undefined
+
+// zstd came to node:zlib in Node 22.15/23.8; Bun and Deno have it too (docs/core.md keeps the list).
+const zstd = zlib as { createZstdDecompress?: () => Transform }
+
+/** The inflating stream for `compression`; throws `Unsupported` where there is none. */
+const inflater = (path: string, compression: Compression): Transform => {
+  if (compression === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 })
+  if (compression === "zstd" && zstd.createZstdDecompress !== undefined) return zstd.createZstdDecompress()
+  const detail = compression === "zstd" ? "zstd (this runtime has no zstd)" : compression
+  throw new FileError.FileError({ path, reason: "Unsupported", detail })
+}
+
+/** The first inflated bytes of a compressed stream (for detection), without counting anything. */
+const inflatedHead = async (path: string, compressed: Readable, compression: Compression): Promise<Uint8Array> => {
+  const head: Array<Uint8Array> = []
+  let bytes = 0
+  try {
+    await pipeline(compressed, inflater(path, compression), async (inflated: AsyncIterable<Buffer>) => {
+      for await (const chunk of inflated) {
+        head.push(chunk)
+        bytes += chunk.length
+        if (bytes >= HEAD) break
       }
-      from = newline + 1
-      skipFirst = false
-    }
-    const next = tally.scan(view, from, Math.min(filled, rangeEnd - offset))
-    onProgress?.(Math.min(offset + filled, rangeEnd) - rangeStart)
-    if (offset + next >= rangeEnd) break
-    carry = filled - next
-    buffer.copyWithin(0, next, filled)
-    offset += next
+    })
+  } catch (cause) {
+    // Stopping early ends the pipeline with an abort: the head is there all the same.
+    if (bytes < HEAD) throw cause
   }
-  return tally.counts(rangeEnd - rangeStart)
+  return Buffer.concat(head).subarray(0, HEAD)
 }
 
-const countGzip = async (
+interface StreamOptions extends Omit<AnalyseOptions, "range"> {
+  readonly scanner: Kernel.Scanner
+}
+
+const countCompressed = async (
   path: string,
-  handle: FileHandle,
-  size: number,
-  tally: Tally,
-  { range, onProgress }: AnalyseOptions
-): Promise<Counts.Counts> => {
-  if (range !== undefined && !(range.start <= 0 && range.end >= size)) {
+  compressed: Readable | AsyncIterable<Uint8Array>,
+  options: StreamOptions & { readonly compression: Compression; readonly size?: number; readonly range?: ByteRange }
+): Promise<NamedCounts> => {
+  const { range, size } = options
+  if (range !== undefined && size !== undefined && !(range.start <= 0 && range.end >= size)) {
     throw new FileError.FileError({ path, reason: "RangeOnCompressed", detail: `${range.start}-${range.end}` })
   }
-  let buffer = Buffer.allocUnsafe(CHUNK)
-  let carry = 0
-  const compressed = handle.createReadStream({ autoClose: false, start: 0, highWaterMark: CHUNK })
-  // pipeline() destroys every stream on success and on failure, so the handle is free when we close it.
-  await pipeline(compressed, createGunzip({ chunkSize: 256 * 1024 }), async (inflated: AsyncIterable<Uint8Array>) => {
-    for await (const chunk of inflated) {
-      while (carry + chunk.length > buffer.length) buffer = grow(buffer)
-      buffer.set(chunk, carry)
-      const filled = carry + chunk.length
-      const next = tally.scan(buffer.subarray(0, filled), 0, filled)
-      carry = filled - next
-      buffer.copyWithin(0, next, filled)
-      onProgress?.(compressed.bytesRead)
-    }
+  let counts: NamedCounts | undefined
+  // pipeline() destroys every stream on success and on failure, so a file handle is free when it is closed.
+  await pipeline(compressed, inflater(path, options.compression), async (inflated: AsyncIterable<Buffer>) => {
+    counts = await countChunks(path, inflated, {
+      ...options,
+      onProgress: options.onProgress && (() => options.onProgress?.(compressedRead(compressed)))
+    })
   })
-  if (carry > 0) tally.last(buffer, 0, carry)
-  return tally.counts(size)
+  // Bytes read: the compressed size for a file, the inflated text for a stream.
+  return size === undefined ? counts! : { ...counts!, bytes: size }
 }
 
-/** The start of the text inside a gzip file's first compressed bytes (a partial stream inflates as far as it goes). */
-const inflateHead = (compressed: Uint8Array): Uint8Array =>
-  gunzipSync(compressed, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, HEAD)
+/** Compressed bytes read so far: a file's read stream knows, a plain stream does not. */
+const compressedRead = (stream: Readable | AsyncIterable<Uint8Array>): number =>
+  "bytesRead" in stream && typeof stream.bytesRead === "number" ? stream.bytesRead : 0
 
-// A line longer than the buffer: double it (rare; logs with megabyte lines).
-const grow = (buffer: Buffer) => {
-  const bigger = Buffer.allocUnsafe(buffer.length * 2)
-  bigger.set(buffer)
-  return bigger
+/** Counts and the name of the format the lines were read in. */
+type NamedCounts = Counts.Counts & { readonly format: string }
+
+/** Counts the lines of text arriving in chunks: the head decides binary and format, then the kernel scans. */
+const countChunks = async (
+  path: string,
+  chunks: AsyncIterable<Uint8Array>,
+  { scanner, format, onProgress }: StreamOptions
+): Promise<NamedCounts> => {
+  let tally: Tally | undefined
+  let filled = 0
+  let total = 0
+  for await (const chunk of chunks) {
+    scanner.reserve(filled + chunk.length, filled)
+    scanner.bytes.set(chunk, filled)
+    filled += chunk.length
+    total += chunk.length
+    if (tally === undefined) {
+      if (filled < HEAD) continue
+      tally = tallyOf(path, scanner.bytes.subarray(0, HEAD), format)
+    }
+    const next = tally.scanLines(scanner, 0, filled, filled)
+    scanner.bytes.copyWithin(0, next, filled)
+    filled -= next
+    onProgress?.(total)
+  }
+  tally ??= tallyOf(path, scanner.bytes.subarray(0, filled), format)
+  const next = tally.scanLines(scanner, 0, filled, filled)
+  if (next < filled) tally.last(scanner.bytes, next, filled)
+  return { format: tally.format, ...tally.counts(total) }
+}
+
+/**
+ * The lines of a byte range of a plain file, fed by reads of any kind (the same steps, blocking or not): the caller
+ * reads `room()` bytes at `position` into `scanner.bytes` at `carry` and hands the count to `consume` until `done`.
+ */
+class PlainScan {
+  /** File offset of `scanner.bytes[0]`. */
+  private offset: number
+  /** Bytes of an unfinished line kept at the front of the buffer. */
+  carry = 0
+  /** Still inside the line that started before the range (it belongs to the range before). */
+  private skipFirst: boolean
+  private end: number
+  private readonly scanner: Kernel.Scanner
+  private readonly tally: Tally
+  private readonly start: number
+  done = false
+  onProgress: ((bytesDone: number) => void) | undefined
+
+  constructor(scanner: Kernel.Scanner, tally: Tally, start: number, end: number) {
+    this.scanner = scanner
+    this.tally = tally
+    this.start = start
+    this.end = end
+    // Reading from the byte before the range tells whether a line starts right at `start`: only if that is a newline.
+    this.skipFirst = start > 0
+    this.offset = start > 0 ? start - 1 : 0
+  }
+
+  get position(): number {
+    return this.offset + this.carry
+  }
+
+  /** Room to read into, after the carried bytes (doubled when a line fills the whole buffer). */
+  room(): number {
+    if (this.carry === this.scanner.bytes.length) this.scanner.reserve(this.carry * 2, this.carry)
+    return this.scanner.bytes.length - this.carry
+  }
+
+  /** Bytes of the range (known once the reads reached its end or the end of the file). */
+  bytes(): number {
+    return Math.max(0, this.end - this.start)
+  }
+
+  consume(bytesRead: number) {
+    const { scanner, tally } = this
+    const filled = this.carry + bytesRead
+    if (bytesRead === 0) {
+      // The end of the file: the range ends here at the latest, and so does a last line without a newline.
+      this.end = Math.min(this.end, this.offset + filled)
+      if (this.carry > 0 && !this.skipFirst && this.offset < this.end) tally.last(scanner.bytes, 0, this.carry)
+      this.done = true
+      return
+    }
+    let from = 0
+    if (this.skipFirst) {
+      const newline = scanner.bytes.indexOf(NEWLINE)
+      if (newline < 0 || newline >= filled) {
+        this.offset += filled
+        this.carry = 0
+        // A line that began before the range and runs past its end: no line starts in the range.
+        if (this.offset >= this.end) this.done = true
+        return
+      }
+      from = newline + 1
+      this.skipFirst = false
+    }
+    const next = tally.scanLines(scanner, from, filled, Math.min(filled, this.end - this.offset))
+    this.onProgress?.(Math.min(this.offset + filled, this.end) - this.start)
+    if (this.offset + next >= this.end) {
+      this.done = true
+      return
+    }
+    this.carry = filled - next
+    scanner.bytes.copyWithin(0, next, filled)
+    this.offset += next
+  }
 }

@@ -13,7 +13,8 @@ export const Reason = Schema.Literals([
   "Unwritable", // permission denied, no space, ... while writing
   "NotAFile", // a directory, socket or device where a regular file was expected
   "Binary", // NUL bytes where log text was expected
-  "Corrupt", // a .gz file that does not inflate
+  "Corrupt", // a compressed file that does not inflate
+  "Unsupported", // compressed in a way this runtime cannot inflate (xz, bzip2; zstd on a runtime without it)
   "RangeOnCompressed" // a byte range was asked of a compressed file, whose offsets mean nothing
 ])
 export type Reason = typeof Reason.Type
@@ -24,6 +25,7 @@ export class FileError extends Schema.TaggedError<FileError>()("FileError", {
   detail: Schema.String
 }) {
   override get message(): string {
+    if (this.reason === "Unsupported") return `${this.path}: compressed with ${this.detail}: not supported`
     return `${this.path}: ${describe[this.reason]}${this.detail === "" ? "" : ` (${this.detail})`}`
   }
 }
@@ -35,17 +37,25 @@ const describe: Record<Reason, string> = {
   NotAFile: "not a regular file",
   Binary: "binary file, not a text log",
   Corrupt: "corrupt compressed data",
+  Unsupported: "compression not supported",
   RangeOnCompressed: "a compressed file cannot be split into byte ranges"
 }
 
 // Codes that say what is wrong with the path itself; any other code is the operation's failure (`fallback`).
 const reasonOfCode: Record<string, Reason> = { ENOENT: "NotFound", ENOTDIR: "NotFound", EISDIR: "NotAFile" }
 
+/**
+ * Whether a file is left out of a run rather than failing it: binary content or a compression this runtime cannot
+ * read. Counting either would only add noise; the run says which files it skipped and why.
+ */
+export const isSkip = (error: FileError): boolean => error.reason === "Binary" || error.reason === "Unsupported"
+
 /** Maps a Node/Bun/Deno file-system error (`code: "ENOENT"`, ...) to a {@link FileError}. */
 export const fromSystemError = (path: string, cause: unknown, fallback: Reason = "Unreadable"): FileError => {
   if (cause instanceof FileError) return cause
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
-  // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR for a truncated stream) all mean the compressed data is bad.
-  const reason = code === undefined ? fallback : code.startsWith("Z_") ? "Corrupt" : (reasonOfCode[code] ?? fallback)
+  // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR for a truncated stream) and zstd's (ZSTD_error_...) all mean the
+  // compressed data is bad.
+  const reason = code === undefined ? fallback : /^(Z_|ZSTD_)/.test(code) ? "Corrupt" : (reasonOfCode[code] ?? fallback)
   return new FileError({ path, reason, detail: code ?? (cause instanceof Error ? cause.message : String(cause)) })
 }

@@ -1,6 +1,8 @@
 /**
- * Sample logs like the seed assignment's generator: `[timestamp] [LEVEL] message`, levels INFO/WARN/ERROR/DEBUG
- * picked at random, one of eight messages, files `log_01.log` ... in one directory. Seeded, so a run is reproducible.
+ * Sample logs: `[timestamp] [LEVEL] message`, levels INFO/WARN/ERROR/DEBUG picked at random, one of eight messages.
+ * Two styles: dla's (`log_01.log` ..., timestamps to the second, messages free of level words) and the assignment's
+ * `utils/generate_logs.py` (`node1.log` ..., its eight messages, `datetime.isoformat()` timestamps with microseconds).
+ * Seeded, so a run is reproducible.
  *
  * @since 0.1.0
  */
@@ -12,10 +14,7 @@ import * as Random from "./Random.ts"
 
 export const levels = ["INFO", "WARN", "ERROR", "DEBUG"] as const
 
-/**
- * The eight messages. The seed's own list could not be found; these are eight messages a service really logs,
- * none of which contains a level word (so a message never changes the count of a line).
- */
+/** dla's eight messages: messages a service really logs, none containing a level word. */
 export const messages = [
   "User login successful",
   "Database connection established",
@@ -27,7 +26,26 @@ export const messages = [
   "Configuration reloaded from disk"
 ] as const
 
+/** The assignment generator's `MESSAGES`, in its order. */
+export const assignmentMessages = [
+  "Connection established",
+  "Request processed",
+  "Database query executed",
+  "Cache miss",
+  "Authentication failed",
+  "Disk read failed",
+  "Memory allocation error",
+  "Network timeout"
+] as const
+
+/** `dla` (default) or `assignment`: the files of the assignment's `utils/generate_logs.py`. */
+export type Style = "dla" | "assignment"
+
+export const styles: ReadonlyArray<Style> = ["dla", "assignment"]
+
 export interface GenerateOptions {
+  /** Whose files: dla's (default) or the assignment generator's. */
+  readonly style?: Style | undefined
   /** Number of files (default 10). */
   readonly files?: number
   /** Lines per file (default 5000). */
@@ -48,6 +66,34 @@ export interface GeneratedFile {
 export const fileName = (index: number, files: number): string =>
   `log_${String(index + 1).padStart(Math.max(2, String(files).length), "0")}.log`
 
+/** The assignment generator's name of file `index` (0-based): `node1.log`, `node2.log`, ... */
+export const assignmentFileName = (index: number): string => `node${index + 1}.log`
+
+interface Layout {
+  readonly name: (index: number, files: number) => string
+  readonly messages: ReadonlyArray<string>
+  /** Each line advances the clock by 0 to `steps - 1` units of `unitMicros`. */
+  readonly steps: number
+  readonly unitMicros: number
+  readonly stamp: (micros: number) => string
+}
+
+const layouts: Record<Style, Layout> = {
+  // `2025-01-01T00:00:00`: ISO 8601 to the second; lines advance 0-2 s.
+  dla: { name: fileName, messages, steps: 3, unitMicros: 1_000_000, stamp: (us) => isoSeconds(us) },
+  // Python's `datetime.now().isoformat()`: microseconds, which it leaves out when they are exactly 0.
+  assignment: {
+    name: assignmentFileName,
+    messages: assignmentMessages,
+    steps: 1000,
+    unitMicros: 1,
+    stamp: (us) =>
+      us % 1_000_000 === 0 ? isoSeconds(us) : `${isoSeconds(us)}.${String(us % 1_000_000).padStart(6, "0")}`
+  }
+}
+
+const isoSeconds = (micros: number): string => new Date(Math.floor(micros / 1000)).toISOString().slice(0, 19)
+
 const FLUSH_AT = 1 << 20
 
 /** Writes the files into `dir` (created when missing) and returns what it wrote. */
@@ -58,7 +104,8 @@ export const generate = (
   const files = options.files ?? 10
   const lines = options.lines ?? 5000
   const seed = options.seed ?? 1
-  const start = (options.start ?? new Date("2025-01-01T00:00:00Z")).getTime()
+  const start = (options.start ?? new Date("2025-01-01T00:00:00Z")).getTime() * 1000
+  const layout = layouts[options.style ?? "dla"]
   return Effect.gen(function* () {
     yield* Effect.tryPromise({
       try: () => mkdir(dir, { recursive: true }),
@@ -66,9 +113,9 @@ export const generate = (
     })
     const written: Array<GeneratedFile> = []
     for (let index = 0; index < files; index++) {
-      const path = join(dir, fileName(index, files))
+      const path = join(dir, layout.name(index, files))
       const bytes = yield* Effect.tryPromise({
-        try: () => writeFile(path, lines, Random.derive(seed, index), start),
+        try: () => writeFile(path, lines, Random.derive(seed, index), start, layout),
         catch: (cause) => FileError.fromSystemError(path, cause, "Unwritable")
       })
       written.push({ path, lines, bytes })
@@ -77,20 +124,26 @@ export const generate = (
   })
 }
 
-const writeFile = async (path: string, lines: number, random: Random.Random, start: number): Promise<number> => {
+const writeFile = async (
+  path: string,
+  lines: number,
+  random: Random.Random,
+  start: number,
+  layout: Layout
+): Promise<number> => {
   const handle = await open(path, "w")
   try {
     let time = start
-    let stamp = formatTime(time)
+    let stamp = layout.stamp(time)
     let text = ""
     let bytes = 0
     for (let i = 0; i < lines; i++) {
-      const step = random.int(3)
+      const step = random.int(layout.steps)
       if (step > 0) {
-        time += step * 1000
-        stamp = formatTime(time)
+        time += step * layout.unitMicros
+        stamp = layout.stamp(time)
       }
-      text += `[${stamp}] [${levels[random.int(levels.length)]}] ${messages[random.int(messages.length)]}\n`
+      text += `[${stamp}] [${levels[random.int(levels.length)]}] ${layout.messages[random.int(layout.messages.length)]}\n`
       if (text.length >= FLUSH_AT) {
         bytes += (await handle.write(text)).bytesWritten
         text = ""
@@ -102,6 +155,3 @@ const writeFile = async (path: string, lines: number, random: Random.Random, sta
     await handle.close()
   }
 }
-
-// `2025-01-01T00:00:00`: ISO 8601 to the second, as the seed prints it.
-const formatTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19)

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
@@ -33,6 +33,27 @@ describe("DirectoryAnalysis.analyse", () => {
     }
     expect(progress.at(-1)).toMatchObject({ files: 5, totalFiles: 5 })
     expect(progress.at(-1)!.bytes).toBe(progress.at(-1)!.totalBytes)
+  })
+
+  it("counts many small files in batches and big ones alone, exactly, and skips xz files", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dla-dir-batch-"))
+    await Effect.runPromise(Generator.generate(join(root, "ranks"), { files: 300, lines: 20, seed: 4 }))
+    await Effect.runPromise(Generator.generate(join(root, "big"), { files: 1, lines: 40_000, seed: 5 }))
+    writeFileSync(join(root, "old.log.xz"), new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 4]))
+    const result = await Effect.runPromise(DirectoryAnalysis.analyse(root))
+    expect(result.files).toHaveLength(301)
+    expect(result.skipped.map((e) => e.message)).toEqual([
+      `${join(root, "old.log.xz")}: compressed with xz: not supported`
+    ])
+    // An independent count: every line of the generator's files is `[ts] [LEVEL] message`.
+    const expected: Record<string, number> = {}
+    for (const file of result.files) {
+      for (const [, level] of readFileSync(file.path, "utf8").matchAll(/^\[[^\]]*\] \[([A-Z]+)\]/gm)) {
+        expected[level!] = (expected[level!] ?? 0) + 1
+      }
+    }
+    expect(result.counts.levels).toEqual(expected)
+    expect(result.counts.lines).toBe(300 * 20 + 40_000)
   })
 
   it("fails on a missing root", async () => {

@@ -455,26 +455,48 @@ describe("DistributedContext.decode: malformed values name the variable", () => 
   })
 })
 
+/** Runs `body` with one variable of process.env set, then puts it back. */
+const withEnv = (name: string, value: string, body: () => void) => {
+  const before = process.env[name]
+  process.env[name] = value
+  try {
+    body()
+  } finally {
+    if (before === undefined) delete process.env[name]
+    else process.env[name] = before
+  }
+}
+
 describe("DistributedContext.getNodeRank", () => {
   it("is undefined outside a distributed context", () => {
     expect(DistributedContext.getNodeRank({})).toBeUndefined()
   })
-  it("is the node rank inside one, including node 0", () => {
+  it("is the process's rank, as the logging-helpers guide's get_node_rank(), not the node's index", () => {
     expect(DistributedContext.getNodeRank({ RANK: "0", WORLD_SIZE: "2" })).toBe(0)
-    expect(DistributedContext.getNodeRank({ SLURM_PROCID: "5", SLURM_NTASKS: "8", SLURM_NODEID: "1" })).toBe(1)
+    // Two ranks on one node get two shards: the guide's sharding example.
+    expect(DistributedContext.getNodeRank({ RANK: "3", LOCAL_RANK: "1", LOCAL_WORLD_SIZE: "2", WORLD_SIZE: "4" })).toBe(
+      3
+    )
+    expect(DistributedContext.getNodeRank({ OMPI_COMM_WORLD_RANK: "2", OMPI_COMM_WORLD_SIZE: "4" })).toBe(2)
+    expect(DistributedContext.getNodeRank({ SKYPILOT_NODE_RANK: "1", SKYPILOT_NUM_NODES: "2" })).toBe(1)
+    expect(DistributedContext.getNodeRank({ SLURM_PROCID: "5", SLURM_NTASKS: "8", SLURM_NODEID: "1" })).toBe(5)
   })
   it("throws on a malformed value", () => {
     expect(() => DistributedContext.getNodeRank({ SLURM_PROCID: "1", SLURM_NODEID: "x" })).toThrow("SLURM_NODEID")
   })
   it("reads process.env by default", () => {
-    const before = process.env.DLA_NODE_RANK
-    process.env.DLA_NODE_RANK = "3"
-    try {
-      expect(DistributedContext.getNodeRank()).toBe(3)
-    } finally {
-      if (before === undefined) delete process.env.DLA_NODE_RANK
-      else process.env.DLA_NODE_RANK = before
-    }
+    withEnv("DLA_RANK", "3", () => expect(DistributedContext.getNodeRank()).toBe(3))
+  })
+})
+
+describe("DistributedContext.getNodeIndex", () => {
+  it("is the node's index in the job, undefined outside one", () => {
+    expect(DistributedContext.getNodeIndex({})).toBeUndefined()
+    expect(DistributedContext.getNodeIndex({ SLURM_PROCID: "5", SLURM_NTASKS: "8", SLURM_NODEID: "1" })).toBe(1)
+    expect(DistributedContext.getNodeIndex({ RANK: "3", LOCAL_WORLD_SIZE: "2", WORLD_SIZE: "4" })).toBe(1)
+  })
+  it("reads process.env by default", () => {
+    withEnv("DLA_NODE_RANK", "3", () => expect(DistributedContext.getNodeIndex()).toBe(3))
   })
 })
 

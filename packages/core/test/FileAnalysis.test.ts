@@ -1,9 +1,15 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { gzipSync } from "node:zlib"
+import * as zlib from "node:zlib"
 import { describe, expect, it } from "vitest"
-import { Counts, FileAnalysis, LogFormat } from "../src/index.ts"
+import { compile } from "../scripts/build-kernel.ts"
+import { Counts, FileAnalysis, FileError, LogFormat } from "../src/index.ts"
+import * as Kernel from "../src/internal/kernel.ts"
+
+const { gzipSync } = zlib
+// zstd is in node:zlib since Node 22.15 / 23.8.
+const { zstdCompressSync } = zlib as { zstdCompressSync?: (data: string) => Buffer }
 
 const dir = mkdtempSync(join(tmpdir(), "dla-core-"))
 const write = (name: string, content: string | Uint8Array) => {
@@ -141,5 +147,144 @@ describe("analyseFile", () => {
   it("an empty file has no lines", async () => {
     mkdirSync(join(dir, "e"))
     expect(await FileAnalysis.analyseFile(write("e/empty.log", ""))).toMatchObject({ lines: 0, bytes: 0 })
+  })
+})
+
+/** An independent count: split on "\n" and read the level of the generator's `[ts] [LEVEL]` lines with a regex. */
+const independentCount = (text: string) => {
+  const lines = text.split("\n")
+  if (lines.at(-1) === "") lines.pop()
+  const levels: Record<string, number> = {}
+  let unmatched = 0
+  for (const line of lines) {
+    const level = /^\[[^\]]*\] \[([A-Z]+)\]/.exec(line.replace(/\r$/, ""))?.[1]
+    if (level === undefined) unmatched++
+    else levels[level] = (levels[level] ?? 0) + 1
+  }
+  return { levels, lines: lines.length, unmatched }
+}
+
+// Lines of every length around the kernel's 16-byte steps, CRLF endings, empty lines and lines with no level.
+const mixedText = (count: number) =>
+  Array.from({ length: count }, (_, i) =>
+    i % 7 === 6
+      ? ""
+      : i % 5 === 4
+        ? "x".repeat(i % 40)
+        : `[2025-01-01T00:00:${String(i % 60).padStart(2, "0")}] [${["INFO", "WARN", "ERROR", "DEBUG"][i % 4]}] ${"m".repeat(i % 33)}${i % 3 === 0 ? "\r" : ""}`
+  ).join("\n")
+
+describe("analyseBatch", () => {
+  it("counts many files and ranges in one call, each like analyseFile, failures as outcomes", async () => {
+    const texts = [mixedText(500), `${mixedText(70)}\n`, "", "[2025-01-01T00:00:00] [INFO] no newline"]
+    const paths = texts.map((text, i) => write(`batch-${i}.log`, text))
+    const size = Buffer.byteLength(texts[0]!)
+    const parts = [
+      ...paths.map((path) => ({ path })),
+      ...FileAnalysis.splitRanges(size, 1000).map((range) => ({ path: paths[0]!, range })),
+      { path: write("batch.log.gz", gzipSync(texts[1]!)) },
+      { path: join(dir, "batch-missing.log") },
+      { path: write("batch-bin.dat", new Uint8Array([1, 0, 2, 10])) }
+    ]
+    const outcomes = await FileAnalysis.analyseBatch(parts)
+    expect(outcomes).toHaveLength(parts.length)
+    for (const [i, text] of texts.entries()) {
+      expect(outcomes[i], paths[i]).toMatchObject({ ...independentCount(text), bytes: Buffer.byteLength(text) })
+    }
+    const ranges = outcomes.slice(texts.length, -3) as Array<FileAnalysis.FileResult>
+    expect(Counts.equals(Counts.mergeAll(ranges), outcomes[0] as FileAnalysis.FileResult)).toBe(true)
+    expect(outcomes.at(-3)).toMatchObject(independentCount(texts[1]!))
+    expect(outcomes[0]).toMatchObject({ format: "bracketed" })
+    expect(outcomes.at(-2)).toMatchObject({ _tag: "FileError", reason: "NotFound" })
+    expect(outcomes.at(-1)).toMatchObject({ _tag: "FileError", reason: "Binary" })
+  })
+})
+
+describe("the scan kernel", () => {
+  it("counts exactly like an independent count, in files, ranges and batches, around its buffer's edges", async () => {
+    const text = mixedText(60_000) // about 2 MB: several buffers of the kernel
+    const path = write("kernel.log", text)
+    const expected = independentCount(text)
+    expect(await FileAnalysis.analyseFile(path)).toMatchObject(expected)
+    const ranges = await Promise.all(
+      FileAnalysis.splitRanges(Buffer.byteLength(text), 333_333).map((range) =>
+        FileAnalysis.analyseFile(path, { range })
+      )
+    )
+    expect(Counts.mergeAll(ranges)).toMatchObject(expected)
+    expect((await FileAnalysis.analyseBatch([{ path }]))[0]).toMatchObject(expected)
+  })
+
+  it("the WebAssembly finder and the indexOf fallback find the same newlines", () => {
+    const text = Buffer.from(mixedText(3000))
+    const finders = (["wasm", "js"] as const).map((finder) => {
+      const scanner = Kernel.make(text.length, finder)
+      text.copy(scanner.bytes)
+      const ends: Array<number> = []
+      for (let from = 0; ; ) {
+        const found = scanner.newlines(from, text.length)
+        for (let k = 0; k < found; k++) ends.push(scanner.ends[k]! - scanner.base)
+        if (found < scanner.ends.length) break
+        from = ends.at(-1)! + 1
+      }
+      return ends
+    })
+    expect(Kernel.kind).toBe("wasm")
+    expect(FileAnalysis.kernel).toBe(Kernel.kind)
+    expect(finders[0]).toEqual(finders[1])
+    expect(finders[0]).toHaveLength(text.toString().split("\n").length - 1)
+  })
+
+  it("newlinesWasm.ts is the build of newlines.wat", async () => {
+    const committed = readFileSync(new URL("../src/internal/newlinesWasm.ts", import.meta.url), "utf8")
+    expect(committed).toBe(await compile())
+  })
+})
+
+describe("compressed files and streams", () => {
+  it("hasZstd says whether node:zlib inflates zstd here", () => {
+    expect(FileAnalysis.hasZstd()).toBe(typeof zstdCompressSync === "function")
+  })
+
+  it.skipIf(typeof zstdCompressSync !== "function")("inflates zstd files", async () => {
+    const text = mixedText(5000)
+    const compressed = zstdCompressSync!(text)
+    const r = await FileAnalysis.analyseFile(write("z.log.zst", compressed))
+    expect(r).toMatchObject({ ...independentCount(text), bytes: compressed.length })
+  })
+
+  it("skips xz and bzip2 files with a reason that names the compression", async () => {
+    const xz = write("a.log.xz", new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 4, 1, 2]))
+    const bz2 = write("a.log.bz2", Buffer.from("BZh91AY&SY\x01\x02", "latin1"))
+    for (const [path, name] of [
+      [xz, "xz"],
+      [bz2, "bzip2"]
+    ] as const) {
+      const error = await rejection(FileAnalysis.analyseFile(path))
+      expect(error).toMatchObject({ _tag: "FileError", reason: "Unsupported", path })
+      expect(error.message).toBe(`${path}: compressed with ${name}: not supported`)
+      expect(FileError.isSkip(error)).toBe(true)
+      expect(FileAnalysis.isCompressedName(path)).toBe(true)
+    }
+  })
+
+  it("analyseStream counts a plain or gzip stream of bytes", async () => {
+    const text = mixedText(20_000)
+    const chunks = (bytes: Uint8Array) =>
+      (async function* () {
+        for (let i = 0; i < bytes.length; i += 4099) yield bytes.subarray(i, i + 4099)
+      })()
+    const plain = await FileAnalysis.analyseStream("-", chunks(Buffer.from(text)))
+    expect(plain).toMatchObject({
+      path: "-",
+      format: "bracketed",
+      ...independentCount(text),
+      bytes: Buffer.byteLength(text)
+    })
+    const gz = await FileAnalysis.analyseStream("-", chunks(gzipSync(text)))
+    expect(gz).toMatchObject(independentCount(text))
+    expect(await FileAnalysis.analyseStream("-", chunks(new Uint8Array()))).toMatchObject({ lines: 0, bytes: 0 })
+    const binary = await rejection(FileAnalysis.analyseStream("-", chunks(new Uint8Array([65, 0, 10]))))
+    expect(binary).toMatchObject({ reason: "Binary", path: "-" })
   })
 })

@@ -43,10 +43,50 @@ describe("Generator", () => {
     expect(await write("s3", 10)).not.toBe(await write("s1", 9))
   })
 
+  it("dla's style is unchanged: the sample logs are its seed-1 output", async () => {
+    const dir = join(work, "samples")
+    const [file] = await Effect.runPromise(Generator.generate(dir, { files: 5, lines: 1000, seed: 1 }))
+    const sample = new URL("../../../samples/logs/log_01.log", import.meta.url)
+    expect(readFileSync(file!.path, "utf8")).toBe(readFileSync(sample, "utf8"))
+  })
+
+  it("style assignment writes the assignment generator's files: node1.log..., its levels, messages, isoformat()", async () => {
+    const dir = join(work, "assignment")
+    const files = await Effect.runPromise(
+      Generator.generate(dir, { files: 10, lines: 5000, seed: 2, style: "assignment" })
+    )
+    expect(readdirSync(dir).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `node${i + 1}.log`).sort())
+    const assignment = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?)\] \[(INFO|WARN|ERROR|DEBUG)\] (.+)$/
+    const levels = new Set<string>()
+    const messages = new Set<string>()
+    let previous = ""
+    for (const l of readFileSync(files[0]!.path, "utf8").trimEnd().split("\n")) {
+      const [, time, level, message] = assignment.exec(l) ?? expect.unreachable(l)
+      levels.add(level!)
+      messages.add(message!)
+      expect(time! >= previous).toBe(true)
+      previous = time!
+    }
+    expect([...levels].sort()).toEqual(["DEBUG", "ERROR", "INFO", "WARN"])
+    expect([...messages].sort()).toEqual([
+      "Authentication failed",
+      "Cache miss",
+      "Connection established",
+      "Database query executed",
+      "Disk read failed",
+      "Memory allocation error",
+      "Network timeout",
+      "Request processed"
+    ])
+    expect(previous).toMatch(/\.\d{6}$/)
+  })
+
   it("names files so they sort in generation order", () => {
     expect(Generator.fileName(0, 10)).toBe("log_01.log")
     expect(Generator.fileName(99, 100)).toBe("log_100.log")
     expect(Generator.fileName(4, 100)).toBe("log_005.log")
+    expect(Generator.assignmentFileName(0)).toBe("node1.log")
+    expect(Generator.assignmentFileName(9)).toBe("node10.log")
   })
 
   it("fails with a FileError when the directory cannot be created", async () => {

@@ -22,7 +22,10 @@ export interface CopyOptions {
   /** Default `HDFS_COPY_INTERVAL`, else 60. */
   readonly intervalSeconds?: number
   readonly createDestDirs?: boolean
-  /** Keep the layout below rootDir (e.g. `<node>/train.log`) instead of flattening to file names. */
+  /**
+   * Keep the layout below rootDir (e.g. `<node>/train.log`) instead of flattening to file names; without rootDir,
+   * the layout below each pattern's literal directory (`/tmp/logs` for `/tmp/logs/<glob>/<glob>.log`).
+   */
   readonly preserveStructure?: boolean
   readonly maxRetries?: number
   readonly retryDelaySeconds?: number
@@ -68,9 +71,6 @@ export const resolveCopy = (options: CopyOptions, env: DistributedContext.Env): 
     new Intl.DateTimeFormat("en-CA", { timeZone })
   } catch {
     return badConfig(`LOG_TIMEZONE '${timeZone}' is not a time zone (use e.g. UTC or Europe/Berlin)`)
-  }
-  if (options.preserveStructure === true && options.rootDir === undefined) {
-    return badConfig(`copy '${options.copyName}': preserveStructure needs rootDir (the directory whose layout is kept)`)
   }
   const config: CopyConfig = {
     copyName: options.copyName,

@@ -14,7 +14,7 @@ import * as CopyGate from "./CopyGate.ts"
 import * as Destination from "./Destination.ts"
 import { fromUnknown, HdfsError, isRetryable } from "./HdfsError.ts"
 import * as fileStorage from "./internal/fileStorage.ts"
-import { expand } from "./internal/glob.ts"
+import { expand, literalBase } from "./internal/glob.ts"
 import * as Manifest from "./internal/manifest.ts"
 import { syncFile } from "./internal/syncFile.ts"
 import * as Lease from "./Lease.ts"
@@ -64,11 +64,18 @@ export interface Status {
 }
 
 export interface Health {
+  /** The LogManager guide's `health_check()` status: `warning` when any issue is found. */
+  readonly status: "healthy" | "warning"
+  /**
+   * The guide's message: `HDFS copy enabled but no operations running`, `<n> HDFS operations active`,
+   * `HDFS copy disabled (worker node)`, or the issues found.
+   */
+  readonly message: string
   readonly healthy: boolean
   readonly enabled: boolean
   readonly reason: string
   readonly operations: number
-  /** One line per problem: failing copies, stalled copies. */
+  /** One line per problem: copying enabled with nothing running, failing copies, stalled copies. */
   readonly issues: ReadonlyArray<string>
 }
 
@@ -111,10 +118,18 @@ const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 const openStorage = (destination: Destination.Destination): Destination.Storage =>
   destination.kind === "file" ? fileStorage.make(destination) : WebHdfs.make(destination)
 
-/** Destination path of one source file. */
-const destinationPath = (root: string, source: string, config: CopyConfig.CopyConfig) => {
-  const inside = config.rootDir !== undefined ? relative(config.rootDir, source) : ""
-  const keep = config.preserveStructure && inside !== "" && !inside.startsWith("..")
+/**
+ * Destination path of one source file. With preserveStructure, its path below rootDir, or without one (as the
+ * LogManager guide's `preserve_structure=True` example) below the literal base of the first pattern containing it.
+ */
+const destinationPath = (root: string, source: string, config: CopyConfig.CopyConfig, bases: ReadonlyArray<string>) => {
+  const below = (dir: string) => relative(dir, source)
+  const inside = !config.preserveStructure
+    ? ""
+    : config.rootDir !== undefined
+      ? below(config.rootDir)
+      : (bases.map(below).find((path) => path !== "" && !path.startsWith("..")) ?? "")
+  const keep = inside !== "" && !inside.startsWith("..")
   return posix.join(root, keep ? inside.split(/[\\/]/).join("/") : posix.basename(source.replaceAll("\\", "/")))
 }
 
@@ -232,10 +247,12 @@ export const make = (options: CopierOptions = {}) =>
           }
           rootReady = !config.destination.includes("{date}")
         }
+        const cwd = config.rootDir ?? globalThis.process?.cwd() ?? "/"
         const sources = yield* Effect.tryPromise({
-          try: () => expand(config.pathPatterns, config.rootDir ?? globalThis.process?.cwd() ?? "/"),
+          try: () => expand(config.pathPatterns, cwd),
           catch: fromUnknown("LocalIO", "listing source files")
         })
+        const bases = config.pathPatterns.map((pattern) => literalBase(pattern, cwd))
         // Saved after every file that changed: a crash loses at most the record of the file just sent (and the
         // destination check on the next start recovers that one).
         const persist = Effect.tryPromise({
@@ -248,10 +265,10 @@ export const make = (options: CopierOptions = {}) =>
             errors.push("the lease was lost during the pass")
             break
           }
-          const destPath = destinationPath(destination.path, source, config)
+          const destPath = destinationPath(destination.path, source, config, bases)
           const other = claimed.get(destPath)
           if (other !== undefined) {
-            errors.push(`${source} and ${other} both map to ${destPath}: set rootDir and preserveStructure`)
+            errors.push(`${source} and ${other} both map to ${destPath}: set preserveStructure`)
             continue
           }
           claimed.set(destPath, source)
@@ -438,6 +455,7 @@ export const make = (options: CopierOptions = {}) =>
       }),
       healthCheck: Effect.sync(() => {
         const issues: Array<string> = []
+        if (gate.enabled && operations.size === 0) issues.push("HDFS copy enabled but no operations running")
         const now = Date.now()
         for (const { status } of operations.values()) {
           if (status.lastError !== null) issues.push(`copy '${status.name}': ${status.lastError}`)
@@ -448,7 +466,15 @@ export const make = (options: CopierOptions = {}) =>
             )
           }
         }
+        const message =
+          issues.length > 0
+            ? issues.join("; ")
+            : gate.enabled
+              ? `${operations.size} HDFS operations active`
+              : "HDFS copy disabled (worker node)"
         return {
+          status: issues.length === 0 ? "healthy" : "warning",
+          message,
           healthy: issues.length === 0,
           enabled: gate.enabled,
           reason: gate.reason,

@@ -37,14 +37,18 @@ describe("CopyConfig", () => {
     })
   })
 
+  it("accepts preserveStructure without rootDir, as the LogManager guide's example does", () => {
+    expect(CopyConfig.resolveCopy({ ...base, preserveStructure: true }, {})).toMatchObject({
+      preserveStructure: true,
+      rootDir: undefined
+    })
+  })
+
   it("rejects bad options with one-line errors", () => {
     expect(CopyConfig.resolveCopy({ ...base, copyName: " " }, {})).toBeInstanceOf(HdfsError)
     expect(failure({ ...base, pathPatterns: [] })).toBe("copy 'logs': pathPatterns must name at least one pattern")
     expect(failure({ ...base, intervalSeconds: 0 })).toBe("intervalSeconds must be a positive number, got 0")
     expect(failure({ ...base, maxRetries: -1 })).toBe("maxRetries must be a non-negative number, got -1")
-    expect(failure({ ...base, preserveStructure: true })).toBe(
-      "copy 'logs': preserveStructure needs rootDir (the directory whose layout is kept)"
-    )
     expect(failure(base, { LOG_TIMEZONE: "Mars/Olympus" })).toBe(
       "LOG_TIMEZONE 'Mars/Olympus' is not a time zone (use e.g. UTC or Europe/Berlin)"
     )

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import { expand } from "../src/internal/glob.ts"
+import { expand, literalBase } from "../src/internal/glob.ts"
 import { removeDir, tempDir } from "./support/helpers.ts"
 
 let dir = ""
@@ -36,5 +36,12 @@ describe("glob", () => {
     expect(await expand([join(dir, "missing/*.log")], "/")).toEqual([])
     // Wildcards and ** leave dot files and directories out (above); a pattern that spells the dot out takes them.
     expect(await expand([".cache/*.log", "node-b/.*"], dir)).toEqual(hidden.map((p) => join(dir, p)))
+  })
+
+  it("literalBase is the directory a pattern's wildcards start below", () => {
+    expect(literalBase("/tmp/logs/*/*.log", "/")).toBe("/tmp/logs")
+    expect(literalBase("/app/logs/app.log", "/")).toBe("/app/logs")
+    expect(literalBase("logs/**/*.log", "/work")).toBe("/work/logs")
+    expect(literalBase("*.log", "/work")).toBe("/work")
   })
 })

@@ -98,6 +98,20 @@ describe("role gating", () => {
     })
   )
 
+  it.live("healthCheck warns, as the LogManager guide's health_check, when copying is enabled and nothing runs", () =>
+    withCopier(copier({ context: context("coordinator", 0) }), (c) =>
+      Effect.gen(function* () {
+        expect(yield* c.healthCheck).toMatchObject({
+          status: "warning",
+          message: "HDFS copy enabled but no operations running",
+          healthy: false,
+          enabled: true,
+          operations: 0
+        })
+      })
+    )
+  )
+
   const skipped = "HDFS copy operation 'logs' skipped: disabled in distributed system environment"
   for (const [name, options, announced] of [
     [
@@ -127,7 +141,13 @@ describe("role gating", () => {
               expect(yield* c.startCopy(copy())).toBe(false)
               expect(yield* c.listOperations).toEqual([])
               expect((yield* c.getStatus).enabled).toBe(false)
-              expect(yield* c.healthCheck).toMatchObject({ healthy: true, enabled: false, operations: 0 })
+              expect(yield* c.healthCheck).toMatchObject({
+                status: "healthy",
+                message: "HDFS copy disabled (worker node)",
+                healthy: true,
+                enabled: false,
+                operations: 0
+              })
             }),
           captured
         )
@@ -251,8 +271,26 @@ describe("copy semantics", () => {
         copier({ stateDir: tempDir("flat") }),
         copy({ copyName: "flat", pathPatterns: ["**/*.log"], rootDir: logs, destination: "hdfs://cluster/flat" })
       )
-      expect(flat.lastError).toContain("both map to /flat/train.log: set rootDir and preserveStructure")
+      expect(flat.lastError).toContain("both map to /flat/train.log: set preserveStructure")
     })
+  )
+
+  it.live(
+    "preserveStructure without rootDir keeps the layout below the pattern's directory (the LogManager guide)",
+    () =>
+      Effect.gen(function* () {
+        for (const node of ["node-a", "node-b"]) {
+          mkdirSync(join(logs, node))
+          writeFileSync(join(logs, node, "worker_0.log"), `${node}\n`)
+        }
+        // The guide: path_patterns=["/tmp/logs/*/*.log"], preserve_structure=True, no root_dir.
+        const status = yield* once(
+          copier(),
+          copy({ pathPatterns: [join(logs, "*", "*.log")], preserveStructure: true })
+        )
+        expect(status.lastError).toBeNull()
+        expect(cluster.files()).toEqual(["/jobs/42/node-a/worker_0.log", "/jobs/42/node-b/worker_0.log"])
+      })
   )
 
   it.live("sends big files in chunks: CREATE then APPENDs to the temporary name, APPENDs for growth", () =>
@@ -350,11 +388,16 @@ describe("faults", () => {
           expect(failed.lastSuccessAt).toBeNull()
           const health = yield* c.healthCheck
           expect(health.healthy).toBe(false)
+          expect(health.status).toBe("warning")
           expect(health.issues[0]).toContain("copy 'logs':")
           cluster.clearFaults()
           const recovered = yield* c.runOnce("logs")
           expect(recovered.lastError).toBeNull()
-          expect((yield* c.healthCheck).healthy).toBe(true)
+          expect(yield* c.healthCheck).toMatchObject({
+            healthy: true,
+            status: "healthy",
+            message: "1 HDFS operations active"
+          })
         })
       )
       expect(content("/jobs/42/train.log")).toBe("x\n")

@@ -59,6 +59,9 @@ const facadeSetup: Contender["setup"] = (target) => {
   const log = Logging.forceReset({
     context,
     env: {},
+    // The file name and line shape the comparison was measured with (the defaults are the script's name, no rank).
+    name: "dla",
+    showRank: true,
     ...(target.kind === "file" ? { runDir: target.runDir, console: false } : { consoleFd: fd })
   })
   return {

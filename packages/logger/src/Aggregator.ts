@@ -13,7 +13,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Data } from "effect"
-import { jsonLine, type LogRecord, nodeLine, type Origin } from "./Format.ts"
+import { jsonLine, type LogRecord, nodeLine, nvrxNodeLine, type Origin } from "./Format.ts"
 import * as MessageFiles from "./internal/MessageFiles.ts"
 
 export interface Options {
@@ -25,8 +25,10 @@ export interface Options {
   readonly maxFileBytes: number
   /** Output files kept, the current one included: `<file>`, `<file>.1`, ... */
   readonly maxFiles: number
-  /** JSON lines instead of the NVRx text line. */
+  /** JSON lines instead of the text line. */
   readonly json?: boolean | undefined
+  /** The text line: dla's (default) or the NVRx guide's exact layout. */
+  readonly layout?: "dla" | "nvrx" | undefined
   /**
    * Records younger than this stay unread for a while: another rank may still be about to write an older one, and
    * the output must stay in time order. Default 250 ms.
@@ -204,7 +206,7 @@ const unlock = (lockFile: string) => {
  */
 export const make = (options: Options): Aggregator => {
   const stateFile = `${options.file}.offsets.json`
-  const format = options.json === true ? jsonLine : nodeLine
+  const format = options.json === true ? jsonLine : options.layout === "nvrx" ? nvrxNodeLine : nodeLine
   const graceMs = options.graceMs ?? 250
   fs.mkdirSync(path.dirname(options.file), { recursive: true })
   const lockFile = lock(options.file)

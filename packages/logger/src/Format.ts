@@ -27,6 +27,10 @@ export interface Origin {
   readonly rank: number
   readonly localRank: number
   readonly nodeId: string
+  /** The infrastructure's rank (`SLURM_PROCID`) when it differs from the workload's; NVRx's `infra:` field. */
+  readonly infraRank?: number | undefined
+  /** The infrastructure's local rank (`SLURM_LOCALID`). */
+  readonly infraLocalRank?: number | undefined
 }
 
 export interface TextOptions {
@@ -151,3 +155,19 @@ export const nodeLine = (record: LogRecord, origin: Origin): string =>
   `${dateTime(record.time)} [${record.level}] [${origin.nodeId}] [workload:${origin.rank}(${origin.localRank})] ${
     record.source === undefined ? "" : `${record.source} `
   }${body(record)}\n`
+
+/** Python's level names, which the NVRx layout prints. */
+const pythonLevel = (level: Level.Level): string =>
+  level === "WARN" ? "WARNING" : level === "FATAL" ? "CRITICAL" : level
+
+/**
+ * The per-node line exactly as the NVRx guide prints it:
+ * `2026-11-23 12:34:56,789 [WARNING] [node] [workload:3(1) infra:3(1)] train.ts:42 message`.
+ */
+export const nvrxNodeLine = (record: LogRecord, origin: Origin): string => {
+  const time = dateTime(record.time)
+  const infra = `infra:${origin.infraRank ?? origin.rank}(${origin.infraLocalRank ?? origin.localRank})`
+  return `${time.slice(0, -4)},${time.slice(-3)} [${pythonLevel(record.level)}] [${origin.nodeId}] [workload:${
+    origin.rank
+  }(${origin.localRank}) ${infra}] ${record.source === undefined ? "" : `${record.source} `}${body(record)}\n`
+}

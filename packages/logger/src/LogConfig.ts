@@ -6,18 +6,38 @@
 import * as path from "node:path"
 import type * as DistributedContext from "@dla/core/DistributedContext"
 import * as Level from "@dla/core/Level"
+import { ConfigProvider, Effect, Config as EffectConfig, Option } from "effect"
 
 export interface Options {
-  /** Minimum level; otherwise `DLA_LOG_DEBUG`, then `LOG_LEVEL`, then INFO. Any alias works (`warning`, `err`). */
+  /**
+   * Minimum level when the environment sets none: `DLA_LOG_DEBUG`/`NVRX_LOG_DEBUG` (DEBUG), then `LOG_LEVEL`, win
+   * over it, as in the logging-helpers guide (`export LOG_LEVEL=DEBUG` overrides the code). Any alias works
+   * (`warning`, `err`).
+   */
   readonly level?: Level.Level | string | undefined
   /** Per-rank files go to `<runDir>/logs/<name>.log` (rank 0) and `<name>_<rank>.log` (rank N). */
   readonly runDir?: string | undefined
-  /** Show `[<rank>]` after the time. Defaults to true inside a distributed job. */
+  /** Show `[<rank>]` after the time. Default false, as `show_rank` in the logging-helpers guide. */
   readonly showRank?: boolean | undefined
-  /** Base name of the log files; also the root logger's name in JSON records. Default `dla`. */
+  /**
+   * Base name of the log files; also the root logger's name in JSON records. Default: the running script's name
+   * without its extension (`train` for `node train.js`, as the guide's `logs/script.log`), else `dla`.
+   */
   readonly name?: string | undefined
   /** JSON lines instead of text (default from `DLA_LOG_JSON`). */
   readonly json?: boolean | undefined
+  /**
+   * NVRx's `node_local_tmp_dir`: turns node-local aggregation on in this directory; wins over
+   * `DLA_NODE_LOCAL_TMPDIR`/`NVRX_NODE_LOCAL_TMPDIR`.
+   */
+  readonly nodeLocalTmpDir?: string | undefined
+  /** NVRx's `node_local_tmp_prefix`: base name of the per-node file (`<prefix>_node_<node>.log`). Default `name`. */
+  readonly nodeLocalTmpPrefix?: string | undefined
+  /**
+   * The per-node file's text layout: `dla` (default) `2026-11-23 12:34:56.789 [WARN] [node] [workload:3(1)] msg`,
+   * or `nvrx`, the NVRx guide's `2026-11-23 12:34:56,789 [WARNING] [node] [workload:3(1) infra:3(1)] msg`.
+   */
+  readonly nodeLayout?: NodeLayout | undefined
   /** Write to the console (stderr, or stdout with `DLA_LOG_TO_STDOUT=1`). Default true. */
   readonly console?: boolean | undefined
   /** Console output to this descriptor instead of stderr/stdout (redirection, tests, benchmarks). */
@@ -30,9 +50,14 @@ export interface Options {
   readonly env?: DistributedContext.Env | undefined
 }
 
+export type NodeLayout = "dla" | "nvrx"
+
 export interface NodeAggregation {
   /** `DLA_NODE_LOCAL_TMPDIR`: where every rank on this node writes its message files. */
   readonly tmpDir: string
+  /** Base name of the per-node file. */
+  readonly prefix: string
+  readonly layout: NodeLayout
   /** `DLA_LOG_MAX_FILE_SIZE_KB` (default 10): a message file rotates past this size. */
   readonly maxFileBytes: number
   /** `DLA_LOG_MAX_LOG_FILES` (default 4): message files per process, and rotated per-node files kept. */
@@ -67,34 +92,76 @@ const truthy = new Set(["1", "true", "yes", "on"])
 export const isTruthy = (value: string | undefined): boolean =>
   value !== undefined && truthy.has(value.trim().toLowerCase())
 
-const positiveNumber = (
-  env: DistributedContext.Env,
-  name: string,
-  fallback: number,
-  warnings: Array<string>
-): number => {
-  const raw = env[name]
-  if (raw === undefined || raw.trim() === "") return fallback
-  const value = Number(raw)
+/** A variable's value and the name it was read under (for warnings). */
+export interface Setting {
+  readonly variable: string
+  readonly value: string
+}
+
+const found = (variable: string): EffectConfig.Config<Setting> =>
+  EffectConfig.String(variable).pipe(EffectConfig.map((value) => ({ variable, value })))
+
+const optional = (config: EffectConfig.Config<Setting>): EffectConfig.Config<Setting | undefined> =>
+  EffectConfig.option(config).pipe(EffectConfig.map(Option.getOrUndefined))
+
+/** `DLA_<suffix>`, else its NVRx twin `NVRX_<suffix>`: the NVRx guide's names work unchanged, and dla's win. */
+const twin = (suffix: string) =>
+  optional(found(`DLA_${suffix}`).pipe(EffectConfig.orElse(() => found(`NVRX_${suffix}`))))
+
+const variables = EffectConfig.all({
+  NODE_LOCAL_TMPDIR: twin("NODE_LOCAL_TMPDIR"),
+  LOG_DEBUG: twin("LOG_DEBUG"),
+  LOG_TO_STDOUT: twin("LOG_TO_STDOUT"),
+  LOG_MAX_FILE_SIZE_KB: twin("LOG_MAX_FILE_SIZE_KB"),
+  LOG_MAX_LOG_FILES: twin("LOG_MAX_LOG_FILES"),
+  LOG_MAX_NODE_FILE_SIZE_MB: optional(found("DLA_LOG_MAX_NODE_FILE_SIZE_MB")),
+  LOG_JSON: optional(found("DLA_LOG_JSON")),
+  LOG_SOURCE: optional(found("DLA_LOG_SOURCE")),
+  LOG_LEVEL: optional(found("LOG_LEVEL")),
+  NO_COLOR: optional(found("NO_COLOR"))
+})
+
+/** The logging variables that are set (blank counts as unset), each with the name it was read under. */
+export type Variables = EffectConfig.Success<typeof variables>
+
+/** Reads the logging variables of `env` through effect's `Config` (sync: an env record never fails to load). */
+export const readVariables = (env: DistributedContext.Env): Variables =>
+  Effect.runSync(variables.parse(ConfigProvider.fromEnvRecord({ ...env })))
+
+const on = (found: Setting | undefined) => isTruthy(found?.value)
+
+const positiveNumber = (found: Setting | undefined, fallback: number, warnings: Array<string>): number => {
+  if (found === undefined || found.value.trim() === "") return fallback
+  const value = Number(found.value)
   if (Number.isFinite(value) && value > 0) return value
-  warnings.push(`${name}=${raw} is not a positive number; using ${fallback}`)
+  warnings.push(`${found.variable}=${found.value} is not a positive number; using ${fallback}`)
   return fallback
 }
 
-const resolveLevel = (options: Options, env: DistributedContext.Env, warnings: Array<string>): Level.Level => {
-  if (options.level !== undefined) {
-    const level = Level.fromWord(options.level)
+const unknownLevel = (what: string) => `${what}; using INFO (levels: ${Level.all.join(", ")})`
+
+/** The environment first (`*_LOG_DEBUG`, then `LOG_LEVEL`), then the code's `level`, then INFO. */
+const resolveLevel = (options: Options, vars: Variables, warnings: Array<string>): Level.Level => {
+  if (on(vars.LOG_DEBUG)) return "DEBUG"
+  const fromEnv = vars.LOG_LEVEL?.value.trim()
+  if (fromEnv !== undefined && fromEnv !== "") {
+    const level = Level.fromWord(fromEnv)
     if (level !== undefined) return level
-    warnings.push(`unknown log level "${options.level}"; using INFO (levels: ${Level.all.join(", ")})`)
-    return "INFO"
+    warnings.push(unknownLevel(`LOG_LEVEL=${vars.LOG_LEVEL!.value} is not a level`))
   }
-  if (isTruthy(env.DLA_LOG_DEBUG)) return "DEBUG"
-  const fromEnv = env.LOG_LEVEL
-  if (fromEnv === undefined || fromEnv.trim() === "") return "INFO"
-  const level = Level.fromWord(fromEnv.trim())
+  if (options.level === undefined) return "INFO"
+  const level = Level.fromWord(options.level)
   if (level !== undefined) return level
-  warnings.push(`LOG_LEVEL=${fromEnv} is not a level; using INFO (levels: ${Level.all.join(", ")})`)
+  warnings.push(unknownLevel(`unknown log level "${options.level}"`))
   return "INFO"
+}
+
+/** The running script's name without directory and extension (`train` for `node dist/train.js`), else `dla`. */
+export const scriptName = (argv: ReadonlyArray<string> = process.argv): string => {
+  const script = argv[1]
+  if (script === undefined || script === "") return "dla"
+  const name = path.parse(script).name
+  return name === "" ? "dla" : name
 }
 
 /**
@@ -103,36 +170,35 @@ const resolveLevel = (options: Options, env: DistributedContext.Env, warnings: A
 export const resolve = (
   options: Options,
   env: DistributedContext.Env,
-  context: DistributedContext.DistributedContext,
   isTerminal: (fd: number) => boolean
 ): Resolved => {
   const warnings: Array<string> = []
-  const level = resolveLevel(options, env, warnings)
-  const consoleFd =
-    options.console === false ? undefined : (options.consoleFd ?? (isTruthy(env.DLA_LOG_TO_STDOUT) ? 1 : 2))
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== ""
-  const tmpDir = env.DLA_NODE_LOCAL_TMPDIR
+  const vars = readVariables(env)
+  const level = resolveLevel(options, vars, warnings)
+  const consoleFd = options.console === false ? undefined : (options.consoleFd ?? (on(vars.LOG_TO_STDOUT) ? 1 : 2))
+  const name = options.name ?? scriptName()
+  const tmpDir = options.nodeLocalTmpDir ?? vars.NODE_LOCAL_TMPDIR?.value
   const aggregation =
     tmpDir === undefined || tmpDir.trim() === ""
       ? undefined
       : {
           tmpDir,
-          maxFileBytes: Math.round(positiveNumber(env, "DLA_LOG_MAX_FILE_SIZE_KB", 10, warnings) * 1024),
-          maxFiles: Math.max(1, Math.floor(positiveNumber(env, "DLA_LOG_MAX_LOG_FILES", 4, warnings))),
-          maxNodeFileBytes: Math.round(
-            positiveNumber(env, "DLA_LOG_MAX_NODE_FILE_SIZE_MB", 100, warnings) * 1024 * 1024
-          )
+          prefix: options.nodeLocalTmpPrefix ?? name,
+          layout: options.nodeLayout ?? "dla",
+          maxFileBytes: Math.round(positiveNumber(vars.LOG_MAX_FILE_SIZE_KB, 10, warnings) * 1024),
+          maxFiles: Math.max(1, Math.floor(positiveNumber(vars.LOG_MAX_LOG_FILES, 4, warnings))),
+          maxNodeFileBytes: Math.round(positiveNumber(vars.LOG_MAX_NODE_FILE_SIZE_MB, 100, warnings) * 1024 * 1024)
         }
   return {
     config: {
       level,
       runDir: options.runDir,
-      showRank: options.showRank ?? context.isDistributed,
-      name: options.name ?? "dla",
-      json: options.json ?? isTruthy(env.DLA_LOG_JSON),
+      showRank: options.showRank ?? false,
+      name,
+      json: options.json ?? on(vars.LOG_JSON),
       consoleFd,
-      color: consoleFd !== undefined && !noColor && isTerminal(consoleFd),
-      source: options.source ?? isTruthy(env.DLA_LOG_SOURCE),
+      color: consoleFd !== undefined && vars.NO_COLOR === undefined && isTerminal(consoleFd),
+      source: options.source ?? on(vars.LOG_SOURCE),
       aggregation
     },
     warnings

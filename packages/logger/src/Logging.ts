@@ -1,6 +1,6 @@
 /**
  * The plain synchronous facade, for code with or without Effect: `initLogging`, `getLogger`, `logMaster`,
- * `logAll`, `logError`, `getNodeRank`, `forceReset`.
+ * `logAll`, `logError`, `getNodeRank`, `getNodeIndex`, `forceReset`.
  *
  * @since 0.1.0
  */
@@ -92,9 +92,10 @@ export const getLogger = (name = ""): Logger => {
 }
 
 /**
- * Sets up logging once per process: level (option, else `DLA_LOG_DEBUG`, else `LOG_LEVEL`, else INFO), console,
- * per-rank files under `<runDir>/logs/`, and node-local aggregation when `DLA_NODE_LOCAL_TMPDIR` is set. Later
- * calls keep the first setup (use {@link forceReset} to change it). Returns the root logger.
+ * Sets up logging once per process: level (`DLA_LOG_DEBUG`/`NVRX_LOG_DEBUG`, else `LOG_LEVEL`, else the option, else
+ * INFO), console, per-rank files under `<runDir>/logs/`, and node-local aggregation when `nodeLocalTmpDir`,
+ * `DLA_NODE_LOCAL_TMPDIR` or `NVRX_NODE_LOCAL_TMPDIR` is set. Later calls keep the first setup (use
+ * {@link forceReset} to change it). Returns the root logger.
  */
 export const initLogging = (options: LogConfig.Options = {}): Logger => {
   if (!explicit) forceReset(options)
@@ -159,8 +160,17 @@ const describeError = (error: unknown): string => {
   return out
 }
 
-/** This node's rank in the job, or undefined outside a distributed job. */
+/**
+ * The logging-helpers guide's `get_node_rank()`: this process's rank in the job (`RANK`, `OMPI_COMM_WORLD_RANK`,
+ * `SKYPILOT_NODE_RANK`...), or undefined outside a distributed job. `getNodeRank() ?? 0` shards by process.
+ */
 export const getNodeRank = (): number | undefined => {
+  const context = runtime().context
+  return context.isDistributed ? context.rank : undefined
+}
+
+/** The index of this process's node (machine) in the job, or undefined outside a distributed job. */
+export const getNodeIndex = (): number | undefined => {
   const context = runtime().context
   return context.isDistributed ? context.nodeRank : undefined
 }

@@ -22,7 +22,13 @@ const context = {
 const runLogged = (program: Effect.Effect<void>, env: Record<string, string> = {}) => {
   const temp = tempDir()
   try {
-    Effect.runSync(program.pipe(Effect.provide(EffectLogger.layer({ runDir: temp.dir, console: false, context, env }))))
+    Effect.runSync(
+      program.pipe(
+        Effect.provide(
+          EffectLogger.layer({ runDir: temp.dir, name: "dla", showRank: true, console: false, context, env })
+        )
+      )
+    )
     Logging.shutdown()
     return fs
       .readFileSync(path.join(temp.dir, "logs", "dla_5.log"), "utf8")

@@ -57,4 +57,13 @@ describe("Format", () => {
     )
     expect(Format.nodeLine(record, origin)).toBe("2026-11-23 09:08:07.065 [INFO] [gpu3] [workload:2(0)] hello\n")
   })
+
+  it("nvrxNodeLine is the NVRx guide's line: `,` before milliseconds, Python level names, the infra ranks", () => {
+    expect(Format.nvrxNodeLine({ ...record, level: "WARN", source: "training.py:67" }, origin)).toBe(
+      "2026-11-23 09:08:07,065 [WARNING] [gpu3] [workload:2(0) infra:2(0)] training.py:67 hello\n"
+    )
+    expect(Format.nvrxNodeLine({ ...record, level: "FATAL" }, { ...origin, infraRank: 7, infraLocalRank: 1 })).toBe(
+      "2026-11-23 09:08:07,065 [CRITICAL] [gpu3] [workload:2(0) infra:7(1)] hello\n"
+    )
+  })
 })

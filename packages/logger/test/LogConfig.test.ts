@@ -1,15 +1,10 @@
-import * as DistributedContext from "@dla/core/DistributedContext"
+import type * as DistributedContext from "@dla/core/DistributedContext"
 import { describe, expect, it } from "vitest"
 import { LogConfig } from "../src/index.ts"
 
-const context = (isDistributed: boolean): DistributedContext.DistributedContext => ({
-  ...DistributedContext.standalone("h"),
-  launcher: isDistributed ? "openmpi" : "none",
-  isDistributed
-})
 const tty = () => true
 const resolve = (options: LogConfig.Options, env: DistributedContext.Env, terminal = tty) =>
-  LogConfig.resolve(options, env, context(true), terminal)
+  LogConfig.resolve(options, env, terminal)
 
 describe("LogConfig", () => {
   it("isTruthy accepts 1/true/yes/on in any case", () => {
@@ -33,11 +28,18 @@ describe("LogConfig", () => {
 
   it("bad levels and numbers warn in one line and fall back", () => {
     const { config, warnings } = resolve(
-      {},
+      { name: "dla" },
       { LOG_LEVEL: "loud", DLA_NODE_LOCAL_TMPDIR: "/t", DLA_LOG_MAX_FILE_SIZE_KB: "-1", DLA_LOG_MAX_LOG_FILES: "x" }
     )
     expect(config.level).toBe("INFO")
-    expect(config.aggregation).toEqual({ tmpDir: "/t", maxFileBytes: 10240, maxFiles: 4, maxNodeFileBytes: 104857600 })
+    expect(config.aggregation).toEqual({
+      tmpDir: "/t",
+      prefix: "dla",
+      layout: "dla",
+      maxFileBytes: 10240,
+      maxFiles: 4,
+      maxNodeFileBytes: 104857600
+    })
     expect(warnings).toEqual([
       "LOG_LEVEL=loud is not a level; using INFO (levels: TRACE, DEBUG, INFO, NOTICE, WARN, ERROR, FATAL)",
       "DLA_LOG_MAX_FILE_SIZE_KB=-1 is not a positive number; using 10",
@@ -54,10 +56,57 @@ describe("LogConfig", () => {
     ).toMatchObject({ maxFileBytes: 2048, maxFiles: 7 })
   })
 
-  it("defaults: name dla, rank shown in a distributed job, JSON and source from the environment", () => {
+  it("defaults: name from the script, rank hidden (as the guide's show_rank), JSON and source from the environment", () => {
     const { config } = resolve({}, { DLA_LOG_JSON: "on", DLA_LOG_SOURCE: "1" })
-    expect(config).toMatchObject({ name: "dla", showRank: true, json: true, source: true, runDir: undefined })
-    expect(LogConfig.resolve({}, {}, context(false), tty).config.showRank).toBe(false)
+    expect(config).toMatchObject({ showRank: false, json: true, source: true, runDir: undefined })
+    expect(config.name).toBe(LogConfig.scriptName())
+    expect(LogConfig.scriptName(["node", "/work/dist/train.js"])).toBe("train")
+    expect(LogConfig.scriptName(["python", "script.py"])).toBe("script")
+    expect(LogConfig.scriptName(["node"])).toBe("dla")
+  })
+
+  it("every NVRX_* variable of the NVRx guide is an alias of its DLA_* twin; DLA_* wins when both are set", () => {
+    const nvrx = resolve(
+      {},
+      {
+        NVRX_NODE_LOCAL_TMPDIR: "/n",
+        NVRX_LOG_DEBUG: "yes",
+        NVRX_LOG_TO_STDOUT: "1",
+        NVRX_LOG_MAX_FILE_SIZE_KB: "3",
+        NVRX_LOG_MAX_LOG_FILES: "6"
+      }
+    ).config
+    expect(nvrx).toMatchObject({ level: "DEBUG", consoleFd: 1 })
+    expect(nvrx.aggregation).toMatchObject({ tmpDir: "/n", maxFileBytes: 3072, maxFiles: 6 })
+    const both = resolve(
+      {},
+      {
+        NVRX_NODE_LOCAL_TMPDIR: "/n",
+        DLA_NODE_LOCAL_TMPDIR: "/d",
+        NVRX_LOG_TO_STDOUT: "1",
+        DLA_LOG_TO_STDOUT: "0",
+        NVRX_LOG_MAX_LOG_FILES: "x",
+        DLA_LOG_MAX_LOG_FILES: "2"
+      }
+    )
+    expect(both.config).toMatchObject({ consoleFd: 2, aggregation: { tmpDir: "/d", maxFiles: 2 } })
+    expect(both.warnings).toEqual([])
+    // A bad alias is named in the warning by its own name.
+    expect(resolve({}, { NVRX_NODE_LOCAL_TMPDIR: "/n", NVRX_LOG_MAX_LOG_FILES: "x" }).warnings).toEqual([
+      "NVRX_LOG_MAX_LOG_FILES=x is not a positive number; using 4"
+    ])
+  })
+
+  it("NVRx's setup_logger options: node-local dir (wins over the environment), prefix, and the guide's layout", () => {
+    const { aggregation } = resolve(
+      { nodeLocalTmpDir: "/mine", nodeLocalTmpPrefix: "mytraining", nodeLayout: "nvrx", name: "train" },
+      { NVRX_NODE_LOCAL_TMPDIR: "/env" }
+    ).config
+    expect(aggregation).toMatchObject({ tmpDir: "/mine", prefix: "mytraining", layout: "nvrx" })
+    expect(resolve({ name: "train" }, { DLA_NODE_LOCAL_TMPDIR: "/t" }).config.aggregation).toMatchObject({
+      prefix: "train",
+      layout: "dla"
+    })
   })
 
   it("file names: rank 0 owns the plain name; the node file and message dir are named after the node", () => {

@@ -48,7 +48,13 @@ const TIME = String.raw`\[\d\d:\d\d:\d\d\.\d{3}\]`
 describe("initLogging", () => {
   it("prints `[time] [rank] LEVEL    message` with the level padded, only at or above the level", () => {
     const out = capture()
-    const log = Logging.initLogging({ consoleFd: out.consoleFd, context: context(3), env: {}, level: "warning" })
+    const log = Logging.initLogging({
+      consoleFd: out.consoleFd,
+      context: context(3),
+      env: {},
+      level: "warning",
+      showRank: true
+    })
     log.info("hidden")
     log.warn("shown")
     log.error("also shown", { step: 7, tags: ["a"] })
@@ -57,10 +63,10 @@ describe("initLogging", () => {
     expect(out.lines()[1]).toMatch(new RegExp(`^${TIME} \\[3\\] ERROR    also shown step=7 tags=\\["a"\\]$`))
   })
 
-  it("shows the rank only with showRank (default: inside a distributed job)", () => {
+  it("shows the rank only with showRank (default false, as show_rank in the logging-helpers guide)", () => {
     const out = capture()
     Logging.initLogging({ consoleFd: out.consoleFd, context: context(0, false), env: {} }).info("plain")
-    Logging.forceReset({ consoleFd: out.consoleFd, context: context(2), env: {}, showRank: false }).info("hidden rank")
+    Logging.forceReset({ consoleFd: out.consoleFd, context: context(2), env: {} }).info("hidden rank")
     Logging.forceReset({ consoleFd: out.consoleFd, context: context(0, false), env: {}, showRank: true }).info("shown")
     expect(out.lines()).toEqual([
       expect.stringMatching(new RegExp(`^${TIME} INFO     plain$`)),
@@ -69,7 +75,7 @@ describe("initLogging", () => {
     ])
   })
 
-  it("takes the level from the option, else DLA_LOG_DEBUG, else LOG_LEVEL, else INFO", () => {
+  it("takes the level from DLA_LOG_DEBUG/NVRX_LOG_DEBUG, else LOG_LEVEL, else the option, else INFO", () => {
     const out = capture()
     const levelWith = (options: Parameters<typeof Logging.forceReset>[0]) => {
       Logging.forceReset({ consoleFd: out.consoleFd, context: context(0), ...options })
@@ -78,7 +84,11 @@ describe("initLogging", () => {
     expect(levelWith({ env: {} })).toBe("INFO")
     expect(levelWith({ env: { LOG_LEVEL: "error" } })).toBe("ERROR")
     expect(levelWith({ env: { LOG_LEVEL: "error", DLA_LOG_DEBUG: "yes" } })).toBe("DEBUG")
-    expect(levelWith({ env: { DLA_LOG_DEBUG: "yes" }, level: "trace" })).toBe("TRACE")
+    expect(levelWith({ env: { NVRX_LOG_DEBUG: "on" } })).toBe("DEBUG")
+    // The logging-helpers guide: `export LOG_LEVEL=DEBUG` overrides the level given in code.
+    expect(levelWith({ env: { LOG_LEVEL: "DEBUG" }, level: "WARNING" })).toBe("DEBUG")
+    expect(levelWith({ env: { DLA_LOG_DEBUG: "yes" }, level: "error" })).toBe("DEBUG")
+    expect(levelWith({ env: {}, level: "trace" })).toBe("TRACE")
     Logging.getLogger().trace("now visible")
     expect(out.lines()).toEqual([expect.stringMatching(/TRACE {4}now visible$/)])
   })
@@ -95,9 +105,14 @@ describe("initLogging", () => {
   it("writes `<name>.log` on rank 0 and `<name>_<rank>.log` on rank N under <runDir>/logs", () => {
     const out = capture()
     for (const rank of [0, 2]) {
-      Logging.forceReset({ runDir: out.dir, name: "job", console: false, context: context(rank), env: {} }).info(
-        `from ${rank}`
-      )
+      Logging.forceReset({
+        runDir: out.dir,
+        name: "job",
+        showRank: true,
+        console: false,
+        context: context(rank),
+        env: {}
+      }).info(`from ${rank}`)
     }
     Logging.shutdown()
     const read = (file: string) => fs.readFileSync(path.join(out.dir, "logs", file), "utf8")
@@ -155,7 +170,7 @@ describe("emit and flush", () => {
 
   it("per-rank file lines wait in a buffer until flush (or an ERROR, or 100 ms, or exit)", () => {
     const out = capture()
-    const log = Logging.initLogging({ runDir: out.dir, console: false, context: context(1), env: {} })
+    const log = Logging.initLogging({ runDir: out.dir, name: "dla", console: false, context: context(1), env: {} })
     const file = path.join(out.dir, "logs", "dla_1.log")
     log.info("buffered")
     expect(fs.readFileSync(file, "utf8")).toBe("")
@@ -169,16 +184,16 @@ describe("emit and flush", () => {
 describe("helpers", () => {
   it("logMaster logs on global rank 0 only, at the level asked", () => {
     const out = capture()
-    Logging.initLogging({ consoleFd: out.consoleFd, context: context(1), env: {} })
+    Logging.initLogging({ consoleFd: out.consoleFd, context: context(1), env: {}, showRank: true })
     Logging.logMaster("from rank 1")
-    Logging.forceReset({ consoleFd: out.consoleFd, context: context(0), env: {} })
+    Logging.forceReset({ consoleFd: out.consoleFd, context: context(0), env: {}, showRank: true })
     Logging.logMaster("from rank 0", { level: "warning", logger: "setup" })
     expect(out.lines()).toEqual([expect.stringMatching(/\[0\] WARN {5}setup: from rank 0$/)])
   })
 
   it("logAll logs on every rank; logError adds the stack and causes", () => {
     const out = capture()
-    Logging.initLogging({ consoleFd: out.consoleFd, context: context(1), env: {} })
+    Logging.initLogging({ consoleFd: out.consoleFd, context: context(1), env: {}, showRank: true })
     Logging.logAll("everyone", { logger: Logging.getLogger("x") })
     Logging.logError("failed", new Error("outer", { cause: new Error("inner") }))
     const lines = out.lines()
@@ -187,12 +202,13 @@ describe("helpers", () => {
     expect(lines.join("\n")).toContain("Caused by: Error: inner")
   })
 
-  it("getNodeRank is the node rank in a distributed job, undefined outside one", () => {
+  it("getNodeRank is the process's rank (the guide's get_node_rank), getNodeIndex the node's; undefined outside a job", () => {
     Logging.initLogging({ console: false, context: context(3), env: {} })
-    expect(Logging.getNodeRank()).toBe(1)
-    expect(Logging.getContext().rank).toBe(3)
+    expect(Logging.getNodeRank()).toBe(3)
+    expect(Logging.getNodeIndex()).toBe(1)
     Logging.forceReset({ console: false, context: context(0, false), env: {} })
     expect(Logging.getNodeRank()).toBeUndefined()
+    expect(Logging.getNodeIndex()).toBeUndefined()
   })
 
   it("getLogger returns one logger per name, following later resets", () => {
@@ -208,7 +224,7 @@ describe("helpers", () => {
 })
 
 describe("logging never throws", () => {
-  /** What fixtures/degrade.ts logs, all of which must reach the console. */
+  /** What fixtures/degrade.ts logs (to `degrade.log`: the script name is the default), all of which must reach the console. */
   const everyLine = [
     "INFO     line 0",
     "INFO     line 1",
@@ -230,7 +246,7 @@ describe("logging never throws", () => {
     const notADir = path.join(temp.dir, "file")
     fs.writeFileSync(notADir, "")
     const lines = await run(notADir)
-    expect(lines[0]).toMatch(/^dla logger: cannot write .*dla\.log \(ENOTDIR\); logging to the console only$/)
+    expect(lines[0]).toMatch(/^dla logger: cannot write .*degrade\.log \(ENOTDIR\); logging to the console only$/)
     expect(withoutTime(lines.slice(1))).toEqual(everyLine)
   })
 
@@ -238,10 +254,10 @@ describe("logging never throws", () => {
     const temp = tempDir()
     cleanups.push(temp.cleanup)
     fs.mkdirSync(path.join(temp.dir, "logs"))
-    fs.symlinkSync("/dev/full", path.join(temp.dir, "logs", "dla.log"))
+    fs.symlinkSync("/dev/full", path.join(temp.dir, "logs", "degrade.log"))
     const lines = await run(temp.dir)
     expect(lines.filter((line) => line.startsWith("dla logger:"))).toEqual([
-      expect.stringMatching(/cannot write .*dla\.log \(ENOSPC\); logging to the console only$/)
+      expect.stringMatching(/cannot write .*degrade\.log \(ENOSPC\); logging to the console only$/)
     ])
     expect(withoutTime(lines.filter((line) => !line.startsWith("dla logger:")))).toEqual(everyLine)
   })
@@ -266,6 +282,6 @@ describe("logging never throws", () => {
     const lines = await run(temp.dir, { RANK: "abc", WORLD_SIZE: "4" })
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^dla logger: .*RANK.*abc.*; logging as a standalone process$/)
-    expect(fs.readFileSync(path.join(temp.dir, "logs", "dla.log"), "utf8")).toMatch(/INFO {5}line 0\n/)
+    expect(fs.readFileSync(path.join(temp.dir, "logs", "degrade.log"), "utf8")).toMatch(/INFO {5}line 0\n/)
   })
 })

@@ -165,3 +165,43 @@ describe("a rank killed with SIGKILL", () => {
     expect(again.drain()).toBe(0)
   })
 })
+
+describe("the NVRx guide's variables and options", () => {
+  it("NVRX_NODE_LOCAL_TMPDIR and NVRX_LOG_DEBUG=1: two ranks' lines, DEBUG included, in one per-node file", async () => {
+    const { nodeTmp } = setup()
+    const env = (rank: number) => ({
+      ...cleanEnv(),
+      RANK: `${rank}`,
+      LOCAL_RANK: `${rank}`,
+      WORLD_SIZE: "2",
+      LOCAL_WORLD_SIZE: "2",
+      DLA_NODE_ID: "node001",
+      NVRX_NODE_LOCAL_TMPDIR: nodeTmp,
+      NVRX_LOG_DEBUG: "1",
+      TEST_LINES: "1",
+      TEST_PREFIX: "mytraining",
+      TEST_NVRX_LAYOUT: "1"
+    })
+    const aggregatorRank = spawnFixture("rank.ts", env(0))
+    const other = spawnFixture("rank.ts", env(1))
+    children = [aggregatorRank, other]
+    await Promise.all(children.map((child) => child.ready))
+    expect(await release(other)).toEqual({ code: 0, signal: null })
+    expect(await release(aggregatorRank)).toEqual({ code: 0, signal: null })
+
+    // Without a run dir the per-node file sits in the tmp dir, named after the prefix (setup_logger's).
+    const file = path.join(nodeTmp, "mytraining_node_node001.log")
+    const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n")
+    for (const rank of [0, 1]) {
+      expect(lines.filter((line) => line.endsWith(`data: debug line from rank ${rank}`))).toHaveLength(1)
+      expect(lines.filter((line) => line.endsWith(`line 0 from rank ${rank}`))).toHaveLength(1)
+    }
+    expect(lines).toHaveLength(2 * 3 + 1)
+    const nvrx =
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[(INFO|WARNING|DEBUG)\] \[node001\] \[workload:(\d)\(\2\) infra:\2\(\2\)\] /
+    for (const line of lines) expect(line).toMatch(nvrx)
+    expect(lines.some((line) => line.includes("[WARNING]"))).toBe(true)
+    // Rank 1's DEBUG line also reached its console: the level is DEBUG everywhere.
+    expect(other.stderr).toMatch(/\[1\] DEBUG {4}data: debug line from rank 1/)
+  })
+})

@@ -4,8 +4,11 @@
  * master and workers over NATS JetStream (other machines' `dla worker`s may join); `--sequential` counts in one thread.
  */
 import { availableParallelism } from "node:os"
-import { type AnalyserError, Distributed, Embedded, Fence } from "@dla/analyser"
-import { DirectoryAnalysis, type FileError, type LogFormat } from "@dla/core"
+import type { AnalyserError } from "@dla/analyser"
+// Only the embedded engine statically: NATS (Distributed, Fence), following and the dashboard load with the flags
+// that need them, so a plain `dla analyse` starts without their code.
+import * as Embedded from "@dla/analyser/Embedded"
+import { DirectoryAnalysis, FileAnalysis, FileError, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
@@ -16,11 +19,15 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
-import type * as Failure from "../internal/Failure.ts"
-import * as FollowRun from "../internal/FollowRun.ts"
+import * as Baseline from "../internal/Baseline.ts"
+import * as Failure from "../internal/Failure.ts"
+import * as FromStore from "../internal/FromStore.ts"
+import * as Launch from "../internal/Launch.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
 import * as Run from "../internal/Run.ts"
+import * as StoreFlags from "../internal/StoreFlags.ts"
+import * as Verbose from "../internal/Verbose.ts"
 import * as Watch from "../internal/Watch.ts"
 import * as Report from "../Report.ts"
 
@@ -37,7 +44,12 @@ export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", {
 export const analyse = Command.make(
   "analyse",
   {
-    path: Argument.String("path").pipe(Argument.withDescription("A log file, or a directory searched recursively")),
+    path: Argument.String("path").pipe(
+      Argument.withDefault(""),
+      Argument.withDescription(
+        "A log file, a directory searched recursively, or - for standard input (none with --from-store)"
+      )
+    ),
     format: Flags.format,
     include: Flags.include,
     exclude: Flags.exclude,
@@ -53,7 +65,12 @@ export const analyse = Command.make(
       )
     ),
     ...Nats.options,
+    fromStore: StoreFlags.fromStore,
+    node: StoreFlags.node("With --from-store: only this node's files"),
+    stream: StoreFlags.stream,
     ...Run.flags,
+    ...Launch.flags,
+    ...Verbose.flags,
     checkpointDir: Flag.String("checkpoint-dir").pipe(
       Flag.optional,
       Flag.withDescription("Also save checkpoints under this directory (resumable with the same arguments)")
@@ -82,14 +99,32 @@ export const analyse = Command.make(
     | CliError.ValidationError
     | Failure.Failure
   > => {
+    if (args.fromStore) return FromStore.analyse(args)
+    if (args.path === "") return new CliError.ValidationError({ message: "give a path to analyse (or --from-store)" })
     if (args.sequential && args.dashboard) {
       return new CliError.ValidationError({
         message: "--dashboard watches the master/worker engine: drop --sequential"
       })
     }
-    if (args.follow) return FollowRun.run(args)
+    if (args.path === STDIN) {
+      const alone = ["follow", "nats", "dashboard", "checkpointDir"] as const
+      const extra = alone.find((flag) => (typeof args[flag] === "boolean" ? args[flag] : Option.isSome(args[flag])))
+      if (extra !== undefined) {
+        return new CliError.ValidationError({ message: `reading standard input (-) goes without --${kebab(extra)}` })
+      }
+      return standardInput(args)
+    }
+    // Under a launcher every rank runs this command: the rank decides its part (internal/Launch.ts).
+    const launch = Launch.detect(args)
+    if (launch instanceof Failure.Failure) return launch
+    if (launch.role === "idle") return Launch.idle(launch)
+    if (args.follow) {
+      return Effect.promise(() => import("../internal/FollowRun.ts")).pipe(
+        Effect.flatMap((FollowRun) => FollowRun.run(args))
+      )
+    }
     if (Option.isSome(args.for)) return new CliError.ValidationError({ message: "--for goes with --follow" })
-    if (args.sequential) return sequential(args)
+    if (args.sequential) return sequential(args, Run.runId(args.run, args.path, args.include, args.exclude))
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {
       const progress = Run.progress()
@@ -97,7 +132,7 @@ export const analyse = Command.make(
       const watched = Watch.make(runId, progress.onEvent)
       yield* Watch.dashboard(watched, args)
       const options = {
-        ...Run.masterOptions(args, watched.onEvent),
+        ...Run.masterOptions(args, Verbose.tap(args.verbose, args, watched.onEvent)),
         runId,
         root: args.path,
         include: args.include,
@@ -105,12 +140,19 @@ export const analyse = Command.make(
         checkpointDir: Option.getOrUndefined(args.checkpointDir)
       }
       const format = Option.getOrUndefined(Option.map(args.format, Run.formatSpec))
+      if (launch.role === "worker" || launch.role === "standby") {
+        return yield* Launch.follow(launch, args, { ...options, format })
+      }
       const summary = yield* Option.match(args.nats, {
         onNone: () => Embedded.run({ ...options, workers, format }),
         onSome: (servers) =>
           Effect.gen(function* () {
+            const [Distributed, Fence] = yield* Effect.promise(() =>
+              Promise.all([import("@dla/analyser/Distributed"), import("@dla/analyser/Fence")])
+            )
             const nc = yield* Nats.connection(servers, args)
             yield* Watch.publish(nc, watched)
+            if (launch.role === "master") return yield* Launch.master(nc, launch, options)
             // This process's own workers, each on its own thread; workers elsewhere may join the run too.
             const local = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
               Distributed.worker(nc, {
@@ -118,7 +160,8 @@ export const analyse = Command.make(
                 once: true,
                 format,
                 thread: true,
-                workerId: `${options.runId}-local-${i + 1}`
+                workerId: `${options.runId}-local-${i + 1}`,
+                onTask: Verbose.workerTasks(args.verbose, args.path, `${options.runId}-local-${i + 1}`)
               }).pipe(Effect.forkScoped)
             )
             const summary = yield* Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced))
@@ -126,10 +169,14 @@ export const analyse = Command.make(
             return summary
           }).pipe(Effect.scoped)
       }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
+      if (summary === undefined) return // a standby master of the launch finished the run, and printed it
       if (summary.filesProcessed === 0) {
         return yield* new NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
       }
-      yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers })
+      // Speedup: from --baseline, else from a recorded sequential run of the same input.
+      const input = { files: summary.filesProcessed, counts: summary.counts }
+      const baseline = Option.orElse(args.baseline, () => Baseline.recorded(runId, input))
+      yield* Run.report(summary, { json: args.json, baseline, workers })
       yield* Run.failOnUnreadable(summary)
       // On a terminal the page of the finished run stays up until Ctrl-C; scripts go on at once.
       if (args.dashboard && process.stdin.isTTY && process.stdout.isTTY) {
@@ -143,14 +190,35 @@ export const analyse = Command.make(
   Command.withDescription("Count log levels of a file or directory, on every core (or over NATS with --nats).")
 )
 
-/** The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against. */
-const sequential = (args: {
-  readonly path: string
-  readonly format: Option.Option<LogFormat.LogFormat>
-  readonly include: ReadonlyArray<string>
-  readonly exclude: ReadonlyArray<string>
-  readonly json: boolean
-}) =>
+const STDIN = "-"
+const kebab = (flag: string) => flag.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+
+/** `dla analyse -`: the lines of standard input (plain or compressed), counted in this thread as they arrive. */
+const standardInput = (args: { readonly format: Option.Option<LogFormat.LogFormat>; readonly json: boolean }) =>
+  Effect.gen(function* () {
+    const result = yield* Effect.tryPromise({
+      try: () =>
+        FileAnalysis.analyseStream("standard input", process.stdin, { format: Option.getOrUndefined(args.format) }),
+      catch: (cause) => FileError.fromSystemError("standard input", cause)
+    })
+    const results: Report.Results = { counts: result, filesProcessed: 1, durationMs: result.durationMs, extra: [] }
+    yield* Console.log(args.json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+  })
+
+/**
+ * The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against, its time
+ * recorded for their `Speedup`.
+ */
+const sequential = (
+  args: {
+    readonly path: string
+    readonly format: Option.Option<LogFormat.LogFormat>
+    readonly include: ReadonlyArray<string>
+    readonly exclude: ReadonlyArray<string>
+    readonly json: boolean
+  },
+  runId: string
+) =>
   Effect.gen(function* () {
     const { path, format, include, exclude, json } = args
     const progress = Progress.make()
@@ -162,6 +230,7 @@ const sequential = (args: {
     }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
     for (const skipped of result.skipped) yield* Console.error(`dla: skipped ${skipped.message}`)
     if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
+    Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
     const results: Report.Results = {
       counts: result.counts,
       filesProcessed: result.files.length,

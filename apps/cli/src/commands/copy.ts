@@ -2,14 +2,20 @@
  * `dla copy <patterns...>`: copy log files to HDFS (WebHDFS) or mounted storage, every interval, only on the
  * coordinator, and with `--nats` only on the holder of the copy's lease. `--once` runs one pass and exits.
  */
-import { HdfsCopier } from "@dla/hdfs"
+import { CopyConfig, HdfsCopier } from "@dla/hdfs"
+import { EffectLogger } from "@dla/logger"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
+import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as FromStore from "../internal/FromStore.ts"
 import * as Nats from "../internal/Nats.ts"
+import * as StoreFlags from "../internal/StoreFlags.ts"
 
 const optionalNumber = (name: string, description: string) =>
   Flag.Finite(name).pipe(
@@ -27,8 +33,10 @@ export const copy = Command.make(
   "copy",
   {
     patterns: Argument.String("patterns").pipe(
-      Argument.atLeast(1),
-      Argument.withDescription("Glob patterns of the files to copy ('**' crosses directories), relative to --root-dir")
+      Argument.atLeast(0),
+      Argument.withDescription(
+        "Glob patterns of the files to copy ('**' crosses directories), relative to --root-dir (none with --from-store)"
+      )
     ),
     dest: Flag.String("dest").pipe(
       Flag.optional,
@@ -66,6 +74,8 @@ export const copy = Command.make(
       Flag.optional,
       Flag.withDescription("Where manifests are kept. Default: DLA_HDFS_STATE_DIR, else ~/.cache/dla/hdfs")
     ),
+    fromStore: StoreFlags.fromStore,
+    stream: StoreFlags.stream,
     once: Flag.Boolean("once").pipe(
       Flag.withDefault(false),
       Flag.withDescription("Run one pass, print a summary and exit (1 when a file failed)")
@@ -74,8 +84,28 @@ export const copy = Command.make(
   (options) =>
     Effect.gen(function* () {
       const natsUrl = Option.orElse(options.nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined))
+      if (options.patterns.length === 0 && !options.fromStore) {
+        return yield* new CliError.ValidationError({
+          message: "give the patterns of the files to copy (or --from-store)"
+        })
+      }
+      if (options.fromStore && options.patterns.length > 0) {
+        return yield* new CliError.ValidationError({ message: "--from-store copies the store: drop the patterns" })
+      }
+      if (options.fromStore && Option.isNone(natsUrl)) {
+        return yield* new CliError.ValidationError({ message: "--from-store needs --nats URL (or NATS_URL)" })
+      }
       // Without credentials or TLS: `--user` here is WebHDFS's.
       const nats = Option.isSome(natsUrl) ? yield* Nats.connection(natsUrl.value, Nats.anonymous) : undefined
+      // From the store: every stored node's files, mirrored under the state directory, are the files to copy.
+      const mirror = options.fromStore
+        ? FromStore.mirrorDir(
+            Option.getOrElse(options.stateDir, () => CopyConfig.stateDirFromEnv(process.env)),
+            options.name
+          )
+        : undefined
+      const syncMirror =
+        nats !== undefined && mirror !== undefined ? FromStore.mirror(nats, mirror, options.stream) : Effect.void
       const copier = yield* HdfsCopier.make({
         ...(nats !== undefined ? { nats } : {}),
         ...defined("leaseTtlSeconds", options.leaseTtl),
@@ -87,16 +117,21 @@ export const copy = Command.make(
       })
       const copyOptions = {
         copyName: options.name,
-        pathPatterns: options.patterns,
+        pathPatterns: mirror === undefined ? options.patterns : ["**"],
         ...defined("destination", options.dest),
-        ...defined("rootDir", options.rootDir),
+        ...defined("rootDir", mirror === undefined ? options.rootDir : Option.some(mirror)),
         ...defined("intervalSeconds", options.interval),
         ...defined("maxRetries", options.maxRetries),
         ...defined("retryDelaySeconds", options.retryDelay),
-        preserveStructure: options.preserveStructure,
+        preserveStructure: options.preserveStructure || mirror !== undefined,
         createDestDirs: options.createDestDirs
       }
+      yield* syncMirror
       if (!options.once) {
+        if (mirror !== undefined) {
+          const seconds = Option.getOrElse(options.interval, () => Number(process.env.HDFS_COPY_INTERVAL) || 60)
+          yield* Effect.forkScoped(Effect.repeat(syncMirror, Schedule.spaced(Duration.seconds(seconds))))
+        }
         if (yield* copier.startCopy(copyOptions)) yield* Effect.never
         return
       }
@@ -108,7 +143,9 @@ export const copy = Command.make(
           : `Copied ${status.filesCopied} files, ${status.bytesCopied} bytes to ${status.config.destination}`
       )
       if (status.lastError !== null) return yield* Effect.fail(new Error(status.lastError))
-    }).pipe(Effect.scoped)
+      // The copier's messages (enabled, started, skipped, each pass) are diagnostics: @dla/logger's lines on stderr
+      // (rank-aware, NO_COLOR, LOG_LEVEL), leaving stdout to the summary.
+    }).pipe(Effect.scoped, Effect.provide(EffectLogger.layer({ name: "dla" })))
 ).pipe(
   Command.withDescription(
     "Copy logs to HDFS (WebHDFS) or mounted storage, incrementally and atomically, only on the coordinator (DISABLE_HDFS_COPY, DLA_HDFS_COPY=force|off)."

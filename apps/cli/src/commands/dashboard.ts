@@ -28,7 +28,11 @@ export const dashboard = Command.make(
       const runId = Option.getOrUndefined(run)
       const source = yield* Source.fromNats(nc, runId)
       const what = runId === undefined ? "the latest run" : `run ${runId}`
-      yield* Watch.serve(source, port, (url) => `dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`)
+      yield* Watch.serve(
+        () => source,
+        port,
+        (url) => `dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`
+      )
       return yield* Effect.never
     }).pipe(Effect.scoped)
 ).pipe(

@@ -1,5 +1,5 @@
 /**
- * `dla generate <dir>`: sample logs in the seed generator's format, reproducible from a seed.
+ * `dla generate <dir>`: sample logs in dla's style or exactly the assignment generator's, reproducible from a seed.
  */
 import { Generator } from "@dla/core"
 import * as Console from "effect/Console"
@@ -20,7 +20,15 @@ export const generate = Command.make(
   "generate",
   {
     dir: Argument.String("dir").pipe(
-      Argument.withDescription("Directory to write log_01.log ... into (created when missing)")
+      Argument.withDescription(
+        "Directory to write log_01.log ... (node1.log ... with --style assignment) into (created when missing)"
+      )
+    ),
+    style: Flag.Literals("style", Generator.styles).pipe(
+      Flag.withDefault("dla" as const),
+      Flag.withDescription(
+        "dla (default), or assignment: the assignment's utils/generate_logs.py files (node1.log ..., its messages)"
+      )
     ),
     files: Flag.Int("files").pipe(
       Flag.withDefault(10),
@@ -37,9 +45,9 @@ export const generate = Command.make(
       Flag.withDescription("Seed: the same seed writes the same files (default 1)")
     )
   },
-  ({ dir, files, lines, seed }) =>
+  ({ dir, files, lines, seed, style }) =>
     Effect.gen(function* () {
-      const written = yield* Generator.generate(dir, { files, lines, seed })
+      const written = yield* Generator.generate(dir, { files, lines, seed, style })
       const bytes = written.reduce((sum, file) => sum + file.bytes, 0)
       const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
       yield* Console.log(

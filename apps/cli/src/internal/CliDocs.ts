@@ -55,7 +55,7 @@ const withoutGlobalFlags = (text: string) =>
 /** The whole of docs/cli.md. */
 export const render = Effect.gen(function* () {
   const sections: Array<string> = [intro]
-  for (const path of paths(Cli.dla)) {
+  for (const path of paths(yield* Effect.promise(Cli.load))) {
     const text = yield* help(path.slice(1))
     sections.push(
       `## ${path.join(" ")}\n\n\`\`\`text\n${path.length === 1 ? text : withoutGlobalFlags(text)}\n\`\`\`\n`

@@ -3,7 +3,7 @@
  * connection they make (`copy` too): a server that does not answer is one line, never a hang.
  */
 import { readFileSync } from "node:fs"
-import { type ConnectionOptions, credsAuthenticator, type NatsConnection } from "@nats-io/nats-core"
+import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core"
 import * as Flag from "effect/cli/Flag"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -49,7 +49,11 @@ export const anonymous: Settings = {
   tlsKey: Option.none()
 }
 
-const connectionOptions = (urls: ReadonlyArray<string>, settings: Settings): ConnectionOptions => {
+const connectionOptions = (
+  urls: ReadonlyArray<string>,
+  settings: Settings,
+  credsAuthenticator: (creds: Uint8Array) => NonNullable<ConnectionOptions["authenticator"]>
+): ConnectionOptions => {
   const tls = {
     caFile: Option.getOrUndefined(settings.tlsCa),
     certFile: Option.getOrUndefined(settings.tlsCert),
@@ -85,8 +89,14 @@ export const connection = (
     .filter((url) => url !== "")
   return Effect.acquireRelease(
     Effect.tryPromise({
-      // Loaded here, so that commands without NATS start without it (@nats-io/nats-core is loaded anyway).
-      try: async () => (await import("@nats-io/transport-node")).connect(connectionOptions(urls, settings)),
+      // Loaded here, so that commands without NATS (`dla analyse` on one machine) start without the client.
+      try: async () => {
+        const [{ connect }, { credsAuthenticator }] = await Promise.all([
+          import("@nats-io/transport-node"),
+          import("@nats-io/nats-core")
+        ])
+        return connect(connectionOptions(urls, settings, credsAuthenticator))
+      },
       catch: (cause) =>
         new NatsUnavailable({
           message: `cannot connect to NATS at ${urls.join(",")}: ${cause instanceof Error ? cause.message : String(cause)}`

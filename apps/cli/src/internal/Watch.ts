@@ -2,8 +2,9 @@
  * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events, published to NATS when the run
  * has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with `--dashboard`.
  */
-import { type Distributed, type Master, RunMonitor } from "@dla/analyser"
-import { Handler, Server, Source } from "@dla/dashboard"
+import type { Distributed, Master } from "@dla/analyser"
+import * as RunMonitor from "@dla/analyser/RunMonitor"
+import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Console from "effect/Console"
 import * as Flag from "effect/cli/Flag"
@@ -72,14 +73,19 @@ export const make = (
   }
 }
 
-/** Serves `source` on 127.0.0.1:port for the scope's lifetime and says where on stderr with `say(url)`. */
+/**
+ * Serves the page of the run `source` makes on 127.0.0.1:port for the scope's lifetime and says where on stderr with
+ * `say(url)`. The dashboard's code (HTTP server, page) is loaded here, only by the runs that serve it.
+ */
 export const serve = (
-  source: Source.Source,
+  source: (dashboard: typeof import("@dla/dashboard")) => Source.Source,
   port: number,
   say: (url: string) => string
 ): Effect.Effect<string, Failure.Failure, Scope.Scope> =>
   Effect.gen(function* () {
-    const { url } = yield* Failure.fromError(Server.serve(Handler.make(source), { port }))
+    const dashboard = yield* Effect.promise(() => import("@dla/dashboard"))
+    const { Handler, Server } = dashboard
+    const { url } = yield* Failure.fromError(Server.serve(Handler.make(source(dashboard)), { port }))
     yield* Console.error(say(url))
     return url
   })
@@ -91,7 +97,7 @@ export const dashboard = (
 ) =>
   options.dashboard
     ? serve(
-        Source.fromMonitor(watched.monitor),
+        ({ Source }) => Source.fromMonitor(watched.monitor),
         options.dashboardPort,
         (url) => `dla: live dashboard of run ${watched.monitor.runId} at ${url}`
       ).pipe(Effect.asVoid)

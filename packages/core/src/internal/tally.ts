@@ -4,6 +4,7 @@
 import * as Counts from "../Counts.ts"
 import * as Level from "../Level.ts"
 import type * as LogFormat from "../LogFormat.ts"
+import * as Kernel from "./kernel.ts"
 
 export const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
@@ -14,25 +15,41 @@ export class Tally {
   lines = 0
   unmatched = 0
   readonly levelOf: LogFormat.LogFormat["levelOf"]
-  constructor(levelOf: LogFormat.LogFormat["levelOf"]) {
+  /** The name of the format the lines are read in. */
+  readonly format: string
+  constructor(levelOf: LogFormat.LogFormat["levelOf"], format = "") {
     this.levelOf = levelOf
+    this.format = format
   }
 
   /** Counts the lines that start in `[from, stopAt)` and end with a newline in `bytes`; returns the next line start. */
   scan(bytes: Uint8Array, from: number, stopAt: number): number {
+    return this.scanLines(Kernel.over(bytes), from, bytes.length, stopAt)
+  }
+
+  /**
+   * {@link Tally.scan} over a scanner's buffer, `bytes[from, filled)`: the kernel finds the newlines, many per call,
+   * and this loop only asks the format for levels.
+   */
+  scanLines(scanner: Kernel.Scanner, from: number, filled: number, stopAt: number): number {
     const { levelOf, perLevel } = this
+    const { bytes, ends, base } = scanner
     let lineStart = from
     let lines = 0
     let unmatched = 0
     while (lineStart < stopAt) {
-      const newline = bytes.indexOf(NEWLINE, lineStart)
-      if (newline < 0) break
-      const end = newline > lineStart && bytes[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline
-      const id = levelOf(bytes, lineStart, end)
-      if (id < 0) unmatched++
-      else perLevel[id]!++
-      lines++
-      lineStart = newline + 1
+      const found = scanner.newlines(lineStart, filled)
+      for (let k = 0; k < found && lineStart < stopAt; k++) {
+        const newline = ends[k]! - base
+        const end = newline > lineStart && bytes[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline
+        const id = levelOf(bytes, lineStart, end)
+        if (id < 0) unmatched++
+        else perLevel[id]!++
+        lines++
+        lineStart = newline + 1
+      }
+      // Fewer than it may report: no newline is left before `filled`.
+      if (found < ends.length) break
     }
     this.lines += lines
     this.unmatched += unmatched

@@ -49,6 +49,16 @@ const walk = async (dir: string, segments: ReadonlyArray<string>, index: number,
   }
 }
 
+/**
+ * The directory below which a pattern's wildcards start (`/tmp/logs` for `/tmp/logs/{a,b}/x.log`, the file's directory
+ * for a plain path): the root whose layout `preserveStructure` keeps when no rootDir is given.
+ */
+export const literalBase = (pattern: string, base: string): string => {
+  const segments = (isAbsolute(pattern) ? pattern : resolve(base, pattern)).split(sep).filter((s) => s !== "")
+  const firstMagic = segments.findIndex((segment) => MAGIC.test(segment))
+  return sep + join(...segments.slice(0, firstMagic === -1 ? segments.length - 1 : firstMagic))
+}
+
 /** The regular files matching any of `patterns` (relative ones resolved against `base`), sorted, without repeats. */
 export const expand = async (patterns: ReadonlyArray<string>, base: string): Promise<Array<string>> => {
   const out = new Set<string>()

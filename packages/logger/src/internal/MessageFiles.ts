@@ -46,6 +46,8 @@ interface Encoded {
   readonly r: number
   readonly lr: number
   readonly n: string
+  readonly ir?: number | undefined
+  readonly il?: number | undefined
 }
 
 export const encode = (record: LogRecord, origin: Origin): string => {
@@ -60,7 +62,9 @@ export const encode = (record: LogRecord, origin: Origin): string => {
     s: record.source,
     r: origin.rank,
     lr: origin.localRank,
-    n: origin.nodeId
+    n: origin.nodeId,
+    ir: origin.infraRank,
+    il: origin.infraLocalRank
   }
   return `${safeStringify(encoded)}\n`
 }
@@ -77,7 +81,7 @@ export const decode = (line: string): Decoded | undefined => {
     if (typeof e.t !== "number" || typeof e.m !== "string") return undefined
     return {
       record: { time: e.t, level: e.l, logger: e.g ?? "", message: e.m, fields: e.f, spans: e.p, source: e.s },
-      origin: { rank: e.r, localRank: e.lr, nodeId: e.n }
+      origin: { rank: e.r, localRank: e.lr, nodeId: e.n, infraRank: e.ir, infraLocalRank: e.il }
     }
   } catch {
     return undefined

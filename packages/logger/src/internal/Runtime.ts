@@ -41,14 +41,30 @@ const selfWarning = (text: string) => {
 const describe = (error: unknown) =>
   error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error)
 
+/** NVRx's infrastructure ranks (Slurm's), kept only where they differ from the workload's ranks. */
+const infraRanks = (env: DistributedContext.Env, context: DistributedContext.DistributedContext) => {
+  const count = (raw: string | undefined) => (raw !== undefined && /^\d+$/.test(raw.trim()) ? Number(raw) : undefined)
+  const procId = count(env.SLURM_PROCID)
+  const localId = count(env.SLURM_LOCALID)
+  return {
+    ...(procId !== undefined && procId !== context.rank ? { infraRank: procId } : {}),
+    ...(localId !== undefined && localId !== context.localRank ? { infraLocalRank: localId } : {})
+  }
+}
+
 export const make = (options: LogConfig.Options = {}): Runtime => {
   const env = options.env ?? process.env
   const detected = options.context === undefined ? fromEnv(env) : { context: options.context }
   const context = detected.context
-  const { config, warnings } = LogConfig.resolve(options, env, context, (fd) => tty.isatty(fd))
+  const { config, warnings } = LogConfig.resolve(options, env, (fd) => tty.isatty(fd))
   for (const warning of [...(detected.warning === undefined ? [] : [detected.warning]), ...warnings])
     selfWarning(warning)
-  const origin: Origin = { rank: context.rank, localRank: context.localRank, nodeId: context.nodeId }
+  const origin: Origin = {
+    rank: context.rank,
+    localRank: context.localRank,
+    nodeId: context.nodeId,
+    ...infraRanks(env, context)
+  }
 
   let consoleWriter: FdWriter.FdWriter | undefined
   const openConsole = (fd: number) => {
@@ -105,7 +121,7 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
     }
     if (context.localRank === 0) {
       const dir = config.runDir === undefined ? aggregation.tmpDir : path.join(config.runDir, "logs")
-      const file = path.join(dir, LogConfig.nodeFileName(config.name, context.nodeId))
+      const file = path.join(dir, LogConfig.nodeFileName(aggregation.prefix, context.nodeId))
       const giveUp = (what: string, error: unknown) =>
         selfWarning(`node log aggregation into ${file} ${what} (${describe(error)}); messages stay in ${messageDir}`)
       try {
@@ -115,7 +131,8 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
             file,
             maxFileBytes: aggregation.maxNodeFileBytes,
             maxFiles: aggregation.maxFiles,
-            json: config.json
+            json: config.json,
+            layout: aggregation.layout
           },
           (error) => {
             aggregator = undefined

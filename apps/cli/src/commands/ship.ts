@@ -1,0 +1,115 @@
+/**
+ * `dla ship <path> --nats URL`: append every complete line of a node's log files to the replicated log store on
+ * NATS JetStream, exactly once across restarts and crashes; `--follow` keeps shipping as files grow and rotate.
+ */
+import { DistributedContext } from "@dla/core"
+import { Shipper } from "@dla/store"
+import * as Console from "effect/Console"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Flags from "../Flags.ts"
+import * as Failure from "../internal/Failure.ts"
+import * as Nats from "../internal/Nats.ts"
+import * as StoreFlags from "../internal/StoreFlags.ts"
+
+const MB = 1e6
+/** Without a terminal, a progress line at most this often (logs, CI). */
+const PLAIN_EVERY_MS = 10_000
+
+/** A progress line on stderr: redrawn in place on a terminal, an occasional line elsewhere. */
+const progressLine = (stream: NodeJS.WriteStream = process.stderr) => {
+  const began = Date.now()
+  let drawnAt = began // no line before there is something to say
+  const text = (p: Shipper.Progress) => {
+    const seconds = Math.max((Date.now() - began) / 1000, 0.001)
+    return `shipped ${p.lines} lines, ${(p.bytes / MB).toFixed(1)} MB in ${p.messages} messages (${(p.bytes / MB / seconds).toFixed(1)} MB/s), ${p.files} files`
+  }
+  return {
+    update: (p: Shipper.Progress) => {
+      const now = Date.now()
+      if (now - drawnAt < (stream.isTTY ? 100 : PLAIN_EVERY_MS)) return
+      drawnAt = now
+      stream.write(stream.isTTY ? `\r${text(p)}\x1b[K` : `dla: ${text(p)}\n`)
+    },
+    finish: (p: Shipper.Progress) =>
+      stream.write(`${stream.isTTY ? "\r" : ""}dla: ${text(p)}${stream.isTTY ? "\x1b[K" : ""}\n`)
+  }
+}
+
+const report = (pass: Shipper.PassResult) =>
+  Effect.forEach(pass.events, (event) =>
+    event._tag === "Skipped" ? Console.error(`dla: skipped ${event.path}: ${event.reason}`) : Effect.void
+  )
+
+export const ship = Command.make(
+  "ship",
+  {
+    path: Argument.String("path").pipe(Argument.withDescription("A log file, or a directory searched recursively")),
+    nats: Nats.servers,
+    ...Nats.options,
+    node: StoreFlags.node("Name the files are stored under (default: this node's id, DLA_NODE_ID or the host name)"),
+    include: Flags.include,
+    exclude: Flags.exclude,
+    replicas: Flag.Int("replicas").pipe(
+      Flag.withDefault(1),
+      Flag.filter(
+        (n: number) => n >= 1 && n <= 5,
+        (n: number) => `--replicas must be 1 to 5, got ${n}`
+      ),
+      Flag.withDescription("Replicas of the store when this shipper creates it (3 survives the loss of a NATS server)")
+    ),
+    follow: Flag.Boolean("follow").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("Keep shipping as files grow, rotate and appear (tail -F) until Ctrl-C")
+    ),
+    interval: Flag.Finite("interval").pipe(
+      Flag.withDefault(1),
+      Flag.filter(
+        (n: number) => n > 0,
+        (n: number) => `--interval must be above 0, got ${n}`
+      ),
+      Flag.withDescription("With --follow: seconds between two looks at the files")
+    ),
+    stream: StoreFlags.stream
+  },
+  (args) =>
+    Effect.gen(function* () {
+      const nc = yield* Nats.connection(args.nats, args)
+      const progress = progressLine()
+      const options: Shipper.Options = {
+        node: Option.isSome(args.node)
+          ? args.node.value
+          : (yield* Failure.fromError(DistributedContext.fromEnv)).nodeId,
+        include: args.include,
+        exclude: args.exclude,
+        replicas: args.replicas,
+        onProgress: progress.update,
+        ...StoreFlags.options(args.stream)
+      }
+      let last: Shipper.Progress = { bytes: 0, lines: 0, messages: 0, files: 0 }
+      const passes = args.follow
+        ? Shipper.follow(nc, args.path, { ...options, interval: Duration.seconds(args.interval) })
+        : Stream.fromEffect(Shipper.ship(nc, args.path, options))
+      yield* passes.pipe(
+        Stream.runForEach((pass) => {
+          last = pass
+          return report(pass)
+        }),
+        StoreFlags.failure,
+        // The totals once done, or when Ctrl-C ends --follow; a failure says only what failed.
+        Effect.onExit((exit) =>
+          Exit.hasInterrupts(exit) || Exit.isSuccess(exit) ? Effect.sync(() => progress.finish(last)) : Effect.void
+        )
+      )
+    }).pipe(Effect.scoped)
+).pipe(
+  Command.withDescription(
+    "Ship every complete line of log files to the replicated log store on NATS JetStream, exactly once (--follow: keep shipping)."
+  )
+)

@@ -1,0 +1,262 @@
+/**
+ * Acceptance of the log store with real processes: `dla ship` shippers on a 3-node JetStream cluster (R3) through a
+ * SIGKILL of the stream's leader and of a shipper, rotation under `--follow`, then `dla store cat` and
+ * `dla analyse --from-store` against the files on disk.
+ */
+import type { ChildProcess } from "node:child_process"
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Generator } from "@dla/core"
+import { Store } from "@dla/store"
+import { type NatsCluster, type NatsServer, startNatsCluster, startNatsServer } from "@dla/testing"
+import { jetstreamManager } from "@nats-io/jetstream"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { connect } from "@nats-io/transport-node"
+import * as Effect from "effect/Effect"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { dla, start } from "./cli.ts"
+
+const work = mkdtempSync(join(tmpdir(), "dla-cli-store-"))
+const children: Array<ChildProcess> = []
+let cluster: NatsCluster | undefined
+let server: NatsServer | undefined
+let nc: NatsConnection | undefined
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const stop = async (child: ChildProcess, signal: NodeJS.Signals) => {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once("exit", resolve))
+  child.kill(signal)
+  await exited
+}
+
+afterEach(async () => {
+  for (const child of children.splice(0)) await stop(child, "SIGKILL")
+  await nc?.close()
+  await cluster?.stop()
+  await server?.stop()
+  cluster = server = nc = undefined
+})
+
+/** `dla ship` as a real process, kept for cleanup. */
+const ship = (...args: Array<string>) => {
+  const child = start("ship", ...args)
+  let stderr = ""
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  children.push(child)
+  return { child, stderr: () => stderr }
+}
+
+const lineCount = (path: string) => readFileSync(path).reduce((n, byte) => n + (byte === 0x0a ? 1 : 0), 0)
+
+/** Waits until the store holds every line of `files` (node -> relative path -> absolute path). */
+const waitStored = async (urls: string, expected: Map<string, Map<string, string>>, timeoutMs = 90_000) => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    // Mid-election the store may not answer: that is "not yet".
+    const stored = await Effect.runPromise(
+      Store.list(nc!, {}, { retryForMs: 1_000 }).pipe(Effect.orElseSucceed(() => []))
+    )
+    const lines = new Map(stored.map((f) => [`${f.node}/${f.file}`, f.lines] as const))
+    const missing = [...expected].flatMap(([node, files]) =>
+      [...files].filter(([file, path]) => lines.get(`${node}/${file}`) !== lineCount(path)).map(([file]) => file)
+    )
+    if (missing.length === 0) return
+    if (Date.now() > deadline) throw new Error(`not stored after ${timeoutMs} ms at ${urls}: ${missing.join(", ")}`)
+    await sleep(250)
+  }
+}
+
+describe("dla ship / store / analyse --from-store", () => {
+  it("R3: every line stored exactly once through a SIGKILL of the stream leader and of a shipper", async () => {
+    cluster = await startNatsCluster(3)
+    const urls = cluster.urls.join(",")
+    nc = await connect({ servers: [...cluster.urls] })
+    const root = join(work, "r3")
+    const dirs = { "node-a": join(root, "a"), "node-b": join(root, "b") }
+    for (const [i, dir] of Object.values(dirs).entries()) {
+      await Effect.runPromise(Generator.generate(dir, { files: 4, lines: 40_000, seed: i + 1 }))
+    }
+    const shipArgs = (node: string) => [dirs[node as keyof typeof dirs], "--nats", urls, "--node", node]
+    const a = ship(...shipArgs("node-a"), "--replicas", "3", "--follow", "--interval", "0.2")
+    const b = ship(...shipArgs("node-b"), "--replicas", "3", "--follow", "--interval", "0.2")
+
+    // Lines keep arriving while servers and shippers die.
+    let writing = true
+    const writer = (async () => {
+      for (let round = 0; writing; round++) {
+        for (const dir of Object.values(dirs)) {
+          appendFileSync(join(dir, "log_01.log"), `[2025-01-02T00:00:00] [ERROR] round ${round}\n`)
+          appendFileSync(join(dir, "live.log"), `[2025-01-02T00:00:00] [INFO] round ${round}\n`)
+        }
+        await sleep(20)
+      }
+    })()
+
+    // Kill the node leading the stream as soon as the stream exists and holds data.
+    const jsm = await jetstreamManager(nc)
+    let leader: string | undefined
+    for (const deadline = Date.now() + 30_000; leader === undefined && Date.now() < deadline; await sleep(50)) {
+      const info = await jsm.streams.info("DLA_LOGS").catch(() => undefined)
+      if ((info?.state.messages ?? 0) > 0) leader = info?.cluster?.leader
+    }
+    expect(leader).toBeDefined()
+    const victim = cluster.servers.find((s) => s.name === leader)!
+    await victim.kill("SIGKILL")
+    await sleep(1_500)
+    // Then a shipper, mid-ship, and start it again.
+    await stop(a.child, "SIGKILL")
+    await sleep(300)
+    const again = ship(...shipArgs("node-a"), "--follow", "--interval", "0.2")
+    await sleep(1_500)
+    writing = false
+    await writer
+    await victim.restart()
+
+    const expected = new Map(
+      Object.entries(dirs).map(([node, dir]) => [
+        node,
+        new Map(["log_01.log", "log_02.log", "log_03.log", "log_04.log", "live.log"].map((f) => [f, join(dir, f)]))
+      ])
+    )
+    await waitStored(urls, expected)
+    await stop(again.child, "SIGTERM")
+    await stop(b.child, "SIGTERM")
+    expect(b.stderr()).not.toContain("dla: internal error")
+
+    for (const [node, files] of expected) {
+      for (const [file, path] of files) {
+        const cat = start("store", "cat", "--nats", urls, "--node", node, file)
+        children.push(cat)
+        const chunks: Array<Buffer> = []
+        cat.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk))
+        const code = await new Promise((resolve) => cat.once("exit", resolve))
+        expect(code).toBe(0)
+        expect(Buffer.concat(chunks).equals(readFileSync(path)), `${node}/${file} byte-identical`).toBe(true)
+      }
+    }
+    const fromStore = dla("analyse", "--from-store", "--nats", urls, "--json")
+    expect(fromStore.stderr).toBe("")
+    const fromDisk = dla("analyse", root, "--sequential", "--json")
+    const { durationMs: _s, ...stored } = JSON.parse(fromStore.stdout)
+    const { durationMs: _d, ...onDisk } = JSON.parse(fromDisk.stdout)
+    expect(stored).toEqual(onDisk)
+    expect(stored.filesProcessed).toBe(10)
+  }, 240_000)
+
+  it("--follow stores growing, rotated and truncated files exactly once, through a shipper's SIGKILL", async () => {
+    server = await startNatsServer()
+    nc = await connect({ servers: server.url })
+    const dir = join(work, "follow")
+    mkdirSync(dir, { recursive: true })
+    const path = join(dir, "app.log")
+    const written: Array<string> = []
+    const write = (n: number) => {
+      const lines = Array.from({ length: n }, (_, i) => `[2025-01-01T00:00:00] [WARN] line ${written.length + i}\n`)
+      written.push(...lines)
+      appendFileSync(path, lines.join(""))
+    }
+    const args = [dir, "--nats", server.url, "--node", "n", "--follow", "--interval", "0.1"]
+    /** Waits until the store holds `n` lines of app.log, over all its generations. */
+    const waitLines = async (n: number) => {
+      for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+        const files = await Effect.runPromise(Store.list(nc!).pipe(Effect.orElseSucceed(() => [])))
+        const lines = files.filter((f) => f.file === "app.log").reduce((sum, f) => sum + f.lines, 0)
+        if (lines >= n) return
+        if (Date.now() > deadline) throw new Error(`store holds ${lines} lines of app.log, not ${n}`)
+      }
+    }
+    let shipper = ship(...args)
+    write(1000)
+    await waitLines(1000)
+    write(500)
+    renameSync(path, join(dir, "app.log.1")) // rotated: its last lines perhaps not shipped yet
+    write(300) // the new app.log
+    await stop(shipper.child, "SIGKILL")
+    write(200)
+    shipper = ship(...args)
+    await waitLines(2000)
+    writeFileSync(path, "") // truncated in place (copytruncate): what follows is a new generation
+    write(100)
+    await waitLines(2100)
+    rmSync(join(dir, "app.log.1"))
+    write(7)
+    await waitLines(2107)
+    await stop(shipper.child, "SIGTERM")
+    const chunks: Array<Uint8Array> = []
+    await Effect.runPromise(Store.read(nc, { node: "n", file: "app.log" }, (bytes) => void chunks.push(bytes)))
+    expect(Buffer.concat(chunks).toString()).toBe(written.join(""))
+    const generations = await Effect.runPromise(Store.list(nc))
+    expect(generations.map((f) => [f.file, f.lines])).toEqual([
+      ["app.log", 1500],
+      ["app.log", 500],
+      ["app.log", 107]
+    ])
+  }, 120_000)
+
+  it("store ls, rm and copy --from-store: one copier writes every stored node's files", async () => {
+    server = await startNatsServer()
+    nc = await connect({ servers: server.url })
+    const root = join(work, "copy")
+    for (const node of ["x", "y"]) {
+      mkdirSync(join(root, node, "sub"), { recursive: true })
+      writeFileSync(join(root, node, "a.log"), `[2025-01-01T00:00:00] [INFO] ${node}\n`)
+      writeFileSync(join(root, node, "sub", "b.log"), `[2025-01-01T00:00:00] [ERROR] ${node}\n`.repeat(3))
+      const shipped = dla("ship", join(root, node), "--nats", server.url, "--node", node)
+      expect(shipped.status, shipped.stderr).toBe(0)
+      expect(shipped.stderr).toMatch(/^dla: shipped 4 lines, 0\.0 MB in 2 messages .*2 files\n$/)
+    }
+    const listed = JSON.parse(dla("store", "ls", "--nats", server.url, "--json").stdout)
+    expect(listed.map((f: { node: string; file: string; lines: number }) => `${f.node}/${f.file}:${f.lines}`)).toEqual([
+      "x/a.log:1",
+      "x/sub/b.log:3",
+      "y/a.log:1",
+      "y/sub/b.log:3"
+    ])
+    expect(dla("store", "ls", "--nats", server.url).stdout).toMatch(/^NODE\s+FILE\s+GEN\s+BYTES\s+LINES\n/)
+
+    const dest = join(work, "copy-dest")
+    const copied = dla(
+      "copy",
+      "--from-store",
+      "--nats",
+      server.url,
+      "--dest",
+      `file://${dest}`,
+      "--state-dir",
+      join(work, "copy-state"),
+      "--once"
+    )
+    expect(copied.status, copied.stderr).toBe(0)
+    expect(copied.stdout).toContain("Copied 4 files")
+    for (const file of ["x/a.log", "x/sub/b.log", "y/a.log", "y/sub/b.log"]) {
+      expect(readFileSync(join(dest, file), "utf8")).toBe(readFileSync(join(root, file), "utf8"))
+    }
+
+    const removed = dla("store", "rm", "--nats", server.url, "--node", "x")
+    expect(removed.stdout).toBe("Removed 2 messages of node 'x'\n")
+    expect(dla("store", "cat", "--nats", server.url, "--node", "x", "a.log").stderr).toBe(
+      "dla: the store holds nothing for file 'a.log' of node 'x' (see 'dla store ls')\n"
+    )
+    expect(dla("analyse", "--from-store", "--nats", server.url).stdout).toContain("Total lines: 4")
+    // Bad invocations: one line each, usage exit code.
+    const withPath = dla("analyse", root, "--from-store", "--nats", server.url)
+    expect([withPath.status, withPath.stderr]).toEqual([
+      2,
+      `dla: --from-store reads the store: drop the path '${root}'\n`
+    ])
+    const withPatterns = dla("copy", "*.log", "--from-store", "--nats", server.url, "--dest", `file://${dest}`)
+    expect([withPatterns.status, withPatterns.stderr]).toEqual([
+      2,
+      "dla: --from-store copies the store: drop the patterns\n"
+    ])
+    const noPath = dla("analyse")
+    expect([noPath.status, noPath.stderr]).toEqual([2, "dla: give a path to analyse (or --from-store)\n"])
+  }, 120_000)
+})
+
+afterAll(() => rmSync(work, { recursive: true, force: true }))

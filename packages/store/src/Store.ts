@@ -1,0 +1,372 @@
+/**
+ * What the store holds, read back: list the stored files, write one out byte-identical, count the levels of the
+ * stored lines, mirror every node's files into a directory (for `dla copy --from-store`), and remove a node's or a
+ * file's data.
+ *
+ * A stored file is one generation of a name on a node (see `Shipper`): the bytes of its messages in stream order are
+ * the file's bytes from its start, each message ending at a line end (a line longer than a message spans several).
+ *
+ * @since 0.1.0
+ */
+import { Buffer } from "node:buffer"
+import { mkdir, open as openFile, stat } from "node:fs/promises"
+import { dirname, join } from "node:path"
+import { Counts, Level, LogFormat } from "@dla/core"
+import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream"
+import type { NatsConnection } from "@nats-io/nats-core"
+import * as Effect from "effect/Effect"
+import * as Naming from "./internal/naming.ts"
+import { type Handles, open as openStore, retrying } from "./internal/nats.ts"
+import * as StoreError from "./StoreError.ts"
+
+export interface Options {
+  /** Stream name (default `DLA_LOGS`). */
+  readonly stream?: string
+  /** How long to keep trying through a cluster that does not answer before failing (default 60 s). */
+  readonly retryForMs?: number
+}
+
+export interface StoredFile {
+  readonly node: string
+  /** Path relative to the shipped root, as first seen. */
+  readonly file: string
+  /** 0 for a name's first file; one more for each file that replaced it (rotation) or truncation of it. */
+  readonly generation: number
+  readonly bytes: number
+  readonly lines: number
+  readonly messages: number
+  /** Stream sequence of its last message. */
+  readonly lastSeq: number
+}
+
+export interface Selection {
+  /** Only this node's files. */
+  readonly node?: string
+  /** Only this file (with `node`). */
+  readonly file?: string
+  /** Only this generation (with `file`); default every generation, oldest first. */
+  readonly generation?: number
+}
+
+export interface CountOptions {
+  /** The format of every line; by default detected per stored file from its first message. */
+  readonly format?: LogFormat.LogFormat
+  /** Called after each message with the bytes counted so far and the bytes to count. */
+  readonly onProgress?: (done: number, total: number) => void
+}
+
+export interface CountResult extends Counts.Counts {
+  readonly files: number
+}
+
+export interface MirrorResult {
+  /** Files written to (new or grown). */
+  readonly files: number
+  readonly bytes: number
+}
+
+/** The store's reading side, with Promise methods (the Effect functions below wrap these). */
+export interface Reader {
+  readonly list: (selection?: Selection) => Promise<ReadonlyArray<StoredFile>>
+  /** Passes the stored bytes of the selected file(s) to `write`, in order; fails with NotFound when there are none. */
+  readonly read: (
+    selection: Selection & { readonly node: string; readonly file: string },
+    write: (bytes: Uint8Array) => Promise<void> | void
+  ) => Promise<number>
+  readonly count: (selection?: Selection, options?: CountOptions) => Promise<CountResult>
+  /**
+   * Brings `dir/<node>/<file>` up to date with the store (a later generation `g` as `<file>@g`), appending only what
+   * is new since the last mirror; returns what was written.
+   */
+  readonly mirror: (dir: string, selection?: Selection) => Promise<MirrorResult>
+  /** Removes the selected data (a node's, or one file's every generation) and its shipping state; messages removed. */
+  readonly remove: (selection: Selection & { readonly node: string }) => Promise<number>
+}
+
+const NEWLINE = 0x0a
+const CARRIAGE_RETURN = 0x0d
+/** Bytes an open consumer may hold unread: enough to keep the pipe full, a few dozen messages, not the stream. */
+const CONSUMER_BYTES = 32 * 1024 * 1024
+/** No message for this long while more are due: open the consumer again from the next sequence. */
+const STALL_MS = 4_000
+
+const bySelection = (selection: Selection) => (f: StoredFile) =>
+  (selection.node === undefined || f.node === selection.node) &&
+  (selection.file === undefined || f.file === selection.file) &&
+  (selection.generation === undefined || f.generation === selection.generation)
+
+/** The subjects a selection covers, as one filter. */
+const filterOf = (stream: string, selection: Selection) =>
+  selection.generation !== undefined && selection.node !== undefined && selection.file !== undefined
+    ? Naming.subject(stream, { node: selection.node, file: selection.file, generation: selection.generation })
+    : Naming.filter(stream, selection.node, selection.file)
+
+/** Where a stored file is mirrored, relative to the mirror's directory. */
+export const mirrorPath = (file: Pick<StoredFile, "node" | "file" | "generation">): string =>
+  join(file.node, file.generation === 0 ? file.file : `${file.file}@${file.generation}`)
+
+/** Opens the store for reading. Fails with NotFound when nothing was ever shipped to it. */
+export const reader = async (nc: NatsConnection, options: Options = {}): Promise<Reader> => {
+  const stream = options.stream ?? Naming.DEFAULT_STREAM
+  const retryForMs = options.retryForMs ?? 60_000
+  const store: Handles = await openStore(nc, { stream, replicas: 1, create: false, retryForMs })
+
+  const list = async (selection: Selection = {}): Promise<ReadonlyArray<StoredFile>> => {
+    const info = await retrying(`listing ${stream}`, retryForMs, () =>
+      store.jsm.streams.info(stream, { subjects_filter: filterOf(stream, selection) })
+    )
+    const files = await Promise.all(
+      Object.entries(info.state.subjects ?? {}).map(async ([subject, messages]) => {
+        const id = Naming.parseSubject(stream, subject)
+        if (id === undefined) return []
+        const last = await retrying(`reading ${subject}`, retryForMs, () =>
+          store.jsm.streams.getMessage(stream, { last_by_subj: subject })
+        )
+        if (last === null) return []
+        const stored: StoredFile = {
+          ...id,
+          bytes: Number(last.header.get(Naming.Header.end)),
+          lines: Number(last.header.get(Naming.Header.lines)),
+          messages,
+          lastSeq: last.seq
+        }
+        return [stored]
+      })
+    )
+    return files
+      .flat()
+      .filter(bySelection(selection))
+      .sort((a, b) =>
+        a.node !== b.node
+          ? a.node < b.node
+            ? -1
+            : 1
+          : a.file !== b.file
+            ? a.file < b.file
+              ? -1
+              : 1
+            : a.generation - b.generation
+      )
+  }
+
+  /**
+   * Reads the messages of `filter` in stream order from `from` to `until` (inclusive), through consumers that die or
+   * stall (an ordered consumer has one replica: a cluster fail-over can leave it silent).
+   */
+  const consume = async (
+    filter: string,
+    from: number,
+    until: number,
+    onMessage: (msg: JsMsg) => Promise<void> | void
+  ) => {
+    let next = from
+    let stuckSince = Date.now()
+    while (next <= until) {
+      if (Date.now() - stuckSince > retryForMs) {
+        throw new StoreError.StoreError({
+          reason: "Unavailable",
+          message: `reading ${filter}: no message past ${next - 1} for ${retryForMs} ms`
+        })
+      }
+      const start = next
+      const messages = await retrying(`reading ${filter}`, retryForMs, async () =>
+        (
+          await store.js.consumers.get(stream, {
+            filter_subjects: filter,
+            deliver_policy: DeliverPolicy.StartSequence,
+            opt_start_seq: start
+          })
+        ).consume({ max_bytes: CONSUMER_BYTES, expires: 2_000 })
+      )
+      let lastAt = Date.now()
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastAt > STALL_MS) messages.stop()
+      }, STALL_MS / 2)
+      try {
+        for await (const msg of messages) {
+          lastAt = Date.now()
+          stuckSince = lastAt
+          next = msg.seq + 1
+          await onMessage(msg)
+          if (msg.seq >= until) break
+        }
+      } catch {
+        // The consumer failed: open another from `next`.
+      } finally {
+        clearInterval(watchdog)
+        messages.stop()
+      }
+    }
+  }
+
+  const selected = async (selection: Selection) => {
+    const files = await list(selection)
+    if (files.length === 0) {
+      const what =
+        selection.file !== undefined
+          ? `file '${selection.file}' of node '${selection.node}'`
+          : selection.node !== undefined
+            ? `node '${selection.node}'`
+            : "anything"
+      throw new StoreError.StoreError({
+        reason: "NotFound",
+        message: `the store holds nothing for ${what} (see 'dla store ls')`
+      })
+    }
+    return files
+  }
+
+  const read: Reader["read"] = async (selection, write) => {
+    let bytes = 0
+    // Generation after generation: their messages interleave in the stream when a rotated file was still being read.
+    for (const file of await selected(selection)) {
+      await consume(Naming.subject(stream, file), 1, file.lastSeq, async (msg) => {
+        bytes += msg.data.length
+        await write(msg.data)
+      })
+    }
+    return bytes
+  }
+
+  const count: Reader["count"] = async (selection = {}, countOptions = {}) => {
+    const files = await selected(selection)
+    const total = files.reduce((sum, f) => sum + f.bytes, 0)
+    const tallies = new Map<string, SubjectTally>()
+    let done = 0
+    await consume(filterOf(stream, selection), 1, Math.max(...files.map((f) => f.lastSeq)), (msg) => {
+      const bytes = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.length)
+      let tally = tallies.get(msg.subject)
+      if (tally === undefined) {
+        tally = new SubjectTally((countOptions.format ?? LogFormat.detect(bytes)).levelOf)
+        tallies.set(msg.subject, tally)
+      }
+      tally.add(bytes)
+      done += bytes.length
+      countOptions.onProgress?.(done, total)
+    })
+    const counts = Counts.mergeAll([...tallies.values()].map((t) => t.counts()))
+    return { ...counts, files: files.length }
+  }
+
+  const mirror: Reader["mirror"] = async (dir, selection = {}) => {
+    let files = 0
+    let bytes = 0
+    for (const file of await list(selection)) {
+      const path = join(dir, mirrorPath(file))
+      const have = await stat(path).then(
+        (s) => s.size,
+        () => 0
+      )
+      if (have >= file.bytes) continue
+      await mkdir(dirname(path), { recursive: true })
+      const out = await openFile(path, "a")
+      try {
+        // Messages before `have` were mirrored already; the one across it, in part.
+        await consume(Naming.subject(stream, file), 1, file.lastSeq, async (msg) => {
+          const end = Number(msg.headers?.get(Naming.Header.end))
+          const offset = end - msg.data.length
+          if (end <= have) return
+          const part = msg.data.subarray(Math.max(0, have - offset))
+          await out.write(part)
+          bytes += part.length
+        })
+      } finally {
+        await out.close()
+      }
+      files++
+    }
+    return { files, bytes }
+  }
+
+  const remove: Reader["remove"] = async (selection) => {
+    const { node, file } = selection
+    await selected({ node, ...(file !== undefined ? { file } : {}) })
+    const purged = await retrying(`removing from ${stream}`, retryForMs, () =>
+      store.jsm.streams.purge(stream, { filter: Naming.filter(stream, node, file) })
+    )
+    // Forget the shipping state too, so a shipper started again ships the files from their start. The generation
+    // counters stay: the files shipped again are new generations, whose message ids the stream has not seen.
+    const keys: Array<string> = []
+    for await (const key of await store.kv.keys(Naming.stateKeys(node))) keys.push(key)
+    for (const key of keys) {
+      if (file !== undefined) {
+        const entry = await store.kv.get(key)
+        if (entry?.operation !== "PUT" || stateFile(entry.string()) !== file) continue
+      }
+      await retrying(`removing ${key}`, retryForMs, () => store.kv.purge(key))
+    }
+    return purged.purged
+  }
+
+  return { list, read, count, mirror, remove }
+}
+
+/** The file a KV shipping state names. */
+const stateFile = (json: string): string | undefined => {
+  try {
+    return (JSON.parse(json) as { file?: string }).file
+  } catch {
+    return undefined
+  }
+}
+
+/** Level tallies of one stored file, fed message by message; a line split across messages is carried over. */
+class SubjectTally {
+  readonly perLevel = new Float64Array(Level.all.length)
+  lines = 0
+  unmatched = 0
+  bytes = 0
+  carry: Buffer = Buffer.alloc(0)
+  readonly levelOf: LogFormat.LogFormat["levelOf"]
+  constructor(levelOf: LogFormat.LogFormat["levelOf"]) {
+    this.levelOf = levelOf
+  }
+
+  add(data: Buffer) {
+    this.bytes += data.length
+    const bytes = this.carry.length === 0 ? data : Buffer.concat([this.carry, data])
+    // Core's tally loop (internal to @dla/core): jump newline to newline with the native indexOf, never decode.
+    const { levelOf, perLevel } = this
+    let start = 0
+    for (let newline = bytes.indexOf(NEWLINE); newline >= 0; newline = bytes.indexOf(NEWLINE, start)) {
+      const end = newline > start && bytes[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline
+      const id = levelOf(bytes, start, end)
+      if (id < 0) this.unmatched++
+      else perLevel[id]!++
+      this.lines++
+      start = newline + 1
+    }
+    this.carry = start === bytes.length ? Buffer.alloc(0) : Buffer.from(bytes.subarray(start))
+  }
+
+  counts(): Counts.Counts {
+    return Counts.fromArray(this.perLevel, this.lines, this.unmatched, this.bytes)
+  }
+}
+
+// The Effect face: each Reader method as an Effect failing with a StoreError.
+
+const withReader = <A>(nc: NatsConnection, options: Options, what: string, use: (r: Reader) => Promise<A>) =>
+  Effect.tryPromise({
+    try: async () => use(await reader(nc, options)),
+    catch: StoreError.fromUnknown("Unavailable", what)
+  })
+
+export const list = (nc: NatsConnection, selection: Selection = {}, options: Options = {}) =>
+  withReader(nc, options, "listing the store", (r) => r.list(selection))
+
+export const read = (
+  nc: NatsConnection,
+  selection: Selection & { readonly node: string; readonly file: string },
+  write: (bytes: Uint8Array) => Promise<void> | void,
+  options: Options = {}
+) => withReader(nc, options, `reading ${selection.file}`, (r) => r.read(selection, write))
+
+export const count = (nc: NatsConnection, selection: Selection = {}, options: Options & CountOptions = {}) =>
+  withReader(nc, options, "counting the store", (r) => r.count(selection, options))
+
+export const mirror = (nc: NatsConnection, dir: string, selection: Selection = {}, options: Options = {}) =>
+  withReader(nc, options, `mirroring the store to ${dir}`, (r) => r.mirror(dir, selection))
+
+export const remove = (nc: NatsConnection, selection: Selection & { readonly node: string }, options: Options = {}) =>
+  withReader(nc, options, "removing from the store", (r) => r.remove(selection))

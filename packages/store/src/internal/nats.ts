@@ -1,0 +1,112 @@
+/**
+ * The stream and KV bucket of a store, made on first use, and retries through the cluster's bad moments.
+ */
+import {
+  type JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager
+} from "@nats-io/jetstream"
+import { type KV, Kvm } from "@nats-io/kv"
+import type { NatsConnection } from "@nats-io/nats-core"
+import * as StoreError from "../StoreError.ts"
+import { bucketOf } from "./naming.ts"
+
+export interface Handles {
+  readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
+  readonly kv: KV
+  readonly stream: string
+}
+
+/** How long a message id is remembered: well beyond any retry of an unacknowledged publish. */
+export const DUPLICATE_WINDOW_MS = 10 * 60_000
+const nanos = (ms: number) => ms * 1_000_000
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** JetStream's API error code (10071: wrong last sequence), if `error` carries one. */
+export const apiCode = (error: unknown): number | undefined =>
+  typeof error === "object" &&
+  error !== null &&
+  "code" in error &&
+  typeof (error as JetStreamApiError).code === "number"
+    ? (error as JetStreamApiError).code
+    : undefined
+
+/**
+ * Runs `attempt` until it succeeds, for at most `forMs`: mid-election a cluster answers "no responders" or times
+ * out for a few seconds. `isFinal` errors are thrown at once.
+ */
+export const retrying = async <A>(
+  what: string,
+  forMs: number,
+  attempt: () => Promise<A>,
+  isFinal: (error: unknown) => boolean = () => false
+): Promise<A> => {
+  const deadline = Date.now() + forMs
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (isFinal(error) || Date.now() + pause > deadline) throw StoreError.fromUnknown("Unavailable", what)(error)
+      await sleep(pause)
+    }
+  }
+}
+
+const streamExists = (jsm: JetStreamManager, name: string) =>
+  jsm.streams.info(name).then(
+    () => true,
+    (error: unknown) => {
+      if (apiCode(error) === 10059) return false // stream not found
+      throw error
+    }
+  )
+
+export interface OpenOptions {
+  readonly stream: string
+  /** Replicas of a stream and bucket made here (an existing one keeps its own). */
+  readonly replicas: number
+  /** Make the stream and bucket when missing (shippers); readers fail with NotFound instead. */
+  readonly create: boolean
+  readonly retryForMs: number
+}
+
+export const open = async (nc: NatsConnection, options: OpenOptions): Promise<Handles> => {
+  const { stream, replicas, retryForMs } = options
+  const js = jetstream(nc, { timeout: 10_000 })
+  const jsm = await retrying("JetStream", retryForMs, () => jetstreamManager(nc, { timeout: 10_000 }))
+  const exists = await retrying(`stream ${stream}`, retryForMs, () => streamExists(jsm, stream))
+  if (!exists) {
+    if (!options.create) {
+      throw new StoreError.StoreError({
+        reason: "NotFound",
+        message: `no log store '${stream}' on this NATS (ship some logs first)`
+      })
+    }
+    await retrying(`creating stream ${stream}`, retryForMs, () =>
+      jsm.streams
+        .add({
+          name: stream,
+          subjects: [`${stream}.>`],
+          num_replicas: replicas,
+          duplicate_window: nanos(DUPLICATE_WINDOW_MS)
+        })
+        .catch((error: unknown) => {
+          if (apiCode(error) === 10058) return undefined // made by another shipper meanwhile
+          throw error
+        })
+    )
+  }
+  const kvm = new Kvm(js)
+  const bucket = bucketOf(stream)
+  // Opened when it exists (whatever its replicas: `create` would fail on other replicas), made only when it does not.
+  const kv = await retrying(`KV bucket ${bucket}`, retryForMs, async () => {
+    return (await streamExists(jsm, `KV_${bucket}`)) || !options.create
+      ? kvm.open(bucket)
+      : kvm.create(bucket, { replicas, history: 1 })
+  })
+  return { js, jsm, kv, stream }
+}

@@ -1,0 +1,253 @@
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync
+} from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Counts, DirectoryAnalysis } from "@dla/core"
+import { type NatsServer, startNatsServer } from "@dla/testing"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Kvm } from "@nats-io/kv"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { connect } from "@nats-io/transport-node"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import { Shipper, Store } from "../src/index.ts"
+import * as Naming from "../src/internal/naming.ts"
+
+let server: NatsServer
+let nc: NatsConnection
+const dirs: Array<string> = []
+let streams = 0
+
+beforeAll(async () => {
+  server = await startNatsServer()
+  nc = await connect({ servers: server.url })
+})
+afterAll(async () => {
+  await nc?.close()
+  await server?.stop()
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "dla-store-"))
+  dirs.push(dir)
+  return dir
+}
+/** A fresh stream per test, so tests never see each other's data. */
+const freshStream = () => `T${++streams}_${process.pid}`
+
+const line = (i: number, level = ["INFO", "WARN", "ERROR", "DEBUG"][i % 4]) =>
+  `[2025-01-01T00:00:${String(i % 60).padStart(2, "0")}] [${level}] message ${i}\n`
+const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => line(from + i)).join("")
+
+const cat = async (stream: string, node: string, file: string, generation?: number) => {
+  const chunks: Array<Uint8Array> = []
+  const r = await Store.reader(nc, { stream })
+  await r.read({ node, file, ...(generation !== undefined ? { generation } : {}) }, (bytes) => {
+    chunks.push(new Uint8Array(bytes))
+  })
+  return Buffer.concat(chunks).toString()
+}
+
+describe("Shipper and Store", () => {
+  it("ships every complete line once, and reads it back byte-identical", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    mkdirSync(join(dir, "sub"))
+    writeFileSync(join(dir, "a.log"), lines(0, 5000))
+    writeFileSync(join(dir, "sub", "b.log"), `${lines(0, 10)}partial`)
+    writeFileSync(join(dir, "skip.txt"), lines(0, 3))
+    const options = { node: "node-1", stream, include: ["*.log"], messageBytes: 16 * 1024 }
+    const first = await Shipper.shipOnce(nc, dir, options)
+    expect(first.lines).toBe(5010)
+    expect(await cat(stream, "node-1", "a.log")).toBe(lines(0, 5000))
+    // The partial last line waits for its newline.
+    expect(await cat(stream, "node-1", "sub/b.log")).toBe(lines(0, 10))
+    appendFileSync(join(dir, "sub", "b.log"), " now whole\n")
+    const second = await Shipper.shipOnce(nc, dir, options)
+    expect(second.lines).toBe(1)
+    expect(await cat(stream, "node-1", "sub/b.log")).toBe(`${lines(0, 10)}partial now whole\n`)
+    // Nothing new: nothing shipped.
+    expect((await Shipper.shipOnce(nc, dir, options)).bytes).toBe(0)
+    const listed = await Effect.runPromise(Store.list(nc, {}, { stream }))
+    expect(listed.map((f) => [f.node, f.file, f.generation, f.lines])).toEqual([
+      ["node-1", "a.log", 0, 5000],
+      ["node-1", "sub/b.log", 0, 11]
+    ])
+  })
+
+  it("neither loses nor duplicates when the KV position lags the stream (a crash between publish and KV write)", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 1000))
+    const options = { node: "n", stream, messageBytes: 4096 }
+    await Shipper.shipOnce(nc, dir, options)
+    // Roll every KV position back to the start, as if the shipper died before writing any of them.
+    const kv = await new Kvm(nc).open(Naming.bucketOf(stream))
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key)
+      if (entry?.string().startsWith("{"))
+        await kv.put(key, JSON.stringify({ ...entry.json<object>(), offset: 0, lines: 0 }))
+    }
+    appendFileSync(join(dir, "a.log"), lines(1000, 10))
+    expect((await Shipper.shipOnce(nc, dir, options)).lines).toBe(10)
+    expect(await cat(stream, "n", "a.log")).toBe(lines(0, 1010))
+  })
+
+  it("ships a line longer than a message in pieces, only once it is complete", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    const long = `[2025-01-01T00:00:00] [ERROR] ${"x".repeat(10_000)}`
+    writeFileSync(join(dir, "a.log"), `${line(1)}${long}`)
+    const options = { node: "n", stream, messageBytes: 1024 }
+    await Shipper.shipOnce(nc, dir, options)
+    expect(await cat(stream, "n", "a.log")).toBe(line(1))
+    appendFileSync(join(dir, "a.log"), `\n${line(2)}`)
+    await Shipper.shipOnce(nc, dir, options)
+    expect(await cat(stream, "n", "a.log")).toBe(`${line(1)}${long}\n${line(2)}`)
+    const counts = await Effect.runPromise(Store.count(nc, { node: "n" }, { stream }))
+    expect(counts.lines).toBe(3)
+    expect(counts.levels.ERROR).toBe(2) // the long line and line 2
+  })
+
+  it("follows rotation and truncation: every line stored exactly once, in generations", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    const path = join(dir, "app.log")
+    writeFileSync(path, lines(0, 100))
+    const shipper = await Shipper.make(nc, dir, { node: "n", stream, include: ["*.log"] })
+    await shipper.pass()
+    appendFileSync(path, lines(100, 50))
+    renameSync(path, join(dir, "app.log.1")) // rotated out of the include globs, its last lines unshipped
+    writeFileSync(path, lines(150, 20))
+    await shipper.pass()
+    truncateSync(path, 0)
+    writeFileSync(path, lines(170, 5))
+    await shipper.pass()
+    await shipper.close()
+    const stored = await Effect.runPromise(Store.list(nc, {}, { stream }))
+    expect(stored.map((f) => [f.file, f.generation, f.lines])).toEqual([
+      ["app.log", 0, 150],
+      ["app.log", 1, 20],
+      ["app.log", 2, 5]
+    ])
+    expect(await cat(stream, "n", "app.log")).toBe(lines(0, 175))
+    expect(await cat(stream, "n", "app.log", 1)).toBe(lines(150, 20))
+    // Mirrored, each generation is a file of its own: the first under the name, later ones as <name>@<generation>.
+    const mirror = tempDir()
+    await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    expect(readFileSync(join(mirror, "n", "app.log"), "utf8")).toBe(lines(0, 150))
+    expect(readFileSync(join(mirror, "n", "app.log@1"), "utf8")).toBe(lines(150, 20))
+    expect(readFileSync(join(mirror, "n", "app.log@2"), "utf8")).toBe(lines(170, 5))
+    expect(Store.mirrorPath({ node: "n", file: "a/b.log", generation: 3 })).toBe(join("n", "a/b.log@3"))
+  })
+
+  it("follow ships as files grow until interrupted", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 10))
+    const passes: Array<Shipper.PassResult> = []
+    const fiber = Effect.runFork(
+      Shipper.follow(nc, dir, { node: "n", stream, interval: "50 millis" }).pipe(
+        Stream.runForEach((pass) => Effect.sync(() => passes.push(pass)))
+      )
+    )
+    for (let i = 1; i <= 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 60))
+      appendFileSync(join(dir, "a.log"), lines(i * 10, 10))
+    }
+    const deadline = Date.now() + 10_000
+    while ((passes.at(-1)?.lines ?? 0) < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    await Effect.runPromise(Fiber.interrupt(fiber))
+    expect(await cat(stream, "n", "a.log")).toBe(lines(0, 60))
+  })
+
+  it("counts like core's analysis of the same files, mirrors to a directory, and removes", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 3000))
+    writeFileSync(join(dir, "b.log"), `${lines(7, 100)}no level here\n`)
+    await Shipper.shipOnce(nc, dir, { node: "x", stream, messageBytes: 8192 })
+    await Shipper.shipOnce(nc, dir, { node: "y", stream })
+    const onDisk = await Effect.runPromise(DirectoryAnalysis.analyse(dir))
+    const counted = await Effect.runPromise(Store.count(nc, { node: "x" }, { stream }))
+    expect(Counts.equals(counted, onDisk.counts)).toBe(true)
+    expect(counted.files).toBe(2)
+    const both = await Effect.runPromise(Store.count(nc, {}, { stream }))
+    expect(both.lines).toBe(2 * onDisk.counts.lines)
+
+    const mirror = tempDir()
+    const first = await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    expect(first.files).toBe(4)
+    expect(readFileSync(join(mirror, "y", "b.log"), "utf8")).toBe(readFileSync(join(dir, "b.log"), "utf8"))
+    appendFileSync(join(dir, "a.log"), lines(3000, 3))
+    await Shipper.shipOnce(nc, dir, { node: "x", stream, messageBytes: 8192 })
+    const second = await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    expect(second).toEqual({ files: 1, bytes: lines(3000, 3).length })
+    expect(readFileSync(join(mirror, "x", "a.log"), "utf8")).toBe(lines(0, 3003))
+
+    expect(await Effect.runPromise(Store.remove(nc, { node: "x", file: "a.log" }, { stream }))).toBeGreaterThan(0)
+    expect((await Effect.runPromise(Store.list(nc, {}, { stream }))).map((f) => `${f.node}/${f.file}`)).toEqual([
+      "x/b.log",
+      "y/a.log",
+      "y/b.log"
+    ])
+    await Effect.runPromise(Store.remove(nc, { node: "y" }, { stream }))
+    expect(await Effect.runPromise(Store.list(nc, { node: "y" }, { stream }))).toEqual([])
+    // Removed means forgotten: shipping again sends the file from its start.
+    const again = await Shipper.shipOnce(nc, dir, { node: "x", stream })
+    expect(again.events).toContainEqual(expect.objectContaining({ _tag: "Added", file: "a.log", generation: 1 }))
+    expect(await cat(stream, "x", "a.log")).toBe(lines(0, 3003))
+  })
+
+  it("stops with Conflict rather than interleave when two shippers ship the same files under one node name", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 10))
+    const options = { node: "twin", stream }
+    const first = await Shipper.make(nc, dir, options)
+    const second = await Shipper.make(nc, dir, options)
+    await first.pass()
+    appendFileSync(join(dir, "a.log"), lines(10, 5))
+    expect((await second.pass()).lines).toBe(5) // resumed where the stream ends: nothing twice
+    appendFileSync(join(dir, "a.log"), lines(15, 5))
+    const error = await first.pass().then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect(error).toMatchObject({ _tag: "StoreError", reason: "Conflict" })
+    expect(String((error as Error).message)).toContain("another shipper running with --node twin")
+    await first.close()
+    await second.close()
+    expect(await cat(stream, "twin", "a.log")).toBe(lines(0, 15))
+  })
+
+  it("fails with one clear line on a missing store, an empty node name or a missing path", async () => {
+    const missing = await Effect.runPromise(Effect.flip(Store.list(nc, {}, { stream: "NOPE" })))
+    expect(missing.reason).toBe("NotFound")
+    const empty = await Effect.runPromise(Effect.flip(Shipper.ship(nc, tempDir(), { node: "" })))
+    expect(empty.reason).toBe("BadInput")
+    const noPath = await Effect.runPromise(
+      Effect.flip(Shipper.ship(nc, "/nonexistent/dla", { node: "n", stream: freshStream() }))
+    )
+    expect(noPath.reason).toBe("BadInput")
+    expect(noPath.message).toContain("/nonexistent/dla")
+  })
+
+  it("names subjects and message ids so any node or file name fits", () => {
+    const id = { node: "host.example.com", file: "a dir/x*.log", generation: 2 }
+    const subject = Naming.subject("S", id)
+    expect(subject.split(".")).toHaveLength(4)
+    expect(Naming.parseSubject("S", subject)).toEqual(id)
+    expect(Naming.messageId(id, 42)).not.toBe(Naming.messageId(id, 43))
+  })
+})
