@@ -26,9 +26,9 @@ export default [
       ...bundled,
       // Each command in its own chunk (Cli.ts imports them on demand), shared code in common chunks.
       splitting: true,
-      // ...except the NATS client: it is CommonJS that require()s node built-ins and its own packages (which an ESM
-      // bundle cannot do).
-      noExternal: [/^(?!@nats-io\/)/]
+      // ...except the NATS client and prom-client (the dashboard's /metrics, loaded on the first scrape): CommonJS
+      // that require()s node built-ins and its own packages (which an ESM bundle cannot do).
+      noExternal: [/^(?!@nats-io\/|prom-client$)/]
     }
   ),
   // The embedded engine's counting thread, which the bundled analyser starts from `internal/countThread.js` beside

@@ -23,6 +23,7 @@ const commands = {
   dashboard: () => import("./commands/dashboard.ts").then((m) => m.dashboard),
   generate: () => import("./commands/generate.ts").then((m) => m.generate),
   master: () => import("./commands/master.ts").then((m) => m.master),
+  runs: () => import("./commands/runs.ts").then((m) => m.runs),
   ship: () => import("./commands/ship.ts").then((m) => m.ship),
   status: () => import("./commands/status.ts").then((m) => m.status),
   store: () => import("./commands/store.ts").then((m) => m.store),
@@ -35,7 +36,15 @@ const aliases: Record<string, Name> = { analyze: "analyse" }
 const root = (subcommands: ReadonlyArray<Subcommand>) =>
   Command.make("dla").pipe(
     Command.withDescription("Log analysis for distributed jobs: generate, count levels, run masters and workers."),
-    Command.withSubcommands(subcommands)
+    Command.withSubcommands(subcommands),
+    Command.withExamples([
+      {
+        command: "dla generate /tmp/logs && dla analyse /tmp/logs",
+        description: "Sample logs, then their level counts"
+      },
+      { command: "dla analyse /var/log/myapp --format log4j --json", description: "Your logs, results as JSON" },
+      { command: "dla analyse --help", description: "Every option of one command, with examples" }
+    ])
   )
 
 /** The whole `dla` command, every subcommand loaded (for help texts and docs). */

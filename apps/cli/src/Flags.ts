@@ -4,12 +4,26 @@
  *
  * @since 0.1.0
  */
+import { availableParallelism } from "node:os"
 import { LogFormat } from "@dla/core"
+import * as Console from "effect/Console"
 import * as Flag from "effect/cli/Flag"
+import * as Effect from "effect/Effect"
+
+/**
+ * `LogFormat.fromSpec`, with its own words for a regex that has named groups but no `level` one: the user meant a
+ * regex, so core's list of built-in names would mislead.
+ */
+export const parseFormat = (spec: string): LogFormat.LogFormat => {
+  if (spec.includes("(?<") && !spec.includes("(?<level>")) {
+    throw new Error(`no (?<level>...) group in the regex '${spec}': name the group that captures the level`)
+  }
+  return LogFormat.fromSpec(spec)
+}
 
 /** `--format <name or regex>`: a built-in format, alias or wrapped format, or a regex with a `level` group; absent: detect per file. */
 export const format = Flag.String("format").pipe(
-  Flag.mapTryCatch(LogFormat.fromSpec, (error) => (error instanceof Error ? error.message : String(error))),
+  Flag.mapTryCatch(parseFormat, (error) => (error instanceof Error ? error.message : String(error))),
   Flag.optional,
   Flag.withDescription(
     `Log format: ${LogFormat.named.map((f) => f.name).join(", ")} (or an alias: ${Object.keys(LogFormat.aliases).join(", ")}); ${LogFormat.wrappers.map((w) => `${w.name}+<format>`).join(" or ")} for container logs and rank-labelled output (alone: any format inside); or a regular expression with a named group (?<level>...). Default: detected per file`
@@ -33,3 +47,24 @@ export const json = Flag.Boolean("json").pipe(
   Flag.withDefault(false),
   Flag.withDescription("Print the results as JSON")
 )
+
+/** `--workers <n>` (at least 1; checked before it becomes optional, so the message names the number). */
+export const workers = Flag.Int("workers").pipe(
+  Flag.filter(
+    (n: number) => n >= 1,
+    (n: number) => `--workers must be at least 1, got ${n}`
+  ),
+  Flag.optional,
+  Flag.withDescription("Workers (threads) counting in parallel (default: one per core)")
+)
+
+/**
+ * More workers than cores only adds switching: a run with 64 threads on 2 cores was 28x slower. Said once on stderr;
+ * the run still goes ahead (a test or a shared machine may mean it).
+ */
+export const warnAboveCores = (workers: number, cores: number = availableParallelism()) =>
+  workers > cores
+    ? Console.error(
+        `dla: warning: --workers ${workers} is more than the ${cores} core(s) of this machine: expect it slower, not faster`
+      )
+    : Effect.void

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
@@ -39,11 +39,17 @@ describe("dla generate + analyse", () => {
     expect(json.filesProcessed).toBe(10)
   })
 
-  it("prints the results block with levels in name order and the total time", () => {
+  it("prints the results block with levels in severity order, shares of all lines, and the total time", () => {
     const run = dla("analyse", dir)
     expect(run.status).toBe(0)
-    const levels = [...run.stdout.matchAll(/^(DEBUG|ERROR|INFO|WARN): +\d+$/gm)].map((m) => m[1])
-    expect(levels).toEqual(["DEBUG", "ERROR", "INFO", "WARN"])
+    const rows = [...run.stdout.matchAll(/^(DEBUG|ERROR|INFO|WARN): +([\d,]+) +(\d+\.\d)%$/gm)]
+    expect(rows.map((m) => m[1])).toEqual(["ERROR", "WARN", "INFO", "DEBUG"])
+    const expected = countByRegex(dir)
+    for (const [, level, count, share] of rows) {
+      expect(count).toBe(expected[level!]!.toLocaleString("en-US"))
+      expect(share).toBe(((100 * expected[level!]!) / 5000).toFixed(1))
+    }
+    expect(run.stdout).toMatch(/^Total lines: 5,000$/m)
     expect(run.stdout).toMatch(/^Files processed: 10$/m)
     expect(run.stdout).toMatch(/^Total time: \d+\.\d{3} seconds$/m)
   })
@@ -99,7 +105,24 @@ describe("dla errors", () => {
     const run = dla("analyse", join(work, "missing"))
     expect(run.status).toBe(1)
     oneLine(run.stderr)
-    expect(run.stderr).toMatch(/^dla: .*missing: no such file or directory/)
+    // Said once (the engine's error used to repeat its cause's message after its own).
+    expect(run.stderr).toBe(`dla: ${join(work, "missing")}: no such file or directory (ENOENT)\n`)
+  })
+
+  it("--workers 0 names the number, and a regex without a level group says so", () => {
+    const zero = dla("analyse", work, "--workers", "0")
+    expect(zero.status).toBe(2)
+    expect(zero.stderr).toContain("--workers must be at least 1, got 0")
+    expect(zero.stderr).not.toContain("some(")
+    const regex = dla("analyse", work, "--format", "^(?<lvl>x)")
+    expect(regex.status).toBe(2)
+    expect(regex.stderr).toContain("no (?<level>...) group in the regex '^(?<lvl>x)'")
+  })
+
+  it("warns when --workers is above the machine's cores, and still runs", () => {
+    const run = dla("analyse", join(work, "logs"), "--workers", String(availableParallelism() + 1))
+    expect(run.status).toBe(0)
+    expect(run.stderr).toMatch(/^dla: warning: --workers \d+ is more than the \d+ core\(s\) of this machine/m)
   })
 
   it("a bad option value is a usage error: exit 2, one line", () => {

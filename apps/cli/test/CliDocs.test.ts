@@ -4,6 +4,17 @@ import { Effect } from "effect"
 import * as Cli from "../src/Cli.ts"
 import * as CliDocs from "../src/internal/CliDocs.ts"
 
+describe("--help", () => {
+  it.effect("of every command, nested ones and dla itself, ends with examples", () =>
+    Effect.gen(function* () {
+      for (const path of CliDocs.paths(yield* Effect.promise(Cli.load))) {
+        const text = yield* CliDocs.help(path.slice(1))
+        expect(text, path.join(" ")).toMatch(/\nEXAMPLES\n {2}# .+\n {2}(?:dla|srun dla) /)
+      }
+    })
+  )
+})
+
 describe("docs/cli.md", () => {
   it.effect("is what the CLI prints today (run `pnpm docs:cli` after changing a command)", () =>
     Effect.gen(function* () {

@@ -82,7 +82,7 @@ describe("dla analyse --follow", () => {
     // A partial last line is held, and counted when the run stops.
     appendFileSync(join(dir, "app.log.1"), "[2025-01-01T00:00:00] [ERROR] no newline yet")
     const { code, stdout } = await running.stop()
-    expect(code).toBe(130) // interrupted (the CLI ends every interruption with 130)
+    expect(code).toBe(143) // stopped by SIGTERM: 128 + 15, as shells report it
     const results = JSON.parse(stdout)
     expect(results.lines).toBe(7)
     expect(results.unmatched).toBe(0)

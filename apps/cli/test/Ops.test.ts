@@ -142,6 +142,10 @@ describe("dla status and dla dashboard over NATS", () => {
     expect(run.stdout).toMatch(/^ {2}\d\d:\d\d:\d\d w-2 failed, 1 task\(s\) requeued$/m)
     const json = JSON.parse(dla("status", "--nats", server.url, "--run", "ops-run", "--json").stdout)
     expect(json).toMatchObject({ runId: "ops-run", status: "running", tasks: { total: 4 } })
+    // Every level, as analyse --json gives them; times as epoch ms and ISO 8601.
+    expect(Object.keys(json.counts.levels)).toEqual(["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"])
+    expect(new Date(json.startedAtIso).getTime()).toBe(json.startedAt)
+    expect(json.finishedAtIso).toBeNull()
   })
 
   it("dla master publishes its run: dla status shows it done with the master's counts", async () => {
@@ -154,6 +158,41 @@ describe("dla status and dla dashboard over NATS", () => {
     const status = JSON.parse(dla("status", "--nats", server.url, "--run", "m1", "--json").stdout)
     expect(status).toMatchObject({ runId: "m1", status: "done", files: { total: 3, done: 3 }, counts: { lines: 300 } })
     expect(status.workers).toHaveLength(1)
+  })
+
+  it("dla dashboard of the finished run: /metrics behind its token, per-level lines equal to the run's", async () => {
+    const refused = dla("dashboard", "--nats", server.url, "--host", "0.0.0.0")
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toContain(
+      "--host 0.0.0.0 serves the dashboard beyond this machine: give it a --dashboard-token"
+    )
+    const dashboard = dlaAsync(
+      "dashboard",
+      "--nats",
+      server.url,
+      "--run",
+      "m1",
+      "--port",
+      "0",
+      "--dashboard-token",
+      "t0k"
+    )
+    await waitFor("the dashboard URL", () => /at (http:\S+)/.test(dashboard.stderr()))
+    const url = new URL(/at (http:\S+)/.exec(dashboard.stderr())![1]!)
+    expect(url.searchParams.get("token")).toBe("t0k")
+    expect((await fetch(new URL("/metrics", url.origin))).status).toBe(401)
+    let text = ""
+    await waitFor("the dashboard to see run m1", async () => {
+      text = await fetch(new URL("/metrics?token=t0k", url.origin)).then((r) => r.text())
+      return text.includes('dla_run_info{run="m1",status="done"} 1')
+    })
+    const status = JSON.parse(dla("status", "--nats", server.url, "--run", "m1", "--json").stdout)
+    const metrics = Object.fromEntries(
+      [...text.matchAll(/^dla_lines_total\{run="m1",level="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])])
+    )
+    expect(metrics).toEqual(status.counts.levels)
+    dashboard.child.kill("SIGINT")
+    expect((await dashboard.exit).status).toBe(130)
   })
 
   it("status of a run whose master publishes no snapshot falls back to its KV records", async () => {

@@ -10,13 +10,13 @@ const results: Report.Results = {
 }
 
 describe("Report", () => {
-  it("renders the results block: levels seen, in name order, then totals, extras and time", () => {
+  it("renders the results block: levels seen, most severe first, with shares and thousands separators", () => {
     expect(Report.render(results)).toBe(
       [
         "=== Log analysis results ===",
-        "ERROR: 1",
-        "INFO:  10",
-        "WARN:  3",
+        "ERROR:  1   6.7%",
+        "WARN:   3  20.0%",
+        "INFO:  10  66.7%",
         "Lines without a level: 1",
         "Total lines: 15",
         "Files processed: 2",
@@ -24,6 +24,51 @@ describe("Report", () => {
         "Total time: 1.235 seconds"
       ].join("\n")
     )
+    const big = {
+      ...results,
+      counts: { levels: { FATAL: 2, TRACE: 1_234_567 }, lines: 1_234_569, unmatched: 0, bytes: 0 }
+    }
+    expect(Report.render(big).split("\n").slice(1, 4)).toEqual([
+      "FATAL:         2    0.0%",
+      "TRACE: 1,234,567  100.0%",
+      "Lines without a level: 0"
+    ])
+  })
+
+  it("orders levels by severity: core's list reversed", () => {
+    expect(Report.bySeverity).toEqual(["FATAL", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG", "TRACE"])
+    expect(Report.percent(1, 3)).toBe("33.3%")
+    expect(Report.percent(0, 0)).toBe("0.0%")
+    expect(Report.thousands(1234567)).toBe("1,234,567")
+  })
+
+  it("gives a run's state every level and an ISO string next to each epoch-ms time", () => {
+    const state = {
+      runId: "r",
+      startedAt: 0,
+      finishedAt: null,
+      counts: { levels: { INFO: 2 }, lines: 2 },
+      workers: [{ workerId: "w", lastHeartbeat: 1000, joinedAt: 500 }],
+      checkpoints: { saved: 1, lastAt: 86_400_000 }
+    }
+    expect(Report.stateJson(state)).toEqual({
+      runId: "r",
+      startedAt: 0,
+      startedAtIso: "1970-01-01T00:00:00.000Z",
+      finishedAt: null,
+      finishedAtIso: null,
+      counts: { levels: { TRACE: 0, DEBUG: 0, INFO: 2, NOTICE: 0, WARN: 0, ERROR: 0, FATAL: 0 }, lines: 2 },
+      workers: [
+        {
+          workerId: "w",
+          lastHeartbeat: 1000,
+          lastHeartbeatIso: "1970-01-01T00:00:01.000Z",
+          joinedAt: 500,
+          joinedAtIso: "1970-01-01T00:00:00.500Z"
+        }
+      ],
+      checkpoints: { saved: 1, lastAt: 86_400_000, lastAtIso: "1970-01-02T00:00:00.000Z" }
+    })
   })
 
   it("gives every canonical level in JSON, zero when unseen, with the extras by key", () => {

@@ -10,14 +10,38 @@ export interface Run {
 }
 
 /** Runs `dla` as a real process from its TypeScript sources (Node strips the types; no build needed). */
-export const dla = (...args: Array<string>): Run => {
+export const dla = (...args: Array<string>): Run => dlaWith({}, ...args)
+
+/** `dla` with more environment than the test runner's (NATS_URL, NATS_USER, ...). */
+export const dlaWith = (env: Readonly<Record<string, string>>, ...args: Array<string>): Run => {
   const { status, stdout, stderr } = spawnSync(process.execPath, ["--conditions=source", bin, ...args], {
     encoding: "utf8",
-    timeout: 30_000
+    timeout: 30_000,
+    env: { ...process.env, ...env }
   })
   return { status, stdout, stderr }
 }
 
 /** Starts `dla` without waiting for it, for tests that signal it. */
-export const start = (...args: Array<string>) =>
-  spawn(process.execPath, ["--conditions=source", bin, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+export const start = (...args: Array<string>) => startWith({}, ...args)
+
+/** The same with more environment. */
+export const startWith = (env: Readonly<Record<string, string>>, ...args: Array<string>) =>
+  spawn(process.execPath, ["--conditions=source", bin, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env }
+  })
+
+/** Waits for a started `dla` to exit, with everything it printed. */
+export const finished = (child: ReturnType<typeof start>): Promise<Run> =>
+  new Promise((resolve) => {
+    let stdout = ""
+    let stderr = ""
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.once("close", (status) => resolve({ status, stdout, stderr }))
+  })

@@ -32,21 +32,22 @@ describe("dla copy", () => {
     const args = ["**/*.log", "--root-dir", logs, "--preserve-structure", "--dest", `file://${dest}`, "--once"]
     const first = dlaCopy({}, ...args)
     expect(first.status).toBe(0)
-    // The copier's messages go through @dla/logger to stderr; stdout holds only the summary.
-    expect(first.stderr).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO {5}HDFS copy enabled \(default behavior\)$/m)
-    expect(first.stdout).toBe(`Copied 1 files, 4 bytes to file://${dest}\n`)
+    // The copier's messages go through @dla/logger to stderr, in a mounted destination's words; stdout holds only
+    // the summary.
+    expect(first.stderr).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO {5}Copy enabled \(default behavior\)$/m)
+    expect(first.stderr).toContain(`INFO     Copy 'logs': sent 1 files, 4 bytes to file://${dest}`)
+    expect(first.stderr).not.toContain("HDFS")
+    expect(first.stdout).toBe(`Copied 1 file, 4 bytes to file://${dest}\n`)
     appendFileSync(join(logs, "node-a", "train.log"), "two\n")
     const second = dlaCopy({}, ...args)
-    expect(second.stdout).toContain("Copied 1 files, 4 bytes")
+    expect(second.stdout).toContain("Copied 1 file, 4 bytes")
     expect(readFileSync(join(dest, "node-a", "train.log"), "utf8")).toBe("one\ntwo\n")
   })
 
   it("skips on a worker with the seeds' message and exit 0", () => {
     const run = dlaCopy({ RANK: "3", WORLD_SIZE: "4" }, "*.log", "--dest", `file://${dest}`, "--once")
     expect(run.status).toBe(0)
-    expect(run.stderr).toContain(
-      "INFO     HDFS copy operation 'logs' skipped: disabled in distributed system environment"
-    )
+    expect(run.stderr).toContain("INFO     Copy operation 'logs' skipped: disabled in distributed system environment")
     expect(run.stdout).toBe("")
   })
 
@@ -57,6 +58,22 @@ describe("dla copy", () => {
     expect(errors(run.stderr)).toEqual([
       `dla: destination file://${dest}/missing does not exist and createDestDirs is false`
     ])
+  })
+
+  it("fails with one line and exit 1 on a --root-dir that does not exist, before copying anything", () => {
+    const run = dlaCopy({}, "*.log", "--root-dir", join(work, "nope"), "--dest", `file://${dest}`, "--once")
+    expect(run.status).toBe(1)
+    expect(run.stdout).toBe("")
+    expect(run.stderr).toBe(`dla: ${join(work, "nope")}: no such file or directory (ENOENT)\n`)
+  })
+
+  it("keeps the HDFS wording for an HDFS destination", async () => {
+    const { isHdfs, wording } = await import("../src/commands/copy.ts")
+    expect(isHdfs("hdfs://nn:8020/logs")).toBe(true)
+    expect(isHdfs("swebhdfs://nn:9871/logs")).toBe(true)
+    expect(isHdfs("file:///mnt/logs")).toBe(false)
+    expect(wording("HDFS copy 'x': sent 1 files", true)).toBe("HDFS copy 'x': sent 1 files")
+    expect(wording("Started HDFS copy operation 'x'", false)).toBe("Started copy operation 'x'")
   })
 
   it("fails with one line and exit 1 without a destination", () => {
@@ -82,7 +99,7 @@ describe("dla copy", () => {
       const leased = dlaCopy({ NATS_URL: server.url }, ...args)
       expect(errors(leased.stderr)).toEqual([])
       expect(leased.status).toBe(0)
-      expect(leased.stdout).toContain(`Copied 1 files, 4 bytes to file://${dest}/leased`)
+      expect(leased.stdout).toBe(`Copied 1 file, 4 bytes to file://${dest}/leased\n`)
     } finally {
       await server.stop()
     }

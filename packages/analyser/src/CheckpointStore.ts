@@ -80,7 +80,19 @@ export interface DirectoryOptions {
   readonly runId: string
   /** The analysed directory: processed files are linked under `<dir>/<run_id>/files/<path relative to root>`. */
   readonly root: string
+  /** How processed files are kept (default {@link linkOrCopyInputs}). */
+  readonly keepInputs?: KeepInputs
 }
+
+/**
+ * Keeps newly processed input files in the run's checkpoint directory `runDir` (under `files/<path relative to
+ * root>`), before the checkpoint that lists them is written. The CLI brings one that never copies unasked.
+ */
+export type KeepInputs = (batch: {
+  readonly runDir: string
+  readonly root: string
+  readonly paths: ReadonlyArray<string>
+}) => Promise<void>
 
 const fail = (what: string) => (cause: unknown) => AnalyserError.make("Transport", what, cause)
 
@@ -120,20 +132,25 @@ const linkOrCopy = async (from: string, to: string) => {
   }
 }
 
+/** Hard links of each processed file, copies where the filesystem refuses links. */
+export const linkOrCopyInputs: KeepInputs = async ({ runDir, root, paths }) => {
+  for (const path of paths) await linkOrCopy(path, join(runDir, "files", relative(root, path)))
+}
+
 /** A checkpoint directory in the seed's format, plus links to the processed files. */
 export const layerDirectory = (options: DirectoryOptions) =>
   Layer.sync(CheckpointStore, () => {
     const runDir = join(options.dir, options.runId)
     const file = join(runDir, "checkpoint.json")
     const linked = new Set<string>()
+    const keepInputs = options.keepInputs ?? linkOrCopyInputs
     const linkProcessed = (paths: ReadonlyArray<string>) =>
       Effect.tryPromise({
         try: async () => {
-          for (const path of paths) {
-            if (linked.has(path)) continue
-            await linkOrCopy(path, join(runDir, "files", relative(options.root, path)))
-            linked.add(path)
-          }
+          const fresh = paths.filter((path) => !linked.has(path))
+          if (fresh.length === 0) return
+          await keepInputs({ runDir, root: options.root, paths: fresh })
+          for (const path of fresh) linked.add(path)
         },
         catch: fail(`cannot link processed files into ${runDir}`)
       })

@@ -34,7 +34,12 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
       stores.push(
         yield* CheckpointStore.CheckpointStore.pipe(
           Effect.provide(
-            CheckpointStore.layerDirectory({ dir: options.checkpointDir, runId: options.runId, root: options.root })
+            CheckpointStore.layerDirectory({
+              dir: options.checkpointDir,
+              runId: options.runId,
+              root: options.root,
+              keepInputs: options.keepInputs
+            })
           )
         )
       )

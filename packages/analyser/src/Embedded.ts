@@ -27,7 +27,7 @@ export interface Options extends Master.Options {
 }
 
 /** The in-process services of one run. */
-export const layer = (options: Pick<Options, "queue" | "checkpointDir" | "runId" | "root">) =>
+export const layer = (options: Pick<Options, "queue" | "checkpointDir" | "keepInputs" | "runId" | "root">) =>
   Layer.mergeAll(
     TaskQueue.layerMemory(options.queue),
     ResultChannel.layerMemory,
@@ -35,7 +35,12 @@ export const layer = (options: Pick<Options, "queue" | "checkpointDir" | "runId"
     Fence.layerUnfenced,
     options.checkpointDir === undefined
       ? CheckpointStore.layerMemory
-      : CheckpointStore.layerDirectory({ dir: options.checkpointDir, runId: options.runId, root: options.root })
+      : CheckpointStore.layerDirectory({
+          dir: options.checkpointDir,
+          runId: options.runId,
+          root: options.root,
+          keepInputs: options.keepInputs
+        })
   )
 
 export const defaultWorkers = () => availableParallelism()

@@ -10,7 +10,7 @@ import { relative, resolve, sep } from "node:path"
 import { Counts, LogFiles } from "@dla/core"
 import { Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
-import { type Checkpoint, CheckpointStore, counts as checkpointCounts } from "./CheckpointStore.ts"
+import { type Checkpoint, CheckpointStore, counts as checkpointCounts, type KeepInputs } from "./CheckpointStore.ts"
 import { Fence } from "./Fence.ts"
 import * as Heartbeats from "./Heartbeats.ts"
 import { ResultChannel } from "./ResultChannel.ts"
@@ -31,6 +31,8 @@ export interface Options {
    * `CheckpointStore` does the saving). Never analysed, even when it sits inside the analysed tree.
    */
   readonly checkpointDir?: string
+  /** How the checkpoint directory keeps processed files (see `CheckpointStore.KeepInputs`). */
+  readonly keepInputs?: KeepInputs
   readonly splitBytes?: number
   /** Save a checkpoint after this many new results (default 100)... */
   readonly checkpointEvery?: number

@@ -31,7 +31,10 @@ export interface DirectoryResult {
   readonly counts: Counts.Counts
   /** Per-file results, in list order. */
   readonly files: ReadonlyArray<FileAnalysis.FileResult>
-  /** Files left out, each with its reason (binary or unreadably compressed: see {@link FileError.isSkip}). */
+  /**
+   * Files left out, each with its reason: binary or unreadably compressed files (see {@link FileError.isSkip}) and entries that could
+   * not be listed (a loop of symbolic links, an unreadable directory).
+   */
   readonly skipped: ReadonlyArray<FileError.FileError>
   readonly durationMs: number
 }
@@ -48,10 +51,13 @@ export const analyse = (
 ): Effect.Effect<DirectoryResult, FileError.FileError> =>
   Effect.gen(function* () {
     const began = performance.now()
-    const list = yield* LogFiles.list(root, options)
+    const skipped: Array<FileError.FileError> = []
+    const list = yield* LogFiles.list(root, { ...options, onSkip: (error) => skipped.push(error) })
     const totalBytes = list.reduce((sum, file) => sum + file.size, 0)
     const files: Array<FileAnalysis.FileResult> = []
-    const skipped: Array<FileError.FileError> = []
+    // Progress counts the listed files only.
+    const unlisted = skipped.length
+    const filesDone = () => files.length + skipped.length - unlisted
     let bytes = 0
     const report = (filesDone: number, bytesDone: number) =>
       options.onProgress?.({ files: filesDone, totalFiles: list.length, bytes: bytesDone, totalBytes })
@@ -81,18 +87,18 @@ export const analyse = (
         for (const [k, outcome] of outcomes.entries()) {
           yield* take(outcome)
           bytes += batch[k]!.size
-          report(files.length + skipped.length, bytes)
+          report(filesDone(), bytes)
         }
         continue
       }
       const file = list[i++]!
-      const onProgress = (done: number) => report(files.length + skipped.length, bytes + done)
+      const onProgress = (done: number) => report(filesDone(), bytes + done)
       yield* FileAnalysis.analyse(file.path, { format: options.format, onProgress }).pipe(
         Effect.map((result) => files.push(result)),
         Effect.catchIf(FileError.isSkip, (error) => Effect.sync(() => skipped.push(error)))
       )
       bytes += file.size
-      report(files.length + skipped.length, bytes)
+      report(filesDone(), bytes)
     }
     return { counts: Counts.mergeAll(files), files, skipped, durationMs: performance.now() - began }
   })

@@ -54,6 +54,8 @@ export interface GenerateOptions {
   readonly seed?: number
   /** Timestamp of each file's first line (default 2025-01-01T00:00:00Z); later lines advance 0-2 s. */
   readonly start?: Date
+  /** Called as text is written (about every MB and at each file's end) with the lines and bytes written so far. */
+  readonly onProgress?: (written: { readonly lines: number; readonly bytes: number }) => void
 }
 
 export interface GeneratedFile {
@@ -112,13 +114,18 @@ export const generate = (
       catch: (cause) => FileError.fromSystemError(dir, cause, "Unwritable")
     })
     const written: Array<GeneratedFile> = []
+    const total = { lines: 0, bytes: 0 }
+    const report = (lines: number, bytes: number) =>
+      options.onProgress?.({ lines: total.lines + lines, bytes: total.bytes + bytes })
     for (let index = 0; index < files; index++) {
       const path = join(dir, layout.name(index, files))
       const bytes = yield* Effect.tryPromise({
-        try: () => writeFile(path, lines, Random.derive(seed, index), start, layout),
+        try: () => writeFile(path, lines, Random.derive(seed, index), start, layout, report),
         catch: (cause) => FileError.fromSystemError(path, cause, "Unwritable")
       })
       written.push({ path, lines, bytes })
+      total.lines += lines
+      total.bytes += bytes
     }
     return written
   })
@@ -129,7 +136,8 @@ const writeFile = async (
   lines: number,
   random: Random.Random,
   start: number,
-  layout: Layout
+  layout: Layout,
+  report: (lines: number, bytes: number) => void
 ): Promise<number> => {
   const handle = await open(path, "w")
   try {
@@ -147,9 +155,11 @@ const writeFile = async (
       if (text.length >= FLUSH_AT) {
         bytes += (await handle.write(text)).bytesWritten
         text = ""
+        report(i + 1, bytes)
       }
     }
     if (text.length > 0) bytes += (await handle.write(text)).bytesWritten
+    report(lines, bytes)
     return bytes
   } finally {
     await handle.close()

@@ -34,6 +34,17 @@ describe("Generator", () => {
     expect([...messages].sort()).toEqual([...Generator.messages].sort())
   })
 
+  it("reports the lines and bytes written so far, ending at the totals", async () => {
+    const seen: Array<{ lines: number; bytes: number }> = []
+    const files = await Effect.runPromise(
+      Generator.generate(join(work, "progress"), { files: 2, lines: 40_000, seed: 3, onProgress: (w) => seen.push(w) })
+    )
+    // 40,000 lines are over 1 MB: more than one report per file, each further than the one before.
+    expect(seen.length).toBeGreaterThan(2)
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).toBeGreaterThan(seen[i - 1]!.bytes)
+    expect(seen.at(-1)).toEqual({ lines: 80_000, bytes: files[0]!.bytes + files[1]!.bytes })
+  })
+
   it("is reproducible from its seed, and a different seed differs", async () => {
     const write = (name: string, seed: number) =>
       Effect.runPromise(Generator.generate(join(work, name), { files: 1, lines: 100, seed })).then(([f]) =>

@@ -66,6 +66,26 @@ describe("LogFiles.list", () => {
     }
   })
 
+  it("skips a loop of symbolic links with its reason and lists the other files", async () => {
+    const looped = mkdtempSync(join(tmpdir(), "dla-files-loop-"))
+    try {
+      writeFileSync(join(looped, "good.log"), "x\n")
+      symlinkSync(join(looped, "b.log"), join(looped, "a.log"))
+      symlinkSync(join(looped, "a.log"), join(looped, "b.log"))
+      const skipped: Array<string> = []
+      const files = await Effect.runPromise(LogFiles.list(looped, { onSkip: (error) => skipped.push(error.message) }))
+      expect(files.map((f) => f.relative)).toEqual(["good.log"])
+      expect(skipped).toEqual([
+        `${join(looped, "a.log")}: cannot be read (ELOOP)`,
+        `${join(looped, "b.log")}: cannot be read (ELOOP)`
+      ])
+      // Without a listener too: the loop is left out, never the end of the listing.
+      expect((await Effect.runPromise(LogFiles.list(looped))).map((f) => f.relative)).toEqual(["good.log"])
+    } finally {
+      rmSync(looped, { recursive: true, force: true })
+    }
+  })
+
   it("a file root lists itself; a missing root fails with NotFound", async () => {
     const [file] = await Effect.runPromise(LogFiles.list(join(root, "a.log")))
     const { dev, ino } = statSync(join(root, "a.log"))

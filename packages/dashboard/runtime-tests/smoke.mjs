@@ -27,6 +27,8 @@ await Effect.runPromise(
         return text
       })
       assert.match(first, /event: state\ndata: \{"version":1,"runId":"smoke"/)
+      const metrics = yield* Effect.promise(() => fetch(`${url}metrics`).then((r) => r.text()))
+      assert.match(metrics, /^dla_tasks\{run="smoke",state="pending"\} 2$/m)
     })
   )
 )

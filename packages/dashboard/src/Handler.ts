@@ -1,11 +1,21 @@
 /**
  * The dashboard as a web-standard `(Request) => Response` handler, so any server (node:http here, Bun.serve,
  * Deno.serve) can host it:
- * - `GET /` the page, `GET /state` the current state as JSON (204 before any run is seen),
- * - `GET /events` server-sent events: one `state` event per change, coalesced to at most one per `throttle`.
+ * - `GET /` the page,
+ * - `GET /state` the current state and its history as JSON (204 before any run is seen),
+ * - `GET /events` server-sent events: one `state` event per change, coalesced to at most one per `throttle`,
+ * - `GET /runs` every run seen, newest first (the page's run picker),
+ * - `GET /metrics` the Prometheus text format,
+ * - `GET /healthz` `ok` (for probes; the one path that needs no token).
+ * `/state`, `/events` and `/metrics` take `?run=<id>` for another run than the one followed. With a `token`, every
+ * request must carry it (`Authorization: Bearer <token>`, or `?token=` as the page does): for a dashboard bound
+ * beyond loopback.
  *
  * @since 0.1.0
  */
+import { timingSafeEqual } from "node:crypto"
+import * as History from "./History.ts"
+import * as Metrics from "./Metrics.ts"
 import * as Page from "./Page.ts"
 import type { RunState, Source } from "./Source.ts"
 
@@ -14,16 +24,38 @@ export interface Options {
   readonly throttleMs?: number
   /** A comment line this often keeps proxies from closing an idle stream (default 15 s). */
   readonly keepAliveMs?: number
+  /** Required of every request when set. */
+  readonly token?: string
 }
 
-export type Handler = (request: Request) => Response
+export type Handler = (request: Request) => Response | Promise<Response>
+
+/** What the page draws: a run's state, its history as this server saw it, and facts only some sources know. */
+export type View = RunState & {
+  readonly history: Omit<History.History, "last" | "lastEventAt">
+  readonly rejectedResults: number | null
+}
 
 const encoder = new TextEncoder()
 
-/** One SSE message carrying `state`. */
-export const sseMessage = (state: RunState) => encoder.encode(`event: state\ndata: ${JSON.stringify(state)}\n\n`)
+/** One SSE message carrying `view`. */
+export const sseMessage = (view: View) => encoder.encode(`event: state\ndata: ${JSON.stringify(view)}\n\n`)
 
-const events = (source: Source, signal: AbortSignal, options: Options): ReadableStream<Uint8Array> => {
+/** A run listed in the picker. */
+export interface RunEntry {
+  readonly runId: string
+  readonly status: RunState["status"]
+  readonly startedAt: number
+  readonly finishedAt: number | null
+  readonly lines: number
+}
+
+const events = (
+  view: () => View | undefined,
+  source: Source,
+  signal: AbortSignal,
+  options: Options
+): ReadableStream<Uint8Array> => {
   const throttleMs = options.throttleMs ?? 200
   let finished = false
   let stop = () => {}
@@ -33,10 +65,10 @@ const events = (source: Source, signal: AbortSignal, options: Options): Readable
       let timer: ReturnType<typeof setTimeout> | undefined
       const send = () => {
         timer = undefined
-        const state = source.current()
-        if (state === undefined) return
+        const current = view()
+        if (current === undefined) return
         lastSent = Date.now()
-        controller.enqueue(sseMessage(state))
+        controller.enqueue(sseMessage(current))
       }
       const schedule = () => {
         if (timer === undefined) timer = setTimeout(send, Math.max(0, lastSent + throttleMs - Date.now()))
@@ -67,27 +99,79 @@ const events = (source: Source, signal: AbortSignal, options: Options): Readable
   })
 }
 
-export const make =
-  (source: Source, options: Options = {}): Handler =>
-  (request) => {
-    const { pathname } = new URL(request.url)
+const authorized = (request: Request, url: URL, token: string | undefined) => {
+  if (token === undefined) return true
+  const header = request.headers.get("authorization")
+  const given = header?.startsWith("Bearer ") ? header.slice(7) : (url.searchParams.get("token") ?? "")
+  const a = encoder.encode(given)
+  const b = encoder.encode(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+const noStore = { "cache-control": "no-store" }
+
+export const make = (source: Source, options: Options = {}): Handler => {
+  const histories = History.tracker()
+  for (const state of source.runs()) histories.add(state)
+  source.subscribe(histories.add)
+  const metrics = Metrics.make(source)
+  const view = (runId: string | undefined): View | undefined => {
+    const state = source.current(runId)
+    if (state === undefined) return undefined
+    const { levels, workers, events } = histories.get(state.runId)
+    return {
+      ...state,
+      history: { levels, workers, events },
+      rejectedResults: source.extras(state.runId).rejectedResults ?? null
+    }
+  }
+  return (request) => {
+    const url = new URL(request.url)
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } })
     }
-    switch (pathname) {
+    // A liveness probe's answer, which needs no token (a probe cannot read one from a Secret) and tells nothing.
+    if (url.pathname === "/healthz") return new Response("ok\n", { headers: noStore })
+    if (!authorized(request, url, options.token)) {
+      return new Response("unauthorized: this dashboard needs its token (?token=... or Authorization: Bearer)\n", {
+        status: 401,
+        headers: { "www-authenticate": "Bearer" }
+      })
+    }
+    const runId = url.searchParams.get("run") ?? undefined
+    switch (url.pathname) {
       case "/":
         return new Response(Page.html, { headers: { "content-type": "text/html; charset=utf-8" } })
       case "/state": {
-        const state = source.current()
-        return state === undefined
+        const current = view(runId)
+        return current === undefined
           ? new Response(null, { status: 204 })
-          : Response.json(state, { headers: { "cache-control": "no-store" } })
+          : Response.json(current, { headers: noStore })
       }
       case "/events":
-        return new Response(events(source, request.signal, options), {
-          headers: { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" }
-        })
+        return new Response(
+          events(() => view(runId), source, request.signal, options),
+          { headers: { "content-type": "text/event-stream", ...noStore, connection: "keep-alive" } }
+        )
+      case "/runs":
+        return Response.json(
+          source.runs().map(
+            (s): RunEntry => ({
+              runId: s.runId,
+              status: s.status,
+              startedAt: s.startedAt,
+              finishedAt: s.finishedAt,
+              lines: s.counts.lines
+            })
+          ),
+          { headers: noStore }
+        )
+      case "/metrics":
+        return metrics
+          .render(runId)
+          .then((text) => new Response(text, { headers: { "content-type": metrics.contentType, ...noStore } }))
       default:
         return new Response("not found\n", { status: 404 })
     }
   }
+}

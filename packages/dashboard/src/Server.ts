@@ -8,13 +8,21 @@ import type { AddressInfo } from "node:net"
 import { Data, Effect } from "effect"
 import type { Handler } from "./Handler.ts"
 
-export class ServerError extends Data.TaggedError("ServerError")<{ readonly message: string }> {}
+export class ServerError extends Data.TaggedError("ServerError")<{
+  readonly message: string
+  /** The system error code (`EADDRINUSE`, `EACCES`...). */
+  readonly code?: string | undefined
+}> {}
+
+type Server = ReturnType<typeof createServer>
 
 export interface Options {
-  /** Default 127.0.0.1: the dashboard has no authentication, keep it local unless you mean otherwise. */
+  /** Default 127.0.0.1; anywhere else, give the handler a `token` (the CLI refuses `--host` without `--token`). */
   readonly host?: string
   /** Default 0: any free port. */
   readonly port?: number
+  /** Fail when `port` is taken instead of listening on another free port (default false). */
+  readonly strictPort?: boolean
 }
 
 const toRequest = (req: IncomingMessage, base: string, signal: AbortSignal) =>
@@ -40,28 +48,43 @@ const write = async (response: Response, res: ServerResponse) => {
   res.end()
 }
 
-/** Listens on host:port; the URL of the page is returned, the server is closed (connections too) with the scope. */
-export const serve = (handler: Handler, options: Options = {}) =>
-  Effect.acquireRelease(
-    Effect.callback<{ readonly url: string; readonly server: ReturnType<typeof createServer> }, ServerError>(
-      (resume) => {
-        const host = options.host ?? "127.0.0.1"
-        const server = createServer((req, res) => {
-          const aborted = new AbortController()
-          res.on("close", () => aborted.abort())
-          const { port } = server.address() as AddressInfo
-          write(handler(toRequest(req, `http://${host}:${port}`, aborted.signal)), res).catch(() => res.destroy())
-        })
-        server.once("error", (error) =>
-          resume(
-            Effect.fail(new ServerError({ message: `cannot listen on ${host}:${options.port ?? 0}: ${error.message}` }))
-          )
+const listen = (handler: Handler, host: string, port: number) =>
+  Effect.callback<{ readonly url: string; readonly server: Server }, ServerError>((resume) => {
+    const server = createServer((req, res) => {
+      const aborted = new AbortController()
+      res.on("close", () => aborted.abort())
+      const { port } = server.address() as AddressInfo
+      Promise.resolve(handler(toRequest(req, `http://${host}:${port}`, aborted.signal)))
+        .then((response) => write(response, res))
+        .catch(() => res.destroy())
+    })
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      resume(
+        Effect.fail(
+          new ServerError({ message: `cannot listen on ${host}:${port}: ${error.message}`, code: error.code })
         )
-        server.listen(options.port ?? 0, host, () => {
-          const { port } = server.address() as AddressInfo
-          resume(Effect.succeed({ url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/`, server }))
-        })
-      }
+      )
+    )
+    server.listen(port, host, () => {
+      const { port } = server.address() as AddressInfo
+      resume(Effect.succeed({ url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/`, server }))
+    })
+  })
+
+/**
+ * Listens on host:port; the URL of the page is returned, the server is closed (connections too) with the scope.
+ * A port already in use is not an error unless `strictPort`: another free port is taken (the URL tells which), so a
+ * second run's `--dashboard` does not fail on the first one's.
+ */
+export const serve = (handler: Handler, options: Options = {}) => {
+  const host = options.host ?? "127.0.0.1"
+  const port = options.port ?? 0
+  return Effect.acquireRelease(
+    listen(handler, host, port).pipe(
+      Effect.catchIf(
+        (error) => error.code === "EADDRINUSE" && port !== 0 && options.strictPort !== true,
+        () => listen(handler, host, 0)
+      )
     ),
     ({ server }) =>
       Effect.callback<void>((resume) => {
@@ -69,3 +92,4 @@ export const serve = (handler: Handler, options: Options = {}) =>
         server.closeAllConnections()
       })
   ).pipe(Effect.map(({ url }) => ({ url })))
+}

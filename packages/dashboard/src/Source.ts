@@ -1,6 +1,7 @@
 /**
- * Where the dashboard gets its run state: a `RunMonitor` in this process (embedded mode), or the snapshots a master
- * publishes to NATS KV (any process that can reach the server).
+ * Where the dashboard gets its runs' states: a `RunMonitor` in this process (embedded mode), or the snapshots masters
+ * publish to NATS KV (any process that can reach the server). This is the dashboard's one seam to `@dla/analyser`:
+ * every other module works on the `RunState` it hands out.
  *
  * @since 0.1.0
  */
@@ -10,50 +11,74 @@ import { Effect, Stream } from "effect"
 
 export type RunState = RunMonitor.RunState
 
+/** What the dashboard shows of a run: its state and what only some sources know. */
+export interface Extras {
+  /** Results dropped because their task already had one (a redelivered task counted twice), once known. */
+  readonly rejectedResults?: number
+}
+
 export interface Source {
-  /** The state shown now, if a run has been seen yet. */
-  readonly current: () => RunState | undefined
-  /** Calls `listener` with every new state; returns the unsubscribe function. */
+  /** The state of `runId`, or of the run this source follows (the latest, unless pinned), if seen yet. */
+  readonly current: (runId?: string) => RunState | undefined
+  /** Every run seen, newest start first (the run picker). */
+  readonly runs: () => ReadonlyArray<RunState>
+  /** What the source knows of `runId` beyond its state. */
+  readonly extras: (runId: string) => Extras
+  /** Calls `listener` with every new state of any run; returns the unsubscribe function. */
   readonly subscribe: (listener: (state: RunState) => void) => () => void
 }
 
-/** A source fed by `update`: the building block of the others, and handy in tests. */
-export const make = () => {
-  let state: RunState | undefined
+/**
+ * A source fed by `update`: the building block of the others, and handy in tests. It follows `pinned` when given,
+ * else whichever run started last (an update of an older run does not take the page back).
+ */
+export const make = (pinned?: string) => {
+  const states = new Map<string, RunState>()
+  const extras = new Map<string, Extras>()
   const listeners = new Set<(state: RunState) => void>()
+  let followed: string | undefined = pinned
   const source: Source = {
-    current: () => state,
+    current: (runId) => {
+      const id = runId ?? followed
+      return id === undefined ? undefined : states.get(id)
+    },
+    runs: () => [...states.values()].sort((a, b) => b.startedAt - a.startedAt),
+    extras: (runId) => extras.get(runId) ?? {},
     subscribe: (listener) => {
       listeners.add(listener)
       return () => listeners.delete(listener)
     }
   }
-  const update = (next: RunState) => {
-    state = next
+  const update = (next: RunState, more?: Extras) => {
+    states.set(next.runId, next)
+    if (more !== undefined) extras.set(next.runId, { ...extras.get(next.runId), ...more })
+    const shown = followed === undefined ? undefined : states.get(followed)
+    if (pinned === undefined && (shown === undefined || next.startedAt >= shown.startedAt)) followed = next.runId
     for (const listener of listeners) listener(next)
   }
   return { source, update }
 }
 
-export const fromMonitor = (monitor: RunMonitor.Monitor): Source => ({
-  current: monitor.current,
-  subscribe: (listener) => monitor.subscribe((state) => listener(state))
-})
+/** Follows the monitor of this process's run; its summary tells the rejected results once it finishes. */
+export const fromMonitor = (monitor: RunMonitor.Monitor): Source => {
+  const { source, update } = make(monitor.runId)
+  update(monitor.current())
+  monitor.subscribe((state, event) =>
+    update(state, event._tag === "Finished" ? { rejectedResults: event.summary.duplicateResults } : undefined)
+  )
+  return source
+}
 
 /**
- * Follows run `runId` in NATS KV; without a run id, whichever run started last (a new run takes over the page).
- * Runs until the scope closes; a lost connection is retried by the NATS client, a failed watch every 2 s.
+ * Every run in NATS KV (past ones too, for the picker), following `runId` or, without one, whichever run started
+ * last (a new run takes over the page). Runs until the scope closes; a lost connection is retried by the NATS
+ * client, a failed watch every 2 s.
  */
 export const fromNats = (nc: NatsConnection, runId?: string) =>
   Effect.gen(function* () {
-    const { source, update } = make()
-    yield* RunMonitor.watch(nc, runId).pipe(
-      Stream.runForEach((state) =>
-        Effect.sync(() => {
-          const shown = source.current()
-          if (shown === undefined || shown.runId === state.runId || state.startedAt >= shown.startedAt) update(state)
-        })
-      ),
+    const { source, update } = make(runId)
+    yield* RunMonitor.watch(nc).pipe(
+      Stream.runForEach((state) => Effect.sync(() => update(state))),
       Effect.catch(() => Effect.sleep("2 seconds")),
       Effect.forever,
       Effect.forkScoped

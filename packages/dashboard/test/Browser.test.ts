@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { NatsTransport, RunMonitor } from "@dla/analyser"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { chromium } from "playwright-core"
@@ -42,6 +43,12 @@ describe("dashboard in Chromium", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(logs, { recursive: true, force: true })))
       const runId = "browser"
 
+      // A past run in KV, for the run picker.
+      const past = RunMonitor.make("past-run", () => 1000)
+      yield* RunMonitor.publish(nc, past, { interval: "20 millis" })
+      past.push({ _tag: "Started", files: 3, tasks: 3, bytes: 30 })
+      past.push({ _tag: "RunFailed", message: "stopped long ago" })
+
       const source = yield* Source.fromNats(nc, runId)
       const { url } = yield* Server.serve(Handler.make(source, { throttleMs: 100 }))
       const profile = mkdtempSync(join(tmpdir(), "dla-chromium-"))
@@ -59,6 +66,18 @@ describe("dashboard in Chromium", () => {
         }
       )
       const page = yield* Effect.promise(() => context.newPage())
+      // A run still planning (listing and splitting its files) says so instead of "0 / 0".
+      // (A master creates the runs bucket; none has started yet.)
+      yield* NatsTransport.createRuns(nc)
+      const planning = RunMonitor.make("planning-run")
+      yield* RunMonitor.publish(nc, planning, { interval: "20 millis" })
+      yield* Effect.promise(() => page.goto(`${url}?run=planning-run`))
+      yield* Effect.promise(() =>
+        page.locator("#phase", { hasText: /listing and splitting files/ }).waitFor({ timeout: 10_000 })
+      )
+      expect(yield* Effect.promise(() => page.textContent("#status"))).toBe("starting")
+      mkdirSync(artifacts, { recursive: true })
+      yield* Effect.promise(() => page.screenshot({ path: join(artifacts, "dashboard-planning.png") }))
       yield* Effect.promise(() => page.goto(url))
 
       const master = yield* runMaster(nc, runId, logs).pipe(Effect.forkScoped)
@@ -78,9 +97,15 @@ describe("dashboard in Chromium", () => {
         page.locator(`${row("worker-a", "alive")} td`, { hasText: /^log_\d\d\.log$/ }).waitFor({ timeout: 20_000 })
       )
 
+      // While it runs: lines per level over time, each worker's rate, and how fresh the state is.
+      yield* Effect.promise(() => page.waitForSelector('#levels-chart polyline[data-key="INFO"]', { timeout: 20_000 }))
+      yield* Effect.promise(() => page.waitForSelector("#workers-chart polyline", { timeout: 20_000 }))
+      expect(yield* Effect.promise(() => page.textContent("#staleness"))).toMatch(/^last update \d+ s ago$/)
+      mkdirSync(artifacts, { recursive: true })
+      yield* Effect.promise(() => page.screenshot({ path: join(artifacts, "dashboard-running.png"), fullPage: true }))
+
       workers[1]!.kill("SIGKILL")
       yield* Effect.promise(() => page.waitForSelector(row("worker-b", "failed"), { timeout: 20_000 }))
-      mkdirSync(artifacts, { recursive: true })
       yield* Effect.promise(() =>
         page.screenshot({ path: join(artifacts, "dashboard-worker-failed.png"), fullPage: true })
       )
@@ -93,7 +118,26 @@ describe("dashboard in Chromium", () => {
       expect(yield* Effect.promise(() => page.locator("#counts-chart text").allTextContents())).toContain("1,200")
       expect(yield* Effect.promise(() => page.textContent("#leader"))).toContain("no election")
 
+      // Checkpoints saved many times are one line of the events, with a count.
+      const checkpointLines = yield* Effect.promise(() =>
+        page.locator('#log li[data-kind="checkpoint # saved"]').count()
+      )
+      expect(checkpointLines).toBeLessThanOrEqual(1)
       yield* Effect.promise(() => page.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true }))
+
+      // The run picker lists the past run; picking it shows that run, and "latest run" goes back.
+      yield* Effect.promise(() =>
+        page.waitForSelector('#picker option[value="past-run"]', { timeout: 10_000, state: "attached" })
+      )
+      yield* Effect.promise(() => page.selectOption("#picker", "past-run"))
+      yield* Effect.promise(() => page.locator("#run", { hasText: /^past-run$/ }).waitFor({ timeout: 10_000 }))
+      expect(yield* Effect.promise(() => page.textContent("#status"))).toBe("failed")
+      expect(page.url()).toContain("run=past-run")
+      yield* Effect.promise(() => page.screenshot({ path: join(artifacts, "dashboard-past-run.png"), fullPage: true }))
+      yield* Effect.promise(() => page.selectOption("#picker", ""))
+      yield* Effect.promise(() =>
+        page.locator("#run", { hasText: new RegExp(`^${runId}$`) }).waitFor({ timeout: 10_000 })
+      )
     }).pipe(Effect.scoped)
   )
 })

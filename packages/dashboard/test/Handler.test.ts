@@ -25,14 +25,18 @@ const state = (lines: number) =>
   )
 
 const get = (handler: Handler.Handler, path: string, init?: RequestInit) =>
-  handler(new Request(`http://127.0.0.1${path}`, init))
+  Promise.resolve(handler(new Request(`http://127.0.0.1${path}`, init)))
+
+/** The JSON body of `path`. */
+// biome-ignore lint/suspicious/noExplicitAny: test reads of known shapes
+const json = async (handler: Handler.Handler, path: string): Promise<any> => (await get(handler, path)).json()
 
 /** Reads SSE `state` messages from `response` until `count` arrived. */
 const readStates = async (response: Response, count: number) => {
   const reader = response.body!.getReader()
   const decoder = new TextDecoder()
   let text = ""
-  const states: Array<RunMonitor.RunState> = []
+  const states: Array<Handler.View> = []
   while (states.length < count) {
     const { value, done } = await reader.read()
     if (done) break
@@ -48,27 +52,38 @@ const readStates = async (response: Response, count: number) => {
 describe("Handler", () => {
   it("serves one self-contained page: no external script, style or font", async () => {
     const { source } = Source.make()
-    const response = get(Handler.make(source), "/")
+    const response = await get(Handler.make(source), "/")
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8")
     const html = await response.text()
-    expect(html).toContain('new EventSource("events")')
+    expect(html).toContain("new EventSource(")
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//)
     expect(html).not.toContain("@import")
+    // The script lives in a TypeScript template literal, where a lost backslash still compiles: it must parse.
+    const script = html.split("<script>")[1]!.split("</script>")[0]!
+    expect(() => new Function(script)).not.toThrow()
   })
 
-  it("/state: 204 before any run, then the current state as JSON", async () => {
+  it("/state: 204 before any run, then the current state with its history as JSON", async () => {
     const { source, update } = Source.make()
     const handler = Handler.make(source)
-    expect(get(handler, "/state").status).toBe(204)
+    expect((await get(handler, "/state")).status).toBe(204)
     update(state(5))
-    expect(await get(handler, "/state").json()).toEqual(state(5))
+    const view = await json(handler, "/state")
+    expect(view).toMatchObject(state(5))
+    // One snapshot: no rate yet, and its one event.
+    expect(view.history).toMatchObject({
+      levels: [],
+      workers: [],
+      events: [{ kind: "started: # files, # tasks, # bytes", count: 1 }]
+    })
+    expect(view.rejectedResults).toBeNull()
   })
 
   it("/events: the current state at once, then changes coalesced, ending when the client leaves", async () => {
     const { source, update } = Source.make()
     update(state(1))
     const client = new AbortController()
-    const response = get(Handler.make(source, { throttleMs: 50 }), "/events", { signal: client.signal })
+    const response = await get(Handler.make(source, { throttleMs: 50 }), "/events", { signal: client.signal })
     expect(response.headers.get("content-type")).toBe("text/event-stream")
     const reading = readStates(response, 2)
     for (const lines of [2, 3, 4]) update(state(lines))
@@ -78,13 +93,56 @@ describe("Handler", () => {
     client.abort()
   })
 
-  it("unknown paths are 404, other methods 405", () => {
-    const { source } = Source.make()
-    expect(get(Handler.make(source), "/nope").status).toBe(404)
-    expect(get(Handler.make(source), "/", { method: "POST" }).status).toBe(405)
+  it("/runs lists every run newest first; ?run= shows another than the one followed", async () => {
+    const { source, update } = Source.make()
+    const handler = Handler.make(source)
+    update({ ...state(3), runId: "old", startedAt: 0 })
+    update({ ...state(8), runId: "new", startedAt: 10 })
+    update({ ...state(4), runId: "old", startedAt: 0 })
+    const runs = await json(handler, "/runs")
+    expect(runs.map((r: Handler.RunEntry) => [r.runId, r.lines])).toEqual([
+      ["new", 8],
+      ["old", 4]
+    ])
+    expect((await json(handler, "/state")).runId).toBe("new")
+    expect((await json(handler, "/state?run=old")).counts.lines).toBe(4)
+    expect((await get(handler, "/state?run=nope")).status).toBe(204)
   })
 
-  it("fromMonitor follows a RunMonitor", () => {
+  it("/metrics: the Prometheus text format of the run, every level labelled", async () => {
+    const { source, update } = Source.make()
+    const handler = Handler.make(source)
+    expect(await (await get(handler, "/metrics")).text()).toBe("")
+    update(state(6))
+    const response = await get(handler, "/metrics")
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await response.text()
+    expect(text).toContain('dla_lines_total{run="r1",level="INFO"} 6')
+    expect(text).toContain('dla_lines_total{run="r1",level="FATAL"} 0')
+    expect(text).toContain('dla_tasks{run="r1",state="pending"} 1')
+    expect(text).toContain('dla_run_info{run="r1",status="running"} 1')
+    expect(text).not.toContain("dla_rejected_results_total{")
+  })
+
+  it("with a token, refuses requests without it (401) and takes it as a bearer header or ?token=", async () => {
+    const { source, update } = Source.make()
+    update(state(2))
+    const handler = Handler.make(source, { token: "s3cret" })
+    for (const path of ["/", "/state", "/metrics", "/runs", "/state?token=wrong"]) {
+      expect((await get(handler, path)).status, path).toBe(401)
+    }
+    expect((await get(handler, "/state?token=s3cret")).status).toBe(200)
+    expect((await get(handler, "/healthz")).status).toBe(200)
+    expect((await get(handler, "/metrics", { headers: { authorization: "Bearer s3cret" } })).status).toBe(200)
+  })
+
+  it("unknown paths are 404, other methods 405", async () => {
+    const { source } = Source.make()
+    expect((await get(Handler.make(source), "/nope")).status).toBe(404)
+    expect((await get(Handler.make(source), "/", { method: "POST" })).status).toBe(405)
+  })
+
+  it("fromMonitor follows a RunMonitor, and its summary tells the rejected results", () => {
     const monitor = RunMonitor.make("m1", () => 7)
     const source = Source.fromMonitor(monitor)
     const seen: Array<string> = []
@@ -94,6 +152,8 @@ describe("Handler", () => {
     monitor.push({ _tag: "RunFailed", message: "x" })
     expect(seen).toEqual(["running"])
     expect(source.current()?.status).toBe("failed")
+    expect(source.runs().map((s) => s.runId)).toEqual(["m1"])
+    expect(source.extras("m1")).toEqual({})
   })
 })
 
@@ -124,12 +184,27 @@ describe("Server", () => {
     })
   )
 
-  it.live("a port in use is a one-line ServerError", () =>
+  it.live("a port in use is taken over by another free port, which the URL tells", () =>
+    Effect.gen(function* () {
+      const { source, update } = Source.make()
+      update(state(4))
+      const first = yield* Server.serve(Handler.make(source))
+      const port = Number(new URL(first.url).port)
+      const second = yield* Server.serve(Handler.make(source), { port })
+      expect(Number(new URL(second.url).port)).not.toBe(port)
+      const answer = yield* Effect.promise(() =>
+        fetch(`${second.url}state`).then((r) => r.json() as Promise<RunMonitor.RunState>)
+      )
+      expect(answer.counts.lines).toBe(4)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("with strictPort, a port in use is a one-line ServerError", () =>
     Effect.gen(function* () {
       const { source } = Source.make()
       const first = yield* Server.serve(Handler.make(source))
       const port = Number(new URL(first.url).port)
-      const error = yield* Server.serve(Handler.make(source), { port }).pipe(Effect.flip)
+      const error = yield* Server.serve(Handler.make(source), { port, strictPort: true }).pipe(Effect.flip)
       expect(error.message).toBe(
         `cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`
       )

@@ -228,10 +228,16 @@ export interface ClusterOptions {
   /**
    * A nats-server config file to run on every node instead of command-line flags (such as deploy/nats/nats.conf).
    * It must read its addresses from the environment variables NATS_SERVER_NAME, NATS_LISTEN, NATS_HTTP,
-   * NATS_STORE_DIR, NATS_CLUSTER_LISTEN and NATS_ROUTE_1..n, which are set to free loopback ports here.
+   * NATS_STORE_DIR, NATS_CLUSTER_LISTEN and NATS_ROUTE_1..n, which are set to free loopback ports here, and may ask
+   * routes to log in as user `route` with NATS_ROUTE_PASSWORD (set here, and put in the route URLs).
    */
   readonly configFile?: string
+  /** More environment for every node with `configFile`, such as the client passwords deploy/nats/auth.conf reads. */
+  readonly env?: Readonly<Record<string, string>>
 }
+
+/** What the nodes of a `configFile` cluster log in to each other's routes with (loopback only, so a fixed one). */
+const routePassword = "dla-test-route"
 
 /**
  * Starts an n-node (default 3) JetStream cluster on loopback; resolves when every node reports healthy.
@@ -244,7 +250,11 @@ export const startNatsCluster = (size = 3, options: ClusterOptions = {}): Promis
 
 const startCluster = async (size: number, options: ClusterOptions): Promise<NatsCluster> => {
   const clusterPorts = await Promise.all(Array.from({ length: size }, freePort))
-  const routeUrls = clusterPorts.map((p) => `nats-route://127.0.0.1:${p}`)
+  const routeUrls = clusterPorts.map((p) =>
+    options.configFile === undefined
+      ? `nats-route://127.0.0.1:${p}`
+      : `nats-route://route:${routePassword}@127.0.0.1:${p}`
+  )
   const clusterName = `dla-${Math.random().toString(36).slice(2, 8)}`
   const specs: Array<Spec> = []
   for (let i = 0; i < size; i++) {
@@ -279,6 +289,8 @@ const startCluster = async (size: number, options: ClusterOptions): Promise<Nats
             storeDir,
             args: ["-c", options.configFile],
             env: {
+              ...options.env,
+              NATS_ROUTE_PASSWORD: routePassword,
               NATS_SERVER_NAME: name,
               NATS_LISTEN: `127.0.0.1:${port}`,
               NATS_HTTP: `127.0.0.1:${monitorPort}`,

@@ -3,6 +3,7 @@
  * of this machine (the embedded master/worker engine on worker threads, no NATS needed); `--nats` runs the same
  * master and workers over NATS JetStream (other machines' `dla worker`s may join); `--sequential` counts in one thread.
  */
+import { stat } from "node:fs/promises"
 import { availableParallelism } from "node:os"
 import type { AnalyserError } from "@dla/analyser"
 // Only the embedded engine statically: NATS (Distributed, Fence), following and the dashboard load with the flags
@@ -54,11 +55,10 @@ export const analyse = Command.make(
     include: Flags.include,
     exclude: Flags.exclude,
     json: Flags.json,
-    workers: Run.atLeastOne(Flag.Int("workers").pipe(Flag.optional), "workers").pipe(
-      Flag.withDescription("Workers (threads) counting in parallel (default: one per core)")
-    ),
+    workers: Flags.workers,
     sequential: Run.toggle("sequential", "Count in this thread, one file after another (the baseline)"),
     nats: Flag.String("nats").pipe(
+      Nats.fromEnv,
       Flag.optional,
       Flag.withDescription(
         "Run the master and the workers over NATS JetStream at these URL(s) (with --follow: publish the live counts there)"
@@ -127,6 +127,9 @@ export const analyse = Command.make(
     if (args.sequential) return sequential(args, Run.runId(args.run, args.path, args.include, args.exclude))
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {
+      yield* Flags.warnAboveCores(workers)
+      // Before any NATS or dashboard work: a missing path is the first thing to say, once.
+      yield* ensureExists(args.path)
       const progress = Run.progress()
       const runId = Run.runId(args.run, args.path, args.include, args.exclude)
       const watched = Watch.make(runId, progress.onEvent)
@@ -187,8 +190,34 @@ export const analyse = Command.make(
   }
 ).pipe(
   Command.withAlias("analyze"),
-  Command.withDescription("Count log levels of a file or directory, on every core (or over NATS with --nats).")
+  Command.withDescription("Count log levels of a file or directory, on every core (or over NATS with --nats)."),
+  Command.withExamples([
+    {
+      command: "dla analyse samples/logs",
+      description: "Count the levels of every log under a directory, on every core"
+    },
+    {
+      command: "dla analyse /var/log/app --include '*.log' --include '*.gz' --json",
+      description: "Only some files, results as JSON"
+    },
+    {
+      command: "dla analyse app.log --format '^(?<time>\\S+) (?<level>[A-Z]+) '",
+      description: "A format of your own: a regex with a (?<level>...) group"
+    },
+    {
+      command: "dla analyse /data/logs --nats nats://127.0.0.1:4222 --dashboard",
+      description: "Over NATS (other machines' 'dla worker's may join), with a live page"
+    },
+    {
+      command: "dla analyse /var/log/app --follow --for 60",
+      description: "Keep counting as the files grow for a minute (tail -F)"
+    }
+  ])
 )
+
+/** Fails with core's one-line FileError when `path` does not exist. */
+const ensureExists = (path: string) =>
+  Effect.tryPromise({ try: () => stat(path), catch: (cause) => FileError.fromSystemError(path, cause) })
 
 const STDIN = "-"
 const kebab = (flag: string) => flag.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
@@ -226,7 +255,7 @@ const sequential = (
       format: Option.getOrUndefined(format),
       include,
       exclude,
-      onProgress: (p) => progress.update(p.bytes, p.totalBytes, `${p.files}/${p.totalFiles} files`)
+      onProgress: (p) => progress.update(p.bytes, p.totalBytes, Progress.files(p.files, p.totalFiles))
     }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
     for (const skipped of result.skipped) yield* Console.error(`dla: skipped ${skipped.message}`)
     if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })

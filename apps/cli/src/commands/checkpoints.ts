@@ -40,7 +40,15 @@ const list = Command.make("list", { dir, json }, ({ dir, json }) =>
         : Checkpoints.renderList(entries)
     )
   })
-).pipe(Command.withDescription("List the checkpoints in a directory, newest first."))
+).pipe(
+  Command.withDescription("List the checkpoints in a directory, newest first."),
+  Command.withExamples([
+    {
+      command: "dla checkpoints list checkpoints",
+      description: "The runs that saved checkpoints under ./checkpoints, newest first"
+    }
+  ])
+)
 
 const show = Command.make("show", { dir, run, json }, ({ dir, run, json }) =>
   Effect.gen(function* () {
@@ -49,7 +57,15 @@ const show = Command.make("show", { dir, run, json }, ({ dir, run, json }) =>
       json ? JSON.stringify(entry.checkpoint, null, 2) : Checkpoints.renderShow(entry.dir, entry.checkpoint)
     )
   })
-).pipe(Command.withDescription("Print one checkpoint: counts, files processed and pending, failed workers and tasks."))
+).pipe(
+  Command.withDescription("Print one checkpoint: counts, files processed and pending, failed workers and tasks."),
+  Command.withExamples([
+    {
+      command: "dla checkpoints show checkpoints --run run-1a2b3c4d5e6f --json",
+      description: "One run's checkpoint as JSON"
+    }
+  ])
+)
 
 const verify = Command.make("verify", { dir, run, format }, ({ dir, run, format }) =>
   Effect.gen(function* () {
@@ -65,10 +81,23 @@ const verify = Command.make("verify", { dir, run, format }, ({ dir, run, format 
 ).pipe(
   Command.withDescription(
     "Recount the stored copies of the processed files and check them against checkpoint.json (exit 1 on mismatch)."
-  )
+  ),
+  Command.withExamples([
+    {
+      command: "dla checkpoints verify checkpoints",
+      description: "Count the processed files again and compare with the newest checkpoint"
+    }
+  ])
 )
 
 export const checkpoints = Command.make("checkpoints").pipe(
   Command.withDescription("Inspect and verify checkpoint directories written by the analyser (--checkpoint-dir)."),
-  Command.withSubcommands([list, show, verify])
+  Command.withSubcommands([list, show, verify]),
+  Command.withExamples([
+    { command: "dla checkpoints list checkpoints", description: "The runs that saved checkpoints, newest first" },
+    {
+      command: "dla checkpoints verify checkpoints --run run-1a2b3c4d5e6f",
+      description: "Check one run's checkpoint against its files"
+    }
+  ])
 )

@@ -2,6 +2,8 @@
  * `dla copy <patterns...>`: copy log files to HDFS (WebHDFS) or mounted storage, every interval, only on the
  * coordinator, and with `--nats` only on the holder of the copy's lease. `--once` runs one pass and exits.
  */
+import { stat } from "node:fs/promises"
+import { FileError } from "@dla/core"
 import { CopyConfig, HdfsCopier } from "@dla/hdfs"
 import { EffectLogger } from "@dla/logger"
 import * as Console from "effect/Console"
@@ -11,6 +13,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as FromStore from "../internal/FromStore.ts"
@@ -28,6 +31,36 @@ const optionalNumber = (name: string, description: string) =>
   )
 
 const defined = <A>(key: string, value: Option.Option<A>) => (Option.isSome(value) ? { [key]: value.value } : {})
+
+/** Whether `destination` is HDFS (WebHDFS behind hdfs://, webhdfs://, swebhdfs://) rather than mounted storage. */
+export const isHdfs = (destination: string | undefined) =>
+  destination === undefined || /^(?:hdfs|s?webhdfs):/i.test(destination)
+
+/**
+ * The copier's words for a destination: it says "HDFS copy ..." whatever the target; for file:// that is "copy".
+ */
+export const wording = (message: string, hdfs: boolean) =>
+  hdfs ? message : message.replace(/^HDFS copy/, "Copy").replace(/\bHDFS copy\b/g, "copy")
+
+/** @dla/logger's copier lines, in the words of the destination (the copier says "HDFS copy" whatever the target). */
+const worded = (hdfs: boolean) =>
+  Logger.make<unknown, void>((entry) =>
+    EffectLogger.logger.log({
+      ...entry,
+      message: (Array.isArray(entry.message) ? entry.message : [entry.message]).map((m) => wording(String(m), hdfs))
+    })
+  )
+
+/** A `--root-dir` that is not a directory is an error (exit 1), not a pass that finds no file. */
+const ensureDirectory = (path: string) =>
+  Effect.tryPromise({ try: () => stat(path), catch: (cause) => FileError.fromSystemError(path, cause) }).pipe(
+    Effect.filterOrFail(
+      (stats) => stats.isDirectory(),
+      () => new FileError.FileError({ path, reason: "NotAFile", detail: "--root-dir must be a directory" })
+    )
+  )
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 
 export const copy = Command.make(
   "copy",
@@ -66,6 +99,7 @@ export const copy = Command.make(
     ),
     user: Flag.String("user").pipe(Flag.optional, Flag.withDescription("WebHDFS user.name. Default: HADOOP_USER_NAME")),
     nats: Flag.String("nats").pipe(
+      Nats.fromEnv,
       Flag.optional,
       Flag.withDescription("NATS server URL(s), comma separated: copy only while holding the lease. Default: NATS_URL")
     ),
@@ -81,9 +115,9 @@ export const copy = Command.make(
       Flag.withDescription("Run one pass, print a summary and exit (1 when a file failed)")
     )
   },
-  (options) =>
-    Effect.gen(function* () {
-      const natsUrl = Option.orElse(options.nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined))
+  (options) => {
+    const hdfs = isHdfs(Option.getOrUndefined(options.dest) ?? (process.env.HDFS_LOG_DEST || undefined))
+    return Effect.gen(function* () {
       if (options.patterns.length === 0 && !options.fromStore) {
         return yield* new CliError.ValidationError({
           message: "give the patterns of the files to copy (or --from-store)"
@@ -92,11 +126,12 @@ export const copy = Command.make(
       if (options.fromStore && options.patterns.length > 0) {
         return yield* new CliError.ValidationError({ message: "--from-store copies the store: drop the patterns" })
       }
-      if (options.fromStore && Option.isNone(natsUrl)) {
+      if (options.fromStore && Option.isNone(options.nats)) {
         return yield* new CliError.ValidationError({ message: "--from-store needs --nats URL (or NATS_URL)" })
       }
-      // Without credentials or TLS: `--user` here is WebHDFS's.
-      const nats = Option.isSome(natsUrl) ? yield* Nats.connection(natsUrl.value, Nats.anonymous) : undefined
+      if (Option.isSome(options.rootDir)) yield* ensureDirectory(options.rootDir.value)
+      // Credentials only from the URL (nats://copier:password@host): `--user` here is WebHDFS's.
+      const nats = Option.isSome(options.nats) ? yield* Nats.connection(options.nats.value, Nats.anonymous) : undefined
       // From the store: every stored node's files, mirrored under the state directory, are the files to copy.
       const mirror = options.fromStore
         ? FromStore.mirrorDir(
@@ -140,14 +175,33 @@ export const copy = Command.make(
       yield* Console.log(
         status.leaseHeld === false
           ? `Another process holds the lease of '${options.name}': nothing copied`
-          : `Copied ${status.filesCopied} files, ${status.bytesCopied} bytes to ${status.config.destination}`
+          : `Copied ${plural(status.filesCopied, "file")}, ${plural(status.bytesCopied, "byte")} to ${status.config.destination}`
       )
       if (status.lastError !== null) return yield* Effect.fail(new Error(status.lastError))
       // The copier's messages (enabled, started, skipped, each pass) are diagnostics: @dla/logger's lines on stderr
-      // (rank-aware, NO_COLOR, LOG_LEVEL), leaving stdout to the summary.
-    }).pipe(Effect.scoped, Effect.provide(EffectLogger.layer({ name: "dla" })))
+      // (rank-aware, NO_COLOR, LOG_LEVEL) in the destination's words, leaving stdout to the summary.
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Logger.layer([worded(hdfs)])),
+      Effect.provide(EffectLogger.layer({ name: "dla" }))
+    )
+  }
 ).pipe(
   Command.withDescription(
     "Copy logs to HDFS (WebHDFS) or mounted storage, incrementally and atomically, only on the coordinator (DISABLE_HDFS_COPY, DLA_HDFS_COPY=force|off)."
-  )
+  ),
+  Command.withExamples([
+    {
+      command: "dla copy '**/*.log' --root-dir /var/log/train --dest hdfs://nn:8020/logs/{date} --once",
+      description: "One pass to HDFS, then exit"
+    },
+    {
+      command: "dla copy '*.log' --dest file:///mnt/archive --interval 300",
+      description: "Every 5 minutes to mounted storage, until stopped"
+    },
+    {
+      command: "dla copy '*.log' --dest hdfs://nn:8020/logs --nats nats://nats:4222",
+      description: "Only the holder of the copy's lease copies (one copy per job)"
+    }
+  ])
 )

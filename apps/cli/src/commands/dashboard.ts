@@ -2,6 +2,7 @@
  * `dla dashboard`: serves the live web page of a run that publishes its state on NATS, until Ctrl-C.
  */
 import { Source } from "@dla/dashboard"
+import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -11,6 +12,9 @@ import * as Nats from "../internal/Nats.ts"
 import * as Watch from "../internal/Watch.ts"
 import { runFlag } from "./status.ts"
 
+/** 127.0.0.1, ::1, localhost: addresses only this machine reaches. */
+export const isLoopback = (host: string) => /^(?:127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i.test(host)
+
 export const dashboard = Command.make(
   "dashboard",
   {
@@ -19,11 +23,34 @@ export const dashboard = Command.make(
     run: runFlag,
     port: Flag.Int("port").pipe(
       Flag.withDefault(8080),
-      Flag.withDescription("Port of the dashboard on 127.0.0.1 (0: any free port)")
+      Flag.withDescription("Port of the dashboard (0: any free port; a port in use is replaced by a free one)")
+    ),
+    host: Flag.String("host").pipe(
+      Flag.withDefault("127.0.0.1"),
+      Flag.withDescription("Address to listen on (default 127.0.0.1); any other than loopback needs --token")
+    ),
+    dashboardToken: Flag.String("dashboard-token").pipe(
+      Flag.optional,
+      Flag.withDescription(
+        "Token every request must carry (?token= or Authorization: Bearer), also for /metrics. Default: DLA_DASHBOARD_TOKEN"
+      )
     )
   },
-  ({ nats, run, port, ...settings }) =>
-    Effect.gen(function* () {
+  ({
+    nats,
+    run,
+    port,
+    host,
+    dashboardToken,
+    ...settings
+  }): Effect.Effect<void, CliError.ValidationError | Failure.Failure> => {
+    const token = Option.getOrUndefined(dashboardToken) ?? (process.env.DLA_DASHBOARD_TOKEN || undefined)
+    if (!isLoopback(host) && token === undefined) {
+      return new CliError.ValidationError({
+        message: `--host ${host} serves the dashboard beyond this machine: give it a --dashboard-token (or DLA_DASHBOARD_TOKEN)`
+      })
+    }
+    return Effect.gen(function* () {
       const nc = yield* Failure.fromError(Nats.connection(nats, settings))
       const runId = Option.getOrUndefined(run)
       const source = yield* Source.fromNats(nc, runId)
@@ -31,12 +58,31 @@ export const dashboard = Command.make(
       yield* Watch.serve(
         () => source,
         port,
-        (url) => `dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`
+        (url) => `dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`,
+        {
+          host,
+          ...(token === undefined ? {} : { token })
+        }
       )
       return yield* Effect.never
     }).pipe(Effect.scoped)
+  }
 ).pipe(
   Command.withDescription(
-    "Serve a live web page of a run on NATS: workers, tasks, counts, throughput, recoveries, checkpoints, leader."
-  )
+    "Serve a live web page of the runs on NATS (workers, levels over time, throughput per worker, recoveries, checkpoints, leader, past runs) and their Prometheus /metrics."
+  ),
+  Command.withExamples([
+    {
+      command: "dla dashboard --nats nats://127.0.0.1:4222",
+      description: "The latest run's live page on http://127.0.0.1:8080/ (and its /metrics)"
+    },
+    {
+      command: "dla dashboard --nats nats://nats:4222 --run nightly --port 9000",
+      description: "One run's page on another port"
+    },
+    {
+      command: 'dla dashboard --nats nats://nats:4222 --host 0.0.0.0 --dashboard-token "$(openssl rand -hex 16)"',
+      description: "Shared beyond this machine: every request needs the token (the printed URL carries it)"
+    }
+  ])
 )

@@ -7,6 +7,8 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Progress from "../internal/Progress.ts"
+import * as Report from "../Report.ts"
 
 const atLeast = (min: number) => (flag: Flag.Flag<number>) =>
   flag.pipe(
@@ -47,11 +49,27 @@ export const generate = Command.make(
   },
   ({ dir, files, lines, seed, style }) =>
     Effect.gen(function* () {
-      const written = yield* Generator.generate(dir, { files, lines, seed, style })
+      const progress = Progress.make(process.stderr, { unit: "lines" })
+      const written = yield* Generator.generate(dir, {
+        files,
+        lines,
+        seed,
+        style,
+        onProgress: (w) => progress.update(w.lines, files * lines, Progress.bytes(w.bytes))
+      }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
       const bytes = written.reduce((sum, file) => sum + file.bytes, 0)
-      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+      const plural = (n: number, word: string) => `${Report.thousands(n)} ${word}${n === 1 ? "" : "s"}`
       yield* Console.log(
         `Generated ${plural(files, "file")}, ${plural(files * lines, "line")}, ${(bytes / 1e6).toFixed(1)} MB in ${dir}`
       )
     })
-).pipe(Command.withDescription("Write sample logs ([timestamp] [LEVEL] message), reproducible from --seed."))
+).pipe(
+  Command.withDescription("Write sample logs ([timestamp] [LEVEL] message), reproducible from --seed."),
+  Command.withExamples([
+    { command: "dla generate /tmp/logs", description: "10 files of 5,000 lines" },
+    {
+      command: "dla generate /tmp/big --files 100 --lines 1000000 --seed 7",
+      description: "About 6 GB, the same bytes for the same seed"
+    }
+  ])
+)

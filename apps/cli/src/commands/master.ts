@@ -9,6 +9,7 @@
 import { type AnalyserError, Distributed, NatsTransport } from "@dla/analyser"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
+import type * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -61,7 +62,14 @@ export const master = Command.make(
   },
   (
     args
-  ): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | Run.IncompleteCounts | Failure.Failure> =>
+  ): Effect.Effect<
+    void,
+    | AnalyserError.AnalyserError
+    | Nats.NatsUnavailable
+    | CliError.ValidationError
+    | Run.IncompleteCounts
+    | Failure.Failure
+  > =>
     Effect.gen(function* () {
       const nc = yield* Nats.connection(args.nats, args)
       const progress = Run.progress()
@@ -123,7 +131,17 @@ export const master = Command.make(
 ).pipe(
   Command.withDescription(
     "Run the master of a distributed analysis over NATS JetStream (resumes from checkpoints; --standby waits to take over)."
-  )
+  ),
+  Command.withExamples([
+    {
+      command: "dla master /data/logs --nats nats://nats:4222",
+      description: "Plan the run, hand tasks to workers, print the results"
+    },
+    {
+      command: "dla master /data/logs --nats nats://nats:4222 --standby",
+      description: "A second master that takes over if the leader dies"
+    }
+  ])
 )
 
 /** One `dla:` line per change of leadership, for the operator watching this candidate. */

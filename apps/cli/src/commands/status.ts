@@ -13,6 +13,7 @@ import * as Stream from "effect/Stream"
 import * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as StatusView from "../internal/StatusView.ts"
+import * as Report from "../Report.ts"
 
 export class NoRun extends Schema.TaggedError<NoRun>()("NoRun", { servers: Schema.String, runId: Schema.String }) {
   override get message(): string {
@@ -61,7 +62,7 @@ export const status = Command.make(
   },
   ({ nats, run, watch, json, ...settings }) =>
     Effect.gen(function* () {
-      const nc = yield* Failure.fromError(Nats.connection(nats, settings))
+      const nc = yield* Nats.connection(nats, settings)
       const runId = Option.getOrUndefined(run)
       const found =
         runId === undefined
@@ -70,12 +71,12 @@ export const status = Command.make(
       if (Option.isNone(found)) {
         const printed = yield* Failure.fromError(lifecycle(nc, runId, json))
         if (printed) return
-        return yield* new NoRun({ servers: nats, runId: runId ?? "" })
+        return yield* new NoRun({ servers: Nats.withoutCredentials(nats), runId: runId ?? "" })
       }
       const tty = process.stdout.isTTY === true
       const show = (state: RunMonitor.RunState) =>
         json
-          ? Console.log(JSON.stringify(state, null, watch ? undefined : 2))
+          ? Console.log(JSON.stringify(Report.stateJson(state), null, watch ? undefined : 2))
           : Console.log(
               `${watch && tty ? clearScreen : ""}${StatusView.render(state, Date.now())}${watch && !tty ? "\n" : ""}`
             )
@@ -88,4 +89,20 @@ export const status = Command.make(
         Failure.fromError
       )
     }).pipe(Effect.scoped)
-).pipe(Command.withDescription("Show a run's workers, progress, counts and leader from NATS (--watch to follow it)."))
+).pipe(
+  Command.withDescription("Show a run's workers, progress, counts and leader from NATS (--watch to follow it)."),
+  Command.withExamples([
+    {
+      command: "dla status --nats nats://127.0.0.1:4222",
+      description: "The latest run's workers, progress, counts and leader"
+    },
+    {
+      command: "dla status --nats nats://127.0.0.1:4222 --run nightly --watch",
+      description: "Follow one run until it ends"
+    },
+    {
+      command: "dla status --nats nats://127.0.0.1:4222 --json",
+      description: "The state as JSON: every level, times as epoch ms and ISO 8601"
+    }
+  ])
+)

@@ -4,6 +4,7 @@
  */
 import { type AnalyserError, Distributed } from "@dla/analyser"
 import * as Console from "effect/Console"
+import type * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Duration from "effect/Duration"
@@ -23,7 +24,7 @@ export const worker = Command.make(
     format: Flags.format,
     taskDelayMs: Flag.Int("task-delay-ms").pipe(Flag.optional, Flag.withHidden)
   },
-  (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable> =>
+  (args): Effect.Effect<void, AnalyserError.AnalyserError | Nats.NatsUnavailable | CliError.ValidationError> =>
     Effect.gen(function* () {
       const nc = yield* Nats.connection(args.nats, args)
       const served = yield* Distributed.worker(nc, {
@@ -53,4 +54,13 @@ export const worker = Command.make(
       })
       yield* Console.log(`Tasks counted: ${served.reduce((n, s) => n + s.tasks, 0)}`)
     }).pipe(Effect.scoped)
-).pipe(Command.withDescription("Run a worker of distributed analyses over NATS JetStream."))
+).pipe(
+  Command.withDescription("Run a worker of distributed analyses over NATS JetStream."),
+  Command.withExamples([
+    { command: "dla worker --nats nats://nats:4222", description: "Serve every run on the server, until stopped" },
+    {
+      command: "srun dla worker --nats nats://$HEAD:4222 --once",
+      description: "One worker per Slurm task, gone when the run ends"
+    }
+  ])
+)

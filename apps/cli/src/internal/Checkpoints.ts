@@ -1,9 +1,12 @@
 /**
  * Reading and checking a checkpoint directory as the analyser writes it: `<dir>/<run>/checkpoint.json` plus hard
- * links (or copies) of the processed files under `<dir>/<run>/files/<path relative to the analysed root>`.
+ * links of the processed files under `<dir>/<run>/files/<path relative to the analysed root>`, or, where the
+ * filesystem refuses links, their fingerprints in `<dir>/<run>/fingerprints.json` (copies only when asked).
  */
-import { readdir, readFile, stat } from "node:fs/promises"
-import { join, relative, sep } from "node:path"
+import { createHash } from "node:crypto"
+import { constants } from "node:fs"
+import { copyFile, link, mkdir, open, readdir, readFile, stat } from "node:fs/promises"
+import { dirname, join, relative, sep } from "node:path"
 import { CheckpointStore } from "@dla/analyser"
 import { Counts, FileAnalysis, Level, type LogFormat } from "@dla/core"
 import * as Effect from "effect/Effect"
@@ -126,6 +129,95 @@ export const renderShow = (dir: string, c: CheckpointStore.Checkpoint): string =
   ].join("\n")
 }
 
+/** What tells a changed input from the one a checkpoint counted, without keeping a copy of it. */
+export const Fingerprint = Schema.Struct({
+  size: Schema.Number,
+  mtimeMs: Schema.Number,
+  ino: Schema.Number,
+  /** sha256 of the first and the last 4 KiB (the whole file when smaller). */
+  head: Schema.String,
+  tail: Schema.String
+})
+export type Fingerprint = typeof Fingerprint.Type
+const Fingerprints = Schema.Record(Schema.String, Fingerprint)
+const fingerprintsFile = "fingerprints.json"
+const edge = 4096
+
+export const fingerprint = async (path: string): Promise<Fingerprint> => {
+  const handle = await open(path, "r")
+  try {
+    const info = await handle.stat()
+    const hash = async (position: number) => {
+      const buffer = Buffer.alloc(Math.min(edge, info.size))
+      await handle.read(buffer, 0, buffer.length, position)
+      return createHash("sha256").update(buffer).digest("hex")
+    }
+    return {
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+      ino: info.ino,
+      head: await hash(0),
+      tail: await hash(Math.max(0, info.size - edge))
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The fingerprints of a run directory (none when it has no valid fingerprints.json). */
+const readFingerprints = (runDir: string): Promise<Record<string, Fingerprint>> =>
+  readFile(join(runDir, fingerprintsFile), "utf8").then(
+    (text) => ({ ...Schema.decodeUnknownSync(Fingerprints)(JSON.parse(text)) }),
+    () => ({})
+  )
+
+/** `--keep-inputs`: hard links where the filesystem allows, else fingerprints (`link`), or copies (`copy`). */
+export type KeepMode = "link" | "copy"
+
+/**
+ * How the CLI keeps processed inputs in a checkpoint directory: a hard link each (no bytes copied). Where links are
+ * refused (another filesystem), a copy could fill the disk unnoticed (an HPC home quota), so each file's fingerprint
+ * is recorded instead, said once; `copy` copies them, each batch after a line saying how many bytes.
+ */
+export const keepInputs = (mode: KeepMode, say: (line: string) => void): CheckpointStore.KeepInputs => {
+  let said = false
+  return async ({ runDir, root, paths }) => {
+    const refused: Array<{ readonly from: string; readonly to: string; readonly rel: string }> = []
+    for (const from of paths) {
+      const rel = relative(root, from)
+      const to = join(runDir, "files", rel)
+      await mkdir(dirname(to), { recursive: true })
+      await link(from, to).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "EEXIST") refused.push({ from, to, rel })
+      })
+    }
+    if (refused.length === 0) return
+    if (mode === "copy") {
+      const sizes = await Promise.all(refused.map((r) => stat(r.from).then((s) => s.size)))
+      say(
+        `copying ${refused.length} input file(s), ${sizes.reduce((a, b) => a + b, 0)} bytes, into ${runDir} (--keep-inputs copy; hard links refused there)`
+      )
+      for (const r of refused) await copyFile(r.from, r.to, constants.COPYFILE_FICLONE)
+      return
+    }
+    if (!said) {
+      said = true
+      say(
+        `${runDir} refuses hard links to the inputs (another filesystem): the checkpoint records each processed file's fingerprint instead of a copy (--keep-inputs copy to copy them)`
+      )
+    }
+    const known = await readFingerprints(runDir)
+    for (const r of refused) known[r.rel.split(sep).join("/")] = await fingerprint(r.from)
+    await Effect.runPromise(
+      CheckpointStore.writeAtomic(join(runDir, fingerprintsFile), `${JSON.stringify(known, null, 2)}\n`)
+    )
+  }
+}
+
+/** How a fingerprinted input differs from what the checkpoint counted, if it does. */
+const changed = (then: Fingerprint, now: Fingerprint) =>
+  (["size", "ino", "mtimeMs", "head", "tail"] as const).filter((key) => then[key] !== now[key])
+
 /** Every file under `dir`, as paths relative to it. */
 const walk = async (dir: string): Promise<Array<string>> => {
   const found: Array<string> = []
@@ -182,13 +274,22 @@ export const verify = (dir: string, runId: string | undefined, format?: LogForma
     const filesDir = join(runDir, "files")
     const stored = yield* Effect.promise(() => walk(filesDir))
     const { matched, missing } = matchStored(checkpoint.processed_files, stored)
-    const problems = missing.map((p) => `missing stored copy of ${p}`)
+    // Inputs kept by fingerprint are recounted where they are, if they are still the files the checkpoint counted.
+    const fingerprints = yield* Effect.promise(() => readFingerprints(runDir))
+    const byFingerprint = matchStored(
+      missing,
+      Object.keys(fingerprints).map((rel) => rel.split("/").join(sep))
+    )
+    const problems = byFingerprint.missing.map((p) => `missing stored copy of ${p}`)
+    const recount = (path: string) =>
+      FileAnalysis.analyse(path, { format }).pipe(Effect.mapError((e) => new CheckpointError({ message: e.message })))
     let recounted = Counts.empty
-    for (const rel of matched.values()) {
-      const result = yield* FileAnalysis.analyse(join(filesDir, rel), { format }).pipe(
-        Effect.mapError((e) => new CheckpointError({ message: e.message }))
-      )
-      recounted = Counts.merge(recounted, result)
+    for (const rel of matched.values()) recounted = Counts.merge(recounted, yield* recount(join(filesDir, rel)))
+    for (const [path, rel] of byFingerprint.matched) {
+      const now = yield* Effect.promise(() => fingerprint(path).catch(() => undefined))
+      const differs = now === undefined ? ["gone"] : changed(fingerprints[rel.split(sep).join("/")]!, now)
+      if (differs.length > 0) problems.push(`input changed since the checkpoint: ${path} (${differs.join(", ")})`)
+      else recounted = Counts.merge(recounted, yield* recount(path))
     }
     const exact = checkpoint.pending_files.length === 0 && checkpoint.failed_tasks.length === 0
     const saved = CheckpointStore.counts(checkpoint)
@@ -199,5 +300,6 @@ export const verify = (dir: string, runId: string | undefined, format?: LogForma
         problems.push(`${name}: stored files have ${n}, checkpoint.json says ${want}${exact ? "" : " (at least)"}`)
       }
     }
-    return { checkpoint, recounted, files: matched.size, exact, problems } satisfies Verification
+    const files = matched.size + byFingerprint.matched.size
+    return { checkpoint, recounted, files, exact, problems } satisfies Verification
   })

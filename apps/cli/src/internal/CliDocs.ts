@@ -18,10 +18,12 @@ it by hand: a test fails when it differs from what the CLI prints).
 Conventions shared by every command:
 
 - Exit codes: \`0\` success, \`1\` failure (one line on stderr starting with \`dla:\`), \`2\` bad usage (unknown flag,
-  missing argument, options that do not fit together), \`130\` interrupted (Ctrl-C).
+  missing argument, options that do not fit together), \`130\` interrupted (Ctrl-C, SIGINT), \`143\` stopped by SIGTERM.
 - \`DLA_DEBUG=1\` prints the full cause of an unexpected error.
-- Commands that talk to NATS take \`--nats\` (comma-separated URLs of a cluster) and the same credential and TLS
-  flags (\`--creds\`, \`--user\`/\`--password\`, \`--token\`, \`--tls-ca\`, \`--tls-cert\`, \`--tls-key\`).
+- Commands that talk to NATS take \`--nats\` (comma-separated URLs of a cluster; default \`NATS_URL\`) and the same
+  credential and TLS flags (\`--creds\`, \`--user\`/\`--password\`, \`--token\`, \`--tls-ca\`, \`--tls-cert\`,
+  \`--tls-key\`; credentials also from \`NATS_CREDS\`, \`NATS_USER\`, \`NATS_PASSWORD\`, \`NATS_TOKEN\` or the URL,
+  \`nats://user:password@host\`). One way of logging in at a time; credentials are never printed (docs/security.md).
 - Global flags (\`--help\`, \`--version\`, \`--completions\`, \`--log-level\`) are listed once, under \`dla\`.
 `
 

@@ -16,6 +16,7 @@ import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
+import type * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -239,7 +240,7 @@ export const follow = (
   p: Plan,
   args: FollowArgs,
   options: Distributed.MasterOptions & { readonly format?: string | undefined }
-): Effect.Effect<void, Failure | Nats.NatsUnavailable | Run.IncompleteCounts> =>
+): Effect.Effect<void, Failure | Nats.NatsUnavailable | CliError.ValidationError | Run.IncompleteCounts> =>
   Effect.gen(function* () {
     const nc = yield* Nats.connection(Option.getOrThrow(args.nats), args)
     const runId = options.runId

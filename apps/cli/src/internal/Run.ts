@@ -13,7 +13,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
+import * as Checkpoints from "./Checkpoints.ts"
 import * as Progress from "./Progress.ts"
+import * as Repeats from "./Repeats.ts"
 
 /** Refuses values below `min` (at parse time: a usage error, exit 2). */
 const atLeast = (min: number, name: string) => (flag: Flag.Flag<number>) =>
@@ -21,15 +23,6 @@ const atLeast = (min: number, name: string) => (flag: Flag.Flag<number>) =>
     Flag.filter(
       (n: number) => n >= min,
       (n: number) => `--${name} must be at least ${min}, got ${n}`
-    )
-  )
-
-/** The same for an optional flag. */
-export const atLeastOne = (flag: Flag.Flag<Option.Option<number>>, name: string) =>
-  flag.pipe(
-    Flag.filter(
-      (n: Option.Option<number>) => Option.getOrElse(n, () => 1) >= 1,
-      () => `--${name} must be at least 1`
     )
   )
 
@@ -70,6 +63,12 @@ export const flags = {
   ),
   splitMb: positive("split-mb", 64, "Split files bigger than this into byte ranges of this size (MB, default 64)"),
   fresh: toggle("fresh", "Ignore checkpoints and left-over run state: start the run from scratch"),
+  keepInputs: Flag.Literals("keep-inputs", ["link", "copy"]).pipe(
+    Flag.withDefault("link" as const),
+    Flag.withDescription(
+      "How a checkpoint directory keeps processed files: link (hard links; fingerprints where links are refused, e.g. another filesystem) or copy"
+    )
+  ),
   replicas: Flag.Int("replicas").pipe(
     Flag.withDefault(1),
     Flag.filter(
@@ -113,6 +112,7 @@ export const masterOptions = (
     readonly splitMb: number
     readonly fresh: boolean
     readonly replicas: number
+    readonly keepInputs: Checkpoints.KeepMode
   },
   onEvent: (event: Master.Event) => void
 ) => ({
@@ -122,21 +122,28 @@ export const masterOptions = (
   splitBytes: Math.round(values.splitMb * 1024 * 1024),
   fresh: values.fresh,
   replicas: values.replicas,
+  keepInputs: Checkpoints.keepInputs(values.keepInputs, (line) => process.stderr.write(`dla: ${line}\n`)),
   onEvent
 })
 
 /** The master's events on stderr: a bar on a terminal, and one line for each thing a person should know. */
 export const progress = () => {
   const bar = Progress.make()
-  const say = (line: string) => {
+  // A warning said again and again (a checkpoint retried through a NATS election) is one line and its count.
+  const lines = Repeats.make((line) => {
     bar.finish()
     process.stderr.write(`dla: ${line}\n`)
-  }
+  })
+  const say = lines.line
   const onEvent = (event: Master.Event) => {
     switch (event._tag) {
       case "Progress": {
         const p = event.progress
-        bar.update(p.bytesDone, p.bytesTotal, `${p.filesDone}/${p.filesTotal} files, ${p.workersAlive} workers`)
+        bar.update(
+          p.bytesDone,
+          p.bytesTotal,
+          Progress.note(Progress.files(p.filesDone, p.filesTotal), `${p.workersAlive} workers`)
+        )
         break
       }
       case "Resumed":
@@ -158,7 +165,14 @@ export const progress = () => {
         break
     }
   }
-  return { onEvent, say, finish: () => bar.finish() }
+  return {
+    onEvent,
+    say,
+    finish: () => {
+      lines.flush()
+      bar.finish()
+    }
+  }
 }
 
 /** Who finished an elected run, in which term, and whom it took over from (a failover). */

@@ -74,18 +74,24 @@ export const make = (
 }
 
 /**
- * Serves the page of the run `source` makes on 127.0.0.1:port for the scope's lifetime and says where on stderr with
- * `say(url)`. The dashboard's code (HTTP server, page) is loaded here, only by the runs that serve it.
+ * Serves the page of the run `source` makes on host:port (default 127.0.0.1) for the scope's lifetime and says where
+ * on stderr with `say(url)`; with a token, the URL said carries it (`?token=`), so it opens the page as printed. The
+ * dashboard's code (HTTP server, page) is loaded here, only by the runs that serve it.
  */
 export const serve = (
   source: (dashboard: typeof import("@dla/dashboard")) => Source.Source,
   port: number,
-  say: (url: string) => string
+  say: (url: string) => string,
+  options: { readonly host?: string; readonly token?: string } = {}
 ): Effect.Effect<string, Failure.Failure, Scope.Scope> =>
   Effect.gen(function* () {
     const dashboard = yield* Effect.promise(() => import("@dla/dashboard"))
     const { Handler, Server } = dashboard
-    const { url } = yield* Failure.fromError(Server.serve(Handler.make(source(dashboard)), { port }))
+    const handler = Handler.make(source(dashboard), options.token === undefined ? {} : { token: options.token })
+    const served = yield* Failure.fromError(
+      Server.serve(handler, { port, ...(options.host ? { host: options.host } : {}) })
+    )
+    const url = options.token === undefined ? served.url : `${served.url}?token=${encodeURIComponent(options.token)}`
     yield* Console.error(say(url))
     return url
   })

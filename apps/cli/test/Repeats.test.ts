@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it, vi } from "vitest"
+import * as Repeats from "../src/internal/Repeats.ts"
+import * as Run from "../src/internal/Run.ts"
+
+const collect = (windowMs?: number) => {
+  const written: Array<string> = []
+  let clock = 0
+  const repeats = Repeats.make((line) => written.push(line), { now: () => clock, ...(windowMs ? { windowMs } : {}) })
+  return {
+    written,
+    repeats,
+    at: (ms: number) => {
+      clock = ms
+    }
+  }
+}
+
+describe("Repeats", () => {
+  it("writes a repeated line once, then its count when something else is said", () => {
+    const { written, repeats } = collect()
+    for (let i = 0; i < 377; i++) repeats.line("checkpoint failed, retrying: timeout")
+    repeats.line("worker w1 joined")
+    repeats.flush()
+    expect(written).toEqual([
+      "checkpoint failed, retrying: timeout",
+      "checkpoint failed, retrying: timeout (repeated 376 more times)",
+      "worker w1 joined"
+    ])
+  })
+
+  it("collapses interleaved repeats too, and flush gives the counts still open", () => {
+    const { written, repeats } = collect()
+    for (let i = 0; i < 3; i++) {
+      repeats.line("a")
+      repeats.line("b")
+    }
+    repeats.flush()
+    repeats.flush()
+    expect(written).toEqual(["a", "b", "a (repeated 2 more times)", "b (repeated 2 more times)"])
+  })
+
+  it("says a line again after the window, with the count of the window before", () => {
+    const { written, repeats, at } = collect(1_000)
+    repeats.line("slow")
+    at(500)
+    repeats.line("slow")
+    at(1_200)
+    repeats.line("slow")
+    repeats.line("other")
+    expect(written).toEqual(["slow", "slow (repeated 1 more time)", "slow", "other"])
+  })
+})
+
+describe("Run.progress", () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it("prints the master's repeated retry warning once with its count", () => {
+    const stderr: Array<string> = []
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      stderr.push(String(chunk))
+      return true
+    })
+    const progress = Run.progress()
+    for (let i = 0; i < 377; i++) progress.onEvent({ _tag: "Retrying", what: "checkpoint", reason: "timeout" })
+    progress.finish()
+    expect(stderr).toEqual([
+      "dla: checkpoint failed, retrying: timeout\n",
+      "dla: checkpoint failed, retrying: timeout (repeated 376 more times)\n"
+    ])
+  })
+})
