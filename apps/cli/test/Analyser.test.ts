@@ -53,7 +53,7 @@ describe("dla analyse --workers (embedded engine)", () => {
       const run = dla("analyse", logs, "--workers", workers, "--split-mb", "0.05", "--json")
       expect(run.status, run.stderr).toBe(0)
       expect(levelsOf(run.stdout)).toEqual(levelsOf(sequential.stdout))
-      expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6, failedWorkers: "0" })
+      expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6, failedWorkers: 0 })
     }
   })
 
@@ -91,9 +91,23 @@ describe("dla master / dla worker over NATS", () => {
     ])
     expect(master.status, master.stderr).toBe(0)
     expect(levelsOf(master.stdout)).toEqual(levelsOf(sequential.stdout))
-    expect(JSON.parse(master.stdout)).toMatchObject({ filesProcessed: 6, checkpointsSaved: 1, failedWorkers: "0" })
+    expect(JSON.parse(master.stdout)).toMatchObject({ filesProcessed: 6, checkpointsSaved: 1, failedWorkers: 0 })
     expect(worker.status, worker.stderr).toBe(0)
     expect(worker.stdout).toMatch(/^Tasks counted: 6$/m)
+  })
+
+  it("dla analyse --nats returns when a separately started dla worker did the run", async () => {
+    const worker = spawn(process.execPath, ["--conditions=source", bin, "worker", "--nats", server.url], { cwd: work })
+    try {
+      await new Promise<void>((resolve) =>
+        worker.stderr.on("data", (c: Buffer) => /waiting/.test(String(c)) && resolve())
+      )
+      const run = await dlaAsync("analyse", logs, "--nats", server.url, "--workers", "1", "--run", "joined", "--json")
+      expect(run.status, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6 })
+    } finally {
+      worker.kill("SIGKILL")
+    }
   })
 
   it("--replicas outside 1..5 is a usage error, before any connection", () => {

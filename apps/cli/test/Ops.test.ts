@@ -116,6 +116,20 @@ describe("dla status and dla dashboard over NATS", () => {
     monitor.push({ _tag: "Started", files: 4, tasks: 4, bytes: 400 })
     monitor.push({ _tag: "WorkerJoined", workerId: "w-1" })
     monitor.push({
+      _tag: "Progress",
+      workerId: "w-1",
+      progress: {
+        filesTotal: 4,
+        filesDone: 1,
+        tasksTotal: 4,
+        tasksDone: 1,
+        bytesTotal: 400,
+        bytesDone: 100,
+        workersAlive: 1
+      },
+      counts: { levels: { INFO: 10 }, lines: 10, unmatched: 0, bytes: 100 }
+    })
+    monitor.push({
       _tag: "Heartbeat",
       heartbeat: { workerId: "w-1", inFlight: ["task-a"], done: 1 },
       working: ["app/a.log [0-100]"]
@@ -136,7 +150,7 @@ describe("dla status and dla dashboard over NATS", () => {
     expect(run.status).toBe(0)
     expect(run.stdout).toMatch(/^Run ops-run: running, started \d\d:\d\d:\d\d UTC/)
     expect(run.stdout).toMatch(/^Leader: +- \(no election\)$/m)
-    expect(run.stdout).toMatch(/^Tasks: +0 done, 1 in flight, 3 pending of 4$/m)
+    expect(run.stdout).toMatch(/^Tasks: +1 done, 1 in flight, 2 pending of 4$/m)
     expect(run.stdout).toMatch(/^Workers: +1 alive, 1 failed$/m)
     expect(run.stdout).toMatch(/^ {2}w-1 +alive +1 done +heartbeat [\d.]+ s ago +working on app\/a\.log \[0-100\]$/m)
     expect(run.stdout).toMatch(/^ {2}\d\d:\d\d:\d\d w-2 failed, 1 task\(s\) requeued$/m)
@@ -264,5 +278,13 @@ describe("StatusView.render", () => {
     )
     expect(StatusView.render(state, 99_000)).toMatch(/^Run r: failed \(x\), started 00:00:00 UTC, 2\.5 s$/m)
     expect(StatusView.isOver(state)).toBe(true)
+  })
+
+  it("shows a run whose master went silent as stale, with how long; a live one and a finished one as they are", () => {
+    const running = RunMonitor.reduce(RunMonitor.initial("r", 0), { _tag: "Started", files: 1, tasks: 1, bytes: 1 }, 0)
+    expect(StatusView.render(running, 5_000)).toMatch(/^Run r: running, started/m)
+    expect(StatusView.render(running, 63_000)).toMatch(/^Run r: running \(stale: master silent for 63 s\), started/m)
+    const done = RunMonitor.reduce(running, { _tag: "RunFailed", message: "x" }, 1000)
+    expect(StatusView.render(done, 99_000)).toMatch(/^Run r: failed \(x\), started/m)
   })
 })

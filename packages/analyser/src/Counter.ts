@@ -5,34 +5,29 @@
  * @since 0.1.0
  */
 import { Worker as Thread } from "node:worker_threads"
-import { type Counts, FileAnalysis, FileError, LogFormat } from "@dla/core"
+import { LogFormat } from "@dla/core"
 import { Context, Effect, Layer } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
+import { type Counted, countParts } from "./internal/countParts.ts"
 import type { Task } from "./Task.ts"
 
 export class Counter extends Context.Service<
   Counter,
-  { readonly count: (task: Task) => Effect.Effect<Counts.Counts, AnalyserError.AnalyserError> }
+  {
+    /**
+     * Counts a task's parts; a part that cannot be counted is in `skipped` (with its reason), the rest still count.
+     * Fails only when counting itself broke (a counting thread died): not the task's fault.
+     */
+    readonly count: (task: Task) => Effect.Effect<Counted, AnalyserError.AnalyserError>
+  }
 >()("@dla/analyser/Counter") {}
+
+export type { Counted } from "./internal/countParts.ts"
 
 const formatOf = (spec: string | undefined) => (spec === undefined ? undefined : LogFormat.fromSpec(spec))
 
-const analysisError = (task: Task) => (cause: unknown) => {
-  const message = AnalyserError.describe(cause)
-  // Core's file errors already name the file.
-  return new AnalyserError.AnalyserError({
-    reason: "Analysis",
-    message: message.includes(task.path) ? message : `${task.path}: ${message}`,
-    cause
-  })
-}
-
-const countsOf = (result: Counts.Counts): Counts.Counts => ({
-  levels: result.levels,
-  lines: result.lines,
-  unmatched: result.unmatched,
-  bytes: result.bytes
-})
+const countingFailed = (task: Task) => (cause: unknown) =>
+  AnalyserError.make("Transport", `counting ${task.parts[0].path} failed: ${AnalyserError.describe(cause)}`, cause)
 
 /**
  * Counts on the calling thread. `format` is a `--format` spec (a core format name or a regex with a `level` group:
@@ -43,10 +38,7 @@ export const layerInline = (format?: string) =>
     Counter,
     Counter.of({
       count: (task) =>
-        Effect.tryPromise({
-          try: () => FileAnalysis.analyseFile(task.path, { range: task.range, format: formatOf(format) }),
-          catch: analysisError(task)
-        }).pipe(Effect.map(countsOf))
+        Effect.tryPromise({ try: () => countParts(task.parts, formatOf(format)), catch: countingFailed(task) })
     })
   )
 
@@ -56,10 +48,7 @@ const threadEntry = new URL(
   import.meta.url
 )
 
-type Reply =
-  | { ready: true }
-  | { id: number; ok: true; result: Counts.Counts }
-  | { id: number; ok: false; error: string; fileError?: ConstructorParameters<typeof FileError.FileError>[0] }
+type Reply = { ready: true } | { id: number; ok: true; result: Counted } | { id: number; ok: false; error: string }
 
 /**
  * Counts on a dedicated worker thread, started with the layer and stopped with its scope (restarted if it dies). The
@@ -75,7 +64,7 @@ export const layerThread = (format?: string) =>
         loaded = resolve
       })
       let nextId = 0
-      const pending = new Map<number, { resolve: (c: Counts.Counts) => void; reject: (e: Error) => void }>()
+      const pending = new Map<number, { resolve: (c: Counted) => void; reject: (e: Error) => void }>()
       const start = () => {
         const t = new Thread(threadEntry, {
           ...(import.meta.url.endsWith(".ts") ? { execArgv: ["--conditions=source"] } : {})
@@ -84,8 +73,8 @@ export const layerThread = (format?: string) =>
           if ("ready" in reply) return loaded?.()
           const waiter = pending.get(reply.id)
           pending.delete(reply.id)
-          if (reply.ok) waiter?.resolve(countsOf(reply.result))
-          else waiter?.reject(reply.fileError ? new FileError.FileError(reply.fileError) : new Error(reply.error))
+          if (reply.ok) waiter?.resolve(reply.result)
+          else waiter?.reject(new Error(reply.error))
         })
         const died = (error: Error) => {
           if (thread === t) thread = undefined
@@ -108,16 +97,16 @@ export const layerThread = (format?: string) =>
         count: (task) =>
           Effect.tryPromise({
             try: () =>
-              new Promise<Counts.Counts>((resolve, reject) => {
+              new Promise<Counted>((resolve, reject) => {
                 thread ??= start()
                 const id = nextId++
                 pending.set(id, { resolve, reject })
-                thread.postMessage({ id, path: task.path, range: task.range, format })
+                thread.postMessage({ id, parts: task.parts.map(({ path, range }) => ({ path, range })), format })
               }),
             catch: (cause) =>
               cause instanceof ThreadDied
-                ? AnalyserError.make("Transport", `counting thread died on ${task.path}`, cause)
-                : analysisError(task)(cause)
+                ? AnalyserError.make("Transport", `counting thread died on ${task.parts[0].path}`, cause)
+                : countingFailed(task)(cause)
           })
       })
     })

@@ -6,7 +6,7 @@
  */
 import { Leadership } from "@dla/election"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { type Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { Clock, type Duration, Effect, Layer, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import * as CheckpointStore from "./CheckpointStore.ts"
 import * as Counter from "./Counter.ts"
@@ -146,14 +146,17 @@ export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) 
 export interface WorkerOptions extends Worker.Options {
   /** Serve only this run (default: every running run, oldest first, one after another). */
   readonly runId?: string
-  /** Return after one run ends (default: keep serving new runs). */
+  /**
+   * Return after one run ends (default: keep serving new runs). A run that starts after this worker did and ends
+   * before it could join (other workers did all its tasks) counts as that run.
+   */
   readonly once?: boolean
   /** A `--format` spec (default: core's). */
   readonly format?: string
   /** Count on a dedicated thread (several workers in one process) instead of inline (one worker per process). */
   readonly thread?: boolean
-  /** How often to look for a run while there is none (default 1 s). */
-  readonly pollInterval?: Duration.Input
+  /** How long to wait before trying again after a NATS outage (default 1 s). */
+  readonly retryInterval?: Duration.Input
   readonly onEvent?: (event: WorkerEvent) => void
 }
 
@@ -162,54 +165,59 @@ export type WorkerEvent =
   | { readonly _tag: "RunJoined"; readonly runId: string }
   | { readonly _tag: "RunEnded"; readonly summary: Worker.Summary; readonly runId: string }
 
-/** Serves runs as a worker; returns the summaries of the runs served (only returns with `once` or on error). */
+/**
+ * Serves runs as a worker; returns the summaries of the runs served (only returns with `once` or on error). Runs are
+ * learnt of as their masters set them up (`NatsTransport.watchRuns`: pushed, never polled).
+ */
 export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
   Effect.gen(function* () {
     const workerId = options.workerId ?? Worker.makeWorkerId()
     const served: Array<Worker.Summary> = []
-    let waitingSaid = false
-    const pollInterval = options.pollInterval ?? "1 second"
-    // A NATS outage (a server restarting) is waited out, like having no run to serve.
-    const riding = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
-      effect.pipe(
-        Effect.catchIf(
-          (error) => error.reason === "Transport",
-          () => Effect.sleep(pollInterval).pipe(Effect.as(undefined))
-        )
-      )
-    const nextRun = riding(
-      NatsTransport.runs(nc).pipe(
-        Effect.map(
-          (runs) =>
-            runs.find((r) => r.state.status === "running" && (options.runId === undefined || r.runId === options.runId))
-              ?.runId
-        )
-      )
-    )
-    while (true) {
-      const runId = yield* nextRun
-      if (runId === undefined) {
-        if (!waitingSaid) options.onEvent?.({ _tag: "WaitingForRun" })
-        waitingSaid = true
-        yield* Effect.sleep(pollInterval)
-        continue
-      }
-      waitingSaid = false
-      options.onEvent?.({ _tag: "RunJoined", runId: runId })
-      const summary = yield* riding(
-        Worker.run({ ...options, workerId }).pipe(
-          Effect.scoped,
-          Effect.provide(
-            Layer.merge(
-              NatsTransport.layer(nc, runId),
-              options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
-            )
+    /** Runs this worker is done with (a run id started again, e.g. with --fresh, is another run). */
+    const over = new Set<string>()
+    const instance = (entry: NatsTransport.RunEntry) => `${entry.runId}@${entry.state.startedAt}`
+    const retryInterval = options.retryInterval ?? "1 second"
+    const waitingSince = yield* Clock.currentTimeMillis
+    // A NATS outage (a server restarting) is waited out, then the run joined again.
+    const isTransport = (error: AnalyserError.AnalyserError) => error.reason === "Transport"
+    const join = (runId: string) =>
+      Worker.run({ ...options, workerId }).pipe(
+        Effect.scoped,
+        Effect.provide(
+          Layer.merge(
+            NatsTransport.layer(nc, runId),
+            options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
           )
-        )
+        ),
+        Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
       )
-      if (summary === undefined) continue
+    const ended = (entry: NatsTransport.RunEntry, summary: Worker.Summary) => {
+      over.add(instance(entry))
       served.push(summary)
-      options.onEvent?.({ _tag: "RunEnded", runId: runId, summary })
-      if (options.once) return served
+      options.onEvent?.({ _tag: "RunEnded", runId: entry.runId, summary })
+      if (!options.once) options.onEvent?.({ _tag: "WaitingForRun" })
+      return options.once === true
     }
-  })
+    /** Serves the run `entry` tells of, if it is one to serve; true when this worker is done. */
+    const consider = (entry: NatsTransport.RunEntry) =>
+      Effect.gen(function* () {
+        if (over.has(instance(entry)) || (options.runId !== undefined && entry.runId !== options.runId)) return false
+        if (entry.state.status === "running") {
+          options.onEvent?.({ _tag: "RunJoined", runId: entry.runId })
+          return ended(entry, yield* join(entry.runId))
+        }
+        // Done before this worker saw it running, yet started after this worker began to wait: the run it waited for.
+        const missed = options.once === true && Date.parse(entry.state.startedAt) >= waitingSince
+        return missed && ended(entry, { workerId, tasks: 0, failedTasks: 0 })
+      })
+    options.onEvent?.({ _tag: "WaitingForRun" })
+    const entries = yield* NatsTransport.watchRuns(nc).pipe(
+      Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
+    )
+    yield* entries.pipe(
+      Stream.mapEffect(consider),
+      Stream.takeUntil((done) => done),
+      Stream.runDrain
+    )
+    return served
+  }).pipe(Effect.scoped)

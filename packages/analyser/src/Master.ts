@@ -6,16 +6,17 @@
  *
  * @since 0.1.0
  */
-import { relative, resolve, sep } from "node:path"
-import { Counts, LogFiles } from "@dla/core"
-import { Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
+import { resolve, sep } from "node:path"
+import { type Counts, LogFiles } from "@dla/core"
+import { Clock, Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
-import { type Checkpoint, CheckpointStore, counts as checkpointCounts, type KeepInputs } from "./CheckpointStore.ts"
+import { type Checkpoint, CheckpointStore, type KeepInputs } from "./CheckpointStore.ts"
 import { Fence } from "./Fence.ts"
 import * as Heartbeats from "./Heartbeats.ts"
 import { ResultChannel } from "./ResultChannel.ts"
-import { plan, type Task, type TaskResult } from "./Task.ts"
-import { type Poisoned, TaskQueue } from "./TaskQueue.ts"
+import * as Scheduler from "./Scheduler.ts"
+import { plan as planTasks } from "./Task.ts"
+import { TaskQueue } from "./TaskQueue.ts"
 
 export interface Options {
   readonly runId: string
@@ -34,6 +35,8 @@ export interface Options {
   /** How the checkpoint directory keeps processed files (see `CheckpointStore.KeepInputs`). */
   readonly keepInputs?: KeepInputs
   readonly splitBytes?: number
+  /** Small files travel together in tasks of at least this many bytes (default 8 MB; 0: one file per task). */
+  readonly taskBytes?: number
   /** Save a checkpoint after this many new results (default 100)... */
   readonly checkpointEvery?: number
   /** ...and at least this often while results come in (default 5 s), and at the end. */
@@ -58,12 +61,23 @@ export interface Progress {
 export type Event =
   | { readonly _tag: "Started"; readonly files: number; readonly tasks: number; readonly bytes: number }
   | { readonly _tag: "Resumed"; readonly filesAlreadyProcessed: number; readonly tasksAlreadyDone: number }
-  | { readonly _tag: "Progress"; readonly progress: Progress; readonly counts: Counts.Counts }
+  /**
+   * A task settled: `workerId` is the worker whose result counted (the one count per worker that is exact: a
+   * worker's heartbeat lags its last result).
+   */
+  | {
+      readonly _tag: "Progress"
+      readonly progress: Progress
+      readonly counts: Counts.Counts
+      readonly workerId?: string
+    }
   | { readonly _tag: "WorkerJoined"; readonly workerId: string }
   | { readonly _tag: "WorkerFailed"; readonly workerId: string; readonly requeued: ReadonlyArray<string> }
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
   | { readonly _tag: "TaskFailed"; readonly path: string; readonly reason: string }
   | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
+  /** A message on the results channel set aside (not a result, or one that fails validation); its task is redone. */
+  | { readonly _tag: "ResultRejected"; readonly reason: string }
   /** A transport error the master rides out (e.g. NATS restarting): it tries again. */
   | { readonly _tag: "Retrying"; readonly what: string; readonly reason: string }
   /**
@@ -95,28 +109,17 @@ export interface Summary {
   readonly requeuedTasks: number
   /** Results dropped because their task already had one. */
   readonly duplicateResults: number
+  /** Messages on the results channel set aside: not a result, or one that failed validation (see `Scheduler`). */
+  readonly rejectedResults: number
   readonly checkpointsSaved: number
   readonly durationMs: number
 }
 
-type Input =
-  | { readonly _tag: "Result"; readonly result: TaskResult }
-  | { readonly _tag: "Poisoned"; readonly poisoned: Poisoned }
-  | { readonly _tag: "Beat"; readonly heartbeat: Heartbeats.Heartbeat }
-  | { readonly _tag: "Tick" }
-
-interface WorkerState {
-  lastSeen: number
-  inFlight: ReadonlyArray<string>
-  alive: boolean
-}
-
 const tickEvery = Duration.millis(250)
 
-/** Runs (or resumes) a run to its end and returns its summary. */
+/** Runs (or resumes) a run to its end and returns its summary: `Scheduler` decides, this loop does. */
 export const run = (options: Options) =>
   Effect.gen(function* () {
-    const began = Date.now()
     const queue = yield* TaskQueue
     const channel = yield* ResultChannel
     const heartbeats = yield* Heartbeats.Heartbeats
@@ -125,9 +128,7 @@ export const run = (options: Options) =>
     /** The one door for state changes: a fenced-out master fails here and writes nothing. */
     const commit = fence.guard
     const emit = (event: Event) => options.onEvent?.(event)
-    const checkpointEvery = options.checkpointEvery ?? 100
-    const checkpointIntervalMs = Duration.toMillis(options.checkpointInterval ?? "5 seconds")
-    const heartbeatTimeoutMs = Duration.toMillis(options.heartbeatTimeout ?? Heartbeats.defaults.timeout)
+    const now = Clock.currentTimeMillis
 
     const root = resolve(options.root)
     const skipDirs = [
@@ -139,245 +140,95 @@ export const run = (options: Options) =>
     )
     const files = listed.filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
     if (files.length === 0) return yield* AnalyserError.make("Input", `${options.root}: no log files to analyse`)
-    const tasks = plan(options.runId, root, files, options.splitBytes)
-    const taskById = new Map(tasks.map((t) => [t.taskId, t]))
-    const tasksOfFile = new Map<string, number>()
-    for (const t of tasks) tasksOfFile.set(t.path, (tasksOfFile.get(t.path) ?? 0) + 1)
-    const bytesTotal = files.reduce((sum, f) => sum + f.size, 0)
-    emit({ _tag: "Started", files: files.length, tasks: tasks.length, bytes: bytesTotal })
+    const plan = Scheduler.makePlan({
+      runId: options.runId,
+      root,
+      files,
+      tasks: planTasks(options.runId, root, files, { splitBytes: options.splitBytes, taskBytes: options.taskBytes }),
+      checkpointEvery: options.checkpointEvery ?? 100,
+      checkpointIntervalMs: Duration.toMillis(Duration.fromInputUnsafe(options.checkpointInterval ?? "5 seconds")),
+      heartbeatTimeoutMs: Duration.toMillis(
+        Duration.fromInputUnsafe(options.heartbeatTimeout ?? Heartbeats.defaults.timeout)
+      )
+    })
+    emit({ _tag: "Started", files: files.length, tasks: plan.tasks.length, bytes: plan.bytesTotal })
 
-    // State, touched only by the single fiber that handles inputs one at a time.
-    const done = new Set<string>()
-    const failed = new Map<string, FailedTask>()
-    const doneOfFile = new Map<string, number>()
-    const workers = new Map<string, WorkerState>()
-    const failedWorkers = new Set<string>()
-    let counts = Counts.empty
-    let bytesDone = 0
-    let sequence = 0
-    let checkpointsSaved = 0
-    let sinceCheckpoint = 0
-    let lastCheckpointAt = Date.now()
-    let requeuedTasks = 0
-    let duplicateResults = 0
-    // Requeues get fresh message ids, distinct from those of any earlier master of this run (which dedupe would drop).
-    let generation = Date.now()
-    let idleChecks = 0
-    let waitingSaid = false
+    const began = yield* now
+    // The only mutable cell: the scheduler's state, touched by the single fiber that feeds inputs one at a time.
+    let state = Scheduler.initial(began, began)
 
-    const isSettled = (taskId: string) => done.has(taskId) || failed.has(taskId)
-    const pending = () => tasks.length - done.size - failed.size
-    const fileDone = (path: string) => doneOfFile.get(path) === tasksOfFile.get(path)
-    let filesDone = 0
-    const markDone = (task: Task) => {
-      done.add(task.taskId)
-      doneOfFile.set(task.path, (doneOfFile.get(task.path) ?? 0) + 1)
-      if (fileDone(task.path)) filesDone++
-      bytesDone += task.range.end - task.range.start
-    }
-    const processedFiles = () => files.filter((f) => fileDone(f.path)).map((f) => f.path)
-
-    const loaded = yield* store.load
-    let filesAlreadyProcessed = 0
-    if (Option.isSome(loaded) && loaded.value.run_id === options.runId) {
-      const checkpoint = loaded.value
-      // Numbering goes on even for a fresh start, so this run's checkpoints outrank any older one left behind.
-      sequence = checkpoint.sequence
-      if (!checkpoint.complete && !options.fresh) {
-        counts = checkpointCounts(checkpoint)
-        for (const id of checkpoint.completed_tasks) {
-          const task = taskById.get(id)
-          if (task !== undefined && !done.has(id)) markDone(task)
-        }
-        for (const f of checkpoint.failed_tasks) {
-          if (taskById.has(f.task_id) && !isSettled(f.task_id)) {
-            failed.set(f.task_id, { taskId: f.task_id, path: f.path, reason: f.reason, binary: f.binary ?? false })
-          }
-        }
-        for (const w of checkpoint.failed_workers) failedWorkers.add(w)
-        filesAlreadyProcessed = filesDone
-        emit({ _tag: "Resumed", filesAlreadyProcessed, tasksAlreadyDone: done.size + failed.size })
-      }
-    }
-
-    const snapshot = (): Checkpoint => {
-      const processed = new Set(processedFiles())
-      const failedFiles = new Set([...failed.values()].map((f) => f.path))
-      return {
-        version: 1,
-        run_id: options.runId,
-        sequence: ++sequence,
-        timestamp: new Date().toISOString(),
-        counts: { ...counts.levels },
-        lines: counts.lines,
-        unmatched: counts.unmatched,
-        bytes: counts.bytes,
-        processed_files: [...processed],
-        pending_files: files.filter((f) => !processed.has(f.path) && !failedFiles.has(f.path)).map((f) => f.path),
-        failed_workers: [...failedWorkers],
-        completed_tasks: [...done],
-        failed_tasks: [...failed.values()].map((f) => ({
-          task_id: f.taskId,
-          path: f.path,
-          reason: f.reason,
-          binary: f.binary
-        })),
-        complete: pending() === 0
-      }
-    }
-    /** Transport errors are ridden out (the next tick tries again); a fenced-out master stops. */
+    /** Transport errors are ridden out (the scheduler tries again later); a fenced-out master stops. */
     const orRetryLater =
       (what: string) =>
-      <A>(
-        effect: Effect.Effect<A, AnalyserError.AnalyserError>
-      ): Effect.Effect<A | undefined, AnalyserError.AnalyserError> =>
+      (effect: Effect.Effect<void, AnalyserError.AnalyserError>): Effect.Effect<void, AnalyserError.AnalyserError> =>
         effect.pipe(
           Effect.catch((error) =>
             error.reason === "Transport"
-              ? Effect.sync(() => {
-                  emit({ _tag: "Retrying", what, reason: error.message })
-                  return undefined
-                })
+              ? Effect.sync(() => emit({ _tag: "Retrying", what, reason: error.message }))
               : Effect.fail(error)
           )
         )
-    const saveCheckpoint = Effect.suspend(() => {
-      const checkpoint = snapshot()
-      return commit(store.save(checkpoint)).pipe(
-        Effect.tap(() =>
-          Effect.sync(() => {
-            checkpointsSaved++
-            sinceCheckpoint = 0
-            lastCheckpointAt = Date.now()
-            emit({ _tag: "CheckpointSaved", sequence: checkpoint.sequence })
-          })
-        )
+    const save = (checkpoint: Checkpoint) =>
+      commit(store.save(checkpoint)).pipe(
+        Effect.andThen(now),
+        Effect.flatMap((at) => feed({ _tag: "CheckpointSaved", sequence: checkpoint.sequence, now: at }))
       )
-    })
-
-    const progress = (): Progress => ({
-      filesTotal: files.length,
-      filesDone,
-      tasksTotal: tasks.length,
-      tasksDone: done.size + failed.size,
-      bytesTotal,
-      bytesDone,
-      workersAlive: [...workers.values()].filter((w) => w.alive).length
-    })
-
-    const giveUp = (task: Task, reason: string, binary = false) => {
-      failed.set(task.taskId, { taskId: task.taskId, path: task.path, reason, binary })
-      sinceCheckpoint++
-      emit({ _tag: "TaskFailed", path: task.path, reason })
-    }
-
-    const onResult = (result: TaskResult) => {
-      const task = taskById.get(result.taskId)
-      if (task === undefined || result.runId !== options.runId) return
-      if (isSettled(result.taskId)) {
-        duplicateResults++
-        return
+    const execute = (command: Scheduler.Command): Effect.Effect<void, AnalyserError.AnalyserError> => {
+      switch (command._tag) {
+        case "Emit":
+          return Effect.sync(() => emit(command.event))
+        case "Publish":
+          return commit(queue.publish(command.tasks, command.generation)).pipe(orRetryLater("requeue"))
+        case "SaveCheckpoint":
+          return save(command.checkpoint).pipe(orRetryLater("checkpoint"))
       }
-      if (result._tag === "Done") {
-        markDone(task)
-        counts = Counts.merge(counts, result.counts)
-        sinceCheckpoint++
-      } else giveUp(task, result.error, result.binary)
-      emit({ _tag: "Progress", progress: progress(), counts })
     }
-
-    const describeTask = (taskId: string) => {
-      const task = taskById.get(taskId)
-      if (task === undefined) return taskId
-      const path = relative(root, task.path)
-      return task.range.start === 0 && task.range.end === task.size
-        ? path
-        : `${path} [${task.range.start}-${task.range.end}]`
-    }
-
-    const onBeat = (heartbeat: Heartbeats.Heartbeat) => {
-      const known = workers.get(heartbeat.workerId)
-      if (known === undefined) emit({ _tag: "WorkerJoined", workerId: heartbeat.workerId })
-      workers.set(heartbeat.workerId, { lastSeen: Date.now(), inFlight: heartbeat.inFlight, alive: true })
-      waitingSaid = false
-      emit({ _tag: "Heartbeat", heartbeat, working: heartbeat.inFlight.map(describeTask) })
-    }
-
-    const requeue = (taskIds: ReadonlyArray<string>) => {
-      const again = taskIds.flatMap((id) => {
-        const task = taskById.get(id)
-        return task !== undefined && !isSettled(id) ? [task] : []
+    const run = (commands: ReadonlyArray<Scheduler.Command>) => Effect.forEach(commands, execute, { discard: true })
+    const feed = (input: Scheduler.Input): Effect.Effect<void, AnalyserError.AnalyserError> =>
+      Effect.suspend(() => {
+        const [next, commands] = Scheduler.step(plan, state, input)
+        state = next
+        return run(commands)
       })
-      if (again.length === 0) return Effect.succeed(again)
-      generation++
-      return commit(queue.publish(again, generation)).pipe(
-        Effect.as(again),
-        orRetryLater("requeue"),
-        Effect.map((requeued) => requeued ?? [])
-      )
-    }
 
-    const onTick = Effect.gen(function* () {
-      const now = Date.now()
-      for (const [workerId, worker] of workers) {
-        if (!worker.alive || now - worker.lastSeen < heartbeatTimeoutMs) continue
-        worker.alive = false
-        failedWorkers.add(workerId)
-        // Put its tasks back at once rather than waiting for the queue's ack wait; a late duplicate is dropped.
-        const again = yield* requeue(worker.inFlight)
-        requeuedTasks += again.length
-        emit({ _tag: "WorkerFailed", workerId, requeued: again.map((t) => t.path) })
-      }
-      if (pending() > 0 && !waitingSaid && now - began > heartbeatTimeoutMs && progress().workersAlive === 0) {
-        waitingSaid = true
-        emit({ _tag: "WaitingForWorkers", pendingTasks: pending() })
-      }
-      // Nothing queued nor in flight, yet tasks without a result: they were lost (e.g. given up while no master
-      // listened). Publish them again, after a quiet spell so results still on their way are not mistaken for losses.
-      const outstanding = yield* queue.outstanding.pipe(Effect.orElseSucceed(() => -1))
-      idleChecks = outstanding === 0 && pending() > 0 ? idleChecks + 1 : 0
-      if (idleChecks * Duration.toMillis(tickEvery) >= Math.max(5000, heartbeatTimeoutMs)) {
-        idleChecks = 0
-        yield* requeue(tasks.filter((t) => !isSettled(t.taskId)).map((t) => t.taskId))
-      }
-      if (sinceCheckpoint > 0 && now - lastCheckpointAt >= checkpointIntervalMs) {
-        yield* saveCheckpoint.pipe(orRetryLater("checkpoint"))
-      }
-    })
+    const loaded = yield* store.load
+    if (Option.isSome(loaded)) {
+      const [resumed, commands] = Scheduler.resume(plan, state, loaded.value, options.fresh === true)
+      state = resumed
+      yield* run(commands)
+    }
 
     const finished = yield* Deferred.make<void>()
-    const handle = (input: Input) =>
-      Effect.gen(function* () {
-        switch (input._tag) {
-          case "Result":
-            onResult(input.result)
-            break
-          case "Poisoned": {
-            const task = taskById.get(input.poisoned.taskId)
-            if (task !== undefined && !isSettled(task.taskId)) {
-              giveUp(task, `gave up after ${input.poisoned.deliveries} deliveries`)
-            }
-            break
-          }
-          case "Beat":
-            onBeat(input.heartbeat)
-            break
-          case "Tick":
-            yield* onTick
-            break
-        }
-        if (sinceCheckpoint >= checkpointEvery) yield* saveCheckpoint.pipe(orRetryLater("checkpoint"))
-        if (pending() === 0) yield* Deferred.succeed(finished, undefined)
-      })
+    const handle = (input: Scheduler.Input) =>
+      feed(input).pipe(
+        Effect.andThen(
+          Effect.suspend(() =>
+            Scheduler.isFinished(plan, state) ? Deferred.succeed(finished, undefined) : Effect.void
+          )
+        )
+      )
+    /** An input stamped with the clock's time. */
+    const at = (input: (now: number) => Scheduler.Input) => Effect.map(now, input)
 
     // Listening before any task goes out: a worker that takes one and dies at once is still seen (and failed).
     const beats = yield* heartbeats.listen
     const inputs = Stream.mergeAll(
       [
-        channel.results.pipe(Stream.map((result): Input => ({ _tag: "Result", result }))),
-        queue.poisoned.pipe(Stream.map((poisoned): Input => ({ _tag: "Poisoned", poisoned }))),
-        beats.pipe(Stream.map((heartbeat): Input => ({ _tag: "Beat", heartbeat }))),
-        Stream.tick(tickEvery).pipe(Stream.map((): Input => ({ _tag: "Tick" })))
+        channel.results.pipe(Stream.mapEffect((result) => at((now) => ({ _tag: "Result", result, now })))),
+        channel.rejected.pipe(Stream.mapEffect((reason) => at((now) => ({ _tag: "Rejected", reason, now })))),
+        queue.poisoned.pipe(
+          Stream.mapEffect(({ taskId, deliveries }) => at((now) => ({ _tag: "Poisoned", taskId, deliveries, now })))
+        ),
+        beats.pipe(Stream.mapEffect((heartbeat) => at((now) => ({ _tag: "Beat", heartbeat, now })))),
+        Stream.tick(tickEvery).pipe(
+          Stream.mapEffect(() =>
+            Effect.zipWith(
+              now,
+              queue.outstanding.pipe(Effect.orElseSucceed(() => undefined)),
+              (at, outstanding): Scheduler.Input => ({ _tag: "Tick", now: at, outstanding })
+            )
+          )
+        )
       ],
       { concurrency: "unbounded" }
     )
@@ -391,34 +242,13 @@ export const run = (options: Options) =>
           times: 120
         })
       )
-    yield* persist(
-      commit(
-        queue.publish(
-          tasks.filter((t) => !isSettled(t.taskId)),
-          0
-        )
-      )
-    )
-    if (pending() > 0) {
+    yield* persist(commit(queue.publish(Scheduler.unsettled(plan, state), 0)))
+    if (!Scheduler.isFinished(plan, state)) {
       yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
     }
-    yield* persist(saveCheckpoint)
+    const [numbered, last] = Scheduler.checkpoint(plan, state, yield* now)
+    state = numbered
+    yield* persist(save(last))
     yield* persist(commit(queue.close))
-
-    const summary: Summary = {
-      runId: options.runId,
-      counts,
-      files: files.length,
-      filesProcessed: filesDone,
-      filesAlreadyProcessed,
-      tasks: tasks.length,
-      failedTasks: [...failed.values()],
-      failedWorkers: [...failedWorkers],
-      workers: [...workers.keys()],
-      requeuedTasks,
-      duplicateResults,
-      checkpointsSaved,
-      durationMs: Date.now() - began
-    }
-    return summary
+    return Scheduler.summary(plan, state, yield* now)
   }).pipe(Effect.scoped)

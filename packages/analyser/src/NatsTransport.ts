@@ -24,7 +24,7 @@ import {
   StorageType
 } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
-import { millis, type NatsConnection, nanos } from "@nats-io/nats-core"
+import { type Msg, millis, type NatsConnection, nanos } from "@nats-io/nats-core"
 import { Cause, Duration, Effect, Layer, Option, Queue, Schedule, Schema, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import * as CheckpointStore from "./CheckpointStore.ts"
@@ -217,16 +217,17 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
  */
 const listening = (nc: NatsConnection, subject: string) =>
   Effect.gen(function* () {
-    const queue = yield* Queue.unbounded<Uint8Array>()
+    const queue = yield* Queue.unbounded<Msg>()
     yield* Effect.acquireRelease(
-      Effect.sync(() => nc.subscribe(subject, { callback: (_error, msg) => void Queue.offerUnsafe(queue, msg.data) })),
+      Effect.sync(() => nc.subscribe(subject, { callback: (_error, msg) => void Queue.offerUnsafe(queue, msg) })),
       (sub) => Effect.sync(() => sub.unsubscribe())
     )
     return Stream.fromQueue(queue)
   })
 
-/** Core-NATS messages on `subject` as a stream, subscribed while it runs. */
-const subscription = (nc: NatsConnection, subject: string) => Stream.unwrap(listening(nc, subject))
+/** The payloads of core-NATS messages on `subject` as a stream, subscribed while it runs. */
+const subscription = (nc: NatsConnection, subject: string) =>
+  Stream.unwrap(listening(nc, subject)).pipe(Stream.map((msg) => msg.data))
 
 const ackPayload = new TextEncoder().encode("+ACK")
 
@@ -386,6 +387,8 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
         })
       })
 
+      // Messages on the results subject that are not results (a bug, or a publisher that should not be there).
+      const rejected = yield* Queue.unbounded<string>()
       const results = ResultChannel.ResultChannel.of({
         publish: (result) =>
           tryNats("cannot publish a result", () =>
@@ -403,7 +406,16 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
             ),
             (reader) => Effect.sync(() => reader.stop())
           )
-        ).pipe(Stream.mapEffect((msg) => decodeResult(msg.data)))
+        ).pipe(
+          Stream.mapEffect((msg) =>
+            decodeResult(msg.data).pipe(
+              Effect.map(Option.some),
+              Effect.catch((error) => Queue.offer(rejected, error.message).pipe(Effect.as(Option.none<TaskResult>())))
+            )
+          ),
+          Stream.flatMap((o) => Stream.fromIterable(Option.toArray(o)))
+        ),
+        rejected: Stream.fromQueue(rejected)
       })
 
       const heartbeats = Heartbeats.Heartbeats.of({
@@ -415,7 +427,7 @@ export const layer = (nc: NatsConnection, runId: string, options: Options = {}) 
         listen: listening(nc, n.heartbeats).pipe(
           Effect.map((beats) =>
             beats.pipe(
-              Stream.mapEffect((data) => decodeHeartbeat(data).pipe(Effect.option)),
+              Stream.mapEffect((msg) => decodeHeartbeat(msg.data).pipe(Effect.option)),
               Stream.flatMap((o) => Stream.fromIterable(Option.toArray(o)))
             )
           )
@@ -465,6 +477,48 @@ export const readCheckpoint = (nc: NatsConnection, runId: string) =>
     )
     return stamped === undefined ? Option.none() : CheckpointStore.decodeUnknown(stamped.value)
   })
+
+/** A run's lifecycle record as a watcher sees it. */
+export interface RunEntry {
+  readonly runId: string
+  readonly state: RunState
+}
+
+const stateSubjects = `$KV.${runsBucket}.*.state`
+
+/**
+ * Every run's lifecycle record: those in KV now (oldest first), then each one written from now on, as it is written.
+ * The subscription is to the KV bucket's own subjects (a KV write is a message on `$KV.dla_runs.<key>`), made before
+ * KV is read, so nothing written between the two is missed, and it works before any master has created the bucket:
+ * a worker that starts first learns of the run the moment it is set up, without polling.
+ */
+export const watchRuns = (nc: NatsConnection) =>
+  Effect.gen(function* () {
+    const writes = yield* listening(nc, stateSubjects)
+    const now = yield* runs(nc).pipe(
+      Effect.catchIf(
+        (error) => error.cause instanceof Error && error.cause.name === "StreamNotFoundError",
+        () => Effect.succeed([])
+      )
+    )
+    const later = writes.pipe(
+      Stream.flatMap((msg) => {
+        const runId = msg.subject.slice(`$KV.${runsBucket}.`.length, -".state".length)
+        // A deleted record (an empty message with a KV-Operation header) or one that is not a run state is skipped.
+        const state = Schema.decodeUnknownOption(RunState)(parseJson(msg.data))
+        return Stream.fromIterable(Option.toArray(Option.map(state, (state): RunEntry => ({ runId, state }))))
+      })
+    )
+    return Stream.concat(Stream.fromIterable<RunEntry>(now), later)
+  })
+
+const parseJson = (data: Uint8Array): unknown => {
+  try {
+    return JSON.parse(new TextDecoder().decode(data))
+  } catch {
+    return undefined
+  }
+}
 
 /** The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order). */
 export const runs = (nc: NatsConnection) =>

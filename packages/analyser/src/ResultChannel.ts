@@ -15,6 +15,11 @@ export class ResultChannel extends Context.Service<
     readonly publish: (result: TaskResult) => Effect.Effect<void, AnalyserError.AnalyserError>
     /** Every result of the run, oldest first, then new ones as they come (one reader: the master). */
     readonly results: Stream.Stream<TaskResult, AnalyserError.AnalyserError>
+    /**
+     * Why each message on the channel that is not a result was set aside (it could not be decoded): the master
+     * counts them and goes on. Empty in process, where nothing but a worker can publish.
+     */
+    readonly rejected: Stream.Stream<string>
   }
 >()("@dla/analyser/ResultChannel") {}
 
@@ -31,7 +36,8 @@ export const layerMemory = Layer.effect(
           seen.add(result.taskId)
           return Queue.offer(queue, result).pipe(Effect.asVoid)
         }),
-      results: Stream.fromQueue(queue)
+      results: Stream.fromQueue(queue),
+      rejected: Stream.empty
     })
   })
 )

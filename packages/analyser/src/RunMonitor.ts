@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import type { NatsConnection } from "@nats-io/nats-core"
-import { type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import type * as Master from "./Master.ts"
 import { CountsSchema, encodeJson } from "./Task.ts"
@@ -20,6 +20,7 @@ export const WorkerView = Schema.Struct({
   inFlight: Schema.Array(Schema.String),
   /** What those tasks cover: relative paths, with `[start-end]` for a byte range (its current task). */
   working: Schema.Array(Schema.String),
+  /** Tasks whose result from this worker the master counted (duplicates and other masters' results left out). */
   tasksDone: Schema.Number,
   joinedAt: Schema.Number,
   /** Epoch ms of its last heartbeat (or of joining). */
@@ -52,6 +53,11 @@ export const RunState = Schema.Struct({
   status: Schema.Literals(["starting", "running", "waiting", "done", "failed"]),
   startedAt: Schema.Number,
   updatedAt: Schema.Number,
+  /**
+   * Epoch ms the master last said it is alive: every event, and every publish (at least each `keepAlive`, events or
+   * not). A run not over whose master is silent for long is stale: its master died (see `silentFor`).
+   */
+  masterSeenAt: Schema.Number,
   finishedAt: Schema.NullOr(Schema.Number),
   /** Why the run failed (status "failed"). */
   error: Schema.NullOr(Schema.String),
@@ -63,6 +69,8 @@ export const RunState = Schema.Struct({
   workers: Schema.Array(WorkerView),
   recoveries: Schema.Array(Recovery),
   failedTasks: Schema.Array(Schema.Struct({ path: Schema.String, reason: Schema.String })),
+  /** Messages on the results channel the master set aside (not results, or failing validation), and the last why. */
+  rejected: Schema.Struct({ count: Schema.Number, lastReason: Schema.NullOr(Schema.String) }),
   checkpoints: Schema.Struct({
     saved: Schema.Number,
     lastSequence: Schema.NullOr(Schema.Number),
@@ -92,6 +100,7 @@ export const initial = (runId: string, at: number): RunState => ({
   status: "starting",
   startedAt: at,
   updatedAt: at,
+  masterSeenAt: at,
   finishedAt: null,
   error: null,
   resumed: null,
@@ -102,6 +111,7 @@ export const initial = (runId: string, at: number): RunState => ({
   workers: [],
   recoveries: [],
   failedTasks: [],
+  rejected: { count: 0, lastReason: null },
   checkpoints: { saved: 0, lastSequence: null, lastAt: null },
   throughput: [],
   leader: null,
@@ -127,6 +137,8 @@ export const describe = (event: Event): string | undefined => {
       return `gave up on ${event.path}: ${event.reason}`
     case "CheckpointSaved":
       return `checkpoint ${event.sequence} saved`
+    case "ResultRejected":
+      return `set a result aside: ${event.reason}`
     case "Retrying":
       return `retrying ${event.what}: ${event.reason}`
     case "Finished":
@@ -193,7 +205,7 @@ const sample = (samples: ReadonlyArray<Sample>, at: number, lines: number, bytes
 /** Folds one event, seen at epoch ms `at`, into the snapshot. Pure: the same inputs give the same state. */
 export const reduce = (state: RunState, event: Event, at: number): RunState => {
   const text = describe(event)
-  const next = reduceEvent({ ...state, updatedAt: at }, event, at)
+  const next = reduceEvent({ ...state, updatedAt: at, masterSeenAt: at }, event, at)
   return text === undefined ? next : { ...next, log: keepLast(next.log, { at, text }, limits.log) }
 }
 
@@ -219,6 +231,10 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
       )
     case "Progress": {
       const p = event.progress
+      const workers =
+        event.workerId === undefined
+          ? state.workers
+          : upsertWorker(state.workers, event.workerId, at, (w) => ({ ...w, tasksDone: w.tasksDone + 1 }))
       return withTasks(
         {
           ...state,
@@ -227,7 +243,7 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
           counts: event.counts,
           throughput: sample(state.throughput, at, event.counts.lines, event.counts.bytes)
         },
-        state.workers,
+        workers,
         p.tasksDone
       )
     }
@@ -246,7 +262,6 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
           status: "alive",
           inFlight: hb.inFlight,
           working: event.working,
-          tasksDone: hb.done,
           lastHeartbeat: at
         })),
         state.tasks.done
@@ -297,9 +312,26 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
       return { ...state, status: "failed", finishedAt: at, error: event.message }
     case "LeaderElected":
       return { ...state, leader: { id: event.leaderId, term: event.term } }
+    case "ResultRejected":
+      return { ...state, rejected: { count: state.rejected.count + 1, lastReason: event.reason } }
     case "Retrying":
       return state
   }
+}
+
+/** A published run's master refreshes `masterSeenAt` this often (see `publish`)... */
+export const keepAlive = Duration.seconds(2)
+/** ...so one silent this long is gone. */
+export const staleAfter = Duration.seconds(10)
+
+/**
+ * How long the master of a run that is not over has been silent, in ms, when that is past `staleAfter` (its master
+ * died or lost NATS: the run is stale, not running); undefined for a live or finished run. `now` is the reader's clock.
+ */
+export const silentFor = (state: RunState, now: number): number | undefined => {
+  if (state.status === "done" || state.status === "failed") return undefined
+  const silent = now - state.masterSeenAt
+  return silent >= Duration.toMillis(staleAfter) ? silent : undefined
 }
 
 export type Listener = (state: RunState, event: Event) => void
@@ -338,6 +370,8 @@ export const subjects = (runId: string) => ({
 export interface PublishOptions {
   /** At most one KV write per interval (default 500 ms); the last state is always written when the scope closes. */
   readonly interval?: Duration.Input
+  /** Written at least this often, changed or not, with `masterSeenAt` now (default `keepAlive`). */
+  readonly keepAlive?: Duration.Input
   /**
    * Publish only while this says true (default: always). A standby master publishes only while it leads, so the
    * one run's snapshot and events come from its current leader alone.
@@ -361,12 +395,17 @@ export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOp
     )
     const active = options.active ?? (() => true)
     let dirty = true
+    let writtenAt = Number.NEGATIVE_INFINITY
+    const keepAliveMs = Duration.toMillis(Duration.fromInputUnsafe(options.keepAlive ?? keepAlive))
     // While inactive, changes stay dirty: the first write after becoming active carries them.
-    const write = Effect.suspend(() => {
-      if (!dirty || Option.isNone(kv) || !active()) return Effect.void
+    const write = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      if ((!dirty && now - writtenAt < keepAliveMs) || Option.isNone(kv) || !active()) return
       dirty = false
-      const state = monitor.current()
-      return Effect.tryPromise(() => kv.value.put(names.snapshotKey, encodeJson(state))).pipe(
+      writtenAt = now
+      // The master is alive now, whatever its last event's time.
+      const state = { ...monitor.current(), masterSeenAt: now }
+      yield* Effect.tryPromise(() => kv.value.put(names.snapshotKey, encodeJson(state))).pipe(
         Effect.catch(() =>
           Effect.sync(() => {
             dirty = true

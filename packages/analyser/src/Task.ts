@@ -12,16 +12,46 @@ import * as AnalyserError from "./AnalyserError.ts"
 
 export const ByteRange = Schema.Struct({ start: Schema.Number, end: Schema.Number })
 
-export const Task = Schema.Struct({
-  runId: Schema.String,
-  /** Stable across master restarts: a hash of the file's path relative to the root and its byte range. */
-  taskId: Schema.String,
+/** One file, or a byte range of a big one. */
+export const Part = Schema.Struct({
   path: Schema.String,
   range: ByteRange,
   /** Size of the whole file, so a worker can tell a range from a file. */
   size: Schema.Number
 })
+export type Part = typeof Part.Type
+
+export const Task = Schema.Struct({
+  runId: Schema.String,
+  /** Stable across master restarts: a hash of its parts' paths relative to the root and their byte ranges. */
+  taskId: Schema.String,
+  /** A range of a big file, or many small files together (one message, one result and one ack for all). */
+  parts: Schema.NonEmptyArray(Part)
+})
 export type Task = typeof Task.Type
+
+/** Bytes a task covers. */
+export const bytesOf = (task: Task) => task.parts.reduce((sum, p) => sum + p.range.end - p.range.start, 0)
+
+/** A task for people: its first part (relative to `root`, with `[start-end]` for a range) and how many more. */
+export const describe = (task: Task, root: string) => {
+  const [first] = task.parts
+  const path = relative(root, first.path)
+  const where =
+    first.range.start === 0 && first.range.end === first.size
+      ? path
+      : `${path} [${first.range.start}-${first.range.end}]`
+  return task.parts.length === 1 ? where : `${where} (+${task.parts.length - 1} files)`
+}
+
+/** A part that could not be counted (missing, unreadable, binary): the rest of its task still counts. */
+export const Skipped = Schema.Struct({
+  path: Schema.String,
+  error: Schema.String,
+  /** Not a log at all (binary content): skipped, as the sequential analyser skips it, rather than a failure. */
+  binary: Schema.Boolean
+})
+export type Skipped = typeof Skipped.Type
 
 export const CountsSchema = Schema.Struct({
   levels: Schema.Record(Schema.String, Schema.Number),
@@ -38,7 +68,9 @@ export const TaskResult = Schema.Union([
     workerId: Schema.String,
     counts: CountsSchema,
     lines: Schema.Number,
-    bytes: Schema.Number
+    bytes: Schema.Number,
+    /** Parts that could not be counted (the counts leave them out). */
+    skipped: Schema.optional(Schema.Array(Skipped))
   }),
   Schema.Struct({
     _tag: Schema.Literal("Failed"),
@@ -66,37 +98,89 @@ export const encodeJson = (value: unknown): Uint8Array => new TextEncoder().enco
 /** Default size of a byte range: big files are split so one of them does not serialise the run. */
 export const defaultSplitBytes = 64 * 1024 * 1024
 
-export const taskId = (relativePath: string, range: FileAnalysis.ByteRange): string =>
-  createHash("sha256").update(`${relativePath}\0${range.start}\0${range.end}`).digest("hex").slice(0, 20)
+/** Small files are packed together into tasks of up to this many bytes (one file per task at 0)... */
+export const defaultTaskBytes = 8 * 1024 * 1024
+/**
+ * ...but into no fewer than this many tasks while there are files for them, so a run of small files still spreads
+ * over every worker and reports progress (10,000 files of 1 KB: 256 tasks of ~40 files, not 2 of 5,000)...
+ */
+export const tasksWanted = 256
+/** ...and at most this many files a task, so a task message stays small. */
+export const maxPartsPerTask = 256
+
+export const taskId = (parts: ReadonlyArray<{ readonly rel: string; readonly range: FileAnalysis.ByteRange }>) => {
+  // One part hashes as a one-file task always did, so checkpoints of earlier versions still resume.
+  const key = parts.map(({ rel, range }) => `${rel}\0${range.start}\0${range.end}`).join("\n")
+  return createHash("sha256").update(key).digest("hex").slice(0, 20)
+}
 
 export interface PlannedFile {
   readonly path: string
   readonly size: number
 }
 
+export interface PlanOptions {
+  /** Split files bigger than this into ranges of this size (default 64 MB). */
+  readonly splitBytes?: number
+  /** Pack parts smaller than this (default 8 MB, at most `splitBytes`) together, up to this many bytes a task. */
+  readonly taskBytes?: number
+}
+
 /**
- * One task per file, big files split into ranges of `splitBytes` (compressed files are never split: their byte
- * offsets mean nothing), largest first, ties by path (deterministic).
+ * Big files split into ranges of `splitBytes` (compressed files are never split: their byte offsets mean nothing);
+ * smaller parts packed, in path order, into tasks of up to `taskBytes`, small enough that there are `tasksWanted`
+ * tasks (at most `maxPartsPerTask` files each); tasks largest first, ties by first path (deterministic, so a
+ * restarted master plans the same task ids).
  */
 export const plan = (
   runId: string,
   root: string,
   files: ReadonlyArray<PlannedFile>,
-  splitBytes: number = defaultSplitBytes
+  options: PlanOptions = {}
 ): Array<Task> => {
-  const tasks: Array<Task> = []
-  for (const file of files) {
+  const splitBytes = options.splitBytes ?? defaultSplitBytes
+  const taskBytes = Math.min(options.taskBytes ?? defaultTaskBytes, splitBytes)
+  type Planned = Part & { readonly rel: string }
+  const parts: Array<Planned> = []
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const rel = relative(root, file.path)
     const ranges = FileAnalysis.isCompressedName(file.path)
       ? [{ start: 0, end: file.size }]
       : FileAnalysis.splitRanges(file.size, splitBytes)
-    for (const range of ranges) {
-      tasks.push({ runId, taskId: taskId(rel, range), path: file.path, range, size: file.size })
+    for (const range of ranges) parts.push({ rel, path: file.path, range, size: file.size })
+  }
+  const length = (part: Planned) => part.range.end - part.range.start
+  const smallBytes = parts.reduce((sum, part) => (length(part) < taskBytes ? sum + length(part) : sum), 0)
+  const packTo = Math.min(taskBytes, Math.ceil(smallBytes / tasksWanted))
+  const tasks: Array<Task> = []
+  const add = (group: ReadonlyArray<Planned>) => {
+    const [first, ...rest] = group.map(({ rel: _, ...part }) => part)
+    if (first !== undefined) tasks.push({ runId, taskId: taskId(group), parts: [first, ...rest] })
+  }
+  let pack: Array<Planned> = []
+  let packed = 0
+  for (const part of parts) {
+    if (length(part) >= packTo) {
+      add([part])
+      continue
+    }
+    pack.push(part)
+    packed += length(part)
+    if (packed >= packTo || pack.length >= maxPartsPerTask) {
+      add(pack)
+      pack = []
+      packed = 0
     }
   }
+  add(pack)
+  const first = (t: Task) => t.parts[0]
   return tasks.sort(
     (a, b) =>
-      b.range.end - b.range.start - (a.range.end - a.range.start) ||
-      (a.path < b.path ? -1 : a.path > b.path ? 1 : a.range.start - b.range.start)
+      bytesOf(b) - bytesOf(a) ||
+      (first(a).path < first(b).path
+        ? -1
+        : first(a).path > first(b).path
+          ? 1
+          : first(a).range.start - first(b).range.start)
   )
 }

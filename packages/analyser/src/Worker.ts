@@ -1,7 +1,7 @@
 /**
  * The worker loop, written once against the services: take a task, count it (reporting progress so a long task is
- * not redelivered), publish the result, then ack. A file that cannot be counted (missing, unreadable, binary) gives
- * a "Failed" result at once: retrying would fail the same way. A worker that dies mid-task is what redelivery is
+ * not redelivered), publish the result, then ack. A file that cannot be counted (missing, unreadable, binary) is
+ * named in the result's `skipped` at once, the task's other files still counted: retrying would fail the same way. A worker that dies mid-task is what redelivery is
  * for. A result is published before the ack, so a crash in between means a redelivery and a duplicate result, which
  * the master drops: counts are never lost nor doubled.
  *
@@ -13,7 +13,6 @@
  * @since 0.1.0
  */
 import { hostname } from "node:os"
-import { FileError } from "@dla/core"
 import { Duration, Effect, Fiber, Option, Schedule } from "effect"
 import type * as AnalyserError from "./AnalyserError.ts"
 import { Counter } from "./Counter.ts"
@@ -42,6 +41,7 @@ export interface Options {
 }
 
 export type TaskEvent =
+  /** `path`: the task's first file (a task of small files holds many). */
   | { readonly _tag: "TaskStarted"; readonly taskId: string; readonly path: string; readonly attempt: number }
   | { readonly _tag: "TaskFinished"; readonly taskId: string; readonly path: string; readonly ok: boolean }
   /** Publishing the result or acking failed (e.g. NATS is restarting): the worker holds the task and retries. */
@@ -54,12 +54,6 @@ export interface Summary {
   readonly tasks: number
   readonly failedTasks: number
 }
-
-/**
- * Core's FileError for binary content or a compression this runtime cannot read (the failures the sequential analyser
- * skips rather than fails on: FileError.isSkip).
- */
-const isBinary = (cause: unknown) => cause instanceof FileError.FileError && FileError.isSkip(cause)
 
 /** Handed back after a transport outage, a task waits this long before its next delivery. */
 const deferredRetryIn = Duration.seconds(5)
@@ -99,39 +93,31 @@ export const run = (options: Options = {}) =>
         const { task } = delivery
         inFlight.add(task.taskId)
         yield* beat // the master learns at once what this worker holds
-        options.onTask?.({ _tag: "TaskStarted", taskId: task.taskId, path: task.path, attempt: delivery.attempt })
+        options.onTask?.({
+          _tag: "TaskStarted",
+          taskId: task.taskId,
+          path: task.parts[0].path,
+          attempt: delivery.attempt
+        })
         const progress = yield* delivery.working.pipe(
           Effect.ignore,
           Effect.repeat(Schedule.spaced(delivery.progressEvery)),
           Effect.forkScoped
         )
         if (options.taskDelay !== undefined) yield* Effect.sleep(options.taskDelay)
-        const outcome = yield* counter.count(task).pipe(
-          // Only a file that cannot be counted is the task's failure; a counter that died is this worker's.
-          Effect.map((counts) => ({ ok: true as const, counts })),
-          Effect.catchIf(
-            (error) => error.reason === "Analysis",
-            (error) => Effect.succeed({ ok: false as const, error: error.message, binary: isBinary(error.cause) })
-          )
-        )
-        const result: TaskResult = outcome.ok
-          ? {
-              _tag: "Done",
-              runId: task.runId,
-              taskId: task.taskId,
-              workerId,
-              counts: outcome.counts,
-              lines: outcome.counts.lines,
-              bytes: outcome.counts.bytes
-            }
-          : {
-              _tag: "Failed",
-              runId: task.runId,
-              taskId: task.taskId,
-              workerId,
-              error: outcome.error,
-              binary: outcome.binary
-            }
+        const { counts, skipped } = yield* counter.count(task)
+        // Counted when any part was: a task whose every part was set aside failed (its reasons go to the master).
+        const ok = skipped.length < task.parts.length
+        const result: TaskResult = {
+          _tag: "Done",
+          runId: task.runId,
+          taskId: task.taskId,
+          workerId,
+          counts,
+          lines: counts.lines,
+          bytes: counts.bytes,
+          ...(skipped.length === 0 ? {} : { skipped })
+        }
         let said = false
         const retried = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
           effect.pipe(
@@ -148,9 +134,9 @@ export const run = (options: Options = {}) =>
         yield* retried(results.publish(result))
         yield* retried(delivery.ack)
         yield* Fiber.interrupt(progress)
-        if (outcome.ok) done++
+        if (ok) done++
         else failed++
-        options.onTask?.({ _tag: "TaskFinished", taskId: task.taskId, path: task.path, ok: outcome.ok })
+        options.onTask?.({ _tag: "TaskFinished", taskId: task.taskId, path: task.parts[0].path, ok })
       }).pipe(
         Effect.scoped,
         // The transport stayed down for `holdFor` (or the counter died): hand the task back for later, keep serving.

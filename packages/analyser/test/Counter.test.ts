@@ -8,7 +8,7 @@ import { makeCorpus } from "./support/corpus.ts"
 
 const taskOf = (path: string, range?: { start: number; end: number }): Task => {
   const size = statSync(path).size
-  return { runId: "c", taskId: path, path, range: range ?? { start: 0, end: size }, size }
+  return { runId: "c", taskId: path, parts: [{ path, range: range ?? { start: 0, end: size }, size }] }
 }
 
 const countWith = (layer: Layer.Layer<Counter.Counter>, tasks: ReadonlyArray<Task>) =>
@@ -30,20 +30,33 @@ describe("Counter", () => {
       const threaded = yield* countWith(Counter.layerThread(), tasks)
       expect(threaded).toEqual(inline)
       // The two halves of the first file own its lines exactly once.
-      expect(inline[0]!.lines + inline[1]!.lines).toBe(inline[3]!.lines)
-      expect(inline[3]!.lines).toBeGreaterThan(0)
+      const lines = inline.map((c) => c.counts.lines)
+      expect(lines[0]! + lines[1]!).toBe(lines[3])
+      expect(lines[3]).toBeGreaterThan(0)
+      // Many files in one task count as they do one by one.
+      const both: Task = { runId: "c", taskId: "both", parts: [...taskOf(first!).parts, ...taskOf(second!).parts] }
+      const [together] = yield* countWith(Counter.layerThread(), [both])
+      expect(together!.counts.lines).toBe(lines[2]! + lines[3]!)
       rmSync(dir, { recursive: true, force: true })
     })
   )
 
-  it.live("a file the thread cannot count is the task's Analysis error, naming the file", () =>
+  it.live("a file the thread cannot count is set aside with its reason, naming it; the task's other files count", () =>
     Effect.gen(function* () {
+      const dir = makeCorpus({ files: 1, lines: 50 })
+      const [present] = readdirSync(dir).map((name) => join(dir, name))
       const missing = "/nonexistent/dla-counter.log"
-      const error = yield* Counter.Counter.use((counter) =>
-        counter.count({ runId: "c", taskId: "m", path: missing, range: { start: 0, end: 10 }, size: 10 })
-      ).pipe(Effect.provide(Counter.layerThread()), Effect.flip)
-      expect(error.reason).toBe("Analysis")
-      expect(error.message).toContain(missing)
+      const task: Task = {
+        runId: "c",
+        taskId: "m",
+        parts: [{ path: missing, range: { start: 0, end: 10 }, size: 10 }, ...taskOf(present!).parts]
+      }
+      const [counted] = yield* countWith(Counter.layerThread(), [task])
+      const [alone] = yield* countWith(Counter.layerInline(), [taskOf(present!)])
+      expect(counted!.counts).toEqual(alone!.counts)
+      expect(counted!.counts.lines).toBeGreaterThanOrEqual(50)
+      expect(counted!.skipped).toEqual([{ path: missing, error: expect.stringContaining(missing), binary: false }])
+      rmSync(dir, { recursive: true, force: true })
     })
   )
 })

@@ -1,9 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type NatsServer, startNatsCluster, startNatsServer } from "@dla/testing"
+import { jetstream } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import * as Task from "../src/Task.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 import { type Proc, spawnProc } from "./support/processes.ts"
 
@@ -25,6 +27,7 @@ interface Summary {
   readonly failedWorkers: Array<string>
   readonly failedTasks: Array<{ path: string; reason: string }>
   readonly requeuedTasks: number
+  readonly rejectedResults: number
   readonly checkpointsSaved: number
 }
 
@@ -58,6 +61,66 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
       expect(summary.counts).toEqual(expected)
       expect(summary.filesProcessed).toBe(8)
     }
+  })
+
+  it("a worker --once asleep through a whole run (started after it began waiting) exits when it wakes", async () => {
+    const late = start("worker", { once: true })
+    await late.waitFor((e) => e._tag === "WaitingForRun")
+    late.child.kill("SIGSTOP")
+    const master = start("master", { runId: "missed", root: corpus })
+    start("worker", { runId: "missed", once: true })
+    expect((await finish(master)).filesProcessed).toBe(8)
+    late.child.kill("SIGCONT")
+    await late.waitFor((e) => e._tag === "RunEnded" && e.runId === "missed", 15_000)
+    expect((await late.exited).code).toBe(0)
+  })
+
+  it("a run id started again (fresh) after a worker saw it done is joined as the new run it is", async () => {
+    const first = start("master", { runId: "again", root: corpus })
+    start("worker", { runId: "again", once: true })
+    await finish(first)
+    // This worker first reads the finished run's record, then sees the same id set up again.
+    const worker = start("worker", { runId: "again", once: true })
+    await worker.waitFor((e) => e._tag === "WaitingForRun")
+    const second = start("master", { runId: "again", root: corpus, fresh: true })
+    expect((await finish(second)).filesProcessed).toBe(8)
+    expect((await worker.exited).code).toBe(0)
+  })
+
+  it("a broken or forged message on the results subject is set aside with its reason; the run ends exact", async () => {
+    const expected = await sequentialCounts(corpus)
+    const runId = "forged"
+    const master = start("master", { runId, root: corpus })
+    await master.waitFor((e) => e._tag === "Started") // the run's streams exist
+    const name = readdirSync(corpus).find((f) => f.endsWith(".log"))!
+    const size = statSync(join(corpus, name)).size
+    const nc = await connect({ servers: server.url })
+    const js = jetstream(nc)
+    const subject = `dla.${runId}.result`
+    await js.publish(subject, new TextEncoder().encode("not a result"), { msgID: "garbage" })
+    // A real task of the run, with counts that cannot be: a million lines in five bytes.
+    const counts = { levels: { FATAL: 1_000_000 }, lines: 1_000_000, unmatched: 0, bytes: 5 }
+    const forged = {
+      _tag: "Done",
+      runId,
+      taskId: Task.taskId([{ rel: name, range: { start: 0, end: size } }]),
+      workerId: "forger",
+      counts,
+      lines: counts.lines,
+      bytes: counts.bytes
+    }
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify(forged)), { msgID: "forged" })
+    await nc.close()
+    start("worker", { runId, once: true })
+    const summary = await finish(master)
+    expect(summary.counts).toEqual(expected)
+    expect(summary).toMatchObject({ filesProcessed: 8, rejectedResults: 2, failedTasks: [] })
+    // Two streams (undecodable messages, decoded results) merged: in either order.
+    const reasons = master.events.filter((e) => e._tag === "ResultRejected").map((e) => String(e.reason))
+    expect(reasons.sort()).toEqual([
+      expect.stringMatching(/^bad result message/),
+      expect.stringMatching(/^task \w+: 1000000 lines in 5 bytes$/)
+    ])
   })
 
   it("a worker SIGKILLed mid-task is reported failed, the run waits for workers, its task is reassigned", async () => {

@@ -1,8 +1,9 @@
 import { rmSync } from "node:fs"
 import { join } from "node:path"
-import { FileAnalysis } from "@dla/core"
+import { Counts, FileAnalysis } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
+import * as TestClock from "effect/testing/TestClock"
 import * as AnalyserError from "../src/AnalyserError.ts"
 import * as CheckpointStore from "../src/CheckpointStore.ts"
 import * as Fence from "../src/Fence.ts"
@@ -25,8 +26,10 @@ const fakeWorker = (copies = 1) =>
       const next = yield* queue.take
       if (Option.isNone(next)) return seen
       const { task } = next.value
-      seen.push(task.path)
-      const counts = yield* Effect.promise(() => FileAnalysis.analyseFile(task.path, { range: task.range }))
+      seen.push(...task.parts.map((p) => p.path))
+      const counts = Counts.mergeAll(
+        yield* Effect.forEach(task.parts, (p) => Effect.promise(() => FileAnalysis.analyseFile(p.path, p)))
+      )
       const result: Task.TaskResult = {
         _tag: "Done",
         runId: task.runId,
@@ -48,7 +51,8 @@ const leakyResults = Layer.effect(
     const queue = yield* Queue.unbounded<Task.TaskResult>()
     return ResultChannel.ResultChannel.of({
       publish: (result) => Queue.offer(queue, result).pipe(Effect.asVoid),
-      results: Stream.fromQueue(queue)
+      results: Stream.fromQueue(queue),
+      rejected: Stream.empty
     })
   })
 )
@@ -130,6 +134,33 @@ describe("Master", () => {
       )
   )
 
+  it.effect("a worker silent past the heartbeat timeout is failed when the clock says so (TestClock, no sleeps)", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 3, lines: 50 })
+      const events: Array<Master.Event> = []
+      const master = yield* Master.run({
+        runId: "clock",
+        root: dir,
+        heartbeatTimeout: "5 seconds",
+        onEvent: (e) => events.push(e)
+      }).pipe(Effect.forkChild)
+      // The silent worker: it takes a task (so the master listens already), says so once, and is never heard again.
+      const queue = yield* TaskQueue.TaskQueue
+      const taken = Option.getOrThrow(yield* queue.take)
+      yield* Heartbeats.Heartbeats.use((h) => h.beat({ workerId: "silent", inFlight: [taken.task.taskId], done: 0 }))
+      const failed = () => events.filter((e) => e._tag === "WorkerFailed")
+      yield* TestClock.adjust("4 seconds")
+      expect(failed()).toEqual([])
+      yield* TestClock.adjust("2 seconds")
+      expect(failed()).toEqual([{ _tag: "WorkerFailed", workerId: "silent", requeued: [taken.task.parts[0].path] }])
+      // A live worker does the rest, the requeued task included.
+      yield* fakeWorker().pipe(Effect.forkChild)
+      const summary = yield* Fiber.join(master)
+      expect(summary).toMatchObject({ failedWorkers: ["silent"], requeuedTasks: 1, filesProcessed: 3 })
+      rmSync(dir, { recursive: true })
+    }).pipe(Effect.provide(services()))
+  )
+
   it.live("rides out a transport outage while it publishes the run's tasks", () =>
     Effect.gen(function* () {
       const dir = makeCorpus({ files: 3, lines: 50 })
@@ -178,7 +209,7 @@ describe("Master", () => {
           unmatched: counted.unmatched,
           bytes: counted.bytes,
           processed_files: [first],
-          completed_tasks: [Task.taskId("node-000.log", { start: 0, end: counted.bytes })]
+          completed_tasks: [Task.taskId([{ rel: "node-000.log", range: { start: 0, end: counted.bytes } }])]
         })
       )
       const events: Array<Master.Event> = []

@@ -11,8 +11,9 @@ import * as RunMonitor from "../src/RunMonitor.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
 const counts = (lines: number) => ({ levels: { INFO: lines }, lines, unmatched: 0, bytes: lines * 10 })
-const progress = (tasksDone: number, lines: number): RunMonitor.Event => ({
+const progress = (tasksDone: number, lines: number, workerId?: string): RunMonitor.Event => ({
   _tag: "Progress",
+  workerId,
   progress: {
     filesTotal: 2,
     filesDone: tasksDone >= 4 ? 2 : tasksDone >= 2 ? 1 : 0,
@@ -44,8 +45,8 @@ describe("RunMonitor.reduce", () => {
       beat("w1", ["t1"], 0),
       { _tag: "WorkerJoined", workerId: "w2" },
       beat("w2", ["t2"], 0),
-      progress(1, 10),
-      beat("w1", ["t3"], 1)
+      progress(1, 10, "w1"),
+      beat("w1", ["t3"], 0)
     ])
     expect(state.status).toBe("running")
     expect(
@@ -137,6 +138,7 @@ describe("RunMonitor.reduce", () => {
       workers: ["w1"],
       requeuedTasks: 0,
       duplicateResults: 0,
+      rejectedResults: 0,
       checkpointsSaved: 1,
       durationMs: 4000
     }
@@ -173,6 +175,8 @@ describe("RunMonitor over a real run", () => {
       // Heartbeats sent before the master listens are not replayed: a short run may see only one worker.
       expect(state.workers.length).toBeGreaterThanOrEqual(1)
       for (const w of state.workers) expect(w.workerId).toMatch(/^thread-[12]$/)
+      // Each task counted once, for the worker whose result counted (heartbeats lag a worker's last result).
+      expect(state.workers.reduce((n, w) => n + w.tasksDone, 0)).toBe(summary.tasks)
       expect(state.checkpoints.saved).toBeGreaterThanOrEqual(1)
       rmSync(dir, { recursive: true })
     })
@@ -233,6 +237,23 @@ describe("RunMonitor.publish", () => {
       const seen = yield* Fiber.join(watched)
       expect(Option.map(seen, (s) => s.error)).toEqual(Option.some("stop"))
     }).pipe(Effect.scoped)
+  )
+
+  it.live(
+    "refreshes masterSeenAt each keepAlive without events, so a reader can tell a live master from a dead one",
+    () =>
+      Effect.gen(function* () {
+        const { nc } = yield* natsWithEvents("alive")
+        yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 }))
+        const monitor = RunMonitor.make("alive")
+        monitor.push(started)
+        yield* RunMonitor.publish(nc, monitor, { interval: "20 millis", keepAlive: "100 millis" })
+        yield* Effect.sleep("400 millis")
+        const stored = Option.getOrThrow(yield* RunMonitor.read(nc, "alive"))
+        expect(stored.masterSeenAt).toBeGreaterThan(monitor.current().updatedAt + 200)
+        expect(RunMonitor.silentFor(stored, stored.masterSeenAt + 1000)).toBeUndefined()
+        expect(RunMonitor.silentFor(stored, stored.masterSeenAt + 63_000)).toBe(63_000)
+      }).pipe(Effect.scoped)
   )
 
   it.live("publishes nothing while inactive (a standby), and the whole state once active (it took over)", () =>

@@ -10,8 +10,8 @@ describe("Task.plan", () => {
   ]
 
   it("splits big files into ranges, never compressed ones, and orders the tasks largest first", () => {
-    const tasks = Task.plan("r", "/logs", files, 10)
-    expect(tasks.map((t) => [t.path, t.range.start, t.range.end])).toEqual([
+    const tasks = Task.plan("r", "/logs", files, { splitBytes: 10 })
+    expect(tasks.map((t) => t.parts.flatMap((p) => [p.path, p.range.start, p.range.end]))).toEqual([
       ["/logs/c.log.gz", 0, 30],
       ["/logs/a.log", 0, 10],
       ["/logs/b.log", 0, 10],
@@ -23,14 +23,43 @@ describe("Task.plan", () => {
   })
 
   it("gives the same ids for the same relative paths and ranges, wherever the root is", () => {
-    const here = Task.plan("r", "/logs", files, 10)
+    const here = Task.plan("r", "/logs", files, { splitBytes: 10 })
     const there = Task.plan(
       "r",
       "/mnt/copy",
       files.map((f) => ({ ...f, path: f.path.replace("/logs", "/mnt/copy") })),
-      10
+      { splitBytes: 10 }
     )
     expect(there.map((t) => t.taskId)).toEqual(here.map((t) => t.taskId))
+  })
+
+  it("packs small files together, in path order, into tasksWanted tasks at most taskBytes each", () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({
+      path: `/logs/${String(i).padStart(4, "0")}.log`,
+      size: 1000
+    }))
+    const tasks = Task.plan("r", "/logs", [...many, { path: "/logs/huge.log", size: 10_000_000 }])
+    expect(tasks[0]!.parts).toEqual([
+      { path: "/logs/huge.log", range: { start: 0, end: 10_000_000 }, size: 10_000_000 }
+    ])
+    const packed = tasks.slice(1)
+    expect(packed.length).toBeGreaterThanOrEqual(Task.tasksWanted - 10)
+    expect(packed.length).toBeLessThanOrEqual(Task.tasksWanted)
+    expect(packed.flatMap((t) => t.parts.map((p) => p.path)).sort()).toEqual(many.map((f) => f.path))
+    expect(new Set(tasks.map((t) => t.taskId)).size).toBe(tasks.length)
+    // Up to taskBytes a task: 2 MB of small files with taskBytes 64 KB make tasks of 64 KB, more than tasksWanted.
+    const capped = Task.plan(
+      "r",
+      "/logs",
+      Array.from({ length: 2000 }, (_, i) => ({ path: `/l/${i}`, size: 1024 })),
+      {
+        taskBytes: 64 * 1024
+      }
+    )
+    expect(capped.every((t) => Task.bytesOf(t) <= 64 * 1024)).toBe(true)
+    expect(capped.length).toBeGreaterThan(Task.tasksWanted / 10)
+    // 0: one file per task.
+    expect(Task.plan("r", "/logs", many, { taskBytes: 0 })).toHaveLength(1000)
   })
 
   it("decodes results from the wire and refuses malformed ones with a Transport error", async () => {

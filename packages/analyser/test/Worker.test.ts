@@ -1,6 +1,6 @@
+import { Counts } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Latch, Layer, Option, Stream } from "effect"
-import * as AnalyserError from "../src/AnalyserError.ts"
 import * as Counter from "../src/Counter.ts"
 import * as Heartbeats from "../src/Heartbeats.ts"
 import * as ResultChannel from "../src/ResultChannel.ts"
@@ -12,10 +12,11 @@ import { failingFirst } from "./support/outage.ts"
 const task = (n: number): Task.Task => ({
   runId: "w",
   taskId: `t${n}`,
-  path: `/logs/${n}.log`,
-  range: { start: 0, end: 10 },
-  size: 10
+  parts: [{ path: `/logs/${n}.log`, range: { start: 0, end: 10 }, size: 10 }]
 })
+
+const oneLine = { levels: { INFO: 1 }, lines: 1, unmatched: 0, bytes: 10 }
+const counted = { counts: oneLine, skipped: [] }
 
 const counter = (count: Counter.Counter["Service"]["count"]) =>
   Layer.succeed(Counter.Counter, Counter.Counter.of({ count }))
@@ -23,25 +24,30 @@ const counter = (count: Counter.Counter["Service"]["count"]) =>
 const services = Layer.mergeAll(TaskQueue.layerMemory(), ResultChannel.layerMemory, Heartbeats.layerMemory)
 
 describe("Worker", () => {
-  it.live("publishes one result per task (a file it cannot count as Failed) and stops when the queue closes", () =>
+  it.live("publishes one result per task (a file it cannot count set aside) and stops when the queue closes", () =>
     Effect.gen(function* () {
       const queue = yield* TaskQueue.TaskQueue
       yield* queue.publish([task(1), task(2)], 0)
       const worker = yield* Worker.run({ workerId: "w1" }).pipe(
         Effect.provide(
           counter((t) =>
-            t.taskId === "t1"
-              ? Effect.succeed({ levels: { INFO: 1 }, lines: 1, unmatched: 0, bytes: 10 })
-              : Effect.fail(AnalyserError.make("Analysis", `${t.path}: no such file or directory`))
+            Effect.succeed(
+              t.taskId === "t1"
+                ? { counts: oneLine, skipped: [] }
+                : {
+                    counts: Counts.empty,
+                    skipped: [{ path: t.parts[0].path, error: "no such file or directory", binary: false }]
+                  }
+            )
           )
         ),
         Effect.scoped,
         Effect.forkChild
       )
       const results = yield* ResultChannel.ResultChannel.use((c) => c.results.pipe(Stream.take(2), Stream.runCollect))
-      expect(results.map((r) => [r.taskId, r._tag])).toEqual([
-        ["t1", "Done"],
-        ["t2", "Failed"]
+      expect(results.map((r) => [r.taskId, r._tag, r._tag === "Done" ? (r.skipped ?? []).length : -1])).toEqual([
+        ["t1", "Done", 0],
+        ["t2", "Done", 1]
       ])
       expect(yield* queue.outstanding).toBe(0)
       yield* queue.close
@@ -80,16 +86,14 @@ describe("Worker", () => {
       })
     ).pipe(Layer.provide(ResultChannel.layerMemory))
 
-  const oneLine = { levels: { INFO: 1 }, lines: 1, unmatched: 0, bytes: 10 }
-
   it.live("holds a counted task through a transport outage: counted once, delivered once, result published", () =>
     Effect.gen(function* () {
       const queue = yield* TaskQueue.TaskQueue
       yield* queue.publish([task(1)], 0)
       const events: Array<string> = []
-      let counted = 0
+      let countedTimes = 0
       const worker = yield* Worker.run({ workerId: "w3", onTask: (e) => events.push(`${e._tag} ${e.taskId}`) }).pipe(
-        Effect.provide(counter(() => Effect.sync(() => ++counted).pipe(Effect.as(oneLine)))),
+        Effect.provide(counter(() => Effect.sync(() => ++countedTimes).pipe(Effect.as(counted)))),
         Effect.scoped,
         Effect.forkChild
       )
@@ -98,7 +102,7 @@ describe("Worker", () => {
       expect(yield* queue.outstanding).toBe(0)
       yield* queue.close
       expect(yield* Fiber.join(worker)).toEqual({ workerId: "w3", tasks: 1, failedTasks: 0 })
-      expect(counted).toBe(1)
+      expect(countedTimes).toBe(1)
       expect(events).toEqual(["TaskStarted t1", "TaskRetrying t1", "TaskFinished t1"])
     }).pipe(
       Effect.timeout("10 seconds"),
@@ -122,7 +126,7 @@ describe("Worker", () => {
           deferred.openUnsafe()
         }
       }).pipe(
-        Effect.provide(counter(() => Effect.succeed(oneLine))),
+        Effect.provide(counter(() => Effect.succeed(counted))),
         Effect.provide(flakyResults(Number.POSITIVE_INFINITY)),
         Effect.scoped,
         Effect.forkChild
@@ -152,10 +156,7 @@ describe("Worker", () => {
           counter(() =>
             Effect.sync(() => {
               if (++counting >= 2) bothHeld.openUnsafe()
-            }).pipe(
-              Effect.andThen(bothHeld.await),
-              Effect.as({ levels: { INFO: 1 }, lines: 1, unmatched: 0, bytes: 10 })
-            )
+            }).pipe(Effect.andThen(bothHeld.await), Effect.as(counted))
           )
         ),
         Effect.scoped,

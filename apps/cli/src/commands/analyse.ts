@@ -26,6 +26,7 @@ import * as FromStore from "../internal/FromStore.ts"
 import * as Launch from "../internal/Launch.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
+import * as Results from "../internal/Results.ts"
 import * as Run from "../internal/Run.ts"
 import * as StoreFlags from "../internal/StoreFlags.ts"
 import * as Verbose from "../internal/Verbose.ts"
@@ -168,7 +169,9 @@ export const analyse = Command.make(
               }).pipe(Effect.forkScoped)
             )
             const summary = yield* Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced))
-            yield* Fiber.joinAll(local)
+            // Every task has its result and the queue is gone: nothing is left for them (and a local worker that
+            // never got to join, other workers being quicker, must not keep the command from returning).
+            yield* Fiber.interruptAll(local)
             return summary
           }).pipe(Effect.scoped)
       }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
@@ -179,7 +182,12 @@ export const analyse = Command.make(
       // Speedup: from --baseline, else from a recorded sequential run of the same input.
       const input = { files: summary.filesProcessed, counts: summary.counts }
       const baseline = Option.orElse(args.baseline, () => Baseline.recorded(runId, input))
-      yield* Run.report(summary, { json: args.json, baseline, workers })
+      yield* Run.report(summary, {
+        json: args.json,
+        baseline,
+        mode: Option.isSome(args.nats) ? "nats" : "embedded",
+        workers
+      })
       yield* Run.failOnUnreadable(summary)
       // On a terminal the page of the finished run stays up until Ctrl-C; scripts go on at once.
       if (args.dashboard && process.stdin.isTTY && process.stdout.isTTY) {
@@ -231,7 +239,11 @@ const standardInput = (args: { readonly format: Option.Option<LogFormat.LogForma
       catch: (cause) => FileError.fromSystemError("standard input", cause)
     })
     const results: Report.Results = { counts: result, filesProcessed: 1, durationMs: result.durationMs, extra: [] }
-    yield* Console.log(args.json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+    yield* Console.log(
+      args.json
+        ? Results.print({ mode: "sequential", ...results, filesSkipped: 0, workers: 1 })
+        : Report.render(results)
+    )
   })
 
 /**
@@ -245,6 +257,7 @@ const sequential = (
     readonly include: ReadonlyArray<string>
     readonly exclude: ReadonlyArray<string>
     readonly json: boolean
+    readonly baseline: Option.Option<number>
   },
   runId: string
 ) =>
@@ -267,5 +280,15 @@ const sequential = (
       extra:
         result.skipped.length > 0 ? [{ label: "Files skipped", key: "filesSkipped", value: result.skipped.length }] : []
     }
-    yield* Console.log(json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+    yield* Console.log(
+      json
+        ? Results.print({
+            mode: "sequential",
+            ...results,
+            filesSkipped: result.skipped.length,
+            workers: 1,
+            baseline: args.baseline
+          })
+        : Report.render(results)
+    )
   })

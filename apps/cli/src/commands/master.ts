@@ -122,6 +122,7 @@ export const master = Command.make(
       yield* Run.report(summary, {
         json: args.json,
         baseline: args.baseline,
+        mode: "nats",
         workers: summary.workers.length,
         leadership: summary
       })

@@ -76,7 +76,13 @@ export const status = Command.make(
       const tty = process.stdout.isTTY === true
       const show = (state: RunMonitor.RunState) =>
         json
-          ? Console.log(JSON.stringify(Report.stateJson(state), null, watch ? undefined : 2))
+          ? Console.log(
+              JSON.stringify(
+                Report.stateJson({ ...state, masterSilentMs: RunMonitor.silentFor(state, Date.now()) ?? null }),
+                null,
+                watch ? undefined : 2
+              )
+            )
           : Console.log(
               `${watch && tty ? clearScreen : ""}${StatusView.render(state, Date.now())}${watch && !tty ? "\n" : ""}`
             )

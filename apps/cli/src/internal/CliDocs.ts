@@ -25,6 +25,15 @@ Conventions shared by every command:
   \`--tls-key\`; credentials also from \`NATS_CREDS\`, \`NATS_USER\`, \`NATS_PASSWORD\`, \`NATS_TOKEN\` or the URL,
   \`nats://user:password@host\`). One way of logging in at a time; credentials are never printed (docs/security.md).
 - Global flags (\`--help\`, \`--version\`, \`--completions\`, \`--log-level\`) are listed once, under \`dla\`.
+- \`--json\` results of \`dla analyse\` (every mode: \`--sequential\`, embedded, \`--nats\`, \`--follow\`) and \`dla master\`
+  are one object with the same fields in every mode, numbers as numbers, described by
+  [results.schema.json](results.schema.json): \`mode\` (\`sequential\`, \`embedded\`, \`nats\`, \`follow\`), \`runId\`,
+  \`levels\` (every level, 0 when unseen), \`lines\`, \`unmatched\`, \`bytes\`, \`filesProcessed\`, \`durationMs\`,
+  \`filesSkipped\`, \`filesAlreadyProcessed\`, \`workers\`, \`failedWorkers\` (a count) and \`failedWorkerIds\`,
+  \`failedTasks\` (\`path\`, \`reason\`, \`binary\`), \`requeuedTasks\`, \`duplicateResults\`, \`rejectedResults\` (messages on the results channel set aside:
+  not results, or failing validation), \`checkpointsSaved\`,
+  \`speedup\` and \`efficiency\` (a fraction; both null without \`--baseline\`), \`leader\`, \`term\`, \`previousLeader\`
+  (null unless elected). A field a mode has no use for is 0, [] or null, never missing.
 `
 
 /** Every command path below `command`, depth first, in definition order. */

@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Report from "../Report.ts"
 import * as Nats from "./Nats.ts"
+import * as Results from "./Results.ts"
 import * as Run from "./Run.ts"
 import * as Watch from "./Watch.ts"
 
@@ -138,11 +139,16 @@ export const run = (args: Args) =>
           workers: [],
           requeuedTasks: 0,
           duplicateResults: 0,
+          rejectedResults: 0,
           checkpointsSaved: 0,
           durationMs: results.durationMs
         }
       })
-      return Console.log(args.json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+      return Console.log(
+        args.json
+          ? Results.print({ mode: "follow", runId, ...results, filesSkipped: 0, workers: 1 })
+          : Report.render(results)
+      )
     })
     yield* Option.match(args.for, {
       onNone: () => follow,

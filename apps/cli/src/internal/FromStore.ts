@@ -15,6 +15,7 @@ import * as Report from "../Report.ts"
 import type * as Failure from "./Failure.ts"
 import * as Nats from "./Nats.ts"
 import * as Progress from "./Progress.ts"
+import * as Results from "./Results.ts"
 import * as StoreFlags from "./StoreFlags.ts"
 
 const loadStore = Effect.promise(() => import("@dla/store"))
@@ -57,7 +58,9 @@ export const analyse = (args: AnalyseArgs) =>
       })
     ).pipe(Effect.ensuring(Effect.sync(progress.finish)))
     const results: Report.Results = { counts, filesProcessed: counts.files, durationMs: performance.now() - began }
-    yield* Console.log(args.json ? JSON.stringify(Report.toJson(results), null, 2) : Report.render(results))
+    yield* Console.log(
+      args.json ? Results.print({ mode: "store", ...results, filesSkipped: 0, workers: 1 }) : Report.render(results)
+    )
   }).pipe(Effect.scoped)
 
 /** Where `dla copy --from-store` mirrors the store: under the copier's state directory. */

@@ -254,7 +254,12 @@ export const follow = (
       }).pipe(Effect.mapError((error) => new Failure({ message: error.message })))
       yield* confirmDone(nc, runId, p.rank)
       if (summary === undefined) return
-      yield* Run.report(summary, { json: args.json, baseline: args.baseline, workers: summary.workers.length })
+      yield* Run.report(summary, {
+        json: args.json,
+        baseline: args.baseline,
+        mode: "nats",
+        workers: summary.workers.length
+      })
       return yield* Run.failOnUnreadable(summary)
     }
     const threads = Option.getOrElse(args.workers, () => 1)

@@ -16,6 +16,7 @@ import * as Report from "../Report.ts"
 import * as Checkpoints from "./Checkpoints.ts"
 import * as Progress from "./Progress.ts"
 import * as Repeats from "./Repeats.ts"
+import * as Results from "./Results.ts"
 
 /** Refuses values below `min` (at parse time: a usage error, exit 2). */
 const atLeast = (min: number, name: string) => (flag: Flag.Flag<number>) =>
@@ -189,58 +190,60 @@ export const leadershipRows = ({ term, leader, previousLeader }: Leadership): Ar
   ...(previousLeader === undefined ? [] : [{ label: "Previous leader", key: "previousLeader", value: previousLeader }])
 ]
 
-/** The results block (or JSON) of a finished run. */
+/** The results block (or JSON, see Results) of a finished run. */
 export const report = (
   summary: Master.Summary,
-  options: { json: boolean; baseline: Option.Option<number>; workers?: number; leadership?: Leadership }
+  options: {
+    json: boolean
+    baseline: Option.Option<number>
+    mode: Results.Mode
+    workers?: number
+    leadership?: Leadership
+  }
 ) => {
-  const seconds = summary.durationMs / 1000
+  const workers = options.workers ?? summary.workers.length
+  const filesSkipped = new Set(summary.failedTasks.map((t) => t.path)).size
+  if (options.json) {
+    return Console.log(
+      Results.print({
+        mode: options.mode,
+        runId: summary.runId,
+        counts: summary.counts,
+        filesProcessed: summary.filesProcessed,
+        durationMs: summary.durationMs,
+        filesSkipped,
+        workers,
+        summary,
+        baseline: options.baseline,
+        leadership: options.leadership
+      })
+    )
+  }
   const extra: Array<Report.Extra> = [
     { label: "Failed workers", key: "failedWorkers", value: describeList(summary.failedWorkers) },
     { label: "Checkpoints saved", key: "checkpointsSaved", value: summary.checkpointsSaved }
   ]
   // As the sequential analyser says it: files that could not be counted were skipped, each named on stderr.
-  if (summary.failedTasks.length > 0) {
-    extra.unshift({
-      label: "Files skipped",
-      key: "filesSkipped",
-      value: new Set(summary.failedTasks.map((t) => t.path)).size
-    })
-  }
+  if (filesSkipped > 0) extra.unshift({ label: "Files skipped", key: "filesSkipped", value: filesSkipped })
   if (summary.filesAlreadyProcessed > 0) {
     extra.push({ label: "Already processed", key: "filesAlreadyProcessed", value: summary.filesAlreadyProcessed })
   }
-  if (options.leadership !== undefined) extra.push(...leadershipRows(options.leadership))
-  if (Option.isSome(options.baseline) && seconds > 0) {
-    const speedup = options.baseline.value / seconds
-    extra.push({ label: "Speedup", key: "speedup", value: `${speedup.toFixed(2)}x` })
-    if (options.workers !== undefined) {
-      extra.push({
-        label: "Efficiency",
-        key: "efficiency",
-        value: `${((speedup / options.workers) * 100).toFixed(0)}%`
-      })
-    }
+  if (summary.rejectedResults > 0) {
+    extra.push({ label: "Results set aside", key: "rejectedResults", value: summary.rejectedResults })
   }
-  const results: Report.Results = {
-    counts: summary.counts,
-    filesProcessed: summary.filesProcessed,
-    durationMs: summary.durationMs,
-    extra
+  if (options.leadership !== undefined) extra.push(...leadershipRows(options.leadership))
+  const { speedup, efficiency } = Results.speedup(options.baseline, summary.durationMs, workers)
+  if (speedup !== null) extra.push({ label: "Speedup", key: "speedup", value: `${speedup.toFixed(2)}x` })
+  if (efficiency !== null && options.workers !== undefined) {
+    extra.push({ label: "Efficiency", key: "efficiency", value: `${(efficiency * 100).toFixed(0)}%` })
   }
   return Console.log(
-    options.json
-      ? JSON.stringify(
-          {
-            ...Report.toJson(results),
-            runId: summary.runId,
-            failedWorkerIds: summary.failedWorkers,
-            failedTasks: summary.failedTasks
-          },
-          null,
-          2
-        )
-      : Report.render(results)
+    Report.render({
+      counts: summary.counts,
+      filesProcessed: summary.filesProcessed,
+      durationMs: summary.durationMs,
+      extra
+    })
   )
 }
 

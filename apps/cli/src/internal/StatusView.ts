@@ -2,7 +2,7 @@
  * A run's state as a text block for the terminal (`dla status`): pure, so it is tested without NATS.
  */
 
-import type { CheckpointStore, NatsTransport, RunMonitor } from "@dla/analyser"
+import { type CheckpointStore, type NatsTransport, RunMonitor } from "@dla/analyser"
 import { Level } from "@dla/core"
 import * as Option from "effect/Option"
 
@@ -20,8 +20,10 @@ export const render = (state: RunMonitor.RunState, now: number): string => {
   const alive = state.workers.filter((w) => w.status === "alive").length
   const levels = Level.all.filter((l) => state.counts.levels[l] !== undefined)
   const idWidth = Math.max(6, ...state.workers.map((w) => w.workerId.length))
+  const silent = RunMonitor.silentFor(state, now)
+  const stale = silent === undefined ? "" : ` (stale: master silent for ${Math.round(silent / 1000)} s)`
   const lines = [
-    `Run ${state.runId}: ${state.status}${state.error === null ? "" : ` (${state.error})`}, started ${clock(state.startedAt)} UTC, ${seconds((state.finishedAt ?? now) - state.startedAt)}`,
+    `Run ${state.runId}: ${state.status}${stale}${state.error === null ? "" : ` (${state.error})`}, started ${clock(state.startedAt)} UTC, ${seconds((state.finishedAt ?? now) - state.startedAt)}`,
     `Leader:      ${state.leader === null ? "- (no election)" : `${state.leader.id} (term ${state.leader.term})`}`,
     `Files:       ${state.files.done}/${state.files.total} ${bar(state.files.done, state.files.total)}`,
     `Tasks:       ${t.done} done, ${t.inFlight} in flight, ${t.pending} pending of ${t.total}`,
@@ -35,6 +37,9 @@ export const render = (state: RunMonitor.RunState, now: number): string => {
     ),
     ...(state.recoveries.length === 0 ? [] : ["Recoveries:"]),
     ...state.recoveries.map((r) => `  ${clock(r.at)} ${r.workerId} failed, ${r.requeued.length} task(s) requeued`),
+    ...(state.rejected.count === 0
+      ? []
+      : [`Rejected:    ${state.rejected.count} result message(s) set aside, last: ${state.rejected.lastReason}`]),
     ...(state.failedTasks.length === 0 ? [] : ["Given-up tasks:"]),
     ...state.failedTasks.map((f) => `  ${f.path}: ${f.reason}`)
   ]

@@ -29,9 +29,7 @@ const nextRunId = () => `conf${process.pid}x${++runs}`
 const task = (runId: string, n: number): Task => ({
   runId,
   taskId: `t${n}`,
-  path: `/logs/${n}.log`,
-  range: { start: 0, end: 100 * n },
-  size: 100 * n
+  parts: [{ path: `/logs/${n}.log`, range: { start: 0, end: 100 * n }, size: 100 * n }]
 })
 
 const done = (runId: string, taskId: string, workerId = "w1"): TaskResult => ({

@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { type NatsServer, startNatsServer } from "@dla/testing"
+import { Ajv } from "ajv"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { dla } from "./cli.ts"
+
+const schema = JSON.parse(readFileSync(new URL("../../../docs/results.schema.json", import.meta.url), "utf8"))
+const validate = new Ajv({ allErrors: true }).compile(schema)
+const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
+const work = mkdtempSync(join(tmpdir(), "dla-results-"))
+const logs = join(work, "logs")
+let server: NatsServer
+
+/**
+ * `dla` run to its end while others run alongside (spawnSync would block a worker the run needs), in the scratch
+ * directory (a master keeps its checkpoints under the working directory).
+ */
+const dlaAsync = (...args: Array<string>) =>
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--conditions=source", bin, ...args], { cwd: work })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (c: Buffer) => (stdout += c))
+    child.stderr.on("data", (c: Buffer) => (stderr += c))
+    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
+    child.on("exit", (status) => {
+      clearTimeout(timer)
+      resolve({ status, stdout, stderr })
+    })
+  })
+
+const valid = (run: { status: number | null; stdout: string; stderr: string }) => {
+  expect(run.status, run.stderr).toBe(0)
+  const json = JSON.parse(run.stdout)
+  expect(validate(json) ? [] : validate.errors).toEqual([])
+  return json
+}
+
+beforeAll(async () => {
+  expect(dla("generate", logs, "--files", "4", "--lines", "500", "--seed", "8").status).toBe(0)
+  server = await startNatsServer()
+})
+
+afterAll(async () => {
+  await server?.stop()
+  rmSync(work, { recursive: true, force: true })
+})
+
+describe("--json results: one schema for every mode (docs/results.schema.json)", () => {
+  it("--sequential, embedded, --nats, dla master and --follow print the same fields, numbers as numbers", async () => {
+    const sequential = valid(dla("analyse", logs, "--sequential", "--json", "--baseline", "1"))
+    const embedded = valid(dla("analyse", logs, "--workers", "2", "--json", "--baseline", "1"))
+    const nats = valid(
+      await dlaAsync("analyse", logs, "--nats", server.url, "--workers", "1", "--run", "schema-nats", "--json")
+    )
+    const worker = dlaAsync("worker", "--nats", server.url, "--run", "schema-master", "--once")
+    const master = valid(await dlaAsync("master", logs, "--nats", server.url, "--run", "schema-master", "--json"))
+    expect((await worker).status).toBe(0)
+    const follow = valid(dla("analyse", logs, "--follow", "--for", "0.5", "--json"))
+    const all = { sequential, embedded, nats, master, follow }
+    for (const [mode, json] of Object.entries(all)) {
+      expect(Object.keys(json), mode).toEqual(Object.keys(sequential))
+      expect(json.levels, mode).toEqual(sequential.levels)
+      expect(json, mode).toMatchObject({ filesProcessed: 4, failedWorkers: 0, failedWorkerIds: [] })
+    }
+    expect(Object.values(all).map((json) => json.mode)).toEqual(["sequential", "embedded", "nats", "nats", "follow"])
+    expect(typeof embedded.speedup).toBe("number")
+    expect(typeof embedded.efficiency).toBe("number")
+    expect(master).toMatchObject({ runId: "schema-master", leader: expect.any(String), term: expect.any(Number) })
+  })
+
+  it("the schema refuses what the old output had: failedWorkers as text, a missing field", () => {
+    const good = valid(dla("analyse", logs, "--sequential", "--json"))
+    expect(validate({ ...good, failedWorkers: "1 (vm-1)" })).toBe(false)
+    const { failedWorkerIds: _, ...missing } = good
+    expect(validate(missing)).toBe(false)
+  })
+})

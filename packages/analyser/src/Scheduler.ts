@@ -1,0 +1,470 @@
+/**
+ * The master's decisions as a pure state machine: `step(plan, state, input) -> [state, commands]`. Inputs are what
+ * happened (a result, a given-up task, a heartbeat, a tick of the clock with the queue's depth, a checkpoint saved);
+ * commands are what to do (publish tasks, save a checkpoint, tell watchers). No I/O and no clock: time comes in with
+ * each input, so every decision (a worker silent too long, lost tasks, when to checkpoint) is tested by feeding
+ * inputs. `Master.run` is the thin effectful loop that runs it on the services.
+ *
+ * @since 0.1.0
+ */
+import { Counts, FileAnalysis } from "@dla/core"
+import { HashMap, HashSet, Option } from "effect"
+import type { Checkpoint } from "./CheckpointStore.ts"
+import { counts as checkpointCounts } from "./CheckpointStore.ts"
+import type * as Heartbeats from "./Heartbeats.ts"
+import type { Event, FailedTask, Progress, Summary } from "./Master.ts"
+import { bytesOf, describe, type PlannedFile, type Task, type TaskResult } from "./Task.ts"
+
+/** What a run is: fixed once planned. */
+export interface Plan {
+  readonly runId: string
+  readonly root: string
+  readonly files: ReadonlyArray<PlannedFile>
+  readonly tasks: ReadonlyArray<Task>
+  readonly bytesTotal: number
+  readonly taskById: ReadonlyMap<string, Task>
+  /** Parts (files or ranges) each file is split into: a file is processed once all of them are done. */
+  readonly partsOfFile: ReadonlyMap<string, number>
+  /** Save a checkpoint after this many new results... */
+  readonly checkpointEvery: number
+  /** ...and at least this often while results come in. */
+  readonly checkpointIntervalMs: number
+  /** A worker silent this long is marked failed and its tasks are requeued. */
+  readonly heartbeatTimeoutMs: number
+  /**
+   * Nothing queued nor in flight for this long, yet tasks without a result: they were lost (e.g. given up while no
+   * master listened); publish them again. Long enough that results on their way are not mistaken for losses.
+   */
+  readonly lostAfterMs: number
+}
+
+export const makePlan = (options: {
+  readonly runId: string
+  readonly root: string
+  readonly files: ReadonlyArray<PlannedFile>
+  readonly tasks: ReadonlyArray<Task>
+  readonly checkpointEvery: number
+  readonly checkpointIntervalMs: number
+  readonly heartbeatTimeoutMs: number
+}): Plan => {
+  const partsOfFile = new Map<string, number>()
+  for (const t of options.tasks) for (const p of t.parts) partsOfFile.set(p.path, (partsOfFile.get(p.path) ?? 0) + 1)
+  return {
+    ...options,
+    bytesTotal: options.files.reduce((sum, f) => sum + f.size, 0),
+    taskById: new Map(options.tasks.map((t) => [t.taskId, t])),
+    partsOfFile,
+    lostAfterMs: Math.max(5000, options.heartbeatTimeoutMs)
+  }
+}
+
+export interface WorkerState {
+  readonly lastSeen: number
+  readonly inFlight: ReadonlyArray<string>
+  readonly alive: boolean
+}
+
+export interface State {
+  readonly startedAt: number
+  readonly done: HashSet.HashSet<string>
+  /** Tasks given up, with each of their files. */
+  readonly failed: HashMap.HashMap<string, ReadonlyArray<FailedTask>>
+  /** Files a worker could not count in tasks that are done (the rest of those tasks counted). */
+  readonly skipped: ReadonlyArray<FailedTask>
+  readonly doneOfFile: HashMap.HashMap<string, number>
+  readonly filesDone: number
+  readonly filesAlreadyProcessed: number
+  readonly workers: ReadonlyMap<string, WorkerState>
+  readonly failedWorkers: ReadonlyArray<string>
+  readonly counts: Counts.Counts
+  readonly bytesDone: number
+  /** The last checkpoint's sequence number (numbering goes on across masters and fresh starts). */
+  readonly sequence: number
+  readonly checkpointsSaved: number
+  readonly sinceCheckpoint: number
+  readonly lastCheckpointAt: number
+  readonly requeuedTasks: number
+  readonly duplicateResults: number
+  /** Requeues get fresh message ids, distinct from those of any earlier master of this run (dedupe would drop them). */
+  readonly generation: number
+  /** Since when nothing has been queued nor in flight while tasks lack a result. */
+  readonly quietSince: number | undefined
+  readonly waitingSaid: boolean
+  /** Messages on the results channel set aside (see `validate`). */
+  readonly rejectedResults: number
+  /** Results of each task rejected so far: a task whose results keep failing validation is given up. */
+  readonly rejectionsOf: ReadonlyMap<string, number>
+}
+
+export type Input =
+  | { readonly _tag: "Result"; readonly result: TaskResult; readonly now: number }
+  | { readonly _tag: "Poisoned"; readonly taskId: string; readonly deliveries: number; readonly now: number }
+  | { readonly _tag: "Beat"; readonly heartbeat: Heartbeats.Heartbeat; readonly now: number }
+  /** The clock moved; `outstanding` is what the queue holds (queued + in flight), undefined when unknown. */
+  | { readonly _tag: "Tick"; readonly now: number; readonly outstanding: number | undefined }
+  | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly now: number }
+  /** A message on the results channel that is not a result (it could not be decoded). */
+  | { readonly _tag: "Rejected"; readonly reason: string; readonly now: number }
+
+export type Command =
+  | { readonly _tag: "Publish"; readonly tasks: ReadonlyArray<Task>; readonly generation: number }
+  | { readonly _tag: "SaveCheckpoint"; readonly checkpoint: Checkpoint }
+  | { readonly _tag: "Emit"; readonly event: Event }
+
+const emit = (event: Event): Command => ({ _tag: "Emit", event })
+
+/** A run before anything happened; `generation` must differ from any earlier master's (the loop uses its clock). */
+export const initial = (now: number, generation: number): State => ({
+  startedAt: now,
+  done: HashSet.empty(),
+  failed: HashMap.empty(),
+  skipped: [],
+  doneOfFile: HashMap.empty(),
+  filesDone: 0,
+  filesAlreadyProcessed: 0,
+  workers: new Map(),
+  failedWorkers: [],
+  counts: Counts.empty,
+  bytesDone: 0,
+  sequence: 0,
+  checkpointsSaved: 0,
+  sinceCheckpoint: 0,
+  lastCheckpointAt: now,
+  requeuedTasks: 0,
+  duplicateResults: 0,
+  generation,
+  quietSince: undefined,
+  waitingSaid: false,
+  rejectedResults: 0,
+  rejectionsOf: new Map()
+})
+
+export const isSettled = (state: State, taskId: string) =>
+  HashSet.has(state.done, taskId) || HashMap.has(state.failed, taskId)
+
+/** Tasks without a result yet. */
+export const pending = (plan: Plan, state: State) =>
+  plan.tasks.length - HashSet.size(state.done) - HashMap.size(state.failed)
+
+export const isFinished = (plan: Plan, state: State) => pending(plan, state) === 0
+
+const allFailed = (state: State) => [...[...HashMap.values(state.failed)].flat(), ...state.skipped]
+
+const fileDone = (plan: Plan, doneOfFile: HashMap.HashMap<string, number>, path: string) =>
+  Option.getOrElse(HashMap.get(doneOfFile, path), () => 0) === plan.partsOfFile.get(path)
+
+const markDone = (plan: Plan, state: State, task: Task, skippedPaths: ReadonlySet<string>): State => {
+  let doneOfFile = state.doneOfFile
+  let filesDone = state.filesDone
+  for (const part of task.parts) {
+    if (skippedPaths.has(part.path)) continue
+    doneOfFile = HashMap.set(doneOfFile, part.path, Option.getOrElse(HashMap.get(doneOfFile, part.path), () => 0) + 1)
+    if (fileDone(plan, doneOfFile, part.path)) filesDone++
+  }
+  return {
+    ...state,
+    done: HashSet.add(state.done, task.taskId),
+    doneOfFile,
+    filesDone,
+    bytesDone: state.bytesDone + bytesOf(task)
+  }
+}
+
+/**
+ * Takes up where `checkpoint` left off (unless it is complete, of another run, or `fresh`): its counts, done tasks,
+ * given-up tasks and failed workers. The sequence numbering goes on even for a fresh start, so this run's
+ * checkpoints outrank any older one left behind.
+ */
+export const resume = (
+  plan: Plan,
+  state: State,
+  checkpoint: Checkpoint,
+  fresh: boolean
+): [State, ReadonlyArray<Command>] => {
+  if (checkpoint.run_id !== plan.runId) return [state, []]
+  let next: State = { ...state, sequence: checkpoint.sequence }
+  if (checkpoint.complete || fresh) return [next, []]
+  next = { ...next, counts: checkpointCounts(checkpoint) }
+  const failedOf = new Map<string, Array<FailedTask>>()
+  for (const f of checkpoint.failed_tasks) {
+    if (!plan.taskById.has(f.task_id)) continue
+    const entry = { taskId: f.task_id, path: f.path, reason: f.reason, binary: f.binary ?? false }
+    failedOf.set(f.task_id, [...(failedOf.get(f.task_id) ?? []), entry])
+  }
+  const skipped: Array<FailedTask> = []
+  for (const id of checkpoint.completed_tasks) {
+    const task = plan.taskById.get(id)
+    if (task === undefined || HashSet.has(next.done, id)) continue
+    const set = failedOf.get(id) ?? []
+    next = markDone(plan, next, task, new Set(set.map((f) => f.path)))
+    skipped.push(...set)
+  }
+  let failed = next.failed
+  for (const [id, set] of failedOf) if (!isSettled(next, id)) failed = HashMap.set(failed, id, set)
+  next = {
+    ...next,
+    failed,
+    skipped: [...next.skipped, ...skipped],
+    failedWorkers: [...new Set([...next.failedWorkers, ...checkpoint.failed_workers])],
+    filesAlreadyProcessed: next.filesDone
+  }
+  const tasksAlreadyDone = HashSet.size(next.done) + HashMap.size(next.failed)
+  return [next, [emit({ _tag: "Resumed", filesAlreadyProcessed: next.filesDone, tasksAlreadyDone })]]
+}
+
+/** The tasks to publish when the run starts: every one not settled yet. */
+export const unsettled = (plan: Plan, state: State) => plan.tasks.filter((t) => !isSettled(state, t.taskId))
+
+export const progress = (plan: Plan, state: State): Progress => ({
+  filesTotal: plan.files.length,
+  filesDone: state.filesDone,
+  tasksTotal: plan.tasks.length,
+  tasksDone: HashSet.size(state.done) + HashMap.size(state.failed),
+  bytesTotal: plan.bytesTotal,
+  bytesDone: state.bytesDone,
+  workersAlive: [...state.workers.values()].filter((w) => w.alive).length
+})
+
+/** The checkpoint of `state` at `now` (numbered next), and the state that numbered it. */
+export const checkpoint = (plan: Plan, state: State, now: number): [State, Checkpoint] => {
+  const sequence = state.sequence + 1
+  const processed = plan.files.filter((f) => fileDone(plan, state.doneOfFile, f.path)).map((f) => f.path)
+  const processedSet = new Set(processed)
+  const failed = allFailed(state)
+  const failedFiles = new Set(failed.map((f) => f.path))
+  return [
+    { ...state, sequence },
+    {
+      version: 1,
+      run_id: plan.runId,
+      sequence,
+      timestamp: new Date(now).toISOString(),
+      counts: { ...state.counts.levels },
+      lines: state.counts.lines,
+      unmatched: state.counts.unmatched,
+      bytes: state.counts.bytes,
+      processed_files: processed,
+      pending_files: plan.files.filter((f) => !processedSet.has(f.path) && !failedFiles.has(f.path)).map((f) => f.path),
+      failed_workers: [...state.failedWorkers],
+      completed_tasks: [...state.done],
+      failed_tasks: failed.map((f) => ({ task_id: f.taskId, path: f.path, reason: f.reason, binary: f.binary })),
+      complete: pending(plan, state) === 0
+    }
+  ]
+}
+
+const giveUp = (state: State, task: Task, reason: string, binary: boolean): [State, Array<Command>] => [
+  {
+    ...state,
+    failed: HashMap.set(
+      state.failed,
+      task.taskId,
+      task.parts.map((p) => ({ taskId: task.taskId, path: p.path, reason, binary }))
+    ),
+    sinceCheckpoint: state.sinceCheckpoint + 1
+  },
+  task.parts.map((p) => emit({ _tag: "TaskFailed", path: p.path, reason }))
+]
+
+/** Publishes again, under a new generation, those of `taskIds` that still lack a result. */
+const requeue = (plan: Plan, state: State, taskIds: Iterable<string>): [State, Array<Task>, Array<Command>] => {
+  const again = [...taskIds].flatMap((id) => {
+    const task = plan.taskById.get(id)
+    return task !== undefined && !isSettled(state, id) ? [task] : []
+  })
+  if (again.length === 0) return [state, again, []]
+  const generation = state.generation + 1
+  return [{ ...state, generation }, again, [{ _tag: "Publish", tasks: again, generation }]]
+}
+
+/** A task whose results are rejected this many times is given up (its file may have changed since planning). */
+export const maxRejections = 3
+
+/**
+ * Why `result` cannot count, if it cannot: it must be for a task of this run, and its numbers must fit the task (as
+ * many bytes counted as its uncompressed parts hold, no more lines than bytes, totals that agree, skipped files
+ * that are its own). Nothing off the wire counts before this says yes.
+ */
+export const validate = (plan: Plan, result: TaskResult): string | undefined => {
+  if (result.runId !== plan.runId) return `a result of run "${result.runId}", not of this run`
+  const task = plan.taskById.get(result.taskId)
+  if (task === undefined) return `a result for task ${result.taskId}, which this run does not have`
+  if (result._tag === "Failed") return undefined
+  const { counts } = result
+  if (counts.lines !== result.lines || counts.bytes !== result.bytes) return `task ${task.taskId}: totals disagree`
+  if (counts.lines > counts.bytes) return `task ${task.taskId}: ${counts.lines} lines in ${counts.bytes} bytes`
+  const paths = new Set(task.parts.map((p) => p.path))
+  const skipped = new Set((result.skipped ?? []).map((f) => f.path))
+  if ([...skipped].some((path) => !paths.has(path))) return `task ${task.taskId}: skips a file it does not hold`
+  // A compressed file counts its inflated bytes: only tasks of plain files have a byte count known in advance.
+  if (task.parts.some((p) => FileAnalysis.isCompressedName(p.path))) return undefined
+  const expected = task.parts.reduce((sum, p) => (skipped.has(p.path) ? sum : sum + p.range.end - p.range.start), 0)
+  return counts.bytes === expected
+    ? undefined
+    : `task ${task.taskId}: ${counts.bytes} bytes counted, the task holds ${expected}`
+}
+
+/** Sets a result aside: counted and said, and its task (if it is one of this run's, still owed) done again. */
+const reject = (plan: Plan, state: State, reason: string, taskId?: string): [State, Array<Command>] => {
+  let next: State = { ...state, rejectedResults: state.rejectedResults + 1 }
+  const commands: Array<Command> = [emit({ _tag: "ResultRejected", reason })]
+  const task = taskId === undefined ? undefined : plan.taskById.get(taskId)
+  if (task === undefined || isSettled(next, task.taskId)) return [next, commands]
+  const times = (next.rejectionsOf.get(task.taskId) ?? 0) + 1
+  next = { ...next, rejectionsOf: new Map(next.rejectionsOf).set(task.taskId, times) }
+  if (times >= maxRejections) {
+    const [given, said] = giveUp(next, task, `results rejected ${times} times: ${reason}`, false)
+    return [given, [...commands, ...said]]
+  }
+  const [requeued, , publish] = requeue(plan, next, [task.taskId])
+  return [requeued, [...commands, ...publish]]
+}
+
+const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<Command>] => {
+  const invalid = validate(plan, result)
+  if (invalid !== undefined)
+    return reject(plan, state, invalid, result.runId === plan.runId ? result.taskId : undefined)
+  const task = plan.taskById.get(result.taskId)
+  if (task === undefined) return [state, []]
+  if (isSettled(state, result.taskId)) return [{ ...state, duplicateResults: state.duplicateResults + 1 }, []]
+  let next: State
+  let commands: Array<Command>
+  if (result._tag === "Done") {
+    const skipped = (result.skipped ?? []).map((f) => ({
+      taskId: task.taskId,
+      path: f.path,
+      reason: f.error,
+      binary: f.binary
+    }))
+    next = markDone(plan, state, task, new Set(skipped.map((f) => f.path)))
+    next = {
+      ...next,
+      skipped: skipped.length === 0 ? next.skipped : [...next.skipped, ...skipped],
+      counts: Counts.merge(next.counts, result.counts),
+      sinceCheckpoint: next.sinceCheckpoint + 1
+    }
+    commands = skipped.map((f) => emit({ _tag: "TaskFailed", path: f.path, reason: f.reason }))
+  } else [next, commands] = giveUp(state, task, result.error, result.binary ?? false)
+  commands.push(
+    emit({ _tag: "Progress", progress: progress(plan, next), counts: next.counts, workerId: result.workerId })
+  )
+  return [next, commands]
+}
+
+const onBeat = (plan: Plan, state: State, heartbeat: Heartbeats.Heartbeat, now: number): [State, Array<Command>] => {
+  const commands: Array<Command> = []
+  if (!state.workers.has(heartbeat.workerId))
+    commands.push(emit({ _tag: "WorkerJoined", workerId: heartbeat.workerId }))
+  const workers = new Map(state.workers)
+  workers.set(heartbeat.workerId, { lastSeen: now, inFlight: heartbeat.inFlight, alive: true })
+  const working = heartbeat.inFlight.map((id) => {
+    const task = plan.taskById.get(id)
+    return task === undefined ? id : describe(task, plan.root)
+  })
+  commands.push(emit({ _tag: "Heartbeat", heartbeat, working }))
+  return [{ ...state, workers, waitingSaid: false }, commands]
+}
+
+const onTick = (plan: Plan, state: State, now: number, outstanding: number | undefined): [State, Array<Command>] => {
+  let next = state
+  const commands: Array<Command> = []
+  for (const [workerId, worker] of state.workers) {
+    if (!worker.alive || now - worker.lastSeen < plan.heartbeatTimeoutMs) continue
+    const workers = new Map(next.workers)
+    workers.set(workerId, { ...worker, alive: false })
+    next = {
+      ...next,
+      workers,
+      failedWorkers: next.failedWorkers.includes(workerId) ? next.failedWorkers : [...next.failedWorkers, workerId]
+    }
+    // Its tasks go back at once rather than after the queue's ack wait; a late duplicate is dropped.
+    const [requeued, again, publish] = requeue(plan, next, worker.inFlight)
+    next = { ...requeued, requeuedTasks: requeued.requeuedTasks + again.length }
+    commands.push(...publish)
+    commands.push(emit({ _tag: "WorkerFailed", workerId, requeued: again.flatMap((t) => t.parts.map((p) => p.path)) }))
+  }
+  const left = pending(plan, next)
+  if (
+    left > 0 &&
+    !next.waitingSaid &&
+    now - next.startedAt > plan.heartbeatTimeoutMs &&
+    progress(plan, next).workersAlive === 0
+  ) {
+    next = { ...next, waitingSaid: true }
+    commands.push(emit({ _tag: "WaitingForWorkers", pendingTasks: left }))
+  }
+  // Nothing queued nor in flight, yet tasks without a result: lost. Published again after a quiet spell.
+  const quiet = outstanding === 0 && left > 0
+  next = { ...next, quietSince: quiet ? (next.quietSince ?? now) : undefined }
+  if (next.quietSince !== undefined && now - next.quietSince >= plan.lostAfterMs) {
+    const [requeued, , publish] = requeue(
+      plan,
+      { ...next, quietSince: undefined },
+      unsettled(plan, next).map((t) => t.taskId)
+    )
+    next = requeued
+    commands.push(...publish)
+  }
+  if (next.sinceCheckpoint > 0 && now - next.lastCheckpointAt >= plan.checkpointIntervalMs) {
+    const [numbered, saved] = checkpoint(plan, next, now)
+    next = numbered
+    commands.push({ _tag: "SaveCheckpoint", checkpoint: saved })
+  }
+  return [next, commands]
+}
+
+/** One input: the next state and what to do. Pure: the same plan, state and input give the same answer. */
+export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyArray<Command>] => {
+  let [next, commands] = ((): [State, Array<Command>] => {
+    switch (input._tag) {
+      case "Result":
+        return onResult(plan, state, input.result)
+      case "Poisoned": {
+        const task = plan.taskById.get(input.taskId)
+        return task === undefined || isSettled(state, task.taskId)
+          ? [state, []]
+          : giveUp(state, task, `gave up after ${input.deliveries} deliveries`, false)
+      }
+      case "Beat":
+        return onBeat(plan, state, input.heartbeat, input.now)
+      case "Tick":
+        return onTick(plan, state, input.now, input.outstanding)
+      case "Rejected":
+        return reject(plan, state, input.reason)
+      case "CheckpointSaved":
+        return [
+          {
+            ...state,
+            checkpointsSaved: state.checkpointsSaved + 1,
+            sinceCheckpoint: 0,
+            lastCheckpointAt: input.now
+          },
+          [emit({ _tag: "CheckpointSaved", sequence: input.sequence })]
+        ]
+    }
+  })()
+  // Every `checkpointEvery` results, whatever the input (not twice for one tick).
+  if (next.sinceCheckpoint >= plan.checkpointEvery && !commands.some((c) => c._tag === "SaveCheckpoint")) {
+    const [numbered, saved] = checkpoint(plan, next, input.now)
+    next = numbered
+    commands = [...commands, { _tag: "SaveCheckpoint", checkpoint: saved }]
+  }
+  return [next, commands]
+}
+
+export const summary = (plan: Plan, state: State, now: number): Summary => ({
+  runId: plan.runId,
+  counts: state.counts,
+  files: plan.files.length,
+  filesProcessed: state.filesDone,
+  filesAlreadyProcessed: state.filesAlreadyProcessed,
+  tasks: plan.tasks.length,
+  failedTasks: allFailed(state),
+  failedWorkers: state.failedWorkers,
+  workers: [...state.workers.keys()],
+  requeuedTasks: state.requeuedTasks,
+  duplicateResults: state.duplicateResults,
+  rejectedResults: state.rejectedResults,
+  checkpointsSaved: state.checkpointsSaved,
+  durationMs: now - state.startedAt
+})

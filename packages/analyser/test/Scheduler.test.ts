@@ -1,0 +1,270 @@
+import { describe, expect, it } from "vitest"
+import type { Checkpoint } from "../src/CheckpointStore.ts"
+import * as Scheduler from "../src/Scheduler.ts"
+import type { Task, TaskResult } from "../src/Task.ts"
+
+const task = (n: number, ...paths: Array<string>): Task => {
+  const [first, ...rest] = (paths.length > 0 ? paths : [`/logs/${n}.log`]).map((path) => ({
+    path,
+    range: { start: 0, end: 100 },
+    size: 100
+  }))
+  return { runId: "r", taskId: `t${n}`, parts: [first!, ...rest] }
+}
+const tasks = [task(1), task(2), task(3, "/logs/3a.log", "/logs/3b.log")]
+const plan = Scheduler.makePlan({
+  runId: "r",
+  root: "/logs",
+  files: ["/logs/1.log", "/logs/2.log", "/logs/3a.log", "/logs/3b.log"].map((path) => ({ path, size: 100 })),
+  tasks,
+  checkpointEvery: 100,
+  checkpointIntervalMs: 5000,
+  heartbeatTimeoutMs: 5000
+})
+const counted = (bytes: number) => ({ levels: { INFO: 10 }, lines: 10, unmatched: 0, bytes })
+/** A result that fits its task: as many bytes counted as its parts hold (but for those skipped). */
+const done = (
+  taskId: string,
+  workerId = "w1",
+  skipped?: Extract<TaskResult, { _tag: "Done" }>["skipped"]
+): TaskResult => {
+  const task = tasks.find((t) => t.taskId === taskId)
+  const bytes = (task?.parts.length ?? 1) * 100 - (skipped?.length ?? 0) * 100
+  return {
+    _tag: "Done",
+    runId: "r",
+    taskId,
+    workerId,
+    counts: counted(bytes),
+    lines: 10,
+    bytes,
+    ...(skipped === undefined ? {} : { skipped })
+  }
+}
+const beat = (workerId: string, inFlight: Array<string>, now: number): Scheduler.Input => ({
+  _tag: "Beat",
+  heartbeat: { workerId, inFlight, done: 0 },
+  now
+})
+
+/** Feeds `inputs` in order from the initial state (at time 0); the last state and every command. */
+const run = (inputs: ReadonlyArray<Scheduler.Input>, state = Scheduler.initial(0, 1000)) => {
+  const commands: Array<Scheduler.Command> = []
+  for (const input of inputs) {
+    const [next, more] = Scheduler.step(plan, state, input)
+    state = next
+    commands.push(...more)
+  }
+  return { state, commands }
+}
+const events = (commands: ReadonlyArray<Scheduler.Command>) =>
+  commands.flatMap((c) => (c._tag === "Emit" ? [c.event._tag] : []))
+
+describe("Scheduler.step", () => {
+  it("counts each task once, whatever is duplicated, crediting the worker whose result counted; finishes", () => {
+    const { state, commands } = run([
+      { _tag: "Result", result: done("t1", "w1"), now: 1 },
+      { _tag: "Result", result: done("t1", "w2"), now: 2 },
+      { _tag: "Result", result: done("t2", "w2"), now: 3 },
+      { _tag: "Result", result: { ...done("t9"), runId: "other" }, now: 4 }
+    ])
+    expect(state.counts.lines).toBe(20)
+    expect(state.duplicateResults).toBe(1)
+    expect(state.rejectedResults).toBe(1) // another run's result on this run's channel
+    expect(Scheduler.isFinished(plan, state)).toBe(false)
+    expect(
+      commands.flatMap((c) => (c._tag === "Emit" && c.event._tag === "Progress" ? [c.event.workerId] : []))
+    ).toEqual(["w1", "w2"])
+    const last = run([{ _tag: "Result", result: done("t3"), now: 5 }], state).state
+    expect(Scheduler.isFinished(plan, last)).toBe(true)
+    expect(Scheduler.summary(plan, last, 10)).toMatchObject({ filesProcessed: 4, tasks: 3, durationMs: 10 })
+  })
+
+  it("a file a worker could not count is failed alone: its task is done, its other file processed", () => {
+    const skipped = [{ path: "/logs/3b.log", error: "/logs/3b.log: binary", binary: true }]
+    const { state, commands } = run([{ _tag: "Result", result: done("t3", "w1", skipped), now: 1 }])
+    expect(Scheduler.isSettled(state, "t3")).toBe(true)
+    expect(state.filesDone).toBe(1)
+    expect(Scheduler.summary(plan, state, 1).failedTasks).toEqual([
+      { taskId: "t3", path: "/logs/3b.log", reason: "/logs/3b.log: binary", binary: true }
+    ])
+    expect(events(commands)).toEqual(["TaskFailed", "Progress"])
+  })
+
+  it("a worker silent past the heartbeat timeout is failed on the clock of the inputs, its tasks requeued", () => {
+    const before = run([beat("w1", ["t1", "t2"], 1000), { _tag: "Tick", now: 5999, outstanding: 2 }])
+    expect(events(before.commands)).toEqual(["WorkerJoined", "Heartbeat"])
+    const { state, commands } = run(
+      [
+        { _tag: "Result", result: done("t2"), now: 6000 },
+        { _tag: "Tick", now: 6000, outstanding: 1 }
+      ],
+      before.state
+    )
+    expect(commands).toContainEqual({ _tag: "Publish", tasks: [tasks[0]], generation: 1001 })
+    expect(commands).toContainEqual({
+      _tag: "Emit",
+      event: { _tag: "WorkerFailed", workerId: "w1", requeued: ["/logs/1.log"] }
+    })
+    expect(state).toMatchObject({ failedWorkers: ["w1"], requeuedTasks: 1, generation: 1001 })
+    // Told once: the next tick finds it failed already.
+    expect(events(run([{ _tag: "Tick", now: 9000, outstanding: 1 }], state).commands)).not.toContain("WorkerFailed")
+  })
+
+  it("says once that it waits for workers when none is alive past the timeout", () => {
+    const { commands } = run([
+      { _tag: "Tick", now: 4000, outstanding: 3 },
+      { _tag: "Tick", now: 5001, outstanding: 3 },
+      { _tag: "Tick", now: 6000, outstanding: 3 }
+    ])
+    expect(events(commands)).toEqual(["WaitingForWorkers"])
+  })
+
+  it("publishes lost tasks again after a quiet spell with nothing queued nor in flight", () => {
+    const quiet = run([
+      { _tag: "Result", result: done("t1"), now: 0 },
+      { _tag: "Tick", now: 100, outstanding: 0 },
+      { _tag: "Tick", now: 5099, outstanding: 0 }
+    ])
+    expect(quiet.commands.filter((c) => c._tag === "Publish")).toEqual([])
+    const { commands } = run([{ _tag: "Tick", now: 5100, outstanding: 0 }], quiet.state)
+    expect(commands.filter((c) => c._tag === "Publish")).toEqual([
+      { _tag: "Publish", tasks: [tasks[1], tasks[2]], generation: 1001 }
+    ])
+    // A result in between starts the quiet spell again.
+    const busy = run([{ _tag: "Tick", now: 3000, outstanding: 1 }], quiet.state)
+    const after = run([{ _tag: "Tick", now: 5100, outstanding: 0 }], busy.state).commands
+    expect(after.filter((c) => c._tag === "Publish")).toEqual([])
+  })
+
+  it("saves a checkpoint every checkpointEvery results and at the interval; saved, it counts afresh", () => {
+    const every2 = { ...plan, checkpointEvery: 2 }
+    const [one] = Scheduler.step(every2, Scheduler.initial(0, 0), { _tag: "Result", result: done("t1"), now: 1 })
+    const [two, commands] = Scheduler.step(every2, one, { _tag: "Result", result: done("t2"), now: 2 })
+    const save = commands.find((c) => c._tag === "SaveCheckpoint")
+    expect(save?._tag === "SaveCheckpoint" && save.checkpoint).toMatchObject({
+      sequence: 1,
+      completed_tasks: expect.arrayContaining(["t1", "t2"]),
+      processed_files: ["/logs/1.log", "/logs/2.log"],
+      complete: false
+    })
+    const [saved, said] = Scheduler.step(every2, two, { _tag: "CheckpointSaved", sequence: 1, now: 2 })
+    expect(saved).toMatchObject({ checkpointsSaved: 1, sinceCheckpoint: 0, lastCheckpointAt: 2 })
+    expect(said).toEqual([{ _tag: "Emit", event: { _tag: "CheckpointSaved", sequence: 1 } }])
+    // On time: one result and 5 s later, a tick saves.
+    const timed = run([
+      { _tag: "Result", result: done("t1"), now: 1 },
+      { _tag: "Tick", now: 4999, outstanding: 2 },
+      { _tag: "Tick", now: 5000, outstanding: 2 }
+    ])
+    expect(timed.commands.filter((c) => c._tag === "SaveCheckpoint")).toHaveLength(1)
+  })
+
+  it("a task given up after its deliveries fails each of its files, once", () => {
+    const { state, commands } = run([
+      { _tag: "Poisoned", taskId: "t3", deliveries: 3, now: 1 },
+      { _tag: "Poisoned", taskId: "t3", deliveries: 3, now: 2 }
+    ])
+    expect(Scheduler.summary(plan, state, 2).failedTasks.map((f) => f.path)).toEqual(["/logs/3a.log", "/logs/3b.log"])
+    expect(events(commands)).toEqual(["TaskFailed", "TaskFailed"])
+  })
+})
+
+describe("Scheduler.resume", () => {
+  const checkpoint: Checkpoint = {
+    version: 1,
+    run_id: "r",
+    sequence: 7,
+    timestamp: new Date(0).toISOString(),
+    counts: { INFO: 10 },
+    lines: 10,
+    unmatched: 0,
+    bytes: 100,
+    processed_files: ["/logs/3a.log"],
+    pending_files: [],
+    failed_workers: ["w0"],
+    completed_tasks: ["t3"],
+    failed_tasks: [{ task_id: "t3", path: "/logs/3b.log", reason: "binary", binary: true }],
+    complete: false
+  }
+
+  it("takes up the checkpoint's counts, done tasks, files set aside and failed workers; numbering goes on", () => {
+    const [state, commands] = Scheduler.resume(plan, Scheduler.initial(0, 0), checkpoint, false)
+    expect(state).toMatchObject({ sequence: 7, filesDone: 1, filesAlreadyProcessed: 1, failedWorkers: ["w0"] })
+    expect(state.counts.lines).toBe(10)
+    expect(Scheduler.unsettled(plan, state).map((t) => t.taskId)).toEqual(["t1", "t2"])
+    expect(Scheduler.summary(plan, state, 0).failedTasks).toHaveLength(1)
+    expect(commands).toEqual([
+      { _tag: "Emit", event: { _tag: "Resumed", filesAlreadyProcessed: 1, tasksAlreadyDone: 1 } }
+    ])
+  })
+
+  it("fresh, complete or another run's: starts over, only the numbering goes on (another run's: not even that)", () => {
+    for (const [c, fresh] of [
+      [checkpoint, true],
+      [{ ...checkpoint, complete: true }, false]
+    ] as const) {
+      const [state, commands] = Scheduler.resume(plan, Scheduler.initial(0, 0), c, fresh)
+      expect([state.sequence, state.counts.lines, commands]).toEqual([7, 0, []])
+    }
+    const [other] = Scheduler.resume(plan, Scheduler.initial(0, 0), { ...checkpoint, run_id: "x" }, false)
+    expect(other.sequence).toBe(0)
+  })
+})
+
+describe("Scheduler: results are validated before they count", () => {
+  type Done = Extract<TaskResult, { _tag: "Done" }>
+  const withCounts = (result: TaskResult, c: ReturnType<typeof counted>): TaskResult => ({
+    ...(result as Done),
+    counts: c,
+    lines: c.lines,
+    bytes: c.bytes
+  })
+
+  it("sets aside a result that does not fit its task, counts nothing of it, and has the task done again", () => {
+    const cases: Array<[TaskResult, RegExp]> = [
+      [withCounts(done("t1"), counted(99)), /99 bytes counted, the task holds 100/],
+      [withCounts(done("t1"), { ...counted(100), lines: 101 }), /101 lines in 100 bytes/],
+      [{ ...(done("t1") as Done), lines: 11 }, /totals disagree/],
+      [
+        withCounts(done("t1", "w1", [{ path: "/etc/passwd", error: "x", binary: false }]), counted(100)),
+        /skips a file it does not hold/
+      ]
+    ]
+    for (const [result, why] of cases) {
+      const { state, commands } = run([{ _tag: "Result", result, now: 1 }])
+      expect(state.counts.lines).toBe(0)
+      expect(Scheduler.isSettled(state, "t1")).toBe(false)
+      expect(state.rejectedResults).toBe(1)
+      expect(commands).toEqual([
+        { _tag: "Emit", event: { _tag: "ResultRejected", reason: expect.stringMatching(why) } },
+        { _tag: "Publish", tasks: [tasks[0]], generation: 1001 }
+      ])
+    }
+  })
+
+  it("a message not for a task of this run, or not a result at all, is counted and said, and stops nothing", () => {
+    const { state, commands } = run([
+      { _tag: "Result", result: done("t404"), now: 1 },
+      { _tag: "Result", result: { ...done("t1"), runId: "other" }, now: 2 },
+      { _tag: "Rejected", reason: "bad result message: not JSON", now: 3 },
+      { _tag: "Result", result: done("t1"), now: 4 }
+    ])
+    expect(state.rejectedResults).toBe(3)
+    expect(commands.filter((c) => c._tag === "Publish")).toEqual([])
+    expect(state.counts.lines).toBe(10)
+    expect(Scheduler.summary(plan, state, 4).rejectedResults).toBe(3)
+  })
+
+  it(`gives a task up once its results were rejected ${Scheduler.maxRejections} times (its file changed?)`, () => {
+    const bad = withCounts(done("t2"), counted(7))
+    const { state, commands } = run(
+      Array.from({ length: Scheduler.maxRejections }, (_, i) => ({ _tag: "Result" as const, result: bad, now: i }))
+    )
+    expect(Scheduler.isSettled(state, "t2")).toBe(true)
+    expect(commands.filter((c) => c._tag === "Publish")).toHaveLength(Scheduler.maxRejections - 1)
+    expect(Scheduler.summary(plan, state, 9).failedTasks).toEqual([
+      { taskId: "t2", path: "/logs/2.log", reason: expect.stringMatching(/^results rejected 3 times: /), binary: false }
+    ])
+  })
+})
