@@ -33,7 +33,7 @@ export type Handler = (request: Request) => Response | Promise<Response>
 /** What the page draws: a run's state, its history as this server saw it, and facts only some sources know. */
 export type View = RunState & {
   readonly history: Omit<History.History, "last" | "lastEventAt">
-  readonly rejectedResults: number | null
+  readonly rejectedResults: number
 }
 
 const encoder = new TextEncoder()
@@ -122,7 +122,7 @@ export const make = (source: Source, options: Options = {}): Handler => {
     return {
       ...state,
       history: { levels, workers, events },
-      rejectedResults: source.extras(state.runId).rejectedResults ?? null
+      rejectedResults: state.rejected.count
     }
   }
   return (request) => {

@@ -42,7 +42,10 @@ const series = async () => {
       "state"
     ]),
     workers: gauge("dla_workers", "Workers seen by the run, by state (alive, failed)", ["state"]),
-    rejected: counter("dla_rejected_results_total", "Results dropped because their task already had one"),
+    rejected: counter(
+      "dla_rejected_results_total",
+      "Result messages set aside: undecodable, or not matching a task still owed (their tasks are redone)"
+    ),
     checkpoints: counter("dla_checkpoints_saved_total", "Checkpoints saved"),
     checkpointAge: gauge("dla_checkpoint_age_seconds", "Seconds since the last checkpoint was saved"),
     term: gauge("dla_leader_term", "Election term of the master leading the run"),
@@ -81,8 +84,7 @@ export const make = (source: Source, now: () => number = Date.now): Metrics => {
       const alive = state.workers.filter((w) => w.status === "alive").length
       m.workers.set({ run, state: "alive" }, alive)
       m.workers.set({ run, state: "failed" }, state.workers.length - alive)
-      const { rejectedResults } = source.extras(run)
-      if (rejectedResults !== undefined) m.rejected.inc({ run }, rejectedResults)
+      m.rejected.inc({ run }, state.rejected.count)
       m.checkpoints.inc({ run }, state.checkpoints.saved)
       if (state.checkpoints.lastAt !== null) {
         m.checkpointAge.set({ run }, Math.max(0, (at - state.checkpoints.lastAt) / 1000))

@@ -167,6 +167,8 @@ function render() {
   $("leader").innerHTML = s.leader ? "<b>" + esc(s.leader.id) + "</b> (term " + s.leader.term + ")" : "<b>—</b> (no election)";
   $("elapsed").textContent = span(end - s.startedAt);
   $("error").textContent = s.error ? "error: " + s.error : "";
+  // Result messages set aside (undecodable or not matching a task still owed): their tasks are redone.
+  $("rejected").textContent = s.rejected && s.rejected.count > 0 ? num(s.rejected.count) + " result(s) set aside" + (s.rejected.lastReason ? " (last: " + s.rejected.lastReason + ")" : "") : "";
   $("files").innerHTML = (planning ? '<div class="big">planning</div><p class="phase" id="phase">listing and splitting files for ' + span(Date.now() - s.startedAt) + ": no tasks yet</p>" : '<div class="big">' + num(s.files.done) + " / " + num(s.files.total) + "</div>") +
     stacked([[s.files.done, "var(--ok)"]], s.files.total) + '<div class="sub">' + bytes(s.bytes.done) + " of " + bytes(s.bytes.total) +
     (s.resumed ? " · resumed with " + num(s.resumed.filesAlreadyProcessed) + " files done" : "") + "</div>";
@@ -248,6 +250,7 @@ export const html = `<!doctype html>
   <span class="meta">leader <span id="leader"><b>—</b></span></span>
   <span class="meta">elapsed <b id="elapsed">—</b></span>
   <span class="meta" id="error"></span>
+  <span class="meta" id="rejected"></span>
   <span id="staleness"></span>
   <label class="meta">run <select id="picker" aria-label="run"><option value="">latest run</option></select></label>
   <span id="conn">connecting…</span>

@@ -11,19 +11,11 @@ import { Effect, Stream } from "effect"
 
 export type RunState = RunMonitor.RunState
 
-/** What the dashboard shows of a run: its state and what only some sources know. */
-export interface Extras {
-  /** Results dropped because their task already had one (a redelivered task counted twice), once known. */
-  readonly rejectedResults?: number
-}
-
 export interface Source {
   /** The state of `runId`, or of the run this source follows (the latest, unless pinned), if seen yet. */
   readonly current: (runId?: string) => RunState | undefined
   /** Every run seen, newest start first (the run picker). */
   readonly runs: () => ReadonlyArray<RunState>
-  /** What the source knows of `runId` beyond its state. */
-  readonly extras: (runId: string) => Extras
   /** Calls `listener` with every new state of any run; returns the unsubscribe function. */
   readonly subscribe: (listener: (state: RunState) => void) => () => void
 }
@@ -34,7 +26,6 @@ export interface Source {
  */
 export const make = (pinned?: string) => {
   const states = new Map<string, RunState>()
-  const extras = new Map<string, Extras>()
   const listeners = new Set<(state: RunState) => void>()
   let followed: string | undefined = pinned
   const source: Source = {
@@ -43,15 +34,13 @@ export const make = (pinned?: string) => {
       return id === undefined ? undefined : states.get(id)
     },
     runs: () => [...states.values()].sort((a, b) => b.startedAt - a.startedAt),
-    extras: (runId) => extras.get(runId) ?? {},
     subscribe: (listener) => {
       listeners.add(listener)
       return () => listeners.delete(listener)
     }
   }
-  const update = (next: RunState, more?: Extras) => {
+  const update = (next: RunState) => {
     states.set(next.runId, next)
-    if (more !== undefined) extras.set(next.runId, { ...extras.get(next.runId), ...more })
     const shown = followed === undefined ? undefined : states.get(followed)
     if (pinned === undefined && (shown === undefined || next.startedAt >= shown.startedAt)) followed = next.runId
     for (const listener of listeners) listener(next)
@@ -59,13 +48,11 @@ export const make = (pinned?: string) => {
   return { source, update }
 }
 
-/** Follows the monitor of this process's run; its summary tells the rejected results once it finishes. */
+/** Follows the monitor of this process's run. */
 export const fromMonitor = (monitor: RunMonitor.Monitor): Source => {
   const { source, update } = make(monitor.runId)
   update(monitor.current())
-  monitor.subscribe((state, event) =>
-    update(state, event._tag === "Finished" ? { rejectedResults: event.summary.duplicateResults } : undefined)
-  )
+  monitor.subscribe((state) => update(state))
   return source
 }
 

@@ -76,7 +76,7 @@ describe("Handler", () => {
       workers: [],
       events: [{ kind: "started: # files, # tasks, # bytes", count: 1 }]
     })
-    expect(view.rejectedResults).toBeNull()
+    expect(view.rejectedResults).toBe(0)
   })
 
   it("/events: the current state at once, then changes coalesced, ending when the client leaves", async () => {
@@ -121,7 +121,7 @@ describe("Handler", () => {
     expect(text).toContain('dla_lines_total{run="r1",level="FATAL"} 0')
     expect(text).toContain('dla_tasks{run="r1",state="pending"} 1')
     expect(text).toContain('dla_run_info{run="r1",status="running"} 1')
-    expect(text).not.toContain("dla_rejected_results_total{")
+    expect(text).toContain('dla_rejected_results_total{run="r1"} 0')
   })
 
   it("with a token, refuses requests without it (401) and takes it as a bearer header or ?token=", async () => {
@@ -153,7 +153,7 @@ describe("Handler", () => {
     expect(seen).toEqual(["running"])
     expect(source.current()?.status).toBe("failed")
     expect(source.runs().map((s) => s.runId)).toEqual(["m1"])
-    expect(source.extras("m1")).toEqual({})
+    expect(source.current()?.rejected).toEqual({ count: 0, lastReason: null })
   })
 })
 

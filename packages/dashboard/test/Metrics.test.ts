@@ -70,7 +70,7 @@ describe("deploy/grafana/dla-dashboard.json", () => {
       state = RunMonitor.reduce(state, event, at)
     }
     const { source, update } = Source.make()
-    update(state, { rejectedResults: 0 })
+    update(state)
     const exposed = new Set(parsePrometheusTextFormat(await Metrics.make(source, () => 10).render()).map((f) => f.name))
     expect(queried.size).toBeGreaterThan(5)
     for (const name of queried) expect(exposed, name).toContain(name)
