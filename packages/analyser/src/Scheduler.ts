@@ -7,13 +7,14 @@
  *
  * @since 0.1.0
  */
+import { basename, relative } from "node:path"
 import { Counts, FileAnalysis } from "@dla/core"
 import { HashMap, HashSet, Option } from "effect"
 import type { Checkpoint } from "./CheckpointStore.ts"
 import { counts as checkpointCounts } from "./CheckpointStore.ts"
 import type * as Heartbeats from "./Heartbeats.ts"
 import type { Event, FailedTask, Progress, Summary } from "./Master.ts"
-import { bytesOf, describe, type PlannedFile, type Task, type TaskResult } from "./Task.ts"
+import { bytesOf, describe, type FileCounts, type PlannedFile, type Task, type TaskResult } from "./Task.ts"
 
 /** What a run is: fixed once planned. */
 export interface Plan {
@@ -77,6 +78,8 @@ export interface State {
   readonly workers: ReadonlyMap<string, WorkerState>
   readonly failedWorkers: ReadonlyArray<string>
   readonly counts: Counts.Counts
+  /** Per file counted in this master's life (by absolute path): a split file's ranges added up. */
+  readonly byFile: HashMap.HashMap<string, FileFigures>
   readonly bytesDone: number
   /** The last checkpoint's sequence number (numbering goes on across masters and fresh starts). */
   readonly sequence: number
@@ -125,6 +128,7 @@ export const initial = (now: number, generation: number): State => ({
   workers: new Map(),
   failedWorkers: [],
   counts: Counts.empty,
+  byFile: HashMap.empty(),
   bytesDone: 0,
   sequence: 0,
   checkpointsSaved: 0,
@@ -147,6 +151,20 @@ export const pending = (plan: Plan, state: State) =>
   plan.tasks.length - HashSet.size(state.done) - HashMap.size(state.failed)
 
 export const isFinished = (plan: Plan, state: State) => pending(plan, state) === 0
+
+interface FileFigures {
+  readonly format: string
+  readonly counts: Counts.Counts
+}
+
+const addFiles = (byFile: State["byFile"], files: ReadonlyArray<FileCounts>) =>
+  files.reduce((acc, { path, format, ...counts }) => {
+    const before = HashMap.get(acc, path)
+    return HashMap.set(acc, path, {
+      format,
+      counts: Option.isSome(before) ? Counts.merge(before.value.counts, counts) : counts
+    })
+  }, byFile)
 
 const allFailed = (state: State) => [...[...HashMap.values(state.failed)].flat(), ...state.skipped]
 
@@ -296,6 +314,13 @@ export const validate = (plan: Plan, result: TaskResult): string | undefined => 
   const paths = new Set(task.parts.map((p) => p.path))
   const skipped = new Set((result.skipped ?? []).map((f) => f.path))
   if ([...skipped].some((path) => !paths.has(path))) return `task ${task.taskId}: skips a file it does not hold`
+  if (result.files !== undefined) {
+    if (result.files.some((f) => !paths.has(f.path) || skipped.has(f.path)))
+      return `task ${task.taskId}: figures for a file it did not count`
+    const perFile = Counts.mergeAll(result.files)
+    if (perFile.lines !== counts.lines || perFile.bytes !== counts.bytes)
+      return `task ${task.taskId}: per-file figures disagree with its totals`
+  }
   // A compressed file counts its inflated bytes: only tasks of plain files have a byte count known in advance.
   if (task.parts.some((p) => FileAnalysis.isCompressedName(p.path))) return undefined
   const expected = task.parts.reduce((sum, p) => (skipped.has(p.path) ? sum : sum + p.range.end - p.range.start), 0)
@@ -341,6 +366,7 @@ const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<C
       ...next,
       skipped: skipped.length === 0 ? next.skipped : [...next.skipped, ...skipped],
       counts: Counts.merge(next.counts, result.counts),
+      byFile: addFiles(next.byFile, result.files ?? []),
       sinceCheckpoint: next.sinceCheckpoint + 1
     }
     commands = skipped.map((f) => emit({ _tag: "TaskFailed", path: f.path, reason: f.reason }))
@@ -458,6 +484,9 @@ export const summary = (plan: Plan, state: State, now: number): Summary => ({
   files: plan.files.length,
   filesProcessed: state.filesDone,
   filesAlreadyProcessed: state.filesAlreadyProcessed,
+  byFile: [...HashMap.entries(state.byFile)]
+    .map(([path, { format, counts }]) => ({ path: relative(plan.root, path) || basename(path), format, ...counts }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
   tasks: plan.tasks.length,
   failedTasks: allFailed(state),
   failedWorkers: state.failedWorkers,
