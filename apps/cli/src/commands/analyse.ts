@@ -57,10 +57,7 @@ export const analyse = Command.make(
     include: Flags.include,
     exclude: Flags.exclude,
     json: Flags.json,
-    byFile: Run.toggle(
-      "by-file",
-      "Also each file's detected format, counts and lines without a level (a table, or `files` in --json)"
-    ),
+    byFile: Flags.byFile,
     workers: Flags.workers,
     sequential: Run.toggle("sequential", "Count in this thread, one file after another (the baseline)"),
     nats: Flag.String("nats").pipe(
