@@ -125,6 +125,16 @@ describe("dla errors", () => {
     expect(run.stderr).toMatch(/^dla: warning: --workers \d+ is more than the \d+ core\(s\) of this machine/m)
   })
 
+  it("--dashboard beyond loopback needs a token; with one, the printed URL carries it", () => {
+    const logs = join(work, "logs")
+    const open = dla("analyse", logs, "--dashboard", "--dashboard-host", "0.0.0.0", "--dashboard-port", "0")
+    expect(open.status).toBe(2)
+    expect(open.stderr).toContain("--dashboard-host 0.0.0.0 serves the dashboard beyond this machine")
+    const guarded = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--dashboard-token", "t0k")
+    expect(guarded.status, guarded.stderr).toBe(0)
+    expect(guarded.stderr).toMatch(/live dashboard of run \S+ at http:\/\/127\.0\.0\.1:\d+\/\?token=t0k/)
+  })
+
   it("a bad option value is a usage error: exit 2, one line", () => {
     const run = dla("generate", join(work, "x"), "--files", "many")
     expect(run.status).toBe(2)

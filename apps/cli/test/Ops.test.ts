@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Embedded, NatsTransport, RunMonitor } from "@dla/analyser"
-import { type NatsServer, startNatsServer } from "@dla/testing"
+import { type NatsServer, startNatsServer, waitFor } from "@dla/testing"
 import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
@@ -27,16 +27,6 @@ const dlaAsync = (...args: Array<string>) => {
     child.on("close", (status) => resolve({ status, stdout, stderr }))
   )
   return { child, exit, stdout: () => stdout, stderr: () => stderr }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-const waitFor = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
 }
 
 describe("dla checkpoints", () => {

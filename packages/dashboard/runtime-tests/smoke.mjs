@@ -14,7 +14,7 @@ await Effect.runPromise(
     Effect.gen(function* () {
       const { url } = yield* Server.serve(Handler.make(Source.fromMonitor(monitor)))
       const page = yield* Effect.promise(() => fetch(url).then((r) => r.text()))
-      assert.ok(page.includes('new EventSource("events")'))
+      assert.ok(page.includes('new EventSource(api("events"'))
       const state = yield* Effect.promise(() => fetch(`${url}state`).then((r) => r.json()))
       assert.equal(state.runId, "smoke")
       assert.equal(state.workers[0].workerId, "w1")

@@ -31,15 +31,23 @@ describe("History", () => {
     expect(history.levels).toEqual([{ at: 2000, perSecond: { INFO: 200, ERROR: 20, unmatched: 1 } }])
   })
 
-  it("gives each worker's tasks per second from its heartbeats", () => {
-    const beat = (workerId: string, done: number) => ({
+  it("gives each worker's tasks per second from the results the master accepted", () => {
+    const beat = (workerId: string) => ({
       _tag: "Heartbeat" as const,
-      heartbeat: { workerId, inFlight: [], done },
+      heartbeat: { workerId, inFlight: [], done: 0 },
       working: []
     })
-    let state = RunMonitor.reduce(RunMonitor.initial("r", 0), beat("w1", 0), 0)
+    // A result accepted from a worker: a Progress event naming it (what the master counts tasks done by).
+    const result = (workerId: string) => ({
+      _tag: "Progress" as const,
+      workerId,
+      progress: progress(0),
+      counts: { levels: {}, lines: 0, unmatched: 0, bytes: 0 }
+    })
+    let state = RunMonitor.reduce(RunMonitor.initial("r", 0), beat("w1"), 0)
     let history = History.add(History.empty, state)
-    state = RunMonitor.reduce(RunMonitor.reduce(state, beat("w1", 6), 2000), beat("w2", 2), 2000)
+    for (let i = 0; i < 6; i++) state = RunMonitor.reduce(state, result("w1"), 2000)
+    for (let i = 0; i < 2; i++) state = RunMonitor.reduce(state, result("w2"), 2000)
     history = History.add(history, state)
     expect(history.workers).toEqual([{ at: 2000, perSecond: { w1: 3, w2: 1 } }])
   })

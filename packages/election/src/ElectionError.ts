@@ -11,11 +11,25 @@ import { Schema } from "effect"
  * - `NotLeader`: this node was not the leader when the action was asked for.
  * - `Superseded`: a newer term exists in the fencing key; this node has stepped down.
  * - `Unverified`: the fencing key could not be reached, so leadership could not be proven (nothing was done).
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export const FencedReason = Schema.Literals(["NotLeader", "Superseded", "Unverified"])
+/**
+ * The reason of a {@link Fenced}, as a type.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type FencedReason = typeof FencedReason.Type
 
-/** A state-changing action was refused because this node could not prove it leads the current term. */
+/**
+ * A state-changing action was refused because this node could not prove it leads the current term.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class Fenced extends Schema.TaggedError<Fenced>()("Fenced", {
   reason: FencedReason,
   /** The election scope (run id). */
@@ -27,7 +41,9 @@ export class Fenced extends Schema.TaggedError<Fenced>()("Fenced", {
   /** The leader of the newest term, when it is known. */
   currentLeader: Schema.optional(Schema.String),
   /** What went wrong when the fencing key could not be reached. */
-  detail: Schema.optional(Schema.String)
+  detail: Schema.optional(Schema.String),
+  /** The failure underneath, when the fencing key could not be reached. */
+  cause: Schema.optional(Schema.Unknown)
 }) {
   override get message(): string {
     const where = `election ${this.scope}`
@@ -42,10 +58,17 @@ export class Fenced extends Schema.TaggedError<Fenced>()("Fenced", {
   }
 }
 
-/** The election could not be set up (bad options, KV bucket not reachable). */
+/**
+ * The election could not be set up (bad options, KV bucket not reachable).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ElectionError extends Schema.TaggedError<ElectionError>()("ElectionError", {
   scope: Schema.String,
-  detail: Schema.String
+  detail: Schema.String,
+  /** The failure underneath, when there is one. */
+  cause: Schema.optional(Schema.Unknown)
 }) {
   override get message(): string {
     return `election ${this.scope}: ${this.detail}`

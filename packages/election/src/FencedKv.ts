@@ -14,14 +14,24 @@ import { ElectionError, Fenced } from "./ElectionError.ts"
 import { compareAndSet, describe, readCurrent } from "./internal/kv.ts"
 import { parseJson } from "./internal/protocol.ts"
 
-/** Who writes: the scope for messages, the writer's term and id. */
+/**
+ * Who writes: the scope for messages, the writer's term and id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Writer {
   readonly scope: string
   readonly term: number
   readonly leader: string
 }
 
-/** A stored value with the term and leader that wrote it and the KV revision it has. */
+/**
+ * A stored value with the term and leader that wrote it and the KV revision it has.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Stamped<A = unknown> {
   readonly term: number
   readonly leader: string
@@ -34,7 +44,12 @@ const decodeEnvelope = Schema.decodeUnknownOption(Envelope)
 
 const parse = (text: string): Option.Option<typeof Envelope.Type> => Option.flatMap(parseJson(text), decodeEnvelope)
 
-/** What a write stored: the writer's term and the key's new revision. */
+/**
+ * What a write stored: the writer's term and the key's new revision.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Written {
   readonly term: number
   readonly revision: number
@@ -60,6 +75,9 @@ const readStamped = (kv: KV, key: string) =>
 /**
  * Reads a value written by {@link write}; `undefined` when the key is absent or deleted. Fails with `ElectionError`
  * when KV cannot be reached or the value was not written by {@link write}.
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const read = Effect.fn("FencedKv.read")(function* (kv: KV, key: string) {
   const current = yield* readStamped(kv, key).pipe(
@@ -120,6 +138,9 @@ const update = (
  * Writes `value` (JSON) stamped with the writer's term, by compare-and-set against the key's latest revision.
  * Refuses with `Fenced` (`Superseded`) when the key already holds a newer term; overwrites values of the same or
  * older terms (an older leader's last write is ordered before ours).
+ *
+ * @since 0.1.0
+ * @category writing
  */
 export const write = Effect.fn("FencedKv.write")(function* (kv: KV, key: string, value: unknown, writer: Writer) {
   const stored = yield* update(kv, key, writer, () => ({ value }))
@@ -131,6 +152,9 @@ export const write = Effect.fn("FencedKv.write")(function* (kv: KV, key: string,
  * Takes a key over for a new term: re-stamps its current value with the writer's term (compare-and-set) and returns
  * it, so the new leader resumes from exactly the last value any older leader managed to store, and from then on no
  * older term can write the key at all. `undefined` (nothing stamped) when the key is absent.
+ *
+ * @since 0.1.0
+ * @category writing
  */
 export const adopt = Effect.fn("FencedKv.adopt")(function* (kv: KV, key: string, writer: Writer) {
   return yield* update(kv, key, writer, (current) => current && { value: current.value })

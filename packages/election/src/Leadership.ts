@@ -6,16 +6,16 @@
  * @since 0.1.0
  */
 
-import { jetstream } from "@nats-io/jetstream"
-import { type KV, Kvm } from "@nats-io/kv"
+import type { KV } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Context, Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
+import { Context, Effect, Layer, Option, Queue, type Scope, Stream } from "effect"
 import * as Candidate from "./Candidate.ts"
 import { ElectionError, Fenced } from "./ElectionError.ts"
 import * as FencedKv from "./FencedKv.ts"
 import { Engine, type Role, type State, type Timing } from "./internal/engine.ts"
 import { describe } from "./internal/kv.ts"
 import { isValidScope } from "./internal/protocol.ts"
+import * as Lease from "./Lease.ts"
 
 /** This node's view of the election: its role, the newest term it knows and that term's leader. */
 export type { Role, State }
@@ -26,6 +26,9 @@ export type { Role, State }
  * scheduling hiccups on a loaded 2-core box), higher candidates must answer ELECTION within 250 ms (a NATS round
  * trip is well under 1 ms; the rest is event-loop slack), and a candidate that got an OK waits 1 s for COORDINATOR.
  * Failover (leader lost -> successor leads) is then 1.0-1.3 s.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const defaultTiming: Timing = {
   heartbeatMs: 250,
@@ -37,6 +40,12 @@ export const defaultTiming: Timing = {
 
 export type { Timing }
 
+/**
+ * How to join an election: its scope, this candidate's id and priority, the term bucket and the timing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options extends Partial<Timing> {
   /** What is being led, e.g. the run id: one token of letters, digits, `-` and `_`. */
   readonly scope: string
@@ -51,8 +60,20 @@ export interface Options extends Partial<Timing> {
   readonly replicas?: number
 }
 
-export const defaultBucket = "dla_leases"
+/**
+ * The KV bucket of the term keys: `dla_leases`, shared with every {@link Lease}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBucket = Lease.defaultBucket
 
+/**
+ * This node's part in the election of one scope: its state, the wait for leadership, and fenced actions.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class Leadership extends Context.Service<
   Leadership,
   {
@@ -111,7 +132,12 @@ const validate = (options: Options, timing: Timing) =>
     }
   })
 
-/** Joins the election of `options.scope`; leaving the scope resigns and stops every timer and subscription. */
+/**
+ * Joins the election of `options.scope`; leaving the scope resigns and stops every timer and subscription.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (
   nc: NatsConnection,
   options: Options
@@ -129,24 +155,17 @@ export const make = (
       id: options.id ?? Candidate.defaultId(),
       priority: options.priority ?? Candidate.defaultPriority(options.rank)
     }
-    const bucket = options.bucket ?? defaultBucket
-    const kv = yield* Effect.tryPromise({
-      try: () =>
-        new Kvm(jetstream(nc, { timeout: timing.requestTimeoutMs })).create(bucket, {
-          replicas: options.replicas ?? 1
-        }),
-      catch: (e) =>
-        new ElectionError({ scope: options.scope, detail: `cannot open KV bucket ${bucket}: ${describe(e)}` })
-    }).pipe(
-      // Candidates start together: nats-server 2.9 can refuse one of two creations of the same bucket racing on a
-      // loaded machine ("subjects overlap with an existing stream"); the next try finds the bucket made.
-      Effect.retry({ times: 3, schedule: Schedule.spaced("200 millis") })
-    )
+    const kv = yield* Lease.openBucket(nc, {
+      bucket: options.bucket ?? defaultBucket,
+      ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
+      timeoutMs: timing.requestTimeoutMs
+    }).pipe(Effect.mapError((cause) => new ElectionError({ scope: options.scope, detail: cause.message, cause })))
     const engine = new Engine({ ...timing, nc, kv, scope: options.scope, self })
     yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => engine.start(),
-        catch: (e) => new ElectionError({ scope: options.scope, detail: `cannot join the election: ${describe(e)}` })
+        catch: (e) =>
+          new ElectionError({ scope: options.scope, detail: `cannot join the election: ${describe(e)}`, cause: e })
       }),
       () => Effect.promise(() => engine.stop())
     )
@@ -173,7 +192,8 @@ export const make = (
                 term: result.term,
                 currentTerm: result.currentTerm,
                 currentLeader: result.currentLeader,
-                detail: result.detail
+                detail: result.detail,
+                cause: result.cause
               })
             )
     )
@@ -233,6 +253,11 @@ export const make = (
     })
   })
 
-/** The {@link Leadership} service for `options.scope`, scoped to the layer's lifetime. */
+/**
+ * The {@link Leadership} service for `options.scope`, scoped to the layer's lifetime.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (nc: NatsConnection, options: Options): Layer.Layer<Leadership, ElectionError> =>
   Layer.effect(Leadership, make(nc, options))

@@ -1,25 +1,15 @@
-import { type NatsServer, startNatsServer } from "@dla/testing"
+import { natsPerFile } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { type KV, Kvm } from "@nats-io/kv"
-import type { NatsConnection } from "@nats-io/nats-core"
-import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
-import { afterAll, beforeAll } from "vitest"
+import { beforeAll } from "vitest"
 import { FencedKv } from "../src/index.ts"
 
-let server: NatsServer
-let nc: NatsConnection
+const nats = natsPerFile()
 let kv: KV
 
 beforeAll(async () => {
-  server = await startNatsServer()
-  nc = await connect({ servers: server.url })
-  kv = await new Kvm(nc).create("fenced_test", { history: 10 })
-})
-
-afterAll(async () => {
-  await nc.close()
-  await server.stop()
+  kv = await new Kvm(nats.nc()).create("fenced_test", { history: 10 })
 })
 
 const writer = (term: number, leader = `n${term}`) => ({ scope: "run", term, leader })

@@ -5,8 +5,15 @@
  * @since 0.1.0
  */
 import type { DistributedContext } from "@dla/core"
+import { Result } from "effect"
 import { HdfsError } from "./HdfsError.ts"
 
+/**
+ * Whether this process copies, and why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface GateStatus {
   readonly enabled: boolean
   /** Why, in a few words. */
@@ -17,8 +24,19 @@ export interface GateStatus {
   readonly message: string
 }
 
-/** The explicit override: `force` copies even on a detected worker, `off` never copies, `auto` (default) detects. */
+/**
+ * The explicit override: `force` copies even on a detected worker, `off` never copies, `auto` (default) detects.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const OVERRIDE_VARIABLE = "DLA_HDFS_COPY"
+/**
+ * Variables whose truthy value turns copying off (the seeds' names).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DISABLE_VARIABLES = ["DISABLE_HDFS_COPY", "RAY_DISABLE_HDFS_COPY"] as const
 
 const TRUTHY = new Set(["true", "1", "yes", "on"])
@@ -28,50 +46,55 @@ const isTruthy = (value: string | undefined) => value !== undefined && TRUTHY.ha
 /**
  * Decides from the environment and the detected distributed context (a worker role disables copying).
  * Fails with a `BadConfig` error when `DLA_HDFS_COPY` holds something other than force, off or auto.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const resolve = (
   env: DistributedContext.Env,
   context?: DistributedContext.DistributedContext
-): GateStatus | HdfsError => {
+): Result.Result<GateStatus, HdfsError> => {
   const override = env[OVERRIDE_VARIABLE]?.trim().toLowerCase()
   if (override === "force" || override === "off") {
     const enabled = override === "force"
-    return {
+    return Result.succeed({
       enabled,
       reason: enabled ? "forced on by override" : "turned off by override",
       environmentVariable: OVERRIDE_VARIABLE,
       message: `HDFS copy ${enabled ? "enabled" : "disabled"} via ${OVERRIDE_VARIABLE}=${override} environment variable`
-    }
+    })
   }
   if (override !== undefined && override !== "" && override !== "auto") {
-    return new HdfsError({
-      reason: "BadConfig",
-      message: `${OVERRIDE_VARIABLE} must be force, off or auto, got '${env[OVERRIDE_VARIABLE]}'`
-    })
+    return Result.fail(
+      new HdfsError({
+        reason: "BadConfig",
+        message: `${OVERRIDE_VARIABLE} must be force, off or auto, got '${env[OVERRIDE_VARIABLE]}'`
+      })
+    )
   }
   for (const variable of DISABLE_VARIABLES) {
     if (isTruthy(env[variable])) {
-      return {
+      return Result.succeed({
         enabled: false,
         reason: `${variable} is set`,
         environmentVariable: variable,
         message: `HDFS copy disabled via ${variable} environment variable`
-      }
+      })
     }
   }
   if (context !== undefined && context.role === "worker") {
     const who = `${context.launcher} worker (rank ${context.rank}${context.roleVariable ? `, from ${context.roleVariable}` : ""})`
-    return {
+    return Result.succeed({
       enabled: false,
       reason: `${who} detected`,
       environmentVariable: context.roleVariable ?? null,
       message: `HDFS copy disabled: ${who} detected; set ${OVERRIDE_VARIABLE}=force to copy from here anyway`
-    }
+    })
   }
-  return {
+  return Result.succeed({
     enabled: true,
     reason: "default behavior",
     environmentVariable: null,
     message: "HDFS copy enabled (default behavior)"
-  }
+  })
 }

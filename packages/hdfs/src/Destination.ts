@@ -4,9 +4,15 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import { type Effect, Result } from "effect"
 import { HdfsError } from "./HdfsError.ts"
 
+/**
+ * A WebHDFS destination: the path inside HDFS, the namenodes to ask and how to authenticate.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WebHdfsDestination {
   readonly kind: "webhdfs"
   /** Absolute path inside HDFS. */
@@ -21,14 +27,32 @@ export interface WebHdfsDestination {
   readonly requestTimeoutMs: number
 }
 
+/**
+ * A mounted directory as destination.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface FileDestination {
   readonly kind: "file"
   /** Absolute local directory. */
   readonly path: string
 }
 
+/**
+ * Where copies go.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Destination = WebHdfsDestination | FileDestination
 
+/**
+ * What a WebHDFS URL cannot say: namenodes, user, token and request timeout.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WebHdfsOptions {
   /** HTTP addresses (`http://nn1:9870`) of the namenodes; default: the URL's host with port 9870 for hdfs://. */
   readonly namenodes?: ReadonlyArray<string>
@@ -37,14 +61,24 @@ export interface WebHdfsOptions {
   readonly requestTimeoutSeconds?: number
 }
 
-/** Hadoop 3's default namenode HTTP port (dfs.namenode.http-address). */
+/**
+ * Hadoop 3's default namenode HTTP port (dfs.namenode.http-address).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_HTTP_PORT = 9870
 const DEFAULT_HTTPS_PORT = 9871
 
-const badConfig = (message: string) => new HdfsError({ reason: "BadConfig", message })
+const badConfig = (message: string) => Result.fail(new HdfsError({ reason: "BadConfig", message }))
 
-/** Parses a destination URL; a one-line BadConfig error for anything it cannot use. */
-export const parse = (url: string, options: WebHdfsOptions = {}): Destination | HdfsError => {
+/**
+ * Parses a destination URL; a failure with a one-line BadConfig error for anything it cannot use.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const parse = (url: string, options: WebHdfsOptions = {}): Result.Result<Destination, HdfsError> => {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -57,7 +91,7 @@ export const parse = (url: string, options: WebHdfsOptions = {}): Destination | 
   if (parsed.protocol === "file:") {
     if (parsed.host !== "")
       return badConfig(`destination '${url}': file:// URLs take no host, use file:///absolute/path`)
-    return { kind: "file", path }
+    return Result.succeed({ kind: "file", path })
   }
   const secure = parsed.protocol === "swebhdfs:"
   if (parsed.protocol !== "hdfs:" && parsed.protocol !== "webhdfs:" && !secure) {
@@ -81,23 +115,33 @@ export const parse = (url: string, options: WebHdfsOptions = {}): Destination | 
   }
   const timeout = options.requestTimeoutSeconds ?? 60
   if (!(timeout > 0)) return badConfig(`requestTimeoutSeconds must be positive, got ${timeout}`)
-  return {
+  return Result.succeed({
     kind: "webhdfs",
     path,
     namenodes: namenodes.map((n) => n.replace(/\/$/, "")),
     user: options.user,
     delegationToken: options.delegationToken,
     requestTimeoutMs: timeout * 1000
-  }
+  })
 }
 
-/** What the destination says about a path. */
+/**
+ * What the destination says about a path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RemoteStatus {
   readonly type: "FILE" | "DIRECTORY"
   readonly length: number
 }
 
-/** The operations the copier uses; every path is absolute at the destination. */
+/**
+ * The operations the copier uses; every path is absolute at the destination.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Storage {
   /** For log lines: the URL or directory. */
   readonly description: string

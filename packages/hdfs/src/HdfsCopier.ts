@@ -140,8 +140,7 @@ export const make = (options: CopierOptions = {}) =>
     if (Result.isFailure(detected)) {
       return yield* new HdfsError({ reason: "BadConfig", message: detected.failure.message, cause: detected.failure })
     }
-    const gate = CopyGate.resolve(env, detected.success)
-    if (gate instanceof HdfsError) return yield* gate
+    const gate = yield* Effect.fromResult(CopyGate.resolve(env, detected.success))
     yield* Effect.logInfo(gate.message)
     const stateDir = options.stateDir ?? CopyConfig.stateDirFromEnv(env)
     const webhdfs = { ...CopyConfig.webHdfsFromEnv(env), ...options.webhdfs }
@@ -224,8 +223,7 @@ export const make = (options: CopierOptions = {}) =>
         }
         const saved = records
         const url = CopyConfig.renderDestination(config.destination, new Date(), config.timeZone)
-        const destination = Destination.parse(url, webhdfs)
-        if (destination instanceof HdfsError) return yield* destination
+        const destination = yield* Effect.fromResult(Destination.parse(url, webhdfs))
         // One client per destination URL, so a WebHDFS client keeps knowing which namenode is active.
         if (client?.url !== url) {
           const opened = openStorage(destination)
@@ -359,11 +357,9 @@ export const make = (options: CopierOptions = {}) =>
         const config = CopyConfig.resolveCopy(copyOptions, env)
         if (config instanceof HdfsError) return yield* config
         // A bad URL fails now rather than at every pass.
-        const parsed = Destination.parse(
-          CopyConfig.renderDestination(config.destination, new Date(), config.timeZone),
-          webhdfs
+        yield* Effect.fromResult(
+          Destination.parse(CopyConfig.renderDestination(config.destination, new Date(), config.timeZone), webhdfs)
         )
-        if (parsed instanceof HdfsError) return yield* parsed
         const lease =
           options.nats === undefined
             ? undefined

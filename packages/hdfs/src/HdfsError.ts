@@ -5,6 +5,12 @@
  */
 import { Data } from "effect"
 
+/**
+ * What failed, for an {@link HdfsError}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type Reason =
   /** Bad options or environment: fix the configuration, retrying will not help. */
   | "BadConfig"
@@ -21,6 +27,12 @@ export type Reason =
   /** The NATS lease bucket could not be read or written. */
   | "Lease"
 
+/**
+ * The error of every `@dla/hdfs` operation: its reason, a one-line message and the failure underneath.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class HdfsError extends Data.TaggedError("HdfsError")<{
   readonly reason: Reason
   readonly message: string
@@ -29,10 +41,20 @@ export class HdfsError extends Data.TaggedError("HdfsError")<{
   readonly cause?: unknown
 }> {}
 
-/** Bad configuration is final and a lost lease ends the pass; everything else may pass on the next attempt. */
+/**
+ * Bad configuration is final and a lost lease ends the pass; everything else may pass on the next attempt.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isRetryable = (error: HdfsError): boolean => error.reason !== "BadConfig" && error.reason !== "Lease"
 
-/** Wraps an unknown failure (a rejected promise) as an HdfsError of the given reason, keeping HdfsErrors as they are. */
+/**
+ * Wraps an unknown failure (a rejected promise) as an HdfsError of the given reason, keeping HdfsErrors as they are.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const fromUnknown =
   (reason: Reason, context: string) =>
   (cause: unknown): HdfsError =>

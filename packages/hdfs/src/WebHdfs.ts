@@ -53,7 +53,12 @@ const remoteError = async (response: Response, what: string): Promise<HdfsError>
   })
 }
 
-/** A client for one destination; it remembers which namenode answered last and starts there. */
+/**
+ * A client for one destination; it remembers which namenode answered last and starts there.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (destination: WebHdfsDestination): Storage => {
   let active = 0
 

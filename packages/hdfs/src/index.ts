@@ -4,10 +4,52 @@
  *
  * @since 0.1.0
  */
+/**
+ * A copy's options, checked and resolved.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as CopyConfig from "./CopyConfig.ts"
+/**
+ * Whether this process copies logs at all.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as CopyGate from "./CopyGate.ts"
+/**
+ * Where copies go, and the operations the copier needs from it.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as Destination from "./Destination.ts"
+/**
+ * The copier: coordinated, atomic, incremental copies.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as HdfsCopier from "./HdfsCopier.ts"
+/**
+ * The one error of `@dla/hdfs`.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as HdfsError from "./HdfsError.ts"
+/**
+ * One copier per copy name across processes and hosts.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as Lease from "./Lease.ts"
+/**
+ * The WebHDFS client.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as WebHdfs from "./WebHdfs.ts"

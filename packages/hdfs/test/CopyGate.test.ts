@@ -1,12 +1,16 @@
 import { DistributedContext } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
+import { Result } from "effect"
 import * as CopyGate from "../src/CopyGate.ts"
 import { HdfsError } from "../src/HdfsError.ts"
 import { context } from "./support/helpers.ts"
 
+/** The gate, when resolving succeeds. */
+const resolve = (...args: Parameters<typeof CopyGate.resolve>) => Result.getOrThrow(CopyGate.resolve(...args))
+
 describe("CopyGate.resolve", () => {
   it("enables copying by default", () => {
-    expect(CopyGate.resolve({})).toEqual({
+    expect(resolve({})).toEqual({
       enabled: true,
       reason: "default behavior",
       environmentVariable: null,
@@ -15,35 +19,35 @@ describe("CopyGate.resolve", () => {
   })
 
   it("disables on DISABLE_HDFS_COPY and RAY_DISABLE_HDFS_COPY", () => {
-    expect(CopyGate.resolve({ DISABLE_HDFS_COPY: "true" })).toMatchObject({
+    expect(resolve({ DISABLE_HDFS_COPY: "true" })).toMatchObject({
       enabled: false,
       environmentVariable: "DISABLE_HDFS_COPY",
       message: "HDFS copy disabled via DISABLE_HDFS_COPY environment variable"
     })
-    expect(CopyGate.resolve({ RAY_DISABLE_HDFS_COPY: "1" })).toMatchObject({
+    expect(resolve({ RAY_DISABLE_HDFS_COPY: "1" })).toMatchObject({
       enabled: false,
       environmentVariable: "RAY_DISABLE_HDFS_COPY",
       message: "HDFS copy disabled via RAY_DISABLE_HDFS_COPY environment variable"
     })
-    expect(CopyGate.resolve({ DISABLE_HDFS_COPY: "false" })).toMatchObject({ enabled: true })
+    expect(resolve({ DISABLE_HDFS_COPY: "false" })).toMatchObject({ enabled: true })
   })
 
   it("disables on a detected worker and keeps the coordinator enabled", () => {
-    expect(CopyGate.resolve({}, context("worker", 3))).toMatchObject({
+    expect(resolve({}, context("worker", 3))).toMatchObject({
       enabled: false,
       reason: "torchrun worker (rank 3) detected",
       environmentVariable: null
     })
-    expect(CopyGate.resolve({}, { ...context("worker", 2), roleVariable: "RANK" })).toMatchObject({
+    expect(resolve({}, { ...context("worker", 2), roleVariable: "RANK" })).toMatchObject({
       reason: "torchrun worker (rank 2, from RANK) detected",
       environmentVariable: "RANK"
     })
-    expect(CopyGate.resolve({}, context("coordinator", 0))).toMatchObject({ enabled: true, reason: "default behavior" })
+    expect(resolve({}, context("coordinator", 0))).toMatchObject({ enabled: true, reason: "default behavior" })
   })
 
   it("disables on every worker role @dla/core detects, and only there", () => {
     const gate = (env: Record<string, string>) =>
-      CopyGate.resolve(env, DistributedContext.detect(env, { hostname: () => "h" })).message
+      resolve(env, DistributedContext.detect(env, { hostname: () => "h" })).message
     expect(gate({ RAY_RAYLET_PID: "12" })).toBe(
       "HDFS copy disabled: ray worker (rank 0, from RAY_RAYLET_PID) detected; set DLA_HDFS_COPY=force to copy from here anyway"
     )
@@ -58,22 +62,21 @@ describe("CopyGate.resolve", () => {
   })
 
   it("lets DLA_HDFS_COPY win over the disable variables and the detected role", () => {
-    expect(CopyGate.resolve({ DLA_HDFS_COPY: "force", DISABLE_HDFS_COPY: "true" }, context("worker", 3))).toMatchObject(
-      {
-        enabled: true,
-        environmentVariable: "DLA_HDFS_COPY"
-      }
-    )
-    expect(CopyGate.resolve({ DLA_HDFS_COPY: "off" }, context("coordinator", 0))).toMatchObject({
+    expect(resolve({ DLA_HDFS_COPY: "force", DISABLE_HDFS_COPY: "true" }, context("worker", 3))).toMatchObject({
+      enabled: true,
+      environmentVariable: "DLA_HDFS_COPY"
+    })
+    expect(resolve({ DLA_HDFS_COPY: "off" }, context("coordinator", 0))).toMatchObject({
       enabled: false,
       environmentVariable: "DLA_HDFS_COPY"
     })
-    expect(CopyGate.resolve({ DLA_HDFS_COPY: "auto" }, context("worker", 1))).toMatchObject({ enabled: false })
+    expect(resolve({ DLA_HDFS_COPY: "auto" }, context("worker", 1))).toMatchObject({ enabled: false })
   })
 
   it("rejects an unknown override value with a one-line error", () => {
     const result = CopyGate.resolve({ DLA_HDFS_COPY: "sometimes" })
-    expect(result).toBeInstanceOf(HdfsError)
-    expect((result as HdfsError).message).toBe("DLA_HDFS_COPY must be force, off or auto, got 'sometimes'")
+    const error = Result.isFailure(result) ? result.failure : undefined
+    expect(error).toBeInstanceOf(HdfsError)
+    expect(error?.message).toBe("DLA_HDFS_COPY must be force, off or auto, got 'sometimes'")
   })
 })

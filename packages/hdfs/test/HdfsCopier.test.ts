@@ -1,5 +1,6 @@
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { waitFor } from "@dla/testing"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
 import type * as HdfsCopier from "../src/HdfsCopier.ts"
@@ -462,9 +463,11 @@ describe("operations", () => {
       yield* withCopier(copier(), (c) =>
         Effect.gen(function* () {
           yield* c.startCopy(copy()) // the first pass starts at once
-          yield* Effect.promise(async () => {
-            while (!cluster.requests.some((r) => r.node === "datanode")) await new Promise((r) => setTimeout(r, 10))
-          })
+          yield* Effect.promise(() =>
+            waitFor("the first datanode request", () => cluster.requests.some((r) => r.node === "datanode"), {
+              intervalMs: 10
+            })
+          )
           expect(yield* c.stopCopy("logs")).toBe(true)
           expect(content("/jobs/42/train.log")).toBe("a whole file\n")
         })

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { type NatsServer, startNatsServer } from "@dla/testing"
+import { type NatsServer, startNatsServer, waitFor } from "@dla/testing"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
@@ -11,15 +11,6 @@ import { removeDir, tempDir, withCopier } from "./support/helpers.ts"
 import { startWebHdfsCluster, type WebHdfsCluster } from "./support/WebHdfsServer.ts"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Polls `check` every 50 ms until it holds, failing after `timeoutMs`. */
-const waitFor = async (what: string, check: () => boolean, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
 
 let nats: NatsServer | undefined
 let cluster: WebHdfsCluster | undefined
@@ -50,7 +41,7 @@ describe("Lease", () => {
       return yield* body(connection)
     }).pipe(Effect.scoped)
   const held = (lease: Lease.Lease, timeoutMs = 5_000) =>
-    Effect.promise(() => waitFor("the lease", () => lease.isHeld(), timeoutMs))
+    Effect.promise(() => waitFor("the lease", () => lease.isHeld(), { timeoutMs }))
 
   it("keys copy names safely", () => {
     expect(Lease.keyFor("my copy/1")).toBe("hdfs.my_copy/1")
@@ -76,7 +67,7 @@ describe("Lease", () => {
         const lease = yield* Lease.make({ nats: connection, key: "k", owner: "a", ttlSeconds: 1 })
         yield* held(lease)
         yield* Effect.promise(() => nats!.kill())
-        yield* Effect.promise(() => waitFor("the lease to run out", () => !lease.isHeld(), 5_000))
+        yield* Effect.promise(() => waitFor("the lease to run out", () => !lease.isHeld(), { timeoutMs: 5_000 }))
         yield* Effect.promise(() => nats!.restart())
         yield* held(lease, 20_000)
         expect(lease.term()).toBe(1)
@@ -218,7 +209,7 @@ describe("three copier processes in NATS lease mode", () => {
       await killed
       const killedAt = cluster.requests.length
       write(5)
-      await waitFor("a new holder to copy the new lines", upToDate, 20_000)
+      await waitFor("a new holder to copy the new lines", upToDate, { timeoutMs: 20_000 })
       const after = new Set(
         cluster.requests
           .slice(killedAt)

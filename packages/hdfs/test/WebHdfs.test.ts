@@ -1,9 +1,8 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterEach, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import * as Destination from "../src/Destination.ts"
-import { HdfsError } from "../src/HdfsError.ts"
 import * as WebHdfs from "../src/WebHdfs.ts"
 import { startWebHdfsCluster, type WebHdfsCluster } from "./support/WebHdfsServer.ts"
 
@@ -14,36 +13,36 @@ afterEach(async () => {
 })
 
 const bytes = (text: string) => new TextEncoder().encode(text)
+/** The destination, when parsing succeeds. */
+const parse = (...args: Parameters<typeof Destination.parse>) => Result.getOrThrow(Destination.parse(...args))
 const client = (namenodes: ReadonlyArray<string>, extra: Destination.WebHdfsOptions = {}) => {
-  const destination = Destination.parse("hdfs://cluster/logs", { namenodes, requestTimeoutSeconds: 5, ...extra })
-  if (destination instanceof HdfsError || destination.kind !== "webhdfs") throw new Error("bad destination")
+  const destination = parse("hdfs://cluster/logs", { namenodes, requestTimeoutSeconds: 5, ...extra })
+  if (destination.kind !== "webhdfs") throw new Error("bad destination")
   return WebHdfs.make(destination)
 }
 
 describe("Destination.parse", () => {
   it("maps hdfs:// to the namenode HTTP port, keeps webhdfs:// ports, reads file://", () => {
-    expect(Destination.parse("hdfs://nn1:8020/logs/")).toMatchObject({
+    expect(parse("hdfs://nn1:8020/logs/")).toMatchObject({
       kind: "webhdfs",
       path: "/logs",
       namenodes: ["http://nn1:9870"]
     })
-    expect(Destination.parse("webhdfs://nn1:50070/a b")).toMatchObject({
+    expect(parse("webhdfs://nn1:50070/a b")).toMatchObject({
       namenodes: ["http://nn1:50070"],
       path: "/a b"
     })
-    expect(Destination.parse("swebhdfs://nn1/x")).toMatchObject({ namenodes: ["https://nn1:9871"] })
-    expect(
-      Destination.parse("hdfs://ns/x", { namenodes: ["http://a:9870", "http://b:9870/"], user: "etl" })
-    ).toMatchObject({
+    expect(parse("swebhdfs://nn1/x")).toMatchObject({ namenodes: ["https://nn1:9871"] })
+    expect(parse("hdfs://ns/x", { namenodes: ["http://a:9870", "http://b:9870/"], user: "etl" })).toMatchObject({
       namenodes: ["http://a:9870", "http://b:9870"],
       user: "etl"
     })
-    expect(Destination.parse("file:///mnt/logs")).toEqual({ kind: "file", path: "/mnt/logs" })
+    expect(parse("file:///mnt/logs")).toEqual({ kind: "file", path: "/mnt/logs" })
   })
 
   it("rejects what it cannot use with one-line errors", () => {
     const message = (url: string, options?: Destination.WebHdfsOptions) =>
-      (Destination.parse(url, options) as HdfsError).message
+      Result.getOrThrow(Result.flip(Destination.parse(url, options))).message
     expect(message("s3://bucket/x")).toContain("unsupported scheme 's3:'")
     expect(message("not a url")).toContain("is not a URL")
     expect(message("file://host/x")).toContain("file:// URLs take no host")

@@ -19,12 +19,14 @@ try {
   const consoleFile = path.join(dir, "console.txt")
   const consoleFd = fs.openSync(consoleFile, "a")
   const env = { RANK: "2", LOCAL_RANK: "0", WORLD_SIZE: "4", LOCAL_WORLD_SIZE: "2", DLA_NODE_LOCAL_TMPDIR: nodeTmp }
-  const log = Logging.initLogging({ runDir, name: "smoke", consoleFd, env })
+  const log = Logging.initLogging({ runDir, name: "smoke", consoleFd, env, showRank: true })
   log.info("plain line", { step: 1 })
   Logging.getLogger("io").warn("component line")
   Logging.logMaster("never on rank 2")
   Effect.runSync(Effect.log("effect line").pipe(Effect.annotateLogs("epoch", 3), Effect.provide(EffectLogger.layer())))
-  check(Logging.getNodeRank() === 1, `getNodeRank() is ${Logging.getNodeRank()}, expected 1`)
+  // The logging-helpers guide's getNodeRank() is the process's rank; the node's index is getNodeIndex().
+  check(Logging.getNodeRank() === 2, `getNodeRank() is ${Logging.getNodeRank()}, expected 2`)
+  check(Logging.getNodeIndex() === 1, `getNodeIndex() is ${Logging.getNodeIndex()}, expected 1`)
   Logging.shutdown()
   fs.closeSync(consoleFd)
 

@@ -1,6 +1,8 @@
 /**
  * Real nats-server processes for tests: single nodes and clusters on free loopback ports, each with its own
  * JetStream store directory, stopped or killed by PID. Needs Debian's `nats-server` (2.9.x) on PATH.
+ *
+ * @since 0.1.0
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -8,6 +10,12 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
+/**
+ * A running nats-server process and how to stop, kill or restart it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface NatsServer {
   readonly name: string
   readonly url: string
@@ -23,6 +31,12 @@ export interface NatsServer {
   readonly stop: () => Promise<void>
 }
 
+/**
+ * The nodes of a running cluster.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface NatsCluster {
   readonly servers: ReadonlyArray<NatsServer>
   /** Client URLs of every node, for `servers:` in a connection. */
@@ -30,7 +44,12 @@ export interface NatsCluster {
   readonly stop: () => Promise<void>
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
@@ -149,6 +168,12 @@ const makeServer = async (spec: Spec, timeoutMs: number, ownsStore: boolean): Pr
   }
 }
 
+/**
+ * Options of {@link startNatsServer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StartOptions {
   /** Store directory to reuse; a new temporary one (removed on stop) by default. */
   readonly storeDir?: string
@@ -172,7 +197,12 @@ const onFreshPorts = async <A>(start: () => Promise<A>, attempts = 5): Promise<A
   }
 }
 
-/** Starts one JetStream-enabled nats-server on a free loopback port. */
+/**
+ * Starts one JetStream-enabled nats-server on a free loopback port.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const startNatsServer = (options: StartOptions = {}): Promise<NatsServer> => {
   const start = async () => {
     const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "dla-nats-"))
@@ -187,6 +217,12 @@ export const startNatsServer = (options: StartOptions = {}): Promise<NatsServer>
   return options.port === undefined ? onFreshPorts(start) : start()
 }
 
+/**
+ * Options of {@link startNatsCluster}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ClusterOptions {
   readonly timeoutMs?: number
   /**
@@ -203,7 +239,12 @@ export interface ClusterOptions {
 /** What the nodes of a `configFile` cluster log in to each other's routes with (loopback only, so a fixed one). */
 const routePassword = "dla-test-route"
 
-/** Starts an n-node (default 3) JetStream cluster on loopback; resolves when every node reports healthy. */
+/**
+ * Starts an n-node (default 3) JetStream cluster on loopback; resolves when every node reports healthy.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const startNatsCluster = (size = 3, options: ClusterOptions = {}): Promise<NatsCluster> =>
   onFreshPorts(() => startCluster(size, options))
 

@@ -1,1 +1,3 @@
 export * from "./NatsServer.ts"
+export * from "./PerFile.ts"
+export * from "./Wait.ts"

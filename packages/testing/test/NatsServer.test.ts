@@ -3,7 +3,7 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, describe, expect, it } from "vitest"
-import { type NatsCluster, type NatsServer, startNatsCluster, startNatsServer } from "../src/index.ts"
+import { eventually, type NatsCluster, type NatsServer, startNatsCluster, startNatsServer } from "../src/index.ts"
 
 const roundTrip = async (servers: string | Array<string>) => {
   const nc = await connect({ servers, timeout: 5_000 })
@@ -60,18 +60,8 @@ describe("startNatsCluster", () => {
   })
 })
 
-/** Retries `attempt` every 200 ms until it succeeds, for at most `timeoutMs`. */
-const eventually = async <A>(attempt: () => Promise<A>, timeoutMs = 20_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
-}
+/** Cluster recovery after a node loss takes seconds: look every 200 ms for up to 20 s. */
+const patiently = { timeoutMs: 20_000, intervalMs: 200 }
 
 describe("deploy/nats/nats.conf", () => {
   let cluster: NatsCluster | undefined
@@ -91,15 +81,15 @@ describe("deploy/nats/nats.conf", () => {
       expect(leader, `stream leader ${info.cluster?.leader}`).toBeDefined()
       await leader!.kill()
       // While the survivors elect a leader JetStream answers "no responders" for a few seconds; clients retry.
-      expect(await eventually(async () => (await kv.get("k"))?.string())).toBe("before")
-      await eventually(() => kv.put("k", "after"))
+      expect(await eventually(async () => (await kv.get("k"))?.string(), patiently)).toBe("before")
+      await eventually(() => kv.put("k", "after"), patiently)
       // KV reads may be answered by a replica that has not applied the write yet (direct get): poll for it.
       const read = () =>
         eventually(async () => {
           const value = (await kv.get("k"))?.string()
           if (value !== "after") throw new Error(`read ${value}`)
           return value
-        })
+        }, patiently)
       expect(await read()).toBe("after")
       expect((await kv.status()).replicas).toBe(3)
     } finally {

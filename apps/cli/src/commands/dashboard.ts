@@ -2,7 +2,7 @@
  * `dla dashboard`: serves the live web page of a run that publishes its state on NATS, until Ctrl-C.
  */
 import { Source } from "@dla/dashboard"
-import * as CliError from "effect/cli/CliError"
+import type * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -11,9 +11,6 @@ import * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Watch from "../internal/Watch.ts"
 import { runFlag } from "./status.ts"
-
-/** 127.0.0.1, ::1, localhost: addresses only this machine reaches. */
-export const isLoopback = (host: string) => /^(?:127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i.test(host)
 
 export const dashboard = Command.make(
   "dashboard",
@@ -43,14 +40,9 @@ export const dashboard = Command.make(
     host,
     dashboardToken,
     ...settings
-  }): Effect.Effect<void, CliError.ValidationError | Failure.Failure> => {
-    const token = Option.getOrUndefined(dashboardToken) ?? (process.env.DLA_DASHBOARD_TOKEN || undefined)
-    if (!isLoopback(host) && token === undefined) {
-      return new CliError.ValidationError({
-        message: `--host ${host} serves the dashboard beyond this machine: give it a --dashboard-token (or DLA_DASHBOARD_TOKEN)`
-      })
-    }
-    return Effect.gen(function* () {
+  }): Effect.Effect<void, CliError.ValidationError | Failure.Failure> =>
+    Effect.gen(function* () {
+      const where = yield* Watch.access(host, dashboardToken, "--host")
       const nc = yield* Failure.fromError(Nats.connection(nats, settings))
       const runId = Option.getOrUndefined(run)
       const source = yield* Source.fromNats(nc, runId)
@@ -59,14 +51,10 @@ export const dashboard = Command.make(
         () => source,
         port,
         (url) => `dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`,
-        {
-          host,
-          ...(token === undefined ? {} : { token })
-        }
+        where
       )
       return yield* Effect.never
     }).pipe(Effect.scoped)
-  }
 ).pipe(
   Command.withDescription(
     "Serve a live web page of the runs on NATS (workers, levels over time, throughput per worker, recoveries, checkpoints, leader, past runs) and their Prometheus /metrics."

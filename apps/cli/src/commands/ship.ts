@@ -111,5 +111,15 @@ export const ship = Command.make(
 ).pipe(
   Command.withDescription(
     "Ship every complete line of log files to the replicated log store on NATS JetStream, exactly once (--follow: keep shipping)."
-  )
+  ),
+  Command.withExamples([
+    {
+      command: "dla ship /var/log/train --nats nats://127.0.0.1:4222",
+      description: "Ship this node's logs once (node name from the launcher's environment or the host)"
+    },
+    {
+      command: "dla ship /var/log/train --nats nats://nats:4222 --node node-7 --include '*.log' --replicas 3 --follow",
+      description: "Keep shipping as the files grow and rotate, into an R3 store"
+    }
+  ])
 )

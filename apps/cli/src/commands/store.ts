@@ -47,7 +47,12 @@ const ls = Command.make(
         args.json ? JSON.stringify(shown, null, 2) : files.length === 0 ? "The store is empty." : table(files)
       )
     }).pipe(Effect.scoped)
-).pipe(Command.withDescription("List the stored files: node, file, generation, bytes and lines."))
+).pipe(
+  Command.withDescription("List the stored files: node, file, generation, bytes and lines."),
+  Command.withExamples([
+    { command: "dla store ls --nats nats://127.0.0.1:4222 --json", description: "Every stored file, as JSON" }
+  ])
+)
 
 const file = Argument.String("file").pipe(Argument.withDescription("The file's path relative to the shipped directory"))
 
@@ -72,7 +77,15 @@ const cat = Command.make(
       }
       yield* StoreFlags.failure(Store.read(nc, selection, writeOut, StoreFlags.options(args.stream)))
     }).pipe(Effect.scoped)
-).pipe(Command.withDescription("Write a stored file's bytes to stdout, byte-identical to what was shipped."))
+).pipe(
+  Command.withDescription("Write a stored file's bytes to stdout, byte-identical to what was shipped."),
+  Command.withExamples([
+    {
+      command: "dla store cat --nats nats://127.0.0.1:4222 --node node-7 train/rank0.log > rank0.log",
+      description: "One node's file back, as it was shipped"
+    }
+  ])
+)
 
 const rm = Command.make(
   "rm",
@@ -95,10 +108,20 @@ const rm = Command.make(
 ).pipe(
   Command.withDescription(
     "Remove a node's or a file's data from the store (stop its shipper first: shipped again, files start over)."
-  )
+  ),
+  Command.withExamples([
+    {
+      command: "dla store rm --nats nats://127.0.0.1:4222 --node node-7 train/rank0.log",
+      description: "Remove one file of one node (every generation)"
+    }
+  ])
 )
 
 export const store = Command.make("store").pipe(
   Command.withDescription("The replicated log store on NATS that 'dla ship' fills: ls, cat, rm."),
-  Command.withSubcommands([ls, cat, rm])
+  Command.withSubcommands([ls, cat, rm]),
+  Command.withExamples([
+    { command: "dla store ls --nats nats://127.0.0.1:4222", description: "What the store holds" },
+    { command: "dla store rm --nats nats://127.0.0.1:4222 --node node-7", description: "Remove one node's logs" }
+  ])
 )

@@ -30,6 +30,8 @@ export interface Args extends Nats.Settings {
   readonly for: Option.Option<number>
   readonly dashboard: boolean
   readonly dashboardPort: number
+  readonly dashboardHost: string
+  readonly dashboardToken: Option.Option<string>
   readonly nats: Option.Option<string>
   readonly run: Option.Option<string>
   readonly replicas: number

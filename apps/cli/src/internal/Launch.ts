@@ -11,7 +11,7 @@
  * (starting, running, done): it starts the run once every rank has asked (a barrier, at most {@link BARRIER}) and,
  * once done, waits (at most {@link LINGER}) until every rank has heard it.
  */
-import { Distributed, type Master, NatsTransport } from "@dla/analyser"
+import type { Distributed, Master } from "@dla/analyser"
 import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Clock from "effect/Clock"
@@ -158,6 +158,9 @@ export const awaitPhase = (
     }
   })
 
+/** The analyser's NATS side, loaded only by launched ranks (a plain `dla analyse` starts without it). */
+const loadNats = Effect.promise(() => import("@dla/analyser"))
+
 /**
  * Runs the master of this launch (rank 0), answering the other ranks, then lingers until they all heard the run is
  * done. Undefined when a standby finished the run.
@@ -203,6 +206,7 @@ export const master = (
     // standbys, or by `dla master`) never fences this one out. The run's state is made this launch's ("running")
     // before the election starts: a "done" left by an earlier run of the same directory would otherwise read as
     // "finished by another master". Standbys start only once this rank says the run is running.
+    const { Distributed, NatsTransport } = yield* loadNats
     const run = NatsTransport.setupRun(nc, options.runId, options.root, options).pipe(
       Effect.andThen(
         Distributed.masterWithStandbys(nc, {
@@ -243,6 +247,7 @@ export const follow = (
   options: Distributed.MasterOptions & { readonly format?: string | undefined }
 ): Effect.Effect<void, Failure | Nats.NatsUnavailable | CliError.ValidationError | Run.IncompleteCounts> =>
   Effect.gen(function* () {
+    const { Distributed } = yield* loadNats
     const nc = yield* Nats.connection(Option.getOrThrow(args.nats), args)
     const runId = options.runId
     if ((yield* awaitPhase(nc, runId, p.rank, ["running", "done"], MASTER_SILENCE)) === "done") return

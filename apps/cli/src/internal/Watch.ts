@@ -7,8 +7,10 @@ import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Console from "effect/Console"
+import * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Failure from "./Failure.ts"
 
@@ -19,8 +21,46 @@ export const flags = {
   ),
   dashboardPort: Flag.Int("dashboard-port").pipe(
     Flag.withDefault(8080),
-    Flag.withDescription("Port of the --dashboard page (0: any free port)")
+    Flag.withDescription("Port of the --dashboard page (0: any free port; a port in use is replaced by a free one)")
+  ),
+  dashboardHost: Flag.String("dashboard-host").pipe(
+    Flag.withDefault("127.0.0.1"),
+    Flag.withDescription("Address of the --dashboard page; any other than loopback needs --dashboard-token")
+  ),
+  dashboardToken: Flag.String("dashboard-token").pipe(
+    Flag.optional,
+    Flag.withDescription(
+      "Token every request to the page must carry (?token= or Authorization: Bearer), also for /metrics. Default: DLA_DASHBOARD_TOKEN"
+    )
   )
+}
+
+/** 127.0.0.1, ::1, localhost: addresses only this machine reaches. */
+export const isLoopback = (host: string) => /^(?:127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i.test(host)
+
+export interface Access {
+  readonly host: string
+  readonly token?: string
+}
+
+/**
+ * Where a dashboard listens and the token it asks for (the flag, else DLA_DASHBOARD_TOKEN). A page beyond this
+ * machine without a token is a usage error: anyone on the network could read the run.
+ */
+export const access = (
+  host: string,
+  token: Option.Option<string>,
+  hostFlag: string
+): Effect.Effect<Access, CliError.ValidationError> => {
+  const given = Option.getOrUndefined(token) ?? (process.env.DLA_DASHBOARD_TOKEN || undefined)
+  if (!isLoopback(host) && given === undefined) {
+    return Effect.fail(
+      new CliError.ValidationError({
+        message: `${hostFlag} ${host} serves the dashboard beyond this machine: give it a --dashboard-token (or DLA_DASHBOARD_TOKEN)`
+      })
+    )
+  }
+  return Effect.succeed(given === undefined ? { host } : { host, token: given })
 }
 
 export interface Watched {
@@ -99,14 +139,25 @@ export const serve = (
 /** The live page of this process's run, when `--dashboard` asks for it. */
 export const dashboard = (
   watched: Watched,
-  options: { readonly dashboard: boolean; readonly dashboardPort: number }
+  options: {
+    readonly dashboard: boolean
+    readonly dashboardPort: number
+    readonly dashboardHost: string
+    readonly dashboardToken: Option.Option<string>
+  }
 ) =>
   options.dashboard
-    ? serve(
-        ({ Source }) => Source.fromMonitor(watched.monitor),
-        options.dashboardPort,
-        (url) => `dla: live dashboard of run ${watched.monitor.runId} at ${url}`
-      ).pipe(Effect.asVoid)
+    ? access(options.dashboardHost, options.dashboardToken, "--dashboard-host").pipe(
+        Effect.flatMap((where) =>
+          serve(
+            ({ Source }) => Source.fromMonitor(watched.monitor),
+            options.dashboardPort,
+            (url) => `dla: live dashboard of run ${watched.monitor.runId} at ${url}`,
+            where
+          )
+        ),
+        Effect.asVoid
+      )
     : Effect.void
 
 /** Publishes the run's state and events on NATS for the scope's lifetime (see RunMonitor.publish). */

@@ -8,12 +8,25 @@ import type { KV } from "@nats-io/kv"
 import type { NatsConnection, Subscription } from "@nats-io/nats-core"
 import { Option } from "effect"
 import { type Candidate, outranks } from "../Candidate.ts"
-import type { FencedReason } from "../ElectionError.ts"
-import { compareAndSet, describe, readCurrent } from "./kv.ts"
+import { type GuardResult, type HeldTerm, TermFence } from "./fence.ts"
 import * as Protocol from "./protocol.ts"
 
+export type { GuardResult }
+
+/**
+ * Where this node stands in the election.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Role = "candidate" | "follower" | "leader" | "resigned"
 
+/**
+ * This node's view of the election: its role, the newest term it knows and that term's leader.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface State {
   readonly role: Role
   /** The newest term this node knows of (its own term while it leads). */
@@ -22,6 +35,12 @@ export interface State {
   readonly leader: string | undefined
 }
 
+/**
+ * The election's timers and KV request timeout, in ms (see `Leadership.defaultTiming`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Timing {
   readonly heartbeatMs: number
   readonly leaderTimeoutMs: number
@@ -37,28 +56,6 @@ export interface Config extends Timing {
   readonly self: Candidate
 }
 
-export type GuardResult =
-  | { readonly ok: true; readonly term: number }
-  | {
-      readonly ok: false
-      readonly reason: FencedReason
-      readonly term: number
-      readonly currentTerm?: number | undefined
-      readonly currentLeader?: string | undefined
-      readonly detail?: string | undefined
-    }
-
-interface HeldTerm {
-  readonly record: Protocol.TermRecord | undefined
-  readonly revision: number
-}
-
-const readTerm = async (kv: KV, key: string): Promise<HeldTerm> => {
-  const current = await readCurrent(kv, key)
-  const record = current.entry ? Option.getOrUndefined(Protocol.decodeTermRecord(current.entry.string())) : undefined
-  return { record, revision: current.revision }
-}
-
 /** Claims beyond this many CAS conflicts in a row wait for the next election round. */
 const maxClaimAttempts = 3
 
@@ -66,7 +63,7 @@ export class Engine {
   private state: State = { role: "follower", term: 0, leader: undefined }
   private readonly listeners = new Set<(state: State) => void>()
   private readonly subjects: ReturnType<typeof Protocol.subjects>
-  private readonly key: string
+  private readonly fence: TermFence
   private subscription: Subscription | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   /** Bumped whenever this node's election view changes, so stale timers and in-flight claims give up. */
@@ -74,10 +71,6 @@ export class Engine {
   private answered = false
   /** The term this node claimed (kept after stepping down, for error messages). */
   private ownTerm = 0
-  /** Revision of the term key as last written by this node while leading. */
-  private revision = 0
-  /** Fence checks run one at a time: each one CASes the revision the previous one wrote. */
-  private fenceQueue: Promise<unknown> = Promise.resolve()
   private stopped = false
 
   private readonly config: Config
@@ -85,7 +78,7 @@ export class Engine {
   constructor(config: Config) {
     this.config = config
     this.subjects = Protocol.subjects(config.scope, crypto.randomUUID().replaceAll("-", ""))
-    this.key = Protocol.termKey(config.scope)
+    this.fence = new TermFence(config.kv, Protocol.termKey(config.scope), config.self, config.requestTimeoutMs)
   }
 
   get current(): State {
@@ -130,68 +123,30 @@ export class Engine {
     if (wasLeader) this.send(this.subjects.resign, this.ownTerm)
   }
 
-  /**
-   * Proves this node still leads: CASes the term key at the revision this node last wrote. Any claim by another
-   * node moved that revision, so success means no newer term existed when the write was ordered by the server.
-   */
+  /** Proves this node still leads (see {@link TermFence.check}); a newer term found makes it step down. */
   guard(): Promise<GuardResult> {
-    const run = this.fenceQueue.then(() => this.checkTerm())
-    this.fenceQueue = run.catch(() => undefined)
-    return run
+    return this.fence.serially(() => this.checkTerm())
   }
 
   private async checkTerm(): Promise<GuardResult> {
     const term = this.ownTerm
-    if (this.state.role !== "leader") {
-      return { ok: false, reason: "NotLeader", term, currentTerm: this.state.term, currentLeader: this.state.leader }
+    const notLeader = (): GuardResult => ({
+      ok: false,
+      reason: "NotLeader",
+      term,
+      currentTerm: this.state.term,
+      currentLeader: this.state.leader
+    })
+    if (this.state.role !== "leader") return notLeader()
+    const check = await this.fence.check(term)
+    if (check.kind === "unreachable") {
+      return { ok: false, reason: "Unverified", term, detail: check.detail, cause: check.cause }
     }
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const record = this.record(term)
-      let revision: number | undefined
-      try {
-        revision = await compareAndSet(this.config.kv, this.key, record, this.revision, this.config.requestTimeoutMs)
-      } catch (e) {
-        return { ok: false, reason: "Unverified", term, detail: describe(e) }
-      }
-      if (revision !== undefined) {
-        if (this.state.role !== "leader" || this.ownTerm !== term) {
-          return {
-            ok: false,
-            reason: "NotLeader",
-            term,
-            currentTerm: this.state.term,
-            currentLeader: this.state.leader
-          }
-        }
-        this.revision = revision
-        return { ok: true, term }
-      }
-      let held: HeldTerm
-      try {
-        held = await readTerm(this.config.kv, this.key)
-      } catch (e) {
-        return { ok: false, reason: "Unverified", term, detail: describe(e) }
-      }
-      if (held.record?.term === term && held.record.leader === this.config.self.id) {
-        // Our own earlier write whose reply was lost: adopt its revision and check again.
-        this.revision = held.revision
-        continue
-      }
-      this.stepDown(term, held.record)
-      return {
-        ok: false,
-        reason: "Superseded",
-        term,
-        currentTerm: held.record?.term,
-        currentLeader: held.record?.leader
-      }
+    if (check.kind === "superseded") {
+      this.stepDown(term, check.held)
+      return { ok: false, reason: "Superseded", term, currentTerm: check.held?.term, currentLeader: check.held?.leader }
     }
-    return { ok: false, reason: "Unverified", term, detail: "the term key keeps changing" }
-  }
-
-  private record(term: number): string {
-    const { id, priority } = this.config.self
-    return JSON.stringify({ term, leader: id, priority, at: Date.now() } satisfies Protocol.TermRecord)
+    return this.state.role === "leader" && this.ownTerm === term ? { ok: true, term } : notLeader()
   }
 
   private setState(next: State): void {
@@ -306,7 +261,7 @@ export class Engine {
       if (round !== this.round || this.stopped) return
       let held: HeldTerm
       try {
-        held = await readTerm(this.config.kv, this.key)
+        held = await this.fence.read()
       } catch {
         return this.retryLater(round)
       }
@@ -320,13 +275,7 @@ export class Engine {
       const term = Math.max(seen, this.state.term) + 1
       let revision: number | undefined
       try {
-        revision = await compareAndSet(
-          this.config.kv,
-          this.key,
-          this.record(term),
-          held.revision,
-          this.config.requestTimeoutMs
-        )
+        revision = await this.fence.write(term, held.revision)
       } catch {
         return this.retryLater(round)
       }
@@ -336,7 +285,7 @@ export class Engine {
         this.send(this.subjects.resign, term)
         return
       }
-      return this.becomeLeader(term, revision)
+      return this.becomeLeader(term)
     }
     this.retryLater(round)
   }
@@ -348,10 +297,9 @@ export class Engine {
     })
   }
 
-  private becomeLeader(term: number, revision: number): void {
+  private becomeLeader(term: number): void {
     this.round++
     this.ownTerm = term
-    this.revision = revision
     this.setState({ role: "leader", term, leader: this.config.self.id })
     this.send(this.subjects.coordinator, term)
     const beat = () => {
