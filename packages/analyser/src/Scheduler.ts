@@ -13,7 +13,7 @@ import { HashMap, HashSet, Option } from "effect"
 import type { Checkpoint } from "./CheckpointStore.ts"
 import { counts as checkpointCounts } from "./CheckpointStore.ts"
 import type * as Heartbeats from "./Heartbeats.ts"
-import type { Event, FailedTask, Progress, Summary } from "./Master.ts"
+import type { Event, FailedTask, FileSummary, Progress, Summary } from "./Master.ts"
 import { bytesOf, describe, type FileCounts, type PlannedFile, type Task, type TaskResult } from "./Task.ts"
 
 /** What a run is: fixed once planned. */
@@ -78,8 +78,11 @@ export interface State {
   readonly workers: ReadonlyMap<string, WorkerState>
   readonly failedWorkers: ReadonlyArray<string>
   readonly counts: Counts.Counts
-  /** Per file counted in this master's life (by absolute path): a split file's ranges added up. */
-  readonly byFile: HashMap.HashMap<string, FileFigures>
+  /**
+   * The per-file figures of each result counted in this master's life, as they came (added up per file only for the
+   * summary: a result then costs one append, not a map update per file).
+   */
+  readonly byFile: ReadonlyArray<ReadonlyArray<FileCounts>>
   readonly bytesDone: number
   /** The last checkpoint's sequence number (numbering goes on across masters and fresh starts). */
   readonly sequence: number
@@ -128,7 +131,7 @@ export const initial = (now: number, generation: number): State => ({
   workers: new Map(),
   failedWorkers: [],
   counts: Counts.empty,
-  byFile: HashMap.empty(),
+  byFile: [],
   bytesDone: 0,
   sequence: 0,
   checkpointsSaved: 0,
@@ -152,19 +155,19 @@ export const pending = (plan: Plan, state: State) =>
 
 export const isFinished = (plan: Plan, state: State) => pending(plan, state) === 0
 
-interface FileFigures {
-  readonly format: string
-  readonly counts: Counts.Counts
+/** Each file's figures, a split file's ranges added up, by path relative to `root`, sorted. */
+const perFile = (root: string, results: State["byFile"]): ReadonlyArray<FileSummary> => {
+  const byPath = new Map<string, FileSummary>()
+  for (const files of results) {
+    for (const { path, format, ...counts } of files) {
+      const before = byPath.get(path)
+      byPath.set(path, { ...(before === undefined ? counts : Counts.merge(before, counts)), path, format })
+    }
+  }
+  return [...byPath.values()]
+    .map((file) => ({ ...file, path: relative(root, file.path) || basename(file.path) }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
-
-const addFiles = (byFile: State["byFile"], files: ReadonlyArray<FileCounts>) =>
-  files.reduce((acc, { path, format, ...counts }) => {
-    const before = HashMap.get(acc, path)
-    return HashMap.set(acc, path, {
-      format,
-      counts: Option.isSome(before) ? Counts.merge(before.value.counts, counts) : counts
-    })
-  }, byFile)
 
 const allFailed = (state: State) => [...[...HashMap.values(state.failed)].flat(), ...state.skipped]
 
@@ -317,8 +320,9 @@ export const validate = (plan: Plan, result: TaskResult): string | undefined => 
   if (result.files !== undefined) {
     if (result.files.some((f) => !paths.has(f.path) || skipped.has(f.path)))
       return `task ${task.taskId}: figures for a file it did not count`
-    const perFile = Counts.mergeAll(result.files)
-    if (perFile.lines !== counts.lines || perFile.bytes !== counts.bytes)
+    const lines = result.files.reduce((sum, f) => sum + f.lines, 0)
+    const bytes = result.files.reduce((sum, f) => sum + f.bytes, 0)
+    if (lines !== counts.lines || bytes !== counts.bytes)
       return `task ${task.taskId}: per-file figures disagree with its totals`
   }
   // A compressed file counts its inflated bytes: only tasks of plain files have a byte count known in advance.
@@ -366,7 +370,7 @@ const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<C
       ...next,
       skipped: skipped.length === 0 ? next.skipped : [...next.skipped, ...skipped],
       counts: Counts.merge(next.counts, result.counts),
-      byFile: addFiles(next.byFile, result.files ?? []),
+      byFile: result.files === undefined ? next.byFile : [...next.byFile, result.files],
       sinceCheckpoint: next.sinceCheckpoint + 1
     }
     commands = skipped.map((f) => emit({ _tag: "TaskFailed", path: f.path, reason: f.reason }))
@@ -484,9 +488,7 @@ export const summary = (plan: Plan, state: State, now: number): Summary => ({
   files: plan.files.length,
   filesProcessed: state.filesDone,
   filesAlreadyProcessed: state.filesAlreadyProcessed,
-  byFile: [...HashMap.entries(state.byFile)]
-    .map(([path, { format, counts }]) => ({ path: relative(plan.root, path) || basename(path), format, ...counts }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  byFile: perFile(plan.root, state.byFile),
   tasks: plan.tasks.length,
   failedTasks: allFailed(state),
   failedWorkers: state.failedWorkers,
