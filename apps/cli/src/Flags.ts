@@ -48,6 +48,14 @@ export const json = Flag.Boolean("json").pipe(
   Flag.withDescription("Print the results as JSON")
 )
 
+/** `--by-file`: each file's figures after the totals (see internal/ByFile). */
+export const byFile = Flag.Boolean("by-file").pipe(
+  Flag.withDefault(false),
+  Flag.withDescription(
+    "Also each file's detected format, counts and lines without a level (a table, or `files` in --json)"
+  )
+)
+
 /** `--workers <n>` (at least 1; checked before it becomes optional, so the message names the number). */
 export const workers = Flag.Int("workers").pipe(
   Flag.filter(

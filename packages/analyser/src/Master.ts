@@ -94,6 +94,14 @@ export interface FailedTask {
   readonly binary: boolean
 }
 
+/** One file's figures, for `--by-file`. */
+export interface FileSummary extends Counts.Counts {
+  /** Relative to the root (its name when the root is the file itself). */
+  readonly path: string
+  /** The format its lines were read in: detected per file unless one was given. */
+  readonly format: string
+}
+
 export interface Summary {
   readonly runId: string
   readonly counts: Counts.Counts
@@ -101,6 +109,11 @@ export interface Summary {
   readonly filesProcessed: number
   /** Files found processed in the checkpoint this run resumed from. */
   readonly filesAlreadyProcessed: number
+  /**
+   * Each file this master counted (sorted by path). Files counted before a resume (by an earlier master) are not in
+   * it: a checkpoint keeps totals, not per-file figures.
+   */
+  readonly byFile: ReadonlyArray<FileSummary>
   readonly tasks: number
   readonly failedTasks: ReadonlyArray<FailedTask>
   readonly failedWorkers: ReadonlyArray<string>

@@ -7,13 +7,14 @@
  *
  * @since 0.1.0
  */
+import { basename, relative } from "node:path"
 import { Counts, FileAnalysis } from "@dla/core"
 import { HashMap, HashSet, Option } from "effect"
 import type { Checkpoint } from "./CheckpointStore.ts"
 import { counts as checkpointCounts } from "./CheckpointStore.ts"
 import type * as Heartbeats from "./Heartbeats.ts"
-import type { Event, FailedTask, Progress, Summary } from "./Master.ts"
-import { bytesOf, describe, type PlannedFile, type Task, type TaskResult } from "./Task.ts"
+import type { Event, FailedTask, FileSummary, Progress, Summary } from "./Master.ts"
+import { bytesOf, describe, type FileCounts, type PlannedFile, type Task, type TaskResult } from "./Task.ts"
 
 /** What a run is: fixed once planned. */
 export interface Plan {
@@ -77,6 +78,11 @@ export interface State {
   readonly workers: ReadonlyMap<string, WorkerState>
   readonly failedWorkers: ReadonlyArray<string>
   readonly counts: Counts.Counts
+  /**
+   * The per-file figures of each result counted in this master's life, as they came (added up per file only for the
+   * summary: a result then costs one append, not a map update per file).
+   */
+  readonly byFile: ReadonlyArray<ReadonlyArray<FileCounts>>
   readonly bytesDone: number
   /** The last checkpoint's sequence number (numbering goes on across masters and fresh starts). */
   readonly sequence: number
@@ -125,6 +131,7 @@ export const initial = (now: number, generation: number): State => ({
   workers: new Map(),
   failedWorkers: [],
   counts: Counts.empty,
+  byFile: [],
   bytesDone: 0,
   sequence: 0,
   checkpointsSaved: 0,
@@ -147,6 +154,20 @@ export const pending = (plan: Plan, state: State) =>
   plan.tasks.length - HashSet.size(state.done) - HashMap.size(state.failed)
 
 export const isFinished = (plan: Plan, state: State) => pending(plan, state) === 0
+
+/** Each file's figures, a split file's ranges added up, by path relative to `root`, sorted. */
+const perFile = (root: string, results: State["byFile"]): ReadonlyArray<FileSummary> => {
+  const byPath = new Map<string, FileSummary>()
+  for (const files of results) {
+    for (const { path, format, ...counts } of files) {
+      const before = byPath.get(path)
+      byPath.set(path, { ...(before === undefined ? counts : Counts.merge(before, counts)), path, format })
+    }
+  }
+  return [...byPath.values()]
+    .map((file) => ({ ...file, path: relative(root, file.path) || basename(file.path) }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
 
 const allFailed = (state: State) => [...[...HashMap.values(state.failed)].flat(), ...state.skipped]
 
@@ -296,6 +317,14 @@ export const validate = (plan: Plan, result: TaskResult): string | undefined => 
   const paths = new Set(task.parts.map((p) => p.path))
   const skipped = new Set((result.skipped ?? []).map((f) => f.path))
   if ([...skipped].some((path) => !paths.has(path))) return `task ${task.taskId}: skips a file it does not hold`
+  if (result.files !== undefined) {
+    if (result.files.some((f) => !paths.has(f.path) || skipped.has(f.path)))
+      return `task ${task.taskId}: figures for a file it did not count`
+    const lines = result.files.reduce((sum, f) => sum + f.lines, 0)
+    const bytes = result.files.reduce((sum, f) => sum + f.bytes, 0)
+    if (lines !== counts.lines || bytes !== counts.bytes)
+      return `task ${task.taskId}: per-file figures disagree with its totals`
+  }
   // A compressed file counts its inflated bytes: only tasks of plain files have a byte count known in advance.
   if (task.parts.some((p) => FileAnalysis.isCompressedName(p.path))) return undefined
   const expected = task.parts.reduce((sum, p) => (skipped.has(p.path) ? sum : sum + p.range.end - p.range.start), 0)
@@ -341,6 +370,7 @@ const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<C
       ...next,
       skipped: skipped.length === 0 ? next.skipped : [...next.skipped, ...skipped],
       counts: Counts.merge(next.counts, result.counts),
+      byFile: result.files === undefined ? next.byFile : [...next.byFile, result.files],
       sinceCheckpoint: next.sinceCheckpoint + 1
     }
     commands = skipped.map((f) => emit({ _tag: "TaskFailed", path: f.path, reason: f.reason }))
@@ -458,6 +488,7 @@ export const summary = (plan: Plan, state: State, now: number): Summary => ({
   files: plan.files.length,
   filesProcessed: state.filesDone,
   filesAlreadyProcessed: state.filesAlreadyProcessed,
+  byFile: perFile(plan.root, state.byFile),
   tasks: plan.tasks.length,
   failedTasks: allFailed(state),
   failedWorkers: state.failedWorkers,

@@ -60,6 +60,15 @@ export const CountsSchema = Schema.Struct({
   bytes: Schema.Number
 })
 
+/** A counted file of a task (a range of a split file, the master adds its ranges up): for `--by-file`. */
+export const FileCounts = Schema.Struct({
+  path: Schema.String,
+  /** The format its lines were read in (detected per file unless `--format` was given). */
+  format: Schema.String,
+  ...CountsSchema.fields
+})
+export type FileCounts = typeof FileCounts.Type
+
 export const TaskResult = Schema.Union([
   Schema.Struct({
     _tag: Schema.Literal("Done"),
@@ -70,7 +79,9 @@ export const TaskResult = Schema.Union([
     lines: Schema.Number,
     bytes: Schema.Number,
     /** Parts that could not be counted (the counts leave them out). */
-    skipped: Schema.optional(Schema.Array(Skipped))
+    skipped: Schema.optional(Schema.Array(Skipped)),
+    /** Per counted part its figures (absent from workers older than `--by-file`: the run's by-file list lacks them). */
+    files: Schema.optional(Schema.Array(FileCounts))
   }),
   Schema.Struct({
     _tag: Schema.Literal("Failed"),

@@ -105,7 +105,7 @@ export const run = (options: Options = {}) =>
           Effect.forkScoped
         )
         if (options.taskDelay !== undefined) yield* Effect.sleep(options.taskDelay)
-        const { counts, skipped } = yield* counter.count(task)
+        const { counts, skipped, files } = yield* counter.count(task)
         // Counted when any part was: a task whose every part was set aside failed (its reasons go to the master).
         const ok = skipped.length < task.parts.length
         const result: TaskResult = {
@@ -116,7 +116,8 @@ export const run = (options: Options = {}) =>
           counts,
           lines: counts.lines,
           bytes: counts.bytes,
-          ...(skipped.length === 0 ? {} : { skipped })
+          ...(skipped.length === 0 ? {} : { skipped }),
+          files
         }
         let said = false
         const retried = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>

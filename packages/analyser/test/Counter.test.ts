@@ -37,6 +37,12 @@ describe("Counter", () => {
       const both: Task = { runId: "c", taskId: "both", parts: [...taskOf(first!).parts, ...taskOf(second!).parts] }
       const [together] = yield* countWith(Counter.layerThread(), [both])
       expect(together!.counts.lines).toBe(lines[2]! + lines[3]!)
+      // ...and say each file's figures (its format and counts) in the task's order, for --by-file.
+      const { counts: firstCounts } = inline[3]!
+      expect(together!.files).toEqual([
+        { path: first, format: "bracketed", ...firstCounts },
+        { path: second, format: "bracketed", ...inline[2]!.counts }
+      ])
       rmSync(dir, { recursive: true, force: true })
     })
   )
@@ -56,6 +62,7 @@ describe("Counter", () => {
       expect(counted!.counts).toEqual(alone!.counts)
       expect(counted!.counts.lines).toBeGreaterThanOrEqual(50)
       expect(counted!.skipped).toEqual([{ path: missing, error: expect.stringContaining(missing), binary: false }])
+      expect(counted!.files.map((f) => f.path)).toEqual([present])
       rmSync(dir, { recursive: true, force: true })
     })
   )

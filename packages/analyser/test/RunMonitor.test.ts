@@ -132,6 +132,7 @@ describe("RunMonitor.reduce", () => {
       files: 2,
       filesProcessed: 2,
       filesAlreadyProcessed: 0,
+      byFile: [],
       tasks: 4,
       failedTasks: [],
       failedWorkers: [],

@@ -1,3 +1,4 @@
+import type { Counts } from "@dla/core"
 import { describe, expect, it } from "vitest"
 import type { Checkpoint } from "../src/CheckpointStore.ts"
 import * as Scheduler from "../src/Scheduler.ts"
@@ -170,6 +171,45 @@ describe("Scheduler.step", () => {
   })
 })
 
+describe("Scheduler: per-file figures", () => {
+  it("adds up the ranges of a split file and lists files by path relative to the root", () => {
+    const range = (n: number, start: number): Task => ({
+      runId: "r",
+      taskId: `s${n}`,
+      parts: [{ path: "/logs/big.log", range: { start, end: start + 100 }, size: 200 }]
+    })
+    const split = Scheduler.makePlan({
+      runId: "r",
+      root: "/logs",
+      files: [{ path: "/logs/big.log", size: 200 }],
+      tasks: [range(1, 0), range(2, 100)],
+      checkpointEvery: 100,
+      checkpointIntervalMs: 5000,
+      heartbeatTimeoutMs: 5000
+    })
+    const result = (n: number, c: Counts.Counts): TaskResult => ({
+      _tag: "Done",
+      runId: "r",
+      taskId: `s${n}`,
+      workerId: "w1",
+      counts: c,
+      lines: c.lines,
+      bytes: c.bytes,
+      files: [{ path: "/logs/big.log", format: "klog", ...c }]
+    })
+    let state = Scheduler.initial(0, 1000)
+    for (const [n, c] of [
+      [1, counted(100)],
+      [2, { levels: { ERROR: 2 }, lines: 5, unmatched: 3, bytes: 100 }]
+    ] as const) {
+      ;[state] = Scheduler.step(split, state, { _tag: "Result", result: result(n, c), now: n })
+    }
+    expect(Scheduler.summary(split, state, 3).byFile).toEqual([
+      { path: "big.log", format: "klog", levels: { INFO: 10, ERROR: 2 }, lines: 15, unmatched: 3, bytes: 200 }
+    ])
+  })
+})
+
 describe("Scheduler.resume", () => {
   const checkpoint: Checkpoint = {
     version: 1,
@@ -229,6 +269,14 @@ describe("Scheduler: results are validated before they count", () => {
       [
         withCounts(done("t1", "w1", [{ path: "/etc/passwd", error: "x", binary: false }]), counted(100)),
         /skips a file it does not hold/
+      ],
+      [
+        { ...(done("t1") as Done), files: [{ path: "/etc/passwd", format: "klog", ...counted(100) }] },
+        /figures for a file it did not count/
+      ],
+      [
+        { ...(done("t1") as Done), files: [{ path: "/logs/1.log", format: "klog", ...counted(100), lines: 9 }] },
+        /per-file figures disagree with its totals/
       ]
     ]
     for (const [result, why] of cases) {

@@ -16,7 +16,7 @@ const task = (n: number): Task.Task => ({
 })
 
 const oneLine = { levels: { INFO: 1 }, lines: 1, unmatched: 0, bytes: 10 }
-const counted = { counts: oneLine, skipped: [] }
+const counted = { counts: oneLine, skipped: [], files: [{ path: "/logs/1.log", format: "generator", ...oneLine }] }
 
 const counter = (count: Counter.Counter["Service"]["count"]) =>
   Layer.succeed(Counter.Counter, Counter.Counter.of({ count }))
@@ -33,9 +33,10 @@ describe("Worker", () => {
           counter((t) =>
             Effect.succeed(
               t.taskId === "t1"
-                ? { counts: oneLine, skipped: [] }
+                ? { counts: oneLine, skipped: [], files: [{ path: t.parts[0].path, format: "generator", ...oneLine }] }
                 : {
                     counts: Counts.empty,
+                    files: [],
                     skipped: [{ path: t.parts[0].path, error: "no such file or directory", binary: false }]
                   }
             )

@@ -21,6 +21,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
+import * as ByFile from "../internal/ByFile.ts"
 import * as Failure from "../internal/Failure.ts"
 import * as FromStore from "../internal/FromStore.ts"
 import * as Launch from "../internal/Launch.ts"
@@ -56,6 +57,7 @@ export const analyse = Command.make(
     include: Flags.include,
     exclude: Flags.exclude,
     json: Flags.json,
+    byFile: Flags.byFile,
     workers: Flags.workers,
     sequential: Run.toggle("sequential", "Count in this thread, one file after another (the baseline)"),
     nats: Flag.String("nats").pipe(
@@ -186,7 +188,8 @@ export const analyse = Command.make(
         json: args.json,
         baseline,
         mode: Option.isSome(args.nats) ? "nats" : "embedded",
-        workers
+        workers,
+        byFile: args.byFile
       })
       yield* Run.failOnUnreadable(summary)
       // On a terminal the page of the finished run stays up until Ctrl-C; scripts go on at once.
@@ -231,7 +234,11 @@ const STDIN = "-"
 const kebab = (flag: string) => flag.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
 
 /** `dla analyse -`: the lines of standard input (plain or compressed), counted in this thread as they arrive. */
-const standardInput = (args: { readonly format: Option.Option<LogFormat.LogFormat>; readonly json: boolean }) =>
+const standardInput = (args: {
+  readonly format: Option.Option<LogFormat.LogFormat>
+  readonly json: boolean
+  readonly byFile: boolean
+}) =>
   Effect.gen(function* () {
     const result = yield* Effect.tryPromise({
       try: () =>
@@ -239,12 +246,24 @@ const standardInput = (args: { readonly format: Option.Option<LogFormat.LogForma
       catch: (cause) => FileError.fromSystemError("standard input", cause)
     })
     const results: Report.Results = { counts: result, filesProcessed: 1, durationMs: result.durationMs, extra: [] }
-    yield* Console.log(
-      args.json
-        ? Results.print({ mode: "sequential", ...results, filesSkipped: 0, workers: 1 })
-        : Report.render(results)
-    )
+    const { format, levels, lines, unmatched, bytes } = result
+    const files = [{ path: STDIN, format, levels, lines, unmatched, bytes }]
+    yield* printSequential(args, { mode: "sequential", ...results, filesSkipped: 0, workers: 1 }, files)
   })
+
+/** The results of a count in this thread (`--sequential`, standard input), each file's figures with `--by-file`. */
+const printSequential = (
+  args: { readonly json: boolean; readonly byFile: boolean },
+  input: Results.Input & Report.Results,
+  files: ReadonlyArray<ByFile.File>
+) =>
+  Console.log(
+    args.json
+      ? Results.print(args.byFile ? { ...input, byFile: files } : input)
+      : args.byFile
+        ? `${Report.render(input)}\n\n${ByFile.render(files)}`
+        : Report.render(input)
+  ).pipe(Effect.andThen(ByFile.warn(files)))
 
 /**
  * The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against, its time
@@ -257,12 +276,13 @@ const sequential = (
     readonly include: ReadonlyArray<string>
     readonly exclude: ReadonlyArray<string>
     readonly json: boolean
+    readonly byFile: boolean
     readonly baseline: Option.Option<number>
   },
   runId: string
 ) =>
   Effect.gen(function* () {
-    const { path, format, include, exclude, json } = args
+    const { path, format, include, exclude } = args
     const progress = Progress.make()
     const result = yield* DirectoryAnalysis.analyse(path, {
       format: Option.getOrUndefined(format),
@@ -280,15 +300,9 @@ const sequential = (
       extra:
         result.skipped.length > 0 ? [{ label: "Files skipped", key: "filesSkipped", value: result.skipped.length }] : []
     }
-    yield* Console.log(
-      json
-        ? Results.print({
-            mode: "sequential",
-            ...results,
-            filesSkipped: result.skipped.length,
-            workers: 1,
-            baseline: args.baseline
-          })
-        : Report.render(results)
+    yield* printSequential(
+      args,
+      { mode: "sequential", ...results, filesSkipped: result.skipped.length, workers: 1, baseline: args.baseline },
+      ByFile.fromResults(path, result.files)
     )
   })

@@ -42,6 +42,7 @@ export const master = Command.make(
     include: Flags.include,
     exclude: Flags.exclude,
     json: Flags.json,
+    byFile: Flags.byFile,
     standby: Run.toggle(
       "standby",
       "Wait as a standby master: take over the run (resuming from the checkpoint) when its leader dies"
@@ -124,7 +125,8 @@ export const master = Command.make(
         baseline: args.baseline,
         mode: "nats",
         workers: summary.workers.length,
-        leadership: summary
+        leadership: summary,
+        byFile: args.byFile
       })
       yield* stayUp(`run ${runId} has ended`)
       yield* Run.failOnUnreadable(summary)

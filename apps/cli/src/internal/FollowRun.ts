@@ -135,6 +135,7 @@ export const run = (args: Args) =>
           files: final.filesSeen,
           filesProcessed: final.filesSeen,
           filesAlreadyProcessed: 0,
+          byFile: [],
           tasks: 0,
           failedTasks: [],
           failedWorkers: [],

@@ -232,6 +232,7 @@ export interface FollowArgs extends Nats.Settings {
   readonly verbose: boolean
   readonly nats: Option.Option<string>
   readonly json: boolean
+  readonly byFile: boolean
   readonly baseline: Option.Option<number>
   readonly workers: Option.Option<number>
 }
@@ -263,7 +264,8 @@ export const follow = (
         json: args.json,
         baseline: args.baseline,
         mode: "nats",
-        workers: summary.workers.length
+        workers: summary.workers.length,
+        byFile: args.byFile
       })
       return yield* Run.failOnUnreadable(summary)
     }

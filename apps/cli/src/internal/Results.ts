@@ -7,6 +7,7 @@ import type { Master } from "@dla/analyser"
 import type { Counts } from "@dla/core"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
+import * as ByFile from "./ByFile.ts"
 
 export type Mode = "sequential" | "embedded" | "nats" | "follow" | "store"
 
@@ -30,6 +31,8 @@ export interface Input {
   readonly summary?: Master.Summary
   readonly baseline?: Option.Option<number>
   readonly leadership?: Leadership
+  /** With `--by-file`: each file's figures, printed as `files`. */
+  readonly byFile?: ReadonlyArray<ByFile.File>
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits
@@ -61,7 +64,8 @@ export const toJson = (input: Input) => {
     ...speedup(input.baseline ?? Option.none(), input.durationMs, input.workers),
     leader: input.leadership?.leader ?? null,
     term: input.leadership?.term ?? null,
-    previousLeader: input.leadership?.previousLeader ?? null
+    previousLeader: input.leadership?.previousLeader ?? null,
+    ...(input.byFile === undefined ? {} : { files: ByFile.toJson(input.byFile) })
   }
 }
 

@@ -13,6 +13,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
+import * as ByFile from "./ByFile.ts"
 import * as Checkpoints from "./Checkpoints.ts"
 import * as Progress from "./Progress.ts"
 import * as Repeats from "./Repeats.ts"
@@ -191,16 +192,20 @@ export const leadershipRows = ({ term, leader, previousLeader }: Leadership): Ar
 ]
 
 /** The results block (or JSON, see Results) of a finished run. */
-export const report = (
-  summary: Master.Summary,
-  options: {
-    json: boolean
-    baseline: Option.Option<number>
-    mode: Results.Mode
-    workers?: number
-    leadership?: Leadership
-  }
-) => {
+export const report = (summary: Master.Summary, options: ReportOptions) =>
+  Effect.andThen(printResults(summary, options), ByFile.warn(summary.byFile))
+
+interface ReportOptions {
+  readonly json: boolean
+  readonly baseline: Option.Option<number>
+  readonly mode: Results.Mode
+  readonly workers?: number
+  readonly leadership?: Leadership
+  /** `--by-file`: each file's figures after the totals. */
+  readonly byFile?: boolean
+}
+
+const printResults = (summary: Master.Summary, options: ReportOptions) => {
   const workers = options.workers ?? summary.workers.length
   const filesSkipped = new Set(summary.failedTasks.map((t) => t.path)).size
   if (options.json) {
@@ -215,7 +220,8 @@ export const report = (
         workers,
         summary,
         baseline: options.baseline,
-        leadership: options.leadership
+        leadership: options.leadership,
+        ...(options.byFile === true ? { byFile: summary.byFile } : {})
       })
     )
   }
@@ -237,14 +243,13 @@ export const report = (
   if (efficiency !== null && options.workers !== undefined) {
     extra.push({ label: "Efficiency", key: "efficiency", value: `${(efficiency * 100).toFixed(0)}%` })
   }
-  return Console.log(
-    Report.render({
-      counts: summary.counts,
-      filesProcessed: summary.filesProcessed,
-      durationMs: summary.durationMs,
-      extra
-    })
-  )
+  const totals = Report.render({
+    counts: summary.counts,
+    filesProcessed: summary.filesProcessed,
+    durationMs: summary.durationMs,
+    extra
+  })
+  return Console.log(options.byFile === true ? `${totals}\n\n${ByFile.render(summary.byFile)}` : totals)
 }
 
 const describeList = (items: ReadonlyArray<string>) =>

@@ -19,9 +19,17 @@ export interface Skipped {
   readonly binary: boolean
 }
 
+/** One counted part's figures: its file (a range of a split file counts as its file), format and counts. */
+export interface FileCounts extends Counts.Counts {
+  readonly path: string
+  readonly format: string
+}
+
 export interface Counted {
   readonly counts: Counts.Counts
   readonly skipped: ReadonlyArray<Skipped>
+  /** Per counted part, in the task's order (for `--by-file`). */
+  readonly files: ReadonlyArray<FileCounts>
 }
 
 const describe = (path: string, cause: unknown) => {
@@ -53,12 +61,17 @@ export const countParts = async (
 ): Promise<Counted> => {
   let counts = Counts.empty
   const skipped: Array<Skipped> = []
+  const files: Array<FileCounts> = []
   for (const [i, outcome] of (await outcomes(parts, format)).entries()) {
     const path = parts[i]!.path
     if (outcome instanceof FileError.FileError) {
       // Binary content or a compression this runtime cannot read: what the sequential analyser skips too.
       skipped.push({ path, error: describe(path, outcome), binary: FileError.isSkip(outcome) })
-    } else counts = Counts.merge(counts, outcome)
+    } else {
+      counts = Counts.merge(counts, outcome)
+      const { levels, lines, unmatched, bytes, format } = outcome
+      files.push({ path, format, levels, lines, unmatched, bytes })
+    }
   }
-  return { counts, skipped }
+  return { counts, skipped, files }
 }
