@@ -4,7 +4,6 @@
 import { Source } from "@dla/dashboard"
 import type * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
-import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Failure from "../internal/Failure.ts"
@@ -18,20 +17,9 @@ export const dashboard = Command.make(
     nats: Nats.servers,
     ...Nats.options,
     run: runFlag,
-    port: Flag.Int("port").pipe(
-      Flag.withDefault(8080),
-      Flag.withDescription("Port of the dashboard (0: any free port; a port in use is replaced by a free one)")
-    ),
-    host: Flag.String("host").pipe(
-      Flag.withDefault("127.0.0.1"),
-      Flag.withDescription("Address to listen on (default 127.0.0.1); any other than loopback needs --token")
-    ),
-    dashboardToken: Flag.String("dashboard-token").pipe(
-      Flag.optional,
-      Flag.withDescription(
-        "Token every request must carry (?token= or Authorization: Bearer), also for /metrics. Default: DLA_DASHBOARD_TOKEN"
-      )
-    )
+    port: Watch.portFlag("port"),
+    host: Watch.hostFlag("host"),
+    dashboardToken: Watch.flags.dashboardToken
   },
   ({
     nats,

@@ -14,19 +14,27 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Failure from "./Failure.ts"
 
+/** The port of a dashboard page (`--port` of `dla dashboard`, `--dashboard-port` beside `--dashboard`). */
+export const portFlag = (name: string) =>
+  Flag.Int(name).pipe(
+    Flag.withDefault(8080),
+    Flag.withDescription("Port of the dashboard page (0: any free port; a port in use is replaced by a free one)")
+  )
+
+/** The address a dashboard page listens on. */
+export const hostFlag = (name: string) =>
+  Flag.String(name).pipe(
+    Flag.withDefault("127.0.0.1"),
+    Flag.withDescription("Address of the dashboard page; any other than loopback needs --dashboard-token")
+  )
+
 export const flags = {
   dashboard: Flag.Boolean("dashboard").pipe(
     Flag.withDefault(false),
     Flag.withDescription("Serve a live web page of the run on 127.0.0.1 while it works")
   ),
-  dashboardPort: Flag.Int("dashboard-port").pipe(
-    Flag.withDefault(8080),
-    Flag.withDescription("Port of the --dashboard page (0: any free port; a port in use is replaced by a free one)")
-  ),
-  dashboardHost: Flag.String("dashboard-host").pipe(
-    Flag.withDefault("127.0.0.1"),
-    Flag.withDescription("Address of the --dashboard page; any other than loopback needs --dashboard-token")
-  ),
+  dashboardPort: portFlag("dashboard-port"),
+  dashboardHost: hostFlag("dashboard-host"),
   dashboardToken: Flag.String("dashboard-token").pipe(
     Flag.optional,
     Flag.withDescription(
