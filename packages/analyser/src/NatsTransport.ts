@@ -12,6 +12,7 @@
  */
 
 import { FencedKv } from "@dla/election"
+import * as KvBucket from "@dla/election/KvBucket"
 import {
   AckPolicy,
   type Consumer,
@@ -90,10 +91,9 @@ export const openRuns = (nc: NatsConnection) =>
  * process that only publishes its state (`dla analyse --follow --nats`) does it too, so that watchers can see it.
  */
 export const createRuns = (nc: NatsConnection, replicas = 1) =>
-  tryNats(`cannot create KV bucket ${runsBucket}`, () => new Kvm(nc).create(runsBucket, { history: 1, replicas })).pipe(
-    // Two creators racing (a master and a follower starting together) can see one refused on nats-server 2.9; the
-    // next try finds the bucket made.
-    Effect.retry({ times: 3, schedule: Schedule.spaced("200 millis") })
+  // The one bucket opener (it retries the creation race of nats-server 2.9).
+  KvBucket.create(nc, runsBucket, { replicas }).pipe(
+    Effect.mapError((error) => transport(`cannot create KV bucket ${runsBucket}`)(error.cause))
   )
 
 /**
