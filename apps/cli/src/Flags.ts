@@ -57,6 +57,17 @@ export const byFile = Flag.Boolean("by-file").pipe(
 )
 
 /** `--workers <n>` (at least 1; checked before it becomes optional, so the message names the number). */
+/** `--replicas`: copies JetStream keeps on a cluster (1 to 5), of what the command creates. */
+export const replicas = (description: string) =>
+  Flag.Int("replicas").pipe(
+    Flag.withDefault(1),
+    Flag.filter(
+      (n: number) => n >= 1 && n <= 5,
+      (n: number) => `--replicas must be 1 to 5, got ${n}`
+    ),
+    Flag.withDescription(description)
+  )
+
 export const workers = Flag.Int("workers").pipe(
   Flag.filter(
     (n: number) => n >= 1,

@@ -56,13 +56,8 @@ export const ship = Command.make(
     node: StoreFlags.node("Name the files are stored under (default: this node's id, DLA_NODE_ID or the host name)"),
     include: Flags.include,
     exclude: Flags.exclude,
-    replicas: Flag.Int("replicas").pipe(
-      Flag.withDefault(1),
-      Flag.filter(
-        (n: number) => n >= 1 && n <= 5,
-        (n: number) => `--replicas must be 1 to 5, got ${n}`
-      ),
-      Flag.withDescription("Replicas of the store when this shipper creates it (3 survives the loss of a NATS server)")
+    replicas: Flags.replicas(
+      "Replicas of the store when this shipper creates it (3 survives the loss of a NATS server)"
     ),
     follow: Flag.Boolean("follow").pipe(
       Flag.withDefault(false),

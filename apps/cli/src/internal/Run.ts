@@ -12,6 +12,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Flags from "../Flags.ts"
 import * as Report from "../Report.ts"
 import * as ByFile from "./ByFile.ts"
 import * as Checkpoints from "./Checkpoints.ts"
@@ -71,14 +72,7 @@ export const flags = {
       "How a checkpoint directory keeps processed files: link (hard links; fingerprints where links are refused, e.g. another filesystem) or copy"
     )
   ),
-  replicas: Flag.Int("replicas").pipe(
-    Flag.withDefault(1),
-    Flag.filter(
-      (n: number) => n >= 1 && n <= 5,
-      (n: number) => `--replicas must be 1 to 5, got ${n}`
-    ),
-    Flag.withDescription("Copies of the run's streams and KV on a NATS cluster (3 on a 3-node cluster; default 1)")
-  ),
+  replicas: Flags.replicas("Copies of the run's streams and KV on a NATS cluster (3 on a 3-node cluster; default 1)"),
   baseline: Flag.Finite("baseline").pipe(
     Flag.optional,
     Flag.withDescription("Sequential time of the same input (seconds): prints speedup and efficiency")
