@@ -134,7 +134,18 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
   const totals = { bytes: 0, lines: 0, messages: 0 }
   const progress = (): Progress => ({ ...totals, files: tracked.size })
 
-  const kvGet = (key: string) => retrying(`reading ${key}`, retryForMs, () => store.kv.get(key))
+  const bucket = Naming.bucketOf(stream)
+  /**
+   * A key's latest entry, read from the leader of the bucket's stream. The KV's own get may be a direct get, which any
+   * replica answers: during a leader change a lagging replica said "no state" for a file being shipped, which then
+   * started over as a new generation and was stored twice.
+   */
+  const kvGet = (key: string) =>
+    retrying(`reading ${key}`, retryForMs, async () => {
+      const msg = await store.jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${key}` })
+      if (msg === null) return null
+      return { operation: msg.header?.get("KV-Operation") || "PUT", revision: msg.seq, string: () => msg.string() }
+    })
 
   /** The next generation of `file`, counted in KV with compare-and-set. */
   const allocateGeneration = async (file: string): Promise<number> => {
