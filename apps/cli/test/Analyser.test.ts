@@ -7,31 +7,14 @@ import { freePort, type NatsServer, startNatsServer } from "@dla/testing"
 import { jetstreamManager, RetentionPolicy } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { dla } from "./cli.ts"
+import { dla, runIn } from "./cli.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "dla-cli-analyser-"))
 const logs = join(work, "logs")
 let server: NatsServer
 
-/** `dla` as a child process that runs alongside others (spawnSync would block the master while a worker waits). */
-const dlaAsync = (...args: Array<string>) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=source", bin, ...args], { cwd: work })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString()
-    })
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString()
-    })
-    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
-    child.on("exit", (status) => {
-      clearTimeout(timer)
-      resolve({ status, stdout, stderr })
-    })
-  })
+const dlaAsync = (...args: Array<string>) => runIn(work, ...args)
 
 const levelsOf = (stdout: string) => JSON.parse(stdout).levels
 

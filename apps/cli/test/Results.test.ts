@@ -1,37 +1,18 @@
-import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { Ajv } from "ajv"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { dla } from "./cli.ts"
+import { dla, runIn } from "./cli.ts"
 
 const schema = JSON.parse(readFileSync(new URL("../../../docs/results.schema.json", import.meta.url), "utf8"))
 const validate = new Ajv({ allErrors: true }).compile(schema)
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "dla-results-"))
 const logs = join(work, "logs")
 let server: NatsServer
 
-/**
- * `dla` run to its end while others run alongside (spawnSync would block a worker the run needs), in the scratch
- * directory (a master keeps its checkpoints under the working directory).
- */
-const dlaAsync = (...args: Array<string>) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--conditions=source", bin, ...args], { cwd: work })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (c: Buffer) => (stdout += c))
-    child.stderr.on("data", (c: Buffer) => (stderr += c))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
-    child.on("exit", (status) => {
-      clearTimeout(timer)
-      resolve({ status, stdout, stderr })
-    })
-  })
+const dlaAsync = (...args: Array<string>) => runIn(work, ...args)
 
 const valid = (run: { status: number | null; stdout: string; stderr: string }) => {
   expect(run.status, run.stderr).toBe(0)

@@ -45,3 +45,17 @@ export const finished = (child: ReturnType<typeof start>): Promise<Run> =>
     })
     child.once("close", (status) => resolve({ status, stdout, stderr }))
   })
+
+/**
+ * `dla` run to its end alongside others (spawnSync would block a worker or master the run needs) in `cwd` (a master
+ * keeps its checkpoints under the working directory); killed after 45 s so a hang fails the test instead of the suite.
+ */
+export const runIn = (cwd: string, ...args: Array<string>): Promise<Run> => {
+  const child = spawn(process.execPath, ["--conditions=source", bin, ...args], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: process.env
+  })
+  const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
+  return finished(child).finally(() => clearTimeout(timer))
+}
