@@ -1,29 +1,16 @@
-import { type NatsServer, startNatsServer } from "@dla/testing"
-import type { NatsConnection } from "@nats-io/nats-core"
-import { connect } from "@nats-io/transport-node"
+import { natsPerFile } from "@dla/testing"
 import { Effect, Layer } from "effect"
-import { afterAll, beforeAll } from "vitest"
 import * as Fence from "../../src/Fence.ts"
 import * as NatsTransport from "../../src/NatsTransport.ts"
 import { conformance } from "./suite.ts"
 
-let server: NatsServer
-let nc: NatsConnection
-
-beforeAll(async () => {
-  server = await startNatsServer()
-  nc = await connect({ servers: server.url })
-})
-
-afterAll(async () => {
-  await nc?.close()
-  await server?.stop()
-})
+const nats = natsPerFile()
 
 conformance({
   name: "NATS JetStream",
-  layer: (runId, options) =>
-    Layer.unwrap(
+  layer: (runId, options) => {
+    const nc = nats.nc()
+    return Layer.unwrap(
       NatsTransport.setupRun(nc, runId, "/logs", options).pipe(
         Effect.as(
           Layer.merge(
@@ -33,4 +20,5 @@ conformance({
         )
       )
     )
+  }
 })
