@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared.ts"
 
-export default packageBuild()
+// The package and its Promise face (`@dla/hdfs/promise`).
+export default packageBuild(["src/index.ts", "src/promise.ts"])
