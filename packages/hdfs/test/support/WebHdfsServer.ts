@@ -76,14 +76,17 @@ export interface ClusterOptions {
   readonly delegationTokens?: Readonly<Record<string, string>>
 }
 
+// Fields assigned by hand (no parameter properties), so Node can load this file by stripping types
+// (scripts/pack-smoke.mjs starts the cluster from plain Node).
 class RemoteException extends Error {
-  constructor(
-    readonly status: number,
-    readonly exception: string,
-    readonly javaClassName: string,
-    message: string
-  ) {
+  readonly status: number
+  readonly exception: string
+  readonly javaClassName: string
+  constructor(status: number, exception: string, javaClassName: string, message: string) {
     super(message)
+    this.status = status
+    this.exception = exception
+    this.javaClassName = javaClassName
   }
 }
 
