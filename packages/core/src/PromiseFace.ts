@@ -69,14 +69,29 @@ export const fn =
   (...args: P): Promise<A> =>
     Effect.runPromise(f(...args))
 
-const promisedMember = (member: unknown): unknown => {
-  if (Effect.isEffect(member)) return () => Effect.runPromise(member as Effect.Effect<unknown, unknown>)
+/**
+ * Runs an effect for a resource's Promise face: {@link run}, or, for a resource of {@link scoped}, a run that its
+ * `close()` interrupts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Runner = <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
+
+/** Members are checked at run time: a service's Effects need no context (`R = never`), as its type says. */
+const promisedMember = (member: unknown, runner: Runner): unknown => {
+  if (Effect.isEffect(member)) return () => runner(member as Effect.Effect<unknown, unknown>)
   if (typeof member !== "function") return member
   return (...args: ReadonlyArray<unknown>) => {
     const out: unknown = member(...args)
-    return Effect.isEffect(out) ? Effect.runPromise(out as Effect.Effect<unknown, unknown>) : out
+    return Effect.isEffect(out) ? runner(out as Effect.Effect<unknown, unknown>) : out
   }
 }
+
+const promisedWith = <S extends object>(service: S, runner: Runner): Promised<S> =>
+  Object.fromEntries(
+    Object.entries(service).map(([key, member]) => [key, promisedMember(member, runner)])
+  ) as Promised<S>
 
 /**
  * The Promise face of a service (see {@link Promised}).
@@ -84,23 +99,38 @@ const promisedMember = (member: unknown): unknown => {
  * @since 0.1.0
  * @category constructors
  */
-export const promised = <S extends object>(service: S): Promised<S> =>
-  Object.fromEntries(Object.entries(service).map(([key, member]) => [key, promisedMember(member)])) as Promised<S>
+export const promised = <S extends object>(service: S): Promised<S> => promisedWith(service, run)
 
 /**
- * Acquires a scoped resource in a scope of its own and resolves to its Promise face plus `close()`, which closes that
- * scope (releasing the resource as the end of the scope does in the Effect face). When acquiring fails, what was
- * acquired is released and the Promise rejects with the error.
+ * Acquires a scoped resource in a scope of its own and resolves to its Promise face plus `close()`. `close()` first
+ * interrupts the calls still running (their Promises reject), then closes the scope, releasing the resource as the end
+ * of the scope does in the Effect face. When acquiring fails, what was acquired is released and the Promise rejects
+ * with the error. Members the mapping of {@link Promised} cannot express (an action to run fenced, a Stream) come from
+ * `extend`, given the service and the runner that `close()` interrupts.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const scoped = async <S extends object, E>(
-  acquire: Effect.Effect<S, E, Scope.Scope>
-): Promise<Promised<S> & Closeable> => {
+export const scoped = async <S extends object, E, X extends object = {}>(
+  acquire: Effect.Effect<S, E, Scope.Scope>,
+  extend?: (service: S, runner: Runner) => X
+): Promise<Omit<Promised<S>, keyof X> & X & Closeable> => {
   const scope = Effect.runSync(Scope.make())
   const service = await Effect.runPromise(
     Scope.provide(scope)(acquire).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
   )
-  return { ...promised(service), close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+  const running = new Map<AbortController, Promise<unknown>>()
+  const runner: Runner = (effect) => {
+    const controller = new AbortController()
+    const call = run(effect, controller).finally(() => running.delete(controller))
+    running.set(controller, call)
+    return call
+  }
+  const close = async () => {
+    const calls = [...running.values()]
+    for (const controller of running.keys()) controller.abort()
+    await Promise.allSettled(calls)
+    await run(Scope.close(scope, Exit.void))
+  }
+  return { ...promisedWith(service, runner), ...(extend?.(service, runner) as X), close }
 }

@@ -73,6 +73,21 @@ describe("PromiseFace", () => {
     await expect(PromiseFace.scoped(failing)).rejects.toBeInstanceOf(Boom)
     expect(events).toEqual(["acquired", "released", "acquired", "released"])
   })
+
+  it("scoped's close() interrupts the calls still running before it releases the resource", async () => {
+    const events: Array<string> = []
+    const resource = Effect.acquireRelease(
+      Effect.succeed({
+        wait: Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => events.push("interrupted"))))
+      }),
+      () => Effect.sync(() => events.push("released"))
+    )
+    const face = await PromiseFace.scoped(resource)
+    const waiting = face.wait().catch(() => "rejected")
+    await face.close()
+    expect(await waiting).toBe("rejected")
+    expect(events).toEqual(["interrupted", "released"])
+  })
 })
 
 describe("@dla/core/promise", () => {

@@ -75,20 +75,9 @@ const fromPromise = <A>(evaluate: (signal: AbortSignal) => Promise<A>) =>
  * @category constructors
  */
 export const make = (nc: NatsConnection, options: EffectFace.Options): Promise<Leadership> =>
-  PromiseFace.scoped(
-    Effect.map(EffectFace.make(nc, options), (service) => ({
-      scope: service.scope,
-      self: service.self,
-      state: service.state,
-      isLeader: service.isLeader,
-      awaitLeadership: service.awaitLeadership,
-      resign: service.resign,
-      guard: service.guard,
-      writeFenced: service.writeFenced,
-      adoptFenced: service.adoptFenced,
-      changes: Stream.toAsyncIterable(service.changes),
-      fenced: <A>(action: () => Promise<A>) => PromiseFace.run(service.fenced(fromPromise(action))),
-      whileLeading: <A>(run: (term: number, signal: AbortSignal) => Promise<A>) =>
-        PromiseFace.run(service.whileLeading((term) => fromPromise((signal) => run(term, signal))))
-    }))
-  )
+  PromiseFace.scoped(EffectFace.make(nc, options), (service, run) => ({
+    changes: Stream.toAsyncIterable(service.changes),
+    fenced: <A>(action: () => Promise<A>) => run(service.fenced(fromPromise(action))),
+    whileLeading: <A>(lead: (term: number, signal: AbortSignal) => Promise<A>) =>
+      run(service.whileLeading((term) => fromPromise((signal) => lead(term, signal))))
+  }))
