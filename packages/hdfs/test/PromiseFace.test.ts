@@ -60,17 +60,13 @@ describe("@dla/hdfs/promise", () => {
     expect(await storage.status("/client/missing")).toBeUndefined()
   })
 
-  it("Lease.make holds the copy lease until close()", async () => {
+  it("Lease.make's assertHeld rejects with an HdfsError on the contender that does not hold it", async () => {
     const options = { nats: nats.nc(), key: Lease.keyFor("promise"), ttlSeconds: 2 }
-    const first = await Lease.make({ ...options, owner: "first" })
-    await waitFor("the first lease", () => first.isHeld())
-    const second = await Lease.make({ ...options, owner: "second" })
-    try {
-      await expect(second.assertHeld()).rejects.toBeInstanceOf(HdfsError.HdfsError)
-      await first.close()
-      await waitFor("the second lease", () => second.isHeld())
-    } finally {
-      await second.close()
-    }
+    const holder = await Lease.make({ ...options, owner: "holder" })
+    await waitFor("the lease", () => holder.isHeld())
+    const other = await Lease.make({ ...options, owner: "other" })
+    await expect(other.assertHeld()).rejects.toMatchObject({ _tag: "HdfsError", reason: "Lease" })
+    await expect(holder.assertHeld()).resolves.toBeUndefined()
+    await Promise.all([holder.close(), other.close()])
   })
 })
