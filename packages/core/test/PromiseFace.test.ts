@@ -5,7 +5,15 @@ import { Data, Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Effectful from "../src/index.ts"
 import { PromiseFace } from "../src/index.ts"
-import { DirectoryAnalysis, DistributedContext, FileAnalysis, FileError, Generator, LogFiles } from "../src/promise.ts"
+import {
+  DirectoryAnalysis,
+  DistributedContext,
+  FileAnalysis,
+  FileError,
+  Follow,
+  Generator,
+  LogFiles
+} from "../src/promise.ts"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly detail: string }> {}
 
@@ -116,6 +124,17 @@ describe("@dla/core/promise", () => {
     const dir = mkdtempSync(join(tmpdir(), "dla-promise-face-"))
     writeFileSync(join(dir, "binary.log"), new Uint8Array([1, 0, 2]))
     await expect(FileAnalysis.analyse(join(dir, "binary.log"))).rejects.toMatchObject({ reason: "Binary" })
+  })
+
+  it("Follow.stream is an AsyncIterable of snapshots; break closes the files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dla-promise-face-"))
+    writeFileSync(join(dir, "app.log"), "[2025-01-01T00:00:00] [INFO] a\n[2025-01-01T00:00:01] [WARN] b\n")
+    let closed: Follow.Snapshot | undefined
+    for await (const snapshot of Follow.stream(dir, { onClose: (last) => (closed = last) })) {
+      expect(snapshot.counts.lines).toBe(2)
+      break
+    }
+    expect(closed?.counts.lines).toBe(2)
   })
 
   it("DistributedContext.fromEnv reads process.env, and the pure readers are the Effect face's", async () => {
