@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { PromiseFace } from "@dla/core"
 import * as EffectFace from "../HdfsCopier.ts"
 
 /**
@@ -21,13 +22,15 @@ export type { CopierOptions, Health, OperationState, OperationStatus, Status } f
  * @since 0.1.0
  * @category models
  */
-export type HdfsCopier = EffectFace.PromiseCopier
+export type HdfsCopier = PromiseFace.Promised<EffectFace.HdfsCopier["Service"]> & PromiseFace.Closeable
 
 /**
  * Builds the copier ({@link EffectFace.make}): reads the environment, detects the role with `@dla/core` and rejects
- * with an `HdfsError` (`BadConfig`) on a malformed setting.
+ * with an `HdfsError` (`BadConfig`) on a malformed setting. `close()` ends the calls still running, then stops every
+ * copy (after the file in flight) and releases the leases.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: EffectFace.CopierOptions = {}): Promise<HdfsCopier> => EffectFace.createCopier(options)
+export const make = (options: EffectFace.CopierOptions = {}): Promise<HdfsCopier> =>
+  PromiseFace.scoped(EffectFace.make(options))
