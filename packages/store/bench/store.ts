@@ -1,7 +1,7 @@
 /**
  * `pnpm bench` for @dla/store, measured in one run on a 3-node loopback JetStream cluster:
  * - shipping ~171 MB of generator-format lines from 2 `dla ship` processes (two node names, one directory each) into
- *   an R3 stream: aggregate MB/s (target >= 100), each shipper's time from its connect to its last ack; deflated
+ *   an R3 stream: aggregate MB/s (target >= 100), each shipper's time from its connect to its last ack; zstd-compressed
  *   messages (the default) and, as the peer in the same run, `--no-compress`;
  * - `dla analyse --from-store` over what was shipped next to `dla analyse --sequential` and `dla analyse` (every
  *   core) over the same files on disk (target: within 2x of the disk), best of a few rounds each, warm caches.
@@ -74,7 +74,7 @@ spawnSync(
 const cluster = await startNatsCluster(3)
 const urls = cluster.urls.join(",")
 try {
-  // Shipping: each round into a stream of its own (shipped data is never shipped again); deflated (the default) and,
+  // Shipping: each round into a stream of its own (shipped data is never shipped again); compressed (the default) and,
   // as the peer measured in the same run, the lines as they are (--no-compress).
   const shipRounds = async (name: string, extra: ReadonlyArray<string>) => {
     let best = { aggregate: 0, wallMs: 0, perShipper: [] as Array<number> }
@@ -99,7 +99,7 @@ try {
     }
     return best
   }
-  const best = await shipRounds("DEFLATE", [])
+  const best = await shipRounds("ZSTD", [])
   const plain = await shipRounds("PLAIN", ["--no-compress"])
 
   const analyse = async (args: ReadonlyArray<string>) => {
@@ -112,7 +112,7 @@ try {
     }
     return { ms: bestMs, lines: counted }
   }
-  const fromStore = await analyse(["analyse", "--from-store", "--nats", urls, "--stream", "BENCH_DEFLATE_0"])
+  const fromStore = await analyse(["analyse", "--from-store", "--nats", urls, "--stream", "BENCH_ZSTD_0"])
   const fromPlain = await analyse(["analyse", "--from-store", "--nats", urls, "--stream", "BENCH_PLAIN_0"])
   const sequential = await analyse(["analyse", corpus, "--sequential", "--include", "node-*/*.log"])
   const parallel = await analyse(["analyse", corpus, "--include", "node-*/*.log"])

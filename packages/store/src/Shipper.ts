@@ -46,7 +46,7 @@ export interface Options extends LogFiles.ListOptions {
   /** Largest message (default: the server's max payload less 4 KiB for headers, at most 1 MiB). */
   readonly messageBytes?: number
   /**
-   * Deflate the lines of each message (default true): a message then holds up to 16 times `messageBytes` of lines,
+   * Compress the lines of each message with zstd (default true): a message then holds up to 16 times `messageBytes` of lines,
    * and the servers replicate and store a fraction of the bytes. Readers decode either kind.
    */
   readonly compress?: boolean
@@ -99,7 +99,7 @@ interface Tracked {
   lines: number
   /** Stream sequence of the subject's last message (0: none yet). */
   lastSeq: number
-  /** Bytes of lines read for one message: more while they deflate to well under a message, fewer when they do not. */
+  /** Bytes of lines read for one message: more while they compress to well under a message, fewer when they do not. */
   rawBytes: number
   /** Offset up to which the bytes are known to be whole lines (a line longer than a message is sent in pieces). */
   completeUntil: number
@@ -111,7 +111,7 @@ interface Tracked {
 const NEWLINE = 0x0a
 const PREFIX = 64
 const MAX_MESSAGE = 1024 * 1024
-/** Deflating, a message's lines start at this many times the message size, and grow to at most `RAW_MAX` times. */
+/** Compressing, a message's lines start at this many times the message size, and grow to at most `RAW_MAX` times. */
 const RAW_START = 8
 const RAW_MAX = 16
 const HEADER_ROOM = 4096
@@ -293,14 +293,14 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
   }
 
   /**
-   * The message body for `lines`: deflated when that fits in a message, as they are when they fit, else undefined
+   * The message body for `lines`: compressed when that fits in a message, as they are when they fit, else undefined
    * (too many lines for one message: read fewer).
    */
   const encode = async (lines: Buffer) => {
     if (compressing) {
-      const deflated = await Encoding.compress(lines)
-      if (deflated.length <= messageBytes && deflated.length < lines.length) {
-        return { data: deflated, encoding: Encoding.DEFLATE }
+      const packed = await Encoding.compress(lines, messageBytes)
+      if (packed.length <= messageBytes && packed.length < lines.length) {
+        return { data: packed, encoding: Encoding.ZSTD }
       }
     }
     return lines.length <= messageBytes ? { data: lines, encoding: undefined } : undefined
@@ -403,7 +403,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
         const lines = chunk.subarray(0, end)
         const body = await encode(lines)
         if (body === undefined) {
-          // They deflate to more than a message: fewer lines next time (at worst a message's worth, which fits).
+          // They compress to more than a message: fewer lines next time (at worst a message's worth, which fits).
           file.rawBytes = Math.max(messageBytes, Math.floor(file.rawBytes / 2))
           continue
         }

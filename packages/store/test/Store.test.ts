@@ -130,13 +130,13 @@ describe("Shipper and Store", () => {
     expect(await cat(stream, "n", "a.log")).toBe(lines(0, 310))
   })
 
-  it("deflates messages by default (many messages' worth of lines in one), ships them as they are with compress: false", async () => {
+  it("compresses messages by default (many messages' worth of lines in one), ships them as they are with compress: false", async () => {
     const stream = freshStream()
     const dir = tempDir()
     writeFileSync(join(dir, "a.log"), lines(0, 2000))
-    const deflated = await Shipper.shipOnce(nc, dir, { node: "z", stream, messageBytes: 16 * 1024 })
+    const packed = await Shipper.shipOnce(nc, dir, { node: "z", stream, messageBytes: 16 * 1024 })
     const plain = await Shipper.shipOnce(nc, dir, { node: "p", stream, messageBytes: 16 * 1024, compress: false })
-    expect(deflated.messages).toBeLessThan(plain.messages / 4)
+    expect(packed.messages).toBeLessThan(plain.messages / 4)
     const jsm = await jetstreamManager(nc)
     const encodingOf = async (node: string) =>
       (
@@ -144,7 +144,7 @@ describe("Shipper and Store", () => {
           last_by_subj: Naming.subject(stream, { node, file: "a.log", generation: 0 })
         })
       )?.header.get(Naming.Header.encoding)
-    expect([await encodingOf("z"), await encodingOf("p")]).toEqual(["deflate", ""])
+    expect([await encodingOf("z"), await encodingOf("p")]).toEqual(["zstd", ""])
     for (const node of ["z", "p"]) expect(await cat(stream, node, "a.log")).toBe(lines(0, 2000))
     const counts = await Effect.runPromise(Store.count(nc, {}, { stream }))
     expect(counts.lines).toBe(4000)

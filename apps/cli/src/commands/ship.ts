@@ -74,7 +74,7 @@ export const ship = Command.make(
     noCompress: Flag.Boolean("no-compress").pipe(
       Flag.withDefault(false),
       Flag.withDescription(
-        "Store the lines as they are (by default each message is deflated: fewer bytes to replicate)"
+        "Store the lines as they are (by default each message is zstd-compressed: fewer bytes to replicate)"
       )
     ),
     stream: StoreFlags.stream
