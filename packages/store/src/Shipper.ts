@@ -12,6 +12,10 @@
  * rotation is read to its end under its stored name, and the new file under the old name is the name's next
  * generation; a truncated file starts a new generation too. Gzip files are left out: they hold no lines.
  *
+ * Messages are compressed (zstd, see `internal/encoding.ts`), so one holds many times `messageBytes` of lines. A leader
+ * elected a moment ago may answer reads before it applied its predecessor's last writes (nats-server 2.9): before a
+ * read that decides a file is new, the shipper makes the positions bucket current with a write of its own.
+ *
  * Back-pressure: `concurrency` files ship at once, each with one publish in flight, so at most `concurrency`
  * messages (of at most `messageBytes`) are unacknowledged.
  *
