@@ -169,8 +169,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
    * A newly elected leader answers reads before it applied the writes its predecessor acknowledged last (nats-server
    * 2.9), and its answer "no state for this file" made a shipper restarted during a fail-over store a file again.
    */
-  const syncBucket = () =>
-    retrying(`syncing ${bucket}`, retryForMs, () => store.kv.put(Naming.syncKey(node), String(Date.now())))
+  const syncBucket = () => retrying(`syncing ${bucket}`, retryForMs, () => store.kv.put(Naming.syncKey(node), "sync"))
 
   /** The next generation of `file`, counted in KV with compare-and-set on a read made after {@link syncBucket}. */
   const allocateGeneration = async (file: string): Promise<number> => {

@@ -227,13 +227,17 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
       const watchdog = setInterval(() => {
         if (Date.now() - lastAt > STALL_MS) messages.stop()
       }, STALL_MS / 2)
+      let failed: { readonly error: unknown } | undefined
       try {
         for await (const msg of messages) {
           lastAt = Date.now()
           stuckSince = lastAt
           next = msg.seq + 1
-          await onMessage(msg)
-          if (msg.seq >= until) break
+          failed = await Promise.resolve(onMessage(msg)).then(
+            () => undefined,
+            (error: unknown) => ({ error })
+          )
+          if (failed !== undefined || msg.seq >= until) break
         }
       } catch {
         // The consumer failed: open another from `next`.
@@ -241,6 +245,8 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
         clearInterval(watchdog)
         messages.stop()
       }
+      // What the caller does with a message failing (a gap, a write that failed) is not the consumer's: it ends here.
+      if (failed !== undefined) throw failed.error
     }
   }
 
@@ -302,7 +308,9 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
       }
       const skip = tally.cursor.claim(msg)
       if (skip === undefined) return
-      decoding.push({ tally, skip, bytes: Encoding.decode(msg) })
+      const bytes = Encoding.decode(msg)
+      bytes.catch(() => undefined) // seen when counted; one not counted (an earlier failure) is no unhandled rejection
+      decoding.push({ tally, skip, bytes })
       if (decoding.length > DECODE_AHEAD) await countNext()
     })
     while (decoding.length > 0) await countNext()

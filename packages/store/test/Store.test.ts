@@ -130,6 +130,28 @@ describe("Shipper and Store", () => {
     expect(await cat(stream, "n", "a.log")).toBe(lines(0, 310))
   })
 
+  it("fails on bytes missing from the store rather than return a file with a hole", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 10))
+    await Shipper.shipOnce(nc, dir, { node: "n", stream })
+    const subject = Naming.subject(stream, { node: "n", file: "a.log", generation: 0 })
+    const end = lines(0, 10).length
+    const after = headers()
+    after.set(Naming.Header.offset, String(end + 5))
+    after.set(Naming.Header.end, String(end + 5 + line(10).length))
+    after.set(Naming.Header.lines, "11")
+    await jetstream(nc).publish(subject, line(10), { headers: after })
+    const error = await cat(stream, "n", "a.log").then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect(error).toMatchObject({
+      _tag: "StoreError",
+      message: expect.stringContaining(`lacks bytes ${end} to ${end + 5}`)
+    })
+  })
+
   it("compresses messages by default (many messages' worth of lines in one), ships them as they are with compress: false", async () => {
     const stream = freshStream()
     const dir = tempDir()
