@@ -1,7 +1,8 @@
 /**
  * `pnpm bench` for @dla/store, measured in one run on a 3-node loopback JetStream cluster:
  * - shipping ~171 MB of generator-format lines from 2 `dla ship` processes (two node names, one directory each) into
- *   an R3 stream: aggregate MB/s (target >= 100), each shipper's time from its connect to its last ack;
+ *   an R3 stream: aggregate MB/s (target >= 100), each shipper's time from its connect to its last ack; zstd-compressed
+ *   messages (the default) and, as the peer in the same run, `--no-compress`;
  * - `dla analyse --from-store` over what was shipped next to `dla analyse --sequential` and `dla analyse` (every
  *   core) over the same files on disk (target: within 2x of the disk), best of a few rounds each, warm caches.
  *
@@ -73,25 +74,33 @@ spawnSync(
 const cluster = await startNatsCluster(3)
 const urls = cluster.urls.join(",")
 try {
-  // Shipping: each round into a stream of its own (shipped data is never shipped again).
-  let best = { aggregate: 0, wallMs: 0, perShipper: [] as Array<number> }
-  for (let round = 0; round < SHIP_ROUNDS; round++) {
-    const stream = `BENCH_${round}`
-    // The stream and bucket first, so the shippers' clocks measure shipping, not stream creation.
-    const empty = join(corpus, ".empty")
-    spawnSync("mkdir", ["-p", empty])
-    await run(["ship", empty, "--nats", urls, "--node", "setup", "--replicas", "3", "--stream", stream])
-    const began = performance.now()
-    const shipped = await Promise.all(
-      NODES.map((node, i) => run(["ship", dirs[i]!, "--nats", urls, "--node", node, "--stream", stream]))
-    )
-    const wallMs = performance.now() - began
-    // Each shipper's own rate, from its connect to its last ack (its summary line), excludes Node's start-up.
-    const rates = shipped.map((s) => Number(/\(([\d.]+) MB\/s\)/.exec(s.stderr)?.[1] ?? Number.NaN))
-    const shipMs = Math.max(...shipped.map((s, i) => (Number(/([\d.]+) MB in/.exec(s.stderr)?.[1]) / rates[i]!) * 1000))
-    const aggregate = bytes / 1e6 / (shipMs / 1000)
-    if (aggregate > best.aggregate) best = { aggregate, wallMs, perShipper: rates }
+  // Shipping: each round into a stream of its own (shipped data is never shipped again); compressed (the default) and,
+  // as the peer measured in the same run, the lines as they are (--no-compress).
+  const shipRounds = async (name: string, extra: ReadonlyArray<string>) => {
+    let best = { aggregate: 0, wallMs: 0, perShipper: [] as Array<number> }
+    for (let round = 0; round < SHIP_ROUNDS; round++) {
+      const stream = `BENCH_${name}_${round}`
+      // The stream and bucket first, so the shippers' clocks measure shipping, not stream creation.
+      const empty = join(corpus, ".empty")
+      spawnSync("mkdir", ["-p", empty])
+      await run(["ship", empty, "--nats", urls, "--node", "setup", "--replicas", "3", "--stream", stream])
+      const began = performance.now()
+      const shipped = await Promise.all(
+        NODES.map((node, i) => run(["ship", dirs[i]!, "--nats", urls, "--node", node, "--stream", stream, ...extra]))
+      )
+      const wallMs = performance.now() - began
+      // Each shipper's own rate, from its connect to its last ack (its summary line), excludes Node's start-up.
+      const rates = shipped.map((s) => Number(/\(([\d.]+) MB\/s\)/.exec(s.stderr)?.[1] ?? Number.NaN))
+      const shipMs = Math.max(
+        ...shipped.map((s, i) => (Number(/([\d.]+) MB in/.exec(s.stderr)?.[1]) / rates[i]!) * 1000)
+      )
+      const aggregate = bytes / 1e6 / (shipMs / 1000)
+      if (aggregate > best.aggregate) best = { aggregate, wallMs, perShipper: rates }
+    }
+    return best
   }
+  const best = await shipRounds("ZSTD", [])
+  const plain = await shipRounds("PLAIN", ["--no-compress"])
 
   const analyse = async (args: ReadonlyArray<string>) => {
     let bestMs = Number.POSITIVE_INFINITY
@@ -103,10 +112,11 @@ try {
     }
     return { ms: bestMs, lines: counted }
   }
-  const fromStore = await analyse(["analyse", "--from-store", "--nats", urls, "--stream", "BENCH_0"])
+  const fromStore = await analyse(["analyse", "--from-store", "--nats", urls, "--stream", "BENCH_ZSTD_0"])
+  const fromPlain = await analyse(["analyse", "--from-store", "--nats", urls, "--stream", "BENCH_PLAIN_0"])
   const sequential = await analyse(["analyse", corpus, "--sequential", "--include", "node-*/*.log"])
   const parallel = await analyse(["analyse", corpus, "--include", "node-*/*.log"])
-  if (fromStore.lines !== sequential.lines) {
+  if (fromStore.lines !== sequential.lines || fromPlain.lines !== sequential.lines) {
     throw new Error(`--from-store counted ${fromStore.lines} lines, the files hold ${sequential.lines}`)
   }
 
@@ -123,7 +133,11 @@ try {
   console.log(
     `ship, 2 shippers -> R3 stream, 3-node loopback cluster: ${best.aggregate.toFixed(0)} MB/s aggregate (each: ${best.perShipper.map((r) => r.toFixed(0)).join(", ")} MB/s; wall with start-up ${(best.wallMs / 1000).toFixed(2)} s); target >= 100 MB/s`
   )
+  console.log(
+    `ship --no-compress, same run: ${plain.aggregate.toFixed(0)} MB/s aggregate (each: ${plain.perShipper.map((r) => r.toFixed(0)).join(", ")} MB/s)`
+  )
   console.log(row("dla analyse --from-store (process)", fromStore.ms))
+  console.log(row("dla analyse --from-store, stored --no-compress", fromPlain.ms))
   console.log(row("dla analyse --sequential, files on disk (process)", sequential.ms))
   console.log(row("dla analyse, every core, files on disk (process)", parallel.ms))
   console.log(

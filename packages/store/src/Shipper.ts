@@ -12,6 +12,10 @@
  * rotation is read to its end under its stored name, and the new file under the old name is the name's next
  * generation; a truncated file starts a new generation too. Gzip files are left out: they hold no lines.
  *
+ * Messages are compressed (zstd, see `internal/encoding.ts`), so one holds many times `messageBytes` of lines. A leader
+ * elected a moment ago may answer reads before it applied its predecessor's last writes (nats-server 2.9): before a
+ * read that decides a file is new, the shipper makes the positions bucket current with a write of its own.
+ *
  * Back-pressure: `concurrency` files ship at once, each with one publish in flight, so at most `concurrency`
  * messages (of at most `messageBytes`) are unacknowledged.
  *
@@ -29,6 +33,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Encoding from "./internal/encoding.ts"
 import * as Naming from "./internal/naming.ts"
 import { apiCode, type Handles, open as openStore, retrying } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
@@ -44,6 +49,11 @@ export interface Options extends LogFiles.ListOptions {
   readonly concurrency?: number
   /** Largest message (default: the server's max payload less 4 KiB for headers, at most 1 MiB). */
   readonly messageBytes?: number
+  /**
+   * Compress the lines of each message with zstd (default true): a message then holds up to 16 times `messageBytes` of lines,
+   * and the servers replicate and store a fraction of the bytes. Readers decode either kind.
+   */
+  readonly compress?: boolean
   /** How long to keep trying through a cluster that does not answer before failing (default 60 s). */
   readonly retryForMs?: number
   /** Called after every stored message and at the end of each pass. */
@@ -93,6 +103,8 @@ interface Tracked {
   lines: number
   /** Stream sequence of the subject's last message (0: none yet). */
   lastSeq: number
+  /** Bytes of lines read for one message: more while they compress to well under a message, fewer when they do not. */
+  rawBytes: number
   /** Offset up to which the bytes are known to be whole lines (a line longer than a message is sent in pieces). */
   completeUntil: number
   prefix: Uint8Array
@@ -103,6 +115,9 @@ interface Tracked {
 const NEWLINE = 0x0a
 const PREFIX = 64
 const MAX_MESSAGE = 1024 * 1024
+/** Compressing, a message's lines start at this many times the message size, and grow to at most `RAW_MAX` times. */
+const RAW_START = 8
+const RAW_MAX = 16
 const HEADER_ROOM = 4096
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i])
@@ -128,6 +143,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
   const concurrency = Math.max(1, options.concurrency ?? 8)
   const serverMax = nc.info?.max_payload ?? MAX_MESSAGE
   const messageBytes = Math.max(1, Math.min(options.messageBytes ?? MAX_MESSAGE, serverMax - HEADER_ROOM))
+  const compressing = options.compress ?? true
   const store: Handles = await openStore(nc, { stream, replicas: options.replicas ?? 1, create: true, retryForMs })
   const tracked = new Map<string, Tracked>()
   const skipped = new Set<string>()
@@ -147,10 +163,20 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
       return { operation: msg.header?.get("KV-Operation") || "PUT", revision: msg.seq, string: () => msg.string() }
     })
 
-  /** The next generation of `file`, counted in KV with compare-and-set. */
+  /**
+   * Makes the bucket's leader show that it applied every write acknowledged before: a write, acknowledged only once
+   * the leader applied it, and with it everything before it. Called before a read that decides to start a file over.
+   * A newly elected leader answers reads before it applied the writes its predecessor acknowledged last (nats-server
+   * 2.9), and its answer "no state for this file" made a shipper restarted during a fail-over store a file again.
+   */
+  const syncBucket = () => retrying(`syncing ${bucket}`, retryForMs, () => store.kv.put(Naming.syncKey(node), "sync"))
+
+  /** The next generation of `file`, counted in KV with compare-and-set on a read made after {@link syncBucket}. */
   const allocateGeneration = async (file: string): Promise<number> => {
     const key = Naming.generationKey(node, file)
     for (;;) {
+      // Clustered, the server checks an update's revision against its leader's state only: the read must be current.
+      await syncBucket()
       const entry = await kvGet(key)
       const next = entry === null || entry.operation !== "PUT" ? 0 : Number(entry.string())
       const written = await retrying(`writing ${key}`, retryForMs, () =>
@@ -228,19 +254,27 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
       offset: 0,
       lines: 0,
       lastSeq: 0,
+      rawBytes: messageBytes * (compressing ? RAW_START : 1),
       completeUntil: 0,
       prefix: new Uint8Array(0),
       mtimeMs: 0,
       dirty: false
     }
+    /** The file's stored state, if it is this file's (same first bytes: not a reused inode). */
+    const stateOfThisFile = async () => {
+      const entry = await kvGet(key)
+      const known = entry?.operation === "PUT" ? decodeState(entry.string()) : undefined
+      if (known?._tag !== "Some") return undefined
+      const prefix = new Uint8Array(Buffer.from(known.value.prefix, "base64"))
+      return sameBytes(await head(handle, prefix.length), prefix) ? { ...known.value, prefix } : undefined
+    }
     try {
-      const known = await kvGet(key).then((e) => (e?.operation === "PUT" ? decodeState(e.string()) : undefined))
-      const state = known?._tag === "Some" ? known.value : undefined
-      const prefix = state === undefined ? undefined : new Uint8Array(Buffer.from(state.prefix, "base64"))
-      if (state !== undefined && prefix !== undefined && sameBytes(await head(handle, prefix.length), prefix)) {
+      // "Unknown" is read again once the bucket is current: a lagging leader must not make a shipped file start over.
+      const state = (await stateOfThisFile()) ?? (await syncBucket().then(stateOfThisFile))
+      if (state !== undefined) {
         file.file = state.file
         file.generation = state.generation
-        file.prefix = prefix
+        file.prefix = state.prefix
         await reconcile(file)
         events.push({ _tag: "Resumed", path: entry.path, file: file.file, offset: file.offset })
       } else {
@@ -261,8 +295,26 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
     return !sameBytes(await head(file.handle, file.prefix.length), file.prefix)
   }
 
-  /** Publishes `payload` as the bytes `[file.offset, ...)`, exactly once, and moves the file on. */
-  const publish = async (file: Tracked, payload: Buffer) => {
+  /**
+   * The message body for `lines`: compressed when that fits in a message, as they are when they fit, else undefined
+   * (too many lines for one message: read fewer).
+   */
+  const encode = async (lines: Buffer) => {
+    if (compressing) {
+      const packed = await Encoding.compress(lines, messageBytes)
+      if (packed.length <= messageBytes && packed.length < lines.length) {
+        return { data: packed, encoding: Encoding.ZSTD }
+      }
+    }
+    return lines.length <= messageBytes ? { data: lines, encoding: undefined } : undefined
+  }
+
+  /** Publishes `payload` (`body`, its encoding) as the bytes `[file.offset, ...)`, exactly once; moves the file on. */
+  const publish = async (
+    file: Tracked,
+    payload: Buffer,
+    body: { readonly data: Uint8Array; readonly encoding: string | undefined }
+  ) => {
     const end = file.offset + payload.length
     const newLines = countNewlines(payload)
     const lines = file.lines + newLines
@@ -270,6 +322,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
     h.set(Naming.Header.offset, String(file.offset))
     h.set(Naming.Header.end, String(end))
     h.set(Naming.Header.lines, String(lines))
+    if (body.encoding !== undefined) h.set(Naming.Header.encoding, body.encoding)
     const id = { node, file: file.file, generation: file.generation }
     const subject = Naming.subject(stream, id)
     const conflict = () =>
@@ -282,7 +335,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
       retryForMs,
       async () => {
         try {
-          const ack = await store.js.publish(subject, payload, {
+          const ack = await store.js.publish(subject, body.data, {
             msgID: Naming.messageId(id, file.offset),
             expect: { lastSubjectSequence: file.lastSeq },
             headers: h,
@@ -338,19 +391,29 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
     }
     file.mtimeMs = mtimeMs
     while (file.offset < size) {
-      const room = Math.min(messageBytes, size - file.offset)
       if (file.completeUntil > file.offset) {
         // The middle of a long line whose end is on disk: a piece of it as it is.
-        const piece = Buffer.allocUnsafe(Math.min(room, file.completeUntil - file.offset))
+        const piece = Buffer.allocUnsafe(Math.min(messageBytes, size - file.offset, file.completeUntil - file.offset))
         await file.handle.read(piece, 0, piece.length, file.offset)
-        await publish(file, piece)
+        await publish(file, piece, { data: piece, encoding: undefined })
         continue
       }
+      const room = Math.min(file.rawBytes, size - file.offset)
       const chunk = Buffer.allocUnsafe(room)
       const { bytesRead } = await file.handle.read(chunk, 0, room, file.offset)
       const end = chunk.subarray(0, bytesRead).lastIndexOf(NEWLINE) + 1
       if (end > 0) {
-        await publish(file, chunk.subarray(0, end))
+        const lines = chunk.subarray(0, end)
+        const body = await encode(lines)
+        if (body === undefined) {
+          // They compress to more than a message: fewer lines next time (at worst a message's worth, which fits).
+          file.rawBytes = Math.max(messageBytes, Math.floor(file.rawBytes / 2))
+          continue
+        }
+        await publish(file, lines, body)
+        if (body.data.length < messageBytes / 2 && room === file.rawBytes) {
+          file.rawBytes = Math.min(messageBytes * RAW_MAX, file.rawBytes * 2)
+        }
         continue
       }
       // No newline in a whole message's worth of bytes: ship the line in pieces once its end is there.

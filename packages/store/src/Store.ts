@@ -15,6 +15,7 @@ import { Counts, Level, LogFormat } from "@dla/core"
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Effect from "effect/Effect"
+import * as Encoding from "./internal/encoding.ts"
 import * as Naming from "./internal/naming.ts"
 import { type Handles, open as openStore, retrying } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
@@ -87,6 +88,8 @@ const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
 /** Bytes an open consumer may hold unread: enough to keep the pipe full, a few dozen messages, not the stream. */
 const CONSUMER_BYTES = 32 * 1024 * 1024
+/** Messages `count` decodes ahead of the one it counts. */
+const DECODE_AHEAD = 4
 /** No message for this long while more are due: open the consumer again from the next sequence. */
 const STALL_MS = 4_000
 
@@ -100,6 +103,48 @@ const filterOf = (stream: string, selection: Selection) =>
   selection.generation !== undefined && selection.node !== undefined && selection.file !== undefined
     ? Naming.subject(stream, { node: selection.node, file: selection.file, generation: selection.generation })
     : Naming.filter(stream, selection.node, selection.file)
+
+/**
+ * Takes a stored file's messages in stream order and gives each byte once: a message's headers say which bytes of
+ * the file it holds, so one stored twice yields nothing the second time. nats-server 2.9 can store a message twice
+ * when its publish is retried through a fail-over (the retry reaches the new leader before it applied the first
+ * attempt, and neither its message-id dedupe nor the expected-sequence check sees that attempt yet).
+ */
+class ByteCursor {
+  /** Bytes of the file taken so far. */
+  taken = 0
+  readonly name: string
+  constructor(name: string) {
+    this.name = name
+  }
+
+  /**
+   * Takes `msg`'s bytes past those taken (by its headers alone): how many of its leading (decoded) bytes to skip, or
+   * undefined when it holds none. Fails on a gap: bytes never stored.
+   */
+  claim(msg: StoredMessage): number | undefined {
+    const end = Number(msg.headers?.get(Naming.Header.end))
+    const offset = Number(msg.headers?.get(Naming.Header.offset))
+    if (!(end > this.taken)) return undefined
+    if (offset > this.taken) {
+      throw new StoreError.StoreError({
+        reason: "Unavailable",
+        message: `${this.name}: the store lacks bytes ${this.taken} to ${offset} (a message is missing)`
+      })
+    }
+    const skip = this.taken - offset
+    this.taken = end
+    return skip
+  }
+
+  /** The bytes of `msg` past those taken, or undefined when it holds none. */
+  next(msg: StoredMessage): Uint8Array | undefined {
+    const skip = this.claim(msg)
+    return skip === undefined ? undefined : Encoding.bytesOf(msg).subarray(skip)
+  }
+}
+
+type StoredMessage = Encoding.Message
 
 /** Where a stored file is mirrored, relative to the mirror's directory. */
 export const mirrorPath = (file: Pick<StoredFile, "node" | "file" | "generation">): string =>
@@ -182,13 +227,17 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
       const watchdog = setInterval(() => {
         if (Date.now() - lastAt > STALL_MS) messages.stop()
       }, STALL_MS / 2)
+      let failed: { readonly error: unknown } | undefined
       try {
         for await (const msg of messages) {
           lastAt = Date.now()
           stuckSince = lastAt
           next = msg.seq + 1
-          await onMessage(msg)
-          if (msg.seq >= until) break
+          failed = await Promise.resolve(onMessage(msg)).then(
+            () => undefined,
+            (error: unknown) => ({ error })
+          )
+          if (failed !== undefined || msg.seq >= until) break
         }
       } catch {
         // The consumer failed: open another from `next`.
@@ -196,6 +245,8 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
         clearInterval(watchdog)
         messages.stop()
       }
+      // What the caller does with a message failing (a gap, a write that failed) is not the consumer's: it ends here.
+      if (failed !== undefined) throw failed.error
     }
   }
 
@@ -220,9 +271,12 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     let bytes = 0
     // Generation after generation: their messages interleave in the stream when a rotated file was still being read.
     for (const file of await selected(selection)) {
+      const cursor = new ByteCursor(`${file.node}/${file.file}`)
       await consume(Naming.subject(stream, file), 1, file.lastSeq, async (msg) => {
-        bytes += msg.data.length
-        await write(msg.data)
+        const part = cursor.next(msg)
+        if (part === undefined) return
+        bytes += part.length
+        await write(part)
       })
     }
     return bytes
@@ -233,17 +287,33 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     const total = files.reduce((sum, f) => sum + f.bytes, 0)
     const tallies = new Map<string, SubjectTally>()
     let done = 0
-    await consume(filterOf(stream, selection), 1, Math.max(...files.map((f) => f.lastSeq)), (msg) => {
-      const bytes = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.length)
+    // Messages are decoded on libuv's thread pool, a few ahead of the one being counted, and counted in order.
+    const decoding: Array<{
+      readonly tally: SubjectTally
+      readonly skip: number
+      readonly bytes: Promise<Uint8Array>
+    }> = []
+    const countNext = async () => {
+      const { tally, skip, bytes } = decoding.shift()!
+      const part = (await bytes).subarray(skip)
+      tally.add(Buffer.from(part.buffer, part.byteOffset, part.length))
+      done += part.length
+      countOptions.onProgress?.(done, total)
+    }
+    await consume(filterOf(stream, selection), 1, Math.max(...files.map((f) => f.lastSeq)), async (msg) => {
       let tally = tallies.get(msg.subject)
       if (tally === undefined) {
-        tally = new SubjectTally((countOptions.format ?? LogFormat.detect(bytes)).levelOf)
+        tally = new SubjectTally(msg.subject, countOptions.format)
         tallies.set(msg.subject, tally)
       }
-      tally.add(bytes)
-      done += bytes.length
-      countOptions.onProgress?.(done, total)
+      const skip = tally.cursor.claim(msg)
+      if (skip === undefined) return
+      const bytes = Encoding.decode(msg)
+      bytes.catch(() => undefined) // seen when counted; one not counted (an earlier failure) is no unhandled rejection
+      decoding.push({ tally, skip, bytes })
+      if (decoding.length > DECODE_AHEAD) await countNext()
     })
+    while (decoding.length > 0) await countNext()
     const counts = Counts.mergeAll([...tallies.values()].map((t) => t.counts()))
     return { ...counts, files: files.length }
   }
@@ -262,11 +332,12 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
       const out = await openFile(path, "a")
       try {
         // Messages before `have` were mirrored already; the one across it, in part.
+        const cursor = new ByteCursor(`${file.node}/${file.file}`)
         await consume(Naming.subject(stream, file), 1, file.lastSeq, async (msg) => {
-          const end = Number(msg.headers?.get(Naming.Header.end))
-          const offset = end - msg.data.length
-          if (end <= have) return
-          const part = msg.data.subarray(Math.max(0, have - offset))
+          const offset = cursor.taken
+          const fresh = cursor.next(msg)
+          if (fresh === undefined || cursor.taken <= have) return
+          const part = fresh.subarray(Math.max(0, have - offset))
           await out.write(part)
           bytes += part.length
         })
@@ -317,16 +388,21 @@ class SubjectTally {
   unmatched = 0
   bytes = 0
   carry: Buffer = Buffer.alloc(0)
-  readonly levelOf: LogFormat.LogFormat["levelOf"]
-  constructor(levelOf: LogFormat.LogFormat["levelOf"]) {
-    this.levelOf = levelOf
+  /** The format of its lines: given, or detected from its first bytes. */
+  format: LogFormat.LogFormat | undefined
+  readonly cursor: ByteCursor
+  constructor(subject: string, format: LogFormat.LogFormat | undefined) {
+    this.format = format
+    this.cursor = new ByteCursor(subject)
   }
 
   add(data: Buffer) {
     this.bytes += data.length
+    this.format ??= LogFormat.detect(data)
     const bytes = this.carry.length === 0 ? data : Buffer.concat([this.carry, data])
     // Core's tally loop (internal to @dla/core): jump newline to newline with the native indexOf, never decode.
-    const { levelOf, perLevel } = this
+    const { perLevel } = this
+    const { levelOf } = this.format
     let start = 0
     for (let newline = bytes.indexOf(NEWLINE); newline >= 0; newline = bytes.indexOf(NEWLINE, start)) {
       const end = newline > start && bytes[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline

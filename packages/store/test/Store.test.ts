@@ -13,8 +13,9 @@ import { join } from "node:path"
 import { Counts, DirectoryAnalysis } from "@dla/core"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
-import type { NatsConnection } from "@nats-io/nats-core"
+import { headers, type NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -101,6 +102,74 @@ describe("Shipper and Store", () => {
     appendFileSync(join(dir, "a.log"), lines(1000, 10))
     expect((await Shipper.shipOnce(nc, dir, options)).lines).toBe(10)
     expect(await cat(stream, "n", "a.log")).toBe(lines(0, 1010))
+  })
+
+  it("reads, counts and mirrors each byte once when the stream holds a message twice (a publish retried through a fail-over)", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 300))
+    await Shipper.shipOnce(nc, dir, { node: "n", stream, messageBytes: 4096 })
+    // What nats-server 2.9 stored in the R3 acceptance test: the file's last message again, right after it.
+    const jsm = await jetstreamManager(nc)
+    const subject = Naming.subject(stream, { node: "n", file: "a.log", generation: 0 })
+    const last = await jsm.streams.getMessage(stream, { last_by_subj: subject })
+    const again = headers()
+    for (const key of Object.values(Naming.Header)) again.set(key, last!.header.get(key))
+    const ack = await jetstream(nc).publish(subject, last!.data, { headers: again })
+    expect(ack.seq).toBe(last!.seq + 1)
+    expect(await cat(stream, "n", "a.log")).toBe(lines(0, 300))
+    const [stored] = await Effect.runPromise(Store.list(nc, {}, { stream }))
+    expect([stored!.bytes, stored!.lines]).toEqual([lines(0, 300).length, 300])
+    expect((await Effect.runPromise(Store.count(nc, {}, { stream }))).lines).toBe(300)
+    const mirror = tempDir()
+    await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    expect(readFileSync(join(mirror, "n", "a.log"), "utf8")).toBe(lines(0, 300))
+    // The shipper goes on from the end of what is stored.
+    appendFileSync(join(dir, "a.log"), lines(300, 10))
+    expect((await Shipper.shipOnce(nc, dir, { node: "n", stream })).lines).toBe(10)
+    expect(await cat(stream, "n", "a.log")).toBe(lines(0, 310))
+  })
+
+  it("fails on bytes missing from the store rather than return a file with a hole", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 10))
+    await Shipper.shipOnce(nc, dir, { node: "n", stream })
+    const subject = Naming.subject(stream, { node: "n", file: "a.log", generation: 0 })
+    const end = lines(0, 10).length
+    const after = headers()
+    after.set(Naming.Header.offset, String(end + 5))
+    after.set(Naming.Header.end, String(end + 5 + line(10).length))
+    after.set(Naming.Header.lines, "11")
+    await jetstream(nc).publish(subject, line(10), { headers: after })
+    const error = await cat(stream, "n", "a.log").then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect(error).toMatchObject({
+      _tag: "StoreError",
+      message: expect.stringContaining(`lacks bytes ${end} to ${end + 5}`)
+    })
+  })
+
+  it("compresses messages by default (many messages' worth of lines in one), ships them as they are with compress: false", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    writeFileSync(join(dir, "a.log"), lines(0, 2000))
+    const packed = await Shipper.shipOnce(nc, dir, { node: "z", stream, messageBytes: 16 * 1024 })
+    const plain = await Shipper.shipOnce(nc, dir, { node: "p", stream, messageBytes: 16 * 1024, compress: false })
+    expect(packed.messages).toBeLessThan(plain.messages / 4)
+    const jsm = await jetstreamManager(nc)
+    const encodingOf = async (node: string) =>
+      (
+        await jsm.streams.getMessage(stream, {
+          last_by_subj: Naming.subject(stream, { node, file: "a.log", generation: 0 })
+        })
+      )?.header.get(Naming.Header.encoding)
+    expect([await encodingOf("z"), await encodingOf("p")]).toEqual(["zstd", ""])
+    for (const node of ["z", "p"]) expect(await cat(stream, node, "a.log")).toBe(lines(0, 2000))
+    const counts = await Effect.runPromise(Store.count(nc, {}, { stream }))
+    expect(counts.lines).toBe(4000)
   })
 
   it("ships a line longer than a message in pieces, only once it is complete", async () => {

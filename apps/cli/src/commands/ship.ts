@@ -71,6 +71,12 @@ export const ship = Command.make(
       ),
       Flag.withDescription("With --follow: seconds between two looks at the files")
     ),
+    noCompress: Flag.Boolean("no-compress").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription(
+        "Store the lines as they are (by default each message is zstd-compressed: fewer bytes to replicate)"
+      )
+    ),
     stream: StoreFlags.stream
   },
   (args) =>
@@ -84,6 +90,7 @@ export const ship = Command.make(
         include: args.include,
         exclude: args.exclude,
         replicas: args.replicas,
+        compress: !args.noCompress,
         onProgress: progress.update,
         ...StoreFlags.options(args.stream)
       }

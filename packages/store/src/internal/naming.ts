@@ -9,8 +9,11 @@ import { Buffer } from "node:buffer"
 
 export const DEFAULT_STREAM = "DLA_LOGS"
 
-/** Headers of a stored message: its first byte's offset in the file, the offset after it, lines up to there. */
-export const Header = { offset: "Dla-Offset", end: "Dla-End", lines: "Dla-Lines" } as const
+/**
+ * Headers of a stored message: its first byte's offset in the file, the offset after it, lines up to there, and how
+ * its bytes are encoded (absent: as they are; see `encoding.ts`).
+ */
+export const Header = { offset: "Dla-Offset", end: "Dla-End", lines: "Dla-Lines", encoding: "Dla-Encoding" } as const
 
 export const token = (text: string): string => Buffer.from(text, "utf8").toString("base64url")
 export const untoken = (encoded: string): string => Buffer.from(encoded, "base64url").toString("utf8")
@@ -50,5 +53,7 @@ export const messageId = (id: StoredFileId, offset: number): string =>
 export const fileKey = (node: string, dev: number, ino: number): string => `${token(node)}.i.${dev}-${ino}`
 /** KV key of the next generation of `file` on `node`. */
 export const generationKey = (node: string, file: string): string => `${token(node)}.g.${token(file)}`
+/** KV key a shipper of `node` writes to make the bucket's leader current before reading (see `Shipper`). */
+export const syncKey = (node: string): string => `${token(node)}.sync`
 /** KV keys of the shipping states of a node's files. */
 export const stateKeys = (node: string): string => `${token(node)}.i.*`
