@@ -166,7 +166,7 @@ describe("dla master --standby", () => {
     const w = worker(runId, 0)
     const [led, stood] = await Promise.all([primary.exited, standby.exited])
     expect(led.code, led.stderr).toBe(0)
-    expect(led.stdout).toMatch(/^Checkpoints saved: \d+\nLeader: primary\nTerm: \d+\nTotal time: /m)
+    expect(led.stdout).toMatch(/^Checkpoints saved: \d+\n={49}\n(?:.+\n)*Leader: primary\nTerm: \d+\n$/m)
     expect(led.stdout).not.toMatch(/Previous leader/)
     expect(stood.code, stood.stderr).toBe(0)
     expect(stood.stdout).toBe("run finished finished by another master (primary)\n")

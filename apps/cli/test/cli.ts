@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from "node:child_process"
+import { readdirSync } from "node:fs"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
@@ -58,4 +60,11 @@ export const runIn = (cwd: string, ...args: Array<string>): Promise<Run> => {
   })
   const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
   return finished(child).finally(() => clearTimeout(timer))
+}
+
+/** The newest checkpoint's directory of a run (`<checkpoint dir>/<run>/<sequence>`, one per checkpoint). */
+export const newestCheckpoint = (checkpointDir: string, runId: string): string => {
+  const runDir = join(checkpointDir, runId)
+  const numbered = readdirSync(runDir).filter((name) => /^\d+$/.test(name))
+  return join(runDir, numbered.sort().at(-1) ?? "none")
 }

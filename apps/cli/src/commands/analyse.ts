@@ -297,6 +297,7 @@ const sequential = (
       counts: result.counts,
       filesProcessed: result.files.length,
       durationMs: result.durationMs,
+      speedup: Results.speedup(args.baseline, result.durationMs, 1).speedup,
       extra:
         result.skipped.length > 0 ? [{ label: "Files skipped", key: "filesSkipped", value: result.skipped.length }] : []
     }

@@ -12,6 +12,7 @@
  * once done, waits (at most {@link LINGER}) until every rank has heard it.
  */
 import type { Distributed, Master } from "@dla/analyser"
+import * as WorkerId from "@dla/analyser/WorkerId"
 import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Clock from "effect/Clock"
@@ -271,7 +272,7 @@ export const follow = (
     }
     const threads = Option.getOrElse(args.workers, () => 1)
     const workers = Effect.forEach(
-      Array.from({ length: threads }, (_, i) => (threads > 1 ? `rank-${p.rank}.${i + 1}` : `rank-${p.rank}`)),
+      Array.from({ length: threads }, (_, i) => WorkerId.ofRank(p.rank, threads > 1 ? i + 1 : undefined)),
       (workerId) =>
         Distributed.worker(nc, {
           runId,
