@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { describe, expect, it } from "vitest"
-import { dla, start } from "./cli.ts"
+import { diagnostics, dla, start } from "./cli.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
@@ -89,7 +89,7 @@ describe("dla analyse formats and filters", () => {
     writeFileSync(join(dir, "old", "core.bin"), new Uint8Array([1, 0, 2]))
     const run = dla("analyse", dir, "--exclude", "*.log", "--exclude", "*.txt")
     expect(run.status).toBe(1)
-    expect(run.stderr).toMatch(/^dla: skipped .*core\.bin: binary file/m)
+    expect(diagnostics(run.stderr)).toContainEqual(expect.stringMatching(/^WARN skipped .*core\.bin: binary file/))
     expect(run.stderr).toMatch(/no log files to analyse \(1 skipped, see above\)$/m)
     const mixed = dla("analyse", dir)
     expect(mixed.stdout).toMatch(/^Files skipped: 1$/m)
@@ -126,7 +126,9 @@ describe("dla errors", () => {
   it("warns when --workers is above the machine's cores, and still runs", () => {
     const run = dla("analyse", join(work, "logs"), "--workers", String(availableParallelism() + 1))
     expect(run.status).toBe(0)
-    expect(run.stderr).toMatch(/^dla: warning: --workers \d+ is more than the \d+ core\(s\) of this machine/m)
+    expect(diagnostics(run.stderr)).toContainEqual(
+      expect.stringMatching(/^WARN --workers \d+ is more than the \d+ core\(s\) of this machine/)
+    )
   })
 
   it("--dashboard beyond loopback needs a token; with one, the printed URL carries it", () => {

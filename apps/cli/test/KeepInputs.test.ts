@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { dla, newestCheckpoint } from "./cli.ts"
+import { diagnostics, dla, newestCheckpoint } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-keep-"))
 const logs = join(work, "logs")
@@ -39,9 +39,9 @@ describe("checkpoint inputs", () => {
     const dir = join(elsewhere, "fingerprints")
     const run = analyse(dir)
     expect(run.status, run.stderr).toBe(0)
-    const notes = run.stderr.split("\n").filter((line) => line.includes("fingerprint"))
+    const notes = diagnostics(run.stderr).filter((line) => line.includes("fingerprint"))
     expect(notes).toEqual([
-      `dla: ${join(dir, "keep")} refuses hard links to the inputs (another filesystem): the checkpoint records each processed file's fingerprint instead of a copy (--keep-inputs copy to copy them)`
+      `INFO ${join(dir, "keep")} refuses hard links to the inputs (another filesystem): the checkpoint records each processed file's fingerprint instead of a copy (--keep-inputs copy to copy them)`
     ])
     const newest = newestCheckpoint(dir, "keep")
     expect(existsSync(join(newest, "files")) ? readdirSync(join(newest, "files")) : []).toEqual([])
@@ -63,7 +63,9 @@ describe("checkpoint inputs", () => {
     const run = analyse(dir, "--keep-inputs", "copy")
     expect(run.status, run.stderr).toBe(0)
     const bytes = ["log_01.log", "log_02.log", "log_03.log"].reduce((n, f) => n + statSync(join(logs, f)).size, 0)
-    expect(run.stderr).toContain(`dla: copying 3 input file(s), ${bytes} bytes, into ${join(dir, "keep")}`)
+    expect(diagnostics(run.stderr)).toContainEqual(
+      expect.stringContaining(`INFO copying 3 input file(s), ${bytes} bytes, into ${join(dir, "keep")}`)
+    )
     expect(readdirSync(join(newestCheckpoint(dir, "keep"), "files")).sort()).toEqual([
       "log_01.log",
       "log_02.log",

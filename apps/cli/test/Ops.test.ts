@@ -11,7 +11,7 @@ import { connect } from "@nats-io/transport-node"
 import { Effect, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as StatusView from "../src/internal/StatusView.ts"
-import { dla, newestCheckpoint } from "./cli.ts"
+import { diagnostics, dla, newestCheckpoint } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-ops-"))
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
@@ -297,7 +297,9 @@ describe("dla analyse --dashboard", () => {
     expect(dla("generate", logs, "--files", "4", "--lines", "100", "--seed", "5").status).toBe(0)
     const run = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--workers", "2", "--json")
     expect(run.status).toBe(0)
-    expect(run.stderr).toMatch(/^dla: live dashboard of run run-\w+ at http:\/\/127\.0\.0\.1:\d+\/$/m)
+    expect(diagnostics(run.stderr)).toContainEqual(
+      expect.stringMatching(/^INFO live dashboard of run run-\w+ at http:\/\/127\.0\.0\.1:\d+\/$/)
+    )
     expect(JSON.parse(run.stdout)).toMatchObject({ lines: 400, filesProcessed: 4 })
   })
 

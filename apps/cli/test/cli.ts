@@ -68,3 +68,16 @@ export const newestCheckpoint = (checkpointDir: string, runId: string): string =
   const numbered = readdirSync(runDir).filter((name) => /^\d+$/.test(name))
   return join(runDir, numbered.sort().at(-1) ?? "none")
 }
+
+/** A line of @dla/logger on stderr: `[12:34:56.789] [3] WARN     message` (the rank only inside a launch). */
+export const logLine = /^\[\d\d:\d\d:\d\d\.\d{3}\] (?:\[(\d+)\] )?([A-Z]+) +(.*)$/
+
+/** The diagnostics on a run's stderr as `LEVEL message` (time and rank taken off); other lines as they are. */
+export const diagnostics = (stderr: string): Array<string> =>
+  stderr
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const found = logLine.exec(line)
+      return found === null ? line : `${found[2]} ${found[3]}`
+    })

@@ -179,12 +179,9 @@ export const copy = Command.make(
       )
       if (status.lastError !== null) return yield* Effect.fail(new Error(status.lastError))
       // The copier's messages (enabled, started, skipped, each pass) are diagnostics: @dla/logger's lines on stderr
-      // (rank-aware, NO_COLOR, LOG_LEVEL) in the destination's words, leaving stdout to the summary.
-    }).pipe(
-      Effect.scoped,
-      Effect.provide(Logger.layer([worded(hdfs)])),
-      Effect.provide(EffectLogger.layer({ name: "dla" }))
-    )
+      // (rank-aware, NO_COLOR, --log-level, see internal/Diagnostics) in the destination's words, leaving stdout to
+      // the summary.
+    }).pipe(Effect.scoped, Effect.provide(Logger.layer([worded(hdfs)])))
   }
 ).pipe(
   Command.withDescription(

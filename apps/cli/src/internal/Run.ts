@@ -19,6 +19,7 @@ import * as Flags from "../Flags.ts"
 import * as Report from "../Report.ts"
 import * as ByFile from "./ByFile.ts"
 import * as Checkpoints from "./Checkpoints.ts"
+import * as Diagnostics from "./Diagnostics.ts"
 import * as Progress from "./Progress.ts"
 import * as Repeats from "./Repeats.ts"
 import * as Results from "./Results.ts"
@@ -129,7 +130,7 @@ export const masterOptions = (
   splitBytes: Math.round(values.splitMb * 1024 * 1024),
   fresh: values.fresh,
   replicas: values.replicas,
-  keepInputs: Checkpoints.keepInputs(values.keepInputs, (line) => process.stderr.write(`dla: ${line}\n`)),
+  keepInputs: Checkpoints.keepInputs(values.keepInputs, Diagnostics.info),
   keepCheckpoints: values.keepCheckpoints,
   onEvent
 })
@@ -138,11 +139,14 @@ export const masterOptions = (
 export const progress = () => {
   const bar = Progress.make()
   // A warning said again and again (a checkpoint retried through a NATS election) is one line and its count.
-  const lines = Repeats.make((line) => {
+  const lines = Repeats.make<"info" | "warn">((line, level) => {
     bar.finish()
-    process.stderr.write(`dla: ${line}\n`)
+    if (level === "warn") Diagnostics.warn(line)
+    else Diagnostics.info(line)
   })
-  const say = lines.line
+  /** A line for the person running the master (INFO); `warn` for what went wrong. */
+  const say = (line: string) => lines.line(line, "info")
+  const warn = (line: string) => lines.line(line, "warn")
   const onEvent = (event: Master.Event) => {
     switch (event._tag) {
       case "Progress": {
@@ -158,16 +162,16 @@ export const progress = () => {
         say(`resumed from a checkpoint: ${event.filesAlreadyProcessed} files already processed`)
         break
       case "WorkerFailed":
-        say(`worker ${event.workerId} failed (no heartbeat); requeued ${event.requeued.length} task(s)`)
+        warn(`worker ${event.workerId} failed (no heartbeat); requeued ${event.requeued.length} task(s)`)
         break
       case "WaitingForWorkers":
-        say(`no live workers: waiting for workers to join (${event.pendingTasks} tasks pending)`)
+        warn(`no live workers: waiting for workers to join (${event.pendingTasks} tasks pending)`)
         break
       case "TaskFailed":
-        say(`skipped ${event.reason}`)
+        warn(`skipped ${event.reason}`)
         break
       case "Retrying":
-        say(`${event.what} failed, retrying: ${event.reason}`)
+        warn(`${event.what} failed, retrying: ${event.reason}`)
         break
       default:
         break
