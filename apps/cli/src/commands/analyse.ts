@@ -77,7 +77,9 @@ export const analyse = Command.make(
     ...Verbose.flags,
     checkpointDir: Flag.String("checkpoint-dir").pipe(
       Flag.optional,
-      Flag.withDescription("Also save checkpoints under this directory (resumable with the same arguments)")
+      Flag.withDescription(
+        "Also save checkpoints under this directory, one directory each (<dir>/<run>/<sequence>/; resumable with the same arguments)"
+      )
     ),
     ...Watch.flags,
     follow: Run.toggle("follow", "Keep counting as files grow, rotate and appear (tail -F) until Ctrl-C or --for"),
