@@ -181,14 +181,31 @@ export const newest = async (runDir: string): Promise<Option.Option<Checkpoint>>
   return readCheckpoint(runDir)
 }
 
-/** Links `files/<rel>` of the previous checkpoint into the new one; returns the paths it did not hold. */
+/** Runs `f` on every item, at most `limit` at once (file system calls: libuv has threads to spare). */
+const eachLimited = async <A>(items: ReadonlyArray<A>, limit: number, f: (item: A) => Promise<void>) => {
+  let next = 0
+  const lane = async () => {
+    while (next < items.length) await f(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+}
+
+/**
+ * Links `files/<rel>` of the previous checkpoint into the new one, many at once; returns the paths it did not hold
+ * (kept by fingerprint, say).
+ */
 const carryOver = async (previous: string, dir: string, root: string, paths: ReadonlyArray<string>) => {
   const missing: Array<string> = []
-  for (const path of paths) {
+  const made = new Set<string>()
+  await eachLimited(paths, 32, async (path) => {
     const rel = join("files", relative(root, path))
-    await mkdir(dirname(join(dir, rel)), { recursive: true })
+    const parent = dirname(join(dir, rel))
+    if (!made.has(parent)) {
+      made.add(parent)
+      await mkdir(parent, { recursive: true })
+    }
     await link(join(previous, rel), join(dir, rel)).catch(() => missing.push(path))
-  }
+  })
   return missing
 }
 
@@ -202,34 +219,66 @@ const syncDir = async (dir: string) => {
   }
 }
 
+/** A checkpoint this store wrote, and the processed files it holds. */
+interface Written {
+  readonly dir: string
+  readonly paths: ReadonlySet<string>
+}
+
 /**
  * The seed's format, one directory per checkpoint: `<dir>/<run>/<sequence>/checkpoint.json` and the processed files
- * under `files/`. A checkpoint is written under a temporary name and renamed into place once whole; then all but the
- * newest `keep` are removed. Files already kept by the previous checkpoint are hard-linked from it (no copy again).
+ * under `files/`. A checkpoint is built under a temporary name and renamed into place once whole; then all but the
+ * newest `keep` are removed. Each holds every processed file, yet a save costs what changed since an older one, not
+ * the whole list: the oldest checkpoint, due to go anyway, is renamed into the new one and given only the files it
+ * lacks (while at least one other checkpoint stays whole); else the files come as links from the previous one.
  */
 export const layerDirectory = (options: DirectoryOptions) =>
   Layer.sync(CheckpointStore, () => {
     const runDir = join(options.dir, options.runId)
     const keepInputs = options.keepInputs ?? linkOrCopyInputs
     const keep = Math.max(1, options.keep ?? defaultKeep)
-    /** The checkpoint this store wrote last, and the processed files it holds. */
-    let previous: { readonly dir: string; readonly paths: ReadonlySet<string> } | undefined
+    /** This store's checkpoints still on disk, oldest first. */
+    let written: Array<Written> = []
+    /** The oldest checkpoint, renamed to `temp`, with the files it holds; undefined when none may go yet. */
+    const recycle = async (onDisk: ReadonlyArray<Entry>, temp: string) => {
+      const oldest = written[0]
+      const others = onDisk.filter((e) => e.dir !== oldest?.dir).length
+      if (oldest === undefined || onDisk.length < keep || others === 0 || onDisk.at(-1)?.dir !== oldest.dir) return
+      await rename(oldest.dir, temp)
+      written = written.slice(1)
+      return oldest.paths
+    }
     const write = async (checkpoint: Checkpoint) => {
       const name = entryName(checkpoint.sequence)
       const temp = join(runDir, `.${name}.${process.pid}.tmp`)
-      await rm(temp, { recursive: true, force: true })
-      await mkdir(temp, { recursive: true })
-      const carried = previous === undefined ? [] : checkpoint.processed_files.filter((p) => previous!.paths.has(p))
-      const fresh = checkpoint.processed_files.filter((p) => previous?.paths.has(p) !== true)
-      const missing = previous === undefined ? [] : await carryOver(previous.dir, temp, options.root, carried)
-      await keepInputs({ dir: temp, runDir, root: options.root, paths: [...fresh, ...missing] })
-      await Effect.runPromise(writeAtomic(join(temp, "checkpoint.json"), `${JSON.stringify(checkpoint, null, 2)}\n`))
       const target = join(runDir, name)
+      const processed = new Set(checkpoint.processed_files)
+      await rm(temp, { recursive: true, force: true })
+      await mkdir(runDir, { recursive: true })
+      let held = await recycle(await entries(runDir), temp)
+      if (held !== undefined) {
+        // Files it counted that this checkpoint does not (a run that shrank) leave it.
+        const gone = [...held].filter((path) => !processed.has(path))
+        await eachLimited(gone, 32, (path) => rm(join(temp, "files", relative(options.root, path)), { force: true }))
+      } else {
+        await mkdir(temp, { recursive: true })
+        const previous = written.at(-1)
+        const carried = previous === undefined ? [] : checkpoint.processed_files.filter((p) => previous.paths.has(p))
+        const missing = new Set(
+          previous === undefined ? [] : await carryOver(previous.dir, temp, options.root, carried)
+        )
+        held = new Set(carried.filter((path) => !missing.has(path)))
+      }
+      const fresh = checkpoint.processed_files.filter((path) => !held.has(path))
+      await keepInputs({ dir: temp, runDir, root: options.root, paths: fresh })
+      await Effect.runPromise(writeAtomic(join(temp, "checkpoint.json"), `${JSON.stringify(checkpoint, null, 2)}\n`))
       await rm(target, { recursive: true, force: true })
       await rename(temp, target)
       await syncDir(runDir)
-      previous = { dir: target, paths: new Set(checkpoint.processed_files) }
-      for (const old of (await entries(runDir)).slice(keep)) await rm(old.dir, { recursive: true, force: true })
+      written = [...written.filter((w) => w.dir !== target), { dir: target, paths: processed }]
+      const old = (await entries(runDir)).slice(keep)
+      for (const entry of old) await rm(entry.dir, { recursive: true, force: true })
+      written = written.filter((w) => !old.some((e) => e.dir === w.dir))
       // What a master killed mid-write left under a temporary name is of no use to anyone.
       for (const name of await readdir(runDir)) {
         if (/^\.\d+\.\d+\.tmp$/.test(name)) await rm(join(runDir, name), { recursive: true, force: true })

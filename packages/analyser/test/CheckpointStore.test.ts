@@ -72,6 +72,28 @@ describe("CheckpointStore", () => {
     })
   )
 
+  it.live(
+    "a save reuses the oldest checkpoint due to go: it gains the new files and loses those no longer listed",
+    () =>
+      Effect.gen(function* () {
+        const root = mkdtempSync(join(tmpdir(), "dla-logs-"))
+        for (const name of ["a.log", "b.log", "c.log"]) writeFileSync(join(root, name), `[t] [INFO] ${name}\n`)
+        const [a, b, c] = ["a.log", "b.log", "c.log"].map((name) => join(root, name))
+        const { dir, store } = directory(root, { keep: 2 })
+        yield* store.save(checkpoint(1, [a!, b!]))
+        yield* store.save(checkpoint(2, [a!]))
+        yield* store.save(checkpoint(3, [a!, c!]))
+        expect(readdirSync(join(dir, "r1")).sort()).toEqual(["000002", "000003"])
+        expect(readdirSync(join(dir, "r1", "000003", "files")).sort()).toEqual(["a.log", "c.log"])
+        expect(readdirSync(join(dir, "r1", "000002", "files")).sort()).toEqual(["a.log"])
+        // keep 1: the only checkpoint is never taken apart before the next one is whole.
+        const single = directory(root, { keep: 1 })
+        for (let n = 1; n <= 3; n++) yield* single.store.save(checkpoint(n, [a!, b!, c!].slice(0, n)))
+        expect(readdirSync(join(single.dir, "r1"))).toEqual(["000003"])
+        expect(readdirSync(join(single.dir, "r1", "000003", "files")).sort()).toEqual(["a.log", "b.log", "c.log"])
+      })
+  )
+
   it.live("the newest valid checkpoint wins: a damaged newest one is passed over, one being written is unseen", () =>
     Effect.gen(function* () {
       const { dir, store } = directory(tmpdir())
