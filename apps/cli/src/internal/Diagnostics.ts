@@ -8,9 +8,11 @@
  */
 import * as DistributedContext from "@dla/core/DistributedContext"
 import type * as Level from "@dla/core/Level"
-import { EffectLogger, Logging } from "@dla/logger"
+import { EffectLogger, LogConfig, Logging } from "@dla/logger"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as References from "effect/References"
 import * as Result from "effect/Result"
 
 /**
@@ -42,7 +44,7 @@ const words: Record<string, Level.Level | "none"> = {
 export const options = (level: Level.Level | "none" | undefined, env: NodeJS.ProcessEnv = process.env) => {
   // `[rank]` inside a launch (a malformed rank variable: the logger says so once, and logs as a lone process).
   const decoded = DistributedContext.decode(env)
-  const common = { name: "dla", showRank: Result.isSuccess(decoded) && decoded.success.isDistributed }
+  const common = { name: "dla", showRank: Result.isSuccess(decoded) && decoded.success.isDistributed, env }
   if (level === undefined) return common
   if (level === "none") return { ...common, console: false }
   // The logger lets the environment win over the code (the logging-helpers guide's rule); a flag typed on this
@@ -50,24 +52,39 @@ export const options = (level: Level.Level | "none" | undefined, env: NodeJS.Pro
   return { ...common, level, env: { ...env, DLA_LOG_LEVEL: level, DLA_LOG_DEBUG: "", NVRX_LOG_DEBUG: "" } }
 }
 
+/** The level `--log-level` asked for in this run of `dla`, once `layer` read the arguments. */
+let chosen: Level.Level | "none" | undefined
+
+/** The logger of dla's diagnostics, set up on first use (a command that says nothing sets nothing up). */
+export const logger = (): Logging.Logger => {
+  root ??= Logging.initLogging(options(chosen))
+  return root
+}
+let root: Logging.Logger | undefined
+
+/** Effect's logger for `Effect.log*`: `@dla/logger`'s, set up as {@link logger} is. */
+export const effectLogger: Logger.Logger<unknown, void> = Logger.make((entry) => {
+  logger()
+  EffectLogger.logger.log(entry)
+})
+
 /**
- * Sets the logger up for this run of `dla` with `args` (before anything is logged), and makes it Effect's logger:
- * `Effect.log*` anywhere in a command goes the same way.
+ * Reads `--log-level` from this run's arguments and makes {@link effectLogger} Effect's logger, with Effect's
+ * minimum level the one the logger will use (worked out without setting anything up).
  */
 export const layer = (args: ReadonlyArray<string>): Layer.Layer<never> =>
   Layer.unwrap(
     Effect.sync(() => {
-      Logging.initLogging(options(levelFromArgs(args)))
-      return EffectLogger.layer()
+      chosen = levelFromArgs(args)
+      const settings = options(chosen)
+      const level = LogConfig.resolve(settings, settings.env, () => false).config.level
+      return Layer.mergeAll(
+        Logger.layer([effectLogger]),
+        Layer.succeed(References.MinimumLogLevel, chosen === "none" ? "None" : EffectLogger.toEffectLevel(level)),
+        Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(flush)))
+      )
     })
   )
-
-/** The logger of dla's diagnostics (set up from the environment if `layer` was not, as in tests of one module). */
-export const logger = (): Logging.Logger => {
-  root ??= Logging.initLogging(options(undefined))
-  return root
-}
-let root: Logging.Logger | undefined
 
 /** On a terminal each line is written at once: a progress bar redrawn in between must not split it. */
 const said = () => {
