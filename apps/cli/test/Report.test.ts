@@ -1,3 +1,4 @@
+import type { Master } from "@dla/analyser"
 import * as Option from "effect/Option"
 import { describe, expect, it } from "vitest"
 import * as Results from "../src/internal/Results.ts"
@@ -159,5 +160,30 @@ describe("Report", () => {
     ])
     expect(Report.toJson(takeover)).toMatchObject({ leader: "standby", term: 2, previousLeader: "primary" })
     expect(Run.leadershipRows({ term: 1, leader: "primary" }).map((row) => row.key)).toEqual(["leader", "term"])
+  })
+})
+
+describe("Results.toJson", () => {
+  it("failed_workers: ranks for workers of a launch (each rank once), ids for the others; failedWorkerIds keeps the ids", () => {
+    const json = Results.toJson({
+      mode: "nats",
+      counts: assignmentCounts,
+      filesProcessed: 10,
+      durationMs: 2140,
+      filesSkipped: 0,
+      workers: 4,
+      summary: {
+        failedWorkers: ["rank-2", "rank-3.1", "rank-3.2", "host-9/77"],
+        failedTasks: [],
+        filesAlreadyProcessed: 0,
+        requeuedTasks: 0,
+        duplicateResults: 0,
+        rejectedResults: 0,
+        checkpointsSaved: 3
+      } as unknown as Master.Summary
+    })
+    expect(json.failed_workers).toEqual([2, 3, "host-9/77"])
+    expect(json.failedWorkerIds).toEqual(["rank-2", "rank-3.1", "rank-3.2", "host-9/77"])
+    expect(json.failedWorkers).toBe(4)
   })
 })
