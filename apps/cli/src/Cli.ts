@@ -10,6 +10,7 @@ import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
+import * as Diagnostics from "./internal/Diagnostics.ts"
 
 /**
  * Every `dla` subcommand, loaded when needed: a run loads the code of the one command it runs (`dla analyse` no NATS
@@ -73,6 +74,8 @@ const version: string = JSON.parse(readFileSync(new URL("../package.json", impor
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> =>
   Effect.promise(() => forArgs(args)).pipe(
     Effect.flatMap((dla) => Command.runWith(dla, { version })(args)),
+    // Every diagnostic, and every Effect.log* of the packages, through @dla/logger at --log-level (Diagnostics.ts).
+    Effect.provide(Diagnostics.layer(args)),
     Effect.as(ExitCode.ok),
     Effect.catchCause(report),
     Effect.provide(CliOutput.layerPresenter(presenter))
@@ -106,6 +109,7 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   const message = oneLine(error instanceof Error ? error.message : String(error))
   return Effect.as(
     Effect.gen(function* () {
+      Diagnostics.flush() // the run's diagnostics first, its fatal error last
       yield* Console.error(expected ? `dla: ${message}` : `dla: internal error: ${message}`)
       if (!expected && process.env.DLA_DEBUG) yield* Console.error(Cause.pretty(cause))
     }),

@@ -6,9 +6,9 @@
  */
 import { availableParallelism } from "node:os"
 import { LogFormat } from "@dla/core"
-import * as Console from "effect/Console"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Diagnostics from "./internal/Diagnostics.ts"
 
 /**
  * `LogFormat.fromSpec`, with its own words for a regex that has named groups but no `level` one: the user meant a
@@ -83,7 +83,9 @@ export const workers = Flag.Int("workers").pipe(
  */
 export const warnAboveCores = (workers: number, cores: number = availableParallelism()) =>
   workers > cores
-    ? Console.error(
-        `dla: warning: --workers ${workers} is more than the ${cores} core(s) of this machine: expect it slower, not faster`
+    ? Effect.sync(() =>
+        Diagnostics.warn(
+          `--workers ${workers} is more than the ${cores} core(s) of this machine: expect it slower, not faster`
+        )
       )
     : Effect.void

@@ -1,6 +1,8 @@
 /**
- * The results block every analysis prints (the seed assignment's facts, in severity order with percentages), and its
- * `--json` twin.
+ * The results block every analysis prints, character for character the assignment's `ANALYSIS RESULTS` block
+ * (levels seen in alphabetical order, `Total time: 0.35s`, `Speedup: 2.3x` when a sequential time is known, and a
+ * distributed run's `Files processed`, `Failed workers`, `Checkpoints saved`), then dla's own facts; and its `--json`
+ * twin.
  *
  * @since 0.1.0
  */
@@ -10,7 +12,14 @@ export interface Results {
   readonly counts: Counts.Counts
   readonly filesProcessed: number
   readonly durationMs: number
-  /** Facts a runner adds under the totals, in order (failed workers, checkpoints saved, speedup...). */
+  /** Sequential time / this run's time, when a sequential time is known (`--baseline`, a recorded run). */
+  readonly speedup?: number | null | undefined
+  /**
+   * A distributed run's facts, inside the block as the assignment's distributed analyser prints them (absent: the
+   * parallel block, time and speedup only, and `Files processed` among dla's facts).
+   */
+  readonly distributed?: { readonly failedWorkers: number; readonly checkpointsSaved: number } | undefined
+  /** dla's facts a runner adds after the block, in order (files skipped, leader, efficiency...). */
   readonly extra?: ReadonlyArray<Extra>
 }
 
@@ -32,29 +41,44 @@ export const thousands = (n: number): string => n.toLocaleString("en-US")
 export const percent = (part: number, whole: number): string =>
   `${whole === 0 ? "0.0" : ((100 * part) / whole).toFixed(1)}%`
 
-/** Levels seen, most severe first, each with its count (aligned) and its share of all lines; then totals and time. */
+/** The assignment's separator line: 49 `=`. */
+export const rule = "=".repeat(49)
+
+/**
+ * The assignment's block: levels seen in alphabetical order (`DEBUG: 89`), `Total time: 0.35s`, `Speedup: 2.3x` when
+ * known, a distributed run's `Files processed`, `Failed workers` and `Checkpoints saved`; then dla's facts (lines
+ * without a level, total lines, the runner's extras).
+ */
 export const render = (results: Results): string => {
-  const { counts } = results
-  const rows = bySeverity
-    .filter((level) => (counts.levels[level] ?? 0) > 0)
-    .map((level) => [
-      `${level}:`,
-      thousands(counts.levels[level] ?? 0),
-      percent(counts.levels[level] ?? 0, counts.lines)
-    ])
-  const width = (column: number) => Math.max(0, ...rows.map((row) => row[column]!.length))
-  const lines = [
-    "=== Log analysis results ===",
-    ...rows.map(
-      ([label, count, share]) => `${label!.padEnd(width(0))} ${count!.padStart(width(1))}  ${share!.padStart(width(2))}`
-    ),
+  const { counts, distributed } = results
+  const levels = Object.keys(counts.levels)
+    .filter((level) => (counts.levels[level as Level.Level] ?? 0) > 0)
+    .sort()
+  const speedup = results.speedup ?? null
+  const block = [
+    rule,
+    "ANALYSIS RESULTS",
+    rule,
+    ...levels.map((level) => `${level}: ${counts.levels[level as Level.Level]}`),
+    rule,
+    `Total time: ${(results.durationMs / 1000).toFixed(2)}s`,
+    ...(speedup === null ? [] : [`Speedup: ${speedup.toFixed(1)}x`]),
+    ...(distributed === undefined
+      ? []
+      : [
+          `Files processed: ${results.filesProcessed}`,
+          `Failed workers: ${distributed.failedWorkers}`,
+          `Checkpoints saved: ${distributed.checkpointsSaved}`
+        ]),
+    rule
+  ]
+  const facts = [
     `Lines without a level: ${thousands(counts.unmatched)}`,
     `Total lines: ${thousands(counts.lines)}`,
-    `Files processed: ${thousands(results.filesProcessed)}`,
-    ...(results.extra ?? []).map(({ label, value }) => `${label}: ${value}`),
-    `Total time: ${(results.durationMs / 1000).toFixed(3)} seconds`
+    ...(distributed === undefined ? [`Files processed: ${thousands(results.filesProcessed)}`] : []),
+    ...(results.extra ?? []).map(({ label, value }) => `${label}: ${value}`)
   ]
-  return lines.join("\n")
+  return [...block, ...facts].join("\n")
 }
 
 /** Every canonical level, zero when unseen: scripts read one shape whatever the input held. */

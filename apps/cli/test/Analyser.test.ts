@@ -7,7 +7,7 @@ import { freePort, type NatsServer, startNatsServer } from "@dla/testing"
 import { jetstreamManager, RetentionPolicy } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { dla, runIn } from "./cli.ts"
+import { diagnostics, dla, runIn } from "./cli.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "dla-cli-analyser-"))
@@ -47,7 +47,7 @@ describe("dla analyse --workers (embedded engine)", () => {
     writeFileSync(join(mixed, "core.bin"), new Uint8Array([1, 0, 2, 0]))
     const run = dla("analyse", mixed, "--workers", "2")
     expect(run.status, run.stderr).toBe(0)
-    expect(run.stderr).toMatch(/^dla: skipped .*core\.bin: binary file/m)
+    expect(diagnostics(run.stderr)).toContainEqual(expect.stringMatching(/^WARN skipped .*core\.bin: binary file/))
     expect(run.stdout).toMatch(/^Files skipped: 1$/m)
     expect(run.stdout).toMatch(/^Files processed: 1$/m)
   })
@@ -114,8 +114,8 @@ describe("dla master / dla worker over NATS", () => {
     const refused = dla("master", logs, "--nats", server.url, "--run", "stale")
     expect(refused.status).toBe(1)
     // Every master is an election candidate and says when it leads; the error itself is one line.
-    expect(refused.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(/^dla: leading run stale as \S+ \(term 1\)$/),
+    expect(diagnostics(refused.stderr)).toEqual([
+      expect.stringMatching(/^INFO leading run stale as \S+ \(term 1\)$/),
       expect.stringMatching(/^dla: stream DLA_TASKS_stale exists with another config .* --fresh/)
     ])
     const [master] = await Promise.all([

@@ -5,7 +5,7 @@ import { type NatsServer, startNatsServer } from "@dla/testing"
 import { Ajv } from "ajv"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ByFile from "../src/internal/ByFile.ts"
-import { dla, finished, type Run, start } from "./cli.ts"
+import { diagnostics, dla, finished, type Run, start } from "./cli.ts"
 
 const schema = JSON.parse(readFileSync(new URL("../../../docs/results.schema.json", import.meta.url), "utf8"))
 const validate = new Ajv({ allErrors: true }).compile(schema)
@@ -42,7 +42,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-const warnings = (run: Run) => run.stderr.split("\n").filter((line) => line.startsWith("dla: warning:"))
+const warnings = (run: Run) => diagnostics(run.stderr).filter((line) => line.startsWith("WARN "))
 
 const zeros = { TRACE: 0, DEBUG: 0, INFO: 0, NOTICE: 0, WARN: 0, ERROR: 0, FATAL: 0 }
 const expected = [
@@ -87,7 +87,7 @@ describe("dla analyse --by-file", () => {
       expect(validate(json) ? [] : validate.errors, mode).toEqual([])
       expect(json.files, mode).toEqual(expected)
       expect(warnings(run), mode).toEqual([
-        "dla: warning: plain.log (bracketed): 100.0% of its lines have no level (try --format)"
+        "WARN plain.log (bracketed): 100.0% of its lines have no level (try --format)"
       ])
     }
   })
@@ -121,14 +121,14 @@ describe("ByFile.warnings", () => {
 
   it("names files with 90% or more of their lines without a level, one line each; none for empty files", () => {
     expect(ByFile.warnings([file(1, 9), file(2, 8), { ...file(3, 0), lines: 0 }])).toEqual([
-      "dla: warning: f1.log (klog): 90.0% of its lines have no level (try --format)"
+      "f1.log (klog): 90.0% of its lines have no level (try --format)"
     ])
   })
 
   it("many such files: one line naming the first few and how many more", () => {
     const many = Array.from({ length: 8 }, (_, i) => file(i, 10))
     expect(ByFile.warnings(many)).toEqual([
-      "dla: warning: 8 files: 90% or more of their lines have no level (try --format): f0.log (klog), f1.log (klog), f2.log (klog) and 5 more (see --by-file)"
+      "8 files: 90% or more of their lines have no level (try --format): f0.log (klog), f1.log (klog), f2.log (klog) and 5 more (see --by-file)"
     ])
   })
 })

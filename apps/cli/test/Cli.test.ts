@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { describe, expect, it } from "vitest"
-import { dla, start } from "./cli.ts"
+import { diagnostics, dla, start } from "./cli.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
@@ -39,19 +39,23 @@ describe("dla generate + analyse", () => {
     expect(json.filesProcessed).toBe(10)
   })
 
-  it("prints the results block with levels in severity order, shares of all lines, and the total time", () => {
+  it("prints the assignment's results block: levels in alphabetical order, the total time; then dla's facts", () => {
     const run = dla("analyse", dir)
     expect(run.status).toBe(0)
-    const rows = [...run.stdout.matchAll(/^(DEBUG|ERROR|INFO|WARN): +([\d,]+) +(\d+\.\d)%$/gm)]
-    expect(rows.map((m) => m[1])).toEqual(["ERROR", "WARN", "INFO", "DEBUG"])
     const expected = countByRegex(dir)
-    for (const [, level, count, share] of rows) {
-      expect(count).toBe(expected[level!]!.toLocaleString("en-US"))
-      expect(share).toBe(((100 * expected[level!]!) / 5000).toFixed(1))
-    }
+    const levels = ["DEBUG", "ERROR", "INFO", "WARN"]
+    const rule = "=".repeat(49)
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^${rule}\\nANALYSIS RESULTS\\n${rule}\\n${levels.map((l) => `${l}: ${expected[l]}\\n`).join("")}${rule}\\nTotal time: \\d+\\.\\d{2}s\\n${rule}\\n`
+      )
+    )
     expect(run.stdout).toMatch(/^Total lines: 5,000$/m)
     expect(run.stdout).toMatch(/^Files processed: 10$/m)
-    expect(run.stdout).toMatch(/^Total time: \d+\.\d{3} seconds$/m)
+    // A sequential time given: the block's Speedup line, and the efficiency among dla's facts.
+    const timed = dla("analyse", dir, "--baseline", "10")
+    expect(timed.stdout).toMatch(/\nTotal time: \d+\.\d{2}s\nSpeedup: \d+\.\dx\n={49}\n/)
+    expect(timed.stdout).toMatch(/^Efficiency: \d+%$/m)
   })
 
   it("writes the same files for the same seed", () => {
@@ -85,7 +89,7 @@ describe("dla analyse formats and filters", () => {
     writeFileSync(join(dir, "old", "core.bin"), new Uint8Array([1, 0, 2]))
     const run = dla("analyse", dir, "--exclude", "*.log", "--exclude", "*.txt")
     expect(run.status).toBe(1)
-    expect(run.stderr).toMatch(/^dla: skipped .*core\.bin: binary file/m)
+    expect(diagnostics(run.stderr)).toContainEqual(expect.stringMatching(/^WARN skipped .*core\.bin: binary file/))
     expect(run.stderr).toMatch(/no log files to analyse \(1 skipped, see above\)$/m)
     const mixed = dla("analyse", dir)
     expect(mixed.stdout).toMatch(/^Files skipped: 1$/m)
@@ -122,7 +126,9 @@ describe("dla errors", () => {
   it("warns when --workers is above the machine's cores, and still runs", () => {
     const run = dla("analyse", join(work, "logs"), "--workers", String(availableParallelism() + 1))
     expect(run.status).toBe(0)
-    expect(run.stderr).toMatch(/^dla: warning: --workers \d+ is more than the \d+ core\(s\) of this machine/m)
+    expect(diagnostics(run.stderr)).toContainEqual(
+      expect.stringMatching(/^WARN --workers \d+ is more than the \d+ core\(s\) of this machine/)
+    )
   })
 
   it("--dashboard beyond loopback needs a token; with one, the printed URL carries it", () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { dla } from "./cli.ts"
+import { diagnostics, dla } from "./cli.ts"
 
 const looped = mkdtempSync(join(tmpdir(), "dla-cli-loop-"))
 writeFileSync(join(looped, "good.log"), "[2025-01-01T00:00:00] [INFO] up\n[2025-01-01T00:00:01] [WARN] slow\n")
@@ -15,9 +15,9 @@ describe("dla analyse on a directory with a loop of symbolic links", () => {
   it("--sequential names each skipped link with its reason and counts the good file", () => {
     const run = dla("analyse", looped, "--sequential", "--json")
     expect(run.status, run.stderr).toBe(0)
-    expect(run.stderr.trim().split("\n")).toEqual([
-      `dla: skipped ${join(looped, "a.log")}: cannot be read (ELOOP)`,
-      `dla: skipped ${join(looped, "b.log")}: cannot be read (ELOOP)`
+    expect(diagnostics(run.stderr)).toEqual([
+      `WARN skipped ${join(looped, "a.log")}: cannot be read (ELOOP)`,
+      `WARN skipped ${join(looped, "b.log")}: cannot be read (ELOOP)`
     ])
     expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 1, filesSkipped: 2, lines: 2 })
   })

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { dla } from "./cli.ts"
+import { diagnostics, dla, newestCheckpoint } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-keep-"))
 const logs = join(work, "logs")
@@ -30,21 +30,22 @@ describe("checkpoint inputs", () => {
     const dir = join(work, "checkpoints")
     const run = analyse(dir)
     expect(run.status, run.stderr).toBe(0)
-    const kept = join(dir, "keep", "files", "log_01.log")
+    const kept = join(newestCheckpoint(dir, "keep"), "files", "log_01.log")
     expect(statSync(kept).ino).toBe(statSync(join(logs, "log_01.log")).ino)
-    expect(existsSync(join(dir, "keep", "fingerprints.json"))).toBe(false)
+    expect(existsSync(join(newestCheckpoint(dir, "keep"), "fingerprints.json"))).toBe(false)
   })
 
   it.runIf(otherFs)("on another filesystem are fingerprinted, not copied, and verify tells a changed one", () => {
     const dir = join(elsewhere, "fingerprints")
     const run = analyse(dir)
     expect(run.status, run.stderr).toBe(0)
-    const notes = run.stderr.split("\n").filter((line) => line.includes("fingerprint"))
+    const notes = diagnostics(run.stderr).filter((line) => line.includes("fingerprint"))
     expect(notes).toEqual([
-      `dla: ${join(dir, "keep")} refuses hard links to the inputs (another filesystem): the checkpoint records each processed file's fingerprint instead of a copy (--keep-inputs copy to copy them)`
+      `INFO ${join(dir, "keep")} refuses hard links to the inputs (another filesystem): the checkpoint records each processed file's fingerprint instead of a copy (--keep-inputs copy to copy them)`
     ])
-    expect(existsSync(join(dir, "keep", "files")) ? readdirSync(join(dir, "keep", "files")) : []).toEqual([])
-    const fingerprints = JSON.parse(readFileSync(join(dir, "keep", "fingerprints.json"), "utf8"))
+    const newest = newestCheckpoint(dir, "keep")
+    expect(existsSync(join(newest, "files")) ? readdirSync(join(newest, "files")) : []).toEqual([])
+    const fingerprints = JSON.parse(readFileSync(join(newest, "fingerprints.json"), "utf8"))
     expect(Object.keys(fingerprints).sort()).toEqual(["log_01.log", "log_02.log", "log_03.log"])
     const verified = dla("checkpoints", "verify", dir)
     expect(verified.stdout, verified.stderr).toMatch(/verified: 3 stored files recount to exactly its 600 lines/)
@@ -62,7 +63,13 @@ describe("checkpoint inputs", () => {
     const run = analyse(dir, "--keep-inputs", "copy")
     expect(run.status, run.stderr).toBe(0)
     const bytes = ["log_01.log", "log_02.log", "log_03.log"].reduce((n, f) => n + statSync(join(logs, f)).size, 0)
-    expect(run.stderr).toContain(`dla: copying 3 input file(s), ${bytes} bytes, into ${join(dir, "keep")}`)
-    expect(readdirSync(join(dir, "keep", "files")).sort()).toEqual(["log_01.log", "log_02.log", "log_03.log"])
+    expect(diagnostics(run.stderr)).toContainEqual(
+      expect.stringContaining(`INFO copying 3 input file(s), ${bytes} bytes, into ${join(dir, "keep")}`)
+    )
+    expect(readdirSync(join(newestCheckpoint(dir, "keep"), "files")).sort()).toEqual([
+      "log_01.log",
+      "log_02.log",
+      "log_03.log"
+    ])
   })
 })

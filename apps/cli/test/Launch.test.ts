@@ -163,8 +163,11 @@ describe("dla analyse under a launcher", () => {
     const exits = await byHand(3, ["--json"])
     expectOneResult(exits)
     for (const exit of exits.slice(1)) {
+      // Through @dla/logger, with the rank: `[12:34:56.789] [2] INFO     rank 2 of 3: ...`.
       expect(exit.stderr.trimEnd().split("\n")).toEqual([
-        expect.stringMatching(/^dla: rank \d of 3: without --nats rank 0 analyses alone; nothing to do here$/)
+        expect.stringMatching(
+          /^\[[\d:.]+\] \[(\d)\] INFO {5}rank \1 of 3: without --nats rank 0 analyses alone; nothing to do here$/
+        )
       ])
     }
   })

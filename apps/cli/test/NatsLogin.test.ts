@@ -5,7 +5,7 @@
  */
 import { freePort, type NatsServer, startNatsServer } from "@dla/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { dla, dlaWith } from "./cli.ts"
+import { diagnostics, dla, dlaWith } from "./cli.ts"
 
 let closed = ""
 let open: NatsServer
@@ -72,9 +72,9 @@ describe("credentials", () => {
 
   it("warns once when the server asks for no credentials", () => {
     const run = dla("status", "--nats", open.url, "--user", "ana", "--password", "s3cret", "--run", "none")
-    const warnings = run.stderr.split("\n").filter((line) => line.startsWith("dla: warning:"))
+    const warnings = diagnostics(run.stderr).filter((line) => line.startsWith("WARN "))
     expect(warnings).toEqual([
-      `dla: warning: NATS at ${open.url} asks for no credentials: anyone can connect there (see docs/security.md)`
+      `WARN NATS at ${open.url} asks for no credentials: anyone can connect there (see docs/security.md)`
     ])
     expect(run.stderr).toContain('no state for run "none"')
   })

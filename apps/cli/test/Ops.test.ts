@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -11,7 +11,7 @@ import { connect } from "@nats-io/transport-node"
 import { Effect, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as StatusView from "../src/internal/StatusView.ts"
-import { dla } from "./cli.ts"
+import { diagnostics, dla, newestCheckpoint } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-ops-"))
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
@@ -50,12 +50,48 @@ describe("dla checkpoints", () => {
     expect(missing.stderr.trim()).toBe(`dla: no checkpoint of run "other" in ${dir} (runs: demo)`)
   })
 
+  it("one directory per checkpoint, the newest few kept: list shows each, show and verify take the newest valid one or --sequence", async () => {
+    const many = join(work, "many")
+    // A checkpoint after every result, two kept: the run's last two checkpoints stay, each a directory.
+    const again = dla(
+      "analyse",
+      logs,
+      "--workers",
+      "1",
+      "--run",
+      "kept",
+      "--checkpoint-dir",
+      many,
+      "--checkpoint-every",
+      "1",
+      "--keep-checkpoints",
+      "2",
+      "--fresh"
+    )
+    expect(again.status, again.stderr).toBe(0)
+    const kept = readdirSync(join(many, "kept")).sort()
+    expect(kept).toHaveLength(2)
+    expect(kept.every((name) => /^\d{6}$/.test(name))).toBe(true)
+    const list = dla("checkpoints", "list", many)
+    expect(list.stdout.split("\n").filter((line) => line.startsWith("kept "))).toHaveLength(2)
+    const [older, newer] = kept.map(Number)
+    expect(JSON.parse(dla("checkpoints", "show", many, "--run", "kept", "--json").stdout).sequence).toBe(newer)
+    // The newest damaged: show, verify (and a resuming master) take the one before.
+    writeFileSync(join(many, "kept", kept[1]!, "checkpoint.json"), "{ half")
+    expect(JSON.parse(dla("checkpoints", "show", many, "--run", "kept", "--json").stdout).sequence).toBe(older)
+    const verified = dla("checkpoints", "verify", many, "--run", "kept", "--sequence", String(older))
+    expect(verified.stdout, verified.stderr).toMatch(/^checkpoint of run kept verified/)
+    const gone = dla("checkpoints", "show", many, "--run", "kept", "--sequence", "1")
+    expect(gone.status).toBe(1)
+    expect(gone.stderr.trim()).toBe(`dla: no checkpoint numbered 1 in ${many} (kept: ${older})`)
+  })
+
   it("verify recounts the stored files: exact for a finished run, a lower bound for a partial one", () => {
     const ok = dla("checkpoints", "verify", dir)
     expect(ok.stderr).toBe("")
     expect(ok.stdout.trim()).toBe("checkpoint of run demo verified: 3 stored files recount to exactly its 600 lines")
 
-    const file = join(dir, "demo", "checkpoint.json")
+    const file = join(newestCheckpoint(dir, "demo"), "checkpoint.json")
     const original = readFileSync(file, "utf8")
     const checkpoint = JSON.parse(original)
     // A partial checkpoint with one more (split) file pending counts more lines than its processed files hold.
@@ -75,7 +111,10 @@ describe("dla checkpoints", () => {
     const tamperedDir = join(work, "checkpoints-tampered")
     return Effect.runPromise(Embedded.run({ runId: "t", root: copy, workers: 1, checkpointDir: tamperedDir })).then(
       () => {
-        appendFileSync(join(tamperedDir, "t", "files", "log_01.log"), "[2024-01-01 00:00:00] [ERROR] late\n")
+        appendFileSync(
+          join(newestCheckpoint(tamperedDir, "t"), "files", "log_01.log"),
+          "[2024-01-01 00:00:00] [ERROR] late\n"
+        )
         const run = dla("checkpoints", "verify", tamperedDir)
         expect(run.status).toBe(1)
         expect(run.stderr.trim().split("\n")).toHaveLength(1)
@@ -258,7 +297,9 @@ describe("dla analyse --dashboard", () => {
     expect(dla("generate", logs, "--files", "4", "--lines", "100", "--seed", "5").status).toBe(0)
     const run = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--workers", "2", "--json")
     expect(run.status).toBe(0)
-    expect(run.stderr).toMatch(/^dla: live dashboard of run run-\w+ at http:\/\/127\.0\.0\.1:\d+\/$/m)
+    expect(diagnostics(run.stderr)).toContainEqual(
+      expect.stringMatching(/^INFO live dashboard of run run-\w+ at http:\/\/127\.0\.0\.1:\d+\/$/)
+    )
     expect(JSON.parse(run.stdout)).toMatchObject({ lines: 400, filesProcessed: 4 })
   })
 

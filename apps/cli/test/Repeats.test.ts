@@ -1,4 +1,8 @@
-import { afterEach, describe, expect, it, vi } from "vitest"
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Logging } from "@dla/logger"
+import { afterEach, describe, expect, it } from "vitest"
 import * as Repeats from "../src/internal/Repeats.ts"
 import * as Run from "../src/internal/Run.ts"
 
@@ -52,20 +56,22 @@ describe("Repeats", () => {
 })
 
 describe("Run.progress", () => {
-  afterEach(() => vi.restoreAllMocks())
+  afterEach(() => Logging.shutdown())
 
-  it("prints the master's repeated retry warning once with its count", () => {
-    const stderr: Array<string> = []
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      stderr.push(String(chunk))
-      return true
-    })
+  it("prints the master's repeated retry warning once with its count, through @dla/logger", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "dla-repeats-")), "stderr")
+    const fd = openSync(file, "w")
+    Logging.forceReset({ consoleFd: fd })
     const progress = Run.progress()
     for (let i = 0; i < 377; i++) progress.onEvent({ _tag: "Retrying", what: "checkpoint", reason: "timeout" })
     progress.finish()
-    expect(stderr).toEqual([
-      "dla: checkpoint failed, retrying: timeout\n",
-      "dla: checkpoint failed, retrying: timeout (repeated 376 more times)\n"
-    ])
+    Logging.flush()
+    closeSync(fd)
+    expect(readFileSync(file, "utf8").replace(/^\[\d\d:\d\d:\d\d\.\d{3}\] /gm, "")).toBe(
+      [
+        "WARN     checkpoint failed, retrying: timeout\n",
+        "WARN     checkpoint failed, retrying: timeout (repeated 376 more times)\n"
+      ].join("")
+    )
   })
 })

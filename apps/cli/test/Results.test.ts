@@ -46,7 +46,7 @@ describe("--json results: one schema for every mode (docs/results.schema.json)",
     for (const [mode, json] of Object.entries(all)) {
       expect(Object.keys(json), mode).toEqual(Object.keys(sequential))
       expect(json.levels, mode).toEqual(sequential.levels)
-      expect(json, mode).toMatchObject({ filesProcessed: 4, failedWorkers: 0, failedWorkerIds: [] })
+      expect(json, mode).toMatchObject({ filesProcessed: 4, failedWorkers: 0, failedWorkerIds: [], failed_workers: [] })
     }
     expect(Object.values(all).map((json) => json.mode)).toEqual(["sequential", "embedded", "nats", "nats", "follow"])
     expect(typeof embedded.speedup).toBe("number")

@@ -125,8 +125,8 @@ describe("dla master --standby", () => {
     const runId = "failover"
     const primary = master(runId, "--candidate-id", "primary", "--json")
     const standby = master(runId, "--standby", "--candidate-id", "standby", "--json")
-    const firstTerm = Number((await primary.line(/^dla: leading run failover as primary \(term (\d+)\)$/m))[1])
-    await standby.line(/^dla: standing by: run failover is led by primary \(term \d+\)$/m)
+    const firstTerm = Number((await primary.line(/INFO {5}leading run failover as primary \(term (\d+)\)$/m))[1])
+    await standby.line(/INFO {5}standing by: run failover is led by primary \(term \d+\)$/m)
     // Slow tasks (10 files, 2 workers, 500 ms each) keep the run going across the failover.
     const workers = [worker(runId, 500), worker(runId, 500)]
     const before = await snapshotWhen(runId, (s) => s.checkpoints.saved >= 2)
@@ -134,12 +134,14 @@ describe("dla master --standby", () => {
     expect(before.status).not.toBe("done")
     primary.child.kill("SIGKILL")
 
-    const took = await standby.line(/^dla: taking over run failover from primary as standby \(term (\d+)\): resuming$/m)
+    const took = await standby.line(
+      /INFO {5}taking over run failover from primary as standby \(term (\d+)\): resuming$/m
+    )
     const term = Number(took[1])
     expect(term).toBeGreaterThan(firstTerm)
     const { code, stdout, stderr } = await standby.exited
     expect(code, stderr).toBe(0)
-    expect(stderr).toMatch(/^dla: resumed from a checkpoint: \d+ files already processed$/m)
+    expect(stderr).toMatch(/INFO {5}resumed from a checkpoint: \d+ files already processed$/m)
     const report = JSON.parse(stdout)
     expect(report).toMatchObject({
       levels: sequential.levels,
@@ -162,11 +164,11 @@ describe("dla master --standby", () => {
     const runId = "finished"
     const primary = master(runId, "--candidate-id", "primary")
     const standby = master(runId, "--standby", "--candidate-id", "standby")
-    await standby.line(/^dla: standing by: run finished is led by primary/m)
+    await standby.line(/INFO {5}standing by: run finished is led by primary/m)
     const w = worker(runId, 0)
     const [led, stood] = await Promise.all([primary.exited, standby.exited])
     expect(led.code, led.stderr).toBe(0)
-    expect(led.stdout).toMatch(/^Checkpoints saved: \d+\nLeader: primary\nTerm: \d+\nTotal time: /m)
+    expect(led.stdout).toMatch(/^Checkpoints saved: \d+\n={49}\n(?:.+\n)*Leader: primary\nTerm: \d+\n$/m)
     expect(led.stdout).not.toMatch(/Previous leader/)
     expect(stood.code, stood.stderr).toBe(0)
     expect(stood.stdout).toBe("run finished finished by another master (primary)\n")
@@ -177,7 +179,7 @@ describe("dla master --standby", () => {
     const runId = "kept"
     const first = master(runId, "--keep-alive", "--json")
     const w = worker(runId, 0)
-    await first.line(/^dla: run kept has ended: staying up until stopped \(--keep-alive\)$/m)
+    await first.line(/INFO {5}run kept has ended: staying up until stopped \(--keep-alive\)$/m)
     expect((await w.exited).code).toBe(0)
     expect(first.child.exitCode).toBe(null)
     // Still up, it keeps publishing the run: its last state reaches `dla status`.
@@ -185,7 +187,7 @@ describe("dla master --standby", () => {
     // What a Deployment does when the pod goes: stop it and start it again.
     first.child.kill("SIGKILL")
     const again = master(runId, "--keep-alive", "--json")
-    await again.line(/^dla: run kept \(started [^)]+\) has already finished; --fresh analyses it again: staying up/m)
+    await again.line(/INFO {5}run kept \(started [^)]+\) has already finished; --fresh analyses it again: staying up/m)
     again.child.kill("SIGTERM")
     const { stdout, stderr } = await again.exited
     // It never led the run again: no election, no tasks, no results block.

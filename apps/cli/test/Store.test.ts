@@ -15,7 +15,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { dla, start } from "./cli.ts"
+import { diagnostics, dla, start } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-cli-store-"))
 const children: Array<ChildProcess> = []
@@ -209,7 +209,9 @@ describe("dla ship / store / analyse --from-store", () => {
       writeFileSync(join(root, node, "sub", "b.log"), `[2025-01-01T00:00:00] [ERROR] ${node}\n`.repeat(3))
       const shipped = dla("ship", join(root, node), "--nats", server.url, "--node", node)
       expect(shipped.status, shipped.stderr).toBe(0)
-      expect(shipped.stderr).toMatch(/^dla: shipped 4 lines, 0\.0 MB in 2 messages .*2 files\n$/)
+      expect(diagnostics(shipped.stderr)).toEqual([
+        expect.stringMatching(/^INFO shipped 4 lines, 0\.0 MB in 2 messages .*2 files$/)
+      ])
     }
     const listed = JSON.parse(dla("store", "ls", "--nats", server.url, "--json").stdout)
     expect(listed.map((f: { node: string; file: string; lines: number }) => `${f.node}/${f.file}:${f.lines}`)).toEqual([

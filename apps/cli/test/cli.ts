@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from "node:child_process"
+import { readdirSync } from "node:fs"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
@@ -59,3 +61,23 @@ export const runIn = (cwd: string, ...args: Array<string>): Promise<Run> => {
   const timer = setTimeout(() => child.kill("SIGKILL"), 45_000)
   return finished(child).finally(() => clearTimeout(timer))
 }
+
+/** The newest checkpoint's directory of a run (`<checkpoint dir>/<run>/<sequence>`, one per checkpoint). */
+export const newestCheckpoint = (checkpointDir: string, runId: string): string => {
+  const runDir = join(checkpointDir, runId)
+  const numbered = readdirSync(runDir).filter((name) => /^\d+$/.test(name))
+  return join(runDir, numbered.sort().at(-1) ?? "none")
+}
+
+/** A line of @dla/logger on stderr: `[12:34:56.789] [3] WARN     message` (the rank only inside a launch). */
+export const logLine = /^\[\d\d:\d\d:\d\d\.\d{3}\] (?:\[(\d+)\] )?([A-Z]+) +(.*)$/
+
+/** The diagnostics on a run's stderr as `LEVEL message` (time and rank taken off); other lines as they are. */
+export const diagnostics = (stderr: string): Array<string> =>
+  stderr
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const found = logLine.exec(line)
+      return found === null ? line : `${found[2]} ${found[3]}`
+    })

@@ -1,12 +1,14 @@
 /**
  * Checkpoints: the master's state, saved every N results, every T seconds and at the end, so a new master resumes
  * where an old one stopped. The JSON keeps the seed assignment's fields (`timestamp`, `counts`, `processed_files`,
- * `pending_files`, `failed_workers`) and adds what an exact resume needs (task ids, totals, a sequence number).
+ * `pending_files`, `failed_workers`) and adds what an exact resume needs (task ids, totals, a sequence number). On
+ * disk, as the assignment asks, each checkpoint is a directory of its own: `<dir>/<run>/<sequence>/checkpoint.json`
+ * with the processed files beside it, the newest few kept.
  *
  * @since 0.1.0
  */
 import { constants } from "node:fs"
-import { copyFile, link, mkdir, open, readFile, rename } from "node:fs/promises"
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
 import type { Counts } from "@dla/core"
 import { Context, Effect, Layer, Option, Schema } from "effect"
@@ -25,7 +27,8 @@ export const Checkpoint = Schema.Struct({
   bytes: Schema.Number,
   processed_files: Schema.Array(Schema.String),
   pending_files: Schema.Array(Schema.String),
-  failed_workers: Schema.Array(Schema.String),
+  /** Failed workers: ranks (`[2]`, as the assignment) for workers of a launch, ids for the others. */
+  failed_workers: Schema.Array(Schema.Union([Schema.Number, Schema.String])),
   completed_tasks: Schema.Array(Schema.String),
   failed_tasks: Schema.Array(
     Schema.Struct({
@@ -75,20 +78,27 @@ export const layerMemory = Layer.sync(CheckpointStore, () => {
 })
 
 export interface DirectoryOptions {
-  /** The checkpoint directory: the run's checkpoint is `<dir>/<run_id>/checkpoint.json`. */
+  /** The checkpoint directory: each checkpoint of the run is `<dir>/<run_id>/<sequence>/checkpoint.json`. */
   readonly dir: string
   readonly runId: string
-  /** The analysed directory: processed files are linked under `<dir>/<run_id>/files/<path relative to root>`. */
+  /** The analysed directory: processed files are kept under `<checkpoint>/files/<path relative to root>`. */
   readonly root: string
   /** How processed files are kept (default {@link linkOrCopyInputs}). */
   readonly keepInputs?: KeepInputs
+  /** How many of the run's newest checkpoints stay on disk (default {@link defaultKeep}); older ones are removed. */
+  readonly keep?: number
 }
 
+/** Checkpoints kept per run by default: the newest, and two to fall back on should it be damaged. */
+export const defaultKeep = 3
+
 /**
- * Keeps newly processed input files in the run's checkpoint directory `runDir` (under `files/<path relative to
- * root>`), before the checkpoint that lists them is written. The CLI brings one that never copies unasked.
+ * Keeps processed input files in the checkpoint directory `dir` being written (under `files/<path relative to
+ * root>`), before the checkpoint that lists them is written; `runDir` is the run's directory, to name in messages.
+ * The CLI brings one that never copies unasked.
  */
 export type KeepInputs = (batch: {
+  readonly dir: string
   readonly runDir: string
   readonly root: string
   readonly paths: ReadonlyArray<string>
@@ -133,33 +143,151 @@ const linkOrCopy = async (from: string, to: string) => {
 }
 
 /** Hard links of each processed file, copies where the filesystem refuses links. */
-export const linkOrCopyInputs: KeepInputs = async ({ runDir, root, paths }) => {
-  for (const path of paths) await linkOrCopy(path, join(runDir, "files", relative(root, path)))
+export const linkOrCopyInputs: KeepInputs = async ({ dir, root, paths }) => {
+  for (const path of paths) await linkOrCopy(path, join(dir, "files", relative(root, path)))
 }
 
-/** A checkpoint directory in the seed's format, plus links to the processed files. */
+/** A checkpoint's directory name: its sequence, zero-padded so that names sort as the numbers do (`000042`). */
+export const entryName = (sequence: number): string => String(sequence).padStart(6, "0")
+
+export interface Entry {
+  readonly sequence: number
+  /** The checkpoint's directory, holding `checkpoint.json` and `files/`. */
+  readonly dir: string
+}
+
+/**
+ * A run's checkpoint directories, newest first. One being written is under a temporary name until complete, so it
+ * is never among them.
+ */
+export const entries = async (runDir: string): Promise<Array<Entry>> =>
+  (await readdir(runDir, { withFileTypes: true }).catch(() => []))
+    .filter((d) => d.isDirectory() && /^\d{6,}$/.test(d.name))
+    .map((d) => ({ sequence: Number(d.name), dir: join(runDir, d.name) }))
+    .sort((a, b) => b.sequence - a.sequence)
+
+const readCheckpoint = (dir: string) =>
+  readFile(join(dir, "checkpoint.json"), "utf8").then(decode, () => Option.none<Checkpoint>())
+
+/**
+ * The newest valid checkpoint of a run directory: a damaged or unreadable one is passed over for the one before.
+ * A run checkpointed by an older dla (`<run>/checkpoint.json`, no directory per checkpoint) resumes from that.
+ */
+export const newest = async (runDir: string): Promise<Option.Option<Checkpoint>> => {
+  for (const entry of await entries(runDir)) {
+    const checkpoint = await readCheckpoint(entry.dir)
+    if (Option.isSome(checkpoint)) return checkpoint
+  }
+  return readCheckpoint(runDir)
+}
+
+/** Runs `f` on every item, at most `limit` at once (file system calls: libuv has threads to spare). */
+const eachLimited = async <A>(items: ReadonlyArray<A>, limit: number, f: (item: A) => Promise<void>) => {
+  let next = 0
+  const lane = async () => {
+    while (next < items.length) await f(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+}
+
+/**
+ * Links `files/<rel>` of the previous checkpoint into the new one, many at once; returns the paths it did not hold
+ * (kept by fingerprint, say).
+ */
+const carryOver = async (previous: string, dir: string, root: string, paths: ReadonlyArray<string>) => {
+  const missing: Array<string> = []
+  const made = new Set<string>()
+  await eachLimited(paths, 32, async (path) => {
+    const rel = join("files", relative(root, path))
+    const parent = dirname(join(dir, rel))
+    if (!made.has(parent)) {
+      made.add(parent)
+      await mkdir(parent, { recursive: true })
+    }
+    await link(join(previous, rel), join(dir, rel)).catch(() => missing.push(path))
+  })
+  return missing
+}
+
+/** Syncs a directory, so that a rename or removal in it outlives a crash. */
+const syncDir = async (dir: string) => {
+  const handle = await open(dir, "r")
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** A checkpoint this store wrote, and the processed files it holds. */
+interface Written {
+  readonly dir: string
+  readonly paths: ReadonlySet<string>
+}
+
+/**
+ * The seed's format, one directory per checkpoint: `<dir>/<run>/<sequence>/checkpoint.json` and the processed files
+ * under `files/`. A checkpoint is built under a temporary name and renamed into place once whole; then all but the
+ * newest `keep` are removed. Each holds every processed file, yet a save costs what changed since an older one, not
+ * the whole list: the oldest checkpoint, due to go anyway, is renamed into the new one and given only the files it
+ * lacks (while at least one other checkpoint stays whole); else the files come as links from the previous one.
+ */
 export const layerDirectory = (options: DirectoryOptions) =>
   Layer.sync(CheckpointStore, () => {
     const runDir = join(options.dir, options.runId)
-    const file = join(runDir, "checkpoint.json")
-    const linked = new Set<string>()
     const keepInputs = options.keepInputs ?? linkOrCopyInputs
-    const linkProcessed = (paths: ReadonlyArray<string>) =>
-      Effect.tryPromise({
-        try: async () => {
-          const fresh = paths.filter((path) => !linked.has(path))
-          if (fresh.length === 0) return
-          await keepInputs({ runDir, root: options.root, paths: fresh })
-          for (const path of fresh) linked.add(path)
-        },
-        catch: fail(`cannot link processed files into ${runDir}`)
-      })
-    return CheckpointStore.of({
-      load: Effect.promise(() => readFile(file, "utf8").catch(() => "")).pipe(Effect.map(decode)),
-      save: (checkpoint) =>
-        linkProcessed(checkpoint.processed_files).pipe(
-          Effect.andThen(writeAtomic(file, `${JSON.stringify(checkpoint, null, 2)}\n`))
+    const keep = Math.max(1, options.keep ?? defaultKeep)
+    /** This store's checkpoints still on disk, oldest first. */
+    let written: Array<Written> = []
+    /** The oldest checkpoint, renamed to `temp`, with the files it holds; undefined when none may go yet. */
+    const recycle = async (onDisk: ReadonlyArray<Entry>, temp: string) => {
+      const oldest = written[0]
+      const others = onDisk.filter((e) => e.dir !== oldest?.dir).length
+      if (oldest === undefined || onDisk.length < keep || others === 0 || onDisk.at(-1)?.dir !== oldest.dir) return
+      await rename(oldest.dir, temp)
+      written = written.slice(1)
+      return oldest.paths
+    }
+    const write = async (checkpoint: Checkpoint) => {
+      const name = entryName(checkpoint.sequence)
+      const temp = join(runDir, `.${name}.${process.pid}.tmp`)
+      const target = join(runDir, name)
+      const processed = new Set(checkpoint.processed_files)
+      await rm(temp, { recursive: true, force: true })
+      await mkdir(runDir, { recursive: true })
+      let held = await recycle(await entries(runDir), temp)
+      if (held !== undefined) {
+        // Files it counted that this checkpoint does not (a run that shrank) leave it.
+        const gone = [...held].filter((path) => !processed.has(path))
+        await eachLimited(gone, 32, (path) => rm(join(temp, "files", relative(options.root, path)), { force: true }))
+      } else {
+        await mkdir(temp, { recursive: true })
+        const previous = written.at(-1)
+        const carried = previous === undefined ? [] : checkpoint.processed_files.filter((p) => previous.paths.has(p))
+        const missing = new Set(
+          previous === undefined ? [] : await carryOver(previous.dir, temp, options.root, carried)
         )
+        held = new Set(carried.filter((path) => !missing.has(path)))
+      }
+      const fresh = checkpoint.processed_files.filter((path) => !held.has(path))
+      await keepInputs({ dir: temp, runDir, root: options.root, paths: fresh })
+      await Effect.runPromise(writeAtomic(join(temp, "checkpoint.json"), `${JSON.stringify(checkpoint, null, 2)}\n`))
+      await rm(target, { recursive: true, force: true })
+      await rename(temp, target)
+      await syncDir(runDir)
+      written = [...written.filter((w) => w.dir !== target), { dir: target, paths: processed }]
+      const old = (await entries(runDir)).slice(keep)
+      for (const entry of old) await rm(entry.dir, { recursive: true, force: true })
+      written = written.filter((w) => !old.some((e) => e.dir === w.dir))
+      // What a master killed mid-write left under a temporary name is of no use to anyone.
+      for (const name of await readdir(runDir)) {
+        if (/^\.\d+\.\d+\.tmp$/.test(name)) await rm(join(runDir, name), { recursive: true, force: true })
+      }
+    }
+    return CheckpointStore.of({
+      load: Effect.promise(() => newest(runDir)),
+      save: (checkpoint) =>
+        Effect.tryPromise({ try: () => write(checkpoint), catch: fail(`cannot write checkpoint into ${runDir}`) })
     })
   })
 

@@ -38,7 +38,8 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
               dir: options.checkpointDir,
               runId: options.runId,
               root: options.root,
-              keepInputs: options.keepInputs
+              keepInputs: options.keepInputs,
+              keep: options.keepCheckpoints
             })
           )
         )

@@ -27,7 +27,9 @@ export interface Options extends Master.Options {
 }
 
 /** The in-process services of one run. */
-export const layer = (options: Pick<Options, "queue" | "checkpointDir" | "keepInputs" | "runId" | "root">) =>
+export const layer = (
+  options: Pick<Options, "queue" | "checkpointDir" | "keepInputs" | "keepCheckpoints" | "runId" | "root">
+) =>
   Layer.mergeAll(
     TaskQueue.layerMemory(options.queue),
     ResultChannel.layerMemory,
@@ -39,7 +41,8 @@ export const layer = (options: Pick<Options, "queue" | "checkpointDir" | "keepIn
           dir: options.checkpointDir,
           runId: options.runId,
           root: options.root,
-          keepInputs: options.keepInputs
+          keepInputs: options.keepInputs,
+          keep: options.keepCheckpoints
         })
   )
 

@@ -28,12 +28,14 @@ export interface Options {
   /** Directories never analysed. */
   readonly skipDirs?: ReadonlyArray<string>
   /**
-   * Also save checkpoints as `<checkpointDir>/<run>/checkpoint.json` plus links to the processed files (the caller's
-   * `CheckpointStore` does the saving). Never analysed, even when it sits inside the analysed tree.
+   * Also save checkpoints, each as `<checkpointDir>/<run>/<sequence>/checkpoint.json` plus links to the processed
+   * files (the caller's `CheckpointStore` does the saving). Never analysed, even when it sits inside the analysed tree.
    */
   readonly checkpointDir?: string
   /** How the checkpoint directory keeps processed files (see `CheckpointStore.KeepInputs`). */
   readonly keepInputs?: KeepInputs
+  /** How many of the newest checkpoints stay in the checkpoint directory (default `CheckpointStore.defaultKeep`). */
+  readonly keepCheckpoints?: number
   readonly splitBytes?: number
   /** Small files travel together in tasks of at least this many bytes (default 8 MB; 0: one file per task). */
   readonly taskBytes?: number

@@ -15,6 +15,7 @@ import { counts as checkpointCounts } from "./CheckpointStore.ts"
 import type * as Heartbeats from "./Heartbeats.ts"
 import type { Event, FailedTask, FileSummary, Progress, Summary } from "./Master.ts"
 import { bytesOf, describe, type FileCounts, type PlannedFile, type Task, type TaskResult } from "./Task.ts"
+import * as WorkerId from "./WorkerId.ts"
 
 /** What a run is: fixed once planned. */
 export interface Plan {
@@ -226,7 +227,7 @@ export const resume = (
     ...next,
     failed,
     skipped: [...next.skipped, ...skipped],
-    failedWorkers: [...new Set([...next.failedWorkers, ...checkpoint.failed_workers])],
+    failedWorkers: [...new Set([...next.failedWorkers, ...checkpoint.failed_workers.map(WorkerId.fromFailed)])],
     filesAlreadyProcessed: next.filesDone
   }
   const tasksAlreadyDone = HashSet.size(next.done) + HashMap.size(next.failed)
@@ -266,7 +267,7 @@ export const checkpoint = (plan: Plan, state: State, now: number): [State, Check
       bytes: state.counts.bytes,
       processed_files: processed,
       pending_files: plan.files.filter((f) => !processedSet.has(f.path) && !failedFiles.has(f.path)).map((f) => f.path),
-      failed_workers: [...state.failedWorkers],
+      failed_workers: WorkerId.failed(state.failedWorkers),
       completed_tasks: [...state.done],
       failed_tasks: failed.map((f) => ({ task_id: f.taskId, path: f.path, reason: f.reason, binary: f.binary })),
       complete: pending(plan, state) === 0

@@ -5,6 +5,7 @@ import { type NatsServer, startNatsCluster, startNatsServer } from "@dla/testing
 import { jetstream } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import * as CheckpointStore from "../src/CheckpointStore.ts"
 import * as Task from "../src/Task.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 import { type Proc, spawnProc } from "./support/processes.ts"
@@ -171,13 +172,15 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     expect(summary.filesAlreadyProcessed).toBe(resumed.filesAlreadyProcessed)
     expect(summary.filesProcessed).toBe(8)
 
-    const checkpoint = JSON.parse(readFileSync(join(checkpointDir, "resume", "checkpoint.json"), "utf8"))
+    // One directory per checkpoint: the newest holds the finished run.
+    const [newest] = await CheckpointStore.entries(join(checkpointDir, "resume"))
+    const checkpoint = JSON.parse(readFileSync(join(newest!.dir, "checkpoint.json"), "utf8"))
     expect(checkpoint).toMatchObject({ complete: true, pending_files: [], failed_workers: [] })
     expect(checkpoint.processed_files).toHaveLength(8)
     expect(Object.keys(checkpoint)).toEqual(
       expect.arrayContaining(["timestamp", "counts", "processed_files", "pending_files", "failed_workers"])
     )
-    expect(existsSync(join(checkpointDir, "resume", "files", "node-001.log"))).toBe(true)
+    expect(existsSync(join(newest!.dir, "files", "node-001.log"))).toBe(true)
   })
 
   it("the nats-server restarted mid-run (same store): the run finishes with exact counts", async () => {

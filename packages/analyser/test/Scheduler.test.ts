@@ -112,6 +112,21 @@ describe("Scheduler.step", () => {
     expect(events(run([{ _tag: "Tick", now: 9000, outstanding: 1 }], state).commands)).not.toContain("WorkerFailed")
   })
 
+  it("a checkpoint's failed_workers are ranks for workers of a launch (rank-2, rank-3.1), ids for the others", () => {
+    const silent = run([
+      beat("rank-2", ["t1"], 1000),
+      beat("rank-3.1", [], 1000),
+      beat("w9", [], 1000),
+      { _tag: "Tick", now: 7000, outstanding: 3 }
+    ])
+    expect(silent.state.failedWorkers).toEqual(["rank-2", "rank-3.1", "w9"])
+    const [, saved] = Scheduler.checkpoint(plan, silent.state, 7000)
+    expect(saved.failed_workers).toEqual([2, 3, "w9"])
+    // A master resuming from it knows them again by id.
+    const [resumed] = Scheduler.resume(plan, Scheduler.initial(0, 0), saved, false)
+    expect(resumed.failedWorkers).toEqual(["rank-2", "rank-3", "w9"])
+  })
+
   it("says once that it waits for workers when none is alive past the timeout", () => {
     const { commands } = run([
       { _tag: "Tick", now: 4000, outstanding: 3 },

@@ -10,9 +10,9 @@ import { ConfigProvider, Effect, Config as EffectConfig, Option } from "effect"
 
 export interface Options {
   /**
-   * Minimum level when the environment sets none: `DLA_LOG_DEBUG`/`NVRX_LOG_DEBUG` (DEBUG), then `LOG_LEVEL`, win
-   * over it, as in the logging-helpers guide (`export LOG_LEVEL=DEBUG` overrides the code). Any alias works
-   * (`warning`, `err`).
+   * Minimum level when the environment sets none: `DLA_LOG_DEBUG`/`NVRX_LOG_DEBUG` (DEBUG), then `DLA_LOG_LEVEL`, then
+   * `LOG_LEVEL`, win over it, as in the logging-helpers guide (`export LOG_LEVEL=DEBUG` overrides the code). Any
+   * alias works (`warning`, `err`).
    */
   readonly level?: Level.Level | string | undefined
   /** Per-rank files go to `<runDir>/logs/<name>.log` (rank 0) and `<name>_<rank>.log` (rank N). */
@@ -117,7 +117,8 @@ const variables = EffectConfig.all({
   LOG_MAX_NODE_FILE_SIZE_MB: optional(found("DLA_LOG_MAX_NODE_FILE_SIZE_MB")),
   LOG_JSON: optional(found("DLA_LOG_JSON")),
   LOG_SOURCE: optional(found("DLA_LOG_SOURCE")),
-  LOG_LEVEL: optional(found("LOG_LEVEL")),
+  // dla's own name first, then the logging-helpers guide's.
+  LOG_LEVEL: optional(found("DLA_LOG_LEVEL").pipe(EffectConfig.orElse(() => found("LOG_LEVEL")))),
   NO_COLOR: optional(found("NO_COLOR"))
 })
 
@@ -140,14 +141,14 @@ const positiveNumber = (found: Setting | undefined, fallback: number, warnings: 
 
 const unknownLevel = (what: string) => `${what}; using INFO (levels: ${Level.all.join(", ")})`
 
-/** The environment first (`*_LOG_DEBUG`, then `LOG_LEVEL`), then the code's `level`, then INFO. */
+/** The environment first (`*_LOG_DEBUG`, then `DLA_LOG_LEVEL`, then `LOG_LEVEL`), then the code's `level`, then INFO. */
 const resolveLevel = (options: Options, vars: Variables, warnings: Array<string>): Level.Level => {
   if (on(vars.LOG_DEBUG)) return "DEBUG"
   const fromEnv = vars.LOG_LEVEL?.value.trim()
   if (fromEnv !== undefined && fromEnv !== "") {
     const level = Level.fromWord(fromEnv)
     if (level !== undefined) return level
-    warnings.push(unknownLevel(`LOG_LEVEL=${vars.LOG_LEVEL!.value} is not a level`))
+    warnings.push(unknownLevel(`${vars.LOG_LEVEL!.variable}=${vars.LOG_LEVEL!.value} is not a level`))
   }
   if (options.level === undefined) return "INFO"
   const level = Level.fromWord(options.level)

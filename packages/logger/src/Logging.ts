@@ -92,7 +92,7 @@ export const getLogger = (name = ""): Logger => {
 }
 
 /**
- * Sets up logging once per process: level (`DLA_LOG_DEBUG`/`NVRX_LOG_DEBUG`, else `LOG_LEVEL`, else the option, else
+ * Sets up logging once per process: level (`DLA_LOG_DEBUG`/`NVRX_LOG_DEBUG`, else `DLA_LOG_LEVEL`, else `LOG_LEVEL`, else the option, else
  * INFO), console, per-rank files under `<runDir>/logs/`, and node-local aggregation when `nodeLocalTmpDir`,
  * `DLA_NODE_LOCAL_TMPDIR` or `NVRX_NODE_LOCAL_TMPDIR` is set. Later calls keep the first setup (use
  * {@link forceReset} to change it). Returns the root logger.

@@ -26,6 +26,17 @@ describe("LogConfig", () => {
     expect(resolve({ console: false }, {}).config.color).toBe(false)
   })
 
+  it("the level: *_LOG_DEBUG, then DLA_LOG_LEVEL, then LOG_LEVEL, then the code's, then INFO", () => {
+    const level = (options: LogConfig.Options, env: DistributedContext.Env) => resolve(options, env).config.level
+    expect(level({ level: "warn" }, {})).toBe("WARN")
+    expect(level({ level: "warn" }, { LOG_LEVEL: "debug" })).toBe("DEBUG")
+    expect(level({ level: "warn" }, { LOG_LEVEL: "debug", DLA_LOG_LEVEL: "error" })).toBe("ERROR")
+    expect(level({}, { DLA_LOG_LEVEL: "error", NVRX_LOG_DEBUG: "1" })).toBe("DEBUG")
+    expect(resolve({}, { DLA_LOG_LEVEL: "loud" }).warnings).toEqual([
+      "DLA_LOG_LEVEL=loud is not a level; using INFO (levels: TRACE, DEBUG, INFO, NOTICE, WARN, ERROR, FATAL)"
+    ])
+  })
+
   it("bad levels and numbers warn in one line and fall back", () => {
     const { config, warnings } = resolve(
       { name: "dla" },

@@ -22,6 +22,7 @@ import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
 import * as ByFile from "../internal/ByFile.ts"
+import * as Diagnostics from "../internal/Diagnostics.ts"
 import * as Failure from "../internal/Failure.ts"
 import * as FromStore from "../internal/FromStore.ts"
 import * as Launch from "../internal/Launch.ts"
@@ -76,7 +77,9 @@ export const analyse = Command.make(
     ...Verbose.flags,
     checkpointDir: Flag.String("checkpoint-dir").pipe(
       Flag.optional,
-      Flag.withDescription("Also save checkpoints under this directory (resumable with the same arguments)")
+      Flag.withDescription(
+        "Also save checkpoints under this directory, one directory each (<dir>/<run>/<sequence>/; resumable with the same arguments)"
+      )
     ),
     ...Watch.flags,
     follow: Run.toggle("follow", "Keep counting as files grow, rotate and appear (tail -F) until Ctrl-C or --for"),
@@ -194,7 +197,7 @@ export const analyse = Command.make(
       yield* Run.failOnUnreadable(summary)
       // On a terminal the page of the finished run stays up until Ctrl-C; scripts go on at once.
       if (args.dashboard && process.stdin.isTTY && process.stdout.isTTY) {
-        yield* Console.error("dla: run finished; the dashboard stays up until Ctrl-C")
+        Diagnostics.info("run finished; the dashboard stays up until Ctrl-C")
         yield* Effect.never
       }
     }).pipe(Effect.scoped)
@@ -290,13 +293,14 @@ const sequential = (
       exclude,
       onProgress: (p) => progress.update(p.bytes, p.totalBytes, Progress.files(p.files, p.totalFiles))
     }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
-    for (const skipped of result.skipped) yield* Console.error(`dla: skipped ${skipped.message}`)
+    for (const skipped of result.skipped) Diagnostics.warn(`skipped ${skipped.message}`)
     if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
     Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
     const results: Report.Results = {
       counts: result.counts,
       filesProcessed: result.files.length,
       durationMs: result.durationMs,
+      speedup: Results.speedup(args.baseline, result.durationMs, 1).speedup,
       extra:
         result.skipped.length > 0 ? [{ label: "Files skipped", key: "filesSkipped", value: result.skipped.length }] : []
     }

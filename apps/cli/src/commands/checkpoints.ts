@@ -23,9 +23,15 @@ export class CheckpointMismatch extends Schema.TaggedError<CheckpointMismatch>()
 }
 
 const dir = Argument.String("dir").pipe(
-  Argument.withDescription("A checkpoint directory (holding <run>/checkpoint.json), or one run's directory in it")
+  Argument.withDescription(
+    "A checkpoint directory (holding <run>/<sequence>/checkpoint.json), one run's directory in it, or one checkpoint's"
+  )
 )
 const run = Flag.String("run").pipe(Flag.optional, Flag.withDescription("Run id (default: the newest checkpoint)"))
+const sequence = Flag.Int("sequence").pipe(
+  Flag.optional,
+  Flag.withDescription("This checkpoint of the run (see 'dla checkpoints list'; default: the newest valid one)")
+)
 
 const list = Command.make("list", { dir, json }, ({ dir, json }) =>
   Effect.gen(function* () {
@@ -41,24 +47,26 @@ const list = Command.make("list", { dir, json }, ({ dir, json }) =>
     )
   })
 ).pipe(
-  Command.withDescription("List the checkpoints in a directory, newest first."),
+  Command.withDescription("List the checkpoints in a directory (each run keeps its newest few), newest first."),
   Command.withExamples([
     {
       command: "dla checkpoints list checkpoints",
-      description: "The runs that saved checkpoints under ./checkpoints, newest first"
+      description: "The checkpoints kept under ./checkpoints, newest first"
     }
   ])
 )
 
-const show = Command.make("show", { dir, run, json }, ({ dir, run, json }) =>
+const show = Command.make("show", { dir, run, sequence, json }, ({ dir, run, sequence, json }) =>
   Effect.gen(function* () {
-    const entry = yield* Checkpoints.pick(dir, Option.getOrUndefined(run))
+    const entry = yield* Checkpoints.pick(dir, Option.getOrUndefined(run), Option.getOrUndefined(sequence))
     yield* Console.log(
       json ? JSON.stringify(entry.checkpoint, null, 2) : Checkpoints.renderShow(entry.dir, entry.checkpoint)
     )
   })
 ).pipe(
-  Command.withDescription("Print one checkpoint: counts, files processed and pending, failed workers and tasks."),
+  Command.withDescription(
+    "Print one checkpoint (the newest valid one, or --sequence): counts, files processed and pending, failed workers and tasks."
+  ),
   Command.withExamples([
     {
       command: "dla checkpoints show checkpoints --run run-1a2b3c4d5e6f --json",
@@ -67,9 +75,14 @@ const show = Command.make("show", { dir, run, json }, ({ dir, run, json }) =>
   ])
 )
 
-const verify = Command.make("verify", { dir, run, format }, ({ dir, run, format }) =>
+const verify = Command.make("verify", { dir, run, sequence, format }, ({ dir, run, sequence, format }) =>
   Effect.gen(function* () {
-    const result = yield* Checkpoints.verify(dir, Option.getOrUndefined(run), Option.getOrUndefined(format))
+    const result = yield* Checkpoints.verify(
+      dir,
+      Option.getOrUndefined(run),
+      Option.getOrUndefined(format),
+      Option.getOrUndefined(sequence)
+    )
     const id = result.checkpoint.run_id
     if (result.problems.length > 0) return yield* new CheckpointMismatch({ runId: id, problems: result.problems })
     yield* Console.log(
@@ -80,7 +93,7 @@ const verify = Command.make("verify", { dir, run, format }, ({ dir, run, format 
   })
 ).pipe(
   Command.withDescription(
-    "Recount the stored copies of the processed files and check them against checkpoint.json (exit 1 on mismatch)."
+    "Recount the stored copies of the processed files and check them against checkpoint.json (the newest valid checkpoint, or --sequence; exit 1 on mismatch)."
   ),
   Command.withExamples([
     {

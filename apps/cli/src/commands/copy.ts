@@ -5,7 +5,6 @@
 import { stat } from "node:fs/promises"
 import { FileError } from "@dla/core"
 import { CopyConfig, HdfsCopier } from "@dla/hdfs"
-import { EffectLogger } from "@dla/logger"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
@@ -16,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as Diagnostics from "../internal/Diagnostics.ts"
 import * as FromStore from "../internal/FromStore.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as StoreFlags from "../internal/StoreFlags.ts"
@@ -45,7 +45,7 @@ export const wording = (message: string, hdfs: boolean) =>
 /** @dla/logger's copier lines, in the words of the destination (the copier says "HDFS copy" whatever the target). */
 const worded = (hdfs: boolean) =>
   Logger.make<unknown, void>((entry) =>
-    EffectLogger.logger.log({
+    Diagnostics.effectLogger.log({
       ...entry,
       message: (Array.isArray(entry.message) ? entry.message : [entry.message]).map((m) => wording(String(m), hdfs))
     })
@@ -179,12 +179,9 @@ export const copy = Command.make(
       )
       if (status.lastError !== null) return yield* Effect.fail(new Error(status.lastError))
       // The copier's messages (enabled, started, skipped, each pass) are diagnostics: @dla/logger's lines on stderr
-      // (rank-aware, NO_COLOR, LOG_LEVEL) in the destination's words, leaving stdout to the summary.
-    }).pipe(
-      Effect.scoped,
-      Effect.provide(Logger.layer([worded(hdfs)])),
-      Effect.provide(EffectLogger.layer({ name: "dla" }))
-    )
+      // (rank-aware, NO_COLOR, --log-level, see internal/Diagnostics) in the destination's words, leaving stdout to
+      // the summary.
+    }).pipe(Effect.scoped, Effect.provide(Logger.layer([worded(hdfs)])))
   }
 ).pipe(
   Command.withDescription(

@@ -38,7 +38,7 @@ export const dashboard = Command.make(
       yield* Watch.serve(
         () => source,
         port,
-        (url) => `dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`,
+        (url) => `dashboard of ${what} at ${url} (Ctrl-C to stop)`,
         where
       )
       return yield* Effect.never

@@ -29,7 +29,9 @@ export const master = Command.make(
     ...Run.flags,
     checkpointDir: Flag.String("checkpoint-dir").pipe(
       Flag.withDefault("checkpoints"),
-      Flag.withDescription("Checkpoints go to <dir>/<run>/checkpoint.json with links to processed files")
+      Flag.withDescription(
+        "Each checkpoint goes to <dir>/<run>/<sequence>/checkpoint.json with links to the processed files (the newest --keep-checkpoints kept)"
+      )
     ),
     ackWait: Flag.Finite("ack-wait").pipe(
       Flag.withDefault(30),

@@ -4,7 +4,6 @@
  */
 import { DistributedContext } from "@dla/core"
 import { Shipper } from "@dla/store"
-import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
@@ -14,6 +13,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Flags from "../Flags.ts"
+import * as Diagnostics from "../internal/Diagnostics.ts"
 import * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as StoreFlags from "../internal/StoreFlags.ts"
@@ -35,16 +35,21 @@ const progressLine = (stream: NodeJS.WriteStream = process.stderr) => {
       const now = Date.now()
       if (now - drawnAt < (stream.isTTY ? 100 : PLAIN_EVERY_MS)) return
       drawnAt = now
-      stream.write(stream.isTTY ? `\r${text(p)}\x1b[K` : `dla: ${text(p)}\n`)
+      if (stream.isTTY) stream.write(`\r${text(p)}\x1b[K`)
+      else Diagnostics.info(text(p))
     },
-    finish: (p: Shipper.Progress) =>
-      stream.write(`${stream.isTTY ? "\r" : ""}dla: ${text(p)}${stream.isTTY ? "\x1b[K" : ""}\n`)
+    finish: (p: Shipper.Progress) => {
+      if (stream.isTTY) stream.write("\r\x1b[K")
+      Diagnostics.info(text(p))
+    }
   }
 }
 
 const report = (pass: Shipper.PassResult) =>
   Effect.forEach(pass.events, (event) =>
-    event._tag === "Skipped" ? Console.error(`dla: skipped ${event.path}: ${event.reason}`) : Effect.void
+    event._tag === "Skipped"
+      ? Effect.sync(() => Diagnostics.warn(`skipped ${event.path}: ${event.reason}`))
+      : Effect.void
   )
 
 export const ship = Command.make(

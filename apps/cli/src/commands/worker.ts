@@ -11,6 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Flags from "../Flags.ts"
+import * as Diagnostics from "../internal/Diagnostics.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Run from "../internal/Run.ts"
 
@@ -34,21 +35,21 @@ export const worker = Command.make(
         taskDelay: Option.getOrUndefined(Option.map(args.taskDelayMs, Duration.millis)),
         onTask: (event) => {
           if (event._tag === "TaskRetrying") {
-            process.stderr.write(
-              `dla: NATS did not take the result of task ${event.taskId} (${event.reason}): holding it, retrying\n`
+            Diagnostics.warn(
+              `NATS did not take the result of task ${event.taskId} (${event.reason}): holding it, retrying`
             )
           }
           if (event._tag === "TaskDeferred") {
-            process.stderr.write(
-              `dla: handing task ${event.taskId} back, delivered again in ${event.retryIn / 1000} s (${event.reason})\n`
+            Diagnostics.warn(
+              `handing task ${event.taskId} back, delivered again in ${event.retryIn / 1000} s (${event.reason})`
             )
           }
         },
         onEvent: (event) => {
-          if (event._tag === "WaitingForRun") process.stderr.write("dla: waiting for a run to join\n")
-          if (event._tag === "RunJoined") process.stderr.write(`dla: joined run ${event.runId}\n`)
+          if (event._tag === "WaitingForRun") Diagnostics.info("waiting for a run to join")
+          if (event._tag === "RunJoined") Diagnostics.info(`joined run ${event.runId}`)
           if (event._tag === "RunEnded") {
-            process.stderr.write(`dla: run ${event.runId} ended: ${event.summary.tasks} tasks counted here\n`)
+            Diagnostics.info(`run ${event.runId} ended: ${event.summary.tasks} tasks counted here`)
           }
         }
       })

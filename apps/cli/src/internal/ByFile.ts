@@ -6,9 +6,9 @@
 import { basename, relative } from "node:path"
 import type { Master } from "@dla/analyser"
 import type { FileAnalysis } from "@dla/core"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Report from "../Report.ts"
+import * as Diagnostics from "./Diagnostics.ts"
 
 export type File = Master.FileSummary
 
@@ -41,17 +41,18 @@ export const warnings = (files: ReadonlyArray<File>): ReadonlyArray<string> => {
   const why = `${unreadShare * 100}% or more of their lines have no level (try --format)`
   if (unread.length > namedAtMost) {
     const first = unread.slice(0, 3).map(named).join(", ")
-    return [`dla: warning: ${unread.length} files: ${why}: ${first} and ${unread.length - 3} more (see --by-file)`]
+    return [`${unread.length} files: ${why}: ${first} and ${unread.length - 3} more (see --by-file)`]
   }
   return unread.map(
-    (file) =>
-      `dla: warning: ${named(file)}: ${Report.percent(file.unmatched, file.lines)} of its lines have no level (try --format)`
+    (file) => `${named(file)}: ${Report.percent(file.unmatched, file.lines)} of its lines have no level (try --format)`
   )
 }
 
 /** Says the warnings on stderr. */
 export const warn = (files: ReadonlyArray<File>) =>
-  Effect.forEach(warnings(files), (line) => Console.error(line), { discard: true })
+  Effect.sync(() => {
+    for (const line of warnings(files)) Diagnostics.warn(line)
+  })
 
 /** The table: path, format, lines, lines without a level (and share), then each level any file has. */
 export const render = (files: ReadonlyArray<File>): string => {

@@ -1,12 +1,14 @@
 /**
- * Reading and checking a checkpoint directory as the analyser writes it: `<dir>/<run>/checkpoint.json` plus hard
- * links of the processed files under `<dir>/<run>/files/<path relative to the analysed root>`, or, where the
- * filesystem refuses links, their fingerprints in `<dir>/<run>/fingerprints.json` (copies only when asked).
+ * Reading and checking a checkpoint directory as the analyser writes it: one directory per checkpoint,
+ * `<dir>/<run>/<sequence>/checkpoint.json` plus hard links of the processed files under `<sequence>/files/<path
+ * relative to the analysed root>`, or, where the filesystem refuses links, their fingerprints in
+ * `<sequence>/fingerprints.json` (copies only when asked). A run checkpointed by an older dla
+ * (`<dir>/<run>/checkpoint.json`) reads too.
  */
 import { createHash } from "node:crypto"
 import { constants } from "node:fs"
 import { copyFile, link, mkdir, open, readdir, readFile, stat } from "node:fs/promises"
-import { dirname, join, relative, sep } from "node:path"
+import { basename, dirname, join, relative, sep } from "node:path"
 // The module, not the package root: `dla analyse` loads this, and the root loads the NATS client.
 import * as CheckpointStore from "@dla/analyser/CheckpointStore"
 import { Counts, FileAnalysis, Level, type LogFormat } from "@dla/core"
@@ -20,66 +22,96 @@ export class CheckpointError extends Schema.TaggedError<CheckpointError>()("Chec
 
 export interface Entry {
   readonly runId: string
+  /** The checkpoint's own directory (checkpoint.json, files/). */
   readonly dir: string
   /** None when checkpoint.json is missing, half-written or not a checkpoint. */
   readonly checkpoint: Option.Option<CheckpointStore.Checkpoint>
 }
 
-const readEntry = (runDir: string, runId: string): Effect.Effect<Entry> =>
-  Effect.promise(() => readFile(join(runDir, "checkpoint.json"), "utf8").catch(() => "")).pipe(
-    Effect.map((json) => ({ runId, dir: runDir, checkpoint: CheckpointStore.decode(json) }))
-  )
+const readEntry = (dir: string, runId: string): Promise<Entry> =>
+  readFile(join(dir, "checkpoint.json"), "utf8")
+    .catch(() => "")
+    .then((json) => {
+      const checkpoint = CheckpointStore.decode(json)
+      return { runId: Option.match(checkpoint, { onNone: () => runId, onSome: (c) => c.run_id }), dir, checkpoint }
+    })
 
 const exists = (path: string) =>
-  Effect.promise(() =>
-    stat(path).then(
-      () => true,
-      () => false
+  stat(path).then(
+    () => true,
+    () => false
+  )
+
+/** The checkpoints of one run's directory: one per numbered directory, and an older dla's checkpoint.json. */
+const runEntries = async (runDir: string, runId: string): Promise<Array<Entry>> => {
+  const numbered = await CheckpointStore.entries(runDir)
+  const found = await Promise.all(numbered.map((e) => readEntry(e.dir, runId)))
+  if (await exists(join(runDir, "checkpoint.json"))) found.push(await readEntry(runDir, runId))
+  return found
+}
+
+/** Newest first: by save time, then by sequence; unreadable ones last. */
+const newestFirst = (a: Entry, b: Entry) => {
+  const key = (e: Entry) =>
+    Option.match(e.checkpoint, { onNone: () => ["", -1] as const, onSome: (c) => [c.timestamp, c.sequence] as const })
+  const [at, as] = key(a)
+  const [bt, bs] = key(b)
+  return bt.localeCompare(at) || bs - as || a.runId.localeCompare(b.runId)
+}
+
+/**
+ * Every checkpoint under `dir`, newest first. `dir` is a checkpoint directory (holding `<run>/<sequence>/`), one
+ * run's directory in it, or one checkpoint's directory. Fails when `dir` cannot be read or holds no checkpoint.
+ */
+export const list = (dir: string): Effect.Effect<Array<Entry>, CheckpointError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const name = basename(dir) || dir
+      const own = await runEntries(dir, name)
+      if (own.length > 0) return own.sort(newestFirst)
+      const found: Array<Entry> = []
+      for (const d of await readdir(dir, { withFileTypes: true })) {
+        if (d.isDirectory()) found.push(...(await runEntries(join(dir, d.name), d.name)))
+      }
+      return found.sort(newestFirst)
+    },
+    catch: (cause) =>
+      new CheckpointError({ message: `cannot read checkpoint directory ${dir}: ${(cause as Error).message}` })
+  }).pipe(
+    Effect.filterOrFail(
+      (entries) => entries.length > 0,
+      () => new CheckpointError({ message: `no checkpoint in ${dir} (expected <run>/<sequence>/checkpoint.json)` })
     )
   )
 
 /**
- * The checkpoints under `dir` (a checkpoint directory), newest first; `dir` may also be one run's directory.
- * Fails when `dir` cannot be read or holds no checkpoint at all.
+ * The newest valid checkpoint of `runId` (of any run when none is named), or the one numbered `sequence`: a damaged
+ * checkpoint is passed over, as a resuming master passes it over. Fails when none is valid.
  */
-export const list = (dir: string): Effect.Effect<Array<Entry>, CheckpointError> =>
-  Effect.gen(function* () {
-    if (yield* exists(join(dir, "checkpoint.json")))
-      return [yield* readEntry(dir, dir.split(sep).filter(Boolean).at(-1) ?? dir)]
-    const names = yield* Effect.tryPromise({
-      try: () => readdir(dir, { withFileTypes: true }),
-      catch: (cause) =>
-        new CheckpointError({ message: `cannot read checkpoint directory ${dir}: ${(cause as Error).message}` })
-    })
-    const entries: Array<Entry> = []
-    for (const d of names) {
-      if (d.isDirectory() && (yield* exists(join(dir, d.name, "checkpoint.json")))) {
-        entries.push(yield* readEntry(join(dir, d.name), d.name))
-      }
-    }
-    if (entries.length === 0) {
-      return yield* new CheckpointError({ message: `no checkpoint in ${dir} (expected <run>/checkpoint.json)` })
-    }
-    const time = (e: Entry) => Option.match(e.checkpoint, { onNone: () => "", onSome: (c) => c.timestamp })
-    return entries.sort((a, b) => time(b).localeCompare(time(a)) || a.runId.localeCompare(b.runId))
-  })
-
-/** The checkpoint of `runId`, or the newest one when no run is named; fails on an unreadable checkpoint. */
-export const pick = (dir: string, runId: string | undefined) =>
+export const pick = (dir: string, runId: string | undefined, sequence?: number) =>
   Effect.gen(function* () {
     const entries = yield* list(dir)
-    const entry = runId === undefined ? entries[0]! : entries.find((e) => e.runId === runId)
-    if (entry === undefined) {
+    const ofRun = runId === undefined ? entries : entries.filter((e) => e.runId === runId)
+    if (ofRun.length === 0) {
+      const runs = [...new Set(entries.map((e) => e.runId))]
       return yield* new CheckpointError({
-        message: `no checkpoint of run "${runId}" in ${dir} (runs: ${entries.map((e) => e.runId).join(", ")})`
+        message: `no checkpoint of run "${runId}" in ${dir} (runs: ${runs.join(", ")})`
       })
     }
-    if (Option.isNone(entry.checkpoint)) {
+    const wanted =
+      sequence === undefined
+        ? ofRun
+        : ofRun.filter((e) => Option.isSome(e.checkpoint) && e.checkpoint.value.sequence === sequence)
+    const valid = wanted.find((e) => Option.isSome(e.checkpoint))
+    if (valid === undefined || Option.isNone(valid.checkpoint)) {
       return yield* new CheckpointError({
-        message: `${join(entry.dir, "checkpoint.json")} is not a valid checkpoint (half-written or another format)`
+        message:
+          wanted.length === 0
+            ? `no checkpoint numbered ${sequence} in ${dir} (kept: ${ofRun.flatMap((e) => Option.toArray(Option.map(e.checkpoint, (c) => c.sequence))).join(", ")})`
+            : `${join(wanted[0]!.dir, "checkpoint.json")} is not a valid checkpoint (half-written or another format)`
       })
     }
-    return { ...entry, checkpoint: entry.checkpoint.value }
+    return { ...valid, checkpoint: valid.checkpoint.value }
   })
 
 /** One line per checkpoint: run, sequence, time, state, files, lines. */
@@ -182,11 +214,13 @@ export type KeepMode = "link" | "copy"
  */
 export const keepInputs = (mode: KeepMode, say: (line: string) => void): CheckpointStore.KeepInputs => {
   let said = false
-  return async ({ runDir, root, paths }) => {
+  // An input is fingerprinted once: each later checkpoint lists it again, and it has not changed in between.
+  const known = new Map<string, Fingerprint>()
+  return async ({ dir, runDir, root, paths }) => {
     const refused: Array<{ readonly from: string; readonly to: string; readonly rel: string }> = []
     for (const from of paths) {
       const rel = relative(root, from)
-      const to = join(runDir, "files", rel)
+      const to = join(dir, "files", rel)
       await mkdir(dirname(to), { recursive: true })
       await link(from, to).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== "EEXIST") refused.push({ from, to, rel })
@@ -207,10 +241,14 @@ export const keepInputs = (mode: KeepMode, say: (line: string) => void): Checkpo
         `${runDir} refuses hard links to the inputs (another filesystem): the checkpoint records each processed file's fingerprint instead of a copy (--keep-inputs copy to copy them)`
       )
     }
-    const known = await readFingerprints(runDir)
-    for (const r of refused) known[r.rel.split(sep).join("/")] = await fingerprint(r.from)
+    const fingerprints = await readFingerprints(dir)
+    for (const r of refused) {
+      const print = known.get(r.from) ?? (await fingerprint(r.from))
+      known.set(r.from, print)
+      fingerprints[r.rel.split(sep).join("/")] = print
+    }
     await Effect.runPromise(
-      CheckpointStore.writeAtomic(join(runDir, fingerprintsFile), `${JSON.stringify(known, null, 2)}\n`)
+      CheckpointStore.writeAtomic(join(dir, fingerprintsFile), `${JSON.stringify(fingerprints, null, 2)}\n`)
     )
   }
 }
@@ -269,9 +307,9 @@ const fields = (counts: Counts.Counts) => [
  * up must match exactly; a partial checkpoint also counts ranges of files not yet complete, so there the stored
  * files must not exceed it.
  */
-export const verify = (dir: string, runId: string | undefined, format?: LogFormat.LogFormat) =>
+export const verify = (dir: string, runId: string | undefined, format?: LogFormat.LogFormat, sequence?: number) =>
   Effect.gen(function* () {
-    const { dir: runDir, checkpoint } = yield* pick(dir, runId)
+    const { dir: runDir, checkpoint } = yield* pick(dir, runId, sequence)
     const filesDir = join(runDir, "files")
     const stored = yield* Effect.promise(() => walk(filesDir))
     const { matched, missing } = matchStored(checkpoint.processed_files, stored)

@@ -25,11 +25,23 @@ Conventions shared by every command:
   \`--tls-key\`; credentials also from \`NATS_CREDS\`, \`NATS_USER\`, \`NATS_PASSWORD\`, \`NATS_TOKEN\` or the URL,
   \`nats://user:password@host\`). One way of logging in at a time; credentials are never printed (docs/security.md).
 - Global flags (\`--help\`, \`--version\`, \`--completions\`, \`--log-level\`) are listed once, under \`dla\`.
+- Stdout carries only results. Every diagnostic (warnings, skipped files, progress and \`--verbose\` lines, the
+  packages' own log lines) goes through \`@dla/logger\` to stderr: \`[12:34:56.789] WARN     message\`, with
+  \`[rank]\` after the time under a launcher, coloured on a terminal unless \`NO_COLOR\` is set, and only at or
+  above \`--log-level\` (\`none\` for silence), else \`DLA_LOG_LEVEL\`, else \`LOG_LEVEL\`, else \`info\`.
+  A fatal error stays one \`dla: ...\` line, after them.
+- The results block of \`dla analyse\` and \`dla master\` is the assignment's \`ANALYSIS RESULTS\` block character
+  for character (levels in alphabetical order, \`Total time: 0.35s\`, \`Speedup: 2.3x\` when a sequential time is
+  known; over NATS also \`Files processed\`, \`Failed workers\`, \`Checkpoints saved\`), then dla's own facts.
+- Checkpoints (\`--checkpoint-dir\`, and \`dla master\`'s \`checkpoints\`) are one directory each,
+  \`<dir>/<run>/<sequence>/checkpoint.json\` with the processed files in \`files/\`; the newest
+  \`--keep-checkpoints\` (3) stay, and a run resumes from the newest valid one.
 - \`--json\` results of \`dla analyse\` (every mode: \`--sequential\`, embedded, \`--nats\`, \`--follow\`) and \`dla master\`
   are one object with the same fields in every mode, numbers as numbers, described by
   [results.schema.json](results.schema.json): \`mode\` (\`sequential\`, \`embedded\`, \`nats\`, \`follow\`), \`runId\`,
   \`levels\` (every level, 0 when unseen), \`lines\`, \`unmatched\`, \`bytes\`, \`filesProcessed\`, \`durationMs\`,
   \`filesSkipped\`, \`filesAlreadyProcessed\`, \`workers\`, \`failedWorkers\` (a count) and \`failedWorkerIds\`,
+  \`failed_workers\` (as the assignment's checkpoint.json: ranks for workers of a launch, ids for the others),
   \`failedTasks\` (\`path\`, \`reason\`, \`binary\`), \`requeuedTasks\`, \`duplicateResults\`, \`rejectedResults\` (messages on the results channel set aside:
   not results, or failing validation), \`checkpointsSaved\`,
   \`speedup\` and \`efficiency\` (a fraction; both null without \`--baseline\`), \`leader\`, \`term\`, \`previousLeader\`

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Report from "../Report.ts"
+import * as Diagnostics from "./Diagnostics.ts"
 import * as Nats from "./Nats.ts"
 import * as Results from "./Results.ts"
 import * as Run from "./Run.ts"
@@ -72,16 +73,18 @@ export const run = (args: Args) =>
       const nc = yield* Nats.connection(args.nats.value, args)
       yield* NatsTransport.createRuns(nc, args.replicas)
       yield* Watch.publish(nc, watched)
-      process.stderr.write(`dla: following ${args.path} as run ${runId} (dla status --run ${runId})\n`)
+      Diagnostics.info(`following ${args.path} as run ${runId} (dla status --run ${runId})`)
     }
     yield* Watch.dashboard(watched, args)
     watched.onEvent({ _tag: "Started", files: 0, tasks: 0, bytes: 0 })
     let lastLines = -1
     let final: Follow.Snapshot | undefined
 
-    /** One `dla:` line per change in the directory, below the live line on a terminal. */
+    /** One line per change in the directory, below the live line on a terminal. */
     const sayEvents = (events: ReadonlyArray<Follow.Event>) => {
-      for (const event of events) process.stderr.write(`${live ? "\r\x1b[K" : ""}dla: ${describe(event)}\n`)
+      if (live && events.length > 0) process.stderr.write("\r\x1b[K")
+      for (const event of events) Diagnostics.info(describe(event))
+      if (live && events.length > 0) Diagnostics.flush()
     }
 
     const show = (snapshot: Follow.Snapshot) => {
@@ -101,7 +104,7 @@ export const run = (args: Args) =>
         counts
       })
       if (live) process.stderr.write(`\r${summaryLine(snapshot)}\x1b[K`)
-      else if (counts.lines !== lastLines) process.stderr.write(`dla: ${summaryLine(snapshot)}\n`)
+      else if (counts.lines !== lastLines) Diagnostics.info(summaryLine(snapshot))
       lastLines = counts.lines
     }
 

@@ -12,6 +12,7 @@ import * as CliError from "effect/cli/CliError"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
+import * as Diagnostics from "./Diagnostics.ts"
 import type * as Failure from "./Failure.ts"
 import * as Nats from "./Nats.ts"
 import * as Progress from "./Progress.ts"
@@ -77,7 +78,7 @@ export const mirror = (
   ).pipe(
     Effect.tap((done) =>
       done.files > 0
-        ? Console.error(`dla: mirrored ${done.bytes} new bytes of ${done.files} stored files`)
+        ? Effect.sync(() => Diagnostics.info(`mirrored ${done.bytes} new bytes of ${done.files} stored files`))
         : Effect.void
     )
   )

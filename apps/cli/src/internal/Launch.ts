@@ -12,10 +12,10 @@
  * once done, waits (at most {@link LINGER}) until every rank has heard it.
  */
 import type { Distributed, Master } from "@dla/analyser"
+import * as WorkerId from "@dla/analyser/WorkerId"
 import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Clock from "effect/Clock"
-import * as Console from "effect/Console"
 import type * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Duration from "effect/Duration"
@@ -24,6 +24,7 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Diagnostics from "./Diagnostics.ts"
 import { Failure } from "./Failure.ts"
 import * as Nats from "./Nats.ts"
 import * as Run from "./Run.ts"
@@ -94,7 +95,9 @@ export const detect = (
 
 /** A rank with nothing to do says so in one stderr line, and ends (exit 0). */
 export const idle = (p: Plan) =>
-  Console.error(`dla: rank ${p.rank} of ${p.worldSize}: without --nats rank 0 analyses alone; nothing to do here`)
+  Effect.sync(() =>
+    Diagnostics.info(`rank ${p.rank} of ${p.worldSize}: without --nats rank 0 analyses alone; nothing to do here`)
+  )
 
 const Phase = Schema.Struct({ status: Schema.Literals(["starting", "running", "done"]) })
 type Phase = typeof Phase.Type
@@ -194,8 +197,8 @@ export const master = (
       Effect.timeoutOption(BARRIER)
     )
     if (Option.isNone(arrived)) {
-      yield* Console.error(
-        `dla: ${others - checkedIn.size} of ${others} other rank(s) not up after ${BARRIER}: starting without them`
+      Diagnostics.warn(
+        `${others - checkedIn.size} of ${others} other rank(s) not up after ${BARRIER}: starting without them`
       )
     }
     const onEvent = (event: Master.Event) => {
@@ -271,7 +274,7 @@ export const follow = (
     }
     const threads = Option.getOrElse(args.workers, () => 1)
     const workers = Effect.forEach(
-      Array.from({ length: threads }, (_, i) => (threads > 1 ? `rank-${p.rank}.${i + 1}` : `rank-${p.rank}`)),
+      Array.from({ length: threads }, (_, i) => WorkerId.ofRank(p.rank, threads > 1 ? i + 1 : undefined)),
       (workerId) =>
         Distributed.worker(nc, {
           runId,

@@ -5,7 +5,6 @@
 import { readFileSync } from "node:fs"
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core"
 import * as Config from "effect/Config"
-import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Data from "effect/Data"
@@ -13,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import * as Diagnostics from "./Diagnostics.ts"
 
 /** NATS could not be reached (or refused us): one line, exit 1. */
 export class NatsUnavailable extends Data.TaggedError("NatsUnavailable")<{ readonly message: string }> {}
@@ -225,9 +225,7 @@ export const connection = (
       (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))
     )
     if (hasCredentials(resolved) && nc.info?.auth_required !== true) {
-      yield* Console.error(
-        `dla: warning: NATS at ${where} asks for no credentials: anyone can connect there (see docs/security.md)`
-      )
+      Diagnostics.warn(`NATS at ${where} asks for no credentials: anyone can connect there (see docs/security.md)`)
     }
     return nc
   })

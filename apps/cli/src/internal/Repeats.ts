@@ -5,9 +5,9 @@
  * Hand-written: a log library's sampling drops lines without saying how many, which is what this must tell.
  */
 
-export interface Repeats {
+export interface Repeats<Tag = undefined> {
   /** Writes `line` unless it repeats one written less than the window ago; then only counts it. */
-  readonly line: (line: string) => void
+  readonly line: (line: string, tag?: Tag) => void
   /** Writes the counts of every line still being counted (at the end of a run, before its results). */
   readonly flush: () => void
 }
@@ -19,22 +19,29 @@ export interface Options {
   readonly now?: () => number
 }
 
-interface Counted {
+interface Counted<Tag> {
   readonly since: number
+  readonly tag: Tag | undefined
   repeats: number
 }
 
-/** `write` gets each line (no newline) to print: the lines themselves and `<line> (repeated N more times)`. */
-export const make = (write: (line: string) => void, options: Options = {}): Repeats => {
+/**
+ * `write` gets each line (no newline) to print: the lines themselves and `<line> (repeated N more times)`, each with
+ * the tag it was said with (a level).
+ */
+export const make = <Tag = undefined>(
+  write: (line: string, tag: Tag | undefined) => void,
+  options: Options = {}
+): Repeats<Tag> => {
   const windowMs = options.windowMs ?? 60_000
   const now = options.now ?? Date.now
-  const counting = new Map<string, Counted>()
-  const summarise = (line: string, counted: Counted) => {
+  const counting = new Map<string, Counted<Tag>>()
+  const summarise = (line: string, counted: Counted<Tag>) => {
     if (counted.repeats > 0)
-      write(`${line} (repeated ${counted.repeats} more ${counted.repeats === 1 ? "time" : "times"})`)
+      write(`${line} (repeated ${counted.repeats} more ${counted.repeats === 1 ? "time" : "times"})`, counted.tag)
   }
   return {
-    line: (line) => {
+    line: (line, tag) => {
       const at = now()
       const counted = counting.get(line)
       if (counted !== undefined && at - counted.since < windowMs) {
@@ -50,8 +57,8 @@ export const make = (write: (line: string) => void, options: Options = {}): Repe
           counting.delete(other)
         }
       }
-      counting.set(line, { since: at, repeats: 0 })
-      write(line)
+      counting.set(line, { since: at, tag, repeats: 0 })
+      write(line, tag)
     },
     flush: () => {
       for (const [line, counted] of counting) summarise(line, counted)

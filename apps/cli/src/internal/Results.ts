@@ -4,6 +4,8 @@
  * output against it). The text block stays `Report.render`'s.
  */
 import type { Master } from "@dla/analyser"
+// The module, not the package root: `dla analyse` loads this, and the root loads the NATS client.
+import * as WorkerId from "@dla/analyser/WorkerId"
 import type { Counts } from "@dla/core"
 import * as Option from "effect/Option"
 import * as Report from "../Report.ts"
@@ -56,6 +58,8 @@ export const toJson = (input: Input) => {
     workers: input.workers,
     failedWorkers: s?.failedWorkers.length ?? 0,
     failedWorkerIds: s?.failedWorkers ?? [],
+    // The assignment's failed_workers: ranks for workers of a launch (mpirun, srun, torchrun), ids for the others.
+    failed_workers: WorkerId.failed(s?.failedWorkers ?? []),
     failedTasks: (s?.failedTasks ?? []).map((t) => ({ path: t.path, reason: t.reason, binary: t.binary })),
     requeuedTasks: s?.requeuedTasks ?? 0,
     duplicateResults: s?.duplicateResults ?? 0,

@@ -5,6 +5,9 @@
 import { createHash } from "node:crypto"
 import { resolve } from "node:path"
 import type { Master } from "@dla/analyser"
+import * as CheckpointStore from "@dla/analyser/CheckpointStore"
+// The module, not the package root: `dla analyse` loads this, and the root loads the NATS client.
+import * as WorkerId from "@dla/analyser/WorkerId"
 import type { LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as Flag from "effect/cli/Flag"
@@ -16,6 +19,7 @@ import * as Flags from "../Flags.ts"
 import * as Report from "../Report.ts"
 import * as ByFile from "./ByFile.ts"
 import * as Checkpoints from "./Checkpoints.ts"
+import * as Diagnostics from "./Diagnostics.ts"
 import * as Progress from "./Progress.ts"
 import * as Repeats from "./Repeats.ts"
 import * as Results from "./Results.ts"
@@ -66,6 +70,13 @@ export const flags = {
   ),
   splitMb: positive("split-mb", 64, "Split files bigger than this into byte ranges of this size (MB, default 64)"),
   fresh: toggle("fresh", "Ignore checkpoints and left-over run state: start the run from scratch"),
+  keepCheckpoints: Flag.Int("keep-checkpoints").pipe(
+    Flag.withDefault(CheckpointStore.defaultKeep),
+    atLeast(1, "keep-checkpoints"),
+    Flag.withDescription(
+      `Checkpoints kept in the checkpoint directory, one directory each, newest first (default ${CheckpointStore.defaultKeep})`
+    )
+  ),
   keepInputs: Flag.Literals("keep-inputs", ["link", "copy"]).pipe(
     Flag.withDefault("link" as const),
     Flag.withDescription(
@@ -109,6 +120,7 @@ export const masterOptions = (
     readonly fresh: boolean
     readonly replicas: number
     readonly keepInputs: Checkpoints.KeepMode
+    readonly keepCheckpoints: number
   },
   onEvent: (event: Master.Event) => void
 ) => ({
@@ -118,7 +130,8 @@ export const masterOptions = (
   splitBytes: Math.round(values.splitMb * 1024 * 1024),
   fresh: values.fresh,
   replicas: values.replicas,
-  keepInputs: Checkpoints.keepInputs(values.keepInputs, (line) => process.stderr.write(`dla: ${line}\n`)),
+  keepInputs: Checkpoints.keepInputs(values.keepInputs, Diagnostics.info),
+  keepCheckpoints: values.keepCheckpoints,
   onEvent
 })
 
@@ -126,11 +139,14 @@ export const masterOptions = (
 export const progress = () => {
   const bar = Progress.make()
   // A warning said again and again (a checkpoint retried through a NATS election) is one line and its count.
-  const lines = Repeats.make((line) => {
+  const lines = Repeats.make<"info" | "warn">((line, level) => {
     bar.finish()
-    process.stderr.write(`dla: ${line}\n`)
+    if (level === "warn") Diagnostics.warn(line)
+    else Diagnostics.info(line)
   })
-  const say = lines.line
+  /** A line for the person running the master (INFO); `warn` for what went wrong. */
+  const say = (line: string) => lines.line(line, "info")
+  const warn = (line: string) => lines.line(line, "warn")
   const onEvent = (event: Master.Event) => {
     switch (event._tag) {
       case "Progress": {
@@ -146,16 +162,16 @@ export const progress = () => {
         say(`resumed from a checkpoint: ${event.filesAlreadyProcessed} files already processed`)
         break
       case "WorkerFailed":
-        say(`worker ${event.workerId} failed (no heartbeat); requeued ${event.requeued.length} task(s)`)
+        warn(`worker ${event.workerId} failed (no heartbeat); requeued ${event.requeued.length} task(s)`)
         break
       case "WaitingForWorkers":
-        say(`no live workers: waiting for workers to join (${event.pendingTasks} tasks pending)`)
+        warn(`no live workers: waiting for workers to join (${event.pendingTasks} tasks pending)`)
         break
       case "TaskFailed":
-        say(`skipped ${event.reason}`)
+        warn(`skipped ${event.reason}`)
         break
       case "Retrying":
-        say(`${event.what} failed, retrying: ${event.reason}`)
+        warn(`${event.what} failed, retrying: ${event.reason}`)
         break
       default:
         break
@@ -219,12 +235,14 @@ const printResults = (summary: Master.Summary, options: ReportOptions) => {
       })
     )
   }
-  const extra: Array<Report.Extra> = [
-    { label: "Failed workers", key: "failedWorkers", value: describeList(summary.failedWorkers) },
-    { label: "Checkpoints saved", key: "checkpointsSaved", value: summary.checkpointsSaved }
-  ]
+  // dla's facts after the assignment's block.
+  const extra: Array<Report.Extra> = []
   // As the sequential analyser says it: files that could not be counted were skipped, each named on stderr.
-  if (filesSkipped > 0) extra.unshift({ label: "Files skipped", key: "filesSkipped", value: filesSkipped })
+  if (filesSkipped > 0) extra.push({ label: "Files skipped", key: "filesSkipped", value: filesSkipped })
+  if (summary.failedWorkers.length > 0) extra.push(failedWorkersRow(summary.failedWorkers))
+  if (options.mode !== "nats" && summary.checkpointsSaved > 0) {
+    extra.push({ label: "Checkpoints saved", key: "checkpointsSaved", value: summary.checkpointsSaved })
+  }
   if (summary.filesAlreadyProcessed > 0) {
     extra.push({ label: "Already processed", key: "filesAlreadyProcessed", value: summary.filesAlreadyProcessed })
   }
@@ -233,7 +251,6 @@ const printResults = (summary: Master.Summary, options: ReportOptions) => {
   }
   if (options.leadership !== undefined) extra.push(...leadershipRows(options.leadership))
   const { speedup, efficiency } = Results.speedup(options.baseline, summary.durationMs, workers)
-  if (speedup !== null) extra.push({ label: "Speedup", key: "speedup", value: `${speedup.toFixed(2)}x` })
   if (efficiency !== null && options.workers !== undefined) {
     extra.push({ label: "Efficiency", key: "efficiency", value: `${(efficiency * 100).toFixed(0)}%` })
   }
@@ -241,13 +258,27 @@ const printResults = (summary: Master.Summary, options: ReportOptions) => {
     counts: summary.counts,
     filesProcessed: summary.filesProcessed,
     durationMs: summary.durationMs,
+    speedup,
+    // Over NATS the assignment's distributed block; on this machine's threads its parallel one.
+    distributed:
+      options.mode === "nats"
+        ? { failedWorkers: summary.failedWorkers.length, checkpointsSaved: summary.checkpointsSaved }
+        : undefined,
     extra
   })
   return Console.log(options.byFile === true ? `${totals}\n\n${ByFile.render(summary.byFile)}` : totals)
 }
 
-const describeList = (items: ReadonlyArray<string>) =>
-  items.length === 0 ? "0" : `${items.length} (${items.join(", ")})`
+/** Which workers failed: by rank when they had ranks (a launch), else by id. */
+const failedWorkersRow = (failed: ReadonlyArray<string>): Report.Extra => {
+  const named = WorkerId.failed(failed)
+  const ranks = named.every((w) => typeof w === "number")
+  return {
+    label: ranks ? "Failed worker ranks" : "Failed worker ids",
+    key: ranks ? "failedWorkerRanks" : "failedWorkerIds",
+    value: named.join(", ")
+  }
+}
 
 export const ensureFinished = <A, E, R>(effect: Effect.Effect<A, E, R>, finish: () => void) =>
   effect.pipe(Effect.ensuring(Effect.sync(finish)))

@@ -19,8 +19,8 @@
  */
 import { isAbsolute, relative } from "node:path"
 import type { Master, Worker } from "@dla/analyser"
-import { Logging } from "@dla/logger"
 import type * as Option from "effect/Option"
+import * as Diagnostics from "./Diagnostics.ts"
 import * as Run from "./Run.ts"
 
 export const flags = {
@@ -29,9 +29,6 @@ export const flags = {
     "Print the assignment's progress lines on stderr (Found N log file(s), [Master] Assigning X to worker N...)"
   )
 }
-
-/** The logger the lines go through: dla's console format on stderr, with the rank inside a distributed job. */
-const logger = () => Logging.initLogging({ name: "dla", showRank: Logging.getContext().isDistributed })
 
 /**
  * The worker's number as the assignment prints it: its rank (`rank-2`), its thread (`thread-3`), its local index
@@ -107,10 +104,9 @@ export const tap = (
   onEvent: (event: Master.Event) => void
 ): ((event: Master.Event) => void) => {
   if (!verbose) return onEvent
-  const log = logger()
   const lines = masterLines(args.path, args.nats._tag === "Some" ? "distributed" : "parallel")
   return (event) => {
-    for (const line of lines(event)) log.info(line)
+    for (const line of lines(event)) Diagnostics.info(line)
     onEvent(event)
   }
 }
@@ -122,9 +118,8 @@ export const workerTasks = (
   workerId: string
 ): ((event: Worker.TaskEvent) => void) | undefined => {
   if (!verbose) return undefined
-  const log = logger()
   const worker = workerNumber(workerId)
   return (event) => {
-    if (event._tag === "TaskStarted") log.info(`[Worker ${worker}] Processing ${shown(root, event.path)}`)
+    if (event._tag === "TaskStarted") Diagnostics.info(`[Worker ${worker}] Processing ${shown(root, event.path)}`)
   }
 }

@@ -6,12 +6,12 @@ import type { Distributed, Master } from "@dla/analyser"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
-import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as Diagnostics from "./Diagnostics.ts"
 import * as Failure from "./Failure.ts"
 
 /** The port of a dashboard page (`--port` of `dla dashboard`, `--dashboard-port` beside `--dashboard`). */
@@ -140,7 +140,7 @@ export const serve = (
       Server.serve(handler, { port, ...(options.host ? { host: options.host } : {}) })
     )
     const url = options.token === undefined ? served.url : `${served.url}?token=${encodeURIComponent(options.token)}`
-    yield* Console.error(say(url))
+    Diagnostics.info(say(url))
     return url
   })
 
@@ -160,7 +160,7 @@ export const dashboard = (
           serve(
             ({ Source }) => Source.fromMonitor(watched.monitor),
             options.dashboardPort,
-            (url) => `dla: live dashboard of run ${watched.monitor.runId} at ${url}`,
+            (url) => `live dashboard of run ${watched.monitor.runId} at ${url}`,
             where
           )
         ),
