@@ -18,8 +18,8 @@ import { DirectoryAnalysis, Generator } from "@dla/core"
 import { startNatsServer } from "@dla/testing"
 import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
-import * as Distributed from "../src/Distributed.ts"
 import * as Fence from "../src/Fence.ts"
+import * as Distributed from "../src/nats/Distributed.ts"
 
 const { values } = parseArgs({
   options: {

@@ -441,7 +441,7 @@ export const decode = (json: unknown): Option.Option<RunState> => Schema.decodeU
  */
 const openRuns = (nc: NatsConnection) =>
   Effect.gen(function* () {
-    const transport = yield* Effect.promise(() => import("./NatsTransport.ts"))
+    const transport = yield* Effect.promise(() => import("./nats/RunsKv.ts"))
     return { kv: yield* transport.openRuns(nc), bucket: transport.runsBucket }
   })
 

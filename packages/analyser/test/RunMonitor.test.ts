@@ -6,7 +6,7 @@ import { connect } from "@nats-io/transport-node"
 import { Effect, Fiber, Option, Stream } from "effect"
 import * as Embedded from "../src/Embedded.ts"
 import type * as Master from "../src/Master.ts"
-import * as NatsTransport from "../src/NatsTransport.ts"
+import * as RunsKv from "../src/nats/RunsKv.ts"
 import * as RunMonitor from "../src/RunMonitor.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
@@ -214,9 +214,9 @@ describe("RunMonitor.publish", () => {
         Stream.runHead,
         Effect.forkScoped
       )
-      // Only a master creates the bucket (NatsTransport.setupRun, with the run's replicas); the watcher above,
+      // Only a master creates the bucket (RunsKv.setupRun, with the run's replicas); the watcher above,
       // started first, waits for it, and the monitor only writes to it.
-      yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 }))
+      yield* Effect.promise(() => new Kvm(nc).create(RunsKv.runsBucket, { history: 1 }))
       yield* Effect.scoped(
         Effect.gen(function* () {
           yield* RunMonitor.publish(nc, monitor, { interval: "50 millis" })
@@ -245,7 +245,7 @@ describe("RunMonitor.publish", () => {
     () =>
       Effect.gen(function* () {
         const { nc } = yield* natsWithEvents("alive")
-        yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 }))
+        yield* Effect.promise(() => new Kvm(nc).create(RunsKv.runsBucket, { history: 1 }))
         const monitor = RunMonitor.make("alive")
         monitor.push(started)
         yield* RunMonitor.publish(nc, monitor, { interval: "20 millis", keepAlive: "100 millis" })
@@ -260,7 +260,7 @@ describe("RunMonitor.publish", () => {
   it.live("publishes nothing while inactive (a standby), and the whole state once active (it took over)", () =>
     Effect.gen(function* () {
       const { nc, events } = yield* natsWithEvents("gated")
-      yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 })) // as a master does
+      yield* Effect.promise(() => new Kvm(nc).create(RunsKv.runsBucket, { history: 1 })) // as a master does
       const monitor = RunMonitor.make("gated")
       let leading = false
       yield* Effect.scoped(

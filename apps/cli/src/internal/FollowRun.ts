@@ -6,7 +6,7 @@
  * the live page; with `--nats` they are published as run `--run` (default `follow-<hash of path and filters>`), for
  * `dla status` and `dla dashboard` elsewhere. Counting stays in this process either way.
  */
-import { NatsTransport } from "@dla/analyser"
+import { RunsKv } from "@dla/analyser/nats"
 import { Follow, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
@@ -66,11 +66,11 @@ export const run = (args: Args) =>
     const runId = Run.runId(args.run, args.path, args.include, args.exclude, "follow")
     const watched = Watch.make(runId, () => {})
     if (Option.isSome(args.nats)) {
-      if (!NatsTransport.isValidRunId(runId)) {
+      if (!RunsKv.isValidRunId(runId)) {
         return yield* new CliError.ValidationError({ message: `bad --run "${runId}": use letters, digits, - and _` })
       }
       const nc = yield* Nats.connection(args.nats.value, args)
-      yield* NatsTransport.createRuns(nc, args.replicas)
+      yield* RunsKv.createRuns(nc, args.replicas)
       yield* Watch.publish(nc, watched)
       process.stderr.write(`dla: following ${args.path} as run ${runId} (dla status --run ${runId})\n`)
     }

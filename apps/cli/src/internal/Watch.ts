@@ -2,7 +2,8 @@
  * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events, published to NATS when the run
  * has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with `--dashboard`.
  */
-import type { Distributed, Master } from "@dla/analyser"
+import type { Master } from "@dla/analyser"
+import type { Distributed } from "@dla/analyser/nats"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"

@@ -1,0 +1,137 @@
+/**
+ * Runs in KV: the bucket `dla_runs` keeps each run's lifecycle record (`<run>.state`), and the names of the run's
+ * streams and subjects follow from its id. Masters create the bucket and write the records; workers and watchers
+ * read and watch them.
+ *
+ * @since 0.1.0
+ */
+import * as KvBucket from "@dla/election/KvBucket"
+import type { JetStreamManager } from "@nats-io/jetstream"
+import { type KV, Kvm } from "@nats-io/kv"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { Effect, Option, Schema, Stream } from "effect"
+import { encodeJson } from "../Task.ts"
+import { deleteStream, ignoreNotFound, listening, parseJson, transport, tryNats } from "./internal/jetstream.ts"
+
+export const runsBucket = "dla_runs"
+export const consumerName = "workers"
+
+/** Run ids become stream names and subject tokens: keep them to letters, digits, `-` and `_`. */
+export const isValidRunId = (runId: string) => /^[A-Za-z0-9_-]{1,64}$/.test(runId)
+
+export const names = (runId: string) => ({
+  tasks: `DLA_TASKS_${runId}`,
+  results: `DLA_RESULTS_${runId}`,
+  taskSubject: `dla.${runId}.task`,
+  resultSubject: `dla.${runId}.result`,
+  heartbeat: (workerId: string) => `dla.${runId}.hb.${workerId.replace(/[^A-Za-z0-9_-]/g, "_")}`,
+  heartbeats: `dla.${runId}.hb.*`,
+  maxDeliveriesAdvisory: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.DLA_TASKS_${runId}.${consumerName}`,
+  stateKey: `${runId}.state`,
+  checkpointKey: `${runId}.checkpoint`
+})
+
+export const RunState = Schema.Struct({
+  status: Schema.Literals(["running", "done"]),
+  root: Schema.String,
+  startedAt: Schema.String
+})
+export type RunState = typeof RunState.Type
+
+/**
+ * The `dla_runs` bucket, bound without a round trip (reads fail with "stream not found" until it exists). Only a
+ * master creates it (`Distributed.setupRun`, with the run's replicas): a worker or a watcher that starts first must
+ * not create it with one copy, on whichever node it happens to reach.
+ */
+export const openRuns = (nc: NatsConnection) =>
+  tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(nc).open(runsBucket))
+
+/**
+ * Creates the `dla_runs` bucket with `replicas` copies, or opens it when it exists. Masters do it in `setupRun`; a
+ * process that only publishes its state (`dla analyse --follow --nats`) does it too, so that watchers can see it.
+ */
+export const createRuns = (nc: NatsConnection, replicas = 1) =>
+  // The one bucket opener (it retries the creation race of nats-server 2.9).
+  KvBucket.create(nc, runsBucket, { replicas }).pipe(
+    Effect.mapError((error) => transport(`cannot create KV bucket ${runsBucket}`)(error.cause))
+  )
+
+/** Writes the run's record as `running`, started now (masters, when they set a run up). */
+export const markRunning = (kv: KV, runId: string, root: string) =>
+  Effect.suspend(() => {
+    const state: RunState = { status: "running", root, startedAt: new Date().toISOString() }
+    return tryNats("cannot write the run state", () => kv.put(names(runId).stateKey, encodeJson(state)))
+  })
+
+/** Ends the run: its record says `done`, its task and results streams are removed. */
+export const markDone = (nc: NatsConnection, jsm: JetStreamManager, runId: string) =>
+  Effect.gen(function* () {
+    const n = names(runId)
+    const kv = yield* openRuns(nc)
+    yield* tryNats("cannot write the run state", async () => {
+      const entry = await kv.get(n.stateKey)
+      const state = entry === null || entry.operation !== "PUT" ? {} : entry.json<object>()
+      await kv.put(n.stateKey, encodeJson({ ...state, status: "done" }))
+    })
+    yield* deleteStreams(jsm, runId)
+  })
+
+/** Removes the run's task and results streams (gone already is fine). */
+export const deleteStreams = (jsm: JetStreamManager, runId: string) =>
+  Effect.forEach([names(runId).tasks, names(runId).results], (stream) => deleteStream(jsm, stream), {
+    discard: true
+  })
+
+/** A run's lifecycle record as a watcher sees it. */
+export interface RunEntry {
+  readonly runId: string
+  readonly state: RunState
+}
+
+const stateSubjects = `$KV.${runsBucket}.*.state`
+
+/**
+ * Every run's lifecycle record: those in KV now (oldest first), then each one written from now on, as it is written.
+ * The subscription is to the KV bucket's own subjects (a KV write is a message on `$KV.dla_runs.<key>`), made before
+ * KV is read, so nothing written between the two is missed, and it works before any master has created the bucket:
+ * a worker that starts first learns of the run the moment it is set up, without polling.
+ */
+export const watchRuns = (nc: NatsConnection) =>
+  Effect.gen(function* () {
+    const writes = yield* listening(nc, stateSubjects)
+    const now = yield* runs(nc).pipe(
+      Effect.catchIf(
+        (error) => error.cause instanceof Error && error.cause.name === "StreamNotFoundError",
+        () => Effect.succeed([])
+      )
+    )
+    const later = writes.pipe(
+      Stream.flatMap((msg) => {
+        const runId = msg.subject.slice(`$KV.${runsBucket}.`.length, -".state".length)
+        // A deleted record (an empty message with a KV-Operation header) or one that is not a run state is skipped.
+        const state = Schema.decodeUnknownOption(RunState)(parseJson(msg.data))
+        return Stream.fromIterable(Option.toArray(Option.map(state, (state): RunEntry => ({ runId, state }))))
+      })
+    )
+    return Stream.concat(Stream.fromIterable<RunEntry>(now), later)
+  })
+
+/** The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order). */
+export const runs = (nc: NatsConnection) =>
+  Effect.gen(function* () {
+    const kv = yield* openRuns(nc)
+    return yield* tryNats("cannot list runs", async () => {
+      const found: Array<RunEntry> = []
+      // No bucket yet: no master has set a run up.
+      const keys = await kv.keys("*.state").catch(ignoreNotFound)
+      for await (const key of keys ?? []) {
+        const entry = await kv.get(key)
+        if (entry === null || entry.operation !== "PUT") continue
+        const state = Schema.decodeUnknownOption(RunState)(entry.json())
+        if (Option.isSome(state)) {
+          found.push({ runId: key.slice(0, -".state".length), state: state.value })
+        }
+      }
+      return found.sort((a, b) => a.state.startedAt.localeCompare(b.state.startedAt))
+    })
+  })
