@@ -389,10 +389,7 @@ export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOp
     const names = subjects(monitor.runId)
     // The master creates the bucket when it sets the run up, which may be after this starts: until then a write
     // fails and is tried again at the next interval.
-    const kv = yield* openRuns(nc).pipe(
-      Effect.map((runs) => runs.kv),
-      Effect.option
-    )
+    const kv = yield* openRuns(nc).pipe(Effect.option)
     const active = options.active ?? (() => true)
     let dirty = true
     let writtenAt = Number.NEGATIVE_INFINITY
@@ -436,34 +433,39 @@ const publishQuietly = (nc: NatsConnection, subject: string, data: Uint8Array) =
 export const decode = (json: unknown): Option.Option<RunState> => Schema.decodeUnknownOption(RunState)(json)
 
 /**
- * The runs bucket and its name. The NATS client is loaded here, when a run is published or read, not with every
- * monitor: `dla analyse` on one machine feeds a monitor and never needs NATS (its start is faster without).
+ * The runs module. The NATS client is loaded here, when a run is published or read, not with every monitor: `dla
+ * analyse` on one machine feeds a monitor and never needs NATS (its start is faster without).
  */
-const openRuns = (nc: NatsConnection) =>
-  Effect.gen(function* () {
-    const transport = yield* Effect.promise(() => import("./nats/RunsKv.ts"))
-    return { kv: yield* transport.openRuns(nc), bucket: transport.runsBucket }
-  })
+const runsKv = Effect.promise(() => import("./nats/RunsKv.ts"))
+
+/** The runs bucket to write to (it may not exist yet: writes fail until a master creates it). */
+const openRuns = (nc: NatsConnection) => runsKv.pipe(Effect.flatMap((transport) => transport.openRuns(nc)))
 
 /** No bucket yet means no run has been published yet. */
 const noBucket = (error: AnalyserError.AnalyserError) =>
   error.cause instanceof Error && error.cause.name === "StreamNotFoundError"
 
+/** The runs bucket to read from, `None` until a master has created it (see `RunsKv.readRuns`). */
+const readRuns = (nc: NatsConnection) => runsKv.pipe(Effect.flatMap((transport) => transport.readRuns(nc)))
+
 /** The latest snapshot of `runId` from KV, if any. */
 export const read = (nc: NatsConnection, runId: string) =>
   Effect.gen(function* () {
-    const { kv } = yield* openRuns(nc)
+    const bucket = yield* readRuns(nc)
+    if (Option.isNone(bucket)) return Option.none<RunState>()
     const entry = yield* Effect.tryPromise({
-      try: () => kv.get(subjects(runId).snapshotKey),
+      try: () => bucket.value.get(subjects(runId).snapshotKey),
       catch: (cause) => AnalyserError.make("Transport", `cannot read the snapshot of run ${runId}`, cause)
     })
     return entry === null || entry.operation !== "PUT" ? Option.none<RunState>() : decode(entry.json())
-  }).pipe(Effect.catchIf(noBucket, () => Effect.succeed(Option.none<RunState>())))
+  })
 
 /** The latest snapshot of every run in KV, newest start first. */
 export const list = (nc: NatsConnection) =>
   Effect.gen(function* () {
-    const { kv, bucket } = yield* openRuns(nc)
+    const bucket = yield* readRuns(nc)
+    if (Option.isNone(bucket)) return []
+    const kv = bucket.value
     return yield* Effect.tryPromise({
       try: async () => {
         const found: Array<RunState> = []
@@ -475,15 +477,16 @@ export const list = (nc: NatsConnection) =>
         }
         return found.sort((a, b) => b.startedAt - a.startedAt)
       },
-      catch: (cause) => AnalyserError.make("Transport", `cannot read run snapshots from ${bucket}`, cause)
+      catch: (cause) => AnalyserError.make("Transport", "cannot read run snapshots", cause)
     })
-  }).pipe(Effect.catchIf(noBucket, () => Effect.succeed<Array<RunState>>([])))
+  })
 
 /** The current snapshot and every later one, of `runId` or of every run. */
 export const watch = (nc: NatsConnection, runId?: string): Stream.Stream<RunState, AnalyserError.AnalyserError> =>
   Stream.unwrap(
     Effect.gen(function* () {
-      const { kv, bucket } = yield* openRuns(nc)
+      const { openRuns, runsBucket: bucket } = yield* runsKv
+      const kv = yield* openRuns(nc)
       // A watcher may start before any master has created the bucket: wait for it rather than create it.
       const entries = yield* Effect.tryPromise({
         try: () => kv.watch({ key: runId === undefined ? "*.snapshot" : subjects(runId).snapshotKey }),
