@@ -3,7 +3,8 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync }
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Embedded, NatsTransport, RunMonitor } from "@dla/analyser"
+import { Embedded, RunMonitor } from "@dla/analyser"
+import { Distributed, RunsKv } from "@dla/analyser/nats"
 import { type NatsServer, startNatsServer, waitFor } from "@dla/testing"
 import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -150,7 +151,7 @@ describe("dla status and dla dashboard over NATS", () => {
     server = await startNatsServer()
     nc = await connect({ servers: server.url })
     // The bucket a master creates when it sets a run up (a monitor only writes to it).
-    await new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 })
+    await new Kvm(nc).create(RunsKv.runsBucket, { history: 1 })
     await Effect.runPromise(RunMonitor.publish(nc, monitor, { interval: "50 millis" }).pipe(Scope.provide(scope)))
     monitor.push({ _tag: "Started", files: 4, tasks: 4, bytes: 400 })
     monitor.push({ _tag: "WorkerJoined", workerId: "w-1" })
@@ -249,7 +250,7 @@ describe("dla status and dla dashboard over NATS", () => {
   })
 
   it("status of a run whose master publishes no snapshot falls back to its KV records", async () => {
-    await Effect.runPromise(NatsTransport.setupRun(nc, "quiet", "/logs/quiet"))
+    await Effect.runPromise(Distributed.setupRun(nc, "quiet", "/logs/quiet"))
     const run = dla("status", "--nats", server.url, "--run", "quiet")
     expect(run.status).toBe(0)
     expect(run.stdout).toMatch(/^Run quiet: running, started \S+, root \/logs\/quiet$/m)

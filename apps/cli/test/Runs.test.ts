@@ -1,4 +1,5 @@
-import { NatsTransport, RunMonitor } from "@dla/analyser"
+import { RunMonitor } from "@dla/analyser"
+import { Distributed, RunsKv } from "@dla/analyser/nats"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
@@ -40,9 +41,9 @@ describe("dla runs prune on NATS", () => {
     nc = await connect({ servers: server.url })
     // A run finished a week ago (its streams left behind), one still running since then, one that finished now.
     for (const runId of ["finished-old", "running-old", "finished-new"]) {
-      await Effect.runPromise(NatsTransport.setupRun(nc, runId, `/logs/${runId}`))
+      await Effect.runPromise(Distributed.setupRun(nc, runId, `/logs/${runId}`))
     }
-    const kv = await new Kvm(nc).open(NatsTransport.runsBucket)
+    const kv = await new Kvm(nc).open(RunsKv.runsBucket)
     const state = (status: string, startedAt: string) => JSON.stringify({ status, root: "/logs", startedAt })
     await kv.put("finished-old.state", state("done", weekAgo))
     await kv.put("finished-old.checkpoint", JSON.stringify({ sequence: 1 }))
@@ -87,7 +88,7 @@ describe("dla runs prune on NATS", () => {
       "DLA_TASKS_finished-new",
       "DLA_TASKS_running-old"
     ])
-    const kv = await new Kvm(nc).open(NatsTransport.runsBucket)
+    const kv = await new Kvm(nc).open(RunsKv.runsBucket)
     const keys: Array<string> = []
     for await (const key of await kv.keys()) keys.push(key)
     expect(keys.sort()).toEqual(["finished-new.state", "running-old.state"])

@@ -4,7 +4,7 @@ import { type NatsCluster, startNatsCluster } from "@dla/testing"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, describe, expect, it } from "vitest"
-import * as NatsTransport from "../src/NatsTransport.ts"
+import * as RunsKv from "../src/nats/RunsKv.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 import { type Proc, spawnProc } from "./support/processes.ts"
 
@@ -58,7 +58,7 @@ describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
       const nc = await connect({ servers, timeout: 5_000 })
       try {
         const jsm = await jetstreamManager(nc)
-        const info = await jsm.streams.info(NatsTransport.names(runId)[stream])
+        const info = await jsm.streams.info(RunsKv.names(runId)[stream])
         expect(info.config.num_replicas).toBe(3)
         const leader = cluster.servers.find((s) => s.name === info.cluster?.leader)
         expect(leader, `leader ${info.cluster?.leader}`).toBeDefined()

@@ -7,7 +7,9 @@ import { Effect, Option, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { CheckpointStore } from "../src/CheckpointStore.ts"
 import * as Fence from "../src/Fence.ts"
-import * as NatsTransport from "../src/NatsTransport.ts"
+import * as CheckpointKv from "../src/nats/CheckpointKv.ts"
+import * as Distributed from "../src/nats/Distributed.ts"
+import * as RunsKv from "../src/nats/RunsKv.ts"
 import { checkpoint } from "./support/checkpoint.ts"
 
 let server: NatsServer
@@ -33,7 +35,7 @@ const candidate = (scope: string, id: string, priority: number) =>
     const fence = (yield* Fence.Fence.pipe(Effect.provide(layer))).guard
     /** The run's KV checkpoints as this candidate's master sees them. */
     const checkpoints = yield* CheckpointStore.pipe(
-      Effect.provide(NatsTransport.layerCheckpoints(nc, scope)),
+      Effect.provide(CheckpointKv.layer(nc, scope)),
       Effect.provide(layer)
     )
     return { nc, leadership, fence, checkpoints }
@@ -69,7 +71,7 @@ describe("Fence.layerLeadership", () => {
       const runId = "fence-ckpt"
       const first = yield* candidate(runId, "first", 1)
       const firstTerm = yield* first.leadership.awaitLeadership.pipe(Effect.timeout("5 seconds"))
-      yield* NatsTransport.setupRun(first.nc, runId, "/logs")
+      yield* Distributed.setupRun(first.nc, runId, "/logs")
       yield* first.checkpoints.save(checkpoint(runId, 1))
 
       // A higher-priority master joins and takes the run over; resuming, it adopts the checkpoint.
@@ -80,8 +82,8 @@ describe("Fence.layerLeadership", () => {
       expect(Option.map(resumed, (c) => c.sequence)).toEqual(Option.some(1))
 
       // The first master paused right after passing its fence check, then wrote: the key refuses its term.
-      const kv = yield* NatsTransport.openRuns(first.nc)
-      const key = NatsTransport.names(runId).checkpointKey
+      const kv = yield* RunsKv.openRuns(first.nc)
+      const key = RunsKv.names(runId).checkpointKey
       const stale = yield* FencedKv.write(kv, key, checkpoint(runId, 9), {
         scope: runId,
         term: firstTerm,
@@ -91,13 +93,13 @@ describe("Fence.layerLeadership", () => {
       // Through its store it is refused as well (it no longer leads), and a lone master never overwrites either.
       expect(yield* first.checkpoints.save(checkpoint(runId, 9)).pipe(Effect.flip)).toMatchObject({ reason: "Fenced" })
       const lone = yield* CheckpointStore.pipe(
-        Effect.provide(NatsTransport.layerCheckpoints(first.nc, runId)),
+        Effect.provide(CheckpointKv.layer(first.nc, runId)),
         Effect.provide(Fence.layerUnfenced)
       )
       expect(yield* lone.save(checkpoint(runId, 9)).pipe(Effect.flip)).toMatchObject({ reason: "Fenced" })
 
       yield* second.checkpoints.save(checkpoint(runId, 2))
-      const read = yield* NatsTransport.readCheckpoint(first.nc, runId)
+      const read = yield* CheckpointKv.read(first.nc, runId)
       expect(Option.map(read, (c) => c.sequence)).toEqual(Option.some(2))
     }).pipe(Effect.scoped)
   )

@@ -1,10 +1,11 @@
 import { rmSync } from "node:fs"
 import { natsPerFile } from "@dla/testing"
 import { describe, expect, it } from "vitest"
-import { AnalyserError, Distributed, Embedded } from "../src/promise.ts"
+import { Distributed } from "../src/nats/promise.ts"
+import { AnalyserError, Embedded } from "../src/promise.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
-// The Promise face (`@dla/analyser/promise`): a run in this process and a run on NATS, without Effect.
+// The Promise faces (`@dla/analyser/promise`, `@dla/analyser/nats/promise`): a run in this process and a run on NATS, without Effect.
 const nats = natsPerFile()
 
 describe("@dla/analyser/promise", () => {

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { NatsTransport, RunMonitor } from "@dla/analyser"
+import { RunMonitor } from "@dla/analyser"
+import { RunsKv } from "@dla/analyser/nats"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { chromium } from "playwright-core"
@@ -68,7 +69,7 @@ describe("dashboard in Chromium", () => {
       const page = yield* Effect.promise(() => context.newPage())
       // A run still planning (listing and splitting its files) says so instead of "0 / 0".
       // (A master creates the runs bucket; none has started yet.)
-      yield* NatsTransport.createRuns(nc)
+      yield* RunsKv.createRuns(nc)
       const planning = RunMonitor.make("planning-run")
       yield* RunMonitor.publish(nc, planning, { interval: "20 millis" })
       yield* Effect.promise(() => page.goto(`${url}?run=planning-run`))

@@ -1,4 +1,5 @@
-import { NatsTransport, RunMonitor } from "@dla/analyser"
+import { RunMonitor } from "@dla/analyser"
+import { RunsKv } from "@dla/analyser/nats"
 import { describe, expect, it } from "@effect/vitest"
 import { Kvm } from "@nats-io/kv"
 import { Effect } from "effect"
@@ -18,7 +19,7 @@ describe("Source.fromNats", () => {
       const { nc } = yield* natsConnection
       const latest = yield* Source.fromNats(nc)
       // The sources above wait for the runs bucket, which a master creates when it sets a run up.
-      yield* Effect.promise(() => new Kvm(nc).create(NatsTransport.runsBucket, { history: 1 }))
+      yield* Effect.promise(() => new Kvm(nc).create(RunsKv.runsBucket, { history: 1 }))
       const pinned = yield* Source.fromNats(nc, "first")
       let clock = 1000
       const first = RunMonitor.make("first", () => clock)

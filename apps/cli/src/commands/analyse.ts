@@ -157,7 +157,7 @@ export const analyse = Command.make(
         onSome: (servers) =>
           Effect.gen(function* () {
             const [Distributed, Fence] = yield* Effect.promise(() =>
-              Promise.all([import("@dla/analyser/Distributed"), import("@dla/analyser/Fence")])
+              Promise.all([import("@dla/analyser/nats/Distributed"), import("@dla/analyser/Fence")])
             )
             const nc = yield* Nats.connection(servers, args)
             yield* Watch.publish(nc, watched)

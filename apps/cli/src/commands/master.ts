@@ -6,7 +6,8 @@
  * master simply wins it, and a master started next to a `--standby` (or a second master started by mistake) never
  * runs unfenced beside it. Only the leader works; the others wait and take over, resuming, when it dies.
  */
-import { type AnalyserError, Distributed, NatsTransport } from "@dla/analyser"
+import type { AnalyserError } from "@dla/analyser"
+import { Distributed, RunsKv } from "@dla/analyser/nats"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import type * as CliError from "effect/cli/CliError"
@@ -85,7 +86,7 @@ export const master = Command.make(
             )
           : Effect.void
       if (args.keepAlive && !args.fresh) {
-        const finished = (yield* NatsTransport.runs(nc)).find((r) => r.runId === runId && r.state.status === "done")
+        const finished = (yield* RunsKv.runs(nc)).find((r) => r.runId === runId && r.state.status === "done")
         if (finished !== undefined) {
           yield* stayUp(
             `run ${runId} (started ${finished.state.startedAt}) has already finished; --fresh analyses it again`

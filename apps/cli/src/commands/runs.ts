@@ -3,7 +3,8 @@
  * entries: lifecycle record, checkpoint, dashboard snapshot) once they are older than a given age. Running runs are
  * never touched, whatever their age.
  */
-import { NatsTransport, RunMonitor } from "@dla/analyser"
+import { RunMonitor } from "@dla/analyser"
+import { RunsKv } from "@dla/analyser/nats"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -45,7 +46,7 @@ export const stale = (runs: ReadonlyArray<RunRecord>, now: number, olderThanMs: 
  */
 const known = (nc: NatsConnection) =>
   Effect.gen(function* () {
-    const records = yield* NatsTransport.runs(nc)
+    const records = yield* RunsKv.runs(nc)
     const snapshots = yield* RunMonitor.list(nc)
     const byId = new Map<string, RunRecord>()
     for (const { runId, state } of records) {
@@ -72,13 +73,13 @@ const ignoreMissing = (error: unknown) => {
 const remove = (nc: NatsConnection, runId: string) =>
   Effect.tryPromise({
     try: async () => {
-      const n = NatsTransport.names(runId)
+      const n = RunsKv.names(runId)
       const jsm = await jetstreamManager(nc)
       let streams = 0
       for (const stream of [n.tasks, n.results]) {
         if (await jsm.streams.delete(stream).catch(ignoreMissing)) streams++
       }
-      const kv = await new Kvm(nc).open(NatsTransport.runsBucket)
+      const kv = await new Kvm(nc).open(RunsKv.runsBucket)
       let keys = 0
       for (const key of [n.stateKey, n.checkpointKey, RunMonitor.subjects(runId).snapshotKey]) {
         const entry = await kv.get(key)

@@ -1,7 +1,8 @@
 /**
  * `dla status`: a run's state from NATS (the snapshot its master publishes to KV), once or live with `--watch`.
  */
-import { NatsTransport, RunMonitor } from "@dla/analyser"
+import { RunMonitor } from "@dla/analyser"
+import { CheckpointKv, RunsKv } from "@dla/analyser/nats"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Console from "effect/Console"
 import * as Command from "effect/cli/Command"
@@ -33,10 +34,10 @@ const clearScreen = "\x1b[H\x1b[2J"
 /** Without a snapshot, prints the run's lifecycle record and KV checkpoint if it has one; false when it has none. */
 const lifecycle = (nc: NatsConnection, runId: string | undefined, json: boolean) =>
   Effect.gen(function* () {
-    const runs = yield* NatsTransport.runs(nc)
+    const runs = yield* RunsKv.runs(nc)
     const run = runId === undefined ? runs.at(-1) : runs.find((r) => r.runId === runId)
     if (run === undefined) return false
-    const checkpoint = yield* NatsTransport.readCheckpoint(nc, run.runId)
+    const checkpoint = yield* CheckpointKv.read(nc, run.runId)
     yield* Console.log(
       json
         ? JSON.stringify({ runId: run.runId, run: run.state, checkpoint: Option.getOrNull(checkpoint) }, null, 2)

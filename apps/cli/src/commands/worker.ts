@@ -2,7 +2,8 @@
  * `dla worker --nats URL`: count tasks for masters over NATS JetStream, one at a time, until stopped (or, with
  * `--once`, until the run it joined ends).
  */
-import { type AnalyserError, Distributed } from "@dla/analyser"
+import type { AnalyserError } from "@dla/analyser"
+import { Distributed } from "@dla/analyser/nats"
 import * as Console from "effect/Console"
 import type * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"

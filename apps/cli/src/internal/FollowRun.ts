@@ -6,7 +6,7 @@
  * the live page; with `--nats` they are published as run `--run` (default `follow-<hash of path and filters>`), for
  * `dla status` and `dla dashboard` elsewhere. Counting stays in this process either way.
  */
-import { NatsTransport } from "@dla/analyser"
+import { RunsKv } from "@dla/analyser/nats"
 import { Follow, type LogFormat } from "@dla/core"
 import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
@@ -67,16 +67,15 @@ export const run = (args: Args) =>
     const runId = Run.runId(args.run, args.path, args.include, args.exclude, "follow")
     const watched = Watch.make(runId, () => {})
     if (Option.isSome(args.nats)) {
-      if (!NatsTransport.isValidRunId(runId)) {
+      if (!RunsKv.isValidRunId(runId)) {
         return yield* new CliError.ValidationError({ message: `bad --run "${runId}": use letters, digits, - and _` })
       }
       const nc = yield* Nats.connection(args.nats.value, args)
-      yield* NatsTransport.createRuns(nc, args.replicas)
+      yield* RunsKv.createRuns(nc, args.replicas)
       yield* Watch.publish(nc, watched)
       Diagnostics.info(`following ${args.path} as run ${runId} (dla status --run ${runId})`)
     }
     yield* Watch.dashboard(watched, args)
-    watched.onEvent({ _tag: "Started", files: 0, tasks: 0, bytes: 0 })
     let lastLines = -1
     let final: Follow.Snapshot | undefined
 
@@ -90,19 +89,7 @@ export const run = (args: Args) =>
     const show = (snapshot: Follow.Snapshot) => {
       sayEvents(snapshot.events)
       const { counts } = snapshot
-      watched.onEvent({
-        _tag: "Progress",
-        progress: {
-          filesTotal: snapshot.files,
-          filesDone: snapshot.files,
-          tasksTotal: 0,
-          tasksDone: 0,
-          bytesTotal: counts.bytes,
-          bytesDone: counts.bytes,
-          workersAlive: 1
-        },
-        counts
-      })
+      watched.monitor.push({ _tag: "Counted", files: snapshot.files, counts })
       if (live) process.stderr.write(`\r${summaryLine(snapshot)}\x1b[K`)
       else if (counts.lines !== lastLines) Diagnostics.info(summaryLine(snapshot))
       lastLines = counts.lines
@@ -131,24 +118,10 @@ export const run = (args: Args) =>
       }
       // Watchers see the run end (the publisher writes this last state as it closes).
       watched.monitor.push({
-        _tag: "Finished",
-        summary: {
-          runId,
-          counts: final.counts,
-          files: final.filesSeen,
-          filesProcessed: final.filesSeen,
-          filesAlreadyProcessed: 0,
-          byFile: [],
-          tasks: 0,
-          failedTasks: [],
-          failedWorkers: [],
-          workers: [],
-          requeuedTasks: 0,
-          duplicateResults: 0,
-          rejectedResults: 0,
-          checkpointsSaved: 0,
-          durationMs: results.durationMs
-        }
+        _tag: "Stopped",
+        files: final.filesSeen,
+        counts: final.counts,
+        durationMs: results.durationMs
       })
       return Console.log(
         args.json

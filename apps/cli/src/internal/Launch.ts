@@ -11,7 +11,8 @@
  * (starting, running, done): it starts the run once every rank has asked (a barrier, at most {@link BARRIER}) and,
  * once done, waits (at most {@link LINGER}) until every rank has heard it.
  */
-import type { Distributed, Master } from "@dla/analyser"
+import type { Master } from "@dla/analyser"
+import type { Distributed } from "@dla/analyser/nats"
 import * as WorkerId from "@dla/analyser/WorkerId"
 import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -162,7 +163,7 @@ export const awaitPhase = (
   })
 
 /** The analyser's NATS side, loaded only by launched ranks (a plain `dla analyse` starts without it). */
-const loadNats = Effect.promise(() => import("@dla/analyser"))
+const loadNats = Effect.promise(() => import("@dla/analyser/nats"))
 
 /**
  * Runs the master of this launch (rank 0), answering the other ranks, then lingers until they all heard the run is
@@ -209,8 +210,8 @@ export const master = (
     // standbys, or by `dla master`) never fences this one out. The run's state is made this launch's ("running")
     // before the election starts: a "done" left by an earlier run of the same directory would otherwise read as
     // "finished by another master". Standbys start only once this rank says the run is running.
-    const { Distributed, NatsTransport } = yield* loadNats
-    const run = NatsTransport.setupRun(nc, options.runId, options.root, options).pipe(
+    const { Distributed } = yield* loadNats
+    const run = Distributed.setupRun(nc, options.runId, options.root, options).pipe(
       Effect.andThen(
         Distributed.masterWithStandbys(nc, {
           ...options,

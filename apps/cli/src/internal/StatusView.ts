@@ -2,7 +2,8 @@
  * A run's state as a text block for the terminal (`dla status`): pure, so it is tested without NATS.
  */
 
-import { type CheckpointStore, type NatsTransport, RunMonitor } from "@dla/analyser"
+import { type CheckpointStore, RunMonitor } from "@dla/analyser"
+import type { RunsKv } from "@dla/analyser/nats"
 import { Level } from "@dla/core"
 import * as Option from "effect/Option"
 
@@ -55,7 +56,7 @@ export const isOver = (state: RunMonitor.RunState) => state.status === "done" ||
  */
 export const renderLifecycle = (
   runId: string,
-  state: NatsTransport.RunState,
+  state: RunsKv.RunState,
   checkpoint: Option.Option<CheckpointStore.Checkpoint>
 ): string =>
   [

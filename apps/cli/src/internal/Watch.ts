@@ -2,7 +2,8 @@
  * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events, published to NATS when the run
  * has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with `--dashboard`.
  */
-import type { Distributed, Master } from "@dla/analyser"
+import type { Master } from "@dla/analyser"
+import type { Distributed } from "@dla/analyser/nats"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -127,7 +128,7 @@ export const make = (
  * dashboard's code (HTTP server, page) is loaded here, only by the runs that serve it.
  */
 export const serve = (
-  source: (dashboard: typeof import("@dla/dashboard")) => Source.Source,
+  source: (dashboard: typeof import("@dla/dashboard")) => Effect.Effect<Source.Source, never, Scope.Scope>,
   port: number,
   say: (url: string) => string,
   options: { readonly host?: string; readonly token?: string } = {}
@@ -135,7 +136,7 @@ export const serve = (
   Effect.gen(function* () {
     const dashboard = yield* Effect.promise(() => import("@dla/dashboard"))
     const { Handler, Server } = dashboard
-    const handler = Handler.make(source(dashboard), options.token === undefined ? {} : { token: options.token })
+    const handler = Handler.make(yield* source(dashboard), options.token === undefined ? {} : { token: options.token })
     const served = yield* Failure.fromError(
       Server.serve(handler, { port, ...(options.host ? { host: options.host } : {}) })
     )

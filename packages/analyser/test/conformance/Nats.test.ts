@@ -1,7 +1,8 @@
 import { natsPerFile } from "@dla/testing"
 import { Effect, Layer } from "effect"
 import * as Fence from "../../src/Fence.ts"
-import * as NatsTransport from "../../src/NatsTransport.ts"
+import * as CheckpointKv from "../../src/nats/CheckpointKv.ts"
+import * as Distributed from "../../src/nats/Distributed.ts"
 import { conformance } from "./suite.ts"
 
 const nats = natsPerFile()
@@ -11,11 +12,11 @@ conformance({
   layer: (runId, options) => {
     const nc = nats.nc()
     return Layer.unwrap(
-      NatsTransport.setupRun(nc, runId, "/logs", options).pipe(
+      Distributed.setupRun(nc, runId, "/logs", options).pipe(
         Effect.as(
           Layer.merge(
-            NatsTransport.layer(nc, runId, options),
-            NatsTransport.layerCheckpoints(nc, runId).pipe(Layer.provide(Fence.layerUnfenced))
+            Distributed.layer(nc, runId, options),
+            CheckpointKv.layer(nc, runId).pipe(Layer.provide(Fence.layerUnfenced))
           )
         )
       )

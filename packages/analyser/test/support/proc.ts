@@ -6,8 +6,8 @@
  */
 import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
-import * as Distributed from "../../src/Distributed.ts"
 import * as Fence from "../../src/Fence.ts"
+import * as Distributed from "../../src/nats/Distributed.ts"
 
 const [role, json] = process.argv.slice(2)
 const { servers, ...options } = JSON.parse(json ?? "{}")

@@ -2,7 +2,7 @@
  * One real worker process for the dashboard tests: `node --conditions=source worker.ts <nats-url> <run> <id> <ms>`
  * serves run <run> over NATS, waiting <ms> before each task so a test can act mid-run.
  */
-import { Distributed } from "@dla/analyser"
+import { Distributed } from "@dla/analyser/nats"
 import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
 

@@ -5,17 +5,72 @@
  * @since 0.1.0
  */
 import { Leadership } from "@dla/election"
-import type { NatsConnection } from "@nats-io/nats-core"
-import { Clock, type Duration, Effect, Layer, Schedule, Stream } from "effect"
-import * as AnalyserError from "./AnalyserError.ts"
-import * as CheckpointStore from "./CheckpointStore.ts"
-import * as Counter from "./Counter.ts"
-import * as Fence from "./Fence.ts"
-import * as Master from "./Master.ts"
-import * as NatsTransport from "./NatsTransport.ts"
-import * as Worker from "./Worker.ts"
+import { type NatsConnection, nanos } from "@nats-io/nats-core"
+import { Clock, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import * as AnalyserError from "../AnalyserError.ts"
+import * as CheckpointStore from "../CheckpointStore.ts"
+import * as Counter from "../Counter.ts"
+import * as Fence from "../Fence.ts"
+import * as Master from "../Master.ts"
+import type * as TaskQueue from "../TaskQueue.ts"
+import * as Worker from "../Worker.ts"
+import * as CheckpointKv from "./CheckpointKv.ts"
+import * as HeartbeatSubjects from "./HeartbeatSubjects.ts"
+import { clients, tryNats } from "./internal/jetstream.ts"
+import * as ResultStream from "./ResultStream.ts"
+import * as RunsKv from "./RunsKv.ts"
+import * as TaskStream from "./TaskStream.ts"
 
-export interface MasterOptions extends Master.Options, NatsTransport.Options {}
+export interface Options extends TaskQueue.Options {
+  /** How long JetStream remembers message ids for dedupe (default 10 min). */
+  readonly duplicateWindow?: Duration.Input
+  /**
+   * Copies of the run's streams and of the `dla_runs` bucket on a NATS cluster (default 1; 3 on a 3-node cluster,
+   * so the run survives the loss of a node). Applies when they are created; a left-over stream is updated to it.
+   */
+  readonly replicas?: number
+}
+
+/**
+ * Creates the run's streams and consumer, or checks that left-over ones fit: a stream with another retention or
+ * subjects is a Conflict (one line naming it), a consumer with other limits is updated. `fresh` deletes them first.
+ * Then the run's record in `dla_runs` says it is running (workers watching the bucket join it).
+ */
+export const setupRun = (
+  nc: NatsConnection,
+  runId: string,
+  root: string,
+  options: Options & { fresh?: boolean } = {}
+) =>
+  Effect.gen(function* () {
+    if (!RunsKv.isValidRunId(runId)) {
+      return yield* AnalyserError.make("Input", `bad run id "${runId}": use letters, digits, - and _ (at most 64)`)
+    }
+    const replicas = options.replicas ?? 1
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+      return yield* AnalyserError.make("Input", `bad replicas ${replicas}: JetStream keeps 1 to 5 copies`)
+    }
+    const { jsm } = yield* clients(nc)
+    const kv = yield* RunsKv.createRuns(nc, replicas)
+    if (options.fresh) {
+      yield* RunsKv.deleteStreams(jsm, runId)
+      yield* tryNats("cannot reset the run's checkpoint", () => kv.delete(RunsKv.names(runId).checkpointKey))
+    }
+    const duplicateWindow = nanos(Duration.toMillis(options.duplicateWindow ?? "10 minutes"))
+    yield* TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas })
+    yield* ResultStream.ensure(jsm, runId, { duplicateWindow, replicas })
+    yield* RunsKv.markRunning(kv, runId, root)
+  })
+
+/** TaskQueue, ResultChannel and Heartbeats of run `runId` (its streams must exist: see `setupRun`). */
+export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Options = {}) =>
+  Layer.mergeAll(
+    TaskStream.layer(nc, runId, options),
+    ResultStream.layer(nc, runId),
+    HeartbeatSubjects.layer(nc, runId)
+  )
+
+export interface MasterOptions extends Master.Options, Options {}
 
 /**
  * Sets the run up on NATS (streams, consumer, run state), then runs the master. Needs a `Fence`: provide
@@ -25,10 +80,8 @@ export interface MasterOptions extends Master.Options, NatsTransport.Options {}
 export const master = (nc: NatsConnection, options: MasterOptions) =>
   Effect.gen(function* () {
     const fence = yield* Fence.Fence
-    yield* fence.guard(NatsTransport.setupRun(nc, options.runId, options.root, options))
-    const kv = yield* CheckpointStore.CheckpointStore.pipe(
-      Effect.provide(NatsTransport.layerCheckpoints(nc, options.runId))
-    )
+    yield* fence.guard(setupRun(nc, options.runId, options.root, options))
+    const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
     const stores = [kv]
     if (options.checkpointDir !== undefined) {
       stores.push(
@@ -48,7 +101,7 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
     return yield* Master.run(options).pipe(
       Effect.provide(
         Layer.merge(
-          NatsTransport.layer(nc, options.runId, options),
+          layer(nc, options.runId, options),
           Layer.succeed(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
         )
       )
@@ -112,7 +165,7 @@ export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) 
         Effect.forkScoped
       )
       // A transport error while looking counts as "not done yet": the next look tries again.
-      const runDone = NatsTransport.runs(nc).pipe(
+      const runDone = RunsKv.runs(nc).pipe(
         Effect.map((runs) => runs.some((r) => r.runId === options.runId && r.state.status === "done")),
         Effect.orElseSucceed(() => false)
       )
@@ -168,7 +221,7 @@ export type WorkerEvent =
 
 /**
  * Serves runs as a worker; returns the summaries of the runs served (only returns with `once` or on error). Runs are
- * learnt of as their masters set them up (`NatsTransport.watchRuns`: pushed, never polled).
+ * learnt of as their masters set them up (`RunsKv.watchRuns`: pushed, never polled).
  */
 export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
   Effect.gen(function* () {
@@ -176,23 +229,23 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     const served: Array<Worker.Summary> = []
     /** Runs this worker is done with (a run id started again, e.g. with --fresh, is another run). */
     const over = new Set<string>()
-    const instance = (entry: NatsTransport.RunEntry) => `${entry.runId}@${entry.state.startedAt}`
+    const instance = (entry: RunsKv.RunEntry) => `${entry.runId}@${entry.state.startedAt}`
     const retryInterval = options.retryInterval ?? "1 second"
     const waitingSince = yield* Clock.currentTimeMillis
     // A NATS outage (a server restarting) is waited out, then the run joined again.
     const isTransport = (error: AnalyserError.AnalyserError) => error.reason === "Transport"
+    // Built once for the worker's life, as it starts to wait: a counting thread loads while the master sets its run
+    // up, not after the worker joined it (and one thread serves every run this worker joins).
+    const counter = yield* Layer.build(
+      options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
+    )
     const join = (runId: string) =>
       Worker.run({ ...options, workerId }).pipe(
         Effect.scoped,
-        Effect.provide(
-          Layer.merge(
-            NatsTransport.layer(nc, runId),
-            options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
-          )
-        ),
+        Effect.provide(Layer.merge(layer(nc, runId), Layer.succeedContext(counter))),
         Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
       )
-    const ended = (entry: NatsTransport.RunEntry, summary: Worker.Summary) => {
+    const ended = (entry: RunsKv.RunEntry, summary: Worker.Summary) => {
       over.add(instance(entry))
       served.push(summary)
       options.onEvent?.({ _tag: "RunEnded", runId: entry.runId, summary })
@@ -200,7 +253,7 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
       return options.once === true
     }
     /** Serves the run `entry` tells of, if it is one to serve; true when this worker is done. */
-    const consider = (entry: NatsTransport.RunEntry) =>
+    const consider = (entry: RunsKv.RunEntry) =>
       Effect.gen(function* () {
         if (over.has(instance(entry)) || (options.runId !== undefined && entry.runId !== options.runId)) return false
         if (entry.state.status === "running") {
@@ -212,7 +265,7 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
         return missed && ended(entry, { workerId, tasks: 0, failedTasks: 0 })
       })
     options.onEvent?.({ _tag: "WaitingForRun" })
-    const entries = yield* NatsTransport.watchRuns(nc).pipe(
+    const entries = yield* RunsKv.watchRuns(nc).pipe(
       Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
     )
     yield* entries.pipe(

@@ -8,10 +8,10 @@
 import { PromiseFace } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Effect from "effect/Effect"
+import * as Fence from "../../Fence.ts"
+import type * as Master from "../../Master.ts"
+import type * as Worker from "../../Worker.ts"
 import * as EffectFace from "../Distributed.ts"
-import * as Fence from "../Fence.ts"
-import type * as Master from "../Master.ts"
-import type * as Worker from "../Worker.ts"
 
 /**
  * The same models as the Effect face.

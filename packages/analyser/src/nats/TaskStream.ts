@@ -1,0 +1,210 @@
+/**
+ * The task queue over JetStream: stream `DLA_TASKS_<run>` (work-queue retention) with one shared durable pull
+ * consumer, explicit acks, an ack wait and a max-deliveries limit; publish dedupe by
+ * `Nats-Msg-Id = <run>/<task>/<generation>`; tasks given up are reported by the server's max-deliveries advisory.
+ *
+ * @since 0.1.0
+ */
+import { AckPolicy, type Consumer, type JetStreamManager, type JsMsg, RetentionPolicy } from "@nats-io/jetstream"
+import { millis, type NatsConnection, nanos } from "@nats-io/nats-core"
+import { Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
+import type * as AnalyserError from "../AnalyserError.ts"
+import { decodeJson, encodeJson, Task } from "../Task.ts"
+import * as TaskQueue from "../TaskQueue.ts"
+import {
+  clients,
+  ensureStream,
+  ignoreNotFound,
+  notFound,
+  subscription,
+  transport,
+  tryNats
+} from "./internal/jetstream.ts"
+import { consumerName, markDone, names } from "./RunsKv.ts"
+
+/**
+ * Creates the run's task stream and its consumer, or checks that left-over ones fit (see `ensureStream`); a
+ * consumer with other limits is updated.
+ */
+export const ensure = (
+  jsm: JetStreamManager,
+  runId: string,
+  options: TaskQueue.Options & { readonly duplicateWindow: number; readonly replicas: number }
+) =>
+  Effect.gen(function* () {
+    const n = names(runId)
+    yield* ensureStream(jsm, {
+      name: n.tasks,
+      subjects: [n.taskSubject],
+      retention: RetentionPolicy.Workqueue,
+      duplicateWindow: options.duplicateWindow,
+      replicas: options.replicas
+    })
+    const consumer = {
+      durable_name: consumerName,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(Duration.toMillis(options.ackWait ?? TaskQueue.defaults.ackWait)),
+      max_deliver: options.maxDeliveries ?? TaskQueue.defaults.maxDeliveries,
+      max_ack_pending: -1
+    }
+    yield* tryNats(`cannot create consumer ${consumerName} on ${n.tasks}`, async () => {
+      const existing = await jsm.consumers.info(n.tasks, consumerName).catch(ignoreNotFound)
+      if (existing === undefined) await jsm.consumers.add(n.tasks, consumer)
+      else if (existing.config.ack_wait !== consumer.ack_wait || existing.config.max_deliver !== consumer.max_deliver) {
+        await jsm.consumers.update(n.tasks, consumerName, {
+          ack_wait: consumer.ack_wait,
+          max_deliver: consumer.max_deliver
+        })
+      }
+    })
+  })
+
+const ackPayload = new TextEncoder().encode("+ACK")
+
+/**
+ * A delivery's ack subject. nats.js keeps it as `reply` on every message it hands out (`JsMsgImpl`) but leaves it out
+ * of the `JsMsg` type; an ack sent again must go there, since `ackAck()` sends at most once. The NATS conformance
+ * suite acks twice, so a client that stops carrying it fails there first.
+ */
+const ackSubject = (msg: JsMsg) => {
+  const reply = (msg as JsMsg & { readonly reply?: unknown }).reply
+  if (typeof reply !== "string" || reply === "") throw new Error("this nats.js gives no ack subject for a message")
+  return reply
+}
+
+const delivery = (
+  nc: NatsConnection,
+  msg: JsMsg,
+  task: Task,
+  ackWaitMs: number,
+  maxDeliveries: number
+): TaskQueue.Delivery => ({
+  task,
+  attempt: msg.info.deliveryCount,
+  maxDeliveries,
+  progressEvery: Duration.millis(ackWaitMs / 3),
+  // An ack is a core-NATS message to the consumer's leader: one sent while a new leader is being elected is lost
+  // without a word. Asking for the server's reply (JetStream's "ack ack") makes a lost ack an error to retry; the
+  // same ack subject reaches whichever node leads the consumer now.
+  ack: tryNats("cannot ack a task", () => nc.request(ackSubject(msg), ackPayload, { timeout: 2000 })).pipe(
+    Effect.asVoid
+  ),
+  nak: (delay) => Effect.sync(() => msg.nak(delay === undefined ? undefined : Duration.toMillis(delay))),
+  working: Effect.sync(() => msg.working())
+})
+
+const decodeTask = decodeJson(Task, "task")
+
+/** The TaskQueue of run `runId` (its stream and consumer must exist: see `Distributed.setupRun`). */
+export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Options = {}) =>
+  Layer.effect(
+    TaskQueue.TaskQueue,
+    Effect.gen(function* () {
+      const n = names(runId)
+      const { js, jsm } = yield* clients(nc)
+      // A worker learns the run's ack wait and delivery limit from the consumer the master made.
+      const consumerConfig = yield* Effect.promise(() =>
+        jsm.consumers.info(n.tasks, consumerName).then(
+          (info) => info.config,
+          () => undefined
+        )
+      )
+      const ackWaitMs =
+        options.ackWait !== undefined
+          ? Duration.toMillis(options.ackWait)
+          : consumerConfig?.ack_wait !== undefined
+            ? millis(consumerConfig.ack_wait)
+            : Duration.toMillis(TaskQueue.defaults.ackWait)
+      const maxDeliveries = options.maxDeliveries ?? consumerConfig?.max_deliver ?? TaskQueue.defaults.maxDeliveries
+
+      const streamExists = tryNats(`cannot read stream ${n.tasks}`, () =>
+        jsm.streams.info(n.tasks).then(
+          () => true,
+          (error) => (notFound(error) ? false : Promise.reject(error))
+        )
+      )
+      // Looked up once (a round trip), again only after an error.
+      let tasksConsumer: Promise<Consumer> | undefined
+      // One pull: Some(Some(delivery)), Some(None) when the run's queue is gone, None to pull again.
+      const pull: Effect.Effect<
+        Option.Option<Option.Option<TaskQueue.Delivery>>,
+        AnalyserError.AnalyserError
+      > = Effect.tryPromise({
+        try: async (signal) => {
+          tasksConsumer ??= js.consumers.get(n.tasks, consumerName)
+          const msg = await (await tasksConsumer).next({ expires: 2000 })
+          // A take interrupted meanwhile must not keep the task until its ack wait runs out.
+          if (signal.aborted) msg?.nak()
+          return signal.aborted ? null : msg
+        },
+        catch: transport("cannot pull a task")
+      }).pipe(
+        Effect.flatMap((msg) => {
+          if (msg === null) {
+            return streamExists.pipe(Effect.map((exists) => (exists ? Option.none() : Option.some(Option.none()))))
+          }
+          return decodeTask(msg.data).pipe(
+            Effect.map((task) => Option.some(Option.some(delivery(nc, msg, task, ackWaitMs, maxDeliveries)))),
+            // A message that is not a task is dropped for good rather than redelivered forever.
+            Effect.catch(() => Effect.sync(() => msg.term()).pipe(Effect.as(Option.none())))
+          )
+        }),
+        Effect.tapError(() =>
+          Effect.sync(() => {
+            tasksConsumer = undefined
+          })
+        ),
+        Effect.catch((error) =>
+          notFound(error.cause)
+            ? Effect.succeed(Option.some(Option.none()))
+            : // The server may be restarting: try again shortly (the connection reconnects by itself).
+              Effect.sleep("250 millis").pipe(Effect.as(Option.none()))
+        )
+      )
+      const take = pull.pipe(
+        Effect.repeat({ until: Option.isSome }),
+        Effect.map((o) => Option.flatten(o))
+      )
+
+      const poisoned = subscription(nc, n.maxDeliveriesAdvisory).pipe(
+        Stream.mapEffect((data) =>
+          tryNats("cannot read a given-up task", async () => {
+            const advisory = JSON.parse(new TextDecoder().decode(data)) as { stream_seq: number; deliveries: number }
+            const stored = await jsm.streams.getMessage(n.tasks, { seq: advisory.stream_seq })
+            // Remove it so it no longer counts as outstanding; its id is all the master needs.
+            await jsm.streams.deleteMessage(n.tasks, advisory.stream_seq).catch(() => false)
+            if (stored === null) return []
+            const task = JSON.parse(new TextDecoder().decode(stored.data)) as Task
+            return [{ taskId: task.taskId, deliveries: advisory.deliveries }]
+          }).pipe(
+            // Mid-election a cluster does not answer for a few seconds: losing the advisory would hang the run.
+            Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 60 })
+          )
+        ),
+        Stream.flatMap((found) => Stream.fromIterable(found))
+      )
+
+      return TaskQueue.TaskQueue.of({
+        publish: (tasks, generation) =>
+          tryNats("cannot publish tasks", async () => {
+            // Pipelined publishes: each waits for its ack, 128 in flight at once.
+            for (let i = 0; i < tasks.length; i += 128) {
+              await Promise.all(
+                tasks
+                  .slice(i, i + 128)
+                  .map((task) =>
+                    js.publish(n.taskSubject, encodeJson(task), { msgID: `${runId}/${task.taskId}/${generation}` })
+                  )
+              )
+            }
+          }),
+        take,
+        poisoned,
+        outstanding: tryNats("cannot read the task consumer", async () => {
+          const info = await jsm.consumers.info(n.tasks, consumerName)
+          return info.num_pending + info.num_ack_pending
+        }),
+        close: markDone(nc, jsm, runId)
+      })
+    })
+  )
