@@ -75,7 +75,8 @@ export type Event =
   | { readonly _tag: "WorkerFailed"; readonly workerId: string; readonly requeued: ReadonlyArray<string> }
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
   | { readonly _tag: "TaskFailed"; readonly path: string; readonly reason: string }
-  | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
+  /** `onStop`: the one saved as the master was stopped (SIGTERM, Ctrl-C), to resume from. */
+  | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly onStop?: boolean }
   /** A message on the results channel set aside (not a result, or one that fails validation); its task is redone. */
   | { readonly _tag: "ResultRejected"; readonly reason: string }
   /** A transport error the master rides out (e.g. NATS restarting): it tries again. */
@@ -129,6 +130,8 @@ export interface Summary {
 }
 
 const tickEvery = Duration.millis(250)
+/** How long a stopping master tries to save its last checkpoint before it goes anyway. */
+const stopSaveTimeout = Duration.seconds(10)
 
 /** Runs (or resumes) a run to its end and returns its summary: `Scheduler` decides, this loop does. */
 export const run = (options: Options) =>
@@ -181,10 +184,10 @@ export const run = (options: Options) =>
               : Effect.fail(error)
           )
         )
-    const save = (checkpoint: Checkpoint) =>
+    const save = (checkpoint: Checkpoint, onStop = false) =>
       commit(store.save(checkpoint)).pipe(
         Effect.andThen(now),
-        Effect.flatMap((at) => feed({ _tag: "CheckpointSaved", sequence: checkpoint.sequence, now: at }))
+        Effect.flatMap((at) => feed({ _tag: "CheckpointSaved", sequence: checkpoint.sequence, now: at, onStop }))
       )
     const execute = (command: Scheduler.Command): Effect.Effect<void, AnalyserError.AnalyserError> => {
       switch (command._tag) {
@@ -255,10 +258,21 @@ export const run = (options: Options) =>
           times: 120
         })
       )
-    yield* persist(commit(queue.publish(Scheduler.unsettled(plan, state), 0)))
-    if (!Scheduler.isFinished(plan, state)) {
-      yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
-    }
+    // Stopped (SIGTERM, Ctrl-C: an interruption) with results not yet in a checkpoint: save one before going, so a
+    // restart resumes from here. Bounded: a transport that does not answer must not keep the process from exiting.
+    const saveOnStop = Effect.gen(function* () {
+      if (state.sinceCheckpoint === 0) return
+      const [numbered, stop] = Scheduler.checkpoint(plan, state, yield* now)
+      state = numbered
+      // Not saved (NATS away, fenced out): the run resumes from the previous checkpoint and the results stream.
+      yield* save(stop, true).pipe(Effect.timeout(stopSaveTimeout), Effect.ignore)
+    })
+    yield* Effect.gen(function* () {
+      yield* persist(commit(queue.publish(Scheduler.unsettled(plan, state), 0)))
+      if (!Scheduler.isFinished(plan, state)) {
+        yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
+      }
+    }).pipe(Effect.onInterrupt(() => saveOnStop))
     const [numbered, last] = Scheduler.checkpoint(plan, state, yield* now)
     state = numbered
     yield* persist(save(last))

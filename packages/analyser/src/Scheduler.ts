@@ -108,7 +108,7 @@ export type Input =
   | { readonly _tag: "Beat"; readonly heartbeat: Heartbeats.Heartbeat; readonly now: number }
   /** The clock moved; `outstanding` is what the queue holds (queued + in flight), undefined when unknown. */
   | { readonly _tag: "Tick"; readonly now: number; readonly outstanding: number | undefined }
-  | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly now: number }
+  | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly now: number; readonly onStop?: boolean }
   /** A message on the results channel that is not a result (it could not be decoded). */
   | { readonly _tag: "Rejected"; readonly reason: string; readonly now: number }
 
@@ -469,7 +469,7 @@ export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyAr
             sinceCheckpoint: 0,
             lastCheckpointAt: input.now
           },
-          [emit({ _tag: "CheckpointSaved", sequence: input.sequence })]
+          [emit({ _tag: "CheckpointSaved", sequence: input.sequence, ...(input.onStop ? { onStop: true } : {}) })]
         ]
     }
   })()

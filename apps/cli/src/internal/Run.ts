@@ -157,6 +157,11 @@ export const progress = () => {
       case "Retrying":
         say(`${event.what} failed, retrying: ${event.reason}`)
         break
+      case "CheckpointSaved":
+        if (event.onStop === true) {
+          say(`stopping: checkpoint ${event.sequence} saved; the same command resumes the run from it`)
+        }
+        break
       default:
         break
     }
