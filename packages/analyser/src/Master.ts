@@ -207,7 +207,16 @@ export const run = (options: Options) =>
         return run(commands)
       })
 
-    const loaded = yield* store.load
+    // The start and the end must land: retry through a transport outage (bounded), then give up with the error.
+    const persist = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
+      effect.pipe(
+        Effect.retry({
+          while: (error) => error.reason === "Transport",
+          schedule: Schedule.spaced("500 millis"),
+          times: 120
+        })
+      )
+    const loaded = yield* persist(store.load)
     if (Option.isSome(loaded)) {
       const [resumed, commands] = Scheduler.resume(plan, state, loaded.value, options.fresh === true)
       state = resumed
@@ -249,15 +258,6 @@ export const run = (options: Options) =>
       { concurrency: "unbounded" }
     )
 
-    // The start and the end must land: retry through a transport outage (bounded), then give up with the error.
-    const persist = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
-      effect.pipe(
-        Effect.retry({
-          while: (error) => error.reason === "Transport",
-          schedule: Schedule.spaced("500 millis"),
-          times: 120
-        })
-      )
     // Stopped (SIGTERM, Ctrl-C: an interruption) with results not yet in a checkpoint: save one before going, so a
     // restart resumes from here. Bounded: a transport that does not answer must not keep the process from exiting.
     const saveOnStop = Effect.gen(function* () {
