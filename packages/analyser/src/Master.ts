@@ -130,6 +130,8 @@ export interface Summary {
 }
 
 const tickEvery = Duration.millis(250)
+/** A wait between two ticks longer than this is a hold-up of the loop (see `Scheduler.Input` Tick `deafMs`). */
+const deafAfter = Duration.seconds(1)
 /** How long a stopping master tries to save its last checkpoint before it goes anyway. */
 const stopSaveTimeout = Duration.seconds(10)
 
@@ -237,6 +239,7 @@ export const run = (options: Options) =>
 
     // Listening before any task goes out: a worker that takes one and dies at once is still seen (and failed).
     const beats = yield* heartbeats.listen
+    let lastTickDone: number | undefined
     const inputs = Stream.mergeAll(
       [
         channel.results.pipe(Stream.mapEffect((result) => at((now) => ({ _tag: "Result", result, now })))),
@@ -247,11 +250,16 @@ export const run = (options: Options) =>
         beats.pipe(Stream.mapEffect((heartbeat) => at((now) => ({ _tag: "Beat", heartbeat, now })))),
         Stream.tick(tickEvery).pipe(
           Stream.mapEffect(() =>
-            Effect.zipWith(
-              now,
-              queue.outstanding.pipe(Effect.orElseSucceed(() => undefined)),
-              (at, outstanding): Scheduler.Input => ({ _tag: "Tick", now: at, outstanding })
-            )
+            Effect.gen(function* () {
+              const at = yield* now
+              // Ticks are taken every 250 ms: a longer wait since the last one (its own query not counted) is time
+              // the loop was held up (waiting on NATS mid-election, the process paused), deaf to heartbeats too.
+              const waited = lastTickDone === undefined ? 0 : at - lastTickDone
+              const outstanding = yield* queue.outstanding.pipe(Effect.orElseSucceed(() => undefined))
+              lastTickDone = yield* now
+              const deafMs = waited > Duration.toMillis(deafAfter) ? waited : 0
+              return { _tag: "Tick", now: at, outstanding, deafMs } satisfies Scheduler.Input
+            })
           )
         )
       ],
