@@ -8,7 +8,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { RunMonitor } from "@dla/analyser"
 import { type NatsServer, startNatsServer } from "@dla/testing"
-import { jetstreamManager } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
@@ -67,20 +66,6 @@ const proc = (...args: Array<string>): Proc => {
 
 /** The run's snapshot in KV, polled until `ready` holds (bounded). */
 const snapshotWhen = async (runId: string, ready: (s: RunMonitor.RunState) => boolean) => {
-  // Only once the master has made the runs bucket: nats-server 2.9.10 can crash (a nil store in jsMsgGetRequest) on a
-  // KV get that races the creation of the bucket's stream.
-  const jsm = await jetstreamManager(nc)
-  for (
-    let i = 0;
-    i < 300 &&
-    !(await jsm.streams.info("KV_dla_runs").then(
-      () => true,
-      () => false
-    ));
-    i++
-  ) {
-    await new Promise((r) => setTimeout(r, 100))
-  }
   for (let i = 0; i < 300; i++) {
     const found = await Effect.runPromise(RunMonitor.read(nc, runId))
     if (Option.isSome(found) && ready(found.value)) return found.value

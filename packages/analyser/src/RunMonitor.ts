@@ -7,8 +7,10 @@
  *
  * @since 0.1.0
  */
+
+import type { Counts } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Clock, Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { Clock, Duration, Effect, Option, PubSub, Schedule, Schema, Stream, SubscriptionRef } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import type * as Master from "./Master.ts"
 import { CountsSchema, encodeJson } from "./Task.ts"
@@ -84,12 +86,19 @@ export const RunState = Schema.Struct({
 })
 export type RunState = typeof RunState.Type
 
-/** Master events plus what only the caller of `Master.run` (or the election) knows. */
+/**
+ * Master events plus what only the caller of `Master.run` (or the election) knows, and what a run without a master
+ * says (`dla analyse --follow`: it counts in one process, with no tasks nor workers).
+ */
 export type Event =
   | Master.Event
   | { readonly _tag: "Finished"; readonly summary: Master.Summary }
   | { readonly _tag: "RunFailed"; readonly message: string }
   | { readonly _tag: "LeaderElected"; readonly leaderId: string; readonly term: number }
+  /** A follower's totals so far, over `files` files. */
+  | { readonly _tag: "Counted"; readonly files: number; readonly counts: Counts.Counts }
+  /** A follower stopped after `durationMs`: its totals are final (the run is done). */
+  | { readonly _tag: "Stopped"; readonly files: number; readonly counts: Counts.Counts; readonly durationMs: number }
 
 /** How much history a snapshot keeps (it travels as one KV value). */
 export const limits = { samples: 180, log: 50, recoveries: 50, failedTasks: 50, sampleEveryMs: 1000 } as const
@@ -147,8 +156,11 @@ export const describe = (event: Event): string | undefined => {
       return `run failed: ${event.message}`
     case "LeaderElected":
       return `leader ${event.leaderId} (term ${event.term})`
+    case "Stopped":
+      return `stopped: ${event.counts.lines} lines in ${event.durationMs} ms`
     case "Progress":
     case "Heartbeat":
+    case "Counted":
       return undefined
   }
 }
@@ -201,6 +213,15 @@ const sample = (samples: ReadonlyArray<Sample>, at: number, lines: number, bytes
     limits.samples
   )
 }
+
+/** A follower's totals: every file seen is done, every byte read counted. */
+const counted = (state: RunState, files: number, counts: Counts.Counts, at: number): RunState => ({
+  ...state,
+  files: { total: files, done: files },
+  bytes: { total: counts.bytes, done: counts.bytes },
+  counts,
+  throughput: sample(state.throughput, at, counts.lines, counts.bytes)
+})
 
 /** Folds one event, seen at epoch ms `at`, into the snapshot. Pure: the same inputs give the same state. */
 export const reduce = (state: RunState, event: Event, at: number): RunState => {
@@ -316,6 +337,10 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
       return { ...state, rejected: { count: state.rejected.count + 1, lastReason: event.reason } }
     case "Retrying":
       return state
+    case "Counted":
+      return { ...counted(state, event.files, event.counts, at), status: "running" }
+    case "Stopped":
+      return { ...counted(state, event.files, event.counts, at), status: "done", finishedAt: at }
   }
 }
 
@@ -334,31 +359,32 @@ export const silentFor = (state: RunState, now: number): number | undefined => {
   return silent >= Duration.toMillis(staleAfter) ? silent : undefined
 }
 
-export type Listener = (state: RunState, event: Event) => void
-
-/** A live snapshot: push events in, read the state, or subscribe to every change. */
+/**
+ * A live run: push events in (a plain function, to give to `Master.Options.onEvent`); the state is a
+ * `SubscriptionRef` (its `changes`: the current state, then each new one) and every event goes out on a `PubSub`.
+ */
 export interface Monitor {
   readonly runId: string
+  /** Folds `event` into `state`, then publishes it on `events`. */
   readonly push: (event: Event) => void
   readonly current: () => RunState
-  /** Calls `listener` after every event; returns the unsubscribe function. */
-  readonly subscribe: (listener: Listener) => () => void
+  readonly state: SubscriptionRef.SubscriptionRef<RunState>
+  /** Every event pushed after a reader subscribed (unbounded: a slow reader never holds the master up). */
+  readonly events: PubSub.PubSub<Event>
 }
 
 export const make = (runId: string, now: () => number = Date.now): Monitor => {
-  let state = initial(runId, now())
-  const listeners = new Set<Listener>()
+  const state = Effect.runSync(SubscriptionRef.make(initial(runId, now())))
+  const events = Effect.runSync(PubSub.unbounded<Event>())
   return {
     runId,
     push: (event) => {
-      state = reduce(state, event, now())
-      for (const listener of listeners) listener(state, event)
+      Effect.runSync(SubscriptionRef.update(state, (current) => reduce(current, event, now())))
+      PubSub.publishUnsafe(events, event)
     },
-    current: () => state,
-    subscribe: (listener) => {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    }
+    current: () => SubscriptionRef.getUnsafe(state),
+    state,
+    events
   }
 }
 
@@ -389,38 +415,44 @@ export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOp
     const names = subjects(monitor.runId)
     // The master creates the bucket when it sets the run up, which may be after this starts: until then a write
     // fails and is tried again at the next interval.
-    const kv = yield* openRuns(nc).pipe(
-      Effect.map((runs) => runs.kv),
-      Effect.option
-    )
+    const kv = yield* openRuns(nc).pipe(Effect.option)
     const active = options.active ?? (() => true)
-    let dirty = true
+    /** The state last written, and when: a new state is written at the next interval, an unchanged one at keepAlive. */
+    let written: RunState | undefined
     let writtenAt = Number.NEGATIVE_INFINITY
     const keepAliveMs = Duration.toMillis(Duration.fromInputUnsafe(options.keepAlive ?? keepAlive))
-    // While inactive, changes stay dirty: the first write after becoming active carries them.
+    // While inactive nothing is written: the first write after becoming active carries every change.
     const write = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      if ((!dirty && now - writtenAt < keepAliveMs) || Option.isNone(kv) || !active()) return
-      dirty = false
-      writtenAt = now
+      const current = monitor.current()
+      if ((current === written && now - writtenAt < keepAliveMs) || Option.isNone(kv) || !active()) return
       // The master is alive now, whatever its last event's time.
-      const state = { ...monitor.current(), masterSeenAt: now }
+      const state = { ...current, masterSeenAt: now }
       yield* Effect.tryPromise(() => kv.value.put(names.snapshotKey, encodeJson(state))).pipe(
-        Effect.catch(() =>
+        Effect.andThen(
           Effect.sync(() => {
-            dirty = true
+            written = current
+            writtenAt = now
           })
-        )
+        ),
+        Effect.ignore
       )
     })
-    yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        monitor.subscribe((_state, event) => {
-          dirty = true
-          if (active() && describe(event) !== undefined) publishQuietly(nc, names.events, encodeJson(event))
-        })
-      ),
-      (unsubscribe) => Effect.sync(unsubscribe).pipe(Effect.andThen(write))
+    const say = (event: Event) => {
+      if (active() && describe(event) !== undefined) publishQuietly(nc, names.events, encodeJson(event))
+    }
+    // Subscribed now, so no event pushed from here on is missed; those still unread when the scope closes are sent
+    // then, before the last state is written.
+    const events = yield* PubSub.subscribe(monitor.events)
+    yield* Effect.addFinalizer(() =>
+      PubSub.takeUpTo(events, Number.POSITIVE_INFINITY).pipe(
+        Effect.andThen((left) => Effect.sync(() => left.forEach(say))),
+        Effect.andThen(write)
+      )
+    )
+    yield* Stream.fromSubscription(events).pipe(
+      Stream.runForEach((event) => Effect.sync(() => say(event))),
+      Effect.forkScoped
     )
     yield* write.pipe(Effect.andThen(Effect.sleep(options.interval ?? "500 millis")), Effect.forever, Effect.forkScoped)
   })
@@ -436,34 +468,39 @@ const publishQuietly = (nc: NatsConnection, subject: string, data: Uint8Array) =
 export const decode = (json: unknown): Option.Option<RunState> => Schema.decodeUnknownOption(RunState)(json)
 
 /**
- * The runs bucket and its name. The NATS client is loaded here, when a run is published or read, not with every
- * monitor: `dla analyse` on one machine feeds a monitor and never needs NATS (its start is faster without).
+ * The runs module. The NATS client is loaded here, when a run is published or read, not with every monitor: `dla
+ * analyse` on one machine feeds a monitor and never needs NATS (its start is faster without).
  */
-const openRuns = (nc: NatsConnection) =>
-  Effect.gen(function* () {
-    const transport = yield* Effect.promise(() => import("./nats/RunsKv.ts"))
-    return { kv: yield* transport.openRuns(nc), bucket: transport.runsBucket }
-  })
+const runsKv = Effect.promise(() => import("./nats/RunsKv.ts"))
+
+/** The runs bucket to write to (it may not exist yet: writes fail until a master creates it). */
+const openRuns = (nc: NatsConnection) => runsKv.pipe(Effect.flatMap((transport) => transport.openRuns(nc)))
 
 /** No bucket yet means no run has been published yet. */
 const noBucket = (error: AnalyserError.AnalyserError) =>
   error.cause instanceof Error && error.cause.name === "StreamNotFoundError"
 
+/** The runs bucket to read from, `None` until a master has created it (see `RunsKv.readRuns`). */
+const readRuns = (nc: NatsConnection) => runsKv.pipe(Effect.flatMap((transport) => transport.readRuns(nc)))
+
 /** The latest snapshot of `runId` from KV, if any. */
 export const read = (nc: NatsConnection, runId: string) =>
   Effect.gen(function* () {
-    const { kv } = yield* openRuns(nc)
+    const bucket = yield* readRuns(nc)
+    if (Option.isNone(bucket)) return Option.none<RunState>()
     const entry = yield* Effect.tryPromise({
-      try: () => kv.get(subjects(runId).snapshotKey),
+      try: () => bucket.value.get(subjects(runId).snapshotKey),
       catch: (cause) => AnalyserError.make("Transport", `cannot read the snapshot of run ${runId}`, cause)
     })
     return entry === null || entry.operation !== "PUT" ? Option.none<RunState>() : decode(entry.json())
-  }).pipe(Effect.catchIf(noBucket, () => Effect.succeed(Option.none<RunState>())))
+  })
 
 /** The latest snapshot of every run in KV, newest start first. */
 export const list = (nc: NatsConnection) =>
   Effect.gen(function* () {
-    const { kv, bucket } = yield* openRuns(nc)
+    const bucket = yield* readRuns(nc)
+    if (Option.isNone(bucket)) return []
+    const kv = bucket.value
     return yield* Effect.tryPromise({
       try: async () => {
         const found: Array<RunState> = []
@@ -475,15 +512,16 @@ export const list = (nc: NatsConnection) =>
         }
         return found.sort((a, b) => b.startedAt - a.startedAt)
       },
-      catch: (cause) => AnalyserError.make("Transport", `cannot read run snapshots from ${bucket}`, cause)
+      catch: (cause) => AnalyserError.make("Transport", "cannot read run snapshots", cause)
     })
-  }).pipe(Effect.catchIf(noBucket, () => Effect.succeed<Array<RunState>>([])))
+  })
 
 /** The current snapshot and every later one, of `runId` or of every run. */
 export const watch = (nc: NatsConnection, runId?: string): Stream.Stream<RunState, AnalyserError.AnalyserError> =>
   Stream.unwrap(
     Effect.gen(function* () {
-      const { kv, bucket } = yield* openRuns(nc)
+      const { openRuns, runsBucket: bucket } = yield* runsKv
+      const kv = yield* openRuns(nc)
       // A watcher may start before any master has created the bucket: wait for it rather than create it.
       const entries = yield* Effect.tryPromise({
         try: () => kv.watch({ key: runId === undefined ? "*.snapshot" : subjects(runId).snapshotKey }),

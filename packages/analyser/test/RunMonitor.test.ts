@@ -3,7 +3,7 @@ import { type NatsServer, startNatsServer } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
-import { Effect, Fiber, Option, Stream } from "effect"
+import { Effect, Fiber, Option, PubSub, Stream, SubscriptionRef } from "effect"
 import * as Embedded from "../src/Embedded.ts"
 import type * as Master from "../src/Master.ts"
 import * as RunsKv from "../src/nats/RunsKv.ts"
@@ -159,6 +159,54 @@ describe("RunMonitor.reduce", () => {
     expect(RunMonitor.decode(JSON.parse(JSON.stringify(state)))).toEqual(Option.some(state))
     expect(Option.isNone(RunMonitor.decode({ runId: "x" }))).toBe(true)
   })
+})
+
+describe("RunMonitor: a run without a master (dla analyse --follow)", () => {
+  it("a follower's Counted and Stopped events fold into its counts and its end, with no tasks nor workers", () => {
+    const follow = (events: ReadonlyArray<RunMonitor.Event>) =>
+      events.reduce((state, event, i) => RunMonitor.reduce(state, event, 1000 * (i + 1)), RunMonitor.initial("f", 0))
+    const running = follow([{ _tag: "Counted", files: 2, counts: counts(5) }])
+    expect([running.status, running.files, running.bytes, running.counts, running.tasks]).toEqual([
+      "running",
+      { total: 2, done: 2 },
+      { total: 50, done: 50 },
+      counts(5),
+      { total: 0, pending: 0, inFlight: 0, done: 0 }
+    ])
+    const stopped = follow([
+      { _tag: "Counted", files: 2, counts: counts(5) },
+      { _tag: "Stopped", files: 3, counts: counts(9), durationMs: 1500 }
+    ])
+    expect([stopped.status, stopped.finishedAt, stopped.files, stopped.counts, stopped.workers]).toEqual([
+      "done",
+      2000,
+      { total: 3, done: 3 },
+      counts(9),
+      []
+    ])
+    expect(stopped.log.map((l) => l.text)).toEqual(["stopped: 9 lines in 1500 ms"])
+  })
+})
+
+describe("RunMonitor.make: state in a SubscriptionRef, events on a PubSub", () => {
+  it.effect("a reader of the state's changes and of the events sees every push after it subscribed", () =>
+    Effect.gen(function* () {
+      const monitor = RunMonitor.make("m", () => 5)
+      const events = yield* PubSub.subscribe(monitor.events)
+      const statuses = yield* SubscriptionRef.changes(monitor.state).pipe(
+        Stream.map((state) => state.status),
+        Stream.take(3),
+        Stream.runCollect,
+        Effect.forkScoped
+      )
+      yield* Effect.yieldNow
+      monitor.push(started)
+      monitor.push({ _tag: "RunFailed", message: "x" })
+      expect(yield* Fiber.join(statuses)).toEqual(["starting", "running", "failed"])
+      expect((yield* PubSub.takeAll(events)).map((e) => e._tag)).toEqual(["Started", "RunFailed"])
+      expect(monitor.current().status).toBe("failed")
+    }).pipe(Effect.scoped)
+  )
 })
 
 describe("RunMonitor over a real run", () => {

@@ -7,7 +7,7 @@
  */
 import { RunMonitor } from "@dla/analyser"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Effect, Stream } from "effect"
+import { Effect, Stream, SubscriptionRef } from "effect"
 
 export type RunState = RunMonitor.RunState
 
@@ -48,13 +48,17 @@ export const make = (pinned?: string) => {
   return { source, update }
 }
 
-/** Follows the monitor of this process's run. */
-export const fromMonitor = (monitor: RunMonitor.Monitor): Source => {
-  const { source, update } = make(monitor.runId)
-  update(monitor.current())
-  monitor.subscribe((state) => update(state))
-  return source
-}
+/** Follows the monitor of this process's run (its state's changes, until the scope closes). */
+export const fromMonitor = (monitor: RunMonitor.Monitor) =>
+  Effect.gen(function* () {
+    const { source, update } = make(monitor.runId)
+    update(monitor.current())
+    yield* SubscriptionRef.changes(monitor.state).pipe(
+      Stream.runForEach((state) => Effect.sync(() => update(state))),
+      Effect.forkScoped
+    )
+    return source
+  })
 
 /**
  * Every run in NATS KV (past ones too, for the picker), following `runId` or, without one, whichever run started

@@ -142,19 +142,26 @@ describe("Handler", () => {
     expect((await get(Handler.make(source), "/", { method: "POST" })).status).toBe(405)
   })
 
-  it("fromMonitor follows a RunMonitor, and its summary tells the rejected results", () => {
-    const monitor = RunMonitor.make("m1", () => 7)
-    const source = Source.fromMonitor(monitor)
-    const seen: Array<string> = []
-    const stop = source.subscribe((s) => seen.push(s.status))
-    monitor.push({ _tag: "Started", files: 1, tasks: 1, bytes: 1 })
-    stop()
-    monitor.push({ _tag: "RunFailed", message: "x" })
-    expect(seen).toEqual(["running"])
-    expect(source.current()?.status).toBe("failed")
-    expect(source.runs().map((s) => s.runId)).toEqual(["m1"])
-    expect(source.current()?.rejected).toEqual({ count: 0, lastReason: null })
-  })
+  it.effect("fromMonitor follows a RunMonitor, and its summary tells the rejected results", () =>
+    Effect.gen(function* () {
+      const monitor = RunMonitor.make("m1", () => 7)
+      const source = yield* Source.fromMonitor(monitor)
+      // The monitor's state changes reach the source on another fiber: let it run until they have.
+      const reached = (status: string) =>
+        Effect.yieldNow.pipe(Effect.repeat({ until: () => source.current()?.status === status, times: 100 }))
+      const seen: Array<string> = []
+      const stop = source.subscribe((s) => seen.push(s.status))
+      monitor.push({ _tag: "Started", files: 1, tasks: 1, bytes: 1 })
+      yield* reached("running")
+      stop()
+      monitor.push({ _tag: "RunFailed", message: "x" })
+      yield* reached("failed")
+      expect(seen).toEqual(["running"])
+      expect(source.current()?.status).toBe("failed")
+      expect(source.runs().map((s) => s.runId)).toEqual(["m1"])
+      expect(source.current()?.rejected).toEqual({ count: 0, lastReason: null })
+    }).pipe(Effect.scoped)
+  )
 })
 
 describe("Server", () => {

@@ -36,7 +36,7 @@ export const dashboard = Command.make(
       const source = yield* Source.fromNats(nc, runId)
       const what = runId === undefined ? "the latest run" : `run ${runId}`
       yield* Watch.serve(
-        () => source,
+        () => Effect.succeed(source),
         port,
         (url) => `dla: dashboard of ${what} at ${url} (Ctrl-C to stop)`,
         where

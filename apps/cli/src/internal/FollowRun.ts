@@ -75,7 +75,6 @@ export const run = (args: Args) =>
       process.stderr.write(`dla: following ${args.path} as run ${runId} (dla status --run ${runId})\n`)
     }
     yield* Watch.dashboard(watched, args)
-    watched.onEvent({ _tag: "Started", files: 0, tasks: 0, bytes: 0 })
     let lastLines = -1
     let final: Follow.Snapshot | undefined
 
@@ -87,19 +86,7 @@ export const run = (args: Args) =>
     const show = (snapshot: Follow.Snapshot) => {
       sayEvents(snapshot.events)
       const { counts } = snapshot
-      watched.onEvent({
-        _tag: "Progress",
-        progress: {
-          filesTotal: snapshot.files,
-          filesDone: snapshot.files,
-          tasksTotal: 0,
-          tasksDone: 0,
-          bytesTotal: counts.bytes,
-          bytesDone: counts.bytes,
-          workersAlive: 1
-        },
-        counts
-      })
+      watched.monitor.push({ _tag: "Counted", files: snapshot.files, counts })
       if (live) process.stderr.write(`\r${summaryLine(snapshot)}\x1b[K`)
       else if (counts.lines !== lastLines) process.stderr.write(`dla: ${summaryLine(snapshot)}\n`)
       lastLines = counts.lines
@@ -128,24 +115,10 @@ export const run = (args: Args) =>
       }
       // Watchers see the run end (the publisher writes this last state as it closes).
       watched.monitor.push({
-        _tag: "Finished",
-        summary: {
-          runId,
-          counts: final.counts,
-          files: final.filesSeen,
-          filesProcessed: final.filesSeen,
-          filesAlreadyProcessed: 0,
-          byFile: [],
-          tasks: 0,
-          failedTasks: [],
-          failedWorkers: [],
-          workers: [],
-          requeuedTasks: 0,
-          duplicateResults: 0,
-          rejectedResults: 0,
-          checkpointsSaved: 0,
-          durationMs: results.durationMs
-        }
+        _tag: "Stopped",
+        files: final.filesSeen,
+        counts: final.counts,
+        durationMs: results.durationMs
       })
       return Console.log(
         args.json

@@ -128,7 +128,7 @@ export const make = (
  * dashboard's code (HTTP server, page) is loaded here, only by the runs that serve it.
  */
 export const serve = (
-  source: (dashboard: typeof import("@dla/dashboard")) => Source.Source,
+  source: (dashboard: typeof import("@dla/dashboard")) => Effect.Effect<Source.Source, never, Scope.Scope>,
   port: number,
   say: (url: string) => string,
   options: { readonly host?: string; readonly token?: string } = {}
@@ -136,7 +136,7 @@ export const serve = (
   Effect.gen(function* () {
     const dashboard = yield* Effect.promise(() => import("@dla/dashboard"))
     const { Handler, Server } = dashboard
-    const handler = Handler.make(source(dashboard), options.token === undefined ? {} : { token: options.token })
+    const handler = Handler.make(yield* source(dashboard), options.token === undefined ? {} : { token: options.token })
     const served = yield* Failure.fromError(
       Server.serve(handler, { port, ...(options.host ? { host: options.host } : {}) })
     )

@@ -11,7 +11,7 @@ import { Effect, Layer, Option } from "effect"
 import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Fence from "../Fence.ts"
 import { transport } from "./internal/jetstream.ts"
-import { names, openRuns } from "./RunsKv.ts"
+import { names, openRuns, readRuns } from "./RunsKv.ts"
 
 /** The KV checkpoint as stored: file lists left out (they follow from the task ids and the plan) so it stays small. */
 const stored = (checkpoint: CheckpointStore.Checkpoint) => ({
@@ -38,8 +38,9 @@ export const layer = (nc: NatsConnection, runId: string) =>
 /** The run's KV checkpoint, read only (for `dla status` and other watchers: nothing is re-stamped). */
 export const read = (nc: NatsConnection, runId: string) =>
   Effect.gen(function* () {
-    const kv = yield* openRuns(nc)
-    const stamped = yield* FencedKv.read(kv, names(runId).checkpointKey).pipe(
+    const bucket = yield* readRuns(nc)
+    if (Option.isNone(bucket)) return Option.none()
+    const stamped = yield* FencedKv.read(bucket.value, names(runId).checkpointKey).pipe(
       Effect.mapError(transport("cannot read the KV checkpoint"))
     )
     return stamped === undefined ? Option.none() : CheckpointStore.decodeUnknown(stamped.value)

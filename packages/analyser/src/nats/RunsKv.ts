@@ -10,8 +10,17 @@ import type { JetStreamManager } from "@nats-io/jetstream"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { Effect, Option, Schema, Stream } from "effect"
+import type * as AnalyserError from "../AnalyserError.ts"
 import { encodeJson } from "../Task.ts"
-import { deleteStream, ignoreNotFound, listening, parseJson, transport, tryNats } from "./internal/jetstream.ts"
+import {
+  clients,
+  deleteStream,
+  ignoreNotFound,
+  listening,
+  parseJson,
+  transport,
+  tryNats
+} from "./internal/jetstream.ts"
 
 export const runsBucket = "dla_runs"
 export const consumerName = "workers"
@@ -39,12 +48,37 @@ export const RunState = Schema.Struct({
 export type RunState = typeof RunState.Type
 
 /**
- * The `dla_runs` bucket, bound without a round trip (reads fail with "stream not found" until it exists). Only a
- * master creates it (`Distributed.setupRun`, with the run's replicas): a worker or a watcher that starts first must
- * not create it with one copy, on whichever node it happens to reach.
+ * The `dla_runs` bucket, bound without a round trip, for writing, and for reading by the process that created it (a
+ * master after `Distributed.setupRun`). Any other reader uses `readRuns`. Only a master creates the bucket (with the
+ * run's replicas): a worker or a watcher that starts first must not create it with one copy, on whichever node it
+ * happens to reach.
  */
 export const openRuns = (nc: NatsConnection) =>
   tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(nc).open(runsBucket))
+
+/**
+ * The `dla_runs` bucket for a reader that may run while a master creates it (a worker, a standby, `dla status`, a
+ * dashboard): `None` while it does not exist. nats-server 2.9.10 crashes (a nil store in `jsMsgGetRequest`) when a
+ * STREAM.MSG.GET reaches a stream still being created, and nats.js binds a KV without looking, so that every `get`
+ * is such a request. So the bucket's stream is looked up first (STREAM.INFO: "not found" is `None`), and its values
+ * are read with direct gets (DIRECT.GET, answered by the stream itself once it is ready, never by a half-made one),
+ * as every bucket nats.js makes on a 2.9+ server allows; a bucket made without direct gets falls back to MSG.GET,
+ * on a stream that exists.
+ */
+export const readRuns = (nc: NatsConnection): Effect.Effect<Option.Option<KV>, AnalyserError.AnalyserError> =>
+  Effect.gen(function* () {
+    const { jsm } = yield* clients(nc)
+    const info = yield* tryNats(`cannot read KV bucket ${runsBucket}`, () =>
+      jsm.streams.info(`KV_${runsBucket}`).catch(ignoreNotFound)
+    )
+    if (info === undefined) return Option.none()
+    const allowDirect = info.config.allow_direct === true
+    return Option.some(
+      yield* tryNats(`cannot open KV bucket ${runsBucket}`, () =>
+        new Kvm(nc).open(runsBucket, { allow_direct: allowDirect })
+      )
+    )
+  })
 
 /**
  * Creates the `dla_runs` bucket with `replicas` copies, or opens it when it exists. Masters do it in `setupRun`; a
@@ -99,12 +133,7 @@ const stateSubjects = `$KV.${runsBucket}.*.state`
 export const watchRuns = (nc: NatsConnection) =>
   Effect.gen(function* () {
     const writes = yield* listening(nc, stateSubjects)
-    const now = yield* runs(nc).pipe(
-      Effect.catchIf(
-        (error) => error.cause instanceof Error && error.cause.name === "StreamNotFoundError",
-        () => Effect.succeed([])
-      )
-    )
+    const now = yield* runs(nc)
     const later = writes.pipe(
       Stream.flatMap((msg) => {
         const runId = msg.subject.slice(`$KV.${runsBucket}.`.length, -".state".length)
@@ -119,10 +148,13 @@ export const watchRuns = (nc: NatsConnection) =>
 /** The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order). */
 export const runs = (nc: NatsConnection) =>
   Effect.gen(function* () {
-    const kv = yield* openRuns(nc)
+    const bucket = yield* readRuns(nc)
+    // No bucket yet: no master has set a run up.
+    if (Option.isNone(bucket)) return []
+    const kv = bucket.value
     return yield* tryNats("cannot list runs", async () => {
       const found: Array<RunEntry> = []
-      // No bucket yet: no master has set a run up.
+      // Gone since it was looked up (`dla runs prune` does not remove it, but an operator may).
       const keys = await kv.keys("*.state").catch(ignoreNotFound)
       for await (const key of keys ?? []) {
         const entry = await kv.get(key)
