@@ -19,6 +19,15 @@ const quiet = (stderr: string) =>
     .join("\n")
     .slice(-4000)
 
+/** The master's exit, or a failure with its stderr when it has not finished within 90 s. */
+const ended = (master: Proc) =>
+  Promise.race([
+    master.exited,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`master did not finish; stderr:\n${quiet(master.stderr())}`)), 90_000)
+    )
+  ])
+
 describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
   let cluster: NatsCluster | undefined
   let corpus: string | undefined
@@ -67,12 +76,7 @@ describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
         await nc.close()
       }
 
-      const { code, output, stderr } = await Promise.race([
-        master.exited,
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error(`master did not finish; stderr:\n${quiet(master.stderr())}`)), 90_000)
-        )
-      ])
+      const { code, output, stderr } = await ended(master)
       expect(code, stderr).toBe(0)
       const summary = output as { counts: unknown; filesProcessed: number; failedTasks: Array<unknown> }
       expect(summary.failedTasks, `${JSON.stringify(summary.failedTasks)}\nworker:\n${quiet(worker.stderr())}`).toEqual(
@@ -111,12 +115,7 @@ describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
     await leader.kill()
     const worker = spawnProc("worker", { servers, runId: "setup", once: true })
     procs.push(worker)
-    const { code, output, stderr } = await Promise.race([
-      master.exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`master did not finish; stderr:\n${quiet(master.stderr())}`)), 90_000)
-      )
-    ])
+    const { code, output, stderr } = await ended(master)
     expect(code, quiet(stderr)).toBe(0)
     const summary = output as { counts: unknown; filesProcessed: number; failedWorkers: Array<string> }
     expect(summary.counts).toEqual(expected)
@@ -179,12 +178,7 @@ describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
     } finally {
       await nc.close()
     }
-    const { code, output, stderr } = await Promise.race([
-      master.exited,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`master did not finish; stderr:\n${quiet(master.stderr())}`)), 90_000)
-      )
-    ])
+    const { code, output, stderr } = await ended(master)
     expect(code, quiet(stderr)).toBe(0)
     const summary = output as { counts: unknown; filesProcessed: number; failedWorkers: Array<string> }
     expect(summary.failedWorkers, quiet(stderr)).toEqual([])
