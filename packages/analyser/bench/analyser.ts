@@ -3,6 +3,7 @@
  * - in-process: sequential vs the embedded engine (1, 2 worker threads) vs NATS (1, 2 worker processes);
  * - whole processes as a user runs them: `dla analyse --workers 2`, `dla analyse --nats URL --workers 2 --fresh`, and
  *   the mpi4py peer (bench/mpi_peer.py, the assignment's master/worker shape, `mpirun -np 3`) when mpirun is here;
+ * - a straggler: 2 NATS workers, one slowed 4x on purpose, with and without speculative re-runs, against the ideal;
  * - the scheduling rate with 10,000 tiny files, embedded and over NATS with 2 workers.
  * Corpora are generated once into <repo>/bench-data/ (ignored by git); the default is 20 files, ~171 MB.
  *
@@ -104,20 +105,32 @@ const hasMpi = () =>
     )
     .catch(() => false)
 
-const spawnWorker = (servers: string, runId: string): ChildProcess =>
-  spawn(process.execPath, ["--conditions=source", workerScript, "worker", JSON.stringify({ servers, runId })], {
-    stdio: "ignore"
-  })
+const spawnWorker = (servers: string, runId: string, options: object): ChildProcess =>
+  spawn(
+    process.execPath,
+    ["--conditions=source", workerScript, "worker", JSON.stringify({ ...options, servers, runId })],
+    { stdio: "ignore" }
+  )
 
-/** One NATS run: `workers` worker processes started (and waiting) first, then the master is timed. */
-const natsRun = async (servers: string, dir: string, runId: string, workers: number) => {
+/**
+ * One NATS run: worker processes started (and waiting) first, one per entry of `workers` (a count: that many plain
+ * ones; or each one's options, e.g. `{ slowdown: 4 }`), then the master is timed.
+ */
+const natsRun = async (
+  servers: string,
+  dir: string,
+  runId: string,
+  workers: number | ReadonlyArray<object>,
+  master: { readonly speculate?: boolean } = {}
+) => {
   const nc = await connect({ servers })
-  const children = Array.from({ length: workers }, () => spawnWorker(servers, runId))
+  const options = typeof workers === "number" ? Array.from({ length: workers }, () => ({})) : workers
+  const children = options.map((o) => spawnWorker(servers, runId, o))
   await new Promise((resolve) => setTimeout(resolve, 1500)) // let the workers start (they join as the run is set up)
   try {
     return await time(() =>
       Effect.runPromise(
-        Distributed.master(nc, { runId, root: dir, fresh: true }).pipe(Effect.provide(Fence.layerUnfenced))
+        Distributed.master(nc, { runId, root: dir, fresh: true, ...master }).pipe(Effect.provide(Fence.layerUnfenced))
       )
     )
   } finally {
@@ -149,6 +162,17 @@ const main = async () => {
       rows.push({ mode: "NATS (worker processes)", workers, seconds: run.seconds })
     }
     table("Throughput (speedup against the sequential analyser)", bytes, rows)
+
+    // One worker slowed on purpose (4x): the ideal is the work over the sum of speeds, 1 + 1/4 of one worker's.
+    const one = rows.find((r) => r.mode.startsWith("NATS") && r.workers === 1)!.seconds
+    const ideal = one / 1.25
+    console.log("\nA straggler: 2 worker processes, one 4x slower (Worker.Options.slowdown)")
+    for (const speculate of [false, true]) {
+      const run = await natsRun(server.url, big, `bench-slow-${speculate}`, [{}, { slowdown: 4 }], { speculate })
+      console.log(
+        `speculate ${String(speculate).padEnd(5)}: ${run.seconds.toFixed(3)} s, ${(run.seconds / ideal).toFixed(2)}x the ideal ${ideal.toFixed(3)} s (target <= 1.25x)`
+      )
+    }
 
     // Whole processes, as a user runs them (the built CLI: `pnpm build` first).
     if (existsSync(cliBin)) {

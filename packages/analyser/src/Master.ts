@@ -43,6 +43,12 @@ export interface Options {
   readonly checkpointInterval?: Duration.Input
   /** A worker silent this long is marked failed and its tasks are requeued (default 5 s). */
   readonly heartbeatTimeout?: Duration.Input
+  /**
+   * Publish a straggler again for an idle worker (see `Scheduler.Plan.stragglerFactor`): a task held 3x longer than
+   * the run's pace says, while the queue is empty. The first result counts. Off by default: the slow worker keeps
+   * counting its copy, and once the run is over it retries its result for `holdFor` before it gives up.
+   */
+  readonly speculate?: boolean
   /** Ignore any checkpoint: start the run from scratch. */
   readonly fresh?: boolean
   readonly onEvent?: (event: Event) => void
@@ -79,6 +85,11 @@ export type Event =
   | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly onStop?: boolean }
   /** A message on the results channel set aside (not a result, or one that fails validation); its task is redone. */
   | { readonly _tag: "ResultRejected"; readonly reason: string }
+  /**
+   * A task held far longer than its size says it should take, while another worker idles: published again for that
+   * worker (the first result counts, the other is dropped).
+   */
+  | { readonly _tag: "Straggler"; readonly taskId: string; readonly path: string; readonly heldMs: number }
   /** A transport error the master rides out (e.g. NATS restarting): it tries again. */
   | { readonly _tag: "Retrying"; readonly what: string; readonly reason: string }
   /**
@@ -167,7 +178,8 @@ export const run = (options: Options) =>
       checkpointIntervalMs: Duration.toMillis(Duration.fromInputUnsafe(options.checkpointInterval ?? "5 seconds")),
       heartbeatTimeoutMs: Duration.toMillis(
         Duration.fromInputUnsafe(options.heartbeatTimeout ?? Heartbeats.defaults.timeout)
-      )
+      ),
+      speculate: options.speculate
     })
     emit({ _tag: "Started", files: files.length, tasks: plan.tasks.length, bytes: plan.bytesTotal })
 

@@ -150,6 +150,8 @@ export const describe = (event: Event): string | undefined => {
       return `set a result aside: ${event.reason}`
     case "Retrying":
       return `retrying ${event.what}: ${event.reason}`
+    case "Straggler":
+      return `${event.path} is taking ${Math.round(event.heldMs / 1000)} s: also given to an idle worker`
     case "Finished":
       return `finished: ${event.summary.counts.lines} lines in ${event.summary.durationMs} ms`
     case "RunFailed":
@@ -336,6 +338,7 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
     case "ResultRejected":
       return { ...state, rejected: { count: state.rejected.count + 1, lastReason: event.reason } }
     case "Retrying":
+    case "Straggler":
       return state
     case "Counted":
       return { ...counted(state, event.files, event.counts, at), status: "running" }

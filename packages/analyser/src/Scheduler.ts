@@ -37,6 +37,15 @@ export interface Plan {
    * master listened); publish them again. Long enough that results on their way are not mistaken for losses.
    */
   readonly lostAfterMs: number
+  /**
+   * A straggler: a task held this many times longer than its size says it should take (at the run's median pace so
+   * far) while the queue is empty and a worker idles, is published again for the idle worker (once): the first
+   * result counts, the other is dropped as a duplicate. Only with `speculate` (`Master.Options.speculate`).
+   */
+  readonly speculate: boolean
+  readonly stragglerFactor: number
+  /** ...and never one held less than this (a run's first results set the pace). */
+  readonly stragglerMinMs: number
 }
 
 export const makePlan = (options: {
@@ -47,6 +56,7 @@ export const makePlan = (options: {
   readonly checkpointEvery: number
   readonly checkpointIntervalMs: number
   readonly heartbeatTimeoutMs: number
+  readonly speculate?: boolean
 }): Plan => {
   const partsOfFile = new Map<string, number>()
   for (const t of options.tasks) for (const p of t.parts) partsOfFile.set(p.path, (partsOfFile.get(p.path) ?? 0) + 1)
@@ -55,7 +65,10 @@ export const makePlan = (options: {
     bytesTotal: options.files.reduce((sum, f) => sum + f.size, 0),
     taskById: new Map(options.tasks.map((t) => [t.taskId, t])),
     partsOfFile,
-    lostAfterMs: Math.max(5000, options.heartbeatTimeoutMs)
+    lostAfterMs: Math.max(5000, options.heartbeatTimeoutMs),
+    speculate: options.speculate === true,
+    stragglerFactor: 3,
+    stragglerMinMs: 1000
   }
 }
 
@@ -100,6 +113,12 @@ export interface State {
   readonly rejectedResults: number
   /** Results of each task rejected so far: a task whose results keep failing validation is given up. */
   readonly rejectionsOf: ReadonlyMap<string, number>
+  /** When a worker's heartbeat first showed each task it holds (what a straggler is measured by). */
+  readonly heldSince: ReadonlyMap<string, number>
+  /** Milliseconds per byte of the tasks done so far in this master's life, as they came (their median is the pace). */
+  readonly msPerByte: ReadonlyArray<number>
+  /** Tasks already published again as stragglers (each at most once). */
+  readonly speculated: HashSet.HashSet<string>
 }
 
 export type Input =
@@ -152,7 +171,10 @@ export const initial = (now: number, generation: number): State => ({
   quietSince: undefined,
   waitingSaid: false,
   rejectedResults: 0,
-  rejectionsOf: new Map()
+  rejectionsOf: new Map(),
+  heldSince: new Map(),
+  msPerByte: [],
+  speculated: HashSet.empty()
 })
 
 export const isSettled = (state: State, taskId: string) =>
@@ -358,7 +380,7 @@ const reject = (plan: Plan, state: State, reason: string, taskId?: string): [Sta
   return [requeued, [...commands, ...publish]]
 }
 
-const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<Command>] => {
+const onResult = (plan: Plan, state: State, result: TaskResult, now: number): [State, Array<Command>] => {
   const invalid = validate(plan, result)
   if (invalid !== undefined)
     return reject(plan, state, invalid, result.runId === plan.runId ? result.taskId : undefined)
@@ -380,7 +402,8 @@ const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<C
       skipped: skipped.length === 0 ? next.skipped : [...next.skipped, ...skipped],
       counts: Counts.merge(next.counts, result.counts),
       byFile: result.files === undefined ? next.byFile : [...next.byFile, result.files],
-      sinceCheckpoint: next.sinceCheckpoint + 1
+      sinceCheckpoint: next.sinceCheckpoint + 1,
+      msPerByte: paced(next, task, now)
     }
     commands = skipped.map((f) => emit({ _tag: "TaskFailed", path: f.path, reason: f.reason }))
   } else [next, commands] = giveUp(state, task, result.error, result.binary ?? false)
@@ -390,8 +413,20 @@ const onResult = (plan: Plan, state: State, result: TaskResult): [State, Array<C
   return [next, commands]
 }
 
+/** The pace samples with `task`'s, when a heartbeat showed when it was taken. */
+const paced = (state: State, task: Task, now: number): ReadonlyArray<number> => {
+  const since = state.heldSince.get(task.taskId)
+  const bytes = bytesOf(task)
+  return since === undefined || bytes === 0 ? state.msPerByte : [...state.msPerByte, (now - since) / bytes]
+}
+
+const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
 const onBeat = (plan: Plan, state: State, heartbeat: Heartbeats.Heartbeat, now: number): [State, Array<Command>] => {
   const commands: Array<Command> = []
+  const taken = heartbeat.inFlight.filter((id) => !state.heldSince.has(id))
+  const heldSince = taken.length === 0 ? state.heldSince : new Map(state.heldSince)
+  for (const id of taken) (heldSince as Map<string, number>).set(id, now)
   if (!state.workers.has(heartbeat.workerId))
     commands.push(emit({ _tag: "WorkerJoined", workerId: heartbeat.workerId }))
   const workers = new Map(state.workers)
@@ -401,7 +436,33 @@ const onBeat = (plan: Plan, state: State, heartbeat: Heartbeats.Heartbeat, now: 
     return task === undefined ? id : describe(task, plan.root)
   })
   commands.push(emit({ _tag: "Heartbeat", heartbeat, working }))
-  return [{ ...state, workers, waitingSaid: false }, commands]
+  return [{ ...state, workers, heldSince, waitingSaid: false }, commands]
+}
+
+/**
+ * The stragglers to publish again now: with nothing queued (`outstanding` no more than the tasks workers hold) and a
+ * live worker holding nothing, the tasks held far longer than the run's pace says they should take.
+ */
+const stragglers = (plan: Plan, state: State, now: number, outstanding: number | undefined): Array<Task> => {
+  const alive = [...state.workers.values()].filter((w) => w.alive)
+  const held = alive.flatMap((w) => w.inFlight).filter((id) => !isSettled(state, id))
+  const idle = alive.some((w) => w.inFlight.length === 0)
+  if (
+    !plan.speculate ||
+    !idle ||
+    outstanding === undefined ||
+    outstanding > held.length ||
+    state.msPerByte.length === 0
+  )
+    return []
+  const pace = median(state.msPerByte) ?? 0
+  return held.flatMap((id) => {
+    const task = plan.taskById.get(id)
+    const since = state.heldSince.get(id)
+    if (task === undefined || since === undefined || HashSet.has(state.speculated, id)) return []
+    const expected = Math.max(plan.stragglerMinMs, plan.stragglerFactor * pace * bytesOf(task))
+    return now - since > expected ? [task] : []
+  })
 }
 
 /** Live workers' silence without the `deafMs` in which the master could not have heard them. */
@@ -439,6 +500,29 @@ const onTick = (
     commands.push(...publish)
     commands.push(emit({ _tag: "WorkerFailed", workerId, requeued: again.flatMap((t) => t.parts.map((p) => p.path)) }))
   }
+  const slow = stragglers(plan, next, now, outstanding)
+  if (slow.length > 0) {
+    const [requeued, again, publish] = requeue(
+      plan,
+      next,
+      slow.map((t) => t.taskId)
+    )
+    next = {
+      ...requeued,
+      speculated: again.reduce((set, t) => HashSet.add(set, t.taskId), requeued.speculated)
+    }
+    commands.push(...publish)
+    for (const t of again) {
+      commands.push(
+        emit({
+          _tag: "Straggler",
+          taskId: t.taskId,
+          path: describe(t, plan.root),
+          heldMs: now - (next.heldSince.get(t.taskId) ?? now)
+        })
+      )
+    }
+  }
   const left = pending(plan, next)
   if (
     left > 0 &&
@@ -474,7 +558,7 @@ export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyAr
   let [next, commands] = ((): [State, Array<Command>] => {
     switch (input._tag) {
       case "Result":
-        return onResult(plan, state, input.result)
+        return onResult(plan, state, input.result, input.now)
       case "Poisoned": {
         const task = plan.taskById.get(input.taskId)
         return task === undefined || isSettled(state, task.taskId)

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { hostname } from "node:os"
-import { Duration, Effect, Fiber, Option, Schedule } from "effect"
+import { Clock, Duration, Effect, Fiber, Option, Schedule } from "effect"
 import type * as AnalyserError from "./AnalyserError.ts"
 import { Counter } from "./Counter.ts"
 import * as Heartbeats from "./Heartbeats.ts"
@@ -24,6 +24,11 @@ import { type Delivery, TaskQueue } from "./TaskQueue.ts"
 export interface Options {
   readonly workerId?: string
   readonly heartbeatInterval?: Duration.Input
+  /**
+   * Bench and test hook: a worker this many times slower than it is (after counting a task it waits out
+   * `slowdown - 1` times as long as counting took), to measure what a straggler costs a run.
+   */
+  readonly slowdown?: number
   /** Test and demo hook: wait this long before counting each task (makes "mid-run" easy to hit). */
   readonly taskDelay?: Duration.Input
   /**
@@ -105,7 +110,12 @@ export const run = (options: Options = {}) =>
           Effect.forkScoped
         )
         if (options.taskDelay !== undefined) yield* Effect.sleep(options.taskDelay)
+        const countedAt = yield* Clock.currentTimeMillis
         const { counts, skipped, files } = yield* counter.count(task)
+        if (options.slowdown !== undefined && options.slowdown > 1) {
+          const took = (yield* Clock.currentTimeMillis) - countedAt
+          yield* Effect.sleep(Duration.millis(took * (options.slowdown - 1)))
+        }
         // Counted when any part was: a task whose every part was set aside failed (its reasons go to the master).
         const ok = skipped.length < task.parts.length
         const result: TaskResult = {

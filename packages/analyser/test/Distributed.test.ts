@@ -84,6 +84,23 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     expect(summary.filesProcessed).toBe(8)
   })
 
+  it("with speculate, a straggler's task is given to the idle worker too; the first result counts, exactly", async () => {
+    const expected = await sequentialCounts(corpus)
+    const runId = "straggler"
+    const master = start("master", { runId, root: corpus, splitBytes: 4096, speculate: true })
+    // It holds its first task for 60 s: the run can only end before that by giving the task to the other worker.
+    const slow = start("worker", { runId, taskDelay: 60_000 })
+    await slow.waitFor((e) => e._tag === "TaskStarted")
+    start("worker", { runId, once: true })
+    const straggler = await master.waitFor((e) => e._tag === "Straggler")
+    const summary = await finish(master)
+    expect(summary.counts).toEqual(expected)
+    expect(summary.filesProcessed).toBe(8)
+    expect(summary.failedTasks).toEqual([])
+    const started = slow.events.find((e) => e._tag === "TaskStarted")
+    expect(straggler.taskId).toBe(started?.taskId)
+  })
+
   it("a worker --once asleep through a whole run (started after it began waiting) exits when it wakes", async () => {
     const late = start("worker", { once: true })
     await late.waitFor((e) => e._tag === "WaitingForRun")

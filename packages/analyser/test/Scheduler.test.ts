@@ -20,7 +20,8 @@ const plan = Scheduler.makePlan({
   tasks,
   checkpointEvery: 100,
   checkpointIntervalMs: 5000,
-  heartbeatTimeoutMs: 5000
+  heartbeatTimeoutMs: 5000,
+  speculate: true
 })
 const counted = (bytes: number) => ({ levels: { INFO: 10 }, lines: 10, unmatched: 0, bytes })
 /** A result that fits its task: as many bytes counted as its parts hold (but for those skipped). */
@@ -325,5 +326,55 @@ describe("Scheduler: results are validated before they count", () => {
     expect(Scheduler.summary(plan, state, 9).failedTasks).toEqual([
       { taskId: "t2", path: "/logs/2.log", reason: expect.stringMatching(/^results rejected 3 times: /), binary: false }
     ])
+  })
+})
+
+describe("Scheduler: stragglers (a task held far longer than the run's pace, while a worker idles)", () => {
+  const result = (taskId: string, workerId: string, now: number): Scheduler.Input => ({
+    _tag: "Result",
+    result: done(taskId, workerId),
+    now
+  })
+  const tick = (now: number, outstanding: number): Scheduler.Input => ({ _tag: "Tick", now, outstanding })
+  // w1 does t1 (100 bytes) and t3 (200 bytes) at 1 ms a byte; w2 takes t2 (100 bytes) at 0 and is still on it.
+  const paced: ReadonlyArray<Scheduler.Input> = [
+    beat("w1", ["t1"], 0),
+    beat("w2", ["t2"], 0),
+    result("t1", "w1", 100),
+    beat("w1", ["t3"], 100),
+    result("t3", "w1", 300),
+    beat("w1", [], 400)
+  ]
+  const publishes = (commands: ReadonlyArray<Scheduler.Command>) =>
+    commands.flatMap((c) => (c._tag === "Publish" ? [c.tasks.map((t) => t.taskId)] : []))
+
+  it("is published again for the idle worker once it is held 3x its expected time (at least 1 s), and only once", () => {
+    const early = run([...paced, tick(1000, 1)])
+    expect(publishes(early.commands)).toEqual([])
+    const { state, commands } = run([...paced, tick(1001, 1), tick(1500, 2), tick(3000, 1)])
+    expect(publishes(commands)).toEqual([["t2"]])
+    expect(commands.flatMap((c) => (c._tag === "Emit" && c.event._tag === "Straggler" ? [c.event] : []))).toEqual([
+      { _tag: "Straggler", taskId: "t2", path: "2.log", heldMs: 1001 }
+    ])
+    expect(Scheduler.isFinished(plan, state)).toBe(false)
+  })
+
+  it("the first result counts, the straggler's late one is dropped: the counts stay exact", () => {
+    const { state } = run([
+      ...paced,
+      tick(1001, 1),
+      beat("w1", ["t2"], 1050),
+      result("t2", "w1", 1150),
+      result("t2", "w2", 4000)
+    ])
+    expect(Scheduler.isFinished(plan, state)).toBe(true)
+    expect(state.counts.lines).toBe(30)
+    expect(state.duplicateResults).toBe(1)
+  })
+
+  it("is not published again while tasks are queued, nor while every worker is busy", () => {
+    expect(publishes(run([...paced, tick(2000, 2)]).commands)).toEqual([])
+    const busy = [...paced.slice(0, -1), beat("w1", ["t9"], 400)]
+    expect(publishes(run([...busy, tick(2000, 2)]).commands)).toEqual([])
   })
 })

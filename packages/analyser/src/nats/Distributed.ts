@@ -272,15 +272,15 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     const waitingSince = yield* Clock.currentTimeMillis
     // A NATS outage (a server restarting) is waited out, then the run joined again.
     const isTransport = (error: AnalyserError.AnalyserError) => error.reason === "Transport"
+    // Built once for the worker's life, as it starts to wait: a counting thread loads while the master sets its run
+    // up, not after the worker joined it (and one thread serves every run this worker joins).
+    const counter = yield* Layer.build(
+      options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
+    )
     const join = (runId: string) =>
       Worker.run({ ...options, workerId }).pipe(
         Effect.scoped,
-        Effect.provide(
-          Layer.merge(
-            layer(nc, runId),
-            options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
-          )
-        ),
+        Effect.provide(Layer.merge(layer(nc, runId), Layer.succeedContext(counter))),
         Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
       )
     const ended = (entry: RunsKv.RunEntry, summary: Worker.Summary) => {
