@@ -108,6 +108,12 @@ describe("deploy/nats/dla.conf: identities and permissions", () => {
       const jsm = await jetstreamManager(nc)
       await expect(jsm.streams.delete("KV_dla_runs")).rejects.toThrow(denied)
       await expect(jsm.streams.purge("KV_dla_runs")).rejects.toThrow(denied)
+      // No consumers of its own (issue 14): not on the runs bucket (one with a delivery subject of its choosing would
+      // have the server copy the bucket there), nor on a run's task or results stream.
+      for (const stream of ["KV_dla_runs", `DLA_TASKS_${runId}`, `DLA_RESULTS_${runId}`]) {
+        await expect(jsm.consumers.add(stream, { deliver_subject: `dla.${runId}.result` })).rejects.toThrow(denied)
+        await expect(jsm.consumers.add(stream, { durable_name: "mine" })).rejects.toThrow(denied)
+      }
       expect((await kv.get(`${runId}.state`))?.string()).toBe(before)
     } finally {
       await nc.close()
@@ -123,6 +129,11 @@ describe("deploy/nats/dla.conf: identities and permissions", () => {
       const kv = await new Kvm(nc).open("dla_runs")
       await expect(kv.put(`${runId}.snapshot`, "{}")).rejects.toThrow(denied)
       expect((await kv.get(`${runId}.state`))?.string()).toContain('"done"')
+      // No consumers on a run's task or results stream: it cannot take tasks nor read results.
+      const jsm = await jetstreamManager(nc)
+      for (const stream of [`DLA_TASKS_${runId}`, `DLA_RESULTS_${runId}`]) {
+        await expect(jsm.consumers.add(stream, { durable_name: "mine" })).rejects.toThrow(denied)
+      }
     } finally {
       await nc.close()
     }

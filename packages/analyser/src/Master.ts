@@ -83,7 +83,8 @@ export type Event =
   | { readonly _tag: "WorkerFailed"; readonly workerId: string; readonly requeued: ReadonlyArray<string> }
   | { readonly _tag: "WaitingForWorkers"; readonly pendingTasks: number }
   | { readonly _tag: "TaskFailed"; readonly path: string; readonly reason: string }
-  | { readonly _tag: "CheckpointSaved"; readonly sequence: number }
+  /** `onStop`: the one saved as the master was stopped (SIGTERM, Ctrl-C), to resume from. */
+  | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly onStop?: boolean }
   /** A message on the results channel set aside (not a result, or one that fails validation); its task is redone. */
   | { readonly _tag: "ResultRejected"; readonly reason: string }
   /**
@@ -142,6 +143,10 @@ export interface Summary {
 }
 
 const tickEvery = Duration.millis(250)
+/** A wait between two ticks longer than this is a hold-up of the loop (see `Scheduler.Input` Tick `deafMs`). */
+const deafAfter = Duration.seconds(1)
+/** How long a stopping master tries to save its last checkpoint before it goes anyway. */
+const stopSaveTimeout = Duration.seconds(10)
 
 /** Runs (or resumes) a run to its end and returns its summary: `Scheduler` decides, this loop does. */
 export const run = (options: Options) =>
@@ -195,10 +200,10 @@ export const run = (options: Options) =>
               : Effect.fail(error)
           )
         )
-    const save = (checkpoint: Checkpoint) =>
+    const save = (checkpoint: Checkpoint, onStop = false) =>
       commit(store.save(checkpoint)).pipe(
         Effect.andThen(now),
-        Effect.flatMap((at) => feed({ _tag: "CheckpointSaved", sequence: checkpoint.sequence, now: at }))
+        Effect.flatMap((at) => feed({ _tag: "CheckpointSaved", sequence: checkpoint.sequence, now: at, onStop }))
       )
     const execute = (command: Scheduler.Command): Effect.Effect<void, AnalyserError.AnalyserError> => {
       switch (command._tag) {
@@ -218,7 +223,16 @@ export const run = (options: Options) =>
         return run(commands)
       })
 
-    const loaded = yield* store.load
+    // The start and the end must land: retry through a transport outage (bounded), then give up with the error.
+    const persist = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
+      effect.pipe(
+        Effect.retry({
+          while: (error) => error.reason === "Transport",
+          schedule: Schedule.spaced("500 millis"),
+          times: 120
+        })
+      )
+    const loaded = yield* persist(store.load)
     if (Option.isSome(loaded)) {
       const [resumed, commands] = Scheduler.resume(plan, state, loaded.value, options.fresh === true)
       state = resumed
@@ -239,6 +253,7 @@ export const run = (options: Options) =>
 
     // Listening before any task goes out: a worker that takes one and dies at once is still seen (and failed).
     const beats = yield* heartbeats.listen
+    let lastTickDone: number | undefined
     const inputs = Stream.mergeAll(
       [
         channel.results.pipe(Stream.mapEffect((result) => at((now) => ({ _tag: "Result", result, now })))),
@@ -249,30 +264,37 @@ export const run = (options: Options) =>
         beats.pipe(Stream.mapEffect((heartbeat) => at((now) => ({ _tag: "Beat", heartbeat, now })))),
         Stream.tick(tickEvery).pipe(
           Stream.mapEffect(() =>
-            Effect.zipWith(
-              now,
-              queue.outstanding.pipe(Effect.orElseSucceed(() => undefined)),
-              (at, outstanding): Scheduler.Input => ({ _tag: "Tick", now: at, outstanding })
-            )
+            Effect.gen(function* () {
+              const at = yield* now
+              // Ticks are taken every 250 ms: a longer wait since the last one (its own query not counted) is time
+              // the loop was held up (waiting on NATS mid-election, the process paused), deaf to heartbeats too.
+              const waited = lastTickDone === undefined ? 0 : at - lastTickDone
+              const outstanding = yield* queue.outstanding.pipe(Effect.orElseSucceed(() => undefined))
+              lastTickDone = yield* now
+              const deafMs = waited > Duration.toMillis(deafAfter) ? waited : 0
+              return { _tag: "Tick", now: at, outstanding, deafMs } satisfies Scheduler.Input
+            })
           )
         )
       ],
       { concurrency: "unbounded" }
     )
 
-    // The start and the end must land: retry through a transport outage (bounded), then give up with the error.
-    const persist = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
-      effect.pipe(
-        Effect.retry({
-          while: (error) => error.reason === "Transport",
-          schedule: Schedule.spaced("500 millis"),
-          times: 120
-        })
-      )
-    yield* persist(commit(queue.publish(Scheduler.unsettled(plan, state), 0)))
-    if (!Scheduler.isFinished(plan, state)) {
-      yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
-    }
+    // Stopped (SIGTERM, Ctrl-C: an interruption) with results not yet in a checkpoint: save one before going, so a
+    // restart resumes from here. Bounded: a transport that does not answer must not keep the process from exiting.
+    const saveOnStop = Effect.gen(function* () {
+      if (state.sinceCheckpoint === 0) return
+      const [numbered, stop] = Scheduler.checkpoint(plan, state, yield* now)
+      state = numbered
+      // Not saved (NATS away, fenced out): the run resumes from the previous checkpoint and the results stream.
+      yield* save(stop, true).pipe(Effect.timeout(stopSaveTimeout), Effect.ignore)
+    })
+    yield* Effect.gen(function* () {
+      yield* persist(commit(queue.publish(Scheduler.unsettled(plan, state), 0)))
+      if (!Scheduler.isFinished(plan, state)) {
+        yield* Effect.raceFirst(Stream.runForEach(inputs, handle), Deferred.await(finished))
+      }
+    }).pipe(Effect.onInterrupt(() => saveOnStop))
     const [numbered, last] = Scheduler.checkpoint(plan, state, yield* now)
     state = numbered
     yield* persist(save(last))

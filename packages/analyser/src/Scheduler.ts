@@ -126,9 +126,18 @@ export type Input =
   | { readonly _tag: "Result"; readonly result: TaskResult; readonly now: number }
   | { readonly _tag: "Poisoned"; readonly taskId: string; readonly deliveries: number; readonly now: number }
   | { readonly _tag: "Beat"; readonly heartbeat: Heartbeats.Heartbeat; readonly now: number }
-  /** The clock moved; `outstanding` is what the queue holds (queued + in flight), undefined when unknown. */
-  | { readonly _tag: "Tick"; readonly now: number; readonly outstanding: number | undefined }
-  | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly now: number }
+  /**
+   * The clock moved; `outstanding` is what the queue holds (queued + in flight), undefined when unknown. `deafMs`:
+   * how long before this tick the master could not hear heartbeats (its loop held up waiting on NATS while a cluster
+   * elected a leader, or the process paused). That time is no worker's silence: live workers get it back.
+   */
+  | {
+      readonly _tag: "Tick"
+      readonly now: number
+      readonly outstanding: number | undefined
+      readonly deafMs?: number
+    }
+  | { readonly _tag: "CheckpointSaved"; readonly sequence: number; readonly now: number; readonly onStop?: boolean }
   /** A message on the results channel that is not a result (it could not be decoded). */
   | { readonly _tag: "Rejected"; readonly reason: string; readonly now: number }
 
@@ -457,7 +466,24 @@ const stragglers = (plan: Plan, state: State, now: number, outstanding: number |
   })
 }
 
-const onTick = (plan: Plan, state: State, now: number, outstanding: number | undefined): [State, Array<Command>] => {
+/** Live workers' silence without the `deafMs` in which the master could not have heard them. */
+const forgiveDeafness = (state: State, deafMs: number): State => {
+  if (deafMs <= 0) return state
+  const workers = new Map(state.workers)
+  for (const [workerId, worker] of state.workers) {
+    if (worker.alive) workers.set(workerId, { ...worker, lastSeen: worker.lastSeen + deafMs })
+  }
+  return { ...state, workers }
+}
+
+const onTick = (
+  plan: Plan,
+  before: State,
+  now: number,
+  outstanding: number | undefined,
+  deafMs: number
+): [State, Array<Command>] => {
+  const state = forgiveDeafness(before, deafMs)
   let next = state
   const commands: Array<Command> = []
   for (const [workerId, worker] of state.workers) {
@@ -543,7 +569,7 @@ export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyAr
       case "Beat":
         return onBeat(plan, state, input.heartbeat, input.now)
       case "Tick":
-        return onTick(plan, state, input.now, input.outstanding)
+        return onTick(plan, state, input.now, input.outstanding, input.deafMs ?? 0)
       case "Rejected":
         return reject(plan, state, input.reason)
       case "CheckpointSaved":
@@ -554,7 +580,7 @@ export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyAr
             sinceCheckpoint: 0,
             lastCheckpointAt: input.now
           },
-          [emit({ _tag: "CheckpointSaved", sequence: input.sequence })]
+          [emit({ _tag: "CheckpointSaved", sequence: input.sequence, ...(input.onStop ? { onStop: true } : {}) })]
         ]
     }
   })()

@@ -64,6 +64,27 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     }
   })
 
+  // Issue 14 item 4: time the master could not hear heartbeats is no worker's silence. A master held up longer than
+  // the heartbeat timeout (here paused; in the field, its loop waiting on NATS while a cluster elected a leader) found
+  // every live worker silent when it went on, and marked them all failed.
+  it("a master held up past the heartbeat timeout fails none of its live workers when it goes on", async () => {
+    const expected = await sequentialCounts(corpus)
+    const runId = "paused"
+    const master = start("master", { runId, root: corpus, taskBytes: 0, heartbeatTimeout: "2 seconds" })
+    start("worker", { runId, once: true, workerId: "w1", taskDelay: "400 millis" })
+    start("worker", { runId, once: true, workerId: "w2", taskDelay: "400 millis" })
+    await master.waitFor((e) => e._tag === "WorkerJoined" && e.workerId === "w2")
+    await master.waitFor((e) => e._tag === "Progress")
+    master.child.kill("SIGSTOP")
+    await new Promise((r) => setTimeout(r, 3_500))
+    master.child.kill("SIGCONT")
+    const summary = await finish(master)
+    expect(master.events.filter((e) => e._tag === "WorkerFailed")).toEqual([])
+    expect(summary.failedWorkers).toEqual([])
+    expect(summary.counts).toEqual(expected)
+    expect(summary.filesProcessed).toBe(8)
+  })
+
   it("with speculate, a straggler's task is given to the idle worker too; the first result counts, exactly", async () => {
     const expected = await sequentialCounts(corpus)
     const runId = "straggler"

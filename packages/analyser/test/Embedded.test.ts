@@ -1,6 +1,9 @@
-import { rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Effect, Fiber, Option } from "effect"
+import { decode } from "../src/CheckpointStore.ts"
 import * as Embedded from "../src/Embedded.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
@@ -18,6 +21,50 @@ describe("Embedded", () => {
         expect(summary.failedTasks).toEqual([])
       }
       rmSync(dir, { recursive: true })
+    })
+  )
+
+  // Issue 14 item 6: Ctrl-C or SIGTERM interrupts the run (dla's runMain); results not yet in a checkpoint are saved
+  // in one first. Periodic checkpoints are out of reach here, so the one found is the one saved on the way out.
+  it.live("an interrupted run saves a checkpoint, and the next run resumes from it without recounting its files", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 16, lines: 200 })
+      const checkpointDir = mkdtempSync(join(tmpdir(), "dla-embedded-stop-"))
+      const expected = yield* Effect.promise(() => sequentialCounts(dir))
+      const options = {
+        runId: "stopped",
+        root: dir,
+        workers: 1,
+        taskBytes: 0,
+        checkpointDir,
+        checkpointEvery: 100_000,
+        checkpointInterval: "1 hour"
+      } as const
+      const someDone = yield* Deferred.make<void>()
+      const stopped: Array<number> = []
+      const first = yield* Embedded.run({
+        ...options,
+        taskDelay: "100 millis",
+        onEvent: (event) => {
+          if (event._tag === "Progress" && event.progress.tasksDone >= 3) Deferred.doneUnsafe(someDone, Effect.void)
+          if (event._tag === "CheckpointSaved" && event.onStop === true) stopped.push(event.sequence)
+        }
+      }).pipe(Effect.forkChild)
+      yield* Deferred.await(someDone)
+      yield* Fiber.interrupt(first)
+      expect(stopped).toHaveLength(1)
+      const saved = Option.getOrThrow(decode(readFileSync(join(checkpointDir, "stopped", "checkpoint.json"), "utf8")))
+      expect(saved.complete).toBe(false)
+      const kept = saved.processed_files
+      expect(kept.length).toBeGreaterThanOrEqual(3)
+
+      const summary = yield* Embedded.run(options)
+      expect(summary.counts).toEqual(expected)
+      expect(summary.filesProcessed).toBe(16)
+      expect(summary.filesAlreadyProcessed).toBe(kept.length)
+      expect(summary.byFile.filter((f) => kept.includes(join(dir, f.path)))).toEqual([])
+      rmSync(dir, { recursive: true })
+      rmSync(checkpointDir, { recursive: true })
     })
   )
 })

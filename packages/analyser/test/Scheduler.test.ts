@@ -128,6 +128,17 @@ describe("Scheduler.step", () => {
     expect(resumed.failedWorkers).toEqual(["rank-2", "rank-3", "w9"])
   })
 
+  it("time the master could not hear (deafMs) is no worker's silence; silence heard past the timeout still fails", () => {
+    const joined = run([beat("w1", ["t1"], 1000)])
+    // Held up from 1000 to 7000: deaf for 6 s, so w1 has been silent 0 s as far as anyone could hear.
+    const after = run([{ _tag: "Tick", now: 7000, outstanding: 1, deafMs: 6000 }], joined.state)
+    expect(events(after.commands)).not.toContain("WorkerFailed")
+    expect(events(run([{ _tag: "Tick", now: 11_999, outstanding: 1 }], after.state).commands)).not.toContain(
+      "WorkerFailed"
+    )
+    expect(events(run([{ _tag: "Tick", now: 12_000, outstanding: 1 }], after.state).commands)).toContain("WorkerFailed")
+  })
+
   it("says once that it waits for workers when none is alive past the timeout", () => {
     const { commands } = run([
       { _tag: "Tick", now: 4000, outstanding: 3 },

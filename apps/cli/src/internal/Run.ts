@@ -173,6 +173,11 @@ export const progress = () => {
       case "Retrying":
         warn(`${event.what} failed, retrying: ${event.reason}`)
         break
+      case "CheckpointSaved":
+        if (event.onStop === true) {
+          say(`stopping: checkpoint ${event.sequence} saved; the same command resumes the run from it`)
+        }
+        break
       default:
         break
     }

@@ -70,7 +70,35 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
     HeartbeatSubjects.layer(nc, runId)
   )
 
-export interface MasterOptions extends Master.Options, Options {}
+export interface MasterOptions extends Master.Options, Options {
+  /**
+   * How long the set-up (election, streams, consumer, KV buckets) rides out a NATS cluster that does not answer,
+   * e.g. electing a new stream or meta leader after losing a node, before the master fails (default 60 s).
+   */
+  readonly setupDeadline?: Duration.Input
+}
+
+/**
+ * Retries a master's set-up step through transport errors (a leader election on the NATS cluster answers with
+ * timeouts for a few seconds), backing off from 250 ms to 2 s, each failure told as a `Retrying` event, until
+ * `setupDeadline` has passed: then its error is the master's.
+ */
+const rideOutElection =
+  (what: string, options: Pick<MasterOptions, "onEvent" | "setupDeadline">) =>
+  <A, R>(effect: Effect.Effect<A, AnalyserError.AnalyserError, R>) =>
+    effect.pipe(
+      Effect.tapError((error) =>
+        Effect.sync(() => {
+          if (error.reason === "Transport") options.onEvent?.({ _tag: "Retrying", what, reason: error.message })
+        })
+      ),
+      Effect.retry({
+        while: (error) => error.reason === "Transport",
+        schedule: Schedule.min([Schedule.exponential("250 millis"), Schedule.spaced("2 seconds")]).pipe(
+          Schedule.upTo({ duration: options.setupDeadline ?? "60 seconds" })
+        )
+      })
+    )
 
 /**
  * Sets the run up on NATS (streams, consumer, run state), then runs the master. Needs a `Fence`: provide
@@ -80,7 +108,7 @@ export interface MasterOptions extends Master.Options, Options {}
 export const master = (nc: NatsConnection, options: MasterOptions) =>
   Effect.gen(function* () {
     const fence = yield* Fence.Fence
-    yield* fence.guard(setupRun(nc, options.runId, options.root, options))
+    yield* fence.guard(setupRun(nc, options.runId, options.root, options)).pipe(rideOutElection("run set-up", options))
     const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
     const stores = [kv]
     if (options.checkpointDir !== undefined) {
@@ -150,7 +178,18 @@ export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) 
         priority: options.priority,
         rank: options.rank,
         replicas: options.replicas
-      }).pipe(Effect.mapError((e) => AnalyserError.make("Input", e.message)))
+      }).pipe(
+        // Options it refuses are the caller's mistake; a NATS failure underneath (a cluster electing) is ridden out.
+        Effect.mapError(
+          (e) =>
+            new AnalyserError.AnalyserError({
+              reason: e.cause === undefined ? "Input" : "Transport",
+              message: e.message,
+              cause: e
+            })
+        ),
+        rideOutElection("joining the run's election", options)
+      )
       const self = leadership.self.id
       let otherLeader: string | undefined
       yield* leadership.changes.pipe(

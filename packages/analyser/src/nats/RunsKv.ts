@@ -152,11 +152,16 @@ export const runs = (nc: NatsConnection) =>
     // No bucket yet: no master has set a run up.
     if (Option.isNone(bucket)) return []
     const kv = bucket.value
+    const { jsm } = yield* clients(nc)
     return yield* tryNats("cannot list runs", async () => {
       const found: Array<RunEntry> = []
-      // Gone since it was looked up (`dla runs prune` does not remove it, but an operator may).
-      const keys = await kv.keys("*.state").catch(ignoreNotFound)
-      for await (const key of keys ?? []) {
+      // The keys from the stream's subjects (STREAM.INFO), not from a consumer over the bucket (kv.keys): a worker
+      // needs no right to create consumers there (deploy/nats/auth.conf), and so cannot copy the bucket elsewhere.
+      // Gone since it was looked up (`dla runs prune` does not remove it, but an operator may): no runs.
+      const info = await jsm.streams.info(`KV_${runsBucket}`, { subjects_filter: stateSubjects }).catch(ignoreNotFound)
+      const prefix = `$KV.${runsBucket}.`
+      const keys = Object.keys(info?.state.subjects ?? {}).map((subject) => subject.slice(prefix.length))
+      for (const key of keys) {
         const entry = await kv.get(key)
         if (entry === null || entry.operation !== "PUT") continue
         const state = Schema.decodeUnknownOption(RunState)(entry.json())
