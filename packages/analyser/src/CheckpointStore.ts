@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import { constants } from "node:fs"
-import { copyFile, link, mkdir, open, readFile, rename } from "node:fs/promises"
+import { copyFile, link, mkdir, readFile } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
-import type { Counts } from "@dla/core"
+import { AtomicFile, type Counts } from "@dla/core"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 
@@ -98,27 +98,7 @@ const fail = (what: string) => (cause: unknown) => AnalyserError.make("Transport
 
 /** Writes `text` to `path` so that a crash leaves either the old file or the new one, never half of it. */
 export const writeAtomic = (path: string, text: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      await mkdir(dirname(path), { recursive: true })
-      const temp = `${path}.${process.pid}.tmp`
-      const handle = await open(temp, "w")
-      try {
-        await handle.writeFile(text)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, path)
-      const parent = await open(dirname(path), "r")
-      try {
-        await parent.sync()
-      } finally {
-        await parent.close()
-      }
-    },
-    catch: fail(`cannot write checkpoint ${path}`)
-  })
+  Effect.tryPromise({ try: () => AtomicFile.write(path, text), catch: fail(`cannot write checkpoint ${path}`) })
 
 /** A hard link (cheap, same bytes), or a copy where the filesystem refuses links (another device, no support). */
 const linkOrCopy = async (from: string, to: string) => {

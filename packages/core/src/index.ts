@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+export * as AtomicFile from "./AtomicFile.ts"
 export * as Counts from "./Counts.ts"
 export * as DirectoryAnalysis from "./DirectoryAnalysis.ts"
 export * as DistributedContext from "./DistributedContext.ts"

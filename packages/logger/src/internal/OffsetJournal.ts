@@ -3,6 +3,7 @@
  * with the node file's size before and after it. From it a restarted aggregator knows whether the last batch is whole.
  */
 import * as fs from "node:fs"
+import { AtomicFile } from "@dla/core"
 import { Schema } from "effect"
 
 const Offsets = Schema.Record(Schema.String, Schema.Finite)
@@ -58,9 +59,6 @@ export const recover = (file: string, journalFile: string): Record<string, numbe
   return { ...journal.offsets }
 }
 
-/** Saves the journal of the batch about to be appended, replacing the previous one at once (write + rename). */
-export const save = (journalFile: string, journal: Journal) => {
-  const tmp = `${journalFile}.tmp`
-  fs.writeFileSync(tmp, JSON.stringify(journal))
-  fs.renameSync(tmp, journalFile)
-}
+/** Saves the journal of the batch about to be appended, replacing the previous one atomically (see core's AtomicFile). */
+export const save = (journalFile: string, journal: Journal) =>
+  AtomicFile.writeSync(journalFile, JSON.stringify(journal))
