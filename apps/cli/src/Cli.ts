@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
+import { ErrorMessage } from "@dla/core"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
@@ -103,7 +104,7 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   if (CliError.isCliError(error) && error._tag === "ShowHelp") return Effect.succeed(ExitCode.usage)
   const usage = CliError.isCliError(error)
   const expected = Cause.hasFails(cause)
-  const message = oneLine(error instanceof Error ? error.message : String(error))
+  const message = ErrorMessage.describe(error)
   return Effect.as(
     Effect.gen(function* () {
       yield* Console.error(expected ? `dla: ${message}` : `dla: internal error: ${message}`)
@@ -112,5 +113,3 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
     usage ? ExitCode.usage : ExitCode.failure
   )
 }
-
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()

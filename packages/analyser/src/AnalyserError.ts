@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+
+import { ErrorMessage } from "@dla/core"
 import { Data } from "effect"
 
 export type Reason =
@@ -23,9 +25,8 @@ export class AnalyserError extends Data.TaggedError("AnalyserError")<{
   readonly cause?: unknown
 }> {}
 
-/** The message of any thrown value, for one-line errors. */
-export const describe = (cause: unknown): string =>
-  cause instanceof Error ? cause.message : typeof cause === "string" ? cause : JSON.stringify(cause)
+/** The message of any thrown value, for one-line errors (core's `ErrorMessage.describe`). */
+export const describe: (cause: unknown) => string = ErrorMessage.describe
 
 export const make = (reason: Reason, message: string, cause?: unknown) =>
   new AnalyserError({ reason, message: cause === undefined ? message : `${message}: ${describe(cause)}`, cause })

@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+
+import { ErrorMessage } from "@dla/core"
 import { Data } from "effect"
 
 /**
@@ -62,6 +64,6 @@ export const fromUnknown =
       ? cause
       : new HdfsError({
           reason,
-          message: `${context}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          message: `${context}: ${ErrorMessage.describe(cause)}`,
           cause
         })

@@ -20,7 +20,7 @@
 import { Buffer } from "node:buffer"
 import type { FileHandle } from "node:fs/promises"
 import { open } from "node:fs/promises"
-import { FileAnalysis, type FileError, LogFiles } from "@dla/core"
+import { ErrorMessage, FileAnalysis, type FileError, LogFiles } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import * as Duration from "effect/Duration"
@@ -405,7 +405,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
         events.push({
           _tag: "Skipped",
           path: entry.path,
-          reason: cause instanceof Error ? cause.message : String(cause)
+          reason: ErrorMessage.describe(cause)
         })
       })
     )

@@ -4,6 +4,7 @@
  * never touched, whatever their age.
  */
 import { NatsTransport, RunMonitor } from "@dla/analyser"
+import { ErrorMessage } from "@dla/core"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -90,7 +91,7 @@ const remove = (nc: NatsConnection, runId: string) =>
     },
     catch: (cause) =>
       new Failure.Failure({
-        message: `cannot remove run ${runId}: ${cause instanceof Error ? cause.message : String(cause)}`
+        message: `cannot remove run ${runId}: ${ErrorMessage.describe(cause)}`
       })
   })
 
@@ -100,14 +101,11 @@ const prune = Command.make(
     nats: Nats.servers,
     ...Nats.options,
     olderThan: Flag.String("older-than").pipe(
-      Flag.mapTryCatch(
-        (text) => {
-          const ms = parseAge(text)
-          if (ms === undefined) throw new Error(`'${text}' is not an age: use a number and s, m, h, d or w (7d, 12h)`)
-          return ms
-        },
-        (error) => (error instanceof Error ? error.message : String(error))
-      ),
+      Flag.mapTryCatch((text) => {
+        const ms = parseAge(text)
+        if (ms === undefined) throw new Error(`'${text}' is not an age: use a number and s, m, h, d or w (7d, 12h)`)
+        return ms
+      }, ErrorMessage.describe),
       Flag.withDescription("Remove runs finished longer ago than this: 90s, 30m, 12h, 7d, 2w")
     ),
     dryRun: Flag.Boolean("dry-run").pipe(

@@ -3,6 +3,7 @@
  * connection they make (`copy` too): a server that does not answer is one line, never a hang.
  */
 import { readFileSync } from "node:fs"
+import { ErrorMessage } from "@dla/core"
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
@@ -219,7 +220,7 @@ export const connection = (
         },
         catch: (cause) =>
           new NatsUnavailable({
-            message: `cannot connect to NATS at ${where}: ${cause instanceof Error ? cause.message : String(cause)}`
+            message: `cannot connect to NATS at ${where}: ${ErrorMessage.describe(cause)}`
           })
       }),
       (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))

@@ -38,8 +38,11 @@ const selfWarning = (text: string) => {
   }
 }
 
+/** A system error's code (ENOSPC, EACCES) says it best; anything else its one-line message. */
 const describe = (error: unknown) =>
-  error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error)
+  error instanceof Error && "code" in error && typeof error.code === "string"
+    ? error.code
+    : ErrorMessage.describe(error)
 
 /** NVRx's infrastructure ranks (Slurm's), kept only where they differ from the workload's ranks. */
 const infraRanks = (env: DistributedContext.Env, context: DistributedContext.DistributedContext) => {
