@@ -4,8 +4,8 @@
  * of effect so the thread's bundle stays small).
  */
 
-import { ErrorMessage } from "@dla/core"
 import * as Counts from "@dla/core/Counts"
+import * as ErrorMessage from "@dla/core/ErrorMessage"
 import * as FileAnalysis from "@dla/core/FileAnalysis"
 import * as FileError from "@dla/core/FileError"
 import type * as LogFormat from "@dla/core/LogFormat"

@@ -1,6 +1,6 @@
 /** Worker-thread entry of the embedded engine: counts one task per message, on its own core. */
 import { parentPort } from "node:worker_threads"
-import { ErrorMessage } from "@dla/core"
+import * as ErrorMessage from "@dla/core/ErrorMessage"
 // Only the modules counting needs: a thread starts faster without the rest of core.
 import * as LogFormat from "@dla/core/LogFormat"
 import { countParts, type Part } from "./countParts.ts"

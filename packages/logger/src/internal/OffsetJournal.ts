@@ -3,7 +3,7 @@
  * with the node file's size before and after it. From it a restarted aggregator knows whether the last batch is whole.
  */
 import * as fs from "node:fs"
-import { AtomicFile } from "@dla/core"
+import * as AtomicFile from "@dla/core/AtomicFile"
 import { Schema } from "effect"
 
 const Offsets = Schema.Record(Schema.String, Schema.Finite)
