@@ -11,6 +11,7 @@ import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /**
  * Every `dla` subcommand, loaded when needed: a run loads the code of the one command it runs (`dla analyse` no NATS
@@ -65,7 +66,9 @@ const forArgs = async (args: ReadonlyArray<string>) => {
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
 
 // Both src/Cli.ts and the bundled dist/*.js sit one directory below package.json.
-const version: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version
+const { version } = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Struct({ version: Schema.String })))(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8")
+)
 
 /**
  * Runs `dla` with `args` and returns the exit code. Never fails: every error becomes one line on stderr (`dla: ...`,

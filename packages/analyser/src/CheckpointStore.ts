@@ -59,8 +59,10 @@ export class CheckpointStore extends Context.Service<
 /** A checkpoint from any value (a parsed file, a KV value); `None` when it is not one. */
 export const decodeUnknown: (value: unknown) => Option.Option<Checkpoint> = Schema.decodeUnknownOption(Checkpoint)
 
-export const decode = (json: string): Option.Option<Checkpoint> =>
-  Option.flatMap(Option.liftThrowable(JSON.parse)(json), decodeUnknown)
+/** A checkpoint from its JSON text; `None` when it is not one. */
+export const decode: (json: string) => Option.Option<Checkpoint> = Schema.decodeUnknownOption(
+  Schema.fromJsonString(Checkpoint)
+)
 
 /** In memory (the embedded engine without a checkpoint directory, and tests). */
 export const layerMemory = Layer.sync(CheckpointStore, () => {

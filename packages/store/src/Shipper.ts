@@ -26,9 +26,9 @@ import { headers as natsHeaders } from "@nats-io/nats-core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as FileState from "./internal/fileState.ts"
 import * as Naming from "./internal/naming.ts"
 import { apiCode, type Handles, open as openStore, retrying } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
@@ -70,18 +70,6 @@ export type Event =
 export interface PassResult extends Progress {
   readonly events: ReadonlyArray<Event>
 }
-
-/** The shipping state of one file, as kept in KV under its identity. */
-const FileState = Schema.Struct({
-  file: Schema.String,
-  generation: Schema.Number,
-  offset: Schema.Number,
-  lines: Schema.Number,
-  /** base64 of the file's first bytes (up to 64) when last shipped: tells the same file from a reused inode. */
-  prefix: Schema.String
-})
-type FileState = typeof FileState.Type
-const decodeState = Schema.decodeUnknownOption(Schema.fromJsonString(FileState))
 
 interface Tracked {
   readonly key: string
@@ -180,7 +168,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
           offset: file.offset,
           lines: file.lines,
           prefix: Buffer.from(file.prefix).toString("base64")
-        } satisfies FileState)
+        } satisfies FileState.FileState)
       )
     )
 
@@ -234,7 +222,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
       dirty: false
     }
     try {
-      const known = await kvGet(key).then((e) => (e?.operation === "PUT" ? decodeState(e.string()) : undefined))
+      const known = await kvGet(key).then((e) => (e?.operation === "PUT" ? FileState.decode(e.string()) : undefined))
       const state = known?._tag === "Some" ? known.value : undefined
       const prefix = state === undefined ? undefined : new Uint8Array(Buffer.from(state.prefix, "base64"))
       if (state !== undefined && prefix !== undefined && sameBytes(await head(handle, prefix.length), prefix)) {
