@@ -92,7 +92,7 @@ export const make = (options: CopierOptions = {}) =>
     const env = options.env ?? globalThis.process?.env ?? {}
     const detected = options.context === undefined ? DistributedContext.decode(env) : Result.succeed(options.context)
     if (Result.isFailure(detected)) {
-      return yield* new HdfsError({ reason: "BadConfig", message: detected.failure.message, cause: detected.failure })
+      return yield* new HdfsError({ reason: "BadConfig", cause: detected.failure })
     }
     const gate = yield* Effect.fromResult(CopyGate.resolve(env, detected.success))
     yield* Effect.logInfo(gate.message)
@@ -124,8 +124,7 @@ export const make = (options: CopierOptions = {}) =>
     /** Checks a copy's options and builds its operation, with its lease (if any) living in `operationScope`. */
     const prepare = (copyOptions: CopyConfig.CopyOptions, operationScope: Scope.Scope) =>
       Effect.gen(function* () {
-        const config = CopyConfig.resolveCopy(copyOptions, env)
-        if (config instanceof HdfsError) return yield* config
+        const config = yield* Effect.fromResult(CopyConfig.resolveCopy(copyOptions, env))
         // A bad URL fails now rather than at every pass.
         yield* Effect.fromResult(
           Destination.parse(CopyConfig.renderDestination(config.destination, new Date(), config.timeZone), webhdfs)
@@ -154,7 +153,7 @@ export const make = (options: CopierOptions = {}) =>
         if (operations.has(copyOptions.copyName)) {
           return yield* new HdfsError({
             reason: "BadConfig",
-            message: `HDFS copy operation '${copyOptions.copyName}' is already running`
+            detail: `HDFS copy operation '${copyOptions.copyName}' is already running`
           })
         }
         const operationScope = yield* Scope.fork(scope)
@@ -211,9 +210,7 @@ export const make = (options: CopierOptions = {}) =>
         Effect.suspend(() => {
           const operation = operations.get(name)
           if (operation === undefined) {
-            return Effect.fail(
-              new HdfsError({ reason: "BadConfig", message: `no HDFS copy operation named '${name}'` })
-            )
+            return Effect.fail(new HdfsError({ reason: "BadConfig", detail: `no HDFS copy operation named '${name}'` }))
           }
           return Effect.map(operation.pass, () => snapshot(operation))
         }),

@@ -12,6 +12,7 @@ import * as Console from "effect/Console"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
@@ -101,11 +102,10 @@ const prune = Command.make(
     nats: Nats.servers,
     ...Nats.options,
     olderThan: Flag.String("older-than").pipe(
-      Flag.mapTryCatch((text) => {
-        const ms = parseAge(text)
-        if (ms === undefined) throw new Error(`'${text}' is not an age: use a number and s, m, h, d or w (7d, 12h)`)
-        return ms
-      }, ErrorMessage.describe),
+      Flag.filterMap(
+        (text) => Option.fromUndefinedOr(parseAge(text)),
+        (text) => `'${text}' is not an age: use a number and s, m, h, d or w (7d, 12h)`
+      ),
       Flag.withDescription("Remove runs finished longer ago than this: 90s, 30m, 12h, 7d, 2w")
     ),
     dryRun: Flag.Boolean("dry-run").pipe(

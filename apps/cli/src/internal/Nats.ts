@@ -16,7 +16,15 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 
 /** NATS could not be reached (or refused us): one line, exit 1. */
-export class NatsUnavailable extends Data.TaggedError("NatsUnavailable")<{ readonly message: string }> {}
+export class NatsUnavailable extends Data.TaggedError("NatsUnavailable")<{
+  /** What could not be done, in a few words; the message adds the cause's own message after it. */
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return this.cause === undefined ? this.detail : `${this.detail}: ${ErrorMessage.describe(this.cause)}`
+  }
+}
 
 /** `--nats`, else `NATS_URL` (the flag wins), for commands that need NATS. */
 export const fromEnv = Flag.withFallbackConfig(Config.String("NATS_URL"))
@@ -218,10 +226,7 @@ export const connection = (
           ])
           return connect(connectionOptions(resolved, credsAuthenticator))
         },
-        catch: (cause) =>
-          new NatsUnavailable({
-            message: `cannot connect to NATS at ${where}: ${ErrorMessage.describe(cause)}`
-          })
+        catch: (cause) => new NatsUnavailable({ detail: `cannot connect to NATS at ${where}`, cause })
       }),
       (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))
     )

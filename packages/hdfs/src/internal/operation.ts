@@ -141,12 +141,12 @@ export const make = (config: CopyConfig.CopyConfig, lease: Lease.Lease | undefin
       else if (root === undefined) {
         return yield* new HdfsError({
           reason: "BadConfig",
-          message: `destination ${url} does not exist and createDestDirs is false`
+          detail: `destination ${url} does not exist and createDestDirs is false`
         })
       } else if (root.type !== "DIRECTORY") {
         return yield* new HdfsError({
           reason: "BadConfig",
-          message: `destination ${url} is a file, not a directory`
+          detail: `destination ${url} is a file, not a directory`
         })
       }
       rootReady = !config.destination.includes("{date}")
