@@ -7,7 +7,7 @@
 import { hostname } from "node:os"
 import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Context, Effect, Exit, FiberMap, Layer, Result, Schedule, Scope } from "effect"
+import { Clock, Context, Effect, Exit, FiberMap, Layer, Result, Schedule, Scope } from "effect"
 import * as CopyConfig from "./CopyConfig.ts"
 import * as CopyGate from "./CopyGate.ts"
 import * as Destination from "./Destination.ts"
@@ -126,8 +126,9 @@ export const make = (options: CopierOptions = {}) =>
       Effect.gen(function* () {
         const config = yield* Effect.fromResult(CopyConfig.resolveCopy(copyOptions, env))
         // A bad URL fails now rather than at every pass.
+        const now = new Date(yield* Clock.currentTimeMillis)
         yield* Effect.fromResult(
-          Destination.parse(CopyConfig.renderDestination(config.destination, new Date(), config.timeZone), webhdfs)
+          Destination.parse(CopyConfig.renderDestination(config.destination, now, config.timeZone), webhdfs)
         )
         const lease =
           options.nats === undefined
@@ -220,7 +221,9 @@ export const make = (options: CopierOptions = {}) =>
         reason: gate.reason,
         environmentVariable: gate.environmentVariable
       }),
-      healthCheck: Effect.sync(() => health(gate, [...operations.values()].map(snapshot), Date.now()))
+      healthCheck: Effect.map(Clock.currentTimeMillis, (now) =>
+        health(gate, [...operations.values()].map(snapshot), now)
+      )
     })
   })
 

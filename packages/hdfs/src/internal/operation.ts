@@ -4,7 +4,7 @@
  * checks it first.
  */
 import { posix, relative } from "node:path"
-import { Effect, Schedule, Semaphore } from "effect"
+import { Clock, Effect, Schedule, Semaphore } from "effect"
 import * as CopyConfig from "../CopyConfig.ts"
 import * as Destination from "../Destination.ts"
 import { fromUnknown, HdfsError, isRetryable } from "../HdfsError.ts"
@@ -104,7 +104,8 @@ export const make = (config: CopyConfig.CopyConfig, lease: Lease.Lease | undefin
       trustedTerm = lease.term()
     }
     status.state = "copying"
-    status.lastRunAt = new Date().toISOString()
+    const startedAt = yield* Clock.currentTimeMillis
+    status.lastRunAt = new Date(startedAt).toISOString()
     status.runs++
     const errors: Array<string> = []
     const filesBefore = status.filesCopied
@@ -126,7 +127,7 @@ export const make = (config: CopyConfig.CopyConfig, lease: Lease.Lease | undefin
       )
     }
     const saved = records
-    const url = CopyConfig.renderDestination(config.destination, new Date(), config.timeZone)
+    const url = CopyConfig.renderDestination(config.destination, new Date(startedAt), config.timeZone)
     const destination = yield* Effect.fromResult(Destination.parse(url, webhdfs))
     // One client per destination URL, so a WebHDFS client keeps knowing which namenode is active.
     if (client?.url !== url) {
@@ -212,7 +213,7 @@ export const make = (config: CopyConfig.CopyConfig, lease: Lease.Lease | undefin
     for (const source of gone) delete saved[source]
     if (gone.length > 0) yield* persist
     status.lastError = errors.length === 0 ? null : errors.join("; ")
-    if (errors.length === 0) status.lastSuccessAt = new Date().toISOString()
+    if (errors.length === 0) status.lastSuccessAt = new Date(yield* Clock.currentTimeMillis).toISOString()
     const filesSent = status.filesCopied - filesBefore
     if (filesSent > 0) {
       yield* Effect.logInfo(
