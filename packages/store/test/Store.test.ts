@@ -11,6 +11,7 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Counts, DirectoryAnalysis } from "@dla/core"
+import { Shipper, Store } from "@dla/store"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Kvm } from "@nats-io/kv"
@@ -19,7 +20,6 @@ import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import { Shipper, Store } from "../src/index.ts"
 import * as Naming from "../src/internal/naming.ts"
 
 let server: NatsServer
