@@ -1,3 +1,4 @@
+import { createRequire } from "node:module"
 import { packageBuild } from "../../tsup.shared.ts"
 
 // The `dla` binary bundles its dependencies, effect and the dla packages included, into one file: loading one
@@ -32,9 +33,10 @@ export default [
     }
   ),
   // The embedded engine's counting thread, which the bundled analyser starts from `internal/countThread.js` beside
-  // bin.js: its own small bundle, so a thread loads only what counting needs.
+  // bin.js: its own small bundle, so a thread loads only what counting needs. Taken from the analyser's public
+  // `@dla/analyser/countThread` entry (its built, self-contained thread bundle), never from its sources.
   packageBuild(
-    { "internal/countThread": "../../packages/analyser/src/internal/countThread.ts" },
+    { "internal/countThread": createRequire(import.meta.url).resolve("@dla/analyser/countThread") },
     {
       ...bundled,
       noExternal: [/.*/]

@@ -1,4 +1,4 @@
 import { packageBuild } from "../../tsup.shared.ts"
 
-// The package and its Promise face (`@dla/store/promise`).
-export default packageBuild(["src/index.ts", "src/promise.ts"])
+// Every module is an entry (`@dla/<package>/<Module>`), the Promise face (`/promise`) among them.
+export default packageBuild(["src/*.ts"])

@@ -4,12 +4,14 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
+import { ErrorMessage } from "@dla/core"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as Diagnostics from "./internal/Diagnostics.ts"
 
 /**
@@ -65,7 +67,9 @@ const forArgs = async (args: ReadonlyArray<string>) => {
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
 
 // Both src/Cli.ts and the bundled dist/*.js sit one directory below package.json.
-const version: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version
+const { version } = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Struct({ version: Schema.String })))(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8")
+)
 
 /**
  * Runs `dla` with `args` and returns the exit code. Never fails: every error becomes one line on stderr (`dla: ...`,
@@ -106,7 +110,7 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   if (CliError.isCliError(error) && error._tag === "ShowHelp") return Effect.succeed(ExitCode.usage)
   const usage = CliError.isCliError(error)
   const expected = Cause.hasFails(cause)
-  const message = oneLine(error instanceof Error ? error.message : String(error))
+  const message = ErrorMessage.describe(error)
   return Effect.as(
     Effect.gen(function* () {
       Diagnostics.flush() // the run's diagnostics first, its fatal error last
@@ -116,5 +120,3 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
     usage ? ExitCode.usage : ExitCode.failure
   )
 }
-
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { availableParallelism } from "node:os"
-import { LogFormat } from "@dla/core"
+import { ErrorMessage, LogFormat } from "@dla/core"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Diagnostics from "./internal/Diagnostics.ts"
@@ -23,7 +23,7 @@ export const parseFormat = (spec: string): LogFormat.LogFormat => {
 
 /** `--format <name or regex>`: a built-in format, alias or wrapped format, or a regex with a `level` group; absent: detect per file. */
 export const format = Flag.String("format").pipe(
-  Flag.mapTryCatch(parseFormat, (error) => (error instanceof Error ? error.message : String(error))),
+  Flag.mapTryCatch(parseFormat, ErrorMessage.describe),
   Flag.optional,
   Flag.withDescription(
     `Log format: ${LogFormat.named.map((f) => f.name).join(", ")} (or an alias: ${Object.keys(LogFormat.aliases).join(", ")}); ${LogFormat.wrappers.map((w) => `${w.name}+<format>`).join(" or ")} for container logs and rank-labelled output (alone: any format inside); or a regular expression with a named group (?<level>...). Default: detected per file`

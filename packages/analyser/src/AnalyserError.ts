@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+
+import { ErrorMessage } from "@dla/core"
 import { Data } from "effect"
 
 export type Reason =
@@ -19,13 +21,18 @@ export type Reason =
 
 export class AnalyserError extends Data.TaggedError("AnalyserError")<{
   readonly reason: Reason
-  readonly message: string
+  /** What went wrong, in a few words; the message adds the cause's own message after it. */
+  readonly detail: string
   readonly cause?: unknown
-}> {}
+}> {
+  /** One line: the detail, then the cause's message when there is a cause. */
+  override get message(): string {
+    return this.cause === undefined ? this.detail : `${this.detail}: ${ErrorMessage.describe(this.cause)}`
+  }
+}
 
-/** The message of any thrown value, for one-line errors. */
-export const describe = (cause: unknown): string =>
-  cause instanceof Error ? cause.message : typeof cause === "string" ? cause : JSON.stringify(cause)
+/** The message of any thrown value, for one-line errors (core's `ErrorMessage.describe`). */
+export const describe: (cause: unknown) => string = ErrorMessage.describe
 
-export const make = (reason: Reason, message: string, cause?: unknown) =>
-  new AnalyserError({ reason, message: cause === undefined ? message : `${message}: ${describe(cause)}`, cause })
+export const make = (reason: Reason, detail: string, cause?: unknown) =>
+  new AnalyserError(cause === undefined ? { reason, detail } : { reason, detail, cause })

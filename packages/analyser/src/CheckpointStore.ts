@@ -10,7 +10,7 @@
 import { constants } from "node:fs"
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
-import type { Counts } from "@dla/core"
+import { AtomicFile, type Counts } from "@dla/core"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 
@@ -62,8 +62,10 @@ export class CheckpointStore extends Context.Service<
 /** A checkpoint from any value (a parsed file, a KV value); `None` when it is not one. */
 export const decodeUnknown: (value: unknown) => Option.Option<Checkpoint> = Schema.decodeUnknownOption(Checkpoint)
 
-export const decode = (json: string): Option.Option<Checkpoint> =>
-  Option.flatMap(Option.liftThrowable(JSON.parse)(json), decodeUnknown)
+/** A checkpoint from its JSON text; `None` when it is not one. */
+export const decode: (json: string) => Option.Option<Checkpoint> = Schema.decodeUnknownOption(
+  Schema.fromJsonString(Checkpoint)
+)
 
 /** In memory (the embedded engine without a checkpoint directory, and tests). */
 export const layerMemory = Layer.sync(CheckpointStore, () => {
@@ -108,27 +110,7 @@ const fail = (what: string) => (cause: unknown) => AnalyserError.make("Transport
 
 /** Writes `text` to `path` so that a crash leaves either the old file or the new one, never half of it. */
 export const writeAtomic = (path: string, text: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      await mkdir(dirname(path), { recursive: true })
-      const temp = `${path}.${process.pid}.tmp`
-      const handle = await open(temp, "w")
-      try {
-        await handle.writeFile(text)
-        await handle.sync()
-      } finally {
-        await handle.close()
-      }
-      await rename(temp, path)
-      const parent = await open(dirname(path), "r")
-      try {
-        await parent.sync()
-      } finally {
-        await parent.close()
-      }
-    },
-    catch: fail(`cannot write checkpoint ${path}`)
-  })
+  Effect.tryPromise({ try: () => AtomicFile.write(path, text), catch: fail(`cannot write checkpoint ${path}`) })
 
 /** A hard link (cheap, same bytes), or a copy where the filesystem refuses links (another device, no support). */
 const linkOrCopy = async (from: string, to: string) => {

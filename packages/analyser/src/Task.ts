@@ -96,13 +96,16 @@ export const TaskResult = Schema.Union([
 export type TaskResult = typeof TaskResult.Type
 
 /** Decodes a JSON payload with `schema`, turning a bad payload into a Transport error. */
-export const decodeJson =
-  <S extends Schema.ConstraintDecoder<unknown>>(schema: S, what: string) =>
-  (bytes: Uint8Array): Effect.Effect<S["Type"], AnalyserError.AnalyserError> =>
-    Effect.try({
-      try: () => Schema.decodeUnknownSync(schema)(JSON.parse(new TextDecoder().decode(bytes))),
-      catch: (cause) => AnalyserError.make("Transport", `bad ${what} message`, cause)
-    })
+export const decodeJson = <S extends Schema.Constraint & Schema.ConstraintDecoder<unknown>>(
+  schema: S,
+  what: string
+) => {
+  const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(schema))
+  return (bytes: Uint8Array): Effect.Effect<S["Type"], AnalyserError.AnalyserError> =>
+    decode(new TextDecoder().decode(bytes)).pipe(
+      Effect.mapError((cause) => AnalyserError.make("Transport", `bad ${what} message`, cause))
+    )
+}
 
 export const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
 

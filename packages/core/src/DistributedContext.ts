@@ -12,27 +12,11 @@
 import { hostname as osHostname } from "node:os"
 import process from "node:process"
 import { Context, Data, Effect, Layer, Result, Schema } from "effect"
+import * as Launchers from "./internal/launchers.ts"
 
-const launchers = [
-  "torchrun",
-  "slurm",
-  "openmpi",
-  "mpich",
-  "skypilot",
-  "ray",
-  "spark",
-  "dask",
-  "kubernetes",
-  /** Only `DLA_*` variables were set. */
-  "explicit",
-  "none"
-] as const
+export type Launcher = Launchers.Launcher
 
-export type Launcher = (typeof launchers)[number]
-
-const roles = ["coordinator", "worker"] as const
-
-export type Role = (typeof roles)[number]
+export type Role = Launchers.Role
 
 export interface DistributedContext {
   readonly launcher: Launcher
@@ -53,14 +37,14 @@ export interface DistributedContext {
   readonly roleVariable?: string
 }
 
-export type Env = Readonly<Record<string, string | undefined>>
+export type Env = Launchers.Env
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 /** A context as data, to validate one received from another process (e.g. a worker announcing itself). */
 export const schema: Schema.Codec<DistributedContext> = Schema.Struct({
-  launcher: Schema.Literals(launchers),
-  role: Schema.Literals(roles),
+  launcher: Schema.Literals(Launchers.launchers),
+  role: Schema.Literals(Launchers.roles),
   rank: Count,
   localRank: Count,
   worldSize: Count,
@@ -81,17 +65,7 @@ export class DistributedContextError extends Data.TaggedError("DistributedContex
 }> {}
 
 /** Launchers in the order they win when several have set variables: the innermost launcher first. */
-export const precedence: ReadonlyArray<Exclude<Launcher, "explicit" | "none">> = [
-  "torchrun",
-  "openmpi",
-  "mpich",
-  "slurm",
-  "skypilot",
-  "ray",
-  "spark",
-  "dask",
-  "kubernetes"
-]
+export const precedence: ReadonlyArray<Exclude<Launcher, "explicit" | "none">> = Launchers.precedence
 
 export interface DecodeOptions {
   /** Node name when no variable gives one (`DLA_NODE_ID`, `SLURMD_NODENAME`). Defaults to `os.hostname()`. */
@@ -112,27 +86,22 @@ export const standalone = (nodeId: string): DistributedContext => ({
   isDistributed: false
 })
 
-/** Reads the context from `env`, throwing a {@link DistributedContextError} on a malformed value. */
-export const detect = (env: Env, options: DecodeOptions = {}): DistributedContext => {
-  const found = readLauncher(env)
-  const explicit = readExplicit(env)
-  const nodeId = text(env, "DLA_NODE_ID") ?? found?.nodeId ?? (options.hostname ?? osHostname)()
-  if (found === undefined && explicit === undefined) return standalone(nodeId)
-  return build({ ...found, ...explicit, launcher: found?.launcher ?? "explicit" }, nodeId)
-}
-
-/** {@link detect} as a `Result`, for callers that prefer values to exceptions. */
+/** Reads the context from `env`; a malformed value is a {@link DistributedContextError} naming its variable. */
 export const decode = (
   env: Env,
   options: DecodeOptions = {}
-): Result.Result<DistributedContext, DistributedContextError> => {
-  try {
-    return Result.succeed(detect(env, options))
-  } catch (error) {
-    if (error instanceof DistributedContextError) return Result.fail(error)
-    throw error
-  }
-}
+): Result.Result<DistributedContext, DistributedContextError> =>
+  Result.gen(function* () {
+    const found = yield* Launchers.readLauncher(env)
+    const explicit = yield* Launchers.readExplicit(env)
+    const nodeId = Launchers.text(env, "DLA_NODE_ID") ?? found?.nodeId ?? (options.hostname ?? osHostname)()
+    if (found === undefined && explicit === undefined) return standalone(nodeId)
+    return yield* build({ ...found, ...explicit, launcher: found?.launcher ?? "explicit" }, nodeId)
+  }).pipe(Result.mapError(toError))
+
+/** {@link decode} for callers that prefer exceptions: throws its {@link DistributedContextError}. */
+export const detect = (env: Env, options: DecodeOptions = {}): DistributedContext =>
+  Result.getOrThrow(decode(env, options))
 
 /**
  * The logging-helpers guide's `get_node_rank()`: this process's global rank (`RANK`, `OMPI_COMM_WORLD_RANK`,
@@ -163,31 +132,7 @@ export class Current extends Context.Service<Current, DistributedContext>()("@dl
 /** Provides {@link Current} from `process.env`, failing when a variable is malformed. */
 export const layer: Layer.Layer<Current, DistributedContextError> = Layer.effect(Current, fromEnv)
 
-// ---------------------------------------------------------------------------------------------------------------
-// Reading
-
-/** A number read from a variable, kept with the variable's name for error messages. */
-interface Read {
-  readonly value: number
-  readonly variable: string
-}
-
-/** What the environment says; every field optional until {@link build} fills defaults and checks. */
-interface Reading {
-  readonly launcher: Launcher
-  readonly rank?: Read | undefined
-  readonly worldSize?: Read | undefined
-  readonly localRank?: Read | undefined
-  readonly localWorldSize?: Read | undefined
-  readonly nodeRank?: Read | undefined
-  /** Number of nodes, when the launcher says it: bounds `nodeRank`. */
-  readonly nodeCount?: Read | undefined
-  readonly nodeId?: string | undefined
-  /** A role decided by a signal rather than by rank. */
-  readonly role?: { readonly role: Role; readonly variable: string } | undefined
-}
-
-const invalid = (variable: string, value: string, reason: string) =>
+const toError = ({ variable, value, reason }: Launchers.Invalid) =>
   new DistributedContextError({
     variable,
     value,
@@ -195,220 +140,56 @@ const invalid = (variable: string, value: string, reason: string) =>
     message: `Invalid ${variable}=${JSON.stringify(value)}: ${reason}`
   })
 
-const DIGITS = /^\d+$/
-
-const parseCount = (variable: string, raw: string): number => {
-  const text = raw.trim()
-  if (!DIGITS.test(text)) throw invalid(variable, raw, "expected a non-negative integer")
-  const value = Number(text)
-  if (!Number.isSafeInteger(value)) throw invalid(variable, raw, "too large")
-  return value
-}
-
-/** The first of `variables` that is set, parsed as a non-negative integer. */
-const int = (env: Env, ...variables: ReadonlyArray<string>): Read | undefined => {
-  for (const variable of variables) {
-    const raw = env[variable]
-    if (raw !== undefined) return { value: parseCount(variable, raw), variable }
-  }
-  return undefined
-}
-
-/** The first of `variables` that is set and not blank. */
-const text = (env: Env, ...variables: ReadonlyArray<string>): string | undefined => {
-  for (const variable of variables) {
-    const value = env[variable]?.trim()
-    if (value) return value
-  }
-  return undefined
-}
-
-/**
- * Slurm's compressed tasks-per-node list (`2(x3),1` = 2,2,2,1), expanded to the count of node `index`.
- * Undefined when the list does not reach that node (e.g. a step on a subset of the allocation).
- */
-const tasksOnNode = (variable: string, raw: string, index: number): Read | undefined => {
-  const counts: Array<number> = []
-  for (const part of raw.split(",")) {
-    const match = /^\s*(\d+)(?:\(x(\d+)\))?\s*$/.exec(part)
-    if (match === null) throw invalid(variable, raw, "expected a list such as 2(x3),1")
-    const repeat = match[2] === undefined ? 1 : Number(match[2])
-    for (let i = 0; i < repeat && counts.length <= index; i++) counts.push(Number(match[1]))
-    if (counts.length > index) return { value: counts[index]!, variable }
-  }
-  return undefined
-}
-
-type Reader = (env: Env) => Reading | undefined
-
-const readers: Record<Exclude<Launcher, "explicit" | "none">, Reader> = {
-  // torchrun / torch.distributed.elastic; also the convention of Ray Train, DeepSpeed, Accelerate and Lightning.
-  torchrun: (env) =>
-    env.RANK === undefined
-      ? undefined
-      : {
-          launcher: "torchrun",
-          rank: int(env, "RANK"),
-          worldSize: int(env, "WORLD_SIZE"),
-          localRank: int(env, "LOCAL_RANK"),
-          localWorldSize: int(env, "LOCAL_WORLD_SIZE"),
-          nodeRank: int(env, "GROUP_RANK", "NODE_RANK"),
-          nodeCount: int(env, "GROUP_WORLD_SIZE")
-        },
-  openmpi: (env) =>
-    env.OMPI_COMM_WORLD_RANK === undefined
-      ? undefined
-      : {
-          launcher: "openmpi",
-          rank: int(env, "OMPI_COMM_WORLD_RANK"),
-          worldSize: int(env, "OMPI_COMM_WORLD_SIZE"),
-          localRank: int(env, "OMPI_COMM_WORLD_LOCAL_RANK"),
-          localWorldSize: int(env, "OMPI_COMM_WORLD_LOCAL_SIZE")
-        },
-  mpich: (env) =>
-    env.PMI_RANK === undefined
-      ? undefined
-      : {
-          launcher: "mpich",
-          rank: int(env, "PMI_RANK"),
-          worldSize: int(env, "PMI_SIZE"),
-          localRank: int(env, "MPI_LOCALRANKID"),
-          localWorldSize: int(env, "MPI_LOCALNRANKS")
-        },
-  slurm: (env) => {
-    if (env.SLURM_PROCID === undefined) return undefined
-    const nodeRank = int(env, "SLURM_NODEID")
-    const perNode = ["SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"].find((name) => env[name] !== undefined)
-    return {
-      launcher: "slurm",
-      rank: int(env, "SLURM_PROCID"),
-      worldSize: int(env, "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS", "SLURM_NPROCS"),
-      localRank: int(env, "SLURM_LOCALID"),
-      localWorldSize:
-        perNode !== undefined && nodeRank !== undefined
-          ? tasksOnNode(perNode, env[perNode]!, nodeRank.value)
-          : undefined,
-      nodeRank,
-      nodeCount: int(env, "SLURM_STEP_NUM_NODES", "SLURM_NNODES", "SLURM_JOB_NUM_NODES"),
-      nodeId: text(env, "SLURMD_NODENAME")
-    }
-  },
-  // SkyPilot runs the task's `run` commands once per node: the node is the process.
-  skypilot: (env) => {
-    const rank = int(env, "SKYPILOT_NODE_RANK")
-    if (rank === undefined) return undefined
-    return { launcher: "skypilot", rank, worldSize: int(env, "SKYPILOT_NUM_NODES"), nodeRank: rank }
-  },
-  ray: (env) => {
-    // Set by the raylet in every worker process it spawns (tasks and actors); drivers do not get it.
-    if (env.RAY_RAYLET_PID !== undefined) return roleOnly("ray", "worker", "RAY_RAYLET_PID")
-    // KubeRay: the generated `ray start` command of the pod; only head pods have `--head`.
-    const start = env.KUBERAY_GEN_RAY_START_CMD
-    if (start !== undefined) {
-      return roleOnly("ray", /(^|\s)--head(\s|=|$)/.test(start) ? "coordinator" : "worker", "KUBERAY_GEN_RAY_START_CMD")
-    }
-    // KubeRay sets the head's address only in worker pods.
-    if (env.FQ_RAY_IP !== undefined) return roleOnly("ray", "worker", "FQ_RAY_IP")
-    return undefined
-  },
-  spark: (env) => {
-    // Spark on Kubernetes: executor pods get their id, the driver pod its bind address.
-    if (env.SPARK_EXECUTOR_ID !== undefined) return roleOnly("spark", "worker", "SPARK_EXECUTOR_ID")
-    if (env.SPARK_DRIVER_BIND_ADDRESS !== undefined) {
-      return roleOnly("spark", "coordinator", "SPARK_DRIVER_BIND_ADDRESS")
-    }
-    return undefined
-  },
-  // The dask-kubernetes operator names every worker pod; scheduler and job-runner pods get no such variable.
-  dask: (env) => (env.DASK_WORKER_NAME === undefined ? undefined : roleOnly("dask", "worker", "DASK_WORKER_NAME")),
-  // Indexed Jobs: the control plane sets the pod's completion index.
-  kubernetes: (env) => {
-    const rank = int(env, "JOB_COMPLETION_INDEX")
-    return rank === undefined ? undefined : { launcher: "kubernetes", rank, nodeRank: rank }
-  }
-}
-
-const roleOnly = (launcher: Launcher, role: Role, variable: string): Reading => ({ launcher, role: { role, variable } })
-
-const readLauncher = (env: Env): Reading | undefined => {
-  for (const launcher of precedence) {
-    const reading = readers[launcher](env)
-    if (reading !== undefined) return reading
-  }
-  return undefined
-}
-
-/** The `DLA_*` overrides that are set, field by field; undefined when none is. */
-const readExplicit = (env: Env): Omit<Reading, "launcher"> | undefined => {
-  const fields = {
-    rank: int(env, "DLA_RANK"),
-    worldSize: int(env, "DLA_WORLD_SIZE"),
-    localRank: int(env, "DLA_LOCAL_RANK"),
-    localWorldSize: int(env, "DLA_LOCAL_WORLD_SIZE"),
-    nodeRank: int(env, "DLA_NODE_RANK"),
-    role: readRole(env)
-  }
-  const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
-  return Object.keys(set).length === 0 ? undefined : set
-}
-
-const readRole = (env: Env): Reading["role"] => {
-  const raw = env.DLA_ROLE
-  if (raw === undefined) return undefined
-  const role = roles.find((candidate) => candidate === raw.trim().toLowerCase())
-  if (role === undefined) throw invalid("DLA_ROLE", raw, "expected coordinator or worker")
-  return { role, variable: "DLA_ROLE" }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Defaults and checks
 
-const atLeastOne = (read: Read) => {
-  if (read.value < 1) throw invalid(read.variable, String(read.value), "must be at least 1")
-}
+const check = (ok: boolean, read: Launchers.Read, value: number, reason: string): Launchers.Parsed<void> =>
+  ok ? Result.void : Launchers.invalid(read.variable, String(value), reason)
 
-const below = (index: Read, size: Read | undefined) => {
-  if (size !== undefined && index.value >= size.value) {
-    throw invalid(index.variable, String(index.value), `must be less than ${size.variable}=${size.value}`)
-  }
-}
+const atLeastOne = (read: Launchers.Read | undefined) =>
+  read === undefined ? Result.void : check(read.value >= 1, read, read.value, "must be at least 1")
+
+const below = (index: Launchers.Read, size: Launchers.Read | undefined) =>
+  size === undefined
+    ? Result.void
+    : check(index.value < size.value, index, index.value, `must be less than ${size.variable}=${size.value}`)
 
 /**
  * Fills what the launcher left out (documented in docs/environment.md) and checks every bound.
  * A missing size is the smallest consistent with what is known (`rank + 1`, `localRank + 1`); a missing node rank
  * assumes the block placement torchrun, mpirun and srun use by default.
  */
-const build = (reading: Reading, nodeId: string): DistributedContext => {
-  const rank = reading.rank ?? { value: 0, variable: "rank" }
-  const localRank = reading.localRank ?? { value: 0, variable: "local rank" }
-  for (const size of [reading.worldSize, reading.localWorldSize, reading.nodeCount]) if (size) atLeastOne(size)
-  below(rank, reading.worldSize)
-  below(localRank, reading.localWorldSize)
-  const localWorldSize = reading.localWorldSize?.value ?? localRank.value + 1
-  const worldSize = reading.worldSize?.value ?? Math.max(rank.value + 1, localWorldSize)
-  if (reading.localWorldSize !== undefined && reading.worldSize !== undefined) {
-    if (localWorldSize > worldSize) {
-      throw invalid(
-        reading.localWorldSize.variable,
-        String(localWorldSize),
+const build = (reading: Launchers.Reading, nodeId: string): Launchers.Parsed<DistributedContext> =>
+  Result.gen(function* () {
+    const rank = reading.rank ?? { value: 0, variable: "rank" }
+    const localRank = reading.localRank ?? { value: 0, variable: "local rank" }
+    for (const size of [reading.worldSize, reading.localWorldSize, reading.nodeCount]) yield* atLeastOne(size)
+    yield* below(rank, reading.worldSize)
+    yield* below(localRank, reading.localWorldSize)
+    const localWorldSize = reading.localWorldSize?.value ?? localRank.value + 1
+    const worldSize = reading.worldSize?.value ?? Math.max(rank.value + 1, localWorldSize)
+    if (reading.localWorldSize !== undefined && reading.worldSize !== undefined) {
+      yield* check(
+        localWorldSize <= worldSize,
+        reading.localWorldSize,
+        localWorldSize,
         `must not exceed ${reading.worldSize.variable}=${worldSize}`
       )
     }
-  }
-  if (reading.nodeRank !== undefined) below(reading.nodeRank, reading.nodeCount)
-  const role = reading.role?.role ?? (rank.value === 0 ? "coordinator" : "worker")
-  const roleVariable = reading.role?.variable ?? reading.rank?.variable
-  return {
-    launcher: reading.launcher,
-    role,
-    rank: rank.value,
-    localRank: localRank.value,
-    worldSize,
-    localWorldSize,
-    nodeRank: reading.nodeRank?.value ?? Math.floor(rank.value / localWorldSize),
-    nodeId,
-    isMaster: role === "coordinator" && rank.value === 0,
-    isDistributed: true,
-    ...(roleVariable === undefined ? {} : { roleVariable })
-  }
-}
+    if (reading.nodeRank !== undefined) yield* below(reading.nodeRank, reading.nodeCount)
+    const role = reading.role?.role ?? (rank.value === 0 ? "coordinator" : "worker")
+    const roleVariable = reading.role?.variable ?? reading.rank?.variable
+    return {
+      launcher: reading.launcher,
+      role,
+      rank: rank.value,
+      localRank: localRank.value,
+      worldSize,
+      localWorldSize,
+      nodeRank: reading.nodeRank?.value ?? Math.floor(rank.value / localWorldSize),
+      nodeId,
+      isMaster: role === "coordinator" && rank.value === 0,
+      isDistributed: true,
+      ...(roleVariable === undefined ? {} : { roleVariable })
+    }
+  })

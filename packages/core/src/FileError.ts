@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as ErrorMessage from "./ErrorMessage.ts"
 
 export const Reason = Schema.Literals([
   "NotFound", // no such file or directory
@@ -57,5 +58,5 @@ export const fromSystemError = (path: string, cause: unknown, fallback: Reason =
   // zlib's codes (Z_DATA_ERROR, Z_BUF_ERROR for a truncated stream) and zstd's (ZSTD_error_...) all mean the
   // compressed data is bad.
   const reason = code === undefined ? fallback : /^(Z_|ZSTD_)/.test(code) ? "Corrupt" : (reasonOfCode[code] ?? fallback)
-  return new FileError({ path, reason, detail: code ?? (cause instanceof Error ? cause.message : String(cause)) })
+  return new FileError({ path, reason, detail: code ?? ErrorMessage.describe(cause) })
 }

@@ -1,5 +1,5 @@
+import { Counts } from "@dla/core"
 import { describe, expect, it } from "vitest"
-import { Counts } from "../src/index.ts"
 
 const a: Counts.Counts = { levels: { INFO: 2, ERROR: 1 }, lines: 4, unmatched: 1, bytes: 100 }
 const b: Counts.Counts = { levels: { INFO: 1, WARN: 5 }, lines: 6, unmatched: 0, bytes: 50 }

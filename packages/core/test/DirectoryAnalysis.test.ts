@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
+import { DirectoryAnalysis, Generator } from "@dla/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { DirectoryAnalysis, Generator } from "../src/index.ts"
 
 describe("DirectoryAnalysis.analyse", () => {
   it("merges the counts of every file, gzip included, skips binary files with a reason and reports progress", async () => {

@@ -1,6 +1,6 @@
+import { DistributedContext } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Result, Schema } from "effect"
-import { DistributedContext } from "../src/index.ts"
 
 const host = { hostname: () => "host-a" }
 const detect = (env: DistributedContext.Env) => DistributedContext.detect(env, host)

@@ -2,9 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as zlib from "node:zlib"
+import { Counts, FileAnalysis, FileError, LogFormat } from "@dla/core"
 import { describe, expect, it } from "vitest"
 import { compile } from "../scripts/build-kernel.ts"
-import { Counts, FileAnalysis, FileError, LogFormat } from "../src/index.ts"
 import * as Kernel from "../src/internal/kernel.ts"
 
 const { gzipSync } = zlib

@@ -1,5 +1,5 @@
+import { FileError } from "@dla/core"
 import { describe, expect, it } from "vitest"
-import { FileError } from "../src/index.ts"
 
 const systemError = (code: string) => Object.assign(new Error(`${code}: something`), { code })
 

@@ -1,9 +1,9 @@
 import { appendFileSync, mkdtempSync, renameSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { type Counts, Follow } from "@dla/core"
 import { Effect, Stream } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
-import { type Counts, Follow } from "../src/index.ts"
 
 const line = (level: string, i: number) =>
   `[2025-01-01T00:00:${String(i % 60).padStart(2, "0")}] [${level}] message ${i}\n`

@@ -1,9 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Generator } from "@dla/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { Generator } from "../src/index.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-gen-"))
 const line = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\] \[(INFO|WARN|ERROR|DEBUG)\] (.+)$/

@@ -1,5 +1,5 @@
+import { Glob } from "@dla/core"
 import { describe, expect, it } from "vitest"
-import { Glob } from "../src/index.ts"
 
 type Case = readonly [pattern: string, path: string, matches: boolean]
 

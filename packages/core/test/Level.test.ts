@@ -1,5 +1,5 @@
+import { Level } from "@dla/core"
 import { describe, expect, it } from "vitest"
-import { Level } from "../src/index.ts"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 

@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { LogFiles } from "@dla/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { LogFiles } from "../src/index.ts"
 
 const root = mkdtempSync(join(tmpdir(), "dla-files-"))
 for (const path of ["b.log", "a.log", "sub/c.log", "sub/deep/d.log.gz", "sub/notes.txt", "B.log", "archive/old.log"]) {

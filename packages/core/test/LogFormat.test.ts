@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { DirectoryAnalysis, Level, LogFormat } from "@dla/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { DirectoryAnalysis, Level, LogFormat } from "../src/index.ts"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const levelOf = (format: LogFormat.LogFormat, line: string) => {

@@ -1,5 +1,5 @@
+import { Random } from "@dla/core"
 import { describe, expect, it } from "vitest"
-import { Random } from "../src/index.ts"
 
 const take = (random: Random.Random, n: number) => Array.from({ length: n }, () => random.next())
 

@@ -5,14 +5,22 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { ErrorMessage } from "@dla/core"
 import { Data, Effect } from "effect"
 import type { Handler } from "./Handler.ts"
 
 export class ServerError extends Data.TaggedError("ServerError")<{
-  readonly message: string
+  readonly host: string
+  readonly port: number
   /** The system error code (`EADDRINUSE`, `EACCES`...). */
   readonly code?: string | undefined
-}> {}
+  /** The server's error. */
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    return `cannot listen on ${this.host}:${this.port}: ${ErrorMessage.describe(this.cause)}`
+  }
+}
 
 type Server = ReturnType<typeof createServer>
 
@@ -59,11 +67,7 @@ const listen = (handler: Handler, host: string, port: number) =>
         .catch(() => res.destroy())
     })
     server.once("error", (error: NodeJS.ErrnoException) =>
-      resume(
-        Effect.fail(
-          new ServerError({ message: `cannot listen on ${host}:${port}: ${error.message}`, code: error.code })
-        )
-      )
+      resume(Effect.fail(new ServerError({ host, port, code: error.code, cause: error })))
     )
     server.listen(port, host, () => {
       const { port } = server.address() as AddressInfo

@@ -1,9 +1,9 @@
 import { RunMonitor } from "@dla/analyser"
+import * as Handler from "@dla/dashboard/Handler"
+import * as Server from "@dla/dashboard/Server"
+import * as Source from "@dla/dashboard/Source"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Handler from "../src/Handler.ts"
-import * as Server from "../src/Server.ts"
-import * as Source from "../src/Source.ts"
 
 const state = (lines: number) =>
   RunMonitor.reduce(

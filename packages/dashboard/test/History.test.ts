@@ -1,6 +1,6 @@
 import { RunMonitor } from "@dla/analyser"
+import * as History from "@dla/dashboard/History"
 import { describe, expect, it } from "vitest"
-import * as History from "../src/History.ts"
 
 const progress = (done: number) => ({
   filesTotal: 2,

@@ -1,14 +1,14 @@
 /** `/metrics` of a real finished run (nats-server, a master, a worker process), read with a Prometheus text parser. */
 import { readFileSync, rmSync } from "node:fs"
 import { RunMonitor } from "@dla/analyser"
+import * as Handler from "@dla/dashboard/Handler"
+import * as Metrics from "@dla/dashboard/Metrics"
+import * as Server from "@dla/dashboard/Server"
+import * as Source from "@dla/dashboard/Source"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
 import { it as plain } from "vitest"
-import * as Handler from "../src/Handler.ts"
-import * as Metrics from "../src/Metrics.ts"
-import * as Server from "../src/Server.ts"
-import * as Source from "../src/Source.ts"
 import { makeLogs, natsConnection, runMaster, startWorker } from "./support/run.ts"
 
 interface Family {

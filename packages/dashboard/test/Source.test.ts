@@ -1,9 +1,9 @@
 import { RunMonitor } from "@dla/analyser"
 import { RunsKv } from "@dla/analyser/nats"
+import * as Source from "@dla/dashboard/Source"
 import { describe, expect, it } from "@effect/vitest"
 import { Kvm } from "@nats-io/kv"
 import { Effect } from "effect"
-import * as Source from "../src/Source.ts"
 import { natsConnection } from "./support/run.ts"
 
 /** Waits (bounded) until `check` holds. */

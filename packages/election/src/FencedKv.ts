@@ -12,7 +12,7 @@ import type { KV } from "@nats-io/kv"
 import { Effect, Option, Schema } from "effect"
 import { ElectionError, Fenced } from "./ElectionError.ts"
 import { compareAndSet, describe, readCurrent } from "./internal/kv.ts"
-import { parseJson } from "./internal/protocol.ts"
+import { jsonDecoder } from "./internal/protocol.ts"
 
 /**
  * Who writes: the scope for messages, the writer's term and id.
@@ -40,9 +40,7 @@ export interface Stamped<A = unknown> {
 }
 
 const Envelope = Schema.Struct({ term: Schema.Number, leader: Schema.String, value: Schema.Unknown })
-const decodeEnvelope = Schema.decodeUnknownOption(Envelope)
-
-const parse = (text: string): Option.Option<typeof Envelope.Type> => Option.flatMap(parseJson(text), decodeEnvelope)
+const parse: (text: string) => Option.Option<typeof Envelope.Type> = jsonDecoder(Envelope)
 
 /**
  * What a write stored: the writer's term and the key's new revision.

@@ -1,5 +1,5 @@
+import { Candidate, ElectionError } from "@dla/election"
 import { describe, expect, it } from "vitest"
-import { Candidate, ElectionError } from "../src/index.ts"
 
 describe("Candidate", () => {
   it("derives the default id from host and pid", () => {

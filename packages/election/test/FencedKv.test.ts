@@ -1,9 +1,9 @@
+import { FencedKv } from "@dla/election"
 import { natsPerFile } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { type KV, Kvm } from "@nats-io/kv"
 import { Effect } from "effect"
 import { beforeAll } from "vitest"
-import { FencedKv } from "../src/index.ts"
 
 const nats = natsPerFile()
 let kv: KV

@@ -1,3 +1,4 @@
+import { type ElectionError, FencedKv, Leadership } from "@dla/election"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { type KV, Kvm } from "@nats-io/kv"
@@ -5,7 +6,6 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { Deferred, Effect, Exit, Fiber, Option, Ref, Schedule, Scope, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { type ElectionError, FencedKv, Leadership } from "../src/index.ts"
 
 // Short timing keeps these in-process tests fast; the process tests run the defaults.
 const timing = { heartbeatMs: 50, leaderTimeoutMs: 300, answerTimeoutMs: 60, coordinatorTimeoutMs: 300 }

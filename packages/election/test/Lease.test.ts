@@ -1,7 +1,7 @@
+import { KvBucket, Lease } from "@dla/election"
 import { natsPerFile, waitFor } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
-import { KvBucket, Lease } from "../src/index.ts"
 
 const nats = natsPerFile()
 

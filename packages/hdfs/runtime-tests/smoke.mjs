@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { HdfsCopier } from "../dist/index.js"
+import { PromiseCopier } from "../dist/index.js"
 
 const check = (condition, message) => {
   if (!condition) throw new Error(message)
@@ -54,7 +54,7 @@ const log = join(dir, "logs", "train.log")
 try {
   mkdirSync(join(dir, "logs"))
   writeFileSync(log, "first line\n")
-  const copier = await HdfsCopier.createCopier({ env: {}, stateDir: join(dir, "state") })
+  const copier = await PromiseCopier.createCopier({ env: {}, stateDir: join(dir, "state") })
   const port = server.address().port
   await copier.startCopy({
     copyName: "file",

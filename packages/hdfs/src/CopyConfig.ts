@@ -8,6 +8,7 @@
 import { homedir } from "node:os"
 import { join } from "node:path"
 import type { DistributedContext } from "@dla/core"
+import { Result } from "effect"
 import type * as Destination from "./Destination.ts"
 import { HdfsError } from "./HdfsError.ts"
 
@@ -46,15 +47,18 @@ export interface CopyConfig {
   readonly timeZone: string
 }
 
-const badConfig = (message: string) => new HdfsError({ reason: "BadConfig", message })
+const badConfig = (detail: string) => Result.fail(new HdfsError({ reason: "BadConfig", detail }))
 
-const positive = (name: string, value: number, allowZero = false) =>
+const positive = (name: string, value: number, allowZero = false): Result.Result<void, HdfsError> =>
   Number.isFinite(value) && (allowZero ? value >= 0 : value > 0)
-    ? undefined
+    ? Result.void
     : badConfig(`${name} must be a ${allowZero ? "non-negative" : "positive"} number, got ${value}`)
 
 /** Settles a copy's options against the environment; the first problem found as a BadConfig error. */
-export const resolveCopy = (options: CopyOptions, env: DistributedContext.Env): CopyConfig | HdfsError => {
+export const resolveCopy = (
+  options: CopyOptions,
+  env: DistributedContext.Env
+): Result.Result<CopyConfig, HdfsError> => {
   if (options.copyName.trim() === "") return badConfig("copyName must not be empty")
   const pathPatterns = typeof options.pathPatterns === "string" ? [options.pathPatterns] : [...options.pathPatterns]
   if (pathPatterns.length === 0)
@@ -84,14 +88,13 @@ export const resolveCopy = (options: CopyOptions, env: DistributedContext.Env): 
     retryDelaySeconds: options.retryDelaySeconds ?? 5,
     timeZone
   }
-  return (
-    positive(
-      envInterval !== undefined && options.intervalSeconds === undefined ? "HDFS_COPY_INTERVAL" : "intervalSeconds",
-      intervalSeconds
-    ) ??
-    positive("maxRetries", config.maxRetries, true) ??
-    positive("retryDelaySeconds", config.retryDelaySeconds, true) ??
-    config
+  return positive(
+    envInterval !== undefined && options.intervalSeconds === undefined ? "HDFS_COPY_INTERVAL" : "intervalSeconds",
+    intervalSeconds
+  ).pipe(
+    Result.andThen(positive("maxRetries", config.maxRetries, true)),
+    Result.andThen(positive("retryDelaySeconds", config.retryDelaySeconds, true)),
+    Result.map(() => config)
   )
 }
 

@@ -68,7 +68,7 @@ export const resolve = (
     return Result.fail(
       new HdfsError({
         reason: "BadConfig",
-        message: `${OVERRIDE_VARIABLE} must be force, off or auto, got '${env[OVERRIDE_VARIABLE]}'`
+        detail: `${OVERRIDE_VARIABLE} must be force, off or auto, got '${env[OVERRIDE_VARIABLE]}'`
       })
     )
   }

@@ -70,7 +70,7 @@ export interface WebHdfsOptions {
 export const DEFAULT_HTTP_PORT = 9870
 const DEFAULT_HTTPS_PORT = 9871
 
-const badConfig = (message: string) => Result.fail(new HdfsError({ reason: "BadConfig", message }))
+const badConfig = (message: string) => Result.fail(new HdfsError({ reason: "BadConfig", detail: message }))
 
 /**
  * Parses a destination URL; a failure with a one-line BadConfig error for anything it cannot use.

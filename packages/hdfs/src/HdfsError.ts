@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+
+import { ErrorMessage } from "@dla/core"
 import { Data } from "effect"
 
 /**
@@ -28,18 +30,27 @@ export type Reason =
   | "Lease"
 
 /**
- * The error of every `@dla/hdfs` operation: its reason, a one-line message and the failure underneath.
+ * The error of every `@dla/hdfs` operation: its reason, what failed and the failure underneath, with a one-line
+ * `message` made of them.
  *
  * @since 0.1.0
  * @category errors
  */
 export class HdfsError extends Data.TaggedError("HdfsError")<{
   readonly reason: Reason
-  readonly message: string
+  /** What failed, in a few words; the message adds the cause's own message after it. */
+  readonly detail?: string
   /** For `Remote`: the Java exception's simple name from the RemoteException (e.g. FileNotFoundException). */
   readonly exception?: string
   readonly cause?: unknown
-}> {}
+}> {
+  /** One line: the detail, then the cause's message unless the detail says it already (either alone when the other is missing). */
+  override get message(): string {
+    const cause = this.cause === undefined ? undefined : ErrorMessage.describe(this.cause)
+    if (this.detail === undefined) return cause ?? this.reason
+    return cause === undefined || this.detail.includes(cause) ? this.detail : `${this.detail}: ${cause}`
+  }
+}
 
 /**
  * Bad configuration is final and a lost lease ends the pass; everything else may pass on the next attempt.
@@ -62,6 +73,6 @@ export const fromUnknown =
       ? cause
       : new HdfsError({
           reason,
-          message: `${context}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          detail: context,
           cause
         })

@@ -63,8 +63,7 @@ export interface Lease extends Omit<KvLease.Lease, "assertHeld"> {
  */
 export const keyFor = (copyName: string) => `hdfs.${copyName.replace(/[^-/_=.A-Za-z0-9]/g, "_")}`
 
-const toHdfsError = (error: KvLease.LeaseError) =>
-  new HdfsError({ reason: "Lease", message: error.message, cause: error })
+const toHdfsError = (error: KvLease.LeaseError) => new HdfsError({ reason: "Lease", cause: error })
 
 /**
  * A lease contender whose renewal loop runs until the scope closes; then a held lease is released.

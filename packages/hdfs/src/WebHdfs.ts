@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { ErrorMessage } from "@dla/core"
 import { Effect, Exit, Option, Schema } from "effect"
 import type { RemoteStatus, Storage, WebHdfsDestination } from "./Destination.ts"
 import { fromUnknown, HdfsError } from "./HdfsError.ts"
@@ -30,12 +31,11 @@ const FileStatusBody = Schema.Struct({
 const BooleanBody = Schema.Struct({ boolean: Schema.optional(Schema.Boolean) })
 const decodeRemoteException = Schema.decodeUnknownOption(Schema.fromJsonString(RemoteExceptionBody))
 
+/** fetch's own message ("fetch failed") says little: the reason underneath follows in parentheses. */
 const describe = (cause: unknown) =>
-  cause instanceof Error
-    ? cause.cause instanceof Error
-      ? `${cause.message} (${cause.cause.message})`
-      : cause.message
-    : String(cause)
+  cause instanceof Error && cause.cause instanceof Error
+    ? `${ErrorMessage.describe(cause)} (${ErrorMessage.describe(cause.cause)})`
+    : ErrorMessage.describe(cause)
 
 const encodePath = (path: string) => path.split("/").map(encodeURIComponent).join("/")
 
@@ -46,7 +46,7 @@ const remoteError = async (response: Response, what: string): Promise<HdfsError>
   const remote = Option.getOrUndefined(decodeRemoteException(text))?.RemoteException
   return new HdfsError({
     reason: "Remote",
-    message: remote
+    detail: remote
       ? `${what}: HTTP ${response.status} ${remote.exception ?? "RemoteException"}: ${remote.message ?? ""}`.trim()
       : `${what}: HTTP ${response.status} ${text.slice(0, 200)}`.trim(),
     ...(remote?.exception !== undefined ? { exception: remote.exception } : {})
@@ -107,7 +107,7 @@ export const make = (destination: WebHdfsDestination): Storage => {
     }
     throw new HdfsError({
       reason: standbys === destination.namenodes.length ? "Standby" : "Connection",
-      message: `${op} ${path}: no active namenode answered (${failures.join("; ")})`
+      detail: `${op} ${path}: no active namenode answered (${failures.join("; ")})`
     })
   }
 
@@ -120,21 +120,21 @@ export const make = (destination: WebHdfsDestination): Storage => {
       throw redirect.ok
         ? new HdfsError({
             reason: "Remote",
-            message: `${op} ${path}: expected a 307 redirect, got HTTP ${redirect.status}`
+            detail: `${op} ${path}: expected a 307 redirect, got HTTP ${redirect.status}`
           })
         : await remoteError(redirect, `${op} ${path}`)
     }
     await redirect.body?.cancel()
     const location = redirect.headers.get("location")
     if (location === null)
-      throw new HdfsError({ reason: "Remote", message: `${op} ${path}: 307 without a Location header` })
+      throw new HdfsError({ reason: "Remote", detail: `${op} ${path}: 307 without a Location header` })
     let response: Response
     try {
       response = await send(location, method, body, signal)
     } catch (cause) {
       throw new HdfsError({
         reason: "Connection",
-        message: `${op} ${path}: datanode ${new URL(location).host}: ${describe(cause)}`,
+        detail: `${op} ${path}: datanode ${new URL(location).host}: ${describe(cause)}`,
         cause
       })
     }
@@ -153,7 +153,7 @@ export const make = (destination: WebHdfsDestination): Storage => {
     const text = await response.text()
     const decoded = Schema.decodeUnknownExit(Schema.fromJsonString(schema))(text === "" ? "{}" : text)
     if (Exit.isSuccess(decoded)) return decoded.value
-    throw new HdfsError({ reason: "Remote", message: `${op} ${path}: unexpected answer ${text.slice(0, 200)}` })
+    throw new HdfsError({ reason: "Remote", detail: `${op} ${path}: unexpected answer ${text.slice(0, 200)}` })
   }
 
   const effect = <A>(what: string, run: (signal: AbortSignal) => Promise<A>) =>
@@ -161,7 +161,7 @@ export const make = (destination: WebHdfsDestination): Storage => {
 
   const expectTrue = (op: string, path: string) => (body: typeof BooleanBody.Type) =>
     body.boolean === false
-      ? Effect.fail(new HdfsError({ reason: "Remote", message: `${op} ${path}: the namenode answered false` }))
+      ? Effect.fail(new HdfsError({ reason: "Remote", detail: `${op} ${path}: the namenode answered false` }))
       : Effect.void
 
   return {

@@ -47,6 +47,20 @@ export * as HdfsError from "./HdfsError.ts"
  */
 export * as Lease from "./Lease.ts"
 /**
+ * What the copier reports: operation status, copier status, health.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as OperationStatus from "./OperationStatus.ts"
+/**
+ * The copier for code without Effect: every operation returns a Promise.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as PromiseCopier from "./PromiseCopier.ts"
+/**
  * The WebHDFS client.
  *
  * @since 0.1.0

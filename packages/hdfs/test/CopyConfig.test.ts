@@ -1,16 +1,19 @@
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { CopyConfig, HdfsError as HdfsErrors } from "@dla/hdfs"
 import { describe, expect, it } from "@effect/vitest"
-import * as CopyConfig from "../src/CopyConfig.ts"
-import { HdfsError } from "../src/HdfsError.ts"
+import { Result } from "effect"
+
+const { HdfsError } = HdfsErrors
 
 const base = { copyName: "logs", pathPatterns: "*.log", destination: "hdfs://nn/x" }
 const failure = (options: CopyConfig.CopyOptions, env = {}) =>
-  (CopyConfig.resolveCopy(options, env) as HdfsError).message
+  Result.getOrThrow(Result.flip(CopyConfig.resolveCopy(options, env))).message
+const resolved = (options: CopyConfig.CopyOptions, env = {}) => Result.getOrThrow(CopyConfig.resolveCopy(options, env))
 
 describe("CopyConfig", () => {
   it("settles the seeds' defaults", () => {
-    expect(CopyConfig.resolveCopy(base, {})).toEqual({
+    expect(resolved(base, {})).toEqual({
       copyName: "logs",
       pathPatterns: ["*.log"],
       destination: "hdfs://nn/x",
@@ -26,26 +29,28 @@ describe("CopyConfig", () => {
 
   it("takes the destination, interval and time zone from the environment, options first", () => {
     const env = { HDFS_LOG_DEST: "file:///env", HDFS_COPY_INTERVAL: "15", LOG_TIMEZONE: "Europe/Berlin" }
-    expect(CopyConfig.resolveCopy({ copyName: "a", pathPatterns: ["x"] }, env)).toMatchObject({
+    expect(resolved({ copyName: "a", pathPatterns: ["x"] }, env)).toMatchObject({
       destination: "file:///env",
       intervalSeconds: 15,
       timeZone: "Europe/Berlin"
     })
-    expect(CopyConfig.resolveCopy({ ...base, intervalSeconds: 2 }, env)).toMatchObject({
+    expect(resolved({ ...base, intervalSeconds: 2 }, env)).toMatchObject({
       destination: "hdfs://nn/x",
       intervalSeconds: 2
     })
   })
 
   it("accepts preserveStructure without rootDir, as the LogManager guide's example does", () => {
-    expect(CopyConfig.resolveCopy({ ...base, preserveStructure: true }, {})).toMatchObject({
+    expect(resolved({ ...base, preserveStructure: true }, {})).toMatchObject({
       preserveStructure: true,
       rootDir: undefined
     })
   })
 
   it("rejects bad options with one-line errors", () => {
-    expect(CopyConfig.resolveCopy({ ...base, copyName: " " }, {})).toBeInstanceOf(HdfsError)
+    expect(Result.getOrThrow(Result.flip(CopyConfig.resolveCopy({ ...base, copyName: " " }, {})))).toBeInstanceOf(
+      HdfsError
+    )
     expect(failure({ ...base, pathPatterns: [] })).toBe("copy 'logs': pathPatterns must name at least one pattern")
     expect(failure({ ...base, intervalSeconds: 0 })).toBe("intervalSeconds must be a positive number, got 0")
     expect(failure({ ...base, maxRetries: -1 })).toBe("maxRetries must be a non-negative number, got -1")

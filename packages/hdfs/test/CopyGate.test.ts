@@ -1,8 +1,8 @@
 import { DistributedContext } from "@dla/core"
+import * as CopyGate from "@dla/hdfs/CopyGate"
+import { HdfsError } from "@dla/hdfs/HdfsError"
 import { describe, expect, it } from "@effect/vitest"
 import { Result } from "effect"
-import * as CopyGate from "../src/CopyGate.ts"
-import { HdfsError } from "../src/HdfsError.ts"
 import { context } from "./support/helpers.ts"
 
 /** The gate, when resolving succeeds. */

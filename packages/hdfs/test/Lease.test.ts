@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { appendFileSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import * as Lease from "@dla/hdfs/Lease"
 import { type NatsServer, startNatsServer, waitFor } from "@dla/testing"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Exit, Scope } from "effect"
-import * as Lease from "../src/Lease.ts"
 import { removeDir, tempDir, withCopier } from "./support/helpers.ts"
 import { startWebHdfsCluster, type WebHdfsCluster } from "./support/WebHdfsServer.ts"
 

@@ -1,9 +1,9 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import * as Destination from "@dla/hdfs/Destination"
+import * as WebHdfs from "@dla/hdfs/WebHdfs"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { Effect, Result } from "effect"
-import * as Destination from "../src/Destination.ts"
-import * as WebHdfs from "../src/WebHdfs.ts"
 import { startWebHdfsCluster, type WebHdfsCluster } from "./support/WebHdfsServer.ts"
 
 let cluster: WebHdfsCluster | undefined

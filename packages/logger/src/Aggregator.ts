@@ -12,9 +12,11 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Data } from "effect"
 import { jsonLine, type LogRecord, nodeLine, nvrxNodeLine, type Origin } from "./Format.ts"
 import * as MessageFiles from "./internal/MessageFiles.ts"
+import * as OffsetJournal from "./internal/OffsetJournal.ts"
+import { isAlive, lock, unlock } from "./internal/PidLock.ts"
+import { rotateBefore } from "./internal/Rotation.ts"
 
 export interface Options {
   /** The node's tmp dir holding the message files (`DLA_NODE_LOCAL_TMPDIR`). */
@@ -50,12 +52,13 @@ export interface Aggregator {
   readonly close: () => void
 }
 
-/** Another live process aggregates into the same node file: two would write every line twice. */
-export class AggregatorBusy extends Data.TaggedError("AggregatorBusy")<{
-  readonly file: string
-  readonly pid: number
-  readonly message: string
-}> {}
+/**
+ * Another live process aggregates into the same node file: two would write every line twice.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export { AggregatorBusy } from "./internal/PidLock.ts"
 
 interface Pending {
   readonly time: number
@@ -64,71 +67,7 @@ interface Pending {
   readonly end: number
 }
 
-interface SavedState {
-  /** Read positions once the batch is in the node file, and before it. */
-  readonly offsets: Record<string, number>
-  readonly previous: Record<string, number>
-  /** The node file the batch goes to (its inode: a rotated file is another one), and its size around the batch. */
-  readonly ino: number
-  readonly sizeBefore: number
-  readonly sizeAfter: number
-}
-
 const NEWLINE = 0x0a
-
-const statOf = (file: string): fs.Stats | undefined => {
-  try {
-    return fs.statSync(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
-    throw error
-  }
-}
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: alive under another user. Anything but "no such process" counts as alive: never delete unread data.
-    return (error as NodeJS.ErrnoException).code !== "ESRCH"
-  }
-}
-
-/**
- * Read positions to resume from. A node file that is still the batch's file and stops inside the batch was cut by a
- * crash: the half batch goes, and its records are read again. Any other file (the batch complete, or the file
- * rotated since, which only happens after a complete batch) goes on after the batch.
- */
-const recover = (file: string, stateFile: string): Record<string, number> => {
-  let state: SavedState
-  try {
-    state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as SavedState
-  } catch {
-    return {}
-  }
-  const stat = statOf(file)
-  if (stat !== undefined && stat.ino === state.ino && stat.size >= state.sizeBefore && stat.size < state.sizeAfter) {
-    fs.truncateSync(file, state.sizeBefore)
-    return { ...state.previous }
-  }
-  return { ...state.offsets }
-}
-
-const saveState = (stateFile: string, state: SavedState) => {
-  const tmp = `${stateFile}.tmp`
-  fs.writeFileSync(tmp, JSON.stringify(state))
-  fs.renameSync(tmp, stateFile)
-}
-
-/** `<file>` becomes `<file>.1`, `<file>.1` becomes `<file>.2`, ...; at most `maxFiles` files remain. */
-const rotate = (file: string, maxFiles: number) => {
-  if (maxFiles <= 1) return fs.rmSync(file, { force: true })
-  for (let i = maxFiles - 2; i >= 1; i--) {
-    if (fs.existsSync(`${file}.${i}`)) fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`)
-  }
-  fs.renameSync(file, `${file}.1`)
-}
 
 /** Reads the complete new lines of one segment from `from`; returns the records and the new read position. */
 const readSegment = (
@@ -165,52 +104,16 @@ const readSegment = (
 }
 
 /**
- * Takes `<file>.lock` for this process (again, if it already holds it). A lock whose process is dead is taken
- * over; one held by a live process is an {@link AggregatorBusy}.
- */
-const lock = (file: string): string => {
-  const lockFile = `${file}.lock`
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      fs.writeFileSync(lockFile, `${process.pid}`, { flag: "wx" })
-      return lockFile
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
-    }
-    let holder: number
-    try {
-      holder = Number(fs.readFileSync(lockFile, "utf8"))
-    } catch {
-      continue // released in between: try again
-    }
-    if (holder === process.pid) return lockFile
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-      throw new AggregatorBusy({ file, pid: holder, message: `process ${holder} already aggregates into ${file}` })
-    }
-    fs.rmSync(lockFile, { force: true })
-  }
-  throw new AggregatorBusy({ file, pid: 0, message: `cannot take ${lockFile}: other aggregators keep starting` })
-}
-
-const unlock = (lockFile: string) => {
-  try {
-    if (Number(fs.readFileSync(lockFile, "utf8")) === process.pid) fs.rmSync(lockFile, { force: true })
-  } catch {
-    // Already gone: nothing to give up.
-  }
-}
-
-/**
  * An aggregator over `options.tmpDir`; it resumes from the positions saved next to `options.file`, and holds
  * `<file>.lock` until `close()` (throws {@link AggregatorBusy} when another live process holds it).
  */
 export const make = (options: Options): Aggregator => {
-  const stateFile = `${options.file}.offsets.json`
+  const journalFile = OffsetJournal.pathOf(options.file)
   const format = options.json === true ? jsonLine : options.layout === "nvrx" ? nvrxNodeLine : nodeLine
   const graceMs = options.graceMs ?? 250
   fs.mkdirSync(path.dirname(options.file), { recursive: true })
   const lockFile = lock(options.file)
-  let emitted = recover(options.file, stateFile)
+  let emitted = OffsetJournal.recover(options.file, journalFile)
   const readTo = new Map<string, number>()
   const pending = new Map<string, Array<Pending>>()
   const sealed = new Set<string>()
@@ -268,12 +171,11 @@ export const make = (options: Options): Aggregator => {
   const append = (batch: Array<Pending>, offsets: Record<string, number>) => {
     const text = batch.map((record) => record.text).join("")
     const bytes = Buffer.byteLength(text)
-    const size = statOf(options.file)?.size ?? 0
-    if (size > 0 && size + bytes > options.maxFileBytes) rotate(options.file, options.maxFiles)
+    rotateBefore(options.file, bytes, options.maxFileBytes, options.maxFiles)
     const fd = fs.openSync(options.file, "a")
     try {
       const stat = fs.fstatSync(fd)
-      saveState(stateFile, {
+      OffsetJournal.save(journalFile, {
         offsets,
         previous: emitted,
         ino: stat.ino,

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { Aggregator } from "@dla/logger"
 import { afterEach, describe, expect, it } from "vitest"
-import { Aggregator } from "../src/index.ts"
 import * as MessageFiles from "../src/internal/MessageFiles.ts"
 import { type Child, cleanEnv, killAll, spawnFixture, tempDir } from "./helpers.ts"
 

@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { EffectLogger, Logging } from "@dla/logger"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger, References } from "effect"
-import { EffectLogger, Logging } from "../src/index.ts"
 import { tempDir } from "./helpers.ts"
 
 const context = {

@@ -1,5 +1,5 @@
+import { Format } from "@dla/logger"
 import { describe, expect, it } from "vitest"
-import { Format } from "../src/index.ts"
 
 const time = new Date(2026, 10, 23, 9, 8, 7, 65).getTime()
 const origin = { rank: 2, localRank: 0, nodeId: "gpu3" }

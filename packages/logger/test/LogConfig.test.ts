@@ -1,6 +1,6 @@
 import type * as DistributedContext from "@dla/core/DistributedContext"
+import { LogConfig } from "@dla/logger"
 import { describe, expect, it } from "vitest"
-import { LogConfig } from "../src/index.ts"
 
 const tty = () => true
 const resolve = (options: LogConfig.Options, env: DistributedContext.Env, terminal = tty) =>

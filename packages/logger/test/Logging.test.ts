@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as DistributedContext from "@dla/core/DistributedContext"
+import { Logging } from "@dla/logger"
 import { afterEach, describe, expect, it } from "vitest"
-import { Logging } from "../src/index.ts"
 import { cleanEnv, spawnFixture, tempDir } from "./helpers.ts"
 
 const context = (rank: number, distributed = true): DistributedContext.DistributedContext => ({

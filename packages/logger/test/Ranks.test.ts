@@ -2,8 +2,8 @@
 // aggregated per-node file.
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { Aggregator, LogConfig } from "@dla/logger"
 import { afterEach, describe, expect, it } from "vitest"
-import { Aggregator, LogConfig } from "../src/index.ts"
 import { type Child, cleanEnv, killAll, release, spawnFixture, tempDir } from "./helpers.ts"
 
 const WORLD = 4

@@ -1,6 +1,6 @@
 import { Level, LogFormat } from "@dla/core"
+import { Format } from "@dla/logger"
 import { describe, expect, it } from "vitest"
-import { Format } from "../src/index.ts"
 import * as MessageFiles from "../src/internal/MessageFiles.ts"
 
 const time = new Date(2026, 10, 23, 9, 8, 7, 65).getTime()

@@ -24,16 +24,16 @@
 import { Buffer } from "node:buffer"
 import type { FileHandle } from "node:fs/promises"
 import { open } from "node:fs/promises"
-import { FileAnalysis, type FileError, LogFiles } from "@dla/core"
+import { ErrorMessage, FileAnalysis, type FileError, LogFiles } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Encoding from "./internal/encoding.ts"
+import * as FileState from "./internal/fileState.ts"
 import * as Naming from "./internal/naming.ts"
 import { apiCode, type Handles, open as openStore, retrying } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
@@ -80,18 +80,6 @@ export type Event =
 export interface PassResult extends Progress {
   readonly events: ReadonlyArray<Event>
 }
-
-/** The shipping state of one file, as kept in KV under its identity. */
-const FileState = Schema.Struct({
-  file: Schema.String,
-  generation: Schema.Number,
-  offset: Schema.Number,
-  lines: Schema.Number,
-  /** base64 of the file's first bytes (up to 64) when last shipped: tells the same file from a reused inode. */
-  prefix: Schema.String
-})
-type FileState = typeof FileState.Type
-const decodeState = Schema.decodeUnknownOption(Schema.fromJsonString(FileState))
 
 interface Tracked {
   readonly key: string
@@ -206,7 +194,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
           offset: file.offset,
           lines: file.lines,
           prefix: Buffer.from(file.prefix).toString("base64")
-        } satisfies FileState)
+        } satisfies FileState.FileState)
       )
     )
 
@@ -263,7 +251,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
     /** The file's stored state, if it is this file's (same first bytes: not a reused inode). */
     const stateOfThisFile = async () => {
       const entry = await kvGet(key)
-      const known = entry?.operation === "PUT" ? decodeState(entry.string()) : undefined
+      const known = entry?.operation === "PUT" ? FileState.decode(entry.string()) : undefined
       if (known?._tag !== "Some") return undefined
       const prefix = new Uint8Array(Buffer.from(known.value.prefix, "base64"))
       return sameBytes(await head(handle, prefix.length), prefix) ? { ...known.value, prefix } : undefined
@@ -468,7 +456,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
         events.push({
           _tag: "Skipped",
           path: entry.path,
-          reason: cause instanceof Error ? cause.message : String(cause)
+          reason: ErrorMessage.describe(cause)
         })
       })
     )

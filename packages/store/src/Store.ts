@@ -16,6 +16,7 @@ import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Effect from "effect/Effect"
 import * as Encoding from "./internal/encoding.ts"
+import * as FileState from "./internal/fileState.ts"
 import * as Naming from "./internal/naming.ts"
 import { type Handles, open as openStore, retrying } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
@@ -362,7 +363,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     for (const key of keys) {
       if (file !== undefined) {
         const entry = await store.kv.get(key)
-        if (entry?.operation !== "PUT" || stateFile(entry.string()) !== file) continue
+        if (entry?.operation !== "PUT" || FileState.fileOf(entry.string()) !== file) continue
       }
       await retrying(`removing ${key}`, retryForMs, () => store.kv.purge(key))
     }
@@ -370,15 +371,6 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
   }
 
   return { list, read, count, mirror, remove }
-}
-
-/** The file a KV shipping state names. */
-const stateFile = (json: string): string | undefined => {
-  try {
-    return (JSON.parse(json) as { file?: string }).file
-  } catch {
-    return undefined
-  }
 }
 
 /** Level tallies of one stored file, fed message by message; a line split across messages is carried over. */

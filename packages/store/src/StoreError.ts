@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+
+import { ErrorMessage } from "@dla/core"
 import * as Data from "effect/Data"
 
 export type Reason =
@@ -31,6 +33,6 @@ export const fromUnknown =
       ? cause
       : new StoreError({
           reason,
-          message: `${context}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          message: `${context}: ${ErrorMessage.describe(cause)}`,
           cause
         })

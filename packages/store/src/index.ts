@@ -5,5 +5,17 @@
  * @since 0.1.0
  */
 export * as Shipper from "./Shipper.ts"
+/**
+ * What the store holds, read back.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as Store from "./Store.ts"
+/**
+ * The one error of `@dla/store`.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as StoreError from "./StoreError.ts"

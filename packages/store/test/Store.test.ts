@@ -11,30 +11,22 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Counts, DirectoryAnalysis } from "@dla/core"
-import { type NatsServer, startNatsServer } from "@dla/testing"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Shipper, Store } from "@dla/store"
+import { natsPerFile } from "@dla/testing"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
-import { headers, type NatsConnection } from "@nats-io/nats-core"
-import { connect } from "@nats-io/transport-node"
+import { headers } from "@nats-io/nats-core"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
-import { Shipper, Store } from "../src/index.ts"
 import * as Naming from "../src/internal/naming.ts"
 
-let server: NatsServer
-let nc: NatsConnection
+const nats = natsPerFile()
 const dirs: Array<string> = []
 let streams = 0
 
-beforeAll(async () => {
-  server = await startNatsServer()
-  nc = await connect({ servers: server.url })
-})
-afterAll(async () => {
-  await nc?.close()
-  await server?.stop()
+afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
@@ -52,7 +44,7 @@ const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => l
 
 const cat = async (stream: string, node: string, file: string, generation?: number) => {
   const chunks: Array<Uint8Array> = []
-  const r = await Store.reader(nc, { stream })
+  const r = await Store.reader(nats.nc(), { stream })
   await r.read({ node, file, ...(generation !== undefined ? { generation } : {}) }, (bytes) => {
     chunks.push(new Uint8Array(bytes))
   })
@@ -68,18 +60,18 @@ describe("Shipper and Store", () => {
     writeFileSync(join(dir, "sub", "b.log"), `${lines(0, 10)}partial`)
     writeFileSync(join(dir, "skip.txt"), lines(0, 3))
     const options = { node: "node-1", stream, include: ["*.log"], messageBytes: 16 * 1024 }
-    const first = await Shipper.shipOnce(nc, dir, options)
+    const first = await Shipper.shipOnce(nats.nc(), dir, options)
     expect(first.lines).toBe(5010)
     expect(await cat(stream, "node-1", "a.log")).toBe(lines(0, 5000))
     // The partial last line waits for its newline.
     expect(await cat(stream, "node-1", "sub/b.log")).toBe(lines(0, 10))
     appendFileSync(join(dir, "sub", "b.log"), " now whole\n")
-    const second = await Shipper.shipOnce(nc, dir, options)
+    const second = await Shipper.shipOnce(nats.nc(), dir, options)
     expect(second.lines).toBe(1)
     expect(await cat(stream, "node-1", "sub/b.log")).toBe(`${lines(0, 10)}partial now whole\n`)
     // Nothing new: nothing shipped.
-    expect((await Shipper.shipOnce(nc, dir, options)).bytes).toBe(0)
-    const listed = await Effect.runPromise(Store.list(nc, {}, { stream }))
+    expect((await Shipper.shipOnce(nats.nc(), dir, options)).bytes).toBe(0)
+    const listed = await Effect.runPromise(Store.list(nats.nc(), {}, { stream }))
     expect(listed.map((f) => [f.node, f.file, f.generation, f.lines])).toEqual([
       ["node-1", "a.log", 0, 5000],
       ["node-1", "sub/b.log", 0, 11]
@@ -91,16 +83,16 @@ describe("Shipper and Store", () => {
     const dir = tempDir()
     writeFileSync(join(dir, "a.log"), lines(0, 1000))
     const options = { node: "n", stream, messageBytes: 4096 }
-    await Shipper.shipOnce(nc, dir, options)
+    await Shipper.shipOnce(nats.nc(), dir, options)
     // Roll every KV position back to the start, as if the shipper died before writing any of them.
-    const kv = await new Kvm(nc).open(Naming.bucketOf(stream))
+    const kv = await new Kvm(nats.nc()).open(Naming.bucketOf(stream))
     for await (const key of await kv.keys()) {
       const entry = await kv.get(key)
       if (entry?.string().startsWith("{"))
         await kv.put(key, JSON.stringify({ ...entry.json<object>(), offset: 0, lines: 0 }))
     }
     appendFileSync(join(dir, "a.log"), lines(1000, 10))
-    expect((await Shipper.shipOnce(nc, dir, options)).lines).toBe(10)
+    expect((await Shipper.shipOnce(nats.nc(), dir, options)).lines).toBe(10)
     expect(await cat(stream, "n", "a.log")).toBe(lines(0, 1010))
   })
 
@@ -108,25 +100,25 @@ describe("Shipper and Store", () => {
     const stream = freshStream()
     const dir = tempDir()
     writeFileSync(join(dir, "a.log"), lines(0, 300))
-    await Shipper.shipOnce(nc, dir, { node: "n", stream, messageBytes: 4096 })
+    await Shipper.shipOnce(nats.nc(), dir, { node: "n", stream, messageBytes: 4096 })
     // What nats-server 2.9 stored in the R3 acceptance test: the file's last message again, right after it.
-    const jsm = await jetstreamManager(nc)
+    const jsm = await jetstreamManager(nats.nc())
     const subject = Naming.subject(stream, { node: "n", file: "a.log", generation: 0 })
     const last = await jsm.streams.getMessage(stream, { last_by_subj: subject })
     const again = headers()
     for (const key of Object.values(Naming.Header)) again.set(key, last!.header.get(key))
-    const ack = await jetstream(nc).publish(subject, last!.data, { headers: again })
+    const ack = await jetstream(nats.nc()).publish(subject, last!.data, { headers: again })
     expect(ack.seq).toBe(last!.seq + 1)
     expect(await cat(stream, "n", "a.log")).toBe(lines(0, 300))
-    const [stored] = await Effect.runPromise(Store.list(nc, {}, { stream }))
+    const [stored] = await Effect.runPromise(Store.list(nats.nc(), {}, { stream }))
     expect([stored!.bytes, stored!.lines]).toEqual([lines(0, 300).length, 300])
-    expect((await Effect.runPromise(Store.count(nc, {}, { stream }))).lines).toBe(300)
+    expect((await Effect.runPromise(Store.count(nats.nc(), {}, { stream }))).lines).toBe(300)
     const mirror = tempDir()
-    await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    await Effect.runPromise(Store.mirror(nats.nc(), mirror, {}, { stream }))
     expect(readFileSync(join(mirror, "n", "a.log"), "utf8")).toBe(lines(0, 300))
     // The shipper goes on from the end of what is stored.
     appendFileSync(join(dir, "a.log"), lines(300, 10))
-    expect((await Shipper.shipOnce(nc, dir, { node: "n", stream })).lines).toBe(10)
+    expect((await Shipper.shipOnce(nats.nc(), dir, { node: "n", stream })).lines).toBe(10)
     expect(await cat(stream, "n", "a.log")).toBe(lines(0, 310))
   })
 
@@ -134,14 +126,14 @@ describe("Shipper and Store", () => {
     const stream = freshStream()
     const dir = tempDir()
     writeFileSync(join(dir, "a.log"), lines(0, 10))
-    await Shipper.shipOnce(nc, dir, { node: "n", stream })
+    await Shipper.shipOnce(nats.nc(), dir, { node: "n", stream })
     const subject = Naming.subject(stream, { node: "n", file: "a.log", generation: 0 })
     const end = lines(0, 10).length
     const after = headers()
     after.set(Naming.Header.offset, String(end + 5))
     after.set(Naming.Header.end, String(end + 5 + line(10).length))
     after.set(Naming.Header.lines, "11")
-    await jetstream(nc).publish(subject, line(10), { headers: after })
+    await jetstream(nats.nc()).publish(subject, line(10), { headers: after })
     const error = await cat(stream, "n", "a.log").then(
       () => undefined,
       (e: unknown) => e
@@ -156,10 +148,15 @@ describe("Shipper and Store", () => {
     const stream = freshStream()
     const dir = tempDir()
     writeFileSync(join(dir, "a.log"), lines(0, 2000))
-    const packed = await Shipper.shipOnce(nc, dir, { node: "z", stream, messageBytes: 16 * 1024 })
-    const plain = await Shipper.shipOnce(nc, dir, { node: "p", stream, messageBytes: 16 * 1024, compress: false })
+    const packed = await Shipper.shipOnce(nats.nc(), dir, { node: "z", stream, messageBytes: 16 * 1024 })
+    const plain = await Shipper.shipOnce(nats.nc(), dir, {
+      node: "p",
+      stream,
+      messageBytes: 16 * 1024,
+      compress: false
+    })
     expect(packed.messages).toBeLessThan(plain.messages / 4)
-    const jsm = await jetstreamManager(nc)
+    const jsm = await jetstreamManager(nats.nc())
     const encodingOf = async (node: string) =>
       (
         await jsm.streams.getMessage(stream, {
@@ -168,7 +165,7 @@ describe("Shipper and Store", () => {
       )?.header.get(Naming.Header.encoding)
     expect([await encodingOf("z"), await encodingOf("p")]).toEqual(["zstd", ""])
     for (const node of ["z", "p"]) expect(await cat(stream, node, "a.log")).toBe(lines(0, 2000))
-    const counts = await Effect.runPromise(Store.count(nc, {}, { stream }))
+    const counts = await Effect.runPromise(Store.count(nats.nc(), {}, { stream }))
     expect(counts.lines).toBe(4000)
   })
 
@@ -178,12 +175,12 @@ describe("Shipper and Store", () => {
     const long = `[2025-01-01T00:00:00] [ERROR] ${"x".repeat(10_000)}`
     writeFileSync(join(dir, "a.log"), `${line(1)}${long}`)
     const options = { node: "n", stream, messageBytes: 1024 }
-    await Shipper.shipOnce(nc, dir, options)
+    await Shipper.shipOnce(nats.nc(), dir, options)
     expect(await cat(stream, "n", "a.log")).toBe(line(1))
     appendFileSync(join(dir, "a.log"), `\n${line(2)}`)
-    await Shipper.shipOnce(nc, dir, options)
+    await Shipper.shipOnce(nats.nc(), dir, options)
     expect(await cat(stream, "n", "a.log")).toBe(`${line(1)}${long}\n${line(2)}`)
-    const counts = await Effect.runPromise(Store.count(nc, { node: "n" }, { stream }))
+    const counts = await Effect.runPromise(Store.count(nats.nc(), { node: "n" }, { stream }))
     expect(counts.lines).toBe(3)
     expect(counts.levels.ERROR).toBe(2) // the long line and line 2
   })
@@ -193,7 +190,7 @@ describe("Shipper and Store", () => {
     const dir = tempDir()
     const path = join(dir, "app.log")
     writeFileSync(path, lines(0, 100))
-    const shipper = await Shipper.make(nc, dir, { node: "n", stream, include: ["*.log"] })
+    const shipper = await Shipper.make(nats.nc(), dir, { node: "n", stream, include: ["*.log"] })
     await shipper.pass()
     appendFileSync(path, lines(100, 50))
     renameSync(path, join(dir, "app.log.1")) // rotated out of the include globs, its last lines unshipped
@@ -203,7 +200,7 @@ describe("Shipper and Store", () => {
     writeFileSync(path, lines(170, 5))
     await shipper.pass()
     await shipper.close()
-    const stored = await Effect.runPromise(Store.list(nc, {}, { stream }))
+    const stored = await Effect.runPromise(Store.list(nats.nc(), {}, { stream }))
     expect(stored.map((f) => [f.file, f.generation, f.lines])).toEqual([
       ["app.log", 0, 150],
       ["app.log", 1, 20],
@@ -213,7 +210,7 @@ describe("Shipper and Store", () => {
     expect(await cat(stream, "n", "app.log", 1)).toBe(lines(150, 20))
     // Mirrored, each generation is a file of its own: the first under the name, later ones as <name>@<generation>.
     const mirror = tempDir()
-    await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    await Effect.runPromise(Store.mirror(nats.nc(), mirror, {}, { stream }))
     expect(readFileSync(join(mirror, "n", "app.log"), "utf8")).toBe(lines(0, 150))
     expect(readFileSync(join(mirror, "n", "app.log@1"), "utf8")).toBe(lines(150, 20))
     expect(readFileSync(join(mirror, "n", "app.log@2"), "utf8")).toBe(lines(170, 5))
@@ -226,7 +223,7 @@ describe("Shipper and Store", () => {
     writeFileSync(join(dir, "a.log"), lines(0, 10))
     const passes: Array<Shipper.PassResult> = []
     const fiber = Effect.runFork(
-      Shipper.follow(nc, dir, { node: "n", stream, interval: "50 millis" }).pipe(
+      Shipper.follow(nats.nc(), dir, { node: "n", stream, interval: "50 millis" }).pipe(
         Stream.runForEach((pass) => Effect.sync(() => passes.push(pass)))
       )
     )
@@ -245,35 +242,37 @@ describe("Shipper and Store", () => {
     const dir = tempDir()
     writeFileSync(join(dir, "a.log"), lines(0, 3000))
     writeFileSync(join(dir, "b.log"), `${lines(7, 100)}no level here\n`)
-    await Shipper.shipOnce(nc, dir, { node: "x", stream, messageBytes: 8192 })
-    await Shipper.shipOnce(nc, dir, { node: "y", stream })
+    await Shipper.shipOnce(nats.nc(), dir, { node: "x", stream, messageBytes: 8192 })
+    await Shipper.shipOnce(nats.nc(), dir, { node: "y", stream })
     const onDisk = await Effect.runPromise(DirectoryAnalysis.analyse(dir))
-    const counted = await Effect.runPromise(Store.count(nc, { node: "x" }, { stream }))
+    const counted = await Effect.runPromise(Store.count(nats.nc(), { node: "x" }, { stream }))
     expect(Counts.equals(counted, onDisk.counts)).toBe(true)
     expect(counted.files).toBe(2)
-    const both = await Effect.runPromise(Store.count(nc, {}, { stream }))
+    const both = await Effect.runPromise(Store.count(nats.nc(), {}, { stream }))
     expect(both.lines).toBe(2 * onDisk.counts.lines)
 
     const mirror = tempDir()
-    const first = await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    const first = await Effect.runPromise(Store.mirror(nats.nc(), mirror, {}, { stream }))
     expect(first.files).toBe(4)
     expect(readFileSync(join(mirror, "y", "b.log"), "utf8")).toBe(readFileSync(join(dir, "b.log"), "utf8"))
     appendFileSync(join(dir, "a.log"), lines(3000, 3))
-    await Shipper.shipOnce(nc, dir, { node: "x", stream, messageBytes: 8192 })
-    const second = await Effect.runPromise(Store.mirror(nc, mirror, {}, { stream }))
+    await Shipper.shipOnce(nats.nc(), dir, { node: "x", stream, messageBytes: 8192 })
+    const second = await Effect.runPromise(Store.mirror(nats.nc(), mirror, {}, { stream }))
     expect(second).toEqual({ files: 1, bytes: lines(3000, 3).length })
     expect(readFileSync(join(mirror, "x", "a.log"), "utf8")).toBe(lines(0, 3003))
 
-    expect(await Effect.runPromise(Store.remove(nc, { node: "x", file: "a.log" }, { stream }))).toBeGreaterThan(0)
-    expect((await Effect.runPromise(Store.list(nc, {}, { stream }))).map((f) => `${f.node}/${f.file}`)).toEqual([
+    expect(await Effect.runPromise(Store.remove(nats.nc(), { node: "x", file: "a.log" }, { stream }))).toBeGreaterThan(
+      0
+    )
+    expect((await Effect.runPromise(Store.list(nats.nc(), {}, { stream }))).map((f) => `${f.node}/${f.file}`)).toEqual([
       "x/b.log",
       "y/a.log",
       "y/b.log"
     ])
-    await Effect.runPromise(Store.remove(nc, { node: "y" }, { stream }))
-    expect(await Effect.runPromise(Store.list(nc, { node: "y" }, { stream }))).toEqual([])
+    await Effect.runPromise(Store.remove(nats.nc(), { node: "y" }, { stream }))
+    expect(await Effect.runPromise(Store.list(nats.nc(), { node: "y" }, { stream }))).toEqual([])
     // Removed means forgotten: shipping again sends the file from its start.
-    const again = await Shipper.shipOnce(nc, dir, { node: "x", stream })
+    const again = await Shipper.shipOnce(nats.nc(), dir, { node: "x", stream })
     expect(again.events).toContainEqual(expect.objectContaining({ _tag: "Added", file: "a.log", generation: 1 }))
     expect(await cat(stream, "x", "a.log")).toBe(lines(0, 3003))
   })
@@ -283,8 +282,8 @@ describe("Shipper and Store", () => {
     const dir = tempDir()
     writeFileSync(join(dir, "a.log"), lines(0, 10))
     const options = { node: "twin", stream }
-    const first = await Shipper.make(nc, dir, options)
-    const second = await Shipper.make(nc, dir, options)
+    const first = await Shipper.make(nats.nc(), dir, options)
+    const second = await Shipper.make(nats.nc(), dir, options)
     await first.pass()
     appendFileSync(join(dir, "a.log"), lines(10, 5))
     expect((await second.pass()).lines).toBe(5) // resumed where the stream ends: nothing twice
@@ -301,12 +300,12 @@ describe("Shipper and Store", () => {
   })
 
   it("fails with one clear line on a missing store, an empty node name or a missing path", async () => {
-    const missing = await Effect.runPromise(Effect.flip(Store.list(nc, {}, { stream: "NOPE" })))
+    const missing = await Effect.runPromise(Effect.flip(Store.list(nats.nc(), {}, { stream: "NOPE" })))
     expect(missing.reason).toBe("NotFound")
-    const empty = await Effect.runPromise(Effect.flip(Shipper.ship(nc, tempDir(), { node: "" })))
+    const empty = await Effect.runPromise(Effect.flip(Shipper.ship(nats.nc(), tempDir(), { node: "" })))
     expect(empty.reason).toBe("BadInput")
     const noPath = await Effect.runPromise(
-      Effect.flip(Shipper.ship(nc, "/nonexistent/dla", { node: "n", stream: freshStream() }))
+      Effect.flip(Shipper.ship(nats.nc(), "/nonexistent/dla", { node: "n", stream: freshStream() }))
     )
     expect(noPath.reason).toBe("BadInput")
     expect(noPath.message).toContain("/nonexistent/dla")

@@ -1,9 +1,9 @@
 import { fileURLToPath } from "node:url"
+import { eventually, type NatsCluster, type NatsServer, startNatsCluster, startNatsServer } from "@dla/testing"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, describe, expect, it } from "vitest"
-import { eventually, type NatsCluster, type NatsServer, startNatsCluster, startNatsServer } from "../src/index.ts"
 
 const roundTrip = async (servers: string | Array<string>) => {
   const nc = await connect({ servers, timeout: 5_000 })

@@ -16,6 +16,7 @@ import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Diagnostics from "../internal/Diagnostics.ts"
+import * as Failure from "../internal/Failure.ts"
 import * as FromStore from "../internal/FromStore.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as StoreFlags from "../internal/StoreFlags.ts"
@@ -177,7 +178,7 @@ export const copy = Command.make(
           ? `Another process holds the lease of '${options.name}': nothing copied`
           : `Copied ${plural(status.filesCopied, "file")}, ${plural(status.bytesCopied, "byte")} to ${status.config.destination}`
       )
-      if (status.lastError !== null) return yield* Effect.fail(new Error(status.lastError))
+      if (status.lastError !== null) return yield* new Failure.Failure({ message: status.lastError })
       // The copier's messages (enabled, started, skipped, each pass) are diagnostics: @dla/logger's lines on stderr
       // (rank-aware, NO_COLOR, --log-level, see internal/Diagnostics) in the destination's words, leaving stdout to
       // the summary.

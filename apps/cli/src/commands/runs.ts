@@ -5,6 +5,7 @@
  */
 import { RunMonitor } from "@dla/analyser"
 import { RunsKv } from "@dla/analyser/nats"
+import { ErrorMessage } from "@dla/core"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -12,6 +13,7 @@ import * as Console from "effect/Console"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Failure from "../internal/Failure.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Progress from "../internal/Progress.ts"
@@ -91,7 +93,7 @@ const remove = (nc: NatsConnection, runId: string) =>
     },
     catch: (cause) =>
       new Failure.Failure({
-        message: `cannot remove run ${runId}: ${cause instanceof Error ? cause.message : String(cause)}`
+        message: `cannot remove run ${runId}: ${ErrorMessage.describe(cause)}`
       })
   })
 
@@ -101,13 +103,9 @@ const prune = Command.make(
     nats: Nats.servers,
     ...Nats.options,
     olderThan: Flag.String("older-than").pipe(
-      Flag.mapTryCatch(
-        (text) => {
-          const ms = parseAge(text)
-          if (ms === undefined) throw new Error(`'${text}' is not an age: use a number and s, m, h, d or w (7d, 12h)`)
-          return ms
-        },
-        (error) => (error instanceof Error ? error.message : String(error))
+      Flag.filterMap(
+        (text) => Option.fromUndefinedOr(parseAge(text)),
+        (text) => `'${text}' is not an age: use a number and s, m, h, d or w (7d, 12h)`
       ),
       Flag.withDescription("Remove runs finished longer ago than this: 90s, 30m, 12h, 7d, 2w")
     ),

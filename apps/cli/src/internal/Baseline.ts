@@ -4,10 +4,10 @@
  * One small JSON file per run id in `$XDG_CACHE_HOME/dla/baselines` (`DLA_BASELINE_DIR` overrides it); it counts
  * only for the same input: the same files, lines and bytes.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
-import type { Counts } from "@dla/core"
+import { AtomicFile, type Counts } from "@dla/core"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
@@ -33,8 +33,6 @@ const file = (runId: string, env?: NodeJS.ProcessEnv) => join(dir(env), `${runId
 /** Records a sequential run's time; a cache that cannot be written costs nothing but the later speedup. */
 export const record = (runId: string, input: Input, seconds: number, env?: NodeJS.ProcessEnv): void => {
   try {
-    mkdirSync(dir(env), { recursive: true })
-    const target = file(runId, env)
     const value = {
       seconds,
       files: input.files,
@@ -42,9 +40,8 @@ export const record = (runId: string, input: Input, seconds: number, env?: NodeJ
       bytes: input.counts.bytes,
       at: new Date().toISOString()
     }
-    // Written whole then renamed: a concurrent reader never sees half a file.
-    writeFileSync(`${target}.tmp`, JSON.stringify(value))
-    renameSync(`${target}.tmp`, target)
+    // Atomic: a concurrent reader never sees half a file.
+    AtomicFile.writeSync(file(runId, env), JSON.stringify(value))
   } catch {
     // Read-only home, full disk: the speedup needs --baseline then.
   }

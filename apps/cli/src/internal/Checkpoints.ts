@@ -200,7 +200,7 @@ export const fingerprint = async (path: string): Promise<Fingerprint> => {
 /** The fingerprints of a run directory (none when it has no valid fingerprints.json). */
 const readFingerprints = (runDir: string): Promise<Record<string, Fingerprint>> =>
   readFile(join(runDir, fingerprintsFile), "utf8").then(
-    (text) => ({ ...Schema.decodeUnknownSync(Fingerprints)(JSON.parse(text)) }),
+    (text) => ({ ...Schema.decodeUnknownSync(Schema.fromJsonString(Fingerprints))(text) }),
     () => ({})
   )
 

@@ -34,7 +34,7 @@ const needsNats = (nats: Option.Option<string>) =>
   Option.match(
     Option.orElse(nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined)),
     {
-      onNone: () => Effect.fail(new Nats.NatsUnavailable({ message: "--from-store needs --nats URL (or NATS_URL)" })),
+      onNone: () => Effect.fail(new Nats.NatsUnavailable({ detail: "--from-store needs --nats URL (or NATS_URL)" })),
       onSome: Effect.succeed
     }
   )

@@ -3,6 +3,7 @@
  * connection they make (`copy` too): a server that does not answer is one line, never a hang.
  */
 import { readFileSync } from "node:fs"
+import { ErrorMessage } from "@dla/core"
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core"
 import * as Config from "effect/Config"
 import * as CliError from "effect/cli/CliError"
@@ -15,7 +16,15 @@ import type * as Scope from "effect/Scope"
 import * as Diagnostics from "./Diagnostics.ts"
 
 /** NATS could not be reached (or refused us): one line, exit 1. */
-export class NatsUnavailable extends Data.TaggedError("NatsUnavailable")<{ readonly message: string }> {}
+export class NatsUnavailable extends Data.TaggedError("NatsUnavailable")<{
+  /** What could not be done, in a few words; the message adds the cause's own message after it. */
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return this.cause === undefined ? this.detail : `${this.detail}: ${ErrorMessage.describe(this.cause)}`
+  }
+}
 
 /** `--nats`, else `NATS_URL` (the flag wins), for commands that need NATS. */
 export const fromEnv = Flag.withFallbackConfig(Config.String("NATS_URL"))
@@ -217,10 +226,7 @@ export const connection = (
           ])
           return connect(connectionOptions(resolved, credsAuthenticator))
         },
-        catch: (cause) =>
-          new NatsUnavailable({
-            message: `cannot connect to NATS at ${where}: ${cause instanceof Error ? cause.message : String(cause)}`
-          })
+        catch: (cause) => new NatsUnavailable({ detail: `cannot connect to NATS at ${where}`, cause })
       }),
       (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))
     )

@@ -3,7 +3,9 @@
  * aside with its reason while the rest still count. Shared by the inline counter and the counting thread (kept free
  * of effect so the thread's bundle stays small).
  */
+
 import * as Counts from "@dla/core/Counts"
+import * as ErrorMessage from "@dla/core/ErrorMessage"
 import * as FileAnalysis from "@dla/core/FileAnalysis"
 import * as FileError from "@dla/core/FileError"
 import type * as LogFormat from "@dla/core/LogFormat"
@@ -33,7 +35,7 @@ export interface Counted {
 }
 
 const describe = (path: string, cause: unknown) => {
-  const message = cause instanceof Error ? cause.message : String(cause)
+  const message = ErrorMessage.describe(cause)
   // Core's file errors already name the file.
   return message.includes(path) ? message : `${path}: ${message}`
 }

@@ -1,5 +1,6 @@
 /** Worker-thread entry of the embedded engine: counts one task per message, on its own core. */
 import { parentPort } from "node:worker_threads"
+import * as ErrorMessage from "@dla/core/ErrorMessage"
 // Only the modules counting needs: a thread starts faster without the rest of core.
 import * as LogFormat from "@dla/core/LogFormat"
 import { countParts, type Part } from "./countParts.ts"
@@ -17,7 +18,7 @@ parentPort?.on("message", (request: CountRequest) => {
       parentPort?.postMessage({
         id: request.id,
         ok: false,
-        error: error instanceof Error ? error.message : String(error)
+        error: ErrorMessage.describe(error)
       })
   )
 })

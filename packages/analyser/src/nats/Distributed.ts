@@ -184,7 +184,7 @@ export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) 
           (e) =>
             new AnalyserError.AnalyserError({
               reason: e.cause === undefined ? "Input" : "Transport",
-              message: e.message,
+              detail: e.message,
               cause: e
             })
         ),

@@ -1,4 +1,6 @@
 /** Compare-and-set over a JetStream KV key, as plain promises (used by the election engine and by FencedKv). */
+
+import { ErrorMessage } from "@dla/core"
 import type { KV, KvEntry } from "@nats-io/kv"
 
 /** JetStream API codes for "wrong last sequence": the CAS lost against another write. */
@@ -38,4 +40,5 @@ export const compareAndSet = async (
   }
 }
 
-export const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+/** The one-line message of a failure (core's `ErrorMessage.describe`). */
+export const describe: (cause: unknown) => string = ErrorMessage.describe

@@ -7,7 +7,7 @@
  * - `resign`      a leader giving up, so followers elect at once instead of waiting for the timeout.
  * Every message carries the sender, its priority and a term (for ELECTION and OK: the sender's known term).
  */
-import { Option, Schema } from "effect"
+import { type Option, Schema } from "effect"
 
 export const Message = Schema.Struct({
   id: Schema.String,
@@ -20,14 +20,15 @@ export type Message = typeof Message.Type
 
 export type Kind = "election" | "answer" | "coordinator" | "heartbeat" | "resign"
 
-const decodeMessage = Schema.decodeUnknownOption(Message)
-
-export const parseJson: (text: string) => Option.Option<unknown> = Option.liftThrowable(JSON.parse)
+/** Decodes JSON text with `schema`: `None` for anything that is not valid JSON of the right shape. */
+export const jsonDecoder = <S extends Schema.Constraint & Schema.ConstraintDecoder<unknown>>(
+  schema: S
+): ((text: string) => Option.Option<S["Type"]>) => Schema.decodeUnknownOption(Schema.fromJsonString(schema))
 
 export const encode = (message: Message): string => JSON.stringify(message)
 
 /** The message, or `None` for anything that is not valid JSON of the right shape (ignored by the engine). */
-export const decode = (text: string): Option.Option<Message> => Option.flatMap(parseJson(text), decodeMessage)
+export const decode: (text: string) => Option.Option<Message> = jsonDecoder(Message)
 
 const scopePattern = /^[A-Za-z0-9_-]+$/
 
@@ -65,6 +66,4 @@ export const TermRecord = Schema.Struct({
 })
 export type TermRecord = typeof TermRecord.Type
 
-const decodeTerm = Schema.decodeUnknownOption(TermRecord)
-
-export const decodeTermRecord = (text: string): Option.Option<TermRecord> => Option.flatMap(parseJson(text), decodeTerm)
+export const decodeTermRecord: (text: string) => Option.Option<TermRecord> = jsonDecoder(TermRecord)

@@ -9,7 +9,7 @@ const io = <A>(what: string, run: () => Promise<A>) =>
   Effect.tryPromise({ try: run, catch: fromUnknown("Remote", what) })
 
 /** Writes and flushes to disk, so a rename that follows never exposes a file whose bytes are still in flight. */
-export const writeSynced = async (path: string, data: Uint8Array | string, flags: "w" | "a") => {
+const writeSynced = async (path: string, data: Uint8Array | string, flags: "w" | "a") => {
   const handle = await open(path, flags)
   try {
     await handle.writeFile(data)

@@ -1,11 +1,11 @@
 /**
  * The small per-copy manifest on local disk: what each source file's destination holds, so a restarted process
- * sends nothing twice. Saved atomically (temporary file, fsync, rename).
+ * sends nothing twice. Saved atomically (temporary file, fsync, rename, fsync of the directory).
  */
-import { mkdir, readFile, rename } from "node:fs/promises"
+import { readFile } from "node:fs/promises"
 import { join } from "node:path"
+import { AtomicFile } from "@dla/core"
 import { Schema } from "effect"
-import { writeSynced } from "./fileStorage.ts"
 
 const FileRecordSchema = Schema.Struct({
   destPath: Schema.String,
@@ -39,9 +39,6 @@ export const load = async (path: string): Promise<Records> => {
   return text === undefined ? {} : { ...decode(text).files }
 }
 
-export const save = async (path: string, copyName: string, files: Records): Promise<void> => {
-  await mkdir(join(path, ".."), { recursive: true })
-  const temporary = `${path}.${process.pid}.tmp`
-  await writeSynced(temporary, JSON.stringify({ version: 1, copyName, files }), "w")
-  await rename(temporary, path)
-}
+/** Saves the records atomically (see core's AtomicFile): a crash leaves the previous manifest or this one. */
+export const save = (path: string, copyName: string, files: Records): Promise<void> =>
+  AtomicFile.write(path, JSON.stringify({ version: 1, copyName, files }))

@@ -129,7 +129,7 @@ const syncOpen = (input: SyncInput, handle: FileHandle) =>
         do {
           const chunk = yield* readAt(offset, Math.min(input.chunkBytes, size - offset))
           if (chunk.length === 0 && offset < size) {
-            return yield* new HdfsError({ reason: "LocalIO", message: `${input.source} shrank while being copied` })
+            return yield* new HdfsError({ reason: "LocalIO", detail: `${input.source} shrank while being copied` })
           }
           yield* isFirst ? first(chunk) : storage.append(target, chunk)
           isFirst = false
@@ -139,7 +139,7 @@ const syncOpen = (input: SyncInput, handle: FileHandle) =>
         if (written?.length !== size) {
           return yield* new HdfsError({
             reason: "Verify",
-            message: `${target} holds ${written?.length ?? "no"} bytes after the copy, expected ${size}`
+            detail: `${target} holds ${written?.length ?? "no"} bytes after the copy, expected ${size}`
           })
         }
       })

@@ -2,12 +2,13 @@
  * One copier process for the lease tests, run as `node test/support/copierProcess.ts` with no role variables:
  * connects to NATS (NATS_URL), copies SOURCE_DIR/*.log to HDFS_LOG_DEST every second. Exits cleanly on SIGTERM.
  */
+
+import { PromiseCopier } from "@dla/hdfs"
 import { connect } from "@nats-io/transport-node"
-import * as HdfsCopier from "../../src/HdfsCopier.ts"
 
 const env = process.env
 const nats = await connect({ servers: env.NATS_URL! })
-const copier = await HdfsCopier.createCopier({
+const copier = await PromiseCopier.createCopier({
   nats,
   leaseTtlSeconds: Number(env.LEASE_TTL_SECONDS ?? 2),
   owner: env.HADOOP_USER_NAME!

@@ -6,7 +6,8 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type * as Level from "@dla/core/Level"
+import * as Level from "@dla/core/Level"
+import { Schema } from "effect"
 import type { LogRecord, Origin } from "../Format.ts"
 import * as FdWriter from "./FdWriter.ts"
 import { safeStringify } from "./json.ts"
@@ -35,20 +36,27 @@ export const listSegments = (dir: string): Array<Segment> =>
     .filter((segment) => segment !== undefined)
     .sort((a, b) => (a.rank === b.rank ? a.pid - b.pid || a.seq - b.seq : a.rank < b.rank ? -1 : 1))
 
-interface Encoded {
-  readonly t: number
-  readonly l: Level.Level
-  readonly g: string
-  readonly m: string
-  readonly f?: Readonly<Record<string, unknown>> | undefined
-  readonly p?: ReadonlyArray<readonly [string, number]> | undefined
-  readonly s?: string | undefined
-  readonly r: number
-  readonly lr: number
-  readonly n: string
-  readonly ir?: number | undefined
-  readonly il?: number | undefined
-}
+const OptionalNumber = Schema.optional(Schema.Finite)
+
+/** One line of a message file: a record and its origin, under short keys. */
+const EncodedSchema = Schema.Struct({
+  t: Schema.Finite,
+  l: Schema.Literals(Level.all),
+  g: Schema.optional(Schema.String),
+  m: Schema.String,
+  f: Schema.optional(Schema.Record(Schema.String, Schema.Unknown)),
+  p: Schema.optional(Schema.Array(Schema.Tuple([Schema.String, Schema.Finite]))),
+  s: Schema.optional(Schema.String),
+  r: Schema.Finite,
+  lr: Schema.Finite,
+  n: Schema.String,
+  ir: OptionalNumber,
+  il: OptionalNumber
+})
+
+type Encoded = typeof EncodedSchema.Type
+
+const decodeLine = Schema.decodeUnknownOption(Schema.fromJsonString(EncodedSchema))
 
 export const encode = (record: LogRecord, origin: Origin): string => {
   // JSON leaves out the keys whose value is undefined: a record without fields, spans or source has no f, p or s.
@@ -76,15 +84,12 @@ export interface Decoded {
 
 /** The record on one line of a message file, or undefined for a line that is not one. */
 export const decode = (line: string): Decoded | undefined => {
-  try {
-    const e = JSON.parse(line) as Encoded
-    if (typeof e.t !== "number" || typeof e.m !== "string") return undefined
-    return {
-      record: { time: e.t, level: e.l, logger: e.g ?? "", message: e.m, fields: e.f, spans: e.p, source: e.s },
-      origin: { rank: e.r, localRank: e.lr, nodeId: e.n, infraRank: e.ir, infraLocalRank: e.il }
-    }
-  } catch {
-    return undefined
+  const decoded = decodeLine(line)
+  if (decoded._tag === "None") return undefined
+  const e = decoded.value
+  return {
+    record: { time: e.t, level: e.l, logger: e.g ?? "", message: e.m, fields: e.f, spans: e.p, source: e.s },
+    origin: { rank: e.r, localRank: e.lr, nodeId: e.n, infraRank: e.ir, infraLocalRank: e.il }
   }
 }
 

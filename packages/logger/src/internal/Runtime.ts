@@ -7,6 +7,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as tty from "node:tty"
 import type * as DistributedContext from "@dla/core/DistributedContext"
+import * as ErrorMessage from "@dla/core/ErrorMessage"
 import * as Level from "@dla/core/Level"
 import * as Aggregator from "../Aggregator.ts"
 import { consoleLine, fileLine, jsonLine, type LogRecord, type Origin } from "../Format.ts"
@@ -38,8 +39,11 @@ const selfWarning = (text: string) => {
   }
 }
 
+/** A system error's code (ENOSPC, EACCES) says it best; anything else its one-line message. */
 const describe = (error: unknown) =>
-  error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error)
+  error instanceof Error && "code" in error && typeof error.code === "string"
+    ? error.code
+    : ErrorMessage.describe(error)
 
 /** NVRx's infrastructure ranks (Slurm's), kept only where they differ from the workload's ranks. */
 const infraRanks = (env: DistributedContext.Env, context: DistributedContext.DistributedContext) => {

@@ -1,0 +1,33 @@
+/**
+ * One way to turn anything thrown or failed into the one-line text of an error message.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The one-line message of any thrown or failed value: an `Error`'s message (its name when it has none), a string as it
+ * is, anything else as JSON where it can be; line breaks and the spaces around them become one space.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const describe = (cause: unknown): string => oneLine(text(cause))
+
+/**
+ * `text` on one line: every line break, with the spaces around it, becomes one space.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()
+
+const text = (cause: unknown): string => {
+  if (cause instanceof Error) return cause.message === "" ? cause.name : cause.message
+  if (typeof cause === "string") return cause
+  if (cause === undefined || typeof cause === "function" || typeof cause === "symbol") return String(cause)
+  try {
+    return JSON.stringify(cause) ?? String(cause)
+  } catch {
+    return String(cause)
+  }
+}

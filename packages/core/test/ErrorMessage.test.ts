@@ -1,0 +1,18 @@
+import { ErrorMessage } from "@dla/core"
+import { describe, expect, it } from "vitest"
+
+describe("ErrorMessage.describe", () => {
+  it("gives an Error's message, or its name when it has none", () => {
+    expect(ErrorMessage.describe(new Error("disk full"))).toBe("disk full")
+    expect(ErrorMessage.describe(new TypeError())).toBe("TypeError")
+  })
+  it("keeps a string and writes other values as JSON", () => {
+    expect(ErrorMessage.describe("no route")).toBe("no route")
+    expect(ErrorMessage.describe({ code: 503 })).toBe('{"code":503}')
+    expect(ErrorMessage.describe(undefined)).toBe("undefined")
+    expect(ErrorMessage.describe(12n)).toBe("12")
+  })
+  it("puts a message of several lines on one", () => {
+    expect(ErrorMessage.describe(new Error("first\n   second  \nthird\n"))).toBe("first second third")
+  })
+})
