@@ -79,7 +79,7 @@ export const analyse = (
       if (batch.length > 0) {
         const outcomes = yield* Effect.promise(() =>
           FileAnalysis.analyseBatch(
-            batch.map((file) => ({ path: file.path })),
+            batch.map((file) => ({ path: file.path, size: file.size })),
             { format: options.format }
           )
         )
@@ -93,7 +93,7 @@ export const analyse = (
       }
       const file = list[i++]!
       const onProgress = (done: number) => report(filesDone(), bytes + done)
-      yield* FileAnalysis.analyse(file.path, { format: options.format, onProgress }).pipe(
+      yield* FileAnalysis.analyse(file.path, { format: options.format, onProgress, size: file.size }).pipe(
         Effect.map((result) => files.push(result)),
         Effect.catchIf(FileError.isSkip, (error) => Effect.sync(() => skipped.push(error)))
       )

@@ -259,7 +259,7 @@ const printSequential = (
 ) =>
   Console.log(
     args.json
-      ? Results.print(args.byFile ? { ...input, byFile: files } : input)
+      ? Results.print({ ...input, changedFiles: ByFile.changed(files), ...(args.byFile ? { byFile: files } : {}) })
       : args.byFile
         ? `${Report.render(input)}\n\n${ByFile.render(files)}`
         : Report.render(input)

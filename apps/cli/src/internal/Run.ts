@@ -215,6 +215,7 @@ const printResults = (summary: Master.Summary, options: ReportOptions) => {
         summary,
         baseline: options.baseline,
         leadership: options.leadership,
+        changedFiles: ByFile.changed(summary.byFile),
         ...(options.byFile === true ? { byFile: summary.byFile } : {})
       })
     )
