@@ -4,12 +4,11 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
-import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
-import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
+import * as Exit from "./internal/Exit.ts"
 
 /**
  * Every `dla` subcommand, loaded when needed: a run loads the code of the one command it runs (`dla analyse` no NATS
@@ -61,7 +60,7 @@ const forArgs = async (args: ReadonlyArray<string>) => {
   return name === undefined ? load() : root([await commands[name]()])
 }
 
-export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
+export const ExitCode = Exit.ExitCode
 
 // Both src/Cli.ts and the bundled dist/*.js sit one directory below package.json.
 const version: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version
@@ -74,7 +73,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
   Effect.promise(() => forArgs(args)).pipe(
     Effect.flatMap((dla) => Command.runWith(dla, { version })(args)),
     Effect.as(ExitCode.ok),
-    Effect.catchCause(report),
+    Effect.catchCause(Exit.report),
     Effect.provide(CliOutput.layerPresenter(presenter))
   )
 
@@ -95,22 +94,3 @@ const presenter: CliOutput.Presenter = {
       }
     })
 }
-
-const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
-  if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(ExitCode.interrupted)
-  const error = Cause.squash(cause)
-  // Parse errors and plain help were already presented.
-  if (CliError.isCliError(error) && error._tag === "ShowHelp") return Effect.succeed(ExitCode.usage)
-  const usage = CliError.isCliError(error)
-  const expected = Cause.hasFails(cause)
-  const message = oneLine(error instanceof Error ? error.message : String(error))
-  return Effect.as(
-    Effect.gen(function* () {
-      yield* Console.error(expected ? `dla: ${message}` : `dla: internal error: ${message}`)
-      if (!expected && process.env.DLA_DEBUG) yield* Console.error(Cause.pretty(cause))
-    }),
-    usage ? ExitCode.usage : ExitCode.failure
-  )
-}
-
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()

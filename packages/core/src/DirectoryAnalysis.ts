@@ -24,6 +24,13 @@ export interface AnalyseOptions extends LogFiles.ListOptions {
   readonly format?: LogFormat.LogFormat
   /** Called as bytes are counted (about every megabyte) and after each file. */
   readonly onProgress?: (progress: Progress) => void
+  /** The files under `root` as a caller already listed them (with `LogFiles.list`), and the entries it skipped. */
+  readonly listed?: Listed
+}
+
+export interface Listed {
+  readonly files: ReadonlyArray<LogFiles.LogFile>
+  readonly skipped: ReadonlyArray<FileError.FileError>
 }
 
 export interface DirectoryResult {
@@ -51,8 +58,9 @@ export const analyse = (
 ): Effect.Effect<DirectoryResult, FileError.FileError> =>
   Effect.gen(function* () {
     const began = performance.now()
-    const skipped: Array<FileError.FileError> = []
-    const list = yield* LogFiles.list(root, { ...options, onSkip: (error) => skipped.push(error) })
+    const skipped: Array<FileError.FileError> = [...(options.listed?.skipped ?? [])]
+    const list =
+      options.listed?.files ?? (yield* LogFiles.list(root, { ...options, onSkip: (error) => skipped.push(error) }))
     const totalBytes = list.reduce((sum, file) => sum + file.size, 0)
     const files: Array<FileAnalysis.FileResult> = []
     // Progress counts the listed files only.
