@@ -195,7 +195,9 @@ export const analyse = Command.make(
   }
 ).pipe(
   Command.withAlias("analyze"),
-  Command.withDescription("Count log levels of a file or directory, on every core (or over NATS with --nats)."),
+  Command.withDescription(
+    "Count log levels of a file or directory: on every core when it is big, in this thread when not (or over NATS with --nats)."
+  ),
   Command.withExamples([
     {
       command: "dla analyse samples/logs",

@@ -4,7 +4,7 @@
  * no level (a format dla does not read, or the wrong `--format`), and the files whose size moved while they were
  * counted (appended to or truncated: their counts are of the bytes read).
  */
-import { basename, relative } from "node:path"
+import { basename, relative, sep } from "node:path"
 import type { Master } from "@dla/analyser"
 import type { FileAnalysis } from "@dla/core"
 import * as Console from "effect/Console"
@@ -20,10 +20,12 @@ export const unreadShare = 0.9
 const namedAtMost = 5
 
 /** The sequential analyser's results as the engines' per-file list: relative to `root`, sorted by path. */
-export const fromResults = (root: string, results: ReadonlyArray<FileAnalysis.FileResult>): ReadonlyArray<File> =>
-  results
+export const fromResults = (root: string, results: ReadonlyArray<FileAnalysis.FileResult>): ReadonlyArray<File> => {
+  // Listed paths are `root` joined with their relative path: cut, rather than path.relative's resolving of both.
+  const prefix = root.endsWith(sep) ? root : `${root}${sep}`
+  return results
     .map(({ path, format, levels, lines, unmatched, bytes, changed }) => ({
-      path: relative(root, path) || basename(path),
+      path: path.startsWith(prefix) ? path.slice(prefix.length) : relative(root, path) || basename(path),
       format,
       levels,
       lines,
@@ -32,6 +34,7 @@ export const fromResults = (root: string, results: ReadonlyArray<FileAnalysis.Fi
       ...(changed === undefined ? {} : { changed })
     }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
 
 const isUnread = (file: File) => file.lines > 0 && file.unmatched >= unreadShare * file.lines
 
