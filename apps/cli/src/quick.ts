@@ -3,7 +3,8 @@
  * an input too small to pay for a counting thread (under `Embedded.threadBytes`, or any input on one core) is counted
  * here by the sequential analyser, as `--sequential` counts it, without loading the CLI framework (effect/cli) or the
  * analyser engine: that loading was most of a small run's time (docs/benchmarks.md). Every other invocation, a bigger
- * input, a path that cannot be listed, a launcher's rank environment or `NATS_URL` go to the full program.
+ * input, a path that cannot be listed, a file that cannot be read, a launcher's rank environment or `NATS_URL` go to
+ * the full program.
  */
 import { availableParallelism } from "node:os"
 import { threadBytes } from "@dla/analyser/Embedded"
@@ -46,6 +47,12 @@ export const run = async (given: Plain, env = process.env): Promise<number | und
   const options = { ...given, format: none, include: [], exclude: [], baseline: none }
   const runId = RunId.runId(none, given.path, [], [])
   return Effect.runPromise(
-    Sequential.run(options, runId, { files, skipped }).pipe(Effect.as(Exit.ExitCode.ok), Effect.catchCause(Exit.report))
+    Sequential.run(options, runId, { files, skipped }).pipe(
+      Effect.as<number | undefined>(Exit.ExitCode.ok),
+      // A file that cannot be read stops the sequential analyser before it prints anything; the engine counts the
+      // other files and names it, as a plain `dla analyse` always did: the program's job, then.
+      Effect.catchTag("FileError", () => Effect.succeed(undefined)),
+      Effect.catchCause(Exit.report)
+    )
   )
 }

@@ -248,4 +248,16 @@ describe("dla analyse <path>: the launcher's quick path", () => {
     expect(rank.status, rank.stderr).toBe(0)
     expect(rank.stderr).toMatch(/^dla: rank 1 of 2: without --nats rank 0 analyses alone; nothing to do here$/m)
   })
+
+  it("a file that cannot be read: the engine counts the others and names it, as before the quick path", () => {
+    const mixed = join(work, "quick-corrupt")
+    mkdirSync(mixed, { recursive: true })
+    writeFileSync(join(mixed, "good.log"), "[2025-01-01T00:00:00] [ERROR] one\n[2025-01-01T00:00:01] [INFO] two\n")
+    // gzip's magic bytes, then garbage: core fails it as Corrupt, which the sequential analyser stops on.
+    writeFileSync(join(mixed, "bad.log.gz"), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]))
+    const run = dla("analyse", mixed, "--json")
+    expect(run.status).toBe(1)
+    expect(JSON.parse(run.stdout)).toMatchObject({ mode: "embedded", filesProcessed: 1, lines: 2 })
+    expect(run.stderr).toMatch(/bad\.log\.gz: corrupt compressed data/)
+  })
 })
