@@ -32,6 +32,15 @@ export default [
       noExternal: [/^(?!@nats-io\/|prom-client$)/]
     }
   ),
+  // The launcher's quick path (`dla analyse <path>` of a small input): its own bundle, tree-shaken down to the
+  // sequential analyser and the results' printing, so it starts without effect/cli and the analyser engine.
+  packageBuild(
+    { quick: "src/quick.ts" },
+    {
+      ...bundled,
+      noExternal: [/.*/]
+    }
+  ),
   // The embedded engine's counting thread, which the bundled analyser starts from `internal/countThread.js` beside
   // bin.js: its own small bundle, so a thread loads only what counting needs. Taken from the analyser's public
   // `@dla/analyser/countThread` entry (its built, self-contained thread bundle), never from its sources.

@@ -4,15 +4,13 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
-import { ErrorMessage } from "@dla/core"
-import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
-import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Diagnostics from "./internal/Diagnostics.ts"
+import * as Exit from "./internal/Exit.ts"
 
 /**
  * Every `dla` subcommand, loaded when needed: a run loads the code of the one command it runs (`dla analyse` no NATS
@@ -64,7 +62,7 @@ const forArgs = async (args: ReadonlyArray<string>) => {
   return name === undefined ? load() : root([await commands[name]()])
 }
 
-export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
+export const ExitCode = Exit.ExitCode
 
 // Both src/Cli.ts and the bundled dist/*.js sit one directory below package.json.
 const { version } = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Struct({ version: Schema.String })))(
@@ -81,7 +79,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
     // Every diagnostic, and every Effect.log* of the packages, through @dla/logger at --log-level (Diagnostics.ts).
     Effect.provide(Diagnostics.layer(args)),
     Effect.as(ExitCode.ok),
-    Effect.catchCause(report),
+    Effect.catchCause(Exit.report),
     Effect.provide(CliOutput.layerPresenter(presenter))
   )
 
@@ -101,22 +99,4 @@ const presenter: CliOutput.Presenter = {
         }
       }
     })
-}
-
-const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
-  if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(ExitCode.interrupted)
-  const error = Cause.squash(cause)
-  // Parse errors and plain help were already presented.
-  if (CliError.isCliError(error) && error._tag === "ShowHelp") return Effect.succeed(ExitCode.usage)
-  const usage = CliError.isCliError(error)
-  const expected = Cause.hasFails(cause)
-  const message = ErrorMessage.describe(error)
-  return Effect.as(
-    Effect.gen(function* () {
-      Diagnostics.flush() // the run's diagnostics first, its fatal error last
-      yield* Console.error(expected ? `dla: ${message}` : `dla: internal error: ${message}`)
-      if (!expected && process.env.DLA_DEBUG) yield* Console.error(Cause.pretty(cause))
-    }),
-    usage ? ExitCode.usage : ExitCode.failure
-  )
 }

@@ -74,7 +74,10 @@ export const workers = Flag.Int("workers").pipe(
     (n: number) => `--workers must be at least 1, got ${n}`
   ),
   Flag.optional,
-  Flag.withDescription("Workers (threads) counting in parallel (default: one per core)")
+  Flag.withDescription(
+    "Workers counting in parallel: this thread, and one worker thread each for the others (default: one per core, " +
+      "the threads only as the input pays for them: 256 MB a thread; a small input is counted as --sequential does)"
+  )
 )
 
 /**

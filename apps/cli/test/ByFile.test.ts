@@ -5,6 +5,7 @@ import { type NatsServer, startNatsServer } from "@dla/testing"
 import { Ajv } from "ajv"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as ByFile from "../src/internal/ByFile.ts"
+import * as Results from "../src/internal/Results.ts"
 import { diagnostics, dla, finished, type Run, start } from "./cli.ts"
 
 const schema = JSON.parse(readFileSync(new URL("../../../docs/results.schema.json", import.meta.url), "utf8"))
@@ -130,5 +131,26 @@ describe("ByFile.warnings", () => {
     expect(ByFile.warnings(many)).toEqual([
       "8 files: 90% or more of their lines have no level (try --format): f0.log (klog), f1.log (klog), f2.log (klog) and 5 more (see --by-file)"
     ])
+  })
+
+  it("names each file whose size moved while it was counted, and --json lists them in changedFiles (issue 14)", () => {
+    const files = [
+      { ...file(1, 0), changed: { before: 100, after: 4096 } },
+      { ...file(2, 0), changed: { before: 5000, after: 100 } },
+      file(3, 0)
+    ]
+    expect(ByFile.warnings(files)).toEqual([
+      "dla: warning: f1.log grew from 100 to 4,096 bytes while it was counted (its counts are of the bytes read)",
+      "dla: warning: f2.log shrank from 5,000 to 100 bytes while it was counted (its counts are of the bytes read)"
+    ])
+    const counts = { levels: {}, lines: 30, unmatched: 0, bytes: 300 }
+    const input = { mode: "sequential", counts, filesProcessed: 3, durationMs: 1, filesSkipped: 0, workers: 1 } as const
+    const json = Results.toJson({ ...input, changedFiles: ByFile.changed(files) })
+    expect(json.changedFiles).toEqual([
+      { path: "f1.log", before: 100, after: 4096 },
+      { path: "f2.log", before: 5000, after: 100 }
+    ])
+    expect(validate(json) ? [] : validate.errors).toEqual([])
+    expect(Results.toJson(input).changedFiles).toEqual([])
   })
 })

@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 import { describe, expect, it } from "vitest"
-import { diagnostics, dla, start } from "./cli.ts"
+import { diagnostics, dla, dlaWith, start } from "./cli.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 const work = mkdtempSync(join(tmpdir(), "dla-cli-"))
@@ -213,9 +213,9 @@ describe("dla analyse: standard input, compressed files, --version", () => {
     expect(refused.stderr).toMatch(/standard input \(-\) goes without --follow/)
   })
 
-  it("skips an xz or bzip2 file as 'compressed with xz: not supported', in both engines", () => {
+  it("skips an xz or bzip2 file as 'compressed with xz: not supported', in both engines and the quick path", () => {
     writeFileSync(join(dir, "old.log.xz"), new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 4, 1, 2]))
-    for (const engine of [[], ["--sequential"]]) {
+    for (const engine of [[], ["--workers", "1"], ["--sequential"]]) {
       const run = dla("analyse", dir, "--json", ...engine)
       expect(run.status, run.stderr).toBe(0)
       expect(run.stderr).toMatch(/old\.log\.xz: compressed with xz: not supported/)
@@ -229,5 +229,41 @@ describe("dla analyse: standard input, compressed files, --version", () => {
     const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
     expect(dla("--version").stdout).toBe(`dla v${version}\n`)
     expect(dla("-v").stdout).toBe(`dla v${version}\n`)
+  })
+})
+
+describe("dla analyse <path>: the launcher's quick path", () => {
+  const dir = join(work, "quick")
+
+  it("counts a small input as --sequential does; other flags, NATS_URL and a launch go to the full program", () => {
+    expect(dla("generate", dir, "--files", "3", "--lines", "200", "--seed", "5").status).toBe(0)
+    const plain = dla("analyse", dir, "--json", "--by-file")
+    expect(plain.status, plain.stderr).toBe(0)
+    const quick = JSON.parse(plain.stdout)
+    const sequential = JSON.parse(dla("analyse", dir, "--json", "--by-file", "--sequential").stdout)
+    expect({ ...quick, durationMs: 0 }).toEqual({ ...sequential, durationMs: 0 })
+    expect(quick).toMatchObject({ mode: "sequential", filesProcessed: 3, lines: 600 })
+    // A flag the quick path does not take: the full program and its default engine.
+    expect(JSON.parse(dla("analyse", dir, "--json", "--include", "*.log").stdout)).toMatchObject({ mode: "embedded" })
+    // NATS_URL asks for the NATS engine (here: nothing listens there, so it fails as the program says).
+    const nats = dlaWith({ NATS_URL: "nats://127.0.0.1:1" }, "analyse", dir, "--json")
+    expect(nats.status).toBe(1)
+    expect(nats.stdout).toBe("")
+    // A rank of a launch other than 0: the program's launch plan (it has nothing to do).
+    const rank = dlaWith({ RANK: "1", WORLD_SIZE: "2" }, "analyse", dir, "--json")
+    expect(rank.status, rank.stderr).toBe(0)
+    expect(rank.stderr).toMatch(/^dla: rank 1 of 2: without --nats rank 0 analyses alone; nothing to do here$/m)
+  })
+
+  it("a file that cannot be read: the engine counts the others and names it, as before the quick path", () => {
+    const mixed = join(work, "quick-corrupt")
+    mkdirSync(mixed, { recursive: true })
+    writeFileSync(join(mixed, "good.log"), "[2025-01-01T00:00:00] [ERROR] one\n[2025-01-01T00:00:01] [INFO] two\n")
+    // gzip's magic bytes, then garbage: core fails it as Corrupt, which the sequential analyser stops on.
+    writeFileSync(join(mixed, "bad.log.gz"), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]))
+    const run = dla("analyse", mixed, "--json")
+    expect(run.status).toBe(1)
+    expect(JSON.parse(run.stdout)).toMatchObject({ mode: "embedded", filesProcessed: 1, lines: 2 })
+    expect(run.stderr).toMatch(/bad\.log\.gz: corrupt compressed data/)
   })
 })

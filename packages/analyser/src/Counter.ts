@@ -101,7 +101,11 @@ export const layerThread = (format?: string) =>
                 thread ??= start()
                 const id = nextId++
                 pending.set(id, { resolve, reject })
-                thread.postMessage({ id, parts: task.parts.map(({ path, range }) => ({ path, range })), format })
+                thread.postMessage({
+                  id,
+                  parts: task.parts.map(({ path, range, size }) => ({ path, range, size })),
+                  format
+                })
               }),
             catch: (cause) =>
               cause instanceof ThreadDied

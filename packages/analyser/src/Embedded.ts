@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { availableParallelism } from "node:os"
-import { type Duration, Effect, Fiber, Layer } from "effect"
+import { Deferred, type Duration, Effect, Exit, Fiber, Layer } from "effect"
 import * as CheckpointStore from "./CheckpointStore.ts"
 import * as Counter from "./Counter.ts"
 import * as Fence from "./Fence.ts"
@@ -24,7 +24,19 @@ export interface Options extends Master.Options {
   readonly queue?: TaskQueue.Options
   /** See `Worker.Options.taskDelay`. */
   readonly taskDelay?: Duration.Input
+  /**
+   * Bytes of input each counting thread must have to be started (default 0: every worker starts at once). Given, the
+   * threads wait for the master's plan and start only as many as the input pays for (see {@link threadBytes}).
+   */
+  readonly threadBytes?: number
 }
+
+/**
+ * Input that pays for one more counting thread: starting one costs about 0.1 s of CPU (Node's worker bootstrap and
+ * the counting bundle), what a core takes to count about 100 MB, and it joins ~60 ms late. On 2 cores 192 MB in 20
+ * files counted faster on the main thread alone; 1.1 GB needed both cores (docs/benchmarks.md).
+ */
+export const threadBytes = 256 * 1024 * 1024
 
 /** The in-process services of one run. */
 export const layer = (
@@ -57,20 +69,38 @@ export const run = (options: Options) =>
     const count = Math.max(1, options.workers ?? defaultWorkers())
     // The first worker counts on this thread, from the first task on; the others each start a thread and take tasks
     // once it is loaded (~60 ms). So a small input is done before any thread is up, and a big one uses every core.
-    const workers = yield* Effect.forEach(
-      Array.from({ length: count }, (_, i) => i),
-      (i) =>
-        Worker.run({
-          workerId: `thread-${i + 1}`, // thread-1 is the main thread
-          taskDelay: options.taskDelay,
-          concurrency: tasksPerWorker
-        }).pipe(
-          Effect.scoped,
-          Effect.provide(i === 0 ? Counter.layerInline(options.format) : Counter.layerThread(options.format)),
-          Effect.forkScoped
-        )
-    )
-    const summary = yield* Master.run(options)
+    const worker = (i: number) =>
+      Worker.run({
+        workerId: `thread-${i + 1}`, // thread-1 is the main thread
+        taskDelay: options.taskDelay,
+        concurrency: tasksPerWorker
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(i === 0 ? Counter.layerInline(options.format) : Counter.layerThread(options.format)),
+        Effect.forkScoped
+      )
+    const workers = [yield* worker(0)]
+    const startThreads = (n: number) =>
+      Effect.forEach(
+        Array.from({ length: n }, (_, i) => i + 1),
+        worker
+      ).pipe(Effect.map((started) => workers.push(...started)))
+    const perThread = options.threadBytes ?? 0
+    let onEvent = options.onEvent
+    if (perThread <= 0) yield* startThreads(count - 1)
+    else {
+      // The threads the planned input pays for start once the master has planned.
+      const planned = yield* Deferred.make<number>()
+      yield* Deferred.await(planned).pipe(
+        Effect.flatMap((bytes) => startThreads(Math.min(count - 1, Math.floor(bytes / perThread)))),
+        Effect.forkScoped
+      )
+      onEvent = (event) => {
+        if (event._tag === "Started") Deferred.doneUnsafe(planned, Exit.succeed(event.bytes))
+        options.onEvent?.(event)
+      }
+    }
+    const summary = yield* Master.run({ ...options, onEvent })
     // Every task is settled and the queue closed: the workers have nothing left to do, and a thread still loading
     // (a small input) is not waited for.
     yield* Fiber.interruptAll(workers)

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { resolve, sep } from "node:path"
-import { type Counts, LogFiles } from "@dla/core"
+import { type Counts, type FileAnalysis, LogFiles } from "@dla/core"
 import { Clock, Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import { type Checkpoint, CheckpointStore, type KeepInputs } from "./CheckpointStore.ts"
@@ -114,6 +114,8 @@ export interface FileSummary extends Counts.Counts {
   readonly path: string
   /** The format its lines were read in: detected per file unless one was given. */
   readonly format: string
+  /** Its size moved while it was counted (see `FileAnalysis.SizeChange`): its counts cover what was read. */
+  readonly changed?: FileAnalysis.SizeChange
 }
 
 export interface Summary {

@@ -191,9 +191,12 @@ export const isFinished = (plan: Plan, state: State) => pending(plan, state) ===
 const perFile = (root: string, results: State["byFile"]): ReadonlyArray<FileSummary> => {
   const byPath = new Map<string, FileSummary>()
   for (const files of results) {
-    for (const { path, format, ...counts } of files) {
+    for (const { path, format, changed, ...counts } of files) {
       const before = byPath.get(path)
-      byPath.set(path, { ...(before === undefined ? counts : Counts.merge(before, counts)), path, format })
+      const merged = before === undefined ? counts : Counts.merge(before, counts)
+      // A size change seen by any range of the file is the file's.
+      const change = changed ?? before?.changed
+      byPath.set(path, { ...merged, path, format, ...(change === undefined ? {} : { changed: change }) })
     }
   }
   return [...byPath.values()]
@@ -359,7 +362,14 @@ export const validate = (plan: Plan, result: TaskResult): string | undefined => 
   }
   // A compressed file counts its inflated bytes: only tasks of plain files have a byte count known in advance.
   if (task.parts.some((p) => FileAnalysis.isCompressedName(p.path))) return undefined
-  const expected = task.parts.reduce((sum, p) => (skipped.has(p.path) ? sum : sum + p.range.end - p.range.start), 0)
+  // A file that shrank while it was counted (its figures say so) holds its range up to the size its scan found.
+  const found = new Map(
+    (result.files ?? []).flatMap((f) => (f.changed === undefined ? [] : [[f.path, f.changed.after]]))
+  )
+  const expected = task.parts.reduce((sum, p) => {
+    const end = Math.min(p.range.end, found.get(p.path) ?? p.range.end)
+    return skipped.has(p.path) ? sum : sum + Math.max(0, end - p.range.start)
+  }, 0)
   return counts.bytes === expected
     ? undefined
     : `task ${task.taskId}: ${counts.bytes} bytes counted, the task holds ${expected}`

@@ -65,7 +65,9 @@ export const FileCounts = Schema.Struct({
   path: Schema.String,
   /** The format its lines were read in (detected per file unless `--format` was given). */
   format: Schema.String,
-  ...CountsSchema.fields
+  ...CountsSchema.fields,
+  /** Its size moved while it was counted: the size it was listed at and the size its scan found. */
+  changed: Schema.optional(Schema.Struct({ before: Schema.Number, after: Schema.Number }))
 })
 export type FileCounts = typeof FileCounts.Type
 

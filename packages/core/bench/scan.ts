@@ -66,18 +66,20 @@ interface Run {
   readonly stdout: string
   /** Peak resident set size of the process, in MB. */
   readonly rssMb: number
+  /** CPU time of the process (user + system), in seconds: on a busy machine, steadier than the wall time. */
+  readonly cpuS: number
 }
 
 /** Runs a command under /usr/bin/time for its peak RSS; a non-zero exit fails the bench (grep's 1 means no match). */
 const timed = (command: ReadonlyArray<string>): Run => {
   const began = performance.now()
-  const run = spawnSync("/usr/bin/time", ["-f", "%M", ...command], { encoding: "utf8", maxBuffer: 64 << 20 })
+  const run = spawnSync("/usr/bin/time", ["-f", "%U %S %M", ...command], { encoding: "utf8", maxBuffer: 64 << 20 })
   const ms = performance.now() - began
   if (run.status !== 0 && !(command[0] === "grep" && run.status === 1)) {
     throw new Error(`${command.join(" ")} exited ${run.status}: ${run.stderr}`)
   }
-  const rssKb = Number(run.stderr.trim().split("\n").at(-1))
-  return { ms, stdout: run.stdout, rssMb: rssKb / 1024 }
+  const [user, system, rssKb] = run.stderr.trim().split("\n").at(-1)!.split(" ").map(Number)
+  return { ms, stdout: run.stdout, rssMb: rssKb! / 1024, cpuS: user! + system! }
 }
 
 const median = (values: ReadonlyArray<number>) => {
@@ -111,14 +113,23 @@ for (const corpus of corpora) {
   spawnSync("grep", ["-rc", "x", dir], { stdio: "ignore" }) // warm the page cache
   const times = contenders.map(() => [] as Array<number>)
   const rss = contenders.map(() => [] as Array<number>)
+  const cpu = contenders.map(() => [] as Array<number>)
   let dlaErrors = 0
   let grepErrors = 0
+  // Which engine the default run chose (the quick path's sequential analyser for a small input, else embedded).
+  let dlaMode = ""
+
   for (let round = 0; round < rounds(corpus.rounds); round++) {
     contenders.forEach((contender, i) => {
       const run = timed(contender.command)
       times[i]!.push(run.ms)
       rss[i]!.push(run.rssMb)
-      if (i === 0) dlaErrors = JSON.parse(run.stdout).levels.ERROR ?? 0
+      cpu[i]!.push(run.cpuS)
+      if (i === 0)
+        ({
+          mode: dlaMode,
+          levels: { ERROR: dlaErrors = 0 }
+        } = JSON.parse(run.stdout))
       if (i === 1) {
         grepErrors = run.stdout
           .trim()
@@ -131,14 +142,13 @@ for (const corpus of corpora) {
   const grepMs = median(times[1]!)
   const dlaRss = Math.max(...rss[0]!)
   if (dlaErrors !== grepErrors) mismatches++
-  console.log(`\n${corpus.name} (${dir}), median of ${times[0]!.length}:`)
+  console.log(`\n${corpus.name} (${dir}), median of ${times[0]!.length}; dla's engine: ${dlaMode}`)
   contenders.forEach((contender, i) => {
     console.log(
-      `  ${contender.name.padEnd(12)} ${(median(times[i]!) / 1000).toFixed(3).padStart(7)} s  peak RSS ${Math.max(
-        ...rss[i]!
-      )
-        .toFixed(0)
-        .padStart(4)} MB`
+      `  ${contender.name.padEnd(12)} ${(median(times[i]!) / 1000).toFixed(3).padStart(7)} s  ` +
+        `CPU ${median(cpu[i]!).toFixed(2).padStart(5)} s  peak RSS ${Math.max(...rss[i]!)
+          .toFixed(0)
+          .padStart(4)} MB`
     )
   })
   if (corpus.recursive) {
@@ -160,7 +170,8 @@ for (const corpus of corpora) {
   console.log(
     `  ratio dla / ${contenders[1]!.name}: ${ratio.toFixed(2)}x (target >= ${corpus.target}x: ${verdict(ratio >= corpus.target)}); ` +
       `peak RSS ${dlaRss.toFixed(0)} MB (target <= 150: ${verdict(dlaRss <= 150)}); ` +
-      `ERROR lines dla ${dlaErrors}, grep ${grepErrors}: ${dlaErrors === grepErrors ? "equal" : "MISMATCH"}`
+      `ERROR lines dla ${dlaErrors}, grep ${grepErrors}: ${dlaErrors === grepErrors ? "equal" : "MISMATCH"}; ` +
+      `CPU ratio: ${(median(cpu[1]!) / median(cpu[0]!)).toFixed(2)}x`
   )
 }
 
@@ -171,16 +182,21 @@ const startup = [
   { name: "dla analyse samples/logs", command: [...dla, "analyse", join(repo, "samples/logs")] }
 ]
 const startTimes = startup.map(() => [] as Array<number>)
+const startCpu = startup.map(() => [] as Array<number>)
 for (let round = 0; round < rounds(15); round++) {
   startup.forEach((entry, i) => {
-    startTimes[i]!.push(timed(entry.command).ms)
+    const run = timed(entry.command)
+    startTimes[i]!.push(run.ms)
+    startCpu[i]!.push(run.cpuS * 1000)
   })
 }
-console.log(`\nstart-up, median of ${startTimes[0]!.length}:`)
+console.log(`\nstart-up, median of ${startTimes[0]!.length} (CPU: user + system, 10 ms steps):`)
 startup.forEach((entry, i) => {
   const ms = median(startTimes[i]!)
   const target = i === 0 ? "" : ` (target <= 80 ms: ${verdict(ms <= 80)})`
-  console.log(`  ${entry.name.padEnd(26)} ${ms.toFixed(0).padStart(5)} ms${target}`)
+  console.log(
+    `  ${entry.name.padEnd(26)} ${ms.toFixed(0).padStart(5)} ms  CPU ${median(startCpu[i]!).toFixed(0).padStart(4)} ms${target}`
+  )
 })
 if (mismatches > 0) {
   console.error(`bench: dla's ERROR count differs from grep's on ${mismatches} corpus(es)`)

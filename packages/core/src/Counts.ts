@@ -28,10 +28,22 @@ export const merge = (a: Counts, b: Counts): Counts => {
   return { levels, lines: a.lines + b.lines, unmatched: a.unmatched + b.unmatched, bytes: a.bytes + b.bytes }
 }
 
+/** The sum of `all`: {@link merge} of each in turn, in one object (no copy per count: 20,000 files' counts add up). */
 export const mergeAll = (all: Iterable<Counts>): Counts => {
-  let total = empty
-  for (const c of all) total = merge(total, c)
-  return total
+  const levels: Partial<Record<Level.Level, number>> = {}
+  let lines = 0
+  let unmatched = 0
+  let bytes = 0
+  for (const c of all) {
+    for (const level of Level.all) {
+      const n = c.levels[level]
+      if (n !== undefined) levels[level] = (levels[level] ?? 0) + n
+    }
+    lines += c.lines
+    unmatched += c.unmatched
+    bytes += c.bytes
+  }
+  return { levels, lines, unmatched, bytes }
 }
 
 /** Builds counts from a per-level-id array (the hot path's representation). */

@@ -24,6 +24,13 @@ export interface AnalyseOptions extends LogFiles.ListOptions {
   readonly format?: LogFormat.LogFormat
   /** Called as bytes are counted (about every megabyte) and after each file. */
   readonly onProgress?: (progress: Progress) => void
+  /** The files under `root` as a caller already listed them (with `LogFiles.list`), and the entries it skipped. */
+  readonly listed?: Listed
+}
+
+export interface Listed {
+  readonly files: ReadonlyArray<LogFiles.LogFile>
+  readonly skipped: ReadonlyArray<FileError.FileError>
 }
 
 export interface DirectoryResult {
@@ -51,8 +58,9 @@ export const analyse = (
 ): Effect.Effect<DirectoryResult, FileError.FileError> =>
   Effect.gen(function* () {
     const began = performance.now()
-    const skipped: Array<FileError.FileError> = []
-    const list = yield* LogFiles.list(root, { ...options, onSkip: (error) => skipped.push(error) })
+    const skipped: Array<FileError.FileError> = [...(options.listed?.skipped ?? [])]
+    const list =
+      options.listed?.files ?? (yield* LogFiles.list(root, { ...options, onSkip: (error) => skipped.push(error) }))
     const totalBytes = list.reduce((sum, file) => sum + file.size, 0)
     const files: Array<FileAnalysis.FileResult> = []
     // Progress counts the listed files only.
@@ -79,7 +87,7 @@ export const analyse = (
       if (batch.length > 0) {
         const outcomes = yield* Effect.promise(() =>
           FileAnalysis.analyseBatch(
-            batch.map((file) => ({ path: file.path })),
+            batch.map((file) => ({ path: file.path, size: file.size })),
             { format: options.format }
           )
         )
@@ -93,7 +101,7 @@ export const analyse = (
       }
       const file = list[i++]!
       const onProgress = (done: number) => report(filesDone(), bytes + done)
-      yield* FileAnalysis.analyse(file.path, { format: options.format, onProgress }).pipe(
+      yield* FileAnalysis.analyse(file.path, { format: options.format, onProgress, size: file.size }).pipe(
         Effect.map((result) => files.push(result)),
         Effect.catchIf(FileError.isSkip, (error) => Effect.sync(() => skipped.push(error)))
       )

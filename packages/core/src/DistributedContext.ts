@@ -11,7 +11,14 @@
  */
 import { hostname as osHostname } from "node:os"
 import process from "node:process"
-import { Context, Data, Effect, Layer, Result, Schema } from "effect"
+
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+
 import * as Launchers from "./internal/launchers.ts"
 
 export type Launcher = Launchers.Launcher

@@ -11,10 +11,13 @@
  * has it; they cannot be split into ranges. xz and bzip2 files fail with reason `Unsupported`. A file with NUL bytes
  * in its first 64 KiB is binary and fails with reason `Binary` rather than being counted as noise.
  *
+ * A file whose size moves while it is counted (appended to, truncated, rewritten) is counted as far as its scan read
+ * (up to the end of its range or the size it started from, never past it) and its result says so in `changed`.
+ *
  * @since 0.1.0
  */
 import { Buffer } from "node:buffer"
-import { closeSync, openSync, readSync } from "node:fs"
+import { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import type { FileHandle } from "node:fs/promises"
 import { open } from "node:fs/promises"
 import type { Readable, Transform } from "node:stream"
@@ -37,6 +40,17 @@ export interface FileResult extends Counts.Counts {
   /** The name of the format the lines were read in: the one given, or the one detected (`klog`, `cri+json`...). */
   readonly format: string
   readonly durationMs: number
+  /** Present when the file's size changed while it was counted: the counts cover what the scan read. */
+  readonly changed?: SizeChange
+}
+
+/**
+ * A file that grew or shrank during its scan: its size when the scan started (or as listed, for a batch part given
+ * its `size`) and the size the scan found at its end.
+ */
+export interface SizeChange {
+  readonly before: number
+  readonly after: number
 }
 
 export interface AnalyseOptions {
@@ -46,6 +60,11 @@ export interface AnalyseOptions {
   readonly range?: ByteRange
   /** Called after each chunk with the bytes of the file (or range) done so far; compressed bytes when compressed. */
   readonly onProgress?: (bytesDone: number) => void
+  /**
+   * The file's size as it was listed (default: its size when it is opened): a scan that finds the file at another
+   * size says so in `FileResult.changed` (plain files).
+   */
+  readonly size?: number
 }
 
 const CHUNK = 1024 * 1024
@@ -82,20 +101,29 @@ export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise
         const counts = await countCompressed(path, handle.createReadStream({ autoClose: false, start: 0 }), {
           compression,
           scanner,
-          size: info.size,
-          ...options
+          ...options,
+          size: info.size
         })
         return { path, ...counts, durationMs: performance.now() - began }
       }
       const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), options.format)
       const scan = new PlainScan(scanner, tally, rangeStart, Math.min(options.range?.end ?? info.size, info.size))
       scan.onProgress = options.onProgress
-      if (rangeStart === 0) scan.consume(bytesRead)
+      if (rangeStart === 0) scan.consume(bytesRead, headLength)
       while (!scan.done) {
         const room = scan.room()
-        scan.consume((await handle.read(scanner.bytes, scan.carry, room, scan.position)).bytesRead)
+        scan.consume((await handle.read(scanner.bytes, scan.carry, room, scan.position)).bytesRead, room)
       }
-      return { path, format: tally.format, ...tally.counts(scan.bytes()), durationMs: performance.now() - began }
+      const before = options.size ?? info.size
+      const found = sizeFound(scan, options.range, before, info.size) ?? (await handle.stat()).size
+      const counts = tally.counts(scan.bytes())
+      return {
+        path,
+        format: tally.format,
+        ...counts,
+        durationMs: performance.now() - began,
+        ...sizeChange(before, found)
+      }
     } finally {
       Kernel.release(scanner)
     }
@@ -110,6 +138,8 @@ export const analyse = (path: string, options: AnalyseOptions = {}): Effect.Effe
 export interface BatchPart {
   readonly path: string
   readonly range?: ByteRange
+  /** The file's size as it was listed: given, a scan that finds another size says so (`FileResult.changed`). */
+  readonly size?: number
 }
 
 /** A part's result: its counts, or why it could not be counted (the other parts are counted all the same). */
@@ -146,7 +176,7 @@ export const analyseBatch = async (
 
 /** One part of a batch, read with blocking calls; `"compressed"` when it must take the streaming path. */
 const countSync = (
-  { path, range }: BatchPart,
+  { path, range, size }: BatchPart,
   scanner: Kernel.Scanner,
   format: LogFormat.LogFormat | undefined
 ): BatchOutcome | "compressed" => {
@@ -161,21 +191,47 @@ const countSync = (
     // No stat: the range ends at the end of the file, wherever the reads find it.
     const scan = new PlainScan(scanner, tally, rangeStart, range?.end ?? Number.POSITIVE_INFINITY)
     if (rangeStart === 0) {
-      scan.consume(bytesRead)
+      scan.consume(bytesRead, scanner.bytes.length)
       // A regular file reads short only at its end: a small file needs no second read to find it.
-      if (bytesRead < scanner.bytes.length && !scan.done) scan.consume(0)
+      if (bytesRead < scanner.bytes.length && !scan.done) scan.consume(0, 0)
     }
     while (!scan.done) {
       const room = scan.room()
-      scan.consume(readSync(fd, scanner.bytes, scan.carry, room, scan.position))
+      scan.consume(readSync(fd, scanner.bytes, scan.carry, room, scan.position), room)
     }
-    return { path, format: tally.format, ...tally.counts(scan.bytes()), durationMs: performance.now() - began }
+    // As analyseFile does, against the listed size when there is one.
+    const changed =
+      size === undefined ? undefined : sizeChange(size, sizeFound(scan, range, size, size) ?? fstatSync(fd).size)
+    return {
+      path,
+      format: tally.format,
+      ...tally.counts(scan.bytes()),
+      durationMs: performance.now() - began,
+      ...changed
+    }
   } catch (cause) {
     return FileError.fromSystemError(path, cause)
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
 }
+
+/**
+ * The size a finished scan of a file listed at `before` bytes (`opened` when it was opened) knows it has, or
+ * `undefined` when the caller must look again: the reads met the end of the file somewhere else than `before` (a read
+ * past the end tells only that the file is no longer), or they stopped at the end of the file without meeting it
+ * (bytes appended meanwhile were left out). A range that ends before the end of the file leaves that to the last one.
+ */
+const sizeFound = (scan: PlainScan, range: ByteRange | undefined, before: number, opened: number) =>
+  scan.eof === before
+    ? before
+    : scan.eof === undefined && range !== undefined && range.end < opened
+      ? opened
+      : undefined
+
+/** `{ changed }` when a scan found the file at another size than the `before` it started from. */
+const sizeChange = (before: number, found: number): { changed: SizeChange } | undefined =>
+  found === before ? undefined : { changed: { before, after: found } }
 
 /** Splits a file of `size` bytes into ranges of about `target` bytes (no I/O: see the module note). */
 export const splitRanges = (size: number, target: number): Array<ByteRange> => {
@@ -385,6 +441,8 @@ class PlainScan {
   private readonly tally: Tally
   private readonly start: number
   done = false
+  /** Where the reads found the end of the file, when they reached it. */
+  eof: number | undefined
   onProgress: ((bytesDone: number) => void) | undefined
 
   constructor(scanner: Kernel.Scanner, tally: Tally, start: number, end: number) {
@@ -412,9 +470,11 @@ class PlainScan {
     return Math.max(0, this.end - this.start)
   }
 
-  consume(bytesRead: number) {
+  /** Takes `bytesRead` bytes of a read of `requested` (a regular file reads short only at its end). */
+  consume(bytesRead: number, requested: number) {
     const { scanner, tally } = this
     const filled = this.carry + bytesRead
+    if (bytesRead < requested) this.eof = this.offset + filled
     if (bytesRead === 0) {
       // The end of the file: the range ends here at the latest, and so does a last line without a newline.
       this.end = Math.min(this.end, this.offset + filled)

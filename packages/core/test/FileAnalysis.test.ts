@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as zlib from "node:zlib"
@@ -197,6 +197,64 @@ describe("analyseBatch", () => {
     expect(outcomes[0]).toMatchObject({ format: "bracketed" })
     expect(outcomes.at(-2)).toMatchObject({ _tag: "FileError", reason: "NotFound" })
     expect(outcomes.at(-1)).toMatchObject({ _tag: "FileError", reason: "Binary" })
+  })
+})
+
+describe("a file that changes during its scan (issue 14)", () => {
+  // About 3 MB: the first read (the kernel's buffer) ends well before the middle, where the file is cut.
+  const text = `${mixedText(100_000)}\n`
+  const size = Buffer.byteLength(text)
+  const cut = text.indexOf("\n", 2_000_000) + 1
+  const more = `${mixedText(700)}\n`
+
+  it("says a file truncated after its first read shrank, and counts what was read", async () => {
+    const path = write("shrinks.log", text)
+    let truncated = false
+    const r = await FileAnalysis.analyseFile(path, {
+      onProgress: () => {
+        if (!truncated) truncateSync(path, cut)
+        truncated = true
+      }
+    })
+    expect(r.changed).toEqual({ before: size, after: cut })
+    expect(r).toMatchObject({ ...independentCount(text.slice(0, cut)), bytes: cut })
+  })
+
+  it("says a file appended to after its first read grew, and counts the bytes it started with", async () => {
+    const path = write("grows.log", text)
+    let appended = false
+    const r = await FileAnalysis.analyseFile(path, {
+      onProgress: () => {
+        if (!appended) appendFileSync(path, more)
+        appended = true
+      }
+    })
+    expect(r.changed).toEqual({ before: size, after: size + more.length })
+    expect(r).toMatchObject({ ...independentCount(text), bytes: size })
+  })
+
+  it("compares a batch part with the size it was listed at, and a last range too", async () => {
+    const path = write("listed.log", text)
+    const [same, grew, shrank, lastRange, firstRange] = (await FileAnalysis.analyseBatch([
+      { path, size },
+      { path, size: size - more.length },
+      { path, size: size + more.length },
+      { path, size: cut, range: { start: 0, end: cut } },
+      { path, size: size + more.length, range: { start: 0, end: cut } }
+    ])) as Array<FileAnalysis.FileResult>
+    expect(same!.changed).toBeUndefined()
+    expect(grew!.changed).toEqual({ before: size - more.length, after: size })
+    expect(shrank!.changed).toEqual({ before: size + more.length, after: size })
+    expect(lastRange!.changed).toEqual({ before: cut, after: size })
+    expect(lastRange).toMatchObject({ ...independentCount(text.slice(0, cut)), bytes: cut })
+    // A range that ends before the listed size leaves the rest of the file to the other ranges.
+    expect(firstRange!.changed).toBeUndefined()
+    // The same through analyseFile, with the listed size given.
+    expect((await FileAnalysis.analyseFile(path, { size: size - 1 })).changed).toEqual({
+      before: size - 1,
+      after: size
+    })
+    expect((await FileAnalysis.analyseFile(path)).changed).toBeUndefined()
   })
 })
 

@@ -9,8 +9,7 @@ import type { AnalyserError } from "@dla/analyser"
 // Only the embedded engine statically: NATS (Distributed, Fence), following and the dashboard load with the flags
 // that need them, so a plain `dla analyse` starts without their code.
 import * as Embedded from "@dla/analyser/Embedded"
-import { DirectoryAnalysis, FileAnalysis, FileError, type LogFormat } from "@dla/core"
-import * as Console from "effect/Console"
+import { FileAnalysis, FileError, type LogFormat } from "@dla/core"
 import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
@@ -18,32 +17,19 @@ import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
-import * as ByFile from "../internal/ByFile.ts"
 import * as Diagnostics from "../internal/Diagnostics.ts"
 import * as Failure from "../internal/Failure.ts"
 import * as FromStore from "../internal/FromStore.ts"
 import * as Launch from "../internal/Launch.ts"
 import * as Nats from "../internal/Nats.ts"
-import * as Progress from "../internal/Progress.ts"
-import * as Results from "../internal/Results.ts"
 import * as Run from "../internal/Run.ts"
+import * as Sequential from "../internal/Sequential.ts"
 import * as StoreFlags from "../internal/StoreFlags.ts"
 import * as Verbose from "../internal/Verbose.ts"
 import * as Watch from "../internal/Watch.ts"
-import * as Report from "../Report.ts"
-
-export class NoLogFiles extends Schema.TaggedError<NoLogFiles>()("NoLogFiles", {
-  path: Schema.String,
-  skipped: Schema.Number
-}) {
-  override get message(): string {
-    const why = this.skipped > 0 ? `${this.skipped} skipped, see above` : "check --include and --exclude"
-    return `${this.path}: no log files to analyse (${why})`
-  }
-}
+import type * as Report from "../Report.ts"
 
 export const analyse = Command.make(
   "analyse",
@@ -99,7 +85,7 @@ export const analyse = Command.make(
     void,
     | AnalyserError.AnalyserError
     | FileError.FileError
-    | NoLogFiles
+    | Sequential.NoLogFiles
     | Nats.NatsUnavailable
     | Run.IncompleteCounts
     | CliError.ValidationError
@@ -130,7 +116,7 @@ export const analyse = Command.make(
       )
     }
     if (Option.isSome(args.for)) return new CliError.ValidationError({ message: "--for goes with --follow" })
-    if (args.sequential) return sequential(args, Run.runId(args.run, args.path, args.include, args.exclude))
+    if (args.sequential) return Sequential.run(args, Run.runId(args.run, args.path, args.include, args.exclude))
     const workers = Option.getOrElse(args.workers, availableParallelism)
     return Effect.gen(function* () {
       yield* Flags.warnAboveCores(workers)
@@ -153,7 +139,14 @@ export const analyse = Command.make(
         return yield* Launch.follow(launch, args, { ...options, format })
       }
       const summary = yield* Option.match(args.nats, {
-        onNone: () => Embedded.run({ ...options, workers, format }),
+        // One worker per core by default, its threads only as many as the input pays for; --workers starts them all.
+        onNone: () =>
+          Embedded.run({
+            ...options,
+            workers,
+            format,
+            threadBytes: Option.isNone(args.workers) ? Embedded.threadBytes : 0
+          }),
         onSome: (servers) =>
           Effect.gen(function* () {
             const [Distributed, Fence] = yield* Effect.promise(() =>
@@ -182,7 +175,7 @@ export const analyse = Command.make(
       }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
       if (summary === undefined) return // a standby master of the launch finished the run, and printed it
       if (summary.filesProcessed === 0) {
-        return yield* new NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
+        return yield* new Sequential.NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
       }
       // Speedup: from --baseline, else from a recorded sequential run of the same input.
       const input = { files: summary.filesProcessed, counts: summary.counts }
@@ -204,7 +197,9 @@ export const analyse = Command.make(
   }
 ).pipe(
   Command.withAlias("analyze"),
-  Command.withDescription("Count log levels of a file or directory, on every core (or over NATS with --nats)."),
+  Command.withDescription(
+    "Count log levels of a file or directory: on every core when it is big, in this thread when not (or over NATS with --nats)."
+  ),
   Command.withExamples([
     {
       command: "dla analyse samples/logs",
@@ -251,62 +246,5 @@ const standardInput = (args: {
     const results: Report.Results = { counts: result, filesProcessed: 1, durationMs: result.durationMs, extra: [] }
     const { format, levels, lines, unmatched, bytes } = result
     const files = [{ path: STDIN, format, levels, lines, unmatched, bytes }]
-    yield* printSequential(args, { mode: "sequential", ...results, filesSkipped: 0, workers: 1 }, files)
-  })
-
-/** The results of a count in this thread (`--sequential`, standard input), each file's figures with `--by-file`. */
-const printSequential = (
-  args: { readonly json: boolean; readonly byFile: boolean },
-  input: Results.Input & Report.Results,
-  files: ReadonlyArray<ByFile.File>
-) =>
-  Console.log(
-    args.json
-      ? Results.print(args.byFile ? { ...input, byFile: files } : input)
-      : args.byFile
-        ? `${Report.render(input)}\n\n${ByFile.render(files)}`
-        : Report.render(input)
-  ).pipe(Effect.andThen(ByFile.warn(files)))
-
-/**
- * The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against, its time
- * recorded for their `Speedup`.
- */
-const sequential = (
-  args: {
-    readonly path: string
-    readonly format: Option.Option<LogFormat.LogFormat>
-    readonly include: ReadonlyArray<string>
-    readonly exclude: ReadonlyArray<string>
-    readonly json: boolean
-    readonly byFile: boolean
-    readonly baseline: Option.Option<number>
-  },
-  runId: string
-) =>
-  Effect.gen(function* () {
-    const { path, format, include, exclude } = args
-    const progress = Progress.make()
-    const result = yield* DirectoryAnalysis.analyse(path, {
-      format: Option.getOrUndefined(format),
-      include,
-      exclude,
-      onProgress: (p) => progress.update(p.bytes, p.totalBytes, Progress.files(p.files, p.totalFiles))
-    }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
-    for (const skipped of result.skipped) Diagnostics.warn(`skipped ${skipped.message}`)
-    if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
-    Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
-    const results: Report.Results = {
-      counts: result.counts,
-      filesProcessed: result.files.length,
-      durationMs: result.durationMs,
-      speedup: Results.speedup(args.baseline, result.durationMs, 1).speedup,
-      extra:
-        result.skipped.length > 0 ? [{ label: "Files skipped", key: "filesSkipped", value: result.skipped.length }] : []
-    }
-    yield* printSequential(
-      args,
-      { mode: "sequential", ...results, filesSkipped: result.skipped.length, workers: 1, baseline: args.baseline },
-      ByFile.fromResults(path, result.files)
-    )
+    yield* Sequential.print(args, { mode: "sequential", ...results, filesSkipped: 0, workers: 1 }, files)
   })

@@ -1,9 +1,10 @@
 /**
  * What each file held (`--by-file`): its detected format, counts and lines without a level, as a table after the
  * results block or a `files` array in `--json`; and, in every mode, a warning naming the files whose lines mostly got
- * no level (a format dla does not read, or the wrong `--format`).
+ * no level (a format dla does not read, or the wrong `--format`), and the files whose size moved while they were
+ * counted (appended to or truncated: their counts are of the bytes read).
  */
-import { basename, relative } from "node:path"
+import { basename, relative, sep } from "node:path"
 import type { Master } from "@dla/analyser"
 import type { FileAnalysis } from "@dla/core"
 import * as Effect from "effect/Effect"
@@ -19,25 +20,51 @@ export const unreadShare = 0.9
 const namedAtMost = 5
 
 /** The sequential analyser's results as the engines' per-file list: relative to `root`, sorted by path. */
-export const fromResults = (root: string, results: ReadonlyArray<FileAnalysis.FileResult>): ReadonlyArray<File> =>
-  results
-    .map(({ path, format, levels, lines, unmatched, bytes }) => ({
-      path: relative(root, path) || basename(path),
+export const fromResults = (root: string, results: ReadonlyArray<FileAnalysis.FileResult>): ReadonlyArray<File> => {
+  // Listed paths are `root` joined with their relative path: cut, rather than path.relative's resolving of both.
+  const prefix = root.endsWith(sep) ? root : `${root}${sep}`
+  return results
+    .map(({ path, format, levels, lines, unmatched, bytes, changed }) => ({
+      path: path.startsWith(prefix) ? path.slice(prefix.length) : relative(root, path) || basename(path),
       format,
       levels,
       lines,
       unmatched,
-      bytes
+      bytes,
+      ...(changed === undefined ? {} : { changed })
     }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
 
 const isUnread = (file: File) => file.lines > 0 && file.unmatched >= unreadShare * file.lines
 
 const named = (file: File) => `${file.path} (${file.format})`
 
-/** The warning lines (none when every file was mostly read): one per file, or one for many. */
-export const warnings = (files: ReadonlyArray<File>): ReadonlyArray<string> => {
-  const unread = files.filter(isUnread)
+/** A file whose size moved while it was counted: as listed (or opened) and as its scan found it at the end. */
+export interface Changed {
+  readonly path: string
+  readonly before: number
+  readonly after: number
+}
+
+/** The files whose size moved while they were counted (`changedFiles` in `--json`). */
+export const changed = (files: ReadonlyArray<File>): ReadonlyArray<Changed> =>
+  files.flatMap((file) => (file.changed === undefined ? [] : [{ path: file.path, ...file.changed }]))
+
+/**
+ * The warning lines: the files that mostly got no level (one per file, or one for many), then one per file whose size
+ * moved while it was counted. None when every file was mostly read and stood still.
+ */
+export const warnings = (files: ReadonlyArray<File>): ReadonlyArray<string> => [
+  ...unreadWarnings(files.filter(isUnread)),
+  ...changed(files).map(
+    ({ path, before, after }) =>
+      `dla: warning: ${path} ${after > before ? "grew" : "shrank"} from ${Report.thousands(before)} to ` +
+      `${Report.thousands(after)} bytes while it was counted (its counts are of the bytes read)`
+  )
+]
+
+const unreadWarnings = (unread: ReadonlyArray<File>): ReadonlyArray<string> => {
   const why = `${unreadShare * 100}% or more of their lines have no level (try --format)`
   if (unread.length > namedAtMost) {
     const first = unread.slice(0, 3).map(named).join(", ")

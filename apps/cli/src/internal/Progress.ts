@@ -9,6 +9,8 @@ export interface Progress {
   readonly update: (done: number, total: number, note: string) => void
   /** Clears the bar so the results print on a clean line. */
   readonly finish: () => void
+  /** Whether it draws at all (stderr is a terminal): a caller skips the work of telling it otherwise. */
+  readonly drawing: boolean
 }
 
 /** What `done` and `total` count: bytes (shown as kB/MB/GB) or lines. */
@@ -25,7 +27,7 @@ const REDRAW_EVERY_MS = 100
 // The rate is measured over the last few seconds, so a slow start or a pause does not skew the ETA for long.
 const RATE_WINDOW_MS = 5000
 
-const silent: Progress = { update: () => {}, finish: () => {} }
+const silent: Progress = { update: () => {}, finish: () => {}, drawing: false }
 
 /** `1.5 GB`, `680 MB`, `12 kB`, `900 B`: decimal units, as disks and `ls -h --si` count. */
 export const bytes = (n: number): string => {
@@ -75,6 +77,7 @@ export const make = (stream: NodeJS.WriteStream = process.stderr, options: Optio
     return at > first.at ? ((done - first.done) * 1000) / (at - first.at) : undefined
   }
   return {
+    drawing: true,
     update: (done, total, note) => {
       const at = now()
       if (done < total && drawn && at - drawnAt < REDRAW_EVERY_MS) return

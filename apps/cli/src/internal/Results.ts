@@ -35,6 +35,8 @@ export interface Input {
   readonly leadership?: Leadership
   /** With `--by-file`: each file's figures, printed as `files`. */
   readonly byFile?: ReadonlyArray<ByFile.File>
+  /** Files whose size moved while they were counted (none: an empty list). */
+  readonly changedFiles?: ReadonlyArray<ByFile.Changed>
 }
 
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits
@@ -54,6 +56,7 @@ export const toJson = (input: Input) => {
     runId: input.runId ?? null,
     ...Report.toJson({ counts: input.counts, filesProcessed: input.filesProcessed, durationMs: input.durationMs }),
     filesSkipped: input.filesSkipped,
+    changedFiles: (input.changedFiles ?? []).map(({ path, before, after }) => ({ path, before, after })),
     filesAlreadyProcessed: s?.filesAlreadyProcessed ?? 0,
     workers: input.workers,
     failedWorkers: s?.failedWorkers.length ?? 0,

@@ -2,8 +2,6 @@
  * What `master` and `analyse --workers/--nats` share: the run flags, the master's progress on stderr and the results
  * block of a master's summary.
  */
-import { createHash } from "node:crypto"
-import { resolve } from "node:path"
 import type { Master } from "@dla/analyser"
 import * as CheckpointStore from "@dla/analyser/CheckpointStore"
 // The module, not the package root: `dla analyse` loads this, and the root loads the NATS client.
@@ -14,7 +12,7 @@ import * as Flag from "effect/cli/Flag"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import * as Flags from "../Flags.ts"
 import * as Report from "../Report.ts"
 import * as ByFile from "./ByFile.ts"
@@ -94,22 +92,7 @@ export const flags = {
 export const formatSpec = (format: LogFormat.LogFormat): string =>
   format.name.startsWith("regex:") ? format.name.slice("regex:".length) : format.name
 
-/** Same directory and filters, same run id: a master started again with the same arguments resumes the run. */
-export const runId = (
-  explicit: Option.Option<string>,
-  root: string,
-  include: ReadonlyArray<string>,
-  exclude: ReadonlyArray<string>,
-  prefix = "run"
-) =>
-  Option.getOrElse(
-    explicit,
-    () =>
-      `${prefix}-${createHash("sha256")
-        .update(JSON.stringify([resolve(root), include, exclude]))
-        .digest("hex")
-        .slice(0, 12)}`
-  )
+export { runId } from "./RunId.ts"
 
 export const masterOptions = (
   values: {
@@ -236,6 +219,7 @@ const printResults = (summary: Master.Summary, options: ReportOptions) => {
         summary,
         baseline: options.baseline,
         leadership: options.leadership,
+        changedFiles: ByFile.changed(summary.byFile),
         ...(options.byFile === true ? { byFile: summary.byFile } : {})
       })
     )

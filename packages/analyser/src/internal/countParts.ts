@@ -13,6 +13,8 @@ import type * as LogFormat from "@dla/core/LogFormat"
 export interface Part {
   readonly path: string
   readonly range: FileAnalysis.ByteRange
+  /** The file's size when the master listed it: a file found at another size is reported (`FileCounts.changed`). */
+  readonly size?: number
 }
 
 export interface Skipped {
@@ -25,6 +27,8 @@ export interface Skipped {
 export interface FileCounts extends Counts.Counts {
   readonly path: string
   readonly format: string
+  /** The file's size moved while it was counted. */
+  readonly changed?: FileAnalysis.SizeChange
 }
 
 export interface Counted {
@@ -51,7 +55,7 @@ const outcomes = async (
   const [only] = parts
   if (parts.length > 1 || only === undefined) return FileAnalysis.analyseBatch(parts, { format })
   return [
-    await FileAnalysis.analyseFile(only.path, { range: only.range, format }).catch((cause: unknown) =>
+    await FileAnalysis.analyseFile(only.path, { range: only.range, size: only.size, format }).catch((cause: unknown) =>
       FileError.fromSystemError(only.path, cause)
     )
   ]
@@ -71,8 +75,8 @@ export const countParts = async (
       skipped.push({ path, error: describe(path, outcome), binary: FileError.isSkip(outcome) })
     } else {
       counts = Counts.merge(counts, outcome)
-      const { levels, lines, unmatched, bytes, format } = outcome
-      files.push({ path, format, levels, lines, unmatched, bytes })
+      const { levels, lines, unmatched, bytes, format, changed } = outcome
+      files.push({ path, format, levels, lines, unmatched, bytes, ...(changed === undefined ? {} : { changed }) })
     }
   }
   return { counts, skipped, files }

@@ -1,0 +1,57 @@
+/**
+ * The launcher's quick path for the commonest command, `dla analyse <path>` with at most `--json` and `--by-file`:
+ * an input too small to pay for a counting thread (under `Embedded.threadBytes`, or any input on one core) is counted
+ * here by the sequential analyser, as `--sequential` counts it, without loading the CLI framework (effect/cli) or the
+ * analyser engine: that loading was most of a small run's time (docs/benchmarks.md). Every other invocation, a bigger
+ * input, a path that cannot be listed, a file that cannot be read, a launcher's rank environment or `NATS_URL` go to
+ * the full program.
+ */
+import { availableParallelism } from "node:os"
+import { threadBytes } from "@dla/analyser/Embedded"
+import { DistributedContext, type FileError, LogFiles } from "@dla/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as Exit from "./internal/Exit.ts"
+import * as RunId from "./internal/RunId.ts"
+import * as Sequential from "./internal/Sequential.ts"
+
+/** What the launcher found in the arguments: `analyse <path>` with at most `--json` and `--by-file`. */
+export interface Plain {
+  readonly path: string
+  readonly json: boolean
+  readonly byFile: boolean
+}
+
+/** Whether the environment asks for more than this process alone: a rank of a launch, or NATS at `NATS_URL`. */
+const shared = (env: NodeJS.ProcessEnv) => {
+  if (env.NATS_URL) return true
+  const decoded = DistributedContext.decode(env)
+  // A malformed variable: the program says which.
+  return Result.isFailure(decoded) || decoded.success.worldSize > 1
+}
+
+/** Runs `dla analyse` on the quick path and returns its exit code, or undefined when it is the full program's. */
+export const run = async (given: Plain, env = process.env): Promise<number | undefined> => {
+  if (shared(env)) return undefined
+  const skipped: Array<FileError.FileError> = []
+  const listed = await Effect.runPromise(
+    LogFiles.list(given.path, { onSkip: (error) => skipped.push(error) }).pipe(Effect.option)
+  )
+  if (Option.isNone(listed)) return undefined
+  const files = listed.value
+  const bytes = files.reduce((sum, file) => sum + file.size, 0)
+  if (availableParallelism() > 1 && bytes >= threadBytes) return undefined
+  const none = Option.none()
+  const options = { ...given, format: none, include: [], exclude: [], baseline: none }
+  const runId = RunId.runId(none, given.path, [], [])
+  return Effect.runPromise(
+    Sequential.run(options, runId, { files, skipped }).pipe(
+      Effect.as<number | undefined>(Exit.ExitCode.ok),
+      // A file that cannot be read stops the sequential analyser before it prints anything; the engine counts the
+      // other files and names it, as a plain `dla analyse` always did: the program's job, then.
+      Effect.catchTag("FileError", () => Effect.succeed(undefined)),
+      Effect.catchCause(Exit.report)
+    )
+  )
+}
