@@ -5,7 +5,13 @@
  * @since 0.1.0
  */
 import type * as Level from "@dla/core/Level"
-import { Cause, Effect, Formatter, Layer, Logger, type LogLevel, References } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Formatter from "effect/Formatter"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
 import type * as LogConfig from "./LogConfig.ts"
 import * as Logging from "./Logging.ts"
 

@@ -6,7 +6,10 @@
 import * as path from "node:path"
 import type * as DistributedContext from "@dla/core/DistributedContext"
 import * as Level from "@dla/core/Level"
-import { ConfigProvider, Effect, Config as EffectConfig, Option } from "effect"
+import * as EffectConfig from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 
 export interface Options {
   /**

@@ -3,7 +3,7 @@
  * when several have set theirs. Pure reads of an environment record; a malformed value is a failed `Result` naming
  * the variable (the public module turns it into a `DistributedContextError`).
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 
 /** Every launcher a context can come from. */
 export const launchers = [

@@ -7,7 +7,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Level from "@dla/core/Level"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { LogRecord, Origin } from "../Format.ts"
 import * as FdWriter from "./FdWriter.ts"
 import { safeStringify } from "./json.ts"

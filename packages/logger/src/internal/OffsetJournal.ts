@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs"
 import * as AtomicFile from "@dla/core/AtomicFile"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 const Offsets = Schema.Record(Schema.String, Schema.Finite)
 

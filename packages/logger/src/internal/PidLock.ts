@@ -3,7 +3,7 @@
  * only by its owner.
  */
 import * as fs from "node:fs"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * Another live process aggregates into the same node file: two would write every line twice.

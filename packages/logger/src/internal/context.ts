@@ -1,7 +1,7 @@
 /** The logger's view of who this process is: `@dla/core`'s detection, made unable to stop the program. */
 import * as os from "node:os"
 import * as DistributedContext from "@dla/core/DistributedContext"
-import { Result } from "effect"
+import * as Result from "effect/Result"
 
 /**
  * The context read from `env`. A malformed variable (`RANK=abc`) becomes a one-line warning and a standalone
