@@ -2,12 +2,14 @@
  * How `dla` ends on a signal: the program is interrupted through Effect (its scopes close and finalizers run), and
  * the exit code is 128 + the signal's number as shells report it: SIGINT 130, SIGTERM 143.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { CheckpointStore } from "@dla/analyser"
 import { startNatsServer, waitFor } from "@dla/testing"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
+import * as Option from "effect/Option"
 import { afterAll, describe, expect, it } from "vitest"
 import { dla, finished, start } from "./cli.ts"
 
@@ -102,13 +104,10 @@ describe("signals", () => {
         await waitFor("some results", async () => (await results()) >= 3, { timeoutMs: 60_000 })
         first.kill(signal)
         const { status, stderr } = await stopped
-        expect(stderr).toMatch(/^dla: stopping: checkpoint \d+ saved; the same command resumes the run from it$/m)
+        expect(stderr).toMatch(/INFO {5}stopping: checkpoint \d+ saved; the same command resumes the run from it$/m)
         expect(stderr).not.toMatch(/internal error|Error:/)
         expect(status).toBe(code)
-        const saved = JSON.parse(readFileSync(join(cp, runId, "checkpoint.json"), "utf8")) as {
-          processed_files: Array<string>
-          complete: boolean
-        }
+        const saved = Option.getOrThrow(await CheckpointStore.newest(join(cp, runId)))
         expect(saved.complete).toBe(false)
         expect(saved.processed_files.length).toBeGreaterThan(0)
 

@@ -1,13 +1,17 @@
 /**
  * `dla master --standby` (issue 6 test 2 through the CLI): real `dla master` and `dla worker` processes from source on
  * a real nats-server; the leading master is SIGKILLed by PID mid-run and the standby finishes with exact counts.
+ *
+ * No step depends on how fast a process runs: the standby starts once the primary leads (started together on a loaded
+ * machine, the standby can win term 1 before the primary has joined, and the primary then takes the run over), and
+ * "mid-run" is made certain by the test holding two of the run's tasks, unacked, until the standby has taken over.
  */
 import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { RunMonitor } from "@dla/analyser"
-import { type NatsServer, startNatsServer } from "@dla/testing"
+import { holdMessages, type NatsServer, startNatsServer } from "@dla/testing"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
@@ -26,7 +30,8 @@ interface Proc {
   readonly child: ChildProcess
   /** Resolves with the match once stderr has a line matching `pattern` (rejects after `ms`). */
   readonly line: (pattern: RegExp, ms?: number) => Promise<RegExpMatchArray>
-  readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>
+  /** Resolves once the process has exited (rejects after `ms`, with what it printed: a hang names itself). */
+  readonly exited: (ms?: number) => Promise<{ code: number | null; stdout: string; stderr: string }>
 }
 
 const proc = (...args: Array<string>): Proc => {
@@ -42,9 +47,20 @@ const proc = (...args: Array<string>): Proc => {
     stderr += c.toString()
     for (const check of waiters) check()
   })
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on("exit", (code) => resolve({ code, stdout, stderr }))
   )
+  const exited = (ms = 30_000) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${args[0]} still running after ${ms} ms; stdout:\n${stdout}\nstderr:\n${stderr}`)),
+        ms
+      )
+      void exit.then((result) => {
+        clearTimeout(timer)
+        resolve(result)
+      })
+    })
   const line = (pattern: RegExp, ms = 30_000) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -105,15 +121,38 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true })
 })
 
+/** Two of the run's tasks, taken off its work queue and held unacked: the run cannot end until they go back. */
+const holdTasks = (runId: string) => holdMessages(nc, `DLA_TASKS_${runId}`, "workers", 2)
+
+/** The primary master, once it leads the run (its first term). */
+const leadingPrimary = async (runId: string, ...more: Array<string>) => {
+  const primary = master(runId, "--candidate-id", "primary", ...more)
+  const found = await primary.line(new RegExp(`INFO {5}leading run ${runId} as primary \\(term (\\d+)\\)$`, "m"))
+  return { primary, firstTerm: Number(found[1]) }
+}
+
+/** A standby master joining the run's election; `standing` resolves once it follows the primary's `term`. */
+const joiningStandby = (runId: string, term: number, ...more: Array<string>) => {
+  const standby = master(runId, "--standby", "--candidate-id", "standby", ...more)
+  const standing = standby.line(
+    new RegExp(`INFO {5}standing by: run ${runId} is led by primary \\(term ${term}\\)$`, "m")
+  )
+  return { standby, standing }
+}
+
+// Started together on a loaded machine, the standby can win term 1 before the primary has joined the election (the
+// primary then takes the run over): the standby starts once the primary leads. The masters get a long ack wait so
+// that the tasks the test holds are never redelivered behind its back, however slow the machine.
 describe("dla master --standby", () => {
   it("the leader SIGKILLed mid-run: the standby takes over, resumes, and reports the failover with exact counts", async () => {
     const runId = "failover"
-    const primary = master(runId, "--candidate-id", "primary", "--json")
-    const standby = master(runId, "--standby", "--candidate-id", "standby", "--json")
-    const firstTerm = Number((await primary.line(/INFO {5}leading run failover as primary \(term (\d+)\)$/m))[1])
-    await standby.line(/INFO {5}standing by: run failover is led by primary \(term \d+\)$/m)
-    // Slow tasks (10 files, 2 workers, 500 ms each) keep the run going across the failover.
-    const workers = [worker(runId, 500), worker(runId, 500)]
+    const options = ["--json", "--ack-wait", "600"]
+    const { primary, firstTerm } = await leadingPrimary(runId, ...options)
+    // Two of the ten tasks stay with the test until the standby leads: the primary cannot finish the run first.
+    const held = await holdTasks(runId)
+    const { standby, standing } = joiningStandby(runId, firstTerm, ...options)
+    const workers = [worker(runId, 0), worker(runId, 0)]
+    await standing
     const before = await snapshotWhen(runId, (s) => s.checkpoints.saved >= 2)
     expect(before.leader).toEqual({ id: "primary", term: firstTerm })
     expect(before.status).not.toBe("done")
@@ -124,7 +163,9 @@ describe("dla master --standby", () => {
     )
     const term = Number(took[1])
     expect(term).toBeGreaterThan(firstTerm)
-    const { code, stdout, stderr } = await standby.exited
+    // Handed back, the held tasks go to the workers, whose results now reach the standby.
+    for (const msg of held) msg.nak()
+    const { code, stdout, stderr } = await standby.exited()
     expect(code, stderr).toBe(0)
     expect(stderr).toMatch(/INFO {5}resumed from a checkpoint: \d+ files already processed$/m)
     const report = JSON.parse(stdout)
@@ -137,7 +178,7 @@ describe("dla master --standby", () => {
       term,
       previousLeader: "primary"
     })
-    for (const w of workers) expect((await w.exited).code).toBe(0)
+    for (const w of workers) expect((await w.exited()).code).toBe(0)
 
     // `dla status` shows the new leader and its term, from the snapshot the standby published once it led.
     const status = dla("status", "--nats", server.url, "--run", runId, "--json")
@@ -147,17 +188,20 @@ describe("dla master --standby", () => {
 
   it("a standby whose run the leader finished exits 0 with one line; the leader's block names it and its term", async () => {
     const runId = "finished"
-    const primary = master(runId, "--candidate-id", "primary")
-    const standby = master(runId, "--standby", "--candidate-id", "standby")
-    await standby.line(/INFO {5}standing by: run finished is led by primary/m)
+    const { primary, firstTerm } = await leadingPrimary(runId, "--ack-wait", "600")
+    // The run cannot end before the standby follows the primary: it would never learn who finished it.
+    const held = await holdTasks(runId)
+    const { standby, standing } = joiningStandby(runId, firstTerm, "--ack-wait", "600")
     const w = worker(runId, 0)
-    const [led, stood] = await Promise.all([primary.exited, standby.exited])
+    await standing
+    for (const msg of held) msg.nak()
+    const [led, stood] = await Promise.all([primary.exited(), standby.exited()])
     expect(led.code, led.stderr).toBe(0)
     expect(led.stdout).toMatch(/^Checkpoints saved: \d+\n={49}\n(?:.+\n)*Leader: primary\nTerm: \d+\n$/m)
     expect(led.stdout).not.toMatch(/Previous leader/)
     expect(stood.code, stood.stderr).toBe(0)
     expect(stood.stdout).toBe("run finished finished by another master (primary)\n")
-    expect((await w.exited).code).toBe(0)
+    expect((await w.exited()).code).toBe(0)
   })
 
   it("--keep-alive: the master stays up after its run, and one restarted does not analyse the finished run again", async () => {
@@ -165,7 +209,7 @@ describe("dla master --standby", () => {
     const first = master(runId, "--keep-alive", "--json")
     const w = worker(runId, 0)
     await first.line(/INFO {5}run kept has ended: staying up until stopped \(--keep-alive\)$/m)
-    expect((await w.exited).code).toBe(0)
+    expect((await w.exited()).code).toBe(0)
     expect(first.child.exitCode).toBe(null)
     // Still up, it keeps publishing the run: its last state reaches `dla status`.
     await snapshotWhen(runId, (s) => s.status === "done")
@@ -174,7 +218,7 @@ describe("dla master --standby", () => {
     const again = master(runId, "--keep-alive", "--json")
     await again.line(/INFO {5}run kept \(started [^)]+\) has already finished; --fresh analyses it again: staying up/m)
     again.child.kill("SIGTERM")
-    const { stdout, stderr } = await again.exited
+    const { stdout, stderr } = await again.exited()
     // It never led the run again: no election, no tasks, no results block.
     expect(stderr).not.toMatch(/leading run/)
     expect(stdout).toBe("")

@@ -1,9 +1,9 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from "node:fs"
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option } from "effect"
-import { decode } from "../src/CheckpointStore.ts"
+import { newest } from "../src/CheckpointStore.ts"
 import * as Embedded from "../src/Embedded.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
@@ -53,7 +53,7 @@ describe("Embedded", () => {
       yield* Deferred.await(someDone)
       yield* Fiber.interrupt(first)
       expect(stopped).toHaveLength(1)
-      const saved = Option.getOrThrow(decode(readFileSync(join(checkpointDir, "stopped", "checkpoint.json"), "utf8")))
+      const saved = Option.getOrThrow(yield* Effect.promise(() => newest(join(checkpointDir, "stopped"))))
       expect(saved.complete).toBe(false)
       const kept = saved.processed_files
       expect(kept.length).toBeGreaterThanOrEqual(3)

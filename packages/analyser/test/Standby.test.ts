@@ -1,14 +1,21 @@
 /**
  * Masters with standbys (issue 6, tests 2 and 3): real candidate and worker processes on a real nats-server, the
  * leading master SIGKILLed or paused by PID. The counts must equal the sequential analyser's.
+ *
+ * No step depends on how fast a process runs: the standby starts once the primary leads (started together on a loaded
+ * machine, the standby can win the first term before the primary has joined), and the test holds two of the run's
+ * tasks, unacked, until the step that must happen mid-run has happened.
  */
 import { rmSync } from "node:fs"
-import { type NatsServer, startNatsServer } from "@dla/testing"
+import { holdMessages, type NatsServer, startNatsServer } from "@dla/testing"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { connect } from "@nats-io/transport-node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 import { type Proc, spawnProc } from "./support/processes.ts"
 
 let server: NatsServer
+let nc: NatsConnection
 let corpus: string
 const procs: Array<Proc> = []
 
@@ -20,23 +27,31 @@ const start = (role: "candidate" | "worker", options: Record<string, unknown>) =
 
 beforeEach(async () => {
   server = await startNatsServer()
+  nc = await connect({ servers: server.url })
   corpus = makeCorpus({ files: 8, lines: 300, nested: true })
 })
 
 afterEach(async () => {
   for (const p of procs) if (p.child.signalCode === null && p.child.exitCode === null) p.child.kill("SIGCONT")
   await Promise.all(procs.splice(0).map((p) => p.kill()))
+  await nc.close()
   await server.stop()
   rmSync(corpus, { recursive: true, force: true })
 })
 
 const leading = (e: { _tag: string }) => e._tag === "Leading"
 
-const candidates = (runId: string) => {
-  const common = { runId, root: corpus, checkpointEvery: 1 }
+/**
+ * The primary, then the standby once the primary leads and two tasks are held (the run cannot end until the test
+ * hands them back). A long ack wait: the held tasks are never redelivered behind the test's back.
+ */
+const candidates = async (runId: string) => {
+  const common = { runId, root: corpus, checkpointEvery: 1, ackWait: "10 minutes" }
   const primary = start("candidate", { ...common, candidateId: "primary", priority: 2 })
+  const first = await primary.waitFor(leading)
+  const held = await holdMessages(nc, `DLA_TASKS_${runId}`, "workers", 2)
   const standby = start("candidate", { ...common, candidateId: "standby", priority: 1, standby: true })
-  return { primary, standby }
+  return { primary, standby, first, held }
 }
 
 interface Summary {
@@ -52,12 +67,11 @@ describe("masters with standbys (real processes)", () => {
   it("the leading master SIGKILLed mid-run: the standby takes over and finishes with exact counts", async () => {
     const expected = await sequentialCounts(corpus)
     const runId = "failover"
-    const { primary, standby } = candidates(runId)
-    const first = await primary.waitFor(leading)
-    await standby.waitFor((e) => e._tag === "Standing" && e.leader === "primary")
+    const { primary, standby, first, held } = await candidates(runId)
     const workers = [0, 1].map((i) =>
       start("worker", { runId, workerId: `w${i}`, taskDelay: "150 millis", once: true })
     )
+    await standby.waitFor((e) => e._tag === "Standing" && e.leader === "primary")
     await primary.waitFor((e) => e._tag === "CheckpointSaved" && (e.sequence as number) >= 3)
     const marks = workers.map((w) => w.events.length)
     await primary.kill("SIGKILL")
@@ -67,6 +81,7 @@ describe("masters with standbys (real processes)", () => {
     expect(took.term as number).toBeGreaterThan(first.term as number)
     const resumed = await standby.waitFor((e) => e._tag === "Resumed")
     expect(resumed.tasksAlreadyDone as number).toBeGreaterThanOrEqual(3)
+    for (const msg of held) msg.nak()
 
     const { code, output, stderr } = await standby.exited
     expect(code, stderr).toBe(0)
@@ -83,12 +98,12 @@ describe("masters with standbys (real processes)", () => {
   it("the leading master paused past the timeout is replaced; resumed, it writes nothing stale and the counts are exact", async () => {
     const expected = await sequentialCounts(corpus)
     const runId = "paused"
-    const { primary, standby } = candidates(runId)
-    const first = await primary.waitFor(leading)
-    // Slow tasks keep the run going well past the pause, so the primary wakes up into a run still in progress.
+    const { primary, standby, first, held } = await candidates(runId)
+    // The held tasks keep the run going past the pause, so the primary wakes up into a run still in progress.
     const workers = [0, 1].map((i) =>
       start("worker", { runId, workerId: `w${i}`, taskDelay: "700 millis", once: true })
     )
+    await standby.waitFor((e) => e._tag === "Standing" && e.leader === "primary")
     await primary.waitFor((e) => e._tag === "CheckpointSaved")
     primary.child.kill("SIGSTOP")
     const took = await standby.waitFor(leading, 15_000)
@@ -99,6 +114,7 @@ describe("masters with standbys (real processes)", () => {
     // Woken, the primary learns of the newer term and stands down before it saves anything.
     const since = (e: { _tag: string }) => primary.events.indexOf(e as never) >= paused
     await primary.waitFor((e) => since(e) && e._tag === "Standing" && e.leader === "standby", 15_000)
+    for (const msg of held) msg.nak()
     const [a, b] = await Promise.all([primary.exited, standby.exited])
     expect(a.code, a.stderr).toBe(0)
     expect(b.code, b.stderr).toBe(0)

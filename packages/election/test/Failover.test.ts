@@ -33,7 +33,7 @@ afterEach(async () => {
   await stopServers()
 })
 
-const start = (id: string, priority: number, writeAlways = false) => {
+const spawn = (id: string, priority: number, writeAlways = false) => {
   // Candidate i prefers server i: on a cluster the candidates spread over the nodes.
   const first = candidates.length % urls.length
   const candidate = spawnCandidate({
@@ -43,10 +43,23 @@ const start = (id: string, priority: number, writeAlways = false) => {
     priority,
     dataBucket: `data_${scope}`,
     writeEveryMs: 50,
-    writeAlways
+    writeAlways,
+    awaitJoin: true
   })
   candidates.push(candidate)
   return candidate
+}
+
+/**
+ * Starts candidates (id, priority, writeAlways) and has them join the election together once every process is up:
+ * booting a process on a loaded machine can take seconds, and a candidate that joins late is a candidate "joining
+ * later" (a lower one may lead until it arrives). Booting is not what these tests time.
+ */
+const start = async (...specs: Array<[string, number, boolean?]>): Promise<Array<CandidateProcess>> => {
+  const started = specs.map(([id, priority, writeAlways]) => spawn(id, priority, writeAlways))
+  await Promise.all(started.map((c) => c.waitFor((e) => e.event === "ready", 30_000)))
+  for (const c of started) c.send("join")
+  return started
 }
 
 const leads = (term?: number) => (e: Event) =>
@@ -100,7 +113,7 @@ describe("election with real processes on one nats-server", () => {
   })
 
   it("three candidates started at once elect exactly the highest, agreed by all", async () => {
-    const [a, b, c] = [start("a", 1), start("b", 2), start("c", 3)]
+    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
     const won = await c!.waitFor(leads(), 15_000)
     await a!.waitFor(follows("c", won.term), 10_000)
     await b!.waitFor(follows("c", won.term), 10_000)
@@ -113,12 +126,13 @@ describe("election with real processes on one nats-server", () => {
   })
 
   it("a SIGKILLed leader is replaced by the next highest, which writes", async () => {
-    const [a, b, c] = [start("a", 1), start("b", 2), start("c", 3)]
+    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
     const first = await c!.waitFor(leads(), 15_000)
     await b!.waitFor(follows("c", first.term), 10_000)
-    await c!.kill()
+    // Stamped before the signal: b's successor term necessarily starts later, however late this process sees the
+    // exit. The leadership that follows the kill: under load b may have led for a moment before c first won.
     const killedAt = Date.now()
-    // The leadership that follows the kill: under load b may have led for a moment before c first won.
+    await c!.kill()
     const next = await b!.waitFor((e) => leads()(e) && e.at >= killedAt, 10_000)
     expect(next.term).toBeGreaterThan(first.term!)
     const write = await b!.waitFor((e) => wrote(e) && e.at >= killedAt, 5_000)
@@ -129,12 +143,14 @@ describe("election with real processes on one nats-server", () => {
 
   it("a paused leader is replaced; resumed, it steps down and its stale writes are refused", async () => {
     // c keeps trying to write whatever it believes, so its first attempt after waking is a stale one.
-    const [a, b, c] = [start("a", 1), start("b", 2), start("c", 3, true)]
+    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3, true])
     const first = await c!.waitFor(leads(), 15_000)
     await c!.waitFor(wrote, 5_000)
     await b!.waitFor(follows("c", first.term), 10_000)
+    // b's leadership after the pause (under load it may also have led before c first won).
+    const beforePause = b!.events.length
     c!.signal("SIGSTOP")
-    const standby = await b!.waitFor(leads(), 10_000)
+    const standby = await b!.waitFor(leads(), 10_000, beforePause)
     await a!.waitFor(follows("b", standby.term), 5_000)
     const standbyWrite = await b!.waitFor(wrote, 5_000, b!.events.indexOf(standby))
     const resumedFrom = c!.events.length
@@ -162,11 +178,11 @@ describe("election with real processes on one nats-server", () => {
   })
 
   it("a higher-priority candidate joining later takes over (bully)", async () => {
-    const [a, b] = [start("a", 1), start("b", 2)]
+    const [a, b] = await start(["a", 1], ["b", 2])
     const first = await b!.waitFor(leads(), 15_000)
     await a!.waitFor(follows("b", first.term), 10_000)
     await b!.waitFor(wrote, 5_000)
-    const c = start("c", 3)
+    const [c] = await start(["c", 3])
     const taken = await c.waitFor(leads(), 10_000)
     expect(taken.term).toBeGreaterThan(first.term!)
     await a!.waitFor(follows("c", taken.term), 5_000)
@@ -176,7 +192,7 @@ describe("election with real processes on one nats-server", () => {
   })
 
   it("a NATS server restart under the leader does not produce two leaders", async () => {
-    const [a, b, c] = [start("a", 1), start("b", 2), start("c", 3)]
+    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
     const first = await c!.waitFor(leads(), 15_000)
     await a!.waitFor(follows("c", first.term), 10_000)
     await b!.waitFor(follows("c", first.term), 10_000)
@@ -196,15 +212,16 @@ describe("election with real processes on one nats-server", () => {
   })
 
   it("the leader SIGKILLed while the NATS server is down: one successor once it is back", async () => {
-    const [a, b, c] = [start("a", 1), start("b", 2), start("c", 3)]
+    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
     const first = await c!.waitFor(leads(), 15_000)
     await a!.waitFor(follows("c", first.term), 10_000)
     await b!.waitFor(follows("c", first.term), 10_000)
+    const beforeKill = b!.events.length
     await server.kill()
     await c!.kill()
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     await server.restart()
-    const next = await b!.waitFor(leads(), 15_000)
+    const next = await b!.waitFor(leads(), 15_000, beforeKill)
     expect(next.term).toBeGreaterThan(first.term!)
     await b!.waitFor(wrote, 10_000, b!.events.indexOf(next))
     const final = b!.state()!
@@ -225,7 +242,7 @@ describe("election with real processes on a 3-node NATS cluster", () => {
   })
 
   it("killing the leader's NATS node keeps a single leader per term and the highest leading", async () => {
-    const [a, b, c] = [start("a", 1), start("b", 2), start("c", 3)]
+    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
     const first = await c!.waitFor(leads(), 20_000)
     await a!.waitFor(follows("c", first.term), 10_000)
     await b!.waitFor(follows("c", first.term), 10_000)

@@ -1,3 +1,4 @@
+export * from "./Hold.ts"
 export * from "./NatsServer.ts"
 export * from "./PerFile.ts"
 export * from "./Wait.ts"

@@ -20,7 +20,7 @@ Conventions shared by every command:
 - Exit codes: \`0\` success, \`1\` failure (one line on stderr starting with \`dla:\`), \`2\` bad usage (unknown flag,
   missing argument, options that do not fit together), \`130\` interrupted (Ctrl-C, SIGINT), \`143\` stopped by SIGTERM.
   A master (\`dla master\`, \`dla analyse\` with \`--nats\` or \`--checkpoint-dir\`) stopped either way first saves a
-  checkpoint of the results it has (\`dla: stopping: checkpoint N saved; ...\`): the same command resumes from it.
+  checkpoint of the results it has (\`stopping: checkpoint N saved; ...\`): the same command resumes from it.
 - \`DLA_DEBUG=1\` prints the full cause of an unexpected error.
 - Commands that talk to NATS take \`--nats\` (comma-separated URLs of a cluster; default \`NATS_URL\`) and the same
   credential and TLS flags (\`--creds\`, \`--user\`/\`--password\`, \`--token\`, \`--tls-ca\`, \`--tls-cert\`,
