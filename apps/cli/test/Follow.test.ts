@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { startNatsServer } from "@dla/testing"
+import { gather, startNatsServer } from "@dla/testing"
 import { afterEach, describe, expect, it } from "vitest"
 import { dla, start } from "./cli.ts"
 
@@ -10,14 +10,8 @@ const line = (level: string) => `[2025-01-01T00:00:00] [${level}] message\n`
 /** A running `dla analyse --follow` whose stderr lines can be awaited, so each step waits for the previous poll. */
 const follow = (dir: string, ...more: Array<string>) => {
   const child = start("analyse", dir, "--follow", "--interval", "0.05", "--json", ...more)
-  let stdout = ""
-  let stderr = ""
   const waiters: Array<{ pattern: RegExp; resolve: () => void }> = []
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString()
-  })
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString()
+  const output = gather(child, (stderr) => {
     for (const w of [...waiters]) {
       if (w.pattern.test(stderr)) {
         waiters.splice(waiters.indexOf(w), 1)
@@ -31,8 +25,8 @@ const follow = (dir: string, ...more: Array<string>) => {
     /** Resolves once stderr (all of it so far) matches `pattern`. */
     seen: (pattern: RegExp) =>
       new Promise<void>((resolve, reject) => {
-        if (pattern.test(stderr)) return resolve()
-        const timer = setTimeout(() => reject(new Error(`not seen: ${pattern}\nstderr:\n${stderr}`)), 20_000)
+        if (pattern.test(output.stderr)) return resolve()
+        const timer = setTimeout(() => reject(new Error(`not seen: ${pattern}\nstderr:\n${output.stderr}`)), 20_000)
         waiters.push({
           pattern,
           resolve: () => {
@@ -44,7 +38,7 @@ const follow = (dir: string, ...more: Array<string>) => {
     stop: async () => {
       child.kill("SIGTERM")
       const code = await exited
-      return { code, stdout, stderr }
+      return { code, ...output }
     }
   }
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type NatsServer, startNatsServer } from "@dla/testing"
+import { gather, type NatsServer, startNatsServer } from "@dla/testing"
 import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -43,15 +43,8 @@ interface Exit {
 const run = (command: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) =>
   new Promise<Exit>((resolve) => {
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.on("exit", (code) => resolve({ code, stdout, stderr }))
+    const output = gather(child)
+    child.on("exit", (code) => resolve({ code, stdout: output.stdout, stderr: output.stderr }))
   })
 
 /** `world` processes of `dla analyse ...args`, RANK and WORLD_SIZE set by hand (rank `late` starts 1.5 s later). */

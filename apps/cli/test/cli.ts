@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { gather } from "@dla/testing"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 
@@ -37,15 +38,8 @@ export const startWith = (env: Readonly<Record<string, string>>, ...args: Array<
 /** Waits for a started `dla` to exit, with everything it printed. */
 export const finished = (child: ReturnType<typeof start>): Promise<Run> =>
   new Promise((resolve) => {
-    let stdout = ""
-    let stderr = ""
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.once("close", (status) => resolve({ status, stdout, stderr }))
+    const output = gather(child)
+    child.once("close", (status) => resolve({ status, stdout: output.stdout, stderr: output.stderr }))
   })
 
 /**

@@ -207,30 +207,34 @@ describe("a file that changes during its scan (issue 14)", () => {
   const cut = text.indexOf("\n", 2_000_000) + 1
   const more = `${mixedText(700)}\n`
 
-  it("says a file truncated after its first read shrank, and counts what was read", async () => {
-    const path = write("shrinks.log", text)
-    let truncated = false
+  it.each([
+    {
+      name: "says a file truncated after its first read shrank, and counts what was read",
+      file: "shrinks.log",
+      change: (path: string) => truncateSync(path, cut),
+      after: cut,
+      counted: text.slice(0, cut),
+      bytes: cut
+    },
+    {
+      name: "says a file appended to after its first read grew, and counts the bytes it started with",
+      file: "grows.log",
+      change: (path: string) => appendFileSync(path, more),
+      after: size + more.length,
+      counted: text,
+      bytes: size
+    }
+  ])("$name", async ({ file, change, after, counted, bytes }) => {
+    const path = write(file, text)
+    let changed = false
     const r = await FileAnalysis.analyseFile(path, {
       onProgress: () => {
-        if (!truncated) truncateSync(path, cut)
-        truncated = true
+        if (!changed) change(path)
+        changed = true
       }
     })
-    expect(r.changed).toEqual({ before: size, after: cut })
-    expect(r).toMatchObject({ ...independentCount(text.slice(0, cut)), bytes: cut })
-  })
-
-  it("says a file appended to after its first read grew, and counts the bytes it started with", async () => {
-    const path = write("grows.log", text)
-    let appended = false
-    const r = await FileAnalysis.analyseFile(path, {
-      onProgress: () => {
-        if (!appended) appendFileSync(path, more)
-        appended = true
-      }
-    })
-    expect(r.changed).toEqual({ before: size, after: size + more.length })
-    expect(r).toMatchObject({ ...independentCount(text), bytes: size })
+    expect(r.changed).toEqual({ before: size, after })
+    expect(r).toMatchObject({ ...independentCount(counted), bytes })
   })
 
   it("compares a batch part with the size it was listed at, and a last range too", async () => {

@@ -8,6 +8,22 @@ import { describe, expect, it } from "vitest"
 const work = mkdtempSync(join(tmpdir(), "dla-gen-"))
 const line = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\] \[(INFO|WARN|ERROR|DEBUG)\] (.+)$/
 
+/**
+ * Matches each of one file's lines to `pattern` (time, level, message), times never going back; adds the levels and
+ * messages it saw, and returns the last time.
+ */
+const collect = (lines: ReadonlyArray<string>, pattern: RegExp, levels: Set<string>, messages: Set<string>) => {
+  let previous = ""
+  for (const l of lines) {
+    const [, time, level, message] = pattern.exec(l) ?? expect.unreachable(l)
+    levels.add(level!)
+    messages.add(message!)
+    expect(time! >= previous).toBe(true)
+    previous = time!
+  }
+  return previous
+}
+
 describe("Generator", () => {
   it("writes files of `[timestamp] [LEVEL] message` lines with the four levels and eight messages", async () => {
     const dir = join(work, "a")
@@ -16,19 +32,12 @@ describe("Generator", () => {
     const levels = new Set<string>()
     const messages = new Set<string>()
     for (const file of files) {
-      let previous = ""
       const text = readFileSync(file.path, "utf8")
       expect(Buffer.byteLength(text)).toBe(file.bytes)
       const lines = text.split("\n")
       expect(lines.pop()).toBe("")
       expect(lines).toHaveLength(2000)
-      for (const l of lines) {
-        const [, time, level, message] = line.exec(l) ?? expect.unreachable(l)
-        levels.add(level!)
-        messages.add(message!)
-        expect(time! >= previous).toBe(true)
-        previous = time!
-      }
+      collect(lines, line, levels, messages)
     }
     expect([...levels].sort()).toEqual(["DEBUG", "ERROR", "INFO", "WARN"])
     expect([...messages].sort()).toEqual([...Generator.messages].sort())
@@ -70,14 +79,7 @@ describe("Generator", () => {
     const assignment = /^\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?)\] \[(INFO|WARN|ERROR|DEBUG)\] (.+)$/
     const levels = new Set<string>()
     const messages = new Set<string>()
-    let previous = ""
-    for (const l of readFileSync(files[0]!.path, "utf8").trimEnd().split("\n")) {
-      const [, time, level, message] = assignment.exec(l) ?? expect.unreachable(l)
-      levels.add(level!)
-      messages.add(message!)
-      expect(time! >= previous).toBe(true)
-      previous = time!
-    }
+    const previous = collect(readFileSync(files[0]!.path, "utf8").trimEnd().split("\n"), assignment, levels, messages)
     expect([...levels].sort()).toEqual(["DEBUG", "ERROR", "INFO", "WARN"])
     expect([...messages].sort()).toEqual([
       "Authentication failed",

@@ -5,11 +5,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { createServer } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { check } from "../../../scripts/smoke-support.mjs"
 import { PromiseCopier } from "../dist/index.js"
-
-const check = (condition, message) => {
-  if (!condition) throw new Error(message)
-}
 
 // WebHDFS as Hadoop answers it: 307 to the data URL for CREATE/APPEND, 201/200 there, JSON for metadata operations.
 const files = new Map()

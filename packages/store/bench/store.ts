@@ -14,7 +14,7 @@ import { availableParallelism, loadavg } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Generator } from "@dla/core"
-import { startNatsCluster } from "@dla/testing"
+import { gather, startNatsCluster } from "@dla/testing"
 import * as Effect from "effect/Effect"
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url))
@@ -45,18 +45,11 @@ const run = (args: ReadonlyArray<string>) =>
   new Promise<{ ms: number; stdout: string; stderr: string }>((resolve, reject) => {
     const began = performance.now()
     const child = spawn(dla[0]!, [...dla.slice(1), ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
+    const output = gather(child)
     child.once("exit", (code) =>
       code === 0
-        ? resolve({ ms: performance.now() - began, stdout, stderr })
-        : reject(new Error(`dla ${args.join(" ")} exited ${code}: ${stderr}`))
+        ? resolve({ ms: performance.now() - began, ...output })
+        : reject(new Error(`dla ${args.join(" ")} exited ${code}: ${output.stderr}`))
     )
   })
 

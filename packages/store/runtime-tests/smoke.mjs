@@ -1,36 +1,17 @@
 // Runtime smoke test of the BUILT @dla/store (run `pnpm build` first) on Node, Bun or Deno, against a real
 // nats-server (Debian's, on PATH): ships a directory, a partial last line waits, reads the file back byte-identical
 // and counts its levels. Exits non-zero on any failure.
-import { spawn } from "node:child_process"
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { connect } from "@nats-io/transport-node"
+import { check, startNats } from "../../../scripts/smoke-support.mjs"
 import { Shipper, Store } from "../dist/index.js"
 
-const check = (condition, message) => {
-  if (!condition) throw new Error(message)
-}
-
-const port = await new Promise((resolve) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address()
-    probe.close(() => resolve(port))
-  })
-})
 const dir = mkdtempSync(join(tmpdir(), "dla-store-smoke-"))
-const server = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", join(dir, "js")], {
-  stdio: "ignore"
-})
-let nc
+const nats = await startNats(join(dir, "js"), connect)
 try {
-  for (let i = 0; i < 100 && nc === undefined; i++) {
-    nc = await connect({ servers: `nats://127.0.0.1:${port}` }).catch(
-      () => new Promise((resolve) => setTimeout(() => resolve(undefined), 100))
-    )
-  }
-  check(nc !== undefined, "nats-server did not start")
+  const nc = await nats.connect()
   const log = join(dir, "logs", "app.log")
   const text = "[2025-01-01T00:00:00] [INFO] one\n[2025-01-01T00:00:01] [ERROR] two\n"
   await import("node:fs/promises").then((fs) => fs.mkdir(join(dir, "logs")))
@@ -49,7 +30,6 @@ try {
   check(counts.lines === 3 && counts.levels.ERROR === 1 && counts.levels.WARN === 1, JSON.stringify(counts))
   console.log("store smoke: ok")
 } finally {
-  await nc?.close()
-  server.kill("SIGKILL")
+  await nats.stop()
   rmSync(dir, { recursive: true, force: true })
 }

@@ -1,4 +1,5 @@
 export * from "./Hold.ts"
 export * from "./NatsServer.ts"
+export * from "./Output.ts"
 export * from "./PerFile.ts"
 export * from "./Wait.ts"

@@ -7,7 +7,7 @@
  * `dla status` and `dla dashboard` elsewhere. Counting stays in this process either way.
  */
 import { RunsKv } from "@dla/analyser/nats"
-import { Follow, type LogFormat } from "@dla/core"
+import { Follow } from "@dla/core"
 import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
 import * as Duration from "effect/Duration"
@@ -19,14 +19,10 @@ import * as Diagnostics from "./Diagnostics.ts"
 import * as Nats from "./Nats.ts"
 import * as Results from "./Results.ts"
 import * as Run from "./Run.ts"
+import type * as Sequential from "./Sequential.ts"
 import * as Watch from "./Watch.ts"
 
-export interface Args extends Nats.Settings {
-  readonly path: string
-  readonly format: Option.Option<LogFormat.LogFormat>
-  readonly include: ReadonlyArray<string>
-  readonly exclude: ReadonlyArray<string>
-  readonly json: boolean
+export interface Args extends Nats.Settings, Sequential.Input {
   readonly interval: number
   readonly for: Option.Option<number>
   readonly dashboard: boolean

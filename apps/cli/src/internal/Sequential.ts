@@ -40,20 +40,21 @@ export const print = (
         : Report.render(input)
   ).pipe(Effect.andThen(ByFile.warn(files)))
 
+/** What a run analyses (a directory, its format, which files) and whether it prints JSON: the run commands share it. */
+export interface Input {
+  readonly path: string
+  readonly format: Option.Option<LogFormat.LogFormat>
+  readonly include: ReadonlyArray<string>
+  readonly exclude: ReadonlyArray<string>
+  readonly json: boolean
+}
+
 /**
  * The sequential analyser (core's), in this thread: the baseline the parallel engines are measured against, its time
  * recorded for their `Speedup`.
  */
 export const run = (
-  args: {
-    readonly path: string
-    readonly format: Option.Option<LogFormat.LogFormat>
-    readonly include: ReadonlyArray<string>
-    readonly exclude: ReadonlyArray<string>
-    readonly json: boolean
-    readonly byFile: boolean
-    readonly baseline: Option.Option<number>
-  },
+  args: Input & { readonly byFile: boolean; readonly baseline: Option.Option<number> },
   runId: string,
   listed?: DirectoryAnalysis.Listed
 ) =>
