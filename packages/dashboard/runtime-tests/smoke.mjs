@@ -12,7 +12,8 @@ monitor.push({ _tag: "WorkerJoined", workerId: "w1" })
 await Effect.runPromise(
   Effect.scoped(
     Effect.gen(function* () {
-      const { url } = yield* Server.serve(Handler.make(Source.fromMonitor(monitor)))
+      const source = yield* Source.fromMonitor(monitor)
+      const { url } = yield* Server.serve(Handler.make(source))
       const page = yield* Effect.promise(() => fetch(url).then((r) => r.text()))
       assert.ok(page.includes('new EventSource(api("events"'))
       const state = yield* Effect.promise(() => fetch(`${url}state`).then((r) => r.json()))
