@@ -1,32 +1,17 @@
 import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { freePort, type NatsServer, startNatsServer } from "@dla/testing"
+import { freePort } from "@dla/testing"
 import { jetstreamManager, RetentionPolicy } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { diagnostics, dla, runIn } from "./cli.ts"
+import { describe, expect, it } from "vitest"
+import { diagnostics, dla, generatedLogsAndServer } from "./cli.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
-const work = mkdtempSync(join(tmpdir(), "dla-cli-analyser-"))
-const logs = join(work, "logs")
-let server: NatsServer
-
-const dlaAsync = (...args: Array<string>) => runIn(work, ...args)
+const { work, logs, server, dlaAsync } = generatedLogsAndServer("dla-cli-analyser-", { files: 6, lines: 2000, seed: 3 })
 
 const levelsOf = (stdout: string) => JSON.parse(stdout).levels
-
-beforeAll(async () => {
-  expect(dla("generate", logs, "--files", "6", "--lines", "2000", "--seed", "3").status).toBe(0)
-  server = await startNatsServer()
-})
-
-afterAll(async () => {
-  await server?.stop()
-  rmSync(work, { recursive: true, force: true })
-})
 
 describe("dla analyse --workers (embedded engine)", () => {
   it("counts on worker threads exactly as the sequential analyser", () => {
