@@ -11,7 +11,7 @@ import {
   isKey,
   LEFT_BRACE,
   LEFT_BRACKET,
-  type LogFormat,
+  logFormat,
   QUOTE,
   RIGHT_BRACE,
   RIGHT_BRACKET,
@@ -120,11 +120,7 @@ const objectLevel = (bytes: Uint8Array, i: number, end: number, nested: boolean)
  * `severity`, `log.level` (or ECS's nested `{"log":{"level":...}}`), `@l`, `levelname` and `l` (dla's message files)
  * that holds a level, in any order among the other keys.
  */
-export const json: LogFormat = {
-  name: "json",
-  example: '{"level":"info","ts":1732968000.123,"msg":"message"}',
-  levelOf: (bytes, start, end) => {
-    const i = skipBlanks(bytes, start, end)
-    return bytes[i] === LEFT_BRACE ? objectLevel(bytes, i, end, false) : -1
-  }
-}
+export const json = logFormat("json", '{"level":"info","ts":1732968000.123,"msg":"message"}', (bytes, start, end) => {
+  const i = skipBlanks(bytes, start, end)
+  return bytes[i] === LEFT_BRACE ? objectLevel(bytes, i, end, false) : -1
+})

@@ -2,7 +2,7 @@
  * logfmt: `key=value` pairs (go-kit, logrus's text formatter, Heroku, Grafana's and Prometheus' components).
  */
 import * as Level from "../Level.ts"
-import { ascii, BACKSLASH, EQUALS, isBlank, isKey, type LogFormat, QUOTE, skipBlanks } from "./shared.ts"
+import { ascii, BACKSLASH, EQUALS, isBlank, isKey, logFormat, QUOTE, skipBlanks } from "./shared.ts"
 
 const levelKeys = ["level", "lvl", "severity"].map(ascii)
 
@@ -25,10 +25,10 @@ const isLevelKey = (bytes: Uint8Array, start: number, end: number) => {
  * `level`, `lvl` or `severity` key. Every word before it must be a `key=value` pair (values may be quoted), so a
  * `level=` inside a quoted message never counts.
  */
-export const logfmt: LogFormat = {
-  name: "logfmt",
-  example: 'ts=2024-11-30T12:00:00Z level=warn msg="disk almost full"',
-  levelOf: (bytes, start, end) => {
+export const logfmt = logFormat(
+  "logfmt",
+  'ts=2024-11-30T12:00:00Z level=warn msg="disk almost full"',
+  (bytes, start, end) => {
     let i = skipBlanks(bytes, start, end)
     while (i < end) {
       const keyStart = i
@@ -51,4 +51,4 @@ export const logfmt: LogFormat = {
     }
     return -1
   }
-}
+)

@@ -12,6 +12,13 @@ export interface LogFormat {
   readonly levelOf: (bytes: Uint8Array, start: number, end: number) => number
 }
 
+/** The format `name`, whose lines look like `example`, reading a line's level with `levelOf`. */
+export const logFormat = (name: string, example: string, levelOf: LogFormat["levelOf"]): LogFormat => ({
+  name,
+  example,
+  levelOf
+})
+
 export const TAB = 0x09
 export const SPACE = 0x20
 export const QUOTE = 0x22
