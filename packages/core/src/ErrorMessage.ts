@@ -1,5 +1,6 @@
 /**
- * One way to turn anything thrown or failed into the one-line text of an error message.
+ * One way to turn anything thrown or failed into the one-line text of an error message, and into a package's own
+ * error.
  *
  * @since 0.1.0
  */
@@ -31,3 +32,15 @@ const text = (cause: unknown): string => {
     return String(cause)
   }
 }
+
+/**
+ * Turns a rejected promise's reason into a package's own error: the reason itself when it already is one (an error
+ * raised deeper down is not wrapped twice), else `wrap(reason)`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keepOrWrap =
+  <E>(own: abstract new (...args: never) => E, wrap: (cause: unknown) => E) =>
+  (cause: unknown): E =>
+    cause instanceof own ? cause : wrap(cause)

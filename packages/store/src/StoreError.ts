@@ -26,13 +26,8 @@ export class StoreError extends Data.TaggedError("StoreError")<{
 }> {}
 
 /** Wraps a rejected promise as a StoreError of `reason`, keeping StoreErrors as they are. */
-export const fromUnknown =
-  (reason: Reason, context: string) =>
-  (cause: unknown): StoreError =>
-    cause instanceof StoreError
-      ? cause
-      : new StoreError({
-          reason,
-          message: `${context}: ${ErrorMessage.describe(cause)}`,
-          cause
-        })
+export const fromUnknown = (reason: Reason, context: string): ((cause: unknown) => StoreError) =>
+  ErrorMessage.keepOrWrap(
+    StoreError,
+    (cause) => new StoreError({ reason, message: `${context}: ${ErrorMessage.describe(cause)}`, cause })
+  )
