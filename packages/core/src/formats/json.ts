@@ -9,6 +9,7 @@ import {
   isBlank,
   isDigit,
   isKey,
+  isOneOfKeys,
   LEFT_BRACE,
   LEFT_BRACKET,
   logFormat,
@@ -25,12 +26,7 @@ const COMMA = 0x2c
 const levelKeys = ["level", "lvl", "severity", "log.level", "@l", "levelname", "l"].map(ascii)
 /** ECS nests the level: `{"log":{"level":"info"}}`. */
 const LOG_KEY = ascii("log")
-const NESTED_LEVEL_KEY = ascii("level")
-
-const isLevelKey = (bytes: Uint8Array, start: number, end: number) => {
-  for (const key of levelKeys) if (isKey(bytes, start, end, key)) return true
-  return false
-}
+const NESTED_LEVEL_KEYS = [ascii("level")]
 
 /** After the closing quote of the string opening at `i`, or -1 when it does not close before `end`. */
 const stringEnd = (bytes: Uint8Array, i: number, end: number) => {
@@ -99,7 +95,7 @@ const objectLevel = (bytes: Uint8Array, i: number, end: number, nested: boolean)
     i = skipBlanks(bytes, keyEnd, end)
     if (bytes[i] !== COLON) return -1
     i = skipBlanks(bytes, i + 1, end)
-    if (nested ? isKey(bytes, keyStart, keyEnd - 1, NESTED_LEVEL_KEY) : isLevelKey(bytes, keyStart, keyEnd - 1)) {
+    if (isOneOfKeys(bytes, keyStart, keyEnd - 1, nested ? NESTED_LEVEL_KEYS : levelKeys)) {
       const id = valueLevel(bytes, i, end)
       if (id >= 0) return id
     } else if (!nested && bytes[i] === LEFT_BRACE && isKey(bytes, keyStart, keyEnd - 1, LOG_KEY)) {

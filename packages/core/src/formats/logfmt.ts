@@ -2,7 +2,7 @@
  * logfmt: `key=value` pairs (go-kit, logrus's text formatter, Heroku, Grafana's and Prometheus' components).
  */
 import * as Level from "../Level.ts"
-import { ascii, BACKSLASH, EQUALS, isBlank, isKey, logFormat, QUOTE, skipBlanks } from "./shared.ts"
+import { ascii, BACKSLASH, EQUALS, isBlank, isOneOfKeys, logFormat, QUOTE, skipBlanks } from "./shared.ts"
 
 const levelKeys = ["level", "lvl", "severity"].map(ascii)
 
@@ -14,11 +14,6 @@ const isKeyByte = (b: number) =>
   b === 0x2e ||
   b === 0x2d ||
   b === 0x40
-
-const isLevelKey = (bytes: Uint8Array, start: number, end: number) => {
-  for (const key of levelKeys) if (isKey(bytes, start, end, key)) return true
-  return false
-}
 
 /**
  * logfmt lines, `ts=2024-11-30T12:00:00Z level=warn msg="disk almost full"`: the level is the value of the first
@@ -46,7 +41,7 @@ export const logfmt = logFormat(
         while (i < end && !isBlank(bytes[i])) i++
         valueEnd = i
       }
-      if (isLevelKey(bytes, keyStart, keyEnd)) return Level.idOfBytes(bytes, valueStart, valueEnd)
+      if (isOneOfKeys(bytes, keyStart, keyEnd, levelKeys)) return Level.idOfBytes(bytes, valueStart, valueEnd)
       i = skipBlanks(bytes, i, end)
     }
     return -1

@@ -108,6 +108,16 @@ export const isKey = (bytes: Uint8Array, start: number, end: number, key: Uint8A
   for (let k = 0; k < key.length; k++) if (lower(bytes[start + k]!) !== key[k]) return false
   return true
 }
+/** Whether `bytes[start, end)` is one of `keys` (given in lower case), in any case. */
+export const isOneOfKeys = (
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  keys: ReadonlyArray<Uint8Array>
+): boolean => {
+  for (const key of keys) if (isKey(bytes, start, end, key)) return true
+  return false
+}
 /** `text` as ASCII bytes (for constants). */
 export const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0))
 
