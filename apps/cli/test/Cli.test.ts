@@ -139,6 +139,10 @@ describe("dla errors", () => {
     const guarded = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--dashboard-token", "t0k")
     expect(guarded.status, guarded.stderr).toBe(0)
     expect(guarded.stderr).toMatch(/live dashboard of run \S+ at http:\/\/127\.0\.0\.1:\d+\/\?token=t0k/)
+    // Without the flag, DLA_DASHBOARD_TOKEN (read through Config) is the token.
+    const fromEnv = dlaWith({ DLA_DASHBOARD_TOKEN: "env7" }, "analyse", logs, "--dashboard", "--dashboard-port", "0")
+    expect(fromEnv.status, fromEnv.stderr).toBe(0)
+    expect(fromEnv.stderr).toMatch(/live dashboard of run \S+ at http:\/\/127\.0\.0\.1:\d+\/\?token=env7/)
   })
 
   it("a bad option value is a usage error: exit 2, one line", () => {

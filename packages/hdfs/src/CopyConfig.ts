@@ -12,6 +12,23 @@ import { Result } from "effect"
 import type * as Destination from "./Destination.ts"
 import { HdfsError } from "./HdfsError.ts"
 
+/**
+ * The variables this module reads: a copy's defaults and the copier's WebHDFS and state settings.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const VARIABLES = [
+  "HDFS_LOG_DEST",
+  "HDFS_COPY_INTERVAL",
+  "LOG_TIMEZONE",
+  "HDFS_NAMENODES",
+  "HADOOP_USER_NAME",
+  "HDFS_DELEGATION_TOKEN",
+  "DLA_HDFS_STATE_DIR",
+  "XDG_CACHE_HOME"
+] as const
+
 /** What `startCopy` takes; the seeds' `start_hdfs_copy` options. */
 export interface CopyOptions {
   readonly copyName: string

@@ -7,6 +7,7 @@ import type { Distributed } from "@dla/analyser/nats"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
+import * as Config from "effect/Config"
 import * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -37,6 +38,7 @@ export const flags = {
   dashboardPort: portFlag("dashboard-port"),
   dashboardHost: hostFlag("dashboard-host"),
   dashboardToken: Flag.String("dashboard-token").pipe(
+    Flag.withFallbackConfig(Config.String("DLA_DASHBOARD_TOKEN")),
     Flag.optional,
     Flag.withDescription(
       "Token every request to the page must carry (?token= or Authorization: Bearer), also for /metrics. Default: DLA_DASHBOARD_TOKEN"
@@ -61,7 +63,7 @@ export const access = (
   token: Option.Option<string>,
   hostFlag: string
 ): Effect.Effect<Access, CliError.ValidationError> => {
-  const given = Option.getOrUndefined(token) ?? (process.env.DLA_DASHBOARD_TOKEN || undefined)
+  const given = Option.getOrUndefined(token)
   if (!isLoopback(host) && given === undefined) {
     return Effect.fail(
       new CliError.ValidationError({
