@@ -121,6 +121,9 @@ describe("dla errors", () => {
     const regex = dla("analyse", work, "--format", "^(?<lvl>x)")
     expect(regex.status).toBe(2)
     expect(regex.stderr).toContain("no (?<level>...) group in the regex '^(?<lvl>x)'")
+    const invalid = dla("analyse", work, "--format", "(?<level>[")
+    expect(invalid.status).toBe(2)
+    expect(invalid.stderr).toContain("invalid format regex '(?<level>[': Invalid regular expression")
   })
 
   it("warns when --workers is above the machine's cores, and still runs", () => {
