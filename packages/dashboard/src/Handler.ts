@@ -32,6 +32,11 @@ export interface Options {
   readonly keepAliveMs?: number
   /** Required of every request when set. */
   readonly token?: string
+  /**
+   * The time in milliseconds (default `Date.now`): the throttle and `/metrics` read it. An Effect program passes its
+   * `Clock`'s (`clock.currentTimeMillisUnsafe`), so a test clock moves them.
+   */
+  readonly now?: () => number
 }
 
 /**
@@ -84,6 +89,7 @@ const events = (
   options: Options
 ): ReadableStream<Uint8Array> => {
   const throttleMs = options.throttleMs ?? 200
+  const now = options.now ?? Date.now
   let finished = false
   let stop = () => {}
   return new ReadableStream<Uint8Array>({
@@ -94,11 +100,11 @@ const events = (
         timer = undefined
         const current = view()
         if (current === undefined) return
-        lastSent = Date.now()
+        lastSent = now()
         controller.enqueue(sseMessage(current))
       }
       const schedule = () => {
-        if (timer === undefined) timer = setTimeout(send, Math.max(0, lastSent + throttleMs - Date.now()))
+        if (timer === undefined) timer = setTimeout(send, Math.max(0, lastSent + throttleMs - now()))
       }
       const unsubscribe = source.subscribe(schedule)
       const keepAliveMs = options.keepAliveMs ?? 15_000
@@ -147,7 +153,7 @@ export const make = (source: Source, options: Options = {}): Handler => {
   const histories = History.tracker()
   for (const state of source.runs()) histories.add(state)
   source.subscribe(histories.add)
-  const metrics = Metrics.make(source)
+  const metrics = Metrics.make(source, options.now)
   const view = (runId: string | undefined): View | undefined => {
     const state = source.current(runId)
     if (state === undefined) return undefined

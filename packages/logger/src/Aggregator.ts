@@ -42,6 +42,11 @@ export interface Options {
    * the output must stay in time order. Default 250 ms.
    */
   readonly graceMs?: number | undefined
+  /**
+   * The time the grace window is measured back from (default `Date.now`): the clock the records' times came from,
+   * e.g. an Effect program's `clock.currentTimeMillisUnsafe` (the Effect logger stamps records with its Clock).
+   */
+  readonly now?: (() => number) | undefined
 }
 
 /**
@@ -126,6 +131,7 @@ export const make = (options: Options): Aggregator => {
   const journalFile = OffsetJournal.pathOf(options.file)
   const format = options.json === true ? jsonLine : options.layout === "nvrx" ? nvrxNodeLine : nodeLine
   const graceMs = options.graceMs ?? 250
+  const now = options.now ?? Date.now
   fs.mkdirSync(path.dirname(options.file), { recursive: true })
   const lockFile = lock(options.file)
   let emitted = OffsetJournal.recover(options.file, journalFile)
@@ -225,7 +231,7 @@ export const make = (options: Options): Aggregator => {
   }
 
   return {
-    poll: () => run(Date.now() - graceMs),
+    poll: () => run(now() - graceMs),
     drain: () => run(Number.POSITIVE_INFINITY),
     finish: () => run(Number.POSITIVE_INFINITY, true),
     close: () => unlock(lockFile)

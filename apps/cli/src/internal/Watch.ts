@@ -7,6 +7,7 @@ import type { Distributed } from "@dla/analyser/nats"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
@@ -138,7 +139,11 @@ export const serve = (
   Effect.gen(function* () {
     const dashboard = yield* Effect.promise(() => import("@dla/dashboard"))
     const { Handler, Server } = dashboard
-    const handler = Handler.make(yield* source(dashboard), options.token === undefined ? {} : { token: options.token })
+    const clock = yield* Clock.Clock
+    const handler = Handler.make(yield* source(dashboard), {
+      now: () => clock.currentTimeMillisUnsafe(),
+      ...(options.token === undefined ? {} : { token: options.token })
+    })
     const served = yield* Failure.fromError(
       Server.serve(handler, { port, ...(options.host ? { host: options.host } : {}) })
     )
