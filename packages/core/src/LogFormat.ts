@@ -161,7 +161,10 @@ const builtIn = (name: string): LogFormat | undefined => named.find((format) => 
 /**
  * A format from a `--format` value: a built-in name or alias, a wrapper (`cri`, `docker`, `rank`) alone or with its
  * inner format (`cri+klog`, `docker+json`, `rank+python`), or else a regular expression with a `level` group. Every
- * built-in or detected format's `name` is a spec that gives it back.
+ * built-in or detected format's `name` is a spec that gives it back. Anything else is a {@link LogFormatError}.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const parse = (spec: string): Result.Result<LogFormat, LogFormatError> => {
   const format = builtIn(spec)
