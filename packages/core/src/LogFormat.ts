@@ -51,7 +51,7 @@ export class LogFormatError extends Data.TaggedError("LogFormatError")<{
   readonly cause?: unknown
 }> {
   override get message(): string {
-    return this.cause === undefined ? this.detail : `${this.detail}: ${ErrorMessage.describe(this.cause)}`
+    return ErrorMessage.withCause(this.detail, this.cause)
   }
 }
 
