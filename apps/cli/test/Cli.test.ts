@@ -121,6 +121,9 @@ describe("dla errors", () => {
     const regex = dla("analyse", work, "--format", "^(?<lvl>x)")
     expect(regex.status).toBe(2)
     expect(regex.stderr).toContain("no (?<level>...) group in the regex '^(?<lvl>x)'")
+    const invalid = dla("analyse", work, "--format", "(?<level>[")
+    expect(invalid.status).toBe(2)
+    expect(invalid.stderr).toContain("invalid format regex '(?<level>[': Invalid regular expression")
   })
 
   it("warns when --workers is above the machine's cores, and still runs", () => {
@@ -139,6 +142,10 @@ describe("dla errors", () => {
     const guarded = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--dashboard-token", "t0k")
     expect(guarded.status, guarded.stderr).toBe(0)
     expect(guarded.stderr).toMatch(/live dashboard of run \S+ at http:\/\/127\.0\.0\.1:\d+\/\?token=t0k/)
+    // Without the flag, DLA_DASHBOARD_TOKEN (read through Config) is the token.
+    const fromEnv = dlaWith({ DLA_DASHBOARD_TOKEN: "env7" }, "analyse", logs, "--dashboard", "--dashboard-port", "0")
+    expect(fromEnv.status, fromEnv.stderr).toBe(0)
+    expect(fromEnv.stderr).toMatch(/live dashboard of run \S+ at http:\/\/127\.0\.0\.1:\d+\/\?token=env7/)
   })
 
   it("a bad option value is a usage error: exit 2, one line", () => {

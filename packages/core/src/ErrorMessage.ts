@@ -22,6 +22,16 @@ export const describe = (cause: unknown): string => oneLine(text(cause))
  */
 export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()
 
+/**
+ * A tagged error's message from what failed and why: `detail`, then `: ` and the cause's one-line message when there
+ * is a cause.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const withCause = (detail: string, cause: unknown): string =>
+  cause === undefined ? detail : `${detail}: ${describe(cause)}`
+
 const text = (cause: unknown): string => {
   if (cause instanceof Error) return cause.message === "" ? cause.name : cause.message
   if (typeof cause === "string") return cause

@@ -31,3 +31,12 @@ describe("ErrorMessage.keepOrWrap", () => {
     expect(toOwn("refused").message).toBe("wrapped: refused")
   })
 })
+
+describe("ErrorMessage.withCause", () => {
+  it("is the detail alone without a cause, else the detail and the cause's one line", () => {
+    expect(ErrorMessage.withCause("cannot read a.log", undefined)).toBe("cannot read a.log")
+    expect(ErrorMessage.withCause("cannot read a.log", new Error("EACCES\nmore"))).toBe(
+      "cannot read a.log: EACCES more"
+    )
+  })
+})

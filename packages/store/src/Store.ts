@@ -21,6 +21,12 @@ import * as Naming from "./internal/naming.ts"
 import { type Handles, open as openStore, retrying } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
 
+/**
+ * Which stream to read, and how long to keep trying through a cluster that does not answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** Stream name (default `DLA_LOGS`). */
   readonly stream?: string
@@ -28,6 +34,12 @@ export interface Options {
   readonly retryForMs?: number
 }
 
+/**
+ * A file in the store: its node, its path, its generation (a new one after truncation), what it holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoredFile {
   readonly node: string
   /** Path relative to the shipped root, as first seen. */
@@ -41,6 +53,12 @@ export interface StoredFile {
   readonly lastSeq: number
 }
 
+/**
+ * Which stored files an operation reads: all, one node's, or one file.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Selection {
   /** Only this node's files. */
   readonly node?: string
@@ -50,6 +68,12 @@ export interface Selection {
   readonly generation?: number
 }
 
+/**
+ * How `count` reads lines: the format, and a progress callback.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CountOptions {
   /** The format of every line; by default detected per stored file from its first message. */
   readonly format?: LogFormat.LogFormat
@@ -57,17 +81,34 @@ export interface CountOptions {
   readonly onProgress?: (done: number, total: number) => void
 }
 
+/**
+ * The counts of the selected stored files, and how many files they were.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CountResult extends Counts.Counts {
   readonly files: number
 }
 
+/**
+ * What `mirror` wrote.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MirrorResult {
   /** Files written to (new or grown). */
   readonly files: number
   readonly bytes: number
 }
 
-/** The store's reading side, with Promise methods (the Effect functions below wrap these). */
+/**
+ * The store's reading side, with Promise methods (the Effect functions below wrap these).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Reader {
   readonly list: (selection?: Selection) => Promise<ReadonlyArray<StoredFile>>
   /** Passes the stored bytes of the selected file(s) to `write`, in order; fails with NotFound when there are none. */
@@ -147,11 +188,21 @@ class ByteCursor {
 
 type StoredMessage = Encoding.Message
 
-/** Where a stored file is mirrored, relative to the mirror's directory. */
+/**
+ * Where a stored file is mirrored, relative to the mirror's directory.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const mirrorPath = (file: Pick<StoredFile, "node" | "file" | "generation">): string =>
   join(file.node, file.generation === 0 ? file.file : `${file.file}@${file.generation}`)
 
-/** Opens the store for reading. Fails with NotFound when nothing was ever shipped to it. */
+/**
+ * Opens the store for reading. Fails with NotFound when nothing was ever shipped to it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const reader = async (nc: NatsConnection, options: Options = {}): Promise<Reader> => {
   const stream = options.stream ?? Naming.DEFAULT_STREAM
   const retryForMs = options.retryForMs ?? 60_000
@@ -420,9 +471,21 @@ const withReader = <A>(nc: NatsConnection, options: Options, what: string, use: 
     catch: StoreError.fromUnknown("Unavailable", what)
   })
 
+/**
+ * The stored files of the selection (Effect face of `Reader.list`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const list = (nc: NatsConnection, selection: Selection = {}, options: Options = {}) =>
   withReader(nc, options, "listing the store", (r) => r.list(selection))
 
+/**
+ * Writes one stored file's bytes, in order, to `write` (Effect face of `Reader.read`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const read = (
   nc: NatsConnection,
   selection: Selection & { readonly node: string; readonly file: string },
@@ -430,11 +493,29 @@ export const read = (
   options: Options = {}
 ) => withReader(nc, options, `reading ${selection.file}`, (r) => r.read(selection, write))
 
+/**
+ * Counts the lines of the selected stored files by level (Effect face of `Reader.count`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const count = (nc: NatsConnection, selection: Selection = {}, options: Options & CountOptions = {}) =>
   withReader(nc, options, "counting the store", (r) => r.count(selection, options))
 
+/**
+ * Writes the selected stored files under `dir` (Effect face of `Reader.mirror`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const mirror = (nc: NatsConnection, dir: string, selection: Selection = {}, options: Options = {}) =>
   withReader(nc, options, `mirroring the store to ${dir}`, (r) => r.mirror(dir, selection))
 
+/**
+ * Deletes a node's stored files (or one of them) from the store (Effect face of `Reader.remove`).
+ *
+ * @since 0.1.0
+ * @category writing
+ */
 export const remove = (nc: NatsConnection, selection: Selection & { readonly node: string }, options: Options = {}) =>
   withReader(nc, options, "removing from the store", (r) => r.remove(selection))

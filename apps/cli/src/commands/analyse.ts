@@ -179,7 +179,7 @@ export const analyse = Command.make(
       }
       // Speedup: from --baseline, else from a recorded sequential run of the same input.
       const input = { files: summary.filesProcessed, counts: summary.counts }
-      const baseline = Option.orElse(args.baseline, () => Baseline.recorded(runId, input))
+      const baseline = Option.isSome(args.baseline) ? args.baseline : yield* Baseline.recorded(runId, input)
       yield* Run.report(summary, {
         json: args.json,
         baseline,

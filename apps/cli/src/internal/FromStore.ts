@@ -31,13 +31,11 @@ export interface AnalyseArgs extends Nats.Settings {
 }
 
 const needsNats = (nats: Option.Option<string>) =>
-  Option.match(
-    Option.orElse(nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined)),
-    {
-      onNone: () => Effect.fail(new Nats.NatsUnavailable({ detail: "--from-store needs --nats URL (or NATS_URL)" })),
-      onSome: Effect.succeed
-    }
-  )
+  // `--nats` falls back to NATS_URL already (Nats.fromEnv).
+  Option.match(nats, {
+    onNone: () => Effect.fail(new Nats.NatsUnavailable({ detail: "--from-store needs --nats URL (or NATS_URL)" })),
+    onSome: Effect.succeed
+  })
 
 /** Counts the stored lines (of one node with `--node`) in this process and prints the results block. */
 export const analyse = (args: AnalyseArgs) =>

@@ -73,7 +73,7 @@ export const run = (
     }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
     for (const skipped of result.skipped) Diagnostics.warn(`skipped ${skipped.message}`)
     if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
-    Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
+    yield* Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
     const results: Report.Results = {
       counts: result.counts,
       filesProcessed: result.files.length,

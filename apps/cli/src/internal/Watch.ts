@@ -7,6 +7,8 @@ import type { Distributed } from "@dla/analyser/nats"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
 import * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -37,6 +39,7 @@ export const flags = {
   dashboardPort: portFlag("dashboard-port"),
   dashboardHost: hostFlag("dashboard-host"),
   dashboardToken: Flag.String("dashboard-token").pipe(
+    Flag.withFallbackConfig(Config.String("DLA_DASHBOARD_TOKEN")),
     Flag.optional,
     Flag.withDescription(
       "Token every request to the page must carry (?token= or Authorization: Bearer), also for /metrics. Default: DLA_DASHBOARD_TOKEN"
@@ -61,7 +64,7 @@ export const access = (
   token: Option.Option<string>,
   hostFlag: string
 ): Effect.Effect<Access, CliError.ValidationError> => {
-  const given = Option.getOrUndefined(token) ?? (process.env.DLA_DASHBOARD_TOKEN || undefined)
+  const given = Option.getOrUndefined(token)
   if (!isLoopback(host) && given === undefined) {
     return Effect.fail(
       new CliError.ValidationError({
@@ -136,7 +139,11 @@ export const serve = (
   Effect.gen(function* () {
     const dashboard = yield* Effect.promise(() => import("@dla/dashboard"))
     const { Handler, Server } = dashboard
-    const handler = Handler.make(yield* source(dashboard), options.token === undefined ? {} : { token: options.token })
+    const clock = yield* Clock.Clock
+    const handler = Handler.make(yield* source(dashboard), {
+      now: () => clock.currentTimeMillisUnsafe(),
+      ...(options.token === undefined ? {} : { token: options.token })
+    })
     const served = yield* Failure.fromError(
       Server.serve(handler, { port, ...(options.host ? { host: options.host } : {}) })
     )
