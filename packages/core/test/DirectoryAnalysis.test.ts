@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
-import { DirectoryAnalysis, Generator } from "@dla/core"
+import { DirectoryAnalysis, Generator, LogFiles } from "@dla/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 
@@ -54,6 +54,25 @@ describe("DirectoryAnalysis.analyse", () => {
     }
     expect(result.counts.levels).toEqual(expected)
     expect(result.counts.lines).toBe(300 * 20 + 40_000)
+  })
+
+  it("fails on a file of a batch that is gone since it was listed, after taking the files before it", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dla-dir-gone-"))
+    await Effect.runPromise(Generator.generate(root, { files: 3, lines: 20, seed: 6 }))
+    const files = await Effect.runPromise(LogFiles.list(root))
+    const gone = { ...files[1]!, path: join(root, "gone.log"), relative: "gone.log" }
+    const progress: Array<number> = []
+    const error = await Effect.runPromise(
+      Effect.flip(
+        DirectoryAnalysis.analyse(root, {
+          listed: { files: [files[0]!, gone, files[2]!], skipped: [] },
+          onProgress: (p) => progress.push(p.files)
+        })
+      )
+    )
+    expect(error).toMatchObject({ reason: "NotFound", path: gone.path })
+    // The batch failed as a whole: no progress for it.
+    expect(progress).toEqual([])
   })
 
   it("fails on a missing root", async () => {
