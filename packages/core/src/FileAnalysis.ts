@@ -138,7 +138,10 @@ export const analyse = (path: string, options: AnalyseOptions = {}): Effect.Effe
 export interface BatchPart {
   readonly path: string
   readonly range?: ByteRange
-  /** The file's size as it was listed: given, a scan that finds another size says so (`FileResult.changed`). */
+  /**
+   * The file's size as it was listed: a scan that finds another size says so (`FileResult.changed`). Without it, a
+   * file longer than one read is measured when it is opened, as {@link analyseFile} does.
+   */
   readonly size?: number
 }
 
@@ -147,7 +150,7 @@ export type BatchOutcome = FileResult | FileError.FileError
 
 /**
  * Counts many files (or ranges) in one call, with few system calls: each plain file is opened, read into one reused
- * buffer and closed synchronously (no promise per read, no stat: a small file costs open, two reads and close).
+ * buffer and closed synchronously (no promise per read, no stat: a small file costs open, one read and close).
  * Compressed files go through {@link analyseFile}. Made for tasks that carry many small files; a part's failure is
  * its outcome, in the order of `parts`. Blocks its thread while it reads: keep a batch to a few megabytes.
  */
@@ -195,13 +198,17 @@ const countSync = (
       // A regular file reads short only at its end: a small file needs no second read to find it.
       if (bytesRead < scanner.bytes.length && !scan.done) scan.consume(0, 0)
     }
+    // No listed size: a file read whole in one call cannot move while it is counted; a longer one is measured now.
+    const before = size ?? (scan.done ? undefined : fstatSync(fd).size)
     while (!scan.done) {
       const room = scan.room()
       scan.consume(readSync(fd, scanner.bytes, scan.carry, room, scan.position), room)
     }
     // As analyseFile does, against the listed size when there is one.
     const changed =
-      size === undefined ? undefined : sizeChange(size, sizeFound(scan, range, size, size) ?? fstatSync(fd).size)
+      before === undefined
+        ? undefined
+        : sizeChange(before, sizeFound(scan, range, before, before) ?? fstatSync(fd).size)
     return {
       path,
       format: tally.format,

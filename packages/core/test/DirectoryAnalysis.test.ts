@@ -56,6 +56,23 @@ describe("DirectoryAnalysis.analyse", () => {
     expect(result.counts.lines).toBe(300 * 20 + 40_000)
   })
 
+  it("counts files found without a size (LogFiles.find) as it counts listed ones", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dla-dir-found-"))
+    await Effect.runPromise(Generator.generate(join(root, "ranks"), { files: 50, lines: 20, seed: 7 }))
+    await Effect.runPromise(Generator.generate(join(root, "big"), { files: 1, lines: 40_000, seed: 8 }))
+    const listed = await Effect.runPromise(DirectoryAnalysis.analyse(root))
+    const files = await Effect.runPromise(LogFiles.find(root))
+    const progress: Array<DirectoryAnalysis.Progress> = []
+    const found = await Effect.runPromise(
+      DirectoryAnalysis.analyse(root, { listed: { files, skipped: [] }, onProgress: (p) => progress.push(p) })
+    )
+    expect(found.counts).toEqual(listed.counts)
+    expect(found.files.map(({ durationMs: _, ...file }) => file)).toEqual(
+      listed.files.map(({ durationMs: _, ...file }) => file)
+    )
+    expect(progress.at(-1)).toMatchObject({ files: 51, totalFiles: 51 })
+  })
+
   it("fails on a file of a batch that is gone since it was listed, after taking the files before it", async () => {
     const root = mkdtempSync(join(tmpdir(), "dla-dir-gone-"))
     await Effect.runPromise(Generator.generate(root, { files: 3, lines: 20, seed: 6 }))
