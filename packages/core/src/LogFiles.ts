@@ -148,8 +148,10 @@ const walk = (root: string, dir: string, skip: (skipped: FileError.FileError) =>
   }
   // The relative path of an entry is its directory's plus its name: no path.relative per file.
   const prefix = dir === root ? "" : `${relative(root, dir).split(sep).join("/")}/`
+  // And its path is the directory's, joined once, plus its name: path.join per file was a fifth of the listing.
+  const joined = join(dir, "_").slice(0, -1)
   for (const entry of entries) {
-    const path = join(dir, entry.name)
+    const path = joined + entry.name
     if (entry.isDirectory()) walk(root, path, skip, visit)
     else if (entry.isFile() || entry.isSymbolicLink()) visit(path, prefix + entry.name, entry)
   }

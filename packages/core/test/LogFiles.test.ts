@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { LogFiles } from "@dla/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
@@ -113,6 +113,24 @@ describe("LogFiles.find", () => {
       ])
     } finally {
       rmSync(join(root, "to-a.log"))
+    }
+  })
+
+  it("gives each file the path path.join gives, however the root is spelled", async () => {
+    const cwd = process.cwd()
+    process.chdir(root)
+    try {
+      for (const spelled of [root, `${root}/`, `${root}/./sub/..`, ".", "./", "sub/..", "../" + basename(root)]) {
+        for (const files of [
+          await Effect.runPromise(LogFiles.find(spelled)),
+          await Effect.runPromise(LogFiles.list(spelled))
+        ]) {
+          expect(files.length, spelled).toBe(7)
+          for (const file of files) expect(file.path, spelled).toBe(join(spelled, file.relative))
+        }
+      }
+    } finally {
+      process.chdir(cwd)
     }
   })
 

@@ -125,6 +125,17 @@ describe("LogFormat detection", () => {
     expect(LogFormat.detect(bytes(text)).name).toBe("klog")
   })
 
+  it("samples whole lines: CRLF endings, an unfinished last line only when it is all there is", () => {
+    const klog = "E1130 12:00:00.123458       1 main.go:3] c"
+    const bracketed = "[2025-01-01T00:00:00] [ERROR] d"
+    expect(LogFormat.detect(bytes(`${klog}\r\n${klog}\r\n`)).name).toBe("klog")
+    expect(LogFormat.detect(bytes(klog)).name).toBe("klog")
+    // Sampled, the unfinished line would tie the two formats, and the tie would go to bracketed.
+    expect(LogFormat.detect(bytes(`${klog}\n${bracketed}`)).name).toBe("klog")
+    expect(LogFormat.detect(bytes(`${klog}\n${bracketed}\n`)).name).toBe("bracketed")
+    expect(LogFormat.detect(bytes("\n\n")).name).toBe("bracketed")
+  })
+
   it("a tie goes to the earlier format, and dla's lines are not read as slurm's plain INFO", () => {
     const dla = lines("[2026-11-23 12:34:56.789] WARN     a", "[2026-11-23 12:34:56.790] ERROR    b")
     expect(LogFormat.detect(bytes(dla)).name).toBe("dla")
