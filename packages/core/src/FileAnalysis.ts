@@ -327,17 +327,25 @@ const tallyOf = (path: string, head: Uint8Array, format: LogFormat.LogFormat | u
 
 type Compression = "gzip" | "zstd" | "xz" | "bzip2"
 
-const startsWith = (bytes: Uint8Array, magic: ReadonlyArray<number>) => magic.every((byte, i) => bytes[i] === byte)
+const GZIP = [0x1f, 0x8b]
+const ZSTD = [0x28, 0xb5, 0x2f, 0xfd]
+const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]
+const BZIP2 = [0x42, 0x5a, 0x68]
 
-/** The compression a file's first bytes announce, if any. */
+const startsWith = (bytes: Uint8Array, magic: ReadonlyArray<number>) => {
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return false
+  return true
+}
+
+/** The compression a file's first bytes announce, if any (asked of every file: no array or closure per call). */
 const compressionOf = (head: Uint8Array): Compression | undefined =>
-  startsWith(head, [0x1f, 0x8b])
+  startsWith(head, GZIP)
     ? "gzip"
-    : startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])
+    : startsWith(head, ZSTD)
       ? "zstd"
-      : startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
+      : startsWith(head, XZ)
         ? "xz"
-        : startsWith(head, [0x42, 0x5a, 0x68]) && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39
+        : startsWith(head, BZIP2) && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39
           ? "bzip2"
           : undefined
 

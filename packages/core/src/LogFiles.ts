@@ -84,21 +84,28 @@ const listWith = <A extends Found>(
 
 /**
  * Whether `files` hold at least `bytes` bytes, for planning (a thread or not), with few stats: the sizes known, and
- * for the others a stat of each when they are few, else of an even sample of {@link SAMPLE} first. Only a sample far
+ * a stat of each other file when they are few, else an even sample of {@link SAMPLE} files first. Only a sample far
  * below (under a quarter of `bytes`) answers without a stat of every file; near or above, every size counts. A file
  * gone since it was found counts nothing.
  */
 export const holdsAtLeast = (files: ReadonlyArray<Found>, bytes: number): boolean => {
-  const unknown = files.filter((file) => file.size === undefined)
   let known = 0
-  for (const file of files) known += file.size ?? 0
-  if (unknown.length > SAMPLE) {
-    const step = unknown.length / SAMPLE
-    let sampled = 0
-    for (let k = 0; k < SAMPLE; k++) sampled += sizeOf(unknown[Math.floor(k * step)]!.path)
-    if (known + (sampled / SAMPLE) * unknown.length < bytes / 4) return false
+  let unknown = 0
+  for (const file of files) {
+    if (file.size === undefined) unknown++
+    else known += file.size
   }
-  for (const file of unknown) known += sizeOf(file.path)
+  if (unknown > SAMPLE) {
+    // Every step-th file, stat'ed when its size is unknown: the mean of the sample stands for every file.
+    const step = files.length / SAMPLE
+    let sampled = 0
+    for (let k = 0; k < SAMPLE; k++) {
+      const file = files[Math.floor(k * step)]!
+      sampled += file.size ?? sizeOf(file.path)
+    }
+    if ((sampled / SAMPLE) * files.length < bytes / 4) return false
+  }
+  for (const file of files) if (file.size === undefined) known += sizeOf(file.path)
   return known >= bytes
 }
 

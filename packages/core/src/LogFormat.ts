@@ -162,13 +162,13 @@ const innerEnds = new Int32Array(SAMPLE_LINES)
 const sampleLines = (head: Uint8Array, starts: Int32Array, ends: Int32Array): number => {
   let start = 0
   let count = 0
-  const length = head.length
-  while (count < SAMPLE_LINES && start < length) {
-    // A loop, not indexOf: for lines of a few dozen bytes, a native call per line costs more than the bytes.
-    let end = start
-    while (end < length && head[end] !== NEWLINE) end++
+  while (count < SAMPLE_LINES && start < head.length) {
+    let end = head.indexOf(NEWLINE, start)
     // An unfinished last line is only sampled when it is all there is.
-    if (end === length && count > 0) break
+    if (end < 0) {
+      if (count > 0) break
+      end = head.length
+    }
     starts[count] = start
     ends[count] = end > start && head[end - 1] === CARRIAGE_RETURN ? end - 1 : end
     count++
