@@ -30,8 +30,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
 
 /**
  * Exits as soon as stdout and stderr have taken everything written: left to itself, the process would first run a
- * GC and tear its heap down (tens of ms after 20,000 files' results; docs/benchmarks.md). The empty writes call back
- * after the writes before them, so nothing printed is cut (pipes are asynchronous on macOS).
+ * GC and tear its heap down (20-30 ms of CPU after 20,000 files' results; docs/benchmarks.md). The empty writes call
+ * back after the writes before them, so nothing printed is cut (pipes are asynchronous on macOS).
  */
 function exitWhenWritten(code: number) {
   process.exitCode = code
