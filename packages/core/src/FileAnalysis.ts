@@ -190,7 +190,7 @@ const countSync = (
     const rangeStart = Math.max(0, range?.start ?? 0)
     const bytesRead = readSync(fd, scanner.bytes, 0, rangeStart === 0 ? scanner.bytes.length : HEAD, 0)
     if (compressionOf(scanner.bytes.subarray(0, bytesRead)) !== undefined) return "compressed"
-    const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), format)
+    const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), format, scanner)
     // No stat: the range ends at the end of the file, wherever the reads find it.
     const scan = new PlainScan(scanner, tally, rangeStart, range?.end ?? Number.POSITIVE_INFINITY)
     if (rangeStart === 0) {
@@ -316,14 +316,24 @@ const withFile = async <A>(path: string, use: (handle: FileHandle) => Promise<A>
   }
 }
 
-/** A tally for a file whose text starts with `head`; throws `Binary` when the head has NUL bytes. */
-const tallyOf = (path: string, head: Uint8Array, format: LogFormat.LogFormat | undefined) => {
+/**
+ * A tally for a file whose text starts with `head`; throws `Binary` when the head has NUL bytes. `scanner`: the head is
+ * the start of its buffer, and its kernel finds the newlines detection samples (one call, not one per line).
+ */
+const tallyOf = (path: string, head: Uint8Array, format: LogFormat.LogFormat | undefined, scanner?: Kernel.Scanner) => {
   if (head.indexOf(0) >= 0) {
     throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
   }
-  const read = format ?? LogFormat.detect(head)
+  const read = format ?? LogFormat.detect(head, scanner && newlinesOf(scanner, head.length))
   return new Tally(read.levelOf, read.name)
 }
+
+/** The newlines of a scanner's first `length` bytes, as many as detection samples. */
+const newlinesOf = (scanner: Kernel.Scanner, length: number): LogFormat.Newlines => ({
+  ends: scanner.ends,
+  base: scanner.base,
+  count: scanner.newlines(0, length)
+})
 
 type Compression = "gzip" | "zstd" | "xz" | "bzip2"
 

@@ -165,6 +165,48 @@ describe("LogFormat detection", () => {
     for (const [alias, format] of Object.entries(LogFormat.aliases)) expect(LogFormat.fromSpec(alias)).toBe(format)
   })
 
+  it("detects the same format from newlines found beforehand (the batch's kernel) as on its own, for every format", async () => {
+    // Offsets of a head's newlines, `base` added as a scanner's are, at most `cap` of them (all when fewer).
+    const found = (head: Uint8Array, cap: number, base = 7) => {
+      const ends = new Int32Array(cap)
+      let count = 0
+      for (let i = 0; i < head.length && count < cap; i++) if (head[i] === 0x0a) ends[count++] = i + base
+      return { ends, base, count }
+    }
+    const examples = [...LogFormat.named.map((f) => f.example), ...LogFormat.wrappers.map((w) => w.example)]
+    const texts = [
+      ...Object.values(files).map((file) => file.text),
+      ...examples.flatMap((example) => [
+        example,
+        lines(example),
+        `${example}\r\n${example}\r\n`,
+        lines(...Array.from({ length: 250 }, () => example)),
+        `${lines(example, examples[0]!)}${example}`
+      ]),
+      lines(...examples),
+      `${examples[3]}\n${examples[0]}`,
+      "",
+      "\n\n"
+    ]
+    for (const text of texts) {
+      const head = bytes(text)
+      const alone = LogFormat.detect(head).name
+      for (const cap of [LogFormat.SAMPLE_LINES, 65536]) {
+        expect(LogFormat.detect(head, found(head, cap)).name, `${cap}: ${text.slice(0, 60)}`).toBe(alone)
+      }
+    }
+    // End to end: a batch (newlines found by the kernel) names each file's format as a file counted alone does.
+    const root = mkdtempSync(join(tmpdir(), "dla-formats-batch-"))
+    const paths = texts.map((text, i) => {
+      const path = join(root, `f${i}.log`)
+      writeFileSync(path, text)
+      return path
+    })
+    const batch = await FileAnalysis.analyseBatch(paths.map((path) => ({ path })))
+    const alone = await Promise.all(paths.map((path) => FileAnalysis.analyseFile(path)))
+    expect(batch.map((r) => ("format" in r ? r.format : r.message))).toEqual(alone.map((r) => r.format))
+  })
+
   it("every format's example line has a level in that format", () => {
     for (const format of LogFormat.named) {
       const example = bytes(format.example)
