@@ -262,6 +262,17 @@ describe("dla analyse <path>: the launcher's quick path", () => {
     expect(rank.stderr).toMatch(/INFO {5}rank 1 of 2: without --nats rank 0 analyses alone; nothing to do here$/m)
   })
 
+  it("exits once all of a long output is written: every file of a big --by-file JSON through a pipe", () => {
+    const many = join(work, "quick-many")
+    mkdirSync(many, { recursive: true })
+    for (let i = 0; i < 3000; i++) writeFileSync(join(many, `rank_${i}.log`), `I0101 00:00:00.000000 1 a.go:1] ${i}\n`)
+    const run = dla("analyse", many, "--json", "--by-file")
+    expect(run.status, run.stderr).toBe(0)
+    const json = JSON.parse(run.stdout)
+    expect(json).toMatchObject({ mode: "sequential", filesProcessed: 3000, lines: 3000, levels: { INFO: 3000 } })
+    expect(json.files).toHaveLength(3000)
+  })
+
   it("a file that cannot be read: the engine counts the others and names it, as before the quick path", () => {
     const mixed = join(work, "quick-corrupt")
     mkdirSync(mixed, { recursive: true })

@@ -209,12 +209,26 @@ const lineEnds = new Int32Array(SAMPLE_LINES)
 const innerStarts = new Int32Array(SAMPLE_LINES)
 const innerEnds = new Int32Array(SAMPLE_LINES)
 
-/** Splits the first {@link SAMPLE_LINES} lines of `head` into `starts`/`ends`; returns how many. */
-const sampleLines = (head: Uint8Array, starts: Int32Array, ends: Int32Array): number => {
+/**
+ * The newlines of a head already found (by the scan kernel, many per call): the first `count` in order, each at
+ * `ends[k] - base` in the head; all of them when `count` is under {@link SAMPLE_LINES}.
+ */
+export interface Newlines {
+  readonly ends: Int32Array
+  readonly base: number
+  readonly count: number
+}
+
+/**
+ * Splits the first {@link SAMPLE_LINES} lines of `head` into `starts`/`ends`; returns how many. The newlines come
+ * from `found` while it has them: a native `indexOf` per line costs more than a 20-line file's whole count.
+ */
+const sampleLines = (head: Uint8Array, starts: Int32Array, ends: Int32Array, found?: Newlines): number => {
   let start = 0
   let count = 0
   while (count < SAMPLE_LINES && start < head.length) {
-    let end = head.indexOf(NEWLINE, start)
+    let end =
+      found === undefined ? head.indexOf(NEWLINE, start) : count < found.count ? found.ends[count]! - found.base : -1
     // An unfinished last line is only sampled when it is all there is.
     if (end < 0) {
       if (count > 0) break
@@ -304,10 +318,10 @@ const detectWrapped = (wrapper: Wrapper, head: Uint8Array, count: number): LogFo
  * file). Ties go to the earlier format in {@link named}; with no level anywhere, {@link bracketed} (every line will
  * then be counted as unmatched, which is the truth). Lines wrapped by a container runtime (CRI, Docker json-file) or
  * labelled by a launcher (srun, mpirun, torchrun) get the wrapper around the best format of their inner lines
- * (`cri+klog`, `rank+python`).
+ * (`cri+klog`, `rank+python`). `found`: the head's newlines, when the caller's scan found them already.
  */
-export const detect = (head: Uint8Array): LogFormat => {
-  const count = sampleLines(head, lineStarts, lineEnds)
+export const detect = (head: Uint8Array, found?: Newlines): LogFormat => {
+  const count = sampleLines(head, lineStarts, lineEnds, found)
   if (count === 0) return bracketed
   for (const wrapper of wrappers) {
     // The first line decides; a wrapper whose label is optional (`rank`) must have found one there.

@@ -85,6 +85,7 @@ export const run = (
     yield* print(
       args,
       { mode: "sequential", ...results, filesSkipped: result.skipped.length, workers: 1, baseline: args.baseline },
-      ByFile.fromResults(path, result.files)
+      // Without --by-file only the files a warning names are printed: no summary of every result to find none.
+      ByFile.fromResults(path, args.byFile ? result.files : result.files.filter(ByFile.isNoted))
     )
   })
