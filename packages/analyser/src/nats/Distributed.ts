@@ -80,17 +80,15 @@ export interface MasterOptions extends Master.Options, Options {
 
 /**
  * Retries a master's set-up step through transport errors (a leader election on the NATS cluster answers with
- * timeouts for a few seconds), backing off from 250 ms to 2 s, each failure told as a `Retrying` event, until
- * `setupDeadline` has passed: then its error is the master's.
+ * timeouts for a few seconds), backing off from 250 ms to 2 s, each failure told as a `Retrying` event (on the
+ * run's `Master.Events`), until `setupDeadline` has passed: then its error is the master's.
  */
 const rideOutElection =
-  (what: string, options: Pick<MasterOptions, "onEvent" | "setupDeadline">) =>
+  (what: string, options: Pick<MasterOptions, "setupDeadline">) =>
   <A, R>(effect: Effect.Effect<A, AnalyserError.AnalyserError, R>) =>
     effect.pipe(
       Effect.tapError((error) =>
-        Effect.sync(() => {
-          if (error.reason === "Transport") options.onEvent?.({ _tag: "Retrying", what, reason: error.message })
-        })
+        error.reason === "Transport" ? Master.emit({ _tag: "Retrying", what, reason: error.message }) : Effect.void
       ),
       Effect.retry({
         while: (error) => error.reason === "Transport",
