@@ -163,6 +163,9 @@ export const progress = () => {
       case "Retrying":
         warn(`${event.what} failed, retrying: ${event.reason}`)
         break
+      case "Straggler":
+        say(`${event.path} is taking ${Math.round(event.heldMs / 1000)} s: also given to an idle worker`)
+        break
       case "CheckpointSaved":
         if (event.onStop === true) {
           say(`stopping: checkpoint ${event.sequence} saved; the same command resumes the run from it`)

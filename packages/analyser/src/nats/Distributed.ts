@@ -6,7 +6,7 @@
  */
 import { Leadership } from "@dla/election"
 import { type NatsConnection, nanos } from "@nats-io/nats-core"
-import { Clock, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { Clock, Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "../AnalyserError.ts"
 import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Counter from "../Counter.ts"
@@ -276,8 +276,21 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     const counter = yield* Layer.build(
       options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
     )
+    /** Completes when the run's record says it is done (a watch that fails never completes: holdFor still bounds). */
+    const runOver = (runId: string) =>
+      RunsKv.watchRuns(nc).pipe(
+        Effect.flatMap((entries) =>
+          entries.pipe(
+            Stream.filter((entry) => entry.runId === runId && entry.state.status === "done"),
+            Stream.runHead
+          )
+        ),
+        Effect.scoped,
+        Effect.flatMap(Option.match({ onNone: () => Effect.never, onSome: () => Effect.void })),
+        Effect.catch(() => Effect.never)
+      )
     const join = (runId: string) =>
-      Worker.run({ ...options, workerId }).pipe(
+      Worker.run({ ...options, workerId, runOver: runOver(runId) }).pipe(
         Effect.scoped,
         Effect.provide(Layer.merge(layer(nc, runId), Layer.succeedContext(counter))),
         Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
