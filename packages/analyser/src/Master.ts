@@ -74,15 +74,10 @@ export const emit = (event: Event): Effect.Effect<void> =>
     Effect.map(Option.match({ onNone: () => undefined, onSome: (hub) => PubSub.publishUnsafe(hub, event) }))
   )
 
-export interface Progress {
-  readonly filesTotal: number
-  readonly filesDone: number
-  readonly tasksTotal: number
-  readonly tasksDone: number
-  readonly bytesTotal: number
-  readonly bytesDone: number
-  readonly workersAlive: number
-}
+/** Done and total of the run's files, tasks and bytes (`filesDone`, `filesTotal`, ...), and the workers alive. */
+export type Progress = {
+  readonly [K in `${"files" | "tasks" | "bytes"}${"Total" | "Done"}`]: number
+} & { readonly workersAlive: number }
 
 export type Event =
   | { readonly _tag: "Started"; readonly files: number; readonly tasks: number; readonly bytes: number }
@@ -178,8 +173,6 @@ export const run = (options: Options) =>
     const fence = yield* Fence
     /** The one door for state changes: a fenced-out master fails here and writes nothing. */
     const commit = fence.guard
-    const hub = yield* Effect.serviceOption(Events)
-    const emit = (event: Event) => Option.map(hub, (events) => PubSub.publishUnsafe(events, event))
     const now = Clock.currentTimeMillis
 
     const root = resolve(options.root)
@@ -204,7 +197,7 @@ export const run = (options: Options) =>
       ),
       speculate: options.speculate
     })
-    emit({ _tag: "Started", files: files.length, tasks: plan.tasks.length, bytes: plan.bytesTotal })
+    yield* emit({ _tag: "Started", files: files.length, tasks: plan.tasks.length, bytes: plan.bytesTotal })
 
     const began = yield* now
     // The only mutable cell: the scheduler's state, touched by the single fiber that feeds inputs one at a time.
@@ -216,9 +209,7 @@ export const run = (options: Options) =>
       (effect: Effect.Effect<void, AnalyserError.AnalyserError>): Effect.Effect<void, AnalyserError.AnalyserError> =>
         effect.pipe(
           Effect.catch((error) =>
-            error.reason === "Transport"
-              ? Effect.sync(() => emit({ _tag: "Retrying", what, reason: error.message }))
-              : Effect.fail(error)
+            error.reason === "Transport" ? emit({ _tag: "Retrying", what, reason: error.message }) : Effect.fail(error)
           )
         )
     const save = (checkpoint: Checkpoint, onStop = false) =>
@@ -229,7 +220,7 @@ export const run = (options: Options) =>
     const execute = (command: Scheduler.Command): Effect.Effect<void, AnalyserError.AnalyserError> => {
       switch (command._tag) {
         case "Emit":
-          return Effect.sync(() => emit(command.event))
+          return emit(command.event)
         case "Publish":
           return commit(queue.publish(command.tasks, command.generation)).pipe(orRetryLater("requeue"))
         case "SaveCheckpoint":

@@ -413,7 +413,7 @@ export const consume = <A>(
     ).pipe(Effect.forever, Effect.forkScoped)
   })
 
-/** Feeds `monitor` the master's events from `hub` (see `Master.Events`) until the scope closes (see {@link consume}). */
+/** Feeds `monitor` the master's events from `hub` (`Master.Events`) until the scope closes (see {@link consume}). */
 export const feed = (monitor: Monitor, hub: PubSub.PubSub<Master.Event>) =>
   consume(hub, (event) => Effect.sync(() => monitor.push(event)))
 
