@@ -78,6 +78,56 @@ describe("dla master / dla worker over NATS", () => {
     }
   })
 
+  // Issue 13 item 4: stragglers are re-run by default over NATS, and the slow worker's copy is dropped: a slow
+  // `dla worker --once` exits with the run, not after its task and a minute of retries.
+  it("speculates by default: a slow dla worker --once's task is re-run by an idle worker and it exits with the run", async () => {
+    const slow = spawn(
+      process.execPath,
+      [
+        "--conditions=source",
+        bin,
+        "worker",
+        "--nats",
+        server.url,
+        "--run",
+        "spec",
+        "--once",
+        "--task-delay-ms",
+        "20000"
+      ],
+      { cwd: work }
+    )
+    const exited = new Promise<number | null>((resolve) => slow.on("exit", (code) => resolve(code)))
+    try {
+      await new Promise<void>((resolve) =>
+        slow.stderr.on("data", (c: Buffer) => /waiting/.test(String(c)) && resolve())
+      )
+      const began = Date.now()
+      const run = await dlaAsync(
+        "analyse",
+        logs,
+        "--nats",
+        server.url,
+        "--workers",
+        "1",
+        "--run",
+        "spec",
+        "--split-mb",
+        "0.05",
+        "--json"
+      )
+      expect(run.status, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6 })
+      expect(run.stderr).toMatch(/INFO {5}log_\d+\.log \[\d+-\d+\] is taking \d+ s: also given to an idle worker/)
+      expect(Date.now() - began).toBeLessThan(15_000)
+      const over = Date.now()
+      expect(await exited).toBe(0)
+      expect(Date.now() - over).toBeLessThan(5_000)
+    } finally {
+      slow.kill("SIGKILL")
+    }
+  })
+
   it("--replicas outside 1..5 is a usage error, before any connection", () => {
     const run = dla("master", logs, "--nats", server.url, "--replicas", "0")
     expect(run.status).toBe(2)

@@ -124,10 +124,11 @@ export const analyse = Command.make(
       yield* ensureExists(args.path)
       const progress = Run.progress()
       const runId = Run.runId(args.run, args.path, args.include, args.exclude)
-      const watched = Watch.make(runId, progress.onEvent)
+      const watched = Watch.make(runId, [progress.read, ...Verbose.readers(args.verbose, args)])
       yield* Watch.dashboard(watched, args)
       const options = {
-        ...Run.masterOptions(args, Verbose.tap(args.verbose, args, watched.onEvent)),
+        // Stragglers are re-run over NATS only: this machine's threads are alike.
+        ...Run.masterOptions({ ...args, speculate: args.speculate && Option.isSome(args.nats) }),
         runId,
         root: args.path,
         include: args.include,

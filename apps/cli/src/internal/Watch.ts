@@ -1,8 +1,10 @@
 /**
- * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events, published to NATS when the run
- * has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with `--dashboard`.
+ * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events (its `Master.Events` hub), published
+ * to NATS when the run has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with
+ * `--dashboard`.
  */
-import type { Master } from "@dla/analyser"
+// Modules, not the package root: `dla analyse` loads this.
+import * as Master from "@dla/analyser/Master"
 import type { Distributed } from "@dla/analyser/nats"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
@@ -75,18 +77,23 @@ export const access = (
   return Effect.succeed(given === undefined ? { host } : { host, token: given })
 }
 
+/** One reader of the master's events (the progress bar, --verbose's lines), run off the master's fiber. */
+export type Reader = (event: Master.Event) => Effect.Effect<void>
+
 export interface Watched {
   readonly monitor: RunMonitor.Monitor
-  /** Give this to the master: it feeds the monitor, then `also` (e.g. the progress bar). */
-  readonly onEvent: (event: Master.Event) => void
   /** Give this to an elected master: the monitor learns the leader and its term. */
   readonly onLeadership: (event: Distributed.LeadershipEvent) => void
   /** Whether this process publishes the run on NATS now: always, or with `elected` only while it leads. */
   readonly publishing: () => boolean
-  /** Runs the master's effect, telling the monitor how it ended (no summary: another master finished the run). */
+  /**
+   * Runs the master's effect with a fresh `Master.Events` hub that the monitor and the readers read from before it
+   * starts; once it ends and they have read every event, tells the monitor how it ended (no summary: another master
+   * finished the run).
+   */
   readonly track: <A extends Master.Summary | undefined, E extends { readonly message: string }, R>(
     master: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E, Exclude<R, Master.Events>>
 }
 
 /**
@@ -94,19 +101,11 @@ export interface Watched {
  * leading, so `dla status` and dashboards see the current leader's state alone (a standby that takes over
  * publishes the same run's snapshot from then on).
  */
-export const make = (
-  runId: string,
-  also: (event: Master.Event) => void,
-  options: { elected?: boolean } = {}
-): Watched => {
+export const make = (runId: string, readers: ReadonlyArray<Reader>, options: { elected?: boolean } = {}): Watched => {
   const monitor = RunMonitor.make(runId)
   let leading = options.elected !== true
   return {
     monitor,
-    onEvent: (event) => {
-      monitor.push(event)
-      also(event)
-    },
     onLeadership: (event) => {
       // Before the push: a leader's election is published, a stand-by's is not.
       leading = event._tag === "Leading"
@@ -114,7 +113,14 @@ export const make = (
     },
     publishing: () => leading,
     track: (master) =>
-      master.pipe(
+      Effect.gen(function* () {
+        const events = yield* Master.events
+        yield* RunMonitor.feed(monitor, events)
+        yield* Effect.forEach(readers, (read) => RunMonitor.consume(events, read), { discard: true })
+        return yield* Effect.provideService(master, Master.Events, events)
+      }).pipe(
+        // Closing the scope has every reader read the events left, before the end is told.
+        Effect.scoped,
         Effect.tap((summary) =>
           Effect.sync(() => {
             if (summary !== undefined) monitor.push({ _tag: "Finished", summary })
