@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { basename, relative } from "node:path"
+import { basename, isAbsolute, relative } from "node:path"
 import { Counts, FileAnalysis } from "@dla/core"
 import { HashMap, HashSet, Option } from "effect"
 import type { Checkpoint } from "./CheckpointStore.ts"
@@ -199,9 +199,15 @@ const perFile = (root: string, results: State["byFile"]): ReadonlyArray<FileSumm
       byPath.set(path, { ...merged, path, format, ...(change === undefined ? {} : { changed: change }) })
     }
   }
-  return [...byPath.values()]
-    .map((file) => ({ ...file, path: relative(root, file.path) || basename(file.path) }))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return (
+    [...byPath.values()]
+      // A stored file's name (`node:file`, from the log store) is no path under `root`.
+      .map((file) => ({
+        ...file,
+        path: isAbsolute(file.path) ? relative(root, file.path) || basename(file.path) : file.path
+      }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  )
 }
 
 const allFailed = (state: State) => [...[...HashMap.values(state.failed)].flat(), ...state.skipped]
