@@ -15,7 +15,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { diagnostics, dla, start } from "./cli.ts"
+import { diagnostics, dla, runIn, start } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-cli-store-"))
 const children: Array<ChildProcess> = []
@@ -69,6 +69,12 @@ const waitStored = async (urls: string, expected: Map<string, Map<string, string
     if (Date.now() > deadline) throw new Error(`not stored after ${timeoutMs} ms at ${urls}: ${missing.join(", ")}`)
     await sleep(250)
   }
+}
+
+/** What a run counted, from its `--json`: the levels and totals, files processed and skipped (not how it ran). */
+const counted = (json: string) => {
+  const { levels, lines, unmatched, bytes, filesProcessed, filesSkipped, failedTasks } = JSON.parse(json)
+  return { levels, lines, unmatched, bytes, filesProcessed, filesSkipped, failedTasks }
 }
 
 describe("dla ship / store / analyse --from-store", () => {
@@ -139,14 +145,13 @@ describe("dla ship / store / analyse --from-store", () => {
         expect(Buffer.concat(chunks).equals(readFileSync(path)), `${node}/${file} byte-identical`).toBe(true)
       }
     }
-    const fromStore = dla("analyse", "--from-store", "--nats", urls, "--json")
+    // Distributed over two workers, in ranges of about 1 MB (the stream may hold a message twice after the kill).
+    const fromStore = dla("analyse", "--from-store", "--nats", urls, "--workers", "2", "--split-mb", "1", "--json")
     expect(fromStore.stderr).toBe("")
     const fromDisk = dla("analyse", root, "--sequential", "--json")
-    const { durationMs: _s, mode: storeMode, ...stored } = JSON.parse(fromStore.stdout)
-    const { durationMs: _d, mode: _m, ...onDisk } = JSON.parse(fromDisk.stdout)
-    expect(storeMode).toBe("store")
-    expect(stored).toEqual(onDisk)
-    expect(stored.filesProcessed).toBe(10)
+    expect(JSON.parse(fromStore.stdout).mode).toBe("store")
+    expect(counted(fromStore.stdout)).toEqual(counted(fromDisk.stdout))
+    expect(counted(fromStore.stdout).filesProcessed).toBe(10)
   }, 240_000)
 
   it("--follow stores growing, rotated and truncated files exactly once, through a shipper's SIGKILL", async () => {
@@ -197,6 +202,69 @@ describe("dla ship / store / analyse --from-store", () => {
       ["app.log", 500],
       ["app.log", 107]
     ])
+  }, 120_000)
+
+  it("analyse --from-store counts over workers as the files on disk count: --node, --by-file, a worker SIGKILLed mid-task", async () => {
+    server = await startNatsServer()
+    const root = join(work, "distributed")
+    const dirs = { "node-a": join(root, "a"), "node-b": join(root, "b") }
+    for (const [i, [node, dir]] of Object.entries(dirs).entries()) {
+      await Effect.runPromise(Generator.generate(dir, { files: 3, lines: 30_000, seed: i + 1 }))
+      // Messages of ~1 MiB of lines as they are: each ~2 MB file is several messages, so it splits into ranges.
+      const shipped = dla("ship", dir, "--nats", server.url, "--node", node, "--no-compress")
+      expect(shipped.status, shipped.stderr).toBe(0)
+    }
+    const disk = (dir: string) => counted(dla("analyse", dir, "--sequential", "--json").stdout)
+    const fromStore = (...args: Array<string>) =>
+      runIn(work, "analyse", "--from-store", "--nats", server!.url, "--split-mb", "0.5", "--json", ...args)
+
+    const both = await fromStore("--workers", "2", "--by-file")
+    expect(both.status, both.stderr).toBe(0)
+    expect(both.stderr).toBe("")
+    expect(counted(both.stdout)).toEqual(disk(root))
+    const byFile = JSON.parse(both.stdout).files as Array<{ path: string; lines: number }>
+    expect(byFile.map((f) => f.path)).toEqual(
+      ["node-a", "node-b"].flatMap((node) => ["log_01.log", "log_02.log", "log_03.log"].map((f) => `${node}:${f}`))
+    )
+    expect(byFile.every((f) => f.lines === 30_000)).toBe(true)
+
+    const one = await fromStore("--workers", "1", "--node", "node-b")
+    expect(one.status, one.stderr).toBe(0)
+    expect(counted(one.stdout)).toEqual(disk(dirs["node-b"]))
+
+    // Workers of other processes (no files of their own) join and take a task each, slowly: one counts its task, the
+    // other is SIGKILLed holding it; the master requeues that one and the local worker counts it, once.
+    const worker = (delayMs: number) => {
+      const child = start("worker", "--nats", server!.url, "--once", "--task-delay-ms", String(delayMs))
+      children.push(child)
+      let stderr = ""
+      child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString()
+      })
+      const saw = async (text: string) => {
+        for (const deadline = Date.now() + 20_000; !stderr.includes(text); await sleep(50)) {
+          if (Date.now() > deadline) throw new Error(`no '${text}' from the worker: ${stderr}`)
+        }
+      }
+      return { child, saw, stderr: () => stderr }
+    }
+    const victim = worker(60_000)
+    const helper = worker(1_000)
+    await victim.saw("waiting for a run")
+    await helper.saw("waiting for a run")
+    const run = fromStore("--workers", "1", "--heartbeat-timeout", "1", "--fresh")
+    await victim.saw("joined run")
+    await sleep(1_000)
+    await stop(victim.child, "SIGKILL")
+    await helper.saw("ended")
+    expect(helper.stderr()).toMatch(/INFO {5}run \S+ ended: [1-9]\d* tasks counted here/)
+    const killed = await run
+    expect(killed.status, killed.stderr).toBe(0)
+    expect(diagnostics(killed.stderr)).toEqual([
+      expect.stringMatching(/^WARN worker \S+ failed \(no heartbeat\); requeued 1 task\(s\)$/)
+    ])
+    expect(counted(killed.stdout)).toEqual(disk(root))
+    expect(JSON.parse(killed.stdout).requeuedTasks).toBe(1)
   }, 120_000)
 
   it("store ls, rm and copy --from-store: one copier writes every stored node's files", async () => {
