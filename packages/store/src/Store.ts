@@ -430,27 +430,33 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
       if (head === null) throw missing()
       tally.format = LogFormat.detect(await Encoding.decode(head))
     }
-    // The next message is asked for while this one decodes (on libuv's thread pool): one request a message.
+    // Messages are decoded on libuv's thread pool, a few ahead of the one being counted, and counted in order.
     const decoding: Array<{ readonly from: number; readonly to: number; readonly bytes: Promise<Uint8Array> }> = []
     const countNext = async () => {
       const { from, to, bytes } = decoding.shift()!
       const part = (await bytes).subarray(from, to)
       tally.add(Buffer.from(part.buffer, part.byteOffset, part.length))
     }
-    for (let seq = range.first; tally.cursor.taken < range.end; ) {
-      const msg = await messageFrom(range.subject, seq)
-      if (msg === null || msg.seq > range.last) throw missing()
-      seq = msg.seq + 1
+    const take = async (msg: StoredMessage) => {
       const before = tally.cursor.taken
       const skip = tally.cursor.claim(msg)
-      if (skip === undefined) continue
+      if (skip === undefined || before >= range.end) return
       // Bytes past the range's end are the next range's.
       const bytes = Encoding.decode(msg)
       bytes.catch(() => undefined) // seen when counted
       decoding.push({ from: skip, to: skip + Math.min(range.end, tally.cursor.taken) - before, bytes })
       if (decoding.length > DECODE_AHEAD) await countNext()
     }
+    if (range.first === range.last) {
+      // One message (a small file): one request, no consumer to set up.
+      const msg = await messageFrom(range.subject, range.first)
+      if (msg !== null && msg.seq === range.first) await take(msg)
+    } else {
+      // Many: a consumer streams them (a request each would be a JSON answer with the bytes in base64).
+      await consume(range.subject, range.first, range.last, take)
+    }
     while (decoding.length > 0) await countNext()
+    if (tally.cursor.taken < range.end) throw missing()
     return { counts: tally.counts(), format: (tally.format ?? LogFormat.bracketed).name }
   }
 
