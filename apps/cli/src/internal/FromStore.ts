@@ -83,15 +83,16 @@ export const analyse = (args: AnalyseArgs) =>
     }
     const workers = Option.getOrElse(args.workers, availableParallelism)
     yield* Flags.warnAboveCores(workers)
-    const nc = yield* Nats.connection(yield* needsNats(args.nats), args)
-    const [{ Store, StoreError }, Distributed, Fence, Task] = yield* Effect.promise(() =>
-      Promise.all([
-        import("@dla/store"),
-        import("@dla/analyser/nats/Distributed"),
-        import("@dla/analyser/Fence"),
-        import("@dla/analyser/Task")
-      ])
-    )
+    const servers = yield* needsNats(args.nats)
+    // Loaded while connecting.
+    const modules = Promise.all([
+      import("@dla/store"),
+      import("@dla/analyser/nats/Distributed"),
+      import("@dla/analyser/Fence"),
+      import("@dla/analyser/Task")
+    ])
+    const nc = yield* Nats.connection(servers, args)
+    const [{ Store, StoreError }, Distributed, Fence, Task] = yield* Effect.promise(() => modules)
     const stream = Option.getOrElse(args.stream, () => "DLA_LOGS")
     const files = yield* StoreFlags.failure(
       Store.layout(nc, Option.isSome(args.node) ? { node: args.node.value } : {}, StoreFlags.options(args.stream))
