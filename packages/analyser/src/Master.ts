@@ -22,12 +22,12 @@ export interface Options {
   readonly runId: string
   /** The directory to analyse (recursively), or one file. */
   readonly root: string
-  /** Globs a file must match / globs that leave it out (as `dla analyse --include/--exclude`). */
   /**
    * The run's files and tasks as the caller planned them (`dla analyse --from-store`: from the log store, see
    * `Task.planStore`), instead of the log files under `root`.
    */
   readonly planned?: { readonly files: ReadonlyArray<PlannedFile>; readonly tasks: ReadonlyArray<Task> }
+  /** Globs a file must match / globs that leave it out (as `dla analyse --include/--exclude`). */
   readonly include?: ReadonlyArray<string>
   readonly exclude?: ReadonlyArray<string>
   /** Directories never analysed. */

@@ -199,16 +199,13 @@ const perFile = (root: string, results: State["byFile"]): ReadonlyArray<FileSumm
       byPath.set(path, { ...merged, path, format, ...(change === undefined ? {} : { changed: change }) })
     }
   }
-  return (
-    [...byPath.values()]
-      // A stored file's name (`node:file`, from the log store) is no path under `root`.
-      .map((file) => ({
-        ...file,
-        path: isAbsolute(file.path) ? relative(root, file.path) || basename(file.path) : file.path
-      }))
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  )
+  return [...byPath.values()]
+    .map((file) => ({ ...file, path: nameOf(root, file.path) }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
+
+/** A file's name in the summary: its path under `root`; a stored file's (`node:file`, no path) as it is. */
+const nameOf = (root: string, path: string) => (isAbsolute(path) ? relative(root, path) || basename(path) : path)
 
 const allFailed = (state: State) => [...[...HashMap.values(state.failed)].flat(), ...state.skipped]
 
