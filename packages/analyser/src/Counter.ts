@@ -54,7 +54,8 @@ const countingFailed = (task: Task) => (cause: unknown) =>
 
 /**
  * Counts on the calling thread. `format` is a `--format` spec (a core format name or a regex with a `level` group:
- * formats travel as specs because functions cannot cross a thread or the wire); core's default when absent.
+ * formats travel as specs because functions cannot cross a thread or the wire); core's default when absent. `store`
+ * counts the tasks of the log store ({@link StoreCounter}), on the calling thread in either layer.
  */
 export const layerInline = (format?: string, store?: StoreCounter) =>
   Layer.succeed(

@@ -118,9 +118,9 @@ export interface Reader {
   /** The selected files with where they may be split: what a distributed count plans its tasks from. */
   readonly layout: (selection?: Selection) => Promise<ReadonlyArray<Layout>>
   /**
-   * Counts the lines of one range (planned from {@link layout}) by getting its messages by sequence from the stream
-   * leader, each byte once. Fails with Unavailable when the stream does not hold every byte of it (yet: a new leader
-   * catching up), NotFound when the file was removed.
+   * Counts the lines of one range (planned from {@link layout}) by reading its messages by sequence from the stream
+   * (a consumer filtered to its file, or one get for a one-message range), each byte once. Fails with Unavailable when the stream does not hold every byte of it (yet: a new leader
+   * catching up; or any more: the file was removed).
    */
   readonly countRange: (range: Range, format?: LogFormat.LogFormat) => Promise<RangeCount>
   /**

@@ -140,8 +140,8 @@ export const analyse = (args: AnalyseArgs) =>
 
 /**
  * A worker's counter of store ranges (`Counter.StoreCounter`), reading with `nc`: `@dla/store` loaded, and each
- * stream's reader opened, with the first store task. A stored file removed meanwhile is skipped; a store that does
- * not answer fails the count, so the task is handed back and counted later.
+ * stream's reader opened, with the first store task. A range the store does not hold whole (not yet, or removed)
+ * fails the count: the task is handed back and delivered again, and given up after the delivery limit.
  */
 export const counter = (nc: NatsConnection): Counter.StoreCounter => {
   const readers = new Map<string, Promise<Store.Reader>>()
@@ -156,27 +156,17 @@ export const counter = (nc: NatsConnection): Counter.StoreCounter => {
     return reader
   }
   return async (parts, spec) => {
-    const [{ StoreError }, { Counts, LogFormat }] = await Promise.all([import("@dla/store"), import("@dla/core")])
+    const { Counts, LogFormat } = await import("@dla/core")
     const format = spec === undefined ? undefined : LogFormat.fromSpec(spec)
     let counts = Counts.empty
-    const skipped: Array<Counter.Counted["skipped"][number]> = []
     const files: Array<Counter.Counted["files"][number]> = []
     for (const { path, range, store } of parts) {
       if (store === undefined) continue
-      const counted = await (await readerOf(store.stream))
-        .countRange({ ...store, ...range }, format)
-        .catch((error: unknown) => {
-          if (error instanceof StoreError.StoreError && error.reason === "NotFound") return error
-          throw error
-        })
-      if (counted instanceof StoreError.StoreError) {
-        skipped.push({ path, error: `${path}: ${counted.message}`, binary: false })
-        continue
-      }
+      const counted = await (await readerOf(store.stream)).countRange({ ...store, ...range }, format)
       counts = Counts.merge(counts, counted.counts)
       files.push({ path, format: counted.format, ...counted.counts })
     }
-    return { counts, skipped, files }
+    return { counts, skipped: [], files }
   }
 }
 
