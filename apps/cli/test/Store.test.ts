@@ -252,7 +252,7 @@ describe("dla ship / store / analyse --from-store", () => {
     const helper = worker(1_000)
     await victim.saw("waiting for a run")
     await helper.saw("waiting for a run")
-    const run = fromStore("--workers", "1", "--heartbeat-timeout", "1", "--fresh")
+    const run = fromStore("--workers", "1", "--heartbeat-timeout", "2", "--fresh")
     await victim.saw("joined run")
     await sleep(1_000)
     await stop(victim.child, "SIGKILL")
@@ -260,11 +260,17 @@ describe("dla ship / store / analyse --from-store", () => {
     expect(helper.stderr()).toMatch(/INFO {5}run \S+ ended: [1-9]\d* tasks counted here/)
     const killed = await run
     expect(killed.status, killed.stderr).toBe(0)
-    expect(diagnostics(killed.stderr)).toEqual([
-      expect.stringMatching(/^WARN worker \S+ failed \(no heartbeat\); requeued 1 task\(s\)$/)
-    ])
+    // The victim's task requeued (on a loaded machine the slow helper may be taken for dead too: its task requeued,
+    // counted once all the same).
+    const said = diagnostics(killed.stderr)
+    expect(said).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^WARN worker \\S+-${victim.child.pid}-\\w+ failed \\(no heartbeat\\); requeued 1 task\\(s\\)$`)
+      )
+    )
+    for (const line of said) expect(line).toMatch(/^WARN worker \S+ failed \(no heartbeat\); requeued 1 task\(s\)$/)
     expect(counted(killed.stdout)).toEqual(disk(root))
-    expect(JSON.parse(killed.stdout).requeuedTasks).toBe(1)
+    expect(JSON.parse(killed.stdout).requeuedTasks).toBe(said.length)
   }, 120_000)
 
   it("store ls, rm and copy --from-store: one copier writes every stored node's files", async () => {
