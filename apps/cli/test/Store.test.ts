@@ -15,7 +15,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { diagnostics, dla, runIn, start } from "./cli.ts"
+import { diagnostics, dla, finished, runIn, start } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-cli-store-"))
 const children: Array<ChildProcess> = []
@@ -271,6 +271,57 @@ describe("dla ship / store / analyse --from-store", () => {
     for (const line of said) expect(line).toMatch(/^WARN worker \S+ failed \(no heartbeat\); requeued 1 task\(s\)$/)
     expect(counted(killed.stdout)).toEqual(disk(root))
     expect(JSON.parse(killed.stdout).requeuedTasks).toBe(said.length)
+  }, 120_000)
+
+  it("analyse --from-store stopped mid-run saves a checkpoint, and the same command resumes from it", async () => {
+    server = await startNatsServer()
+    const dir = join(work, "resume")
+    await Effect.runPromise(Generator.generate(dir, { files: 3, lines: 30_000, seed: 7 }))
+    const shipped = dla("ship", dir, "--nats", server.url, "--node", "n", "--no-compress")
+    expect(shipped.status, shipped.stderr).toBe(0)
+    // A worker of another process holds one task (for a minute), so the run is still going when it is stopped.
+    const slow = start("worker", "--nats", server.url, "--once", "--task-delay-ms", "60000")
+    children.push(slow)
+    let slowErr = ""
+    slow.stderr?.on("data", (chunk: Buffer) => {
+      slowErr += chunk.toString()
+    })
+    const saw = async (text: string) => {
+      for (const deadline = Date.now() + 30_000; !slowErr.includes(text); await sleep(50)) {
+        if (Date.now() > deadline) throw new Error(`no '${text}' from the worker: ${slowErr}`)
+      }
+    }
+    await saw("waiting for a run")
+    const args = ["analyse", "--from-store", "--nats", server.url, "--workers", "1", "--split-mb", "0.5"]
+    const run = [...args, "--run", "fs-resume", "--checkpoint-every", "100000", "--checkpoint-interval", "3600"]
+    const first = start(...run)
+    children.push(first)
+    const stopped = finished(first)
+    await saw("joined run")
+    // Every task but the slow worker's has its result: then stop the run.
+    nc = await connect({ servers: server.url })
+    const jsm = await jetstreamManager(nc)
+    const results = () =>
+      jsm.streams.info("DLA_RESULTS_fs-resume").then(
+        (info) => info.state.messages,
+        () => 0
+      )
+    for (const deadline = Date.now() + 30_000; (await results()) < 5; await sleep(100)) {
+      if (Date.now() > deadline) throw new Error(`no results: ${await results()}`)
+    }
+    first.kill("SIGTERM")
+    const { status, stderr } = await stopped
+    expect(stderr).toMatch(/INFO {5}stopping: checkpoint \d+ saved; the same command resumes the run from it$/m)
+    expect(status).toBe(143)
+    // The slow worker stopped too: it hands its task back.
+    await stop(slow, "SIGTERM")
+
+    const again = await runIn(work, ...run, "--json")
+    expect(again.status, again.stderr).toBe(0)
+    // Up to 2 of the 3 files (the slow worker held a range of the third); results the stop checkpoint missed come
+    // back from the run's results stream, each counted once.
+    expect(again.stderr).toMatch(/INFO {5}resumed from a checkpoint: [12] files already processed$/m)
+    expect(counted(again.stdout)).toEqual(counted(dla("analyse", dir, "--sequential", "--json").stdout))
   }, 120_000)
 
   it("store ls, rm and copy --from-store: one copier writes every stored node's files", async () => {
