@@ -71,6 +71,22 @@ const waitStored = async (urls: string, expected: Map<string, Map<string, string
   }
 }
 
+/** `dla worker` as a real process taking `delayMs` over each task; `saw` waits for a line of its stderr. */
+const slowWorker = (url: string, delayMs: number) => {
+  const child = start("worker", "--nats", url, "--once", "--task-delay-ms", String(delayMs))
+  children.push(child)
+  let stderr = ""
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const saw = async (text: string) => {
+    for (const deadline = Date.now() + 30_000; !stderr.includes(text); await sleep(50)) {
+      if (Date.now() > deadline) throw new Error(`no '${text}' from the worker: ${stderr}`)
+    }
+  }
+  return { child, saw, stderr: () => stderr }
+}
+
 /** What a run counted, from its `--json`: the levels and totals, files processed and skipped (not how it ran). */
 const counted = (json: string) => {
   const { levels, lines, unmatched, bytes, filesProcessed, filesSkipped, failedTasks } = JSON.parse(json)
@@ -234,22 +250,8 @@ describe("dla ship / store / analyse --from-store", () => {
 
     // Workers of other processes (no files of their own) join and take a task each, slowly: one counts its task, the
     // other is SIGKILLed holding it; the master requeues that one and the local worker counts it, once.
-    const worker = (delayMs: number) => {
-      const child = start("worker", "--nats", server!.url, "--once", "--task-delay-ms", String(delayMs))
-      children.push(child)
-      let stderr = ""
-      child.stderr?.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString()
-      })
-      const saw = async (text: string) => {
-        for (const deadline = Date.now() + 20_000; !stderr.includes(text); await sleep(50)) {
-          if (Date.now() > deadline) throw new Error(`no '${text}' from the worker: ${stderr}`)
-        }
-      }
-      return { child, saw, stderr: () => stderr }
-    }
-    const victim = worker(60_000)
-    const helper = worker(1_000)
+    const victim = slowWorker(server.url, 60_000)
+    const helper = slowWorker(server.url, 1_000)
     await victim.saw("waiting for a run")
     await helper.saw("waiting for a run")
     const run = fromStore("--workers", "1", "--heartbeat-timeout", "2", "--fresh")
@@ -280,24 +282,14 @@ describe("dla ship / store / analyse --from-store", () => {
     const shipped = dla("ship", dir, "--nats", server.url, "--node", "n", "--no-compress")
     expect(shipped.status, shipped.stderr).toBe(0)
     // A worker of another process holds one task (for a minute), so the run is still going when it is stopped.
-    const slow = start("worker", "--nats", server.url, "--once", "--task-delay-ms", "60000")
-    children.push(slow)
-    let slowErr = ""
-    slow.stderr?.on("data", (chunk: Buffer) => {
-      slowErr += chunk.toString()
-    })
-    const saw = async (text: string) => {
-      for (const deadline = Date.now() + 30_000; !slowErr.includes(text); await sleep(50)) {
-        if (Date.now() > deadline) throw new Error(`no '${text}' from the worker: ${slowErr}`)
-      }
-    }
-    await saw("waiting for a run")
+    const slow = slowWorker(server.url, 60_000)
+    await slow.saw("waiting for a run")
     const args = ["analyse", "--from-store", "--nats", server.url, "--workers", "1", "--split-mb", "0.5"]
     const run = [...args, "--run", "fs-resume", "--checkpoint-every", "100000", "--checkpoint-interval", "3600"]
     const first = start(...run)
     children.push(first)
     const stopped = finished(first)
-    await saw("joined run")
+    await slow.saw("joined run")
     // Every task but the slow worker's has its result: then stop the run.
     nc = await connect({ servers: server.url })
     const jsm = await jetstreamManager(nc)
@@ -314,7 +306,7 @@ describe("dla ship / store / analyse --from-store", () => {
     expect(stderr).toMatch(/INFO {5}stopping: checkpoint \d+ saved; the same command resumes the run from it$/m)
     expect(status).toBe(143)
     // The slow worker stopped too: it hands its task back.
-    await stop(slow, "SIGTERM")
+    await stop(slow.child, "SIGTERM")
 
     const again = await runIn(work, ...run, "--json")
     expect(again.status, again.stderr).toBe(0)
