@@ -119,8 +119,9 @@ export interface Reader {
   readonly layout: (selection?: Selection) => Promise<ReadonlyArray<Layout>>
   /**
    * Counts the lines of one range (planned from {@link layout}) by reading its messages by sequence from the stream
-   * (a consumer filtered to its file, or one get for a one-message range), each byte once. Fails with Unavailable when the stream does not hold every byte of it (yet: a new leader
-   * catching up; or any more: the file was removed).
+   * (a consumer filtered to its file, or one get for a one-message range), each byte once. Fails with Unavailable
+   * when the stream does not hold every byte of it (yet: a new leader catching up; or any more: the file was
+   * removed).
    */
   readonly countRange: (range: Range, format?: LogFormat.LogFormat) => Promise<RangeCount>
   /**
