@@ -15,13 +15,18 @@ import { Fence } from "./Fence.ts"
 import * as Heartbeats from "./Heartbeats.ts"
 import { ResultChannel } from "./ResultChannel.ts"
 import * as Scheduler from "./Scheduler.ts"
-import { plan as planTasks } from "./Task.ts"
+import { type PlannedFile, plan as planTasks, type Task } from "./Task.ts"
 import { TaskQueue } from "./TaskQueue.ts"
 
 export interface Options {
   readonly runId: string
   /** The directory to analyse (recursively), or one file. */
   readonly root: string
+  /**
+   * The run's files and tasks as the caller planned them (`dla analyse --from-store`: from the log store, see
+   * `Task.planStore`), instead of the log files under `root`.
+   */
+  readonly planned?: { readonly files: ReadonlyArray<PlannedFile>; readonly tasks: ReadonlyArray<Task> }
   /** Globs a file must match / globs that leave it out (as `dla analyse --include/--exclude`). */
   readonly include?: ReadonlyArray<string>
   readonly exclude?: ReadonlyArray<string>
@@ -180,16 +185,19 @@ export const run = (options: Options) =>
       ...(options.skipDirs ?? []),
       ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])
     ].map((dir) => resolve(dir) + sep)
-    const listed = yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
-      Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
-    )
-    const files = listed.filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
+    const files =
+      options.planned?.files ??
+      (yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
+        Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
+      )).filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
     if (files.length === 0) return yield* AnalyserError.make("Input", `${options.root}: no log files to analyse`)
     const plan = Scheduler.makePlan({
       runId: options.runId,
       root,
       files,
-      tasks: planTasks(options.runId, root, files, { splitBytes: options.splitBytes, taskBytes: options.taskBytes }),
+      tasks:
+        options.planned?.tasks ??
+        planTasks(options.runId, root, files, { splitBytes: options.splitBytes, taskBytes: options.taskBytes }),
       checkpointEvery: options.checkpointEvery ?? 100,
       checkpointIntervalMs: Duration.toMillis(Duration.fromInputUnsafe(options.checkpointInterval ?? "5 seconds")),
       heartbeatTimeoutMs: Duration.toMillis(

@@ -219,6 +219,10 @@ export const analyse = Command.make(
       description: "Over NATS (other machines' 'dla worker's may join), with a live page"
     },
     {
+      command: "dla analyse --from-store --nats nats://nats:4222 --node gpu-07",
+      description: "Count what 'dla ship' stored (one node's files), over workers ('dla worker's may join)"
+    },
+    {
       command: "dla analyse /var/log/app --follow --for 60",
       description: "Keep counting as the files grow for a minute (tail -F)"
     }

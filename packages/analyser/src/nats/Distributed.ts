@@ -244,6 +244,8 @@ export interface WorkerOptions extends Worker.Options {
   readonly once?: boolean
   /** A `--format` spec (default: core's). */
   readonly format?: string
+  /** Counts the tasks of `dla analyse --from-store` (ranges of the log store); without it they are handed back. */
+  readonly store?: Counter.StoreCounter
   /** Count on a dedicated thread (several workers in one process) instead of inline (one worker per process). */
   readonly thread?: boolean
   /** How long to wait before trying again after a NATS outage (default 1 s). */
@@ -274,7 +276,9 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     // Built once for the worker's life, as it starts to wait: a counting thread loads while the master sets its run
     // up, not after the worker joined it (and one thread serves every run this worker joins).
     const counter = yield* Layer.build(
-      options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
+      options.thread
+        ? Counter.layerThread(options.format, options.store)
+        : Counter.layerInline(options.format, options.store)
     )
     /** Completes when the run's record says it is done (a watch that fails never completes: holdFor still bounds). */
     const runOver = (runId: string) =>
