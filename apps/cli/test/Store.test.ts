@@ -254,7 +254,8 @@ describe("dla ship / store / analyse --from-store", () => {
     const helper = slowWorker(server.url, 1_000)
     await victim.saw("waiting for a run")
     await helper.saw("waiting for a run")
-    const run = fromStore("--workers", "1", "--heartbeat-timeout", "2", "--fresh")
+    // No speculation: the idle local worker must not re-run the victim's task before its heartbeat runs out.
+    const run = fromStore("--workers", "1", "--heartbeat-timeout", "2", "--fresh", "--no-speculate")
     await victim.saw("joined run")
     await sleep(1_000)
     await stop(victim.child, "SIGKILL")

@@ -21,6 +21,7 @@ import type * as Failure from "./Failure.ts"
 import * as Nats from "./Nats.ts"
 import * as Run from "./Run.ts"
 import * as StoreFlags from "./StoreFlags.ts"
+import * as Watch from "./Watch.ts"
 
 const loadStore = Effect.promise(() => import("@dla/store"))
 
@@ -103,8 +104,9 @@ export const analyse = (args: AnalyseArgs) =>
     }
     const runId = runIdOf(args, stream, files)
     const progress = Run.progress()
+    const watched = Watch.make(runId, [progress.read])
     const options = {
-      ...Run.masterOptions(args, progress.onEvent),
+      ...Run.masterOptions(args),
       runId,
       root: Option.match(args.node, { onNone: () => `store:${stream}`, onSome: (node) => `store:${stream}/${node}` }),
       planned: {
@@ -125,7 +127,7 @@ export const analyse = (args: AnalyseArgs) =>
       const summary = yield* Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced))
       yield* Fiber.interruptAll(local)
       return summary
-    }).pipe(Effect.scoped, (e) => Run.ensureFinished(e, progress.finish))
+    }).pipe(Effect.scoped, watched.track, (e) => Run.ensureFinished(e, progress.finish))
     yield* Run.report(summary, {
       json: args.json,
       baseline: Option.none(),
