@@ -220,10 +220,7 @@ export const connection = (
       Effect.tryPromise({
         // Loaded here, so that commands without NATS (`dla analyse` on one machine) start without the client.
         try: async () => {
-          const [{ connect }, { credsAuthenticator }] = await Promise.all([
-            import("@nats-io/transport-node"),
-            import("@nats-io/nats-core")
-          ])
+          const { connect, credsAuthenticator } = await import("./NatsClient.ts")
           return connect(connectionOptions(resolved, credsAuthenticator))
         },
         catch: (cause) => new NatsUnavailable({ detail: `cannot connect to NATS at ${where}`, cause })
