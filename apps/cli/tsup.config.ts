@@ -31,7 +31,9 @@ export default [
       // `--nats` loads in ~35 ms instead of ~75 ms for its ~60 files. Not prom-client (the dashboard's /metrics,
       // loaded on the first scrape).
       noExternal: [/^(?!prom-client$)/],
-      banner: { js: 'import{createRequire as __dlaRequire}from"node:module";const require=__dlaRequire(import.meta.url);' }
+      banner: {
+        js: 'import{createRequire as __dlaRequire}from"node:module";const require=__dlaRequire(import.meta.url);'
+      }
     }
   ),
   // The launcher's quick path (`dla analyse <path>` of a small input): its own bundle, tree-shaken down to the

@@ -6,7 +6,7 @@
  */
 import { Leadership } from "@dla/election"
 import { type NatsConnection, nanos } from "@nats-io/nats-core"
-import { Clock, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Schedule, Stream } from "effect"
 import * as AnalyserError from "../AnalyserError.ts"
 import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Counter from "../Counter.ts"
@@ -51,14 +51,27 @@ export const setupRun = (
       return yield* AnalyserError.make("Input", `bad replicas ${replicas}: JetStream keeps 1 to 5 copies`)
     }
     const { jsm } = yield* clients(nc)
-    const kv = yield* RunsKv.createRuns(nc, replicas)
-    if (options.fresh) {
-      yield* RunsKv.deleteStreams(jsm, runId)
-      yield* tryNats("cannot reset the run's checkpoint", () => kv.delete(RunsKv.names(runId).checkpointKey))
-    }
     const duplicateWindow = nanos(Duration.toMillis(options.duplicateWindow ?? "10 minutes"))
-    yield* TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas })
-    yield* ResultStream.ensure(jsm, runId, { duplicateWindow, replicas })
+    // The bucket and the streams are independent: made side by side, each in as few round trips as it takes (the
+    // set-up is most of what a run over NATS costs more than one in process). Only "running" waits for both.
+    const bucket = RunsKv.createRuns(nc, replicas).pipe(
+      Effect.tap((kv) =>
+        options.fresh
+          ? tryNats("cannot reset the run's checkpoint", () => kv.delete(RunsKv.names(runId).checkpointKey))
+          : Effect.void
+      )
+    )
+    const streams = Effect.gen(function* () {
+      if (options.fresh) yield* RunsKv.deleteStreams(jsm, runId)
+      yield* Effect.all(
+        [
+          TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas }),
+          ResultStream.ensure(jsm, runId, { duplicateWindow, replicas })
+        ],
+        { concurrency: "unbounded", discard: true }
+      )
+    })
+    const [kv] = yield* Effect.all([bucket, streams], { concurrency: "unbounded" })
     yield* RunsKv.markRunning(kv, runId, root)
   })
 
@@ -273,15 +286,17 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     const waitingSince = yield* Clock.currentTimeMillis
     // A NATS outage (a server restarting) is waited out, then the run joined again.
     const isTransport = (error: AnalyserError.AnalyserError) => error.reason === "Transport"
-    // Built once for the worker's life, as it starts to wait: a counting thread loads while the master sets its run
-    // up, not after the worker joined it (and one thread serves every run this worker joins).
+    // Built once for the worker's life, as it starts to wait, on a fiber of its own: a counting thread loads while
+    // the worker subscribes to the runs and the master sets its run up, not before either (nor after the worker
+    // joined a run); one thread serves every run this worker joins.
     const counter = yield* Layer.build(
       options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
-    )
+    ).pipe(Effect.forkScoped)
     const join = (runId: string) =>
       Worker.run({ ...options, workerId }).pipe(
         Effect.scoped,
-        Effect.provide(Layer.merge(layer(nc, runId), Layer.succeedContext(counter))),
+        // The run's services are set up while the thread may still be loading.
+        Effect.provide(Layer.merge(layer(nc, runId), Layer.effectContext(Fiber.join(counter)))),
         Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
       )
     const ended = (entry: RunsKv.RunEntry, summary: Worker.Summary) => {

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as KvBucket from "@dla/election/KvBucket"
-import type { JetStreamManager } from "@nats-io/jetstream"
+import { type JetStreamManager, jetstream } from "@nats-io/jetstream"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { Effect, Option, Schema, Stream } from "effect"
@@ -54,7 +54,8 @@ export type RunState = typeof RunState.Type
  * happens to reach.
  */
 export const openRuns = (nc: NatsConnection) =>
-  tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(nc).open(runsBucket))
+  // Without asking the server first whether JetStream is there (a round trip): the bucket is known to exist.
+  tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(jetstream(nc, { checkAPI: false })).open(runsBucket))
 
 /**
  * The `dla_runs` bucket for a reader that may run while a master creates it (a worker, a standby, `dla status`, a
@@ -75,7 +76,7 @@ export const readRuns = (nc: NatsConnection): Effect.Effect<Option.Option<KV>, A
     const allowDirect = info.config.allow_direct === true
     return Option.some(
       yield* tryNats(`cannot open KV bucket ${runsBucket}`, () =>
-        new Kvm(nc).open(runsBucket, { allow_direct: allowDirect })
+        new Kvm(jetstream(nc, { checkAPI: false })).open(runsBucket, { allow_direct: allowDirect })
       )
     )
   })
@@ -97,22 +98,26 @@ export const markRunning = (kv: KV, runId: string, root: string) =>
     return tryNats("cannot write the run state", () => kv.put(names(runId).stateKey, encodeJson(state)))
   })
 
-/** Ends the run: its record says `done`, its task and results streams are removed. */
+/**
+ * Ends the run: its record says `done`, its task and results streams are removed, side by side (the run's last
+ * checkpoint, saved before, is what a master resuming it reads: it says complete either way).
+ */
 export const markDone = (nc: NatsConnection, jsm: JetStreamManager, runId: string) =>
   Effect.gen(function* () {
     const n = names(runId)
     const kv = yield* openRuns(nc)
-    yield* tryNats("cannot write the run state", async () => {
+    const record = tryNats("cannot write the run state", async () => {
       const entry = await kv.get(n.stateKey)
       const state = entry === null || entry.operation !== "PUT" ? {} : entry.json<object>()
       await kv.put(n.stateKey, encodeJson({ ...state, status: "done" }))
     })
-    yield* deleteStreams(jsm, runId)
+    yield* Effect.all([record, deleteStreams(jsm, runId)], { concurrency: "unbounded", discard: true })
   })
 
 /** Removes the run's task and results streams (gone already is fine). */
 export const deleteStreams = (jsm: JetStreamManager, runId: string) =>
   Effect.forEach([names(runId).tasks, names(runId).results], (stream) => deleteStream(jsm, stream), {
+    concurrency: "unbounded",
     discard: true
   })
 

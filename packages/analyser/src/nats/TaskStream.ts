@@ -48,6 +48,13 @@ export const ensure = (
       max_ack_pending: -1
     }
     yield* tryNats(`cannot create consumer ${consumerName} on ${n.tasks}`, async () => {
+      // One round trip when it is absent or fits (a server that updates a durable on create does that too); a server
+      // that refuses to create an existing one with other limits gets it looked up and updated.
+      const made = await jsm.consumers.add(n.tasks, consumer).then(
+        () => true,
+        () => false
+      )
+      if (made) return
       const existing = await jsm.consumers.info(n.tasks, consumerName).catch(ignoreNotFound)
       if (existing === undefined) await jsm.consumers.add(n.tasks, consumer)
       else if (existing.config.ack_wait !== consumer.ack_wait || existing.config.max_deliver !== consumer.max_deliver) {
