@@ -149,10 +149,16 @@ export const analyse = Command.make(
           }),
         onSome: (servers) =>
           Effect.gen(function* () {
-            const [Distributed, Fence] = yield* Effect.promise(() =>
-              Promise.all([import("@dla/analyser/nats/Distributed"), import("@dla/analyser/Fence")])
+            // The engine's code loads while the connection is made.
+            const [[Distributed, Fence], nc] = yield* Effect.all(
+              [
+                Effect.promise(() =>
+                  Promise.all([import("@dla/analyser/nats/Distributed"), import("@dla/analyser/Fence")])
+                ),
+                Nats.connection(servers, args)
+              ],
+              { concurrency: "unbounded" }
             )
-            const nc = yield* Nats.connection(servers, args)
             yield* Watch.publish(nc, watched)
             if (launch.role === "master") return yield* Launch.master(nc, launch, options)
             // This process's own workers, each on its own thread; workers elsewhere may join the run too.
