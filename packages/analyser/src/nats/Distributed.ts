@@ -217,7 +217,7 @@ export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) 
         Effect.forkScoped
       )
       // A transport error while looking counts as "not done yet": the next look tries again.
-      const runDone = RunsKv.runs(nc).pipe(
+      const runDone = RunsKv.runs(nc, options.runId).pipe(
         Effect.map((runs) => runs.some((r) => r.runId === options.runId && r.state.status === "done")),
         Effect.orElseSucceed(() => false)
       )
@@ -319,7 +319,7 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
         return missed && ended(entry, { workerId, tasks: 0, failedTasks: 0 })
       })
     options.onEvent?.({ _tag: "WaitingForRun" })
-    const entries = yield* RunsKv.watchRuns(nc).pipe(
+    const entries = yield* RunsKv.watchRuns(nc, options.runId).pipe(
       Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
     )
     yield* entries.pipe(

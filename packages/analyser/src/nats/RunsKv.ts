@@ -127,7 +127,8 @@ export interface RunEntry {
   readonly state: RunState
 }
 
-const stateSubjects = `$KV.${runsBucket}.*.state`
+/** The subject of run `runId`'s record, or of every run's. */
+const stateSubjects = (runId = "*") => `$KV.${runsBucket}.${runId}.state`
 
 /**
  * Every run's lifecycle record: those in KV now (oldest first), then each one written from now on, as it is written.
@@ -135,10 +136,10 @@ const stateSubjects = `$KV.${runsBucket}.*.state`
  * KV is read, so nothing written between the two is missed, and it works before any master has created the bucket:
  * a worker that starts first learns of the run the moment it is set up, without polling.
  */
-export const watchRuns = (nc: NatsConnection) =>
+export const watchRuns = (nc: NatsConnection, runId?: string) =>
   Effect.gen(function* () {
-    const writes = yield* listening(nc, stateSubjects)
-    const now = yield* runs(nc)
+    const writes = yield* listening(nc, stateSubjects(runId))
+    const now = yield* runs(nc, runId)
     const later = writes.pipe(
       Stream.flatMap((msg) => {
         const runId = msg.subject.slice(`$KV.${runsBucket}.`.length, -".state".length)
@@ -150,8 +151,11 @@ export const watchRuns = (nc: NatsConnection) =>
     return Stream.concat(Stream.fromIterable<RunEntry>(now), later)
   })
 
-/** The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order). */
-export const runs = (nc: NatsConnection) =>
+/**
+ * The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order); only run
+ * `runId`'s, when given (one read, however many runs the bucket keeps).
+ */
+export const runs = (nc: NatsConnection, runId?: string) =>
   Effect.gen(function* () {
     const bucket = yield* readRuns(nc)
     // No bucket yet: no master has set a run up.
@@ -163,11 +167,17 @@ export const runs = (nc: NatsConnection) =>
       // The keys from the stream's subjects (STREAM.INFO), not from a consumer over the bucket (kv.keys): a worker
       // needs no right to create consumers there (deploy/nats/auth.conf), and so cannot copy the bucket elsewhere.
       // Gone since it was looked up (`dla runs prune` does not remove it, but an operator may): no runs.
-      const info = await jsm.streams.info(`KV_${runsBucket}`, { subjects_filter: stateSubjects }).catch(ignoreNotFound)
-      const prefix = `$KV.${runsBucket}.`
-      const keys = Object.keys(info?.state.subjects ?? {}).map((subject) => subject.slice(prefix.length))
-      for (const key of keys) {
-        const entry = await kv.get(key)
+      const listed = async () => {
+        const info = await jsm.streams
+          .info(`KV_${runsBucket}`, { subjects_filter: stateSubjects() })
+          .catch(ignoreNotFound)
+        const prefix = `$KV.${runsBucket}.`
+        return Object.keys(info?.state.subjects ?? {}).map((subject) => subject.slice(prefix.length))
+      }
+      const keys = runId === undefined ? await listed() : [names(runId).stateKey]
+      // Read side by side: a bucket keeps every run's record.
+      const entries = await Promise.all(keys.map((key) => kv.get(key).then((entry) => ({ key, entry }))))
+      for (const { key, entry } of entries) {
         if (entry === null || entry.operation !== "PUT") continue
         const state = Schema.decodeUnknownOption(RunState)(entry.json())
         if (Option.isSome(state)) {
