@@ -27,9 +27,13 @@ export default [
       ...bundled,
       // Each command in its own chunk (Cli.ts imports them on demand), shared code in common chunks.
       splitting: true,
-      // ...except the NATS client and prom-client (the dashboard's /metrics, loaded on the first scrape): CommonJS
-      // that require()s node built-ins and its own packages (which an ESM bundle cannot do).
-      noExternal: [/^(?!@nats-io\/|prom-client$)/]
+      // The NATS client too (CommonJS: it require()s node built-ins, which the banner's `require` serves): bundled,
+      // `--nats` loads in ~35 ms instead of ~75 ms for its ~60 files. Not prom-client (the dashboard's /metrics,
+      // loaded on the first scrape).
+      noExternal: [/^(?!prom-client$)/],
+      banner: {
+        js: 'import{createRequire as __dlaRequire}from"node:module";const require=__dlaRequire(import.meta.url);'
+      }
     }
   ),
   // The launcher's quick path (`dla analyse <path>` of a small input): its own bundle, tree-shaken down to the

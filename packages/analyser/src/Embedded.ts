@@ -61,7 +61,7 @@ export const layer = (
 export const defaultWorkers = () => availableParallelism()
 
 /** Tasks each worker holds: the next one waits beside the current one (see `Worker.Options.concurrency`). */
-const tasksPerWorker = 2
+export const tasksPerWorker = 2
 
 /** Runs a whole run in this process and returns the master's summary. */
 export const run = (options: Options) =>

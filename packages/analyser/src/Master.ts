@@ -276,7 +276,7 @@ export const run = (options: Options) =>
     let lastTickDone: number | undefined
     const inputs = Stream.mergeAll(
       [
-        channel.results.pipe(Stream.mapEffect((result) => at((now) => ({ _tag: "Result", result, now })))),
+        channel.results.pipe(Stream.mapEffect((results) => at((now) => ({ _tag: "Results", results, now })))),
         channel.rejected.pipe(Stream.mapEffect((reason) => at((now) => ({ _tag: "Rejected", reason, now })))),
         queue.poisoned.pipe(
           Stream.mapEffect(({ taskId, deliveries }) => at((now) => ({ _tag: "Poisoned", taskId, deliveries, now })))

@@ -123,7 +123,11 @@ export interface State {
 }
 
 export type Input =
-  | { readonly _tag: "Result"; readonly result: TaskResult; readonly now: number }
+  /**
+   * Results as a worker published them together (one message): one input, each result counted (or set aside) on its
+   * own, a task already settled (or twice in the batch) a duplicate; a checkpoint falls due at most once for it.
+   */
+  | { readonly _tag: "Results"; readonly results: ReadonlyArray<TaskResult>; readonly now: number }
   | { readonly _tag: "Poisoned"; readonly taskId: string; readonly deliveries: number; readonly now: number }
   | { readonly _tag: "Beat"; readonly heartbeat: Heartbeats.Heartbeat; readonly now: number }
   /**
@@ -427,6 +431,22 @@ const onResult = (plan: Plan, state: State, result: TaskResult, now: number): [S
   return [next, commands]
 }
 
+const onResults = (
+  plan: Plan,
+  state: State,
+  results: ReadonlyArray<TaskResult>,
+  now: number
+): [State, Array<Command>] => {
+  let next = state
+  const commands: Array<Command> = []
+  for (const result of results) {
+    const [after, said] = onResult(plan, next, result, now)
+    next = after
+    commands.push(...said)
+  }
+  return [next, commands]
+}
+
 /** The pace samples with `task`'s, when a heartbeat showed when it was taken. */
 const paced = (state: State, task: Task, now: number): ReadonlyArray<number> => {
   const since = state.heldSince.get(task.taskId)
@@ -571,8 +591,8 @@ const onTick = (
 export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyArray<Command>] => {
   let [next, commands] = ((): [State, Array<Command>] => {
     switch (input._tag) {
-      case "Result":
-        return onResult(plan, state, input.result, input.now)
+      case "Results":
+        return onResults(plan, state, input.results, input.now)
       case "Poisoned": {
         const task = plan.taskById.get(input.taskId)
         return task === undefined || isSettled(state, task.taskId)

@@ -1,6 +1,7 @@
 /**
  * The worker loop, written once against the services: take a task, count it (reporting progress so a long task is
- * not redelivered), publish the result, then ack. A file that cannot be counted (missing, unreadable, binary) is
+ * not redelivered), publish the result, then ack; results that are ready together leave as one batch, and the next
+ * task is taken as soon as one is counted. A file that cannot be counted (missing, unreadable, binary) is
  * named in the result's `skipped` at once, the task's other files still counted: retrying would fail the same way. A worker that dies mid-task is what redelivery is
  * for. A result is published before the ack, so a crash in between means a redelivery and a duplicate result, which
  * the master drops: counts are never lost nor doubled.
@@ -13,7 +14,7 @@
  * @since 0.1.0
  */
 import { hostname } from "node:os"
-import { Clock, Duration, Effect, Fiber, Option, Schedule } from "effect"
+import { type Cause, Clock, Duration, Effect, Fiber, Option, Queue, Schedule } from "effect"
 import type * as AnalyserError from "./AnalyserError.ts"
 import { Counter } from "./Counter.ts"
 import * as Heartbeats from "./Heartbeats.ts"
@@ -70,6 +71,19 @@ const deferredRetryIn = Duration.seconds(5)
 
 export const makeWorkerId = () => `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
 
+/**
+ * Results that leave together at most: one message (the NATS channel splits a batch too big for one), and the most
+ * counted tasks a worker keeps waiting for the transport before it stops taking more.
+ */
+const maxBatch = 64
+
+/** A counted task on its way out: its result to publish, then its delivery to ack. */
+interface Finished {
+  readonly delivery: Delivery
+  readonly result: TaskResult
+  readonly ok: boolean
+}
+
 /** Serves tasks until the run's queue is closed; returns what this worker did. */
 export const run = (options: Options = {}) =>
   Effect.gen(function* () {
@@ -77,6 +91,7 @@ export const run = (options: Options = {}) =>
     const results = yield* ResultChannel
     const heartbeats = yield* Heartbeats.Heartbeats
     const counter = yield* Counter
+    const scope = yield* Effect.scope
     const workerId = options.workerId ?? makeWorkerId()
     const inFlight = new Set<string>()
     let done = 0
@@ -98,9 +113,48 @@ export const run = (options: Options = {}) =>
       Schedule.upTo({ duration: holdFor })
     )
 
+    /**
+     * Tasks taken and neither acked nor handed back yet, each with its progress reports (they go on until the ack, so
+     * a task is not redelivered while its result waits for the transport). A stopped worker hands them back at once
+     * rather than after the ack wait.
+     */
+    const held = new Map<Delivery, Fiber.Fiber<unknown>>()
+    yield* Effect.addFinalizer(() =>
+      Effect.forEach(held.keys(), (delivery) => delivery.nak().pipe(Effect.ignore), { discard: true })
+    )
+    const release = (delivery: Delivery) =>
+      Effect.suspend(() => {
+        const progress = held.get(delivery)
+        held.delete(delivery)
+        inFlight.delete(delivery.task.taskId)
+        return progress === undefined ? Effect.void : Fiber.interrupt(progress)
+      })
+    /** The transport stayed down for `holdFor` (or the counter died): hand the task back for later, keep serving. */
+    const defer = (delivery: Delivery, error: AnalyserError.AnalyserError) =>
+      Effect.sync(() =>
+        options.onTask?.({
+          _tag: "TaskDeferred",
+          taskId: delivery.task.taskId,
+          reason: error.message,
+          retryIn: Duration.toMillis(deferredRetryIn)
+        })
+      ).pipe(Effect.andThen(delivery.nak(deferredRetryIn).pipe(Effect.ignore)), Effect.andThen(release(delivery)))
+
+    // Counted tasks wait here for the sender, which publishes the results of all that wait as one batch, then acks
+    // them together: a counter never idles through its last result's round trips, and under a stream of small tasks
+    // one message carries many results. Bounded: a worker whose results cannot leave stops taking tasks.
+    const outbox = yield* Queue.bounded<Finished, Cause.Done>(maxBatch)
+
     const handle = (delivery: Delivery) =>
       Effect.gen(function* () {
         const { task } = delivery
+        const progress = yield* delivery.working.pipe(
+          Effect.ignore,
+          Effect.delay(delivery.progressEvery),
+          Effect.forever,
+          Effect.forkIn(scope)
+        )
+        held.set(delivery, progress)
         inFlight.add(task.taskId)
         yield* beat // the master learns at once what this worker holds
         options.onTask?.({
@@ -109,11 +163,6 @@ export const run = (options: Options = {}) =>
           path: task.parts[0].path,
           attempt: delivery.attempt
         })
-        const progress = yield* delivery.working.pipe(
-          Effect.ignore,
-          Effect.repeat(Schedule.spaced(delivery.progressEvery)),
-          Effect.forkScoped
-        )
         if (options.taskDelay !== undefined) yield* Effect.sleep(options.taskDelay)
         const countedAt = yield* Clock.currentTimeMillis
         const { counts, skipped, files } = yield* counter.count(task)
@@ -134,42 +183,57 @@ export const run = (options: Options = {}) =>
           ...(skipped.length === 0 ? {} : { skipped }),
           files
         }
-        let said = false
-        const retried = <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
+        yield* Queue.offer(outbox, { delivery, result, ok })
+      }).pipe(Effect.catch((error) => defer(delivery, error)))
+
+    /** Publishes a batch's results (one message), then acks each of its tasks, retrying each through an outage. */
+    const send = (batch: ReadonlyArray<Finished>) => {
+      const said = new Set<string>()
+      const retried =
+        (taskIds: ReadonlyArray<string>) =>
+        <A>(effect: Effect.Effect<A, AnalyserError.AnalyserError>) =>
           effect.pipe(
             Effect.tapError((error) =>
               Effect.sync(() => {
-                if (said) return
-                said = true
-                options.onTask?.({ _tag: "TaskRetrying", taskId: task.taskId, reason: error.message })
+                for (const taskId of taskIds) {
+                  if (said.has(taskId)) continue
+                  said.add(taskId)
+                  options.onTask?.({ _tag: "TaskRetrying", taskId, reason: error.message })
+                }
               })
             ),
             Effect.retry(throughOutage)
           )
-        // Progress goes on meanwhile, so the task is not redelivered while its result waits for the transport.
-        yield* retried(results.publish(result))
-        yield* retried(delivery.ack)
-        yield* Fiber.interrupt(progress)
-        if (ok) done++
-        else failed++
-        options.onTask?.({ _tag: "TaskFinished", taskId: task.taskId, path: task.parts[0].path, ok })
-      }).pipe(
-        Effect.scoped,
-        // The transport stayed down for `holdFor` (or the counter died): hand the task back for later, keep serving.
-        Effect.catch((error) =>
-          Effect.sync(() =>
-            options.onTask?.({
-              _tag: "TaskDeferred",
-              taskId: delivery.task.taskId,
-              reason: error.message,
-              retryIn: Duration.toMillis(deferredRetryIn)
+      const settle = ({ delivery, ok }: Finished) =>
+        delivery.ack.pipe(
+          retried([delivery.task.taskId]),
+          Effect.andThen(
+            Effect.sync(() => {
+              if (ok) done++
+              else failed++
+              const { taskId, parts } = delivery.task
+              options.onTask?.({ _tag: "TaskFinished", taskId, path: parts[0].path, ok })
             })
-          ).pipe(Effect.andThen(delivery.nak(deferredRetryIn).pipe(Effect.ignore)))
-        ),
-        // Stopped mid-task (Ctrl-C, shutdown): hand the task back now rather than after the ack wait.
-        Effect.onInterrupt(() => delivery.nak().pipe(Effect.ignore)),
-        Effect.ensuring(Effect.sync(() => inFlight.delete(delivery.task.taskId)))
+          ),
+          Effect.andThen(release(delivery)),
+          Effect.catch((error) => defer(delivery, error))
+        )
+      // A result is published before its task is acked: a crash in between means a redelivery and a duplicate result,
+      // which the master drops (a batch sent again is dropped whole by the channel's dedupe).
+      return results.publish(batch.map((f) => f.result)).pipe(
+        retried(batch.map((f) => f.delivery.task.taskId)),
+        Effect.matchEffect({
+          onFailure: (error) => Effect.forEach(batch, (f) => defer(f.delivery, error), { discard: true }),
+          onSuccess: () => Effect.forEach(batch, settle, { concurrency: "unbounded", discard: true })
+        })
       )
+    }
+    const sender = yield* Queue.takeBetween(outbox, 1, maxBatch).pipe(
+      Effect.flatMap(send),
+      Effect.forever,
+      Effect.catchTag("Done", () => Effect.void),
+      Effect.forkScoped
+    )
 
     const loop: Effect.Effect<void, AnalyserError.AnalyserError> = queue.take.pipe(
       Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (d) => handle(d).pipe(Effect.andThen(loop)) }))
@@ -178,6 +242,8 @@ export const run = (options: Options = {}) =>
       Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => loop),
       { concurrency: "unbounded", discard: true }
     )
-    yield* options.runOver === undefined ? loops : Effect.raceFirst(loops, options.runOver)
+    // The queue is closed: the results still waiting go out before the worker is done.
+    const served = loops.pipe(Effect.andThen(Queue.end(outbox)), Effect.andThen(Fiber.join(sender)))
+    yield* options.runOver === undefined ? served : Effect.raceFirst(served, options.runOver)
     return { workerId, tasks: done, failedTasks: failed } satisfies Summary
   })

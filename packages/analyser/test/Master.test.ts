@@ -17,6 +17,23 @@ import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 import { recordEvents } from "./support/events.ts"
 import { failingFirst } from "./support/outage.ts"
 
+/** `task` counted inline, as worker `workerId` would report it. */
+const resultOf = (task: Task.Task, workerId = "fake") =>
+  Effect.gen(function* () {
+    const counts = Counts.mergeAll(
+      yield* Effect.forEach(task.parts, (p) => Effect.promise(() => FileAnalysis.analyseFile(p.path, p)))
+    )
+    return {
+      _tag: "Done",
+      runId: task.runId,
+      taskId: task.taskId,
+      workerId,
+      counts: { levels: counts.levels, lines: counts.lines, unmatched: counts.unmatched, bytes: counts.bytes },
+      lines: counts.lines,
+      bytes: counts.bytes
+    } satisfies Task.TaskResult
+  })
+
 /** A stand-in worker: counts every task it takes inline and publishes the result `copies` times. */
 const fakeWorker = (copies = 1) =>
   Effect.gen(function* () {
@@ -28,19 +45,8 @@ const fakeWorker = (copies = 1) =>
       if (Option.isNone(next)) return seen
       const { task } = next.value
       seen.push(...task.parts.map((p) => p.path))
-      const counts = Counts.mergeAll(
-        yield* Effect.forEach(task.parts, (p) => Effect.promise(() => FileAnalysis.analyseFile(p.path, p)))
-      )
-      const result: Task.TaskResult = {
-        _tag: "Done",
-        runId: task.runId,
-        taskId: task.taskId,
-        workerId: "fake",
-        counts: { levels: counts.levels, lines: counts.lines, unmatched: counts.unmatched, bytes: counts.bytes },
-        lines: counts.lines,
-        bytes: counts.bytes
-      }
-      for (let i = 0; i < copies; i++) yield* channel.publish(result)
+      const result = yield* resultOf(task)
+      for (let i = 0; i < copies; i++) yield* channel.publish([result])
       yield* next.value.ack
     }
   })
@@ -49,9 +55,9 @@ const fakeWorker = (copies = 1) =>
 const leakyResults = Layer.effect(
   ResultChannel.ResultChannel,
   Effect.gen(function* () {
-    const queue = yield* Queue.unbounded<Task.TaskResult>()
+    const queue = yield* Queue.unbounded<ReadonlyArray<Task.TaskResult>>()
     return ResultChannel.ResultChannel.of({
-      publish: (result) => Queue.offer(queue, result).pipe(Effect.asVoid),
+      publish: (results) => Queue.offer(queue, results).pipe(Effect.asVoid),
       results: Stream.fromQueue(queue),
       rejected: Stream.empty
     })
@@ -164,6 +170,44 @@ describe("Master", () => {
       expect(summary).toMatchObject({ failedWorkers: ["silent"], requeuedTasks: 1, filesProcessed: 3 })
       rmSync(dir, { recursive: true })
     }).pipe(Effect.provide(services()))
+  )
+
+  it.live(
+    "a worker killed mid-batch (results of some tasks out, none acked) costs nothing: its tasks come back, each counts once",
+    () =>
+      Effect.gen(function* () {
+        const dir = makeCorpus({ files: 4, lines: 50 })
+        const master = yield* Master.run({ runId: "batch", root: dir, taskBytes: 0 }).pipe(Effect.forkChild)
+        // The worker that dies: it takes every task, gets one batch out (the results of two of them, one twice over)
+        // and is killed before it acks anything or hands anything back.
+        const queue = yield* TaskQueue.TaskQueue
+        const taken = yield* Effect.forEach(Array.from({ length: 4 }), () =>
+          queue.take.pipe(Effect.map(Option.getOrThrow))
+        )
+        const [first, second] = yield* Effect.forEach(taken.slice(0, 2), (d) => resultOf(d.task, "killed"))
+        yield* ResultChannel.ResultChannel.use((c) => c.publish([first!, second!, first!]))
+        // After the ack wait every task is delivered again, to a live worker that counts all four anew.
+        const live = yield* fakeWorker().pipe(Effect.forkChild)
+        const summary = yield* Fiber.join(master)
+        expect(summary.counts).toEqual(yield* Effect.promise(() => sequentialCounts(dir)))
+        expect(summary.filesProcessed).toBe(4)
+        expect(summary.duplicateResults).toBe(3)
+        expect(summary.workers).toEqual([])
+        expect(yield* Fiber.join(live)).toHaveLength(4)
+        rmSync(dir, { recursive: true })
+      }).pipe(
+        Effect.timeout("20 seconds"),
+        // Without the channel's dedupe on publish: the master's own per-task dedupe is what keeps the counts exact.
+        Effect.provide(
+          Layer.mergeAll(
+            TaskQueue.layerMemory({ ackWait: "500 millis" }),
+            leakyResults,
+            Heartbeats.layerMemory,
+            CheckpointStore.layerMemory,
+            Fence.layerUnfenced
+          )
+        )
+      )
   )
 
   // Issue 13 item 1: the master's events leave it on a PubSub. A reader subscribed before the run starts gets every

@@ -65,10 +65,10 @@ const events = (commands: ReadonlyArray<Scheduler.Command>) =>
 describe("Scheduler.step", () => {
   it("counts each task once, whatever is duplicated, crediting the worker whose result counted; finishes", () => {
     const { state, commands } = run([
-      { _tag: "Result", result: done("t1", "w1"), now: 1 },
-      { _tag: "Result", result: done("t1", "w2"), now: 2 },
-      { _tag: "Result", result: done("t2", "w2"), now: 3 },
-      { _tag: "Result", result: { ...done("t9"), runId: "other" }, now: 4 }
+      { _tag: "Results", results: [done("t1", "w1")], now: 1 },
+      { _tag: "Results", results: [done("t1", "w2")], now: 2 },
+      { _tag: "Results", results: [done("t2", "w2")], now: 3 },
+      { _tag: "Results", results: [{ ...done("t9"), runId: "other" }], now: 4 }
     ])
     expect(state.counts.lines).toBe(20)
     expect(state.duplicateResults).toBe(1)
@@ -77,14 +77,14 @@ describe("Scheduler.step", () => {
     expect(
       commands.flatMap((c) => (c._tag === "Emit" && c.event._tag === "Progress" ? [c.event.workerId] : []))
     ).toEqual(["w1", "w2"])
-    const last = run([{ _tag: "Result", result: done("t3"), now: 5 }], state).state
+    const last = run([{ _tag: "Results", results: [done("t3")], now: 5 }], state).state
     expect(Scheduler.isFinished(plan, last)).toBe(true)
     expect(Scheduler.summary(plan, last, 10)).toMatchObject({ filesProcessed: 4, tasks: 3, durationMs: 10 })
   })
 
   it("a file a worker could not count is failed alone: its task is done, its other file processed", () => {
     const skipped = [{ path: "/logs/3b.log", error: "/logs/3b.log: binary", binary: true }]
-    const { state, commands } = run([{ _tag: "Result", result: done("t3", "w1", skipped), now: 1 }])
+    const { state, commands } = run([{ _tag: "Results", results: [done("t3", "w1", skipped)], now: 1 }])
     expect(Scheduler.isSettled(state, "t3")).toBe(true)
     expect(state.filesDone).toBe(1)
     expect(Scheduler.summary(plan, state, 1).failedTasks).toEqual([
@@ -98,7 +98,7 @@ describe("Scheduler.step", () => {
     expect(events(before.commands)).toEqual(["WorkerJoined", "Heartbeat"])
     const { state, commands } = run(
       [
-        { _tag: "Result", result: done("t2"), now: 6000 },
+        { _tag: "Results", results: [done("t2")], now: 6000 },
         { _tag: "Tick", now: 6000, outstanding: 1 }
       ],
       before.state
@@ -150,7 +150,7 @@ describe("Scheduler.step", () => {
 
   it("publishes lost tasks again after a quiet spell with nothing queued nor in flight", () => {
     const quiet = run([
-      { _tag: "Result", result: done("t1"), now: 0 },
+      { _tag: "Results", results: [done("t1")], now: 0 },
       { _tag: "Tick", now: 100, outstanding: 0 },
       { _tag: "Tick", now: 5099, outstanding: 0 }
     ])
@@ -167,8 +167,8 @@ describe("Scheduler.step", () => {
 
   it("saves a checkpoint every checkpointEvery results and at the interval; saved, it counts afresh", () => {
     const every2 = { ...plan, checkpointEvery: 2 }
-    const [one] = Scheduler.step(every2, Scheduler.initial(0, 0), { _tag: "Result", result: done("t1"), now: 1 })
-    const [two, commands] = Scheduler.step(every2, one, { _tag: "Result", result: done("t2"), now: 2 })
+    const [one] = Scheduler.step(every2, Scheduler.initial(0, 0), { _tag: "Results", results: [done("t1")], now: 1 })
+    const [two, commands] = Scheduler.step(every2, one, { _tag: "Results", results: [done("t2")], now: 2 })
     const save = commands.find((c) => c._tag === "SaveCheckpoint")
     expect(save?._tag === "SaveCheckpoint" && save.checkpoint).toMatchObject({
       sequence: 1,
@@ -181,11 +181,27 @@ describe("Scheduler.step", () => {
     expect(said).toEqual([{ _tag: "Emit", event: { _tag: "CheckpointSaved", sequence: 1 } }])
     // On time: one result and 5 s later, a tick saves.
     const timed = run([
-      { _tag: "Result", result: done("t1"), now: 1 },
+      { _tag: "Results", results: [done("t1")], now: 1 },
       { _tag: "Tick", now: 4999, outstanding: 2 },
       { _tag: "Tick", now: 5000, outstanding: 2 }
     ])
     expect(timed.commands.filter((c) => c._tag === "SaveCheckpoint")).toHaveLength(1)
+  })
+
+  it("takes a batch of results as one input: each counts once, a duplicate in it or of an earlier batch dropped", () => {
+    const every2 = { ...plan, checkpointEvery: 2 }
+    const [first] = Scheduler.step(every2, Scheduler.initial(0, 0), { _tag: "Results", results: [done("t1")], now: 1 })
+    // t1 again (a redelivered task's result, batched with others), t2, and t2 twice within the batch.
+    const batch = [done("t1", "w2"), done("t2", "w2"), done("t3", "w2"), done("t2", "w1")]
+    const [state, commands] = Scheduler.step(every2, first, { _tag: "Results", results: batch, now: 2 })
+    expect(state.counts.lines).toBe(30)
+    expect(state.duplicateResults).toBe(2)
+    expect(Scheduler.isFinished(every2, state)).toBe(true)
+    // Each result that counted is said, crediting its worker; a checkpoint falls due once for the whole batch.
+    expect(
+      commands.flatMap((c) => (c._tag === "Emit" && c.event._tag === "Progress" ? [c.event.workerId] : []))
+    ).toEqual(["w2", "w2"])
+    expect(commands.filter((c) => c._tag === "SaveCheckpoint")).toHaveLength(1)
   })
 
   it("a task given up after its deliveries fails each of its files, once", () => {
@@ -229,7 +245,7 @@ describe("Scheduler: per-file figures", () => {
       [1, counted(100)],
       [2, { levels: { ERROR: 2 }, lines: 5, unmatched: 3, bytes: 100 }]
     ] as const) {
-      ;[state] = Scheduler.step(split, state, { _tag: "Result", result: result(n, c), now: n })
+      ;[state] = Scheduler.step(split, state, { _tag: "Results", results: [result(n, c)], now: n })
     }
     expect(Scheduler.summary(split, state, 3).byFile).toEqual([
       { path: "big.log", format: "klog", levels: { INFO: 10, ERROR: 2 }, lines: 15, unmatched: 3, bytes: 200 }
@@ -307,7 +323,7 @@ describe("Scheduler: results are validated before they count", () => {
       ]
     ]
     for (const [result, why] of cases) {
-      const { state, commands } = run([{ _tag: "Result", result, now: 1 }])
+      const { state, commands } = run([{ _tag: "Results", results: [result], now: 1 }])
       expect(state.counts.lines).toBe(0)
       expect(Scheduler.isSettled(state, "t1")).toBe(false)
       expect(state.rejectedResults).toBe(1)
@@ -320,10 +336,10 @@ describe("Scheduler: results are validated before they count", () => {
 
   it("a message not for a task of this run, or not a result at all, is counted and said, and stops nothing", () => {
     const { state, commands } = run([
-      { _tag: "Result", result: done("t404"), now: 1 },
-      { _tag: "Result", result: { ...done("t1"), runId: "other" }, now: 2 },
+      { _tag: "Results", results: [done("t404")], now: 1 },
+      { _tag: "Results", results: [{ ...done("t1"), runId: "other" }], now: 2 },
       { _tag: "Rejected", reason: "bad result message: not JSON", now: 3 },
-      { _tag: "Result", result: done("t1"), now: 4 }
+      { _tag: "Results", results: [done("t1")], now: 4 }
     ])
     expect(state.rejectedResults).toBe(3)
     expect(commands.filter((c) => c._tag === "Publish")).toEqual([])
@@ -334,7 +350,7 @@ describe("Scheduler: results are validated before they count", () => {
   it(`gives a task up once its results were rejected ${Scheduler.maxRejections} times (its file changed?)`, () => {
     const bad = withCounts(done("t2"), counted(7))
     const { state, commands } = run(
-      Array.from({ length: Scheduler.maxRejections }, (_, i) => ({ _tag: "Result" as const, result: bad, now: i }))
+      Array.from({ length: Scheduler.maxRejections }, (_, i) => ({ _tag: "Results" as const, results: [bad], now: i }))
     )
     expect(Scheduler.isSettled(state, "t2")).toBe(true)
     expect(commands.filter((c) => c._tag === "Publish")).toHaveLength(Scheduler.maxRejections - 1)
@@ -346,8 +362,8 @@ describe("Scheduler: results are validated before they count", () => {
 
 describe("Scheduler: stragglers (a task held far longer than the run's pace, while a worker idles)", () => {
   const result = (taskId: string, workerId: string, now: number): Scheduler.Input => ({
-    _tag: "Result",
-    result: done(taskId, workerId),
+    _tag: "Results",
+    results: [done(taskId, workerId)],
     now
   })
   const tick = (now: number, outstanding: number): Scheduler.Input => ({ _tag: "Tick", now, outstanding })

@@ -45,7 +45,9 @@ describe("Worker", () => {
         Effect.scoped,
         Effect.forkChild
       )
-      const results = yield* ResultChannel.ResultChannel.use((c) => c.results.pipe(Stream.take(2), Stream.runCollect))
+      const results = yield* ResultChannel.ResultChannel.use((c) =>
+        c.results.pipe(Stream.flattenIterable, Stream.take(2), Stream.runCollect)
+      )
       expect(results.map((r) => [r.taskId, r._tag, r._tag === "Done" ? (r.skipped ?? []).length : -1])).toEqual([
         ["t1", "Done", 0],
         ["t2", "Done", 1]
@@ -98,7 +100,9 @@ describe("Worker", () => {
         Effect.scoped,
         Effect.forkChild
       )
-      const result = yield* ResultChannel.ResultChannel.use((c) => c.results.pipe(Stream.runHead))
+      const result = yield* ResultChannel.ResultChannel.use((c) =>
+        c.results.pipe(Stream.flattenIterable, Stream.runHead)
+      )
       expect(Option.map(result, (r) => r.taskId)).toEqual(Option.some("t1"))
       expect(yield* queue.outstanding).toBe(0)
       yield* queue.close
@@ -144,6 +148,50 @@ describe("Worker", () => {
     )
   )
 
+  it.live("counts on while a result waits for the transport; the results ready meanwhile leave as one batch", () =>
+    Effect.gen(function* () {
+      const queue = yield* TaskQueue.TaskQueue
+      yield* queue.publish([task(1), task(2), task(3)], 0)
+      const channel = yield* ResultChannel.ResultChannel
+      // The first publish is held until all three tasks are counted: a worker that waited for its result to be out
+      // before taking the next task would never count the others, and the timeout below fails the test.
+      const allCounted = yield* Latch.make()
+      let counting = 0
+      let publishes = 0
+      const slowFirst = Layer.succeed(
+        ResultChannel.ResultChannel,
+        ResultChannel.ResultChannel.of({
+          ...channel,
+          publish: (results) =>
+            (publishes++ === 0 ? allCounted.await : Effect.void).pipe(Effect.andThen(channel.publish(results)))
+        })
+      )
+      const worker = yield* Worker.run({ workerId: "w4" }).pipe(
+        Effect.provide(
+          // Counting takes a moment, as it does: t1's result is on its way before t2 is counted.
+          counter(() =>
+            Effect.sleep("20 millis").pipe(
+              Effect.andThen(
+                Effect.sync(() => {
+                  if (++counting === 3) allCounted.openUnsafe()
+                })
+              ),
+              Effect.as(counted)
+            )
+          )
+        ),
+        Effect.provide(slowFirst),
+        Effect.scoped,
+        Effect.forkChild
+      )
+      const batches = yield* channel.results.pipe(Stream.take(2), Stream.runCollect)
+      expect(batches.map((b) => b.map((r) => r.taskId))).toEqual([["t1"], ["t2", "t3"]])
+      yield* queue.close
+      expect(yield* Fiber.join(worker)).toEqual({ workerId: "w4", tasks: 3, failedTasks: 0 })
+      expect(yield* queue.outstanding).toBe(0)
+    }).pipe(Effect.timeout("5 seconds"), Effect.provide(services))
+  )
+
   it.live("with concurrency 2 a worker holds its next task while it counts the current one", () =>
     Effect.gen(function* () {
       const queue = yield* TaskQueue.TaskQueue
@@ -163,7 +211,9 @@ describe("Worker", () => {
         Effect.scoped,
         Effect.forkChild
       )
-      const results = yield* ResultChannel.ResultChannel.use((c) => c.results.pipe(Stream.take(3), Stream.runCollect))
+      const results = yield* ResultChannel.ResultChannel.use((c) =>
+        c.results.pipe(Stream.flattenIterable, Stream.take(3), Stream.runCollect)
+      )
       expect(results.map((r) => r.taskId).sort()).toEqual(["t1", "t2", "t3"])
       yield* queue.close
       expect(yield* Fiber.join(worker)).toEqual({ workerId: "w2", tasks: 3, failedTasks: 0 })

@@ -150,19 +150,28 @@ export const analyse = Command.make(
           }),
         onSome: (servers) =>
           Effect.gen(function* () {
-            const [Distributed, Fence] = yield* Effect.promise(() =>
-              Promise.all([import("@dla/analyser/nats/Distributed"), import("@dla/analyser/Fence")])
+            // The engine's code loads while the connection is made.
+            const [[Distributed, Fence], nc] = yield* Effect.all(
+              [
+                Effect.promise(() =>
+                  Promise.all([import("@dla/analyser/nats/Distributed"), import("@dla/analyser/Fence")])
+                ),
+                Nats.connection(servers, args)
+              ],
+              { concurrency: "unbounded" }
             )
-            const nc = yield* Nats.connection(servers, args)
             yield* Watch.publish(nc, watched)
             if (launch.role === "master") return yield* Launch.master(nc, launch, options)
-            // This process's own workers, each on its own thread; workers elsewhere may join the run too.
+            // This process's own workers, as the embedded engine has them: the first counts on this thread, each other
+            // one on a thread of its own, each holding its next task beside the current one. Workers elsewhere may
+            // join the run too.
             const local = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
               Distributed.worker(nc, {
                 runId: options.runId,
                 once: true,
                 format,
-                thread: true,
+                thread: i > 0,
+                concurrency: Embedded.tasksPerWorker,
                 workerId: `${options.runId}-local-${i + 1}`,
                 onTask: Verbose.workerTasks(args.verbose, args.path, `${options.runId}-local-${i + 1}`)
               }).pipe(Effect.forkScoped)

@@ -206,7 +206,13 @@ const connectionOptions = (
 }
 
 /**
- * A connection for the enclosing scope (drained when it closes). Credentials never appear in what it prints: URLs
+ * How long closing a connection waits for its drain (a server that stopped answering never confirms one: nats.js
+ * waits minutes, until its pings time out), then for a plain close: a command that is done must exit.
+ */
+const closeTimeout = "2 seconds"
+
+/**
+ * A connection for the enclosing scope (drained when it closes, within `closeTimeout`). Credentials never appear in what it prints: URLs
  * are shown without them. Credentials a server does not ask for are one warning (they protect nothing there).
  */
 export const connection = (
@@ -220,15 +226,19 @@ export const connection = (
       Effect.tryPromise({
         // Loaded here, so that commands without NATS (`dla analyse` on one machine) start without the client.
         try: async () => {
-          const [{ connect }, { credsAuthenticator }] = await Promise.all([
-            import("@nats-io/transport-node"),
-            import("@nats-io/nats-core")
-          ])
+          const { connect, credsAuthenticator } = await import("./NatsClient.ts")
           return connect(connectionOptions(resolved, credsAuthenticator))
         },
         catch: (cause) => new NatsUnavailable({ detail: `cannot connect to NATS at ${where}`, cause })
       }),
-      (nc) => Effect.promise(() => nc.drain().catch(() => nc.close()))
+      (nc) =>
+        Effect.tryPromise(() => nc.drain()).pipe(
+          Effect.timeout(closeTimeout),
+          Effect.catch(() => Effect.tryPromise(() => nc.close()).pipe(Effect.timeout(closeTimeout))),
+          // A release runs uninterruptibly: without this the timeouts could not stop a drain that never ends.
+          Effect.interruptible,
+          Effect.ignore
+        )
     )
     if (hasCredentials(resolved) && nc.info?.auth_required !== true) {
       Diagnostics.warn(`NATS at ${where} asks for no credentials: anyone can connect there (see docs/security.md)`)

@@ -6,7 +6,7 @@
  */
 import { Leadership } from "@dla/election"
 import { type NatsConnection, nanos } from "@nats-io/nats-core"
-import { Clock, Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "../AnalyserError.ts"
 import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Counter from "../Counter.ts"
@@ -51,14 +51,27 @@ export const setupRun = (
       return yield* AnalyserError.make("Input", `bad replicas ${replicas}: JetStream keeps 1 to 5 copies`)
     }
     const { jsm } = yield* clients(nc)
-    const kv = yield* RunsKv.createRuns(nc, replicas)
-    if (options.fresh) {
-      yield* RunsKv.deleteStreams(jsm, runId)
-      yield* tryNats("cannot reset the run's checkpoint", () => kv.delete(RunsKv.names(runId).checkpointKey))
-    }
     const duplicateWindow = nanos(Duration.toMillis(options.duplicateWindow ?? "10 minutes"))
-    yield* TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas })
-    yield* ResultStream.ensure(jsm, runId, { duplicateWindow, replicas })
+    // The bucket and the streams are independent: made side by side, each in as few round trips as it takes (the
+    // set-up is most of what a run over NATS costs more than one in process). Only "running" waits for both.
+    const bucket = RunsKv.createRuns(nc, replicas).pipe(
+      Effect.tap((kv) =>
+        options.fresh
+          ? tryNats("cannot reset the run's checkpoint", () => kv.delete(RunsKv.names(runId).checkpointKey))
+          : Effect.void
+      )
+    )
+    const streams = Effect.gen(function* () {
+      if (options.fresh) yield* RunsKv.deleteStreams(jsm, runId)
+      yield* Effect.all(
+        [
+          TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas }),
+          ResultStream.ensure(jsm, runId, { duplicateWindow, replicas })
+        ],
+        { concurrency: "unbounded", discard: true }
+      )
+    })
+    const [kv] = yield* Effect.all([bucket, streams], { concurrency: "unbounded" })
     yield* RunsKv.markRunning(kv, runId, root)
   })
 
@@ -202,7 +215,7 @@ export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) 
         Effect.forkScoped
       )
       // A transport error while looking counts as "not done yet": the next look tries again.
-      const runDone = RunsKv.runs(nc).pipe(
+      const runDone = RunsKv.runs(nc, options.runId).pipe(
         Effect.map((runs) => runs.some((r) => r.runId === options.runId && r.state.status === "done")),
         Effect.orElseSucceed(() => false)
       )
@@ -273,16 +286,17 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     const waitingSince = yield* Clock.currentTimeMillis
     // A NATS outage (a server restarting) is waited out, then the run joined again.
     const isTransport = (error: AnalyserError.AnalyserError) => error.reason === "Transport"
-    // Built once for the worker's life, as it starts to wait: a counting thread loads while the master sets its run
-    // up, not after the worker joined it (and one thread serves every run this worker joins).
+    // Built once for the worker's life, as it starts to wait, on a fiber of its own: a counting thread loads while
+    // the worker subscribes to the runs and the master sets its run up, not before either (nor after the worker
+    // joined a run); one thread serves every run this worker joins.
     const counter = yield* Layer.build(
       options.thread
         ? Counter.layerThread(options.format, options.store)
         : Counter.layerInline(options.format, options.store)
-    )
+    ).pipe(Effect.forkScoped)
     /** Completes when the run's record says it is done (a watch that fails never completes: holdFor still bounds). */
     const runOver = (runId: string) =>
-      RunsKv.watchRuns(nc).pipe(
+      RunsKv.watchRuns(nc, runId).pipe(
         Effect.flatMap((entries) =>
           entries.pipe(
             Stream.filter((entry) => entry.runId === runId && entry.state.status === "done"),
@@ -296,7 +310,8 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     const join = (runId: string) =>
       Worker.run({ ...options, workerId, runOver: runOver(runId) }).pipe(
         Effect.scoped,
-        Effect.provide(Layer.merge(layer(nc, runId), Layer.succeedContext(counter))),
+        // The run's services are set up while the thread may still be loading.
+        Effect.provide(Layer.merge(layer(nc, runId), Layer.effectContext(Fiber.join(counter)))),
         Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
       )
     const ended = (entry: RunsKv.RunEntry, summary: Worker.Summary) => {
@@ -319,7 +334,7 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
         return missed && ended(entry, { workerId, tasks: 0, failedTasks: 0 })
       })
     options.onEvent?.({ _tag: "WaitingForRun" })
-    const entries = yield* RunsKv.watchRuns(nc).pipe(
+    const entries = yield* RunsKv.watchRuns(nc, options.runId).pipe(
       Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })
     )
     yield* entries.pipe(

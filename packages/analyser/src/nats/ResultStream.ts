@@ -1,12 +1,15 @@
 /**
- * The result channel over JetStream: stream `DLA_RESULTS_<run>`, `Nats-Msg-Id = <run>/<task>`, read by the master
- * with an ordered consumer from the first message (a new master replays the whole run).
+ * The result channel over JetStream: stream `DLA_RESULTS_<run>`, read by the master with an ordered consumer from the
+ * first message (a new master replays the whole run). A message holds one result (`Nats-Msg-Id = <run>/<task>`) or a
+ * batch of them, a JSON array (`Nats-Msg-Id = <run>/batch/<digest of its task ids>`: the same batch sent again is
+ * dropped by the server; a task in two different batches by the master).
  *
  * @since 0.1.0
  */
+import { createHash } from "node:crypto"
 import { type JetStreamManager, type JsMsg, RetentionPolicy } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Cause, Effect, Layer, Option, Queue, Stream } from "effect"
+import { Cause, Effect, Layer, Option, Queue, Schema, Stream } from "effect"
 import type * as AnalyserError from "../AnalyserError.ts"
 import * as ResultChannel from "../ResultChannel.ts"
 import { decodeJson, encodeJson, TaskResult } from "../Task.ts"
@@ -28,7 +31,42 @@ export const ensure = (
     replicas: options.replicas
   })
 
-const decodeResult = decodeJson(TaskResult, "result")
+const decodeResults = decodeJson(Schema.Union([TaskResult, Schema.Array(TaskResult)]), "result")
+
+const isBatch = (decoded: TaskResult | ReadonlyArray<TaskResult>): decoded is ReadonlyArray<TaskResult> =>
+  Array.isArray(decoded)
+
+/** A batch stays well under NATS's default 1 MB message limit: a bigger one goes as several messages. */
+const maxBatchBytes = 256 * 1024
+
+/** `results` as messages: each result's JSON, as many to a message as fit in `maxBatchBytes`. */
+const messages = (runId: string, results: ReadonlyArray<TaskResult>) => {
+  const out: Array<{ readonly data: Uint8Array; readonly msgID: string }> = []
+  let batch: Array<TaskResult> = []
+  let json: Array<string> = []
+  let bytes = 0
+  const flush = () => {
+    if (batch.length === 1) out.push({ data: encodeJson(batch[0]), msgID: `${runId}/${batch[0]!.taskId}` })
+    else if (batch.length > 1) {
+      const digest = createHash("sha256")
+        .update(batch.map((r) => r.taskId).join(","))
+        .digest("base64url")
+      out.push({ data: new TextEncoder().encode(`[${json.join(",")}]`), msgID: `${runId}/batch/${digest}` })
+    }
+    batch = []
+    json = []
+    bytes = 0
+  }
+  for (const result of results) {
+    const one = JSON.stringify(result)
+    if (bytes + one.length > maxBatchBytes) flush()
+    batch.push(result)
+    json.push(one)
+    bytes += one.length
+  }
+  flush()
+  return out
+}
 
 /** The ResultChannel of run `runId` (its stream must exist: see `Distributed.setupRun`). */
 export const layer = (nc: NatsConnection, runId: string) =>
@@ -40,9 +78,9 @@ export const layer = (nc: NatsConnection, runId: string) =>
       // Messages on the results subject that are not results (a bug, or a publisher that should not be there).
       const rejected = yield* Queue.unbounded<string>()
       return ResultChannel.ResultChannel.of({
-        publish: (result) =>
+        publish: (results) =>
           tryNats("cannot publish a result", () =>
-            js.publish(n.resultSubject, encodeJson(result), { msgID: `${runId}/${result.taskId}` })
+            Promise.all(messages(runId, results).map(({ data, msgID }) => js.publish(n.resultSubject, data, { msgID })))
           ).pipe(Effect.asVoid),
         // A new reader each time the stream is run: a master that resubscribes replays the run from its start.
         results: Stream.callback<JsMsg, AnalyserError.AnalyserError>((queue) =>
@@ -58,9 +96,12 @@ export const layer = (nc: NatsConnection, runId: string) =>
           )
         ).pipe(
           Stream.mapEffect((msg) =>
-            decodeResult(msg.data).pipe(
-              Effect.map(Option.some),
-              Effect.catch((error) => Queue.offer(rejected, error.message).pipe(Effect.as(Option.none<TaskResult>())))
+            decodeResults(msg.data).pipe(
+              Effect.map((decoded) => (isBatch(decoded) ? decoded : [decoded])),
+              Effect.map((batch) => (batch.length === 0 ? Option.none() : Option.some(batch))),
+              Effect.catch((error) =>
+                Queue.offer(rejected, error.message).pipe(Effect.as(Option.none<ReadonlyArray<TaskResult>>()))
+              )
             )
           ),
           Stream.flatMap((o) => Stream.fromIterable(Option.toArray(o)))

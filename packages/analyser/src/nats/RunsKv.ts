@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as KvBucket from "@dla/election/KvBucket"
-import type { JetStreamManager } from "@nats-io/jetstream"
+import { type JetStreamManager, jetstream } from "@nats-io/jetstream"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { Clock, Effect, Option, Schema, Stream } from "effect"
@@ -54,7 +54,8 @@ export type RunState = typeof RunState.Type
  * happens to reach.
  */
 export const openRuns = (nc: NatsConnection) =>
-  tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(nc).open(runsBucket))
+  // Without asking the server first whether JetStream is there (a round trip): the bucket is known to exist.
+  tryNats(`cannot open KV bucket ${runsBucket}`, () => new Kvm(jetstream(nc, { checkAPI: false })).open(runsBucket))
 
 /**
  * The `dla_runs` bucket for a reader that may run while a master creates it (a worker, a standby, `dla status`, a
@@ -75,7 +76,7 @@ export const readRuns = (nc: NatsConnection): Effect.Effect<Option.Option<KV>, A
     const allowDirect = info.config.allow_direct === true
     return Option.some(
       yield* tryNats(`cannot open KV bucket ${runsBucket}`, () =>
-        new Kvm(nc).open(runsBucket, { allow_direct: allowDirect })
+        new Kvm(jetstream(nc, { checkAPI: false })).open(runsBucket, { allow_direct: allowDirect })
       )
     )
   })
@@ -97,22 +98,26 @@ export const markRunning = (kv: KV, runId: string, root: string) =>
     return tryNats("cannot write the run state", () => kv.put(names(runId).stateKey, encodeJson(state)))
   })
 
-/** Ends the run: its record says `done`, its task and results streams are removed. */
+/**
+ * Ends the run: its record says `done`, its task and results streams are removed, side by side (the run's last
+ * checkpoint, saved before, is what a master resuming it reads: it says complete either way).
+ */
 export const markDone = (nc: NatsConnection, jsm: JetStreamManager, runId: string) =>
   Effect.gen(function* () {
     const n = names(runId)
     const kv = yield* openRuns(nc)
-    yield* tryNats("cannot write the run state", async () => {
+    const record = tryNats("cannot write the run state", async () => {
       const entry = await kv.get(n.stateKey)
       const state = entry === null || entry.operation !== "PUT" ? {} : entry.json<object>()
       await kv.put(n.stateKey, encodeJson({ ...state, status: "done" }))
     })
-    yield* deleteStreams(jsm, runId)
+    yield* Effect.all([record, deleteStreams(jsm, runId)], { concurrency: "unbounded", discard: true })
   })
 
 /** Removes the run's task and results streams (gone already is fine). */
 export const deleteStreams = (jsm: JetStreamManager, runId: string) =>
   Effect.forEach([names(runId).tasks, names(runId).results], (stream) => deleteStream(jsm, stream), {
+    concurrency: "unbounded",
     discard: true
   })
 
@@ -122,7 +127,8 @@ export interface RunEntry {
   readonly state: RunState
 }
 
-const stateSubjects = `$KV.${runsBucket}.*.state`
+/** The subject of run `runId`'s record, or of every run's. */
+const stateSubjects = (runId = "*") => `$KV.${runsBucket}.${runId}.state`
 
 /**
  * Every run's lifecycle record: those in KV now (oldest first), then each one written from now on, as it is written.
@@ -130,10 +136,10 @@ const stateSubjects = `$KV.${runsBucket}.*.state`
  * KV is read, so nothing written between the two is missed, and it works before any master has created the bucket:
  * a worker that starts first learns of the run the moment it is set up, without polling.
  */
-export const watchRuns = (nc: NatsConnection) =>
+export const watchRuns = (nc: NatsConnection, runId?: string) =>
   Effect.gen(function* () {
-    const writes = yield* listening(nc, stateSubjects)
-    const now = yield* runs(nc)
+    const writes = yield* listening(nc, stateSubjects(runId))
+    const now = yield* runs(nc, runId)
     const later = writes.pipe(
       Stream.flatMap((msg) => {
         const runId = msg.subject.slice(`$KV.${runsBucket}.`.length, -".state".length)
@@ -145,8 +151,11 @@ export const watchRuns = (nc: NatsConnection) =>
     return Stream.concat(Stream.fromIterable<RunEntry>(now), later)
   })
 
-/** The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order). */
-export const runs = (nc: NatsConnection) =>
+/**
+ * The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order); only run
+ * `runId`'s, when given (one read, however many runs the bucket keeps).
+ */
+export const runs = (nc: NatsConnection, runId?: string) =>
   Effect.gen(function* () {
     const bucket = yield* readRuns(nc)
     // No bucket yet: no master has set a run up.
@@ -158,11 +167,17 @@ export const runs = (nc: NatsConnection) =>
       // The keys from the stream's subjects (STREAM.INFO), not from a consumer over the bucket (kv.keys): a worker
       // needs no right to create consumers there (deploy/nats/auth.conf), and so cannot copy the bucket elsewhere.
       // Gone since it was looked up (`dla runs prune` does not remove it, but an operator may): no runs.
-      const info = await jsm.streams.info(`KV_${runsBucket}`, { subjects_filter: stateSubjects }).catch(ignoreNotFound)
-      const prefix = `$KV.${runsBucket}.`
-      const keys = Object.keys(info?.state.subjects ?? {}).map((subject) => subject.slice(prefix.length))
-      for (const key of keys) {
-        const entry = await kv.get(key)
+      const listed = async () => {
+        const info = await jsm.streams
+          .info(`KV_${runsBucket}`, { subjects_filter: stateSubjects() })
+          .catch(ignoreNotFound)
+        const prefix = `$KV.${runsBucket}.`
+        return Object.keys(info?.state.subjects ?? {}).map((subject) => subject.slice(prefix.length))
+      }
+      const keys = runId === undefined ? await listed() : [names(runId).stateKey]
+      // Read side by side: a bucket keeps every run's record.
+      const entries = await Promise.all(keys.map((key) => kv.get(key).then((entry) => ({ key, entry }))))
+      for (const { key, entry } of entries) {
         if (entry === null || entry.operation !== "PUT") continue
         const state = Schema.decodeUnknownOption(RunState)(entry.json())
         if (Option.isSome(state)) {

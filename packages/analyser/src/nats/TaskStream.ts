@@ -5,7 +5,14 @@
  *
  * @since 0.1.0
  */
-import { AckPolicy, type Consumer, type JetStreamManager, type JsMsg, RetentionPolicy } from "@nats-io/jetstream"
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerInfo,
+  type JetStreamManager,
+  type JsMsg,
+  RetentionPolicy
+} from "@nats-io/jetstream"
 import { millis, type NatsConnection, nanos } from "@nats-io/nats-core"
 import { Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
 import type * as AnalyserError from "../AnalyserError.ts"
@@ -48,6 +55,13 @@ export const ensure = (
       max_ack_pending: -1
     }
     yield* tryNats(`cannot create consumer ${consumerName} on ${n.tasks}`, async () => {
+      // One round trip when it is absent or fits (a server that updates a durable on create does that too); a server
+      // that refuses to create an existing one with other limits gets it looked up and updated.
+      const made = await jsm.consumers.add(n.tasks, consumer).then(
+        () => true,
+        () => false
+      )
+      if (made) return
       const existing = await jsm.consumers.info(n.tasks, consumerName).catch(ignoreNotFound)
       if (existing === undefined) await jsm.consumers.add(n.tasks, consumer)
       else if (existing.config.ack_wait !== consumer.ack_wait || existing.config.max_deliver !== consumer.max_deliver) {
@@ -102,20 +116,17 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
     Effect.gen(function* () {
       const n = names(runId)
       const { js, jsm } = yield* clients(nc)
-      // A worker learns the run's ack wait and delivery limit from the consumer the master made.
-      const consumerConfig = yield* Effect.promise(() =>
-        jsm.consumers.info(n.tasks, consumerName).then(
-          (info) => info.config,
-          () => undefined
-        )
-      )
-      const ackWaitMs =
-        options.ackWait !== undefined
-          ? Duration.toMillis(options.ackWait)
-          : consumerConfig?.ack_wait !== undefined
-            ? millis(consumerConfig.ack_wait)
-            : Duration.toMillis(TaskQueue.defaults.ackWait)
-      const maxDeliveries = options.maxDeliveries ?? consumerConfig?.max_deliver ?? TaskQueue.defaults.maxDeliveries
+      // A worker learns the run's ack wait and delivery limit from the consumer the master made: from the look-up
+      // that binds it to the consumer for its first pull (a master, which takes no task, makes none).
+      const limits = (consumer: ConsumerInfo | undefined) => ({
+        ackWaitMs:
+          options.ackWait !== undefined
+            ? Duration.toMillis(options.ackWait)
+            : consumer?.config.ack_wait !== undefined
+              ? millis(consumer.config.ack_wait)
+              : Duration.toMillis(TaskQueue.defaults.ackWait),
+        maxDeliveries: options.maxDeliveries ?? consumer?.config.max_deliver ?? TaskQueue.defaults.maxDeliveries
+      })
 
       const streamExists = tryNats(`cannot read stream ${n.tasks}`, () =>
         jsm.streams.info(n.tasks).then(
@@ -132,17 +143,20 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
       > = Effect.tryPromise({
         try: async (signal) => {
           tasksConsumer ??= js.consumers.get(n.tasks, consumerName)
-          const msg = await (await tasksConsumer).next({ expires: 2000 })
+          const consumer = await tasksConsumer
+          const msg = await consumer.next({ expires: 2000 })
           // A take interrupted meanwhile must not keep the task until its ack wait runs out.
           if (signal.aborted) msg?.nak()
-          return signal.aborted ? null : msg
+          return signal.aborted || msg === null ? null : { msg, info: await consumer.info(true) }
         },
         catch: transport("cannot pull a task")
       }).pipe(
-        Effect.flatMap((msg) => {
-          if (msg === null) {
+        Effect.flatMap((pulled) => {
+          if (pulled === null) {
             return streamExists.pipe(Effect.map((exists) => (exists ? Option.none() : Option.some(Option.none()))))
           }
+          const { msg, info } = pulled
+          const { ackWaitMs, maxDeliveries } = limits(info)
           return decodeTask(msg.data).pipe(
             Effect.map((task) => Option.some(Option.some(delivery(nc, msg, task, ackWaitMs, maxDeliveries)))),
             // A message that is not a task is dropped for good rather than redelivered forever.

@@ -189,14 +189,28 @@ export const conformance = (impl: Implementation) =>
       run((runId) =>
         Effect.gen(function* () {
           const channel = yield* ResultChannel
-          yield* channel.publish(done(runId, "t1"))
-          yield* channel.publish(done(runId, "t1", "w2"))
-          yield* channel.publish(done(runId, "t2"))
-          const results = yield* channel.results.pipe(Stream.take(2), Stream.runCollect)
+          yield* channel.publish([done(runId, "t1")])
+          yield* channel.publish([done(runId, "t1", "w2")])
+          yield* channel.publish([done(runId, "t2")])
+          const results = yield* channel.results.pipe(Stream.flattenIterable, Stream.take(2), Stream.runCollect)
           expect(results.map((r) => [r.taskId, r.workerId])).toEqual([
             ["t1", "w1"],
             ["t2", "w1"]
           ])
+        })
+      )
+    )
+
+    it.live("results: a batch arrives as one batch; the same batch again adds nothing", () =>
+      run((runId) =>
+        Effect.gen(function* () {
+          const channel = yield* ResultChannel
+          const batch = [done(runId, "t1"), done(runId, "t2"), done(runId, "t3")]
+          yield* channel.publish(batch)
+          yield* channel.publish(batch) // a worker that retries a publish whose answer was lost
+          yield* channel.publish([done(runId, "t4")])
+          const read = yield* channel.results.pipe(Stream.take(2), Stream.runCollect)
+          expect(read.map((b) => b.map((r) => r.taskId))).toEqual([["t1", "t2", "t3"], ["t4"]])
         })
       )
     )

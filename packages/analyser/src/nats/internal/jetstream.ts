@@ -58,18 +58,19 @@ export interface StreamSpec {
   readonly replicas: number
 }
 
+/** "Stream name already in use with a different configuration": the answer to creating a stream that exists. */
+const inUseOtherwise = (error: unknown) => error instanceof JetStreamApiError && error.apiError().err_code === 10058
+
 /**
  * Creates the stream, or checks that a left-over one fits: another retention or other subjects is a Conflict (one
- * line naming it), another dedupe window or replica count is updated.
+ * line naming it), another dedupe window or replica count is updated. One round trip when the stream is absent or
+ * fits already (creating a stream that exists with the same config is a no-op); only a misfit is looked at.
  */
 export const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
   Effect.gen(function* () {
-    const existing = yield* tryNats(`cannot read stream ${spec.name}`, () =>
-      jsm.streams.info(spec.name).catch(ignoreNotFound)
-    )
-    if (existing === undefined) {
-      yield* tryNats(`cannot create stream ${spec.name}`, () =>
-        jsm.streams.add({
+    const created = yield* tryNats(`cannot create stream ${spec.name}`, () =>
+      jsm.streams
+        .add({
           name: spec.name,
           subjects: [...spec.subjects],
           retention: spec.retention,
@@ -77,9 +78,13 @@ export const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
           duplicate_window: spec.duplicateWindow,
           num_replicas: spec.replicas
         })
-      )
-      return
-    }
+        .then(
+          () => true,
+          (error: unknown) => (inUseOtherwise(error) ? false : Promise.reject(error))
+        )
+    )
+    if (created) return
+    const existing = yield* tryNats(`cannot read stream ${spec.name}`, () => jsm.streams.info(spec.name))
     const config = existing.config
     const sameSubjects = [...config.subjects].sort().join(",") === [...spec.subjects].sort().join(",")
     if (config.retention !== spec.retention || !sameSubjects) {

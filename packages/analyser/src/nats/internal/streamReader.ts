@@ -42,6 +42,7 @@ export const readAll = (
   const giveUpMs = options.giveUpMs ?? 60_000
   let stopped = false
   let current: ConsumerMessages | undefined
+  let watchdog: ReturnType<typeof setInterval> | undefined
   let wake: (() => void) | undefined
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -79,7 +80,7 @@ export const readAll = (
       const messages = opened.messages
       current = messages
       let lastAt = Date.now()
-      const watchdog = setInterval(() => {
+      watchdog = setInterval(() => {
         if (Date.now() - lastAt < stallMs) return
         jsm.streams.info(stream).then(
           (info) => {
@@ -88,6 +89,8 @@ export const readAll = (
           () => {} // no answer now: look again at the next tick
         )
       }, stallMs / 2)
+      // Never what keeps a process alive: a reader whose owner is gone must not hold its exit (it is cleared anyway).
+      watchdog.unref()
       try {
         for await (const msg of messages) {
           lastAt = Date.now()
@@ -107,6 +110,7 @@ export const readAll = (
   return {
     stop: () => {
       stopped = true
+      clearInterval(watchdog)
       current?.stop()
       wake?.()
     }
