@@ -297,8 +297,8 @@ describe("the scan kernel", () => {
     expect(finders[0]).toHaveLength(text.toString().split("\n").length - 1)
   })
 
-  it("newlinesWasm.ts is the build of newlines.wat", async () => {
-    const committed = readFileSync(new URL("../src/internal/newlinesWasm.ts", import.meta.url), "utf8")
+  it("kernelWasm.ts is the build of kernel.wat", async () => {
+    const committed = readFileSync(new URL("../src/internal/kernelWasm.ts", import.meta.url), "utf8")
     expect(committed).toBe(await compile())
   })
 })
