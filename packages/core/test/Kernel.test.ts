@@ -72,7 +72,7 @@ const kernelId = (scanner: Kernel.Scanner, line: Buffer) => {
   scanner.bytes[line.length] = 0x0a
   scanner.ends.fill(0, 0, 8)
   expect(scanner.levels!(Kernel.formats.bracketed!, 0, line.length + 1, line.length + 1)).toBe(line.length + 1)
-  const id = [...scanner.ends.subarray(0, 7)].findIndex((count) => count === 1)
+  const id = scanner.ends.subarray(0, 7).indexOf(1)
   if (id >= 0) return id
   expect(scanner.ends[Kernel.UNSURE_COUNT]).toBe(1)
   const end = line.at(-1) === 0x0d ? line.length - 1 : line.length
@@ -115,7 +115,8 @@ describe("the kernel's bracketed levels", () => {
     }
     const expected = count("js", text.length)
     expect(expected.lines).toBe(text.toString("latin1").split("\n").length)
-    for (const chunk of [text.length, 1 << 20, 100_003, 4097]) expect(count("wasm", chunk), `${chunk}`).toEqual(expected)
+    for (const chunk of [text.length, 1 << 20, 100_003, 4097])
+      expect(count("wasm", chunk), `${chunk}`).toEqual(expected)
   })
 
   it("are used for the bracketed format only, and only with WebAssembly", () => {
