@@ -8,9 +8,9 @@ import { describe, expect, it } from "vitest"
 import * as Kernel from "../src/internal/kernel.ts"
 import { Tally } from "../src/internal/tally.ts"
 
-const { bracketed } = LogFormat
+const { bracketed, klog } = LogFormat
 
-const base = [
+const bracketedLines = [
   "[2025-01-01T00:00:00] [INFO] Request processed in 42 ms",
   "[2025-01-01T00:00:01] [WARN] Timeout while waiting for response",
   "[2025-01-01T00:00:02] [ERROR] Cache miss for session key",
@@ -38,6 +38,27 @@ const base = [
   "x"
 ]
 
+const klogLines = [
+  "I1130 12:00:00.123456    1 main.go:42] Starting controller",
+  "W1130 12:00:01.000001    1 reflector.go:424] watch of *v1.Pod ended",
+  "E1130 12:00:02.500000    7 server.go:99] failed: ERROR in the message",
+  "F1130 12:00:03.000000    1 main.go:12] unable to start",
+  "D1130 12:00:04.000000    1 main.go:12] not a glog letter",
+  "i1130 12:00:05.000000    1 main.go:12] lower case",
+  "I113 12:00:06.000000    1 main.go:12] three digits",
+  "[rank0]:[W219 09:17:03.293812312 ProcessGroupNCCL.cpp:1168] c10d's header",
+  "[W socket.cpp:663] [c10d] short header",
+  "I1130 1:00:07.000000 one-digit hour",
+  "I1130",
+  "W1130 12:0",
+  "I1130 12:00:08.000000    1 a.go:1]"
+]
+
+const formats = [
+  { format: bracketed, base: bracketedLines },
+  { format: klog, base: klogLines }
+]
+
 /** A line changed at random: a byte replaced, inserted or cut, or a CR at its end. */
 const mutate = (random: Random.Random, line: string): string => {
   const at = random.int(line.length + 1)
@@ -56,7 +77,7 @@ const mutate = (random: Random.Random, line: string): string => {
   }
 }
 
-const lines = (count: number, seed: number) => {
+const lines = (base: ReadonlyArray<string>, count: number, seed: number) => {
   const random = Random.make(seed)
   return Array.from({ length: count }, () => {
     let line = base[random.int(base.length)]!
@@ -67,38 +88,41 @@ const lines = (count: number, seed: number) => {
 }
 
 /** The id the kernel gives the one line `line` (a newline added): a level id, or `levelOf`'s when it is not sure. */
-const kernelId = (scanner: Kernel.Scanner, line: Buffer) => {
+const kernelId = (scanner: Kernel.Scanner, format: LogFormat.LogFormat, line: Buffer) => {
   line.copy(scanner.bytes)
   scanner.bytes[line.length] = 0x0a
   scanner.ends.fill(0, 0, 8)
-  expect(scanner.levels!(Kernel.formats.bracketed!, 0, line.length + 1, line.length + 1)).toBe(line.length + 1)
+  expect(scanner.levels!(Kernel.formats[format.name]!, 0, line.length + 1, line.length + 1)).toBe(line.length + 1)
   const id = scanner.ends.subarray(0, 7).indexOf(1)
   if (id >= 0) return id
   expect(scanner.ends[Kernel.UNSURE_COUNT]).toBe(1)
   const end = line.at(-1) === 0x0d ? line.length - 1 : line.length
-  return bracketed.levelOf(scanner.bytes, 0, end)
+  return format.levelOf(scanner.bytes, 0, end)
 }
 
-describe("the kernel's bracketed levels", () => {
-  it("give every line the id levelOf gives it", () => {
+describe("the kernel's levels", () => {
+  it.each(formats)("give every $format.name line the id levelOf gives it", ({ format, base }) => {
     const scanner = Kernel.make(1 << 16, "wasm")
-    const all = [...base, ...lines(20_000, 7)].flatMap((line) => line.split("\n"))
+    const all = [...base, ...lines(base, 20_000, 7)].flatMap((line) => line.split("\n"))
     let sure = 0
     for (const text of all) {
       const line = Buffer.from(text, "latin1")
       const end = line.at(-1) === 0x0d ? line.length - 1 : line.length
-      const id = kernelId(scanner, line)
-      expect(id, JSON.stringify(text)).toBe(bracketed.levelOf(line, 0, end))
+      const id = kernelId(scanner, format, line)
+      expect(id, JSON.stringify(text)).toBe(format.levelOf(line, 0, end))
       if (scanner.ends[Kernel.UNSURE_COUNT] === 0) sure++
     }
-    // The test reaches the kernel's own reading: a good share of lines (6 of the 25 base lines) are not handed back.
+    // The test reaches the kernel's own reading: a good share of lines are not handed back.
     expect(sure).toBeGreaterThan(all.length / 8)
   })
 
   it("count a text like levelOf does, over chunk boundaries and more unsure lines than one call hands back", () => {
     // Unsure lines (lower case) in a run longer than UNSURE_CAP, then mixed lines, the last without a newline.
     const text = Buffer.from(
-      [...Array(Kernel.UNSURE_CAP + 5).fill("[2025-01-01T00:00:00] [info] x"), ...lines(50_000, 11)].join("\n")
+      [
+        ...Array(Kernel.UNSURE_CAP + 5).fill("[2025-01-01T00:00:00] [info] x"),
+        ...lines(bracketedLines, 50_000, 11)
+      ].join("\n")
     )
     const count = (finder: "wasm" | "js", chunk: number) => {
       const scanner = Kernel.make(text.length, finder)

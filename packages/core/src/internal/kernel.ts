@@ -37,7 +37,7 @@ export interface Scanner {
 }
 
 /** The formats the kernel reads itself (kernel.wat's `$levelOf`), by name. */
-export const formats: Readonly<Record<string, number>> = { bracketed: 1 }
+export const formats: Readonly<Record<string, number>> = { bracketed: 1, klog: 2 }
 /** Where `levels` writes how many lines it left unsure, in `ends`. */
 export const UNSURE_COUNT = 8
 /** Where `levels` writes the unsure lines' pairs, in `ends`. */

@@ -86,9 +86,43 @@
           ;; `] [` at 20
           (i32.eq (i32.and (i32.load offset=20 (local.get $s)) (i32.const 0xffffff)) (i32.const 0x5b205d))))))
 
+  ;; Whether memory[at] is an ASCII digit.
+  (func $digit (param $at i32) (result i32)
+    (i32.lt_u (i32.sub (i32.load8_u (local.get $at)) (i32.const 0x30)) (i32.const 10)))
+
+  ;; klog and glog's `I1130 12:00:00.123456 ...` (format 2, klog.ts `klog`): the level id of the line memory[s, nl),
+  ;; or -1 when JS must say. The shape is the one `klog.levelOf` accepts first: one of `I W E F`, four digits, a
+  ;; blank, two digits and `:`; every byte read is inside the line (it is at least 10 bytes long).
+  (func $klog (param $s i32) (param $nl i32) (result i32)
+    (local $letter i32) (local $id i32)
+    (if (i32.lt_u (i32.sub (local.get $nl) (local.get $s)) (i32.const 10)) (then (return (i32.const -1))))
+    (local.set $letter (i32.load8_u (local.get $s)))
+    (local.set $id (i32.const -1))
+    (local.set $id (select (i32.const 2) (local.get $id) (i32.eq (local.get $letter) (i32.const 0x49)))) ;; I
+    (local.set $id (select (i32.const 4) (local.get $id) (i32.eq (local.get $letter) (i32.const 0x57)))) ;; W
+    (local.set $id (select (i32.const 5) (local.get $id) (i32.eq (local.get $letter) (i32.const 0x45)))) ;; E
+    (local.set $id (select (i32.const 6) (local.get $id) (i32.eq (local.get $letter) (i32.const 0x46)))) ;; F
+    (select (local.get $id) (i32.const -1)
+      (i32.and
+        (i32.and
+          (i32.and
+            (call $digit (i32.add (local.get $s) (i32.const 1)))
+            (call $digit (i32.add (local.get $s) (i32.const 2))))
+          (i32.and
+            (call $digit (i32.add (local.get $s) (i32.const 3)))
+            (call $digit (i32.add (local.get $s) (i32.const 4)))))
+        (i32.and
+          (i32.and
+            (i32.eq (i32.load8_u offset=5 (local.get $s)) (i32.const 0x20))
+            (i32.eq (i32.load8_u offset=8 (local.get $s)) (i32.const 0x3a)))
+          (i32.and
+            (call $digit (i32.add (local.get $s) (i32.const 6)))
+            (call $digit (i32.add (local.get $s) (i32.const 7))))))))
+
   ;; The level id of the line memory[s, nl) in `$format`, or -1 when JS must say.
   (func $levelOf (param $format i32) (param $s i32) (param $nl i32) (result i32)
     (if (i32.eq (local.get $format) (i32.const 1)) (then (return (call $bracketed (local.get $s) (local.get $nl)))))
+    (if (i32.eq (local.get $format) (i32.const 2)) (then (return (call $klog (local.get $s) (local.get $nl)))))
     (i32.const -1))
 
   ;; Counts the lines that start in [i, stopAt) and end with a newline before `end` (see the top); returns where the

@@ -3,6 +3,7 @@
  */
 import * as Counts from "../Counts.ts"
 import { bracketed } from "../formats/classic.ts"
+import { klog } from "../formats/klog.ts"
 import * as Level from "../Level.ts"
 import type * as LogFormat from "../LogFormat.ts"
 import * as Kernel from "./kernel.ts"
@@ -11,7 +12,10 @@ export const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
 
 /** The kernel's id of the formats it reads itself (kernel.wat's `levels`), by their `levelOf`. */
-const kernelFormats = new Map<LogFormat.LogFormat["levelOf"], number>([[bracketed.levelOf, Kernel.formats.bracketed!]])
+const kernelFormats = new Map<LogFormat.LogFormat["levelOf"], number>([
+  [bracketed.levelOf, Kernel.formats.bracketed!],
+  [klog.levelOf, Kernel.formats.klog!]
+])
 
 /** Per-level tallies of one scan. `scan` is the hot loop. */
 export class Tally {
