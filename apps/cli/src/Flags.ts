@@ -5,25 +5,36 @@
  * @since 0.1.0
  */
 import { availableParallelism } from "node:os"
-import { ErrorMessage, LogFormat } from "@dla/core"
+import { LogFormat } from "@dla/core"
+import * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import * as Diagnostics from "./internal/Diagnostics.ts"
 
 /**
- * `LogFormat.fromSpec`, with its own words for a regex that has named groups but no `level` one: the user meant a
+ * `LogFormat.parse`, with its own words for a regex that has named groups but no `level` one: the user meant a
  * regex, so core's list of built-in names would mislead.
  */
-export const parseFormat = (spec: string): LogFormat.LogFormat => {
-  if (spec.includes("(?<") && !spec.includes("(?<level>")) {
-    throw new Error(`no (?<level>...) group in the regex '${spec}': name the group that captures the level`)
-  }
-  return LogFormat.fromSpec(spec)
-}
+export const parseFormat = (spec: string): Result.Result<LogFormat.LogFormat, LogFormat.LogFormatError> =>
+  spec.includes("(?<") && !spec.includes("(?<level>")
+    ? Result.fail(
+        new LogFormat.LogFormatError({
+          spec,
+          detail: `no (?<level>...) group in the regex '${spec}': name the group that captures the level`
+        })
+      )
+    : LogFormat.parse(spec)
 
 /** `--format <name or regex>`: a built-in format, alias or wrapped format, or a regex with a `level` group; absent: detect per file. */
 export const format = Flag.String("format").pipe(
-  Flag.mapTryCatch(parseFormat, ErrorMessage.describe),
+  Flag.mapEffect((spec) =>
+    Effect.fromResult(parseFormat(spec)).pipe(
+      Effect.mapError(
+        (error) => new CliError.InvalidValue({ option: "format", value: spec, expected: error.message, kind: "flag" })
+      )
+    )
+  ),
   Flag.optional,
   Flag.withDescription(
     `Log format: ${LogFormat.named.map((f) => f.name).join(", ")} (or an alias: ${Object.keys(LogFormat.aliases).join(", ")}); ${LogFormat.wrappers.map((w) => `${w.name}+<format>`).join(" or ")} for container logs and rank-labelled output (alone: any format inside); or a regular expression with a named group (?<level>...). Default: detected per file`

@@ -31,17 +31,21 @@ const shared = (env: NodeJS.ProcessEnv) => {
   return Result.isFailure(decoded) || decoded.success.worldSize > 1
 }
 
+/**
+ * The files to count: without a stat each (sizes are only wanted to choose a thread or not) unless a progress bar,
+ * which shows bytes, is drawn.
+ */
+const listing = (path: string, onSkip: (error: FileError.FileError) => void) =>
+  process.stderr.isTTY ? LogFiles.list(path, { onSkip }) : LogFiles.find(path, { onSkip })
+
 /** Runs `dla analyse` on the quick path and returns its exit code, or undefined when it is the full program's. */
 export const run = async (given: Plain, env = process.env): Promise<number | undefined> => {
   if (shared(env)) return undefined
   const skipped: Array<FileError.FileError> = []
-  const listed = await Effect.runPromise(
-    LogFiles.list(given.path, { onSkip: (error) => skipped.push(error) }).pipe(Effect.option)
-  )
+  const listed = await Effect.runPromise(listing(given.path, (error) => skipped.push(error)).pipe(Effect.option))
   if (Option.isNone(listed)) return undefined
   const files = listed.value
-  const bytes = files.reduce((sum, file) => sum + file.size, 0)
-  if (availableParallelism() > 1 && bytes >= threadBytes) return undefined
+  if (availableParallelism() > 1 && LogFiles.holdsAtLeast(files, threadBytes)) return undefined
   const none = Option.none()
   const options = { ...given, format: none, include: [], exclude: [], baseline: none }
   const runId = RunId.runId(none, given.path, [], [])

@@ -1,32 +1,17 @@
 import { spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { freePort, type NatsServer, startNatsServer } from "@dla/testing"
+import { freePort } from "@dla/testing"
 import { jetstreamManager, RetentionPolicy } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { diagnostics, dla, runIn } from "./cli.ts"
+import { describe, expect, it } from "vitest"
+import { diagnostics, dla, generatedLogsAndServer } from "./cli.ts"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
-const work = mkdtempSync(join(tmpdir(), "dla-cli-analyser-"))
-const logs = join(work, "logs")
-let server: NatsServer
-
-const dlaAsync = (...args: Array<string>) => runIn(work, ...args)
+const { work, logs, server, dlaAsync } = generatedLogsAndServer("dla-cli-analyser-", { files: 6, lines: 2000, seed: 3 })
 
 const levelsOf = (stdout: string) => JSON.parse(stdout).levels
-
-beforeAll(async () => {
-  expect(dla("generate", logs, "--files", "6", "--lines", "2000", "--seed", "3").status).toBe(0)
-  server = await startNatsServer()
-})
-
-afterAll(async () => {
-  await server?.stop()
-  rmSync(work, { recursive: true, force: true })
-})
 
 describe("dla analyse --workers (embedded engine)", () => {
   it("counts on worker threads exactly as the sequential analyser", () => {
@@ -90,6 +75,56 @@ describe("dla master / dla worker over NATS", () => {
       expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6 })
     } finally {
       worker.kill("SIGKILL")
+    }
+  })
+
+  // Issue 13 item 4: stragglers are re-run by default over NATS, and the slow worker's copy is dropped: a slow
+  // `dla worker --once` exits with the run, not after its task and a minute of retries.
+  it("speculates by default: a slow dla worker --once's task is re-run by an idle worker and it exits with the run", async () => {
+    const slow = spawn(
+      process.execPath,
+      [
+        "--conditions=source",
+        bin,
+        "worker",
+        "--nats",
+        server.url,
+        "--run",
+        "spec",
+        "--once",
+        "--task-delay-ms",
+        "20000"
+      ],
+      { cwd: work }
+    )
+    const exited = new Promise<number | null>((resolve) => slow.on("exit", (code) => resolve(code)))
+    try {
+      await new Promise<void>((resolve) =>
+        slow.stderr.on("data", (c: Buffer) => /waiting/.test(String(c)) && resolve())
+      )
+      const began = Date.now()
+      const run = await dlaAsync(
+        "analyse",
+        logs,
+        "--nats",
+        server.url,
+        "--workers",
+        "1",
+        "--run",
+        "spec",
+        "--split-mb",
+        "0.05",
+        "--json"
+      )
+      expect(run.status, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6 })
+      expect(run.stderr).toMatch(/INFO {5}log_\d+\.log \[\d+-\d+\] is taking \d+ s: also given to an idle worker/)
+      expect(Date.now() - began).toBeLessThan(15_000)
+      const over = Date.now()
+      expect(await exited).toBe(0)
+      expect(Date.now() - over).toBeLessThan(5_000)
+    } finally {
+      slow.kill("SIGKILL")
     }
   })
 

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Counts } from "@dla/core"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Baseline from "../src/internal/Baseline.ts"
@@ -25,11 +27,21 @@ const analyse = (...args: Array<string>) =>
 describe("Baseline", () => {
   it("gives back a recorded time only for the same input", () => {
     const input = { files: 2, counts: { ...Counts.empty, lines: 10, bytes: 100 } }
-    expect(Baseline.recorded("run-a", input, env)).toEqual(Option.none())
-    Baseline.record("run-a", input, 1.5, env)
-    expect(Baseline.recorded("run-a", input, env)).toEqual(Option.some(1.5))
-    expect(Baseline.recorded("run-a", { ...input, files: 3 }, env)).toEqual(Option.none())
-    expect(Baseline.recorded("run-b", input, env)).toEqual(Option.none())
+    // DLA_BASELINE_DIR through Config, from this map.
+    const run = <A>(effect: Effect.Effect<A>) =>
+      Effect.runSync(
+        effect.pipe(
+          Effect.provideService(
+            ConfigProvider.ConfigProvider,
+            ConfigProvider.fromEnv({ env: { DLA_BASELINE_DIR: join(work, "baselines") } })
+          )
+        )
+      )
+    expect(run(Baseline.recorded("run-a", input))).toEqual(Option.none())
+    run(Baseline.record("run-a", input, 1.5))
+    expect(run(Baseline.recorded("run-a", input))).toEqual(Option.some(1.5))
+    expect(run(Baseline.recorded("run-a", { ...input, files: 3 }))).toEqual(Option.none())
+    expect(run(Baseline.recorded("run-b", input))).toEqual(Option.none())
   })
 
   it("dla analyse --sequential records it; a parallel run of the same input prints Speedup, a changed input not", () => {

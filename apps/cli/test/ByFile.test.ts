@@ -126,6 +126,19 @@ describe("ByFile.warnings", () => {
     ])
   })
 
+  it("isNoted keeps the files a warning names (without --by-file only those are summarised)", () => {
+    const files = [
+      file(1, 9),
+      file(2, 8),
+      { ...file(3, 0), changed: { before: 100, after: 200 } },
+      { ...file(4, 0), lines: 0 },
+      file(5, 10)
+    ]
+    expect(files.filter(ByFile.isNoted).map((f) => f.path)).toEqual(["f1.log", "f3.log", "f5.log"])
+    expect(ByFile.warnings(files.filter(ByFile.isNoted))).toEqual(ByFile.warnings(files))
+    expect(ByFile.changed(files.filter(ByFile.isNoted))).toEqual(ByFile.changed(files))
+  })
+
   it("many such files: one line naming the first few and how many more", () => {
     const many = Array.from({ length: 8 }, (_, i) => file(i, 10))
     expect(ByFile.warnings(many)).toEqual([

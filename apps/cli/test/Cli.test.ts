@@ -121,6 +121,9 @@ describe("dla errors", () => {
     const regex = dla("analyse", work, "--format", "^(?<lvl>x)")
     expect(regex.status).toBe(2)
     expect(regex.stderr).toContain("no (?<level>...) group in the regex '^(?<lvl>x)'")
+    const invalid = dla("analyse", work, "--format", "(?<level>[")
+    expect(invalid.status).toBe(2)
+    expect(invalid.stderr).toContain("invalid format regex '(?<level>[': Invalid regular expression")
   })
 
   it("warns when --workers is above the machine's cores, and still runs", () => {
@@ -139,6 +142,10 @@ describe("dla errors", () => {
     const guarded = dla("analyse", logs, "--dashboard", "--dashboard-port", "0", "--dashboard-token", "t0k")
     expect(guarded.status, guarded.stderr).toBe(0)
     expect(guarded.stderr).toMatch(/live dashboard of run \S+ at http:\/\/127\.0\.0\.1:\d+\/\?token=t0k/)
+    // Without the flag, DLA_DASHBOARD_TOKEN (read through Config) is the token.
+    const fromEnv = dlaWith({ DLA_DASHBOARD_TOKEN: "env7" }, "analyse", logs, "--dashboard", "--dashboard-port", "0")
+    expect(fromEnv.status, fromEnv.stderr).toBe(0)
+    expect(fromEnv.stderr).toMatch(/live dashboard of run \S+ at http:\/\/127\.0\.0\.1:\d+\/\?token=env7/)
   })
 
   it("a bad option value is a usage error: exit 2, one line", () => {
@@ -253,6 +260,17 @@ describe("dla analyse <path>: the launcher's quick path", () => {
     const rank = dlaWith({ RANK: "1", WORLD_SIZE: "2" }, "analyse", dir, "--json")
     expect(rank.status, rank.stderr).toBe(0)
     expect(rank.stderr).toMatch(/INFO {5}rank 1 of 2: without --nats rank 0 analyses alone; nothing to do here$/m)
+  })
+
+  it("exits once all of a long output is written: every file of a big --by-file JSON through a pipe", () => {
+    const many = join(work, "quick-many")
+    mkdirSync(many, { recursive: true })
+    for (let i = 0; i < 3000; i++) writeFileSync(join(many, `rank_${i}.log`), `I0101 00:00:00.000000 1 a.go:1] ${i}\n`)
+    const run = dla("analyse", many, "--json", "--by-file")
+    expect(run.status, run.stderr).toBe(0)
+    const json = JSON.parse(run.stdout)
+    expect(json).toMatchObject({ mode: "sequential", filesProcessed: 3000, lines: 3000, levels: { INFO: 3000 } })
+    expect(json.files).toHaveLength(3000)
   })
 
   it("a file that cannot be read: the engine counts the others and names it, as before the quick path", () => {

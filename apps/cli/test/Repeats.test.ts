@@ -2,6 +2,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Logging } from "@dla/logger"
+import * as Effect from "effect/Effect"
 import { afterEach, describe, expect, it } from "vitest"
 import * as Repeats from "../src/internal/Repeats.ts"
 import * as Run from "../src/internal/Run.ts"
@@ -63,7 +64,8 @@ describe("Run.progress", () => {
     const fd = openSync(file, "w")
     Logging.forceReset({ consoleFd: fd })
     const progress = Run.progress()
-    for (let i = 0; i < 377; i++) progress.onEvent({ _tag: "Retrying", what: "checkpoint", reason: "timeout" })
+    for (let i = 0; i < 377; i++)
+      Effect.runSync(progress.read({ _tag: "Retrying", what: "checkpoint", reason: "timeout" }))
     progress.finish()
     Logging.flush()
     closeSync(fd)

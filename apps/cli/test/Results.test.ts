@@ -1,18 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { type NatsServer, startNatsServer } from "@dla/testing"
+import { readFileSync } from "node:fs"
 import { Ajv } from "ajv"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { dla, runIn } from "./cli.ts"
+import { describe, expect, it } from "vitest"
+import { dla, generatedLogsAndServer } from "./cli.ts"
 
 const schema = JSON.parse(readFileSync(new URL("../../../docs/results.schema.json", import.meta.url), "utf8"))
 const validate = new Ajv({ allErrors: true }).compile(schema)
-const work = mkdtempSync(join(tmpdir(), "dla-results-"))
-const logs = join(work, "logs")
-let server: NatsServer
-
-const dlaAsync = (...args: Array<string>) => runIn(work, ...args)
+const { logs, server, dlaAsync } = generatedLogsAndServer("dla-results-", { files: 4, lines: 500, seed: 8 })
 
 const valid = (run: { status: number | null; stdout: string; stderr: string }) => {
   expect(run.status, run.stderr).toBe(0)
@@ -20,16 +13,6 @@ const valid = (run: { status: number | null; stdout: string; stderr: string }) =
   expect(validate(json) ? [] : validate.errors).toEqual([])
   return json
 }
-
-beforeAll(async () => {
-  expect(dla("generate", logs, "--files", "4", "--lines", "500", "--seed", "8").status).toBe(0)
-  server = await startNatsServer()
-})
-
-afterAll(async () => {
-  await server?.stop()
-  rmSync(work, { recursive: true, force: true })
-})
 
 describe("--json results: one schema for every mode (docs/results.schema.json)", () => {
   it("--sequential, embedded, --nats, dla master and --follow print the same fields, numbers as numbers", async () => {

@@ -15,7 +15,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import * as Effect from "effect/Effect"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { diagnostics, dla, start } from "./cli.ts"
+import { diagnostics, dla, finished, runIn, start } from "./cli.ts"
 
 const work = mkdtempSync(join(tmpdir(), "dla-cli-store-"))
 const children: Array<ChildProcess> = []
@@ -69,6 +69,28 @@ const waitStored = async (urls: string, expected: Map<string, Map<string, string
     if (Date.now() > deadline) throw new Error(`not stored after ${timeoutMs} ms at ${urls}: ${missing.join(", ")}`)
     await sleep(250)
   }
+}
+
+/** `dla worker` as a real process taking `delayMs` over each task; `saw` waits for a line of its stderr. */
+const slowWorker = (url: string, delayMs: number) => {
+  const child = start("worker", "--nats", url, "--once", "--task-delay-ms", String(delayMs))
+  children.push(child)
+  let stderr = ""
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const saw = async (text: string) => {
+    for (const deadline = Date.now() + 30_000; !stderr.includes(text); await sleep(50)) {
+      if (Date.now() > deadline) throw new Error(`no '${text}' from the worker: ${stderr}`)
+    }
+  }
+  return { child, saw, stderr: () => stderr }
+}
+
+/** What a run counted, from its `--json`: the levels and totals, files processed and skipped (not how it ran). */
+const counted = (json: string) => {
+  const { levels, lines, unmatched, bytes, filesProcessed, filesSkipped, failedTasks } = JSON.parse(json)
+  return { levels, lines, unmatched, bytes, filesProcessed, filesSkipped, failedTasks }
 }
 
 describe("dla ship / store / analyse --from-store", () => {
@@ -139,14 +161,13 @@ describe("dla ship / store / analyse --from-store", () => {
         expect(Buffer.concat(chunks).equals(readFileSync(path)), `${node}/${file} byte-identical`).toBe(true)
       }
     }
-    const fromStore = dla("analyse", "--from-store", "--nats", urls, "--json")
+    // Distributed over two workers, in ranges of about 1 MB (the stream may hold a message twice after the kill).
+    const fromStore = dla("analyse", "--from-store", "--nats", urls, "--workers", "2", "--split-mb", "1", "--json")
     expect(fromStore.stderr).toBe("")
     const fromDisk = dla("analyse", root, "--sequential", "--json")
-    const { durationMs: _s, mode: storeMode, ...stored } = JSON.parse(fromStore.stdout)
-    const { durationMs: _d, mode: _m, ...onDisk } = JSON.parse(fromDisk.stdout)
-    expect(storeMode).toBe("store")
-    expect(stored).toEqual(onDisk)
-    expect(stored.filesProcessed).toBe(10)
+    expect(JSON.parse(fromStore.stdout).mode).toBe("store")
+    expect(counted(fromStore.stdout)).toEqual(counted(fromDisk.stdout))
+    expect(counted(fromStore.stdout).filesProcessed).toBe(10)
   }, 240_000)
 
   it("--follow stores growing, rotated and truncated files exactly once, through a shipper's SIGKILL", async () => {
@@ -197,6 +218,102 @@ describe("dla ship / store / analyse --from-store", () => {
       ["app.log", 500],
       ["app.log", 107]
     ])
+  }, 120_000)
+
+  it("analyse --from-store counts over workers as the files on disk count: --node, --by-file, a worker SIGKILLed mid-task", async () => {
+    server = await startNatsServer()
+    const root = join(work, "distributed")
+    const dirs = { "node-a": join(root, "a"), "node-b": join(root, "b") }
+    for (const [i, [node, dir]] of Object.entries(dirs).entries()) {
+      await Effect.runPromise(Generator.generate(dir, { files: 3, lines: 30_000, seed: i + 1 }))
+      // Messages of ~1 MiB of lines as they are: each ~2 MB file is several messages, so it splits into ranges.
+      const shipped = dla("ship", dir, "--nats", server.url, "--node", node, "--no-compress")
+      expect(shipped.status, shipped.stderr).toBe(0)
+    }
+    const disk = (dir: string) => counted(dla("analyse", dir, "--sequential", "--json").stdout)
+    const fromStore = (...args: Array<string>) =>
+      runIn(work, "analyse", "--from-store", "--nats", server!.url, "--split-mb", "0.5", "--json", ...args)
+
+    const both = await fromStore("--workers", "2", "--by-file")
+    expect(both.status, both.stderr).toBe(0)
+    expect(both.stderr).toBe("")
+    expect(counted(both.stdout)).toEqual(disk(root))
+    const byFile = JSON.parse(both.stdout).files as Array<{ path: string; lines: number }>
+    expect(byFile.map((f) => f.path)).toEqual(
+      ["node-a", "node-b"].flatMap((node) => ["log_01.log", "log_02.log", "log_03.log"].map((f) => `${node}:${f}`))
+    )
+    expect(byFile.every((f) => f.lines === 30_000)).toBe(true)
+
+    const one = await fromStore("--workers", "1", "--node", "node-b")
+    expect(one.status, one.stderr).toBe(0)
+    expect(counted(one.stdout)).toEqual(disk(dirs["node-b"]))
+
+    // Workers of other processes (no files of their own) join and take a task each, slowly: one counts its task, the
+    // other is SIGKILLed holding it; the master requeues that one and the local worker counts it, once.
+    const victim = slowWorker(server.url, 60_000)
+    const helper = slowWorker(server.url, 1_000)
+    await victim.saw("waiting for a run")
+    await helper.saw("waiting for a run")
+    const run = fromStore("--workers", "1", "--heartbeat-timeout", "2", "--fresh")
+    await victim.saw("joined run")
+    await sleep(1_000)
+    await stop(victim.child, "SIGKILL")
+    await helper.saw("ended")
+    expect(helper.stderr()).toMatch(/INFO {5}run \S+ ended: [1-9]\d* tasks counted here/)
+    const killed = await run
+    expect(killed.status, killed.stderr).toBe(0)
+    // The victim's task requeued (on a loaded machine the slow helper may be taken for dead too: its task requeued,
+    // counted once all the same).
+    const said = diagnostics(killed.stderr)
+    expect(said).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^WARN worker \\S+-${victim.child.pid}-\\w+ failed \\(no heartbeat\\); requeued 1 task\\(s\\)$`)
+      )
+    )
+    for (const line of said) expect(line).toMatch(/^WARN worker \S+ failed \(no heartbeat\); requeued 1 task\(s\)$/)
+    expect(counted(killed.stdout)).toEqual(disk(root))
+    expect(JSON.parse(killed.stdout).requeuedTasks).toBe(said.length)
+  }, 120_000)
+
+  it("analyse --from-store stopped mid-run saves a checkpoint, and the same command resumes from it", async () => {
+    server = await startNatsServer()
+    const dir = join(work, "resume")
+    await Effect.runPromise(Generator.generate(dir, { files: 3, lines: 30_000, seed: 7 }))
+    const shipped = dla("ship", dir, "--nats", server.url, "--node", "n", "--no-compress")
+    expect(shipped.status, shipped.stderr).toBe(0)
+    // A worker of another process holds one task (for a minute), so the run is still going when it is stopped.
+    const slow = slowWorker(server.url, 60_000)
+    await slow.saw("waiting for a run")
+    const args = ["analyse", "--from-store", "--nats", server.url, "--workers", "1", "--split-mb", "0.5"]
+    const run = [...args, "--run", "fs-resume", "--checkpoint-every", "100000", "--checkpoint-interval", "3600"]
+    const first = start(...run)
+    children.push(first)
+    const stopped = finished(first)
+    await slow.saw("joined run")
+    // Every task but the slow worker's has its result: then stop the run.
+    nc = await connect({ servers: server.url })
+    const jsm = await jetstreamManager(nc)
+    const results = () =>
+      jsm.streams.info("DLA_RESULTS_fs-resume").then(
+        (info) => info.state.messages,
+        () => 0
+      )
+    for (const deadline = Date.now() + 30_000; (await results()) < 5; await sleep(100)) {
+      if (Date.now() > deadline) throw new Error(`no results: ${await results()}`)
+    }
+    first.kill("SIGTERM")
+    const { status, stderr } = await stopped
+    expect(stderr).toMatch(/INFO {5}stopping: checkpoint \d+ saved; the same command resumes the run from it$/m)
+    expect(status).toBe(143)
+    // The slow worker stopped too: it hands its task back.
+    await stop(slow.child, "SIGTERM")
+
+    const again = await runIn(work, ...run, "--json")
+    expect(again.status, again.stderr).toBe(0)
+    // Up to 2 of the 3 files (the slow worker held a range of the third); results the stop checkpoint missed come
+    // back from the run's results stream, each counted once.
+    expect(again.stderr).toMatch(/INFO {5}resumed from a checkpoint: [12] files already processed$/m)
+    expect(counted(again.stdout)).toEqual(counted(dla("analyse", dir, "--sequential", "--json").stdout))
   }, 120_000)
 
   it("store ls, rm and copy --from-store: one copier writes every stored node's files", async () => {

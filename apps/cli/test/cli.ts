@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from "node:child_process"
-import { readdirSync } from "node:fs"
+import { mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { gather } from "@dla/testing"
+import { gather, type NatsServer, startNatsServer } from "@dla/testing"
+import { afterAll, beforeAll, expect } from "vitest"
 
 const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 
@@ -75,3 +77,32 @@ export const diagnostics = (stderr: string): Array<string> =>
       const found = logLine.exec(line)
       return found === null ? line : `${found[2]} ${found[3]}`
     })
+
+/**
+ * A test file's work directory with `dla generate`d logs under `logs`, and a nats-server: made before the file's
+ * tests, stopped and removed after them. `server.url` can be read once the tests run.
+ */
+export const generatedLogsAndServer = (
+  prefix: string,
+  generate: { readonly files: number; readonly lines: number; readonly seed: number }
+) => {
+  const work = mkdtempSync(join(tmpdir(), prefix))
+  const logs = join(work, "logs")
+  let started: NatsServer | undefined
+  beforeAll(async () => {
+    const { files, lines, seed } = generate
+    expect(dla("generate", logs, "--files", `${files}`, "--lines", `${lines}`, "--seed", `${seed}`).status).toBe(0)
+    started = await startNatsServer()
+  })
+  afterAll(async () => {
+    await started?.stop()
+    rmSync(work, { recursive: true, force: true })
+  })
+  const server = {
+    get url(): string {
+      if (started === undefined) throw new Error("the nats-server starts before the tests, not while they are declared")
+      return started.url
+    }
+  }
+  return { work, logs, server, dlaAsync: (...args: Array<string>) => runIn(work, ...args) }
+}

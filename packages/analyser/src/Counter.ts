@@ -9,7 +9,7 @@ import { LogFormat } from "@dla/core"
 import { Context, Effect, Layer } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import { type Counted, countParts } from "./internal/countParts.ts"
-import type { Task } from "./Task.ts"
+import type { Part, Task } from "./Task.ts"
 
 export class Counter extends Context.Service<
   Counter,
@@ -24,6 +24,29 @@ export class Counter extends Context.Service<
 
 export type { Counted } from "./internal/countParts.ts"
 
+/**
+ * Counts a task of parts in the log store (`Part.store`: ranges of files `dla ship` stored). The analyser does not
+ * read the store itself: `@dla/store` reads it and `@dla/analyser` schedules, both depending only on core, and
+ * whoever runs a worker with a NATS connection composes them (the CLI passes `@dla/store`'s `Reader.countRange`
+ * here), so neither package depends on the other and a worker without store tasks never loads the store. Rejects
+ * when the store cannot be read now: the task is handed back and delivered again.
+ */
+export type StoreCounter = (parts: ReadonlyArray<Part>, format: string | undefined) => Promise<Counted>
+
+type Count = (task: Task) => Effect.Effect<Counted, AnalyserError.AnalyserError>
+
+/** Store tasks (a task's parts are of one kind: `plan` and `planStore` make them so) to `store`, the rest to `files`. */
+const byKind =
+  (files: Count, format: string | undefined, store: StoreCounter | undefined): Count =>
+  (task) =>
+    task.parts[0].store === undefined
+      ? files(task)
+      : store === undefined
+        ? Effect.fail(
+            AnalyserError.make("Transport", `${task.parts[0].path} is in the log store, which this worker cannot read`)
+          )
+        : Effect.tryPromise({ try: () => store(task.parts, format), catch: countingFailed(task) })
+
 const formatOf = (spec: string | undefined) => (spec === undefined ? undefined : LogFormat.fromSpec(spec))
 
 const countingFailed = (task: Task) => (cause: unknown) =>
@@ -31,14 +54,19 @@ const countingFailed = (task: Task) => (cause: unknown) =>
 
 /**
  * Counts on the calling thread. `format` is a `--format` spec (a core format name or a regex with a `level` group:
- * formats travel as specs because functions cannot cross a thread or the wire); core's default when absent.
+ * formats travel as specs because functions cannot cross a thread or the wire); core's default when absent. `store`
+ * counts the tasks of the log store ({@link StoreCounter}), on the calling thread in either layer.
  */
-export const layerInline = (format?: string) =>
+export const layerInline = (format?: string, store?: StoreCounter) =>
   Layer.succeed(
     Counter,
     Counter.of({
-      count: (task) =>
-        Effect.tryPromise({ try: () => countParts(task.parts, formatOf(format)), catch: countingFailed(task) })
+      count: byKind(
+        (task) =>
+          Effect.tryPromise({ try: () => countParts(task.parts, formatOf(format)), catch: countingFailed(task) }),
+        format,
+        store
+      )
     })
   )
 
@@ -54,7 +82,7 @@ type Reply = { ready: true } | { id: number; ok: true; result: Counted } | { id:
  * Counts on a dedicated worker thread, started with the layer and stopped with its scope (restarted if it dies). The
  * layer is built once the thread has loaded, so a worker takes no task it would only hold while the thread starts.
  */
-export const layerThread = (format?: string) =>
+export const layerThread = (format?: string, store?: StoreCounter) =>
   Layer.effect(
     Counter,
     Effect.gen(function* () {
@@ -94,24 +122,28 @@ export const layerThread = (format?: string) =>
       )
       yield* Effect.promise(() => ready)
       return Counter.of({
-        count: (task) =>
-          Effect.tryPromise({
-            try: () =>
-              new Promise<Counted>((resolve, reject) => {
-                thread ??= start()
-                const id = nextId++
-                pending.set(id, { resolve, reject })
-                thread.postMessage({
-                  id,
-                  parts: task.parts.map(({ path, range, size }) => ({ path, range, size })),
-                  format
-                })
-              }),
-            catch: (cause) =>
-              cause instanceof ThreadDied
-                ? AnalyserError.make("Transport", `counting thread died on ${task.parts[0].path}`, cause)
-                : countingFailed(task)(cause)
-          })
+        count: byKind(
+          (task) =>
+            Effect.tryPromise({
+              try: () =>
+                new Promise<Counted>((resolve, reject) => {
+                  thread ??= start()
+                  const id = nextId++
+                  pending.set(id, { resolve, reject })
+                  thread.postMessage({
+                    id,
+                    parts: task.parts.map(({ path, range, size }) => ({ path, range, size })),
+                    format
+                  })
+                }),
+              catch: (cause) =>
+                cause instanceof ThreadDied
+                  ? AnalyserError.make("Transport", `counting thread died on ${task.parts[0].path}`, cause)
+                  : countingFailed(task)(cause)
+            }),
+          format,
+          store
+        )
       })
     })
   )

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { availableParallelism } from "node:os"
-import { Deferred, type Duration, Effect, Exit, Fiber, Layer } from "effect"
+import { type Duration, Effect, Exit, Fiber, Layer, Option, PubSub, Scope } from "effect"
 import * as CheckpointStore from "./CheckpointStore.ts"
 import * as Counter from "./Counter.ts"
 import * as Fence from "./Fence.ts"
@@ -86,21 +86,28 @@ export const run = (options: Options) =>
         worker
       ).pipe(Effect.map((started) => workers.push(...started)))
     const perThread = options.threadBytes ?? 0
-    let onEvent = options.onEvent
+    // The caller's hub of events, else one of its own: the threads may wait for the plan's `Started`.
+    const events = yield* Effect.serviceOption(Master.Events).pipe(
+      Effect.flatMap(Option.match({ onNone: () => Master.events, onSome: Effect.succeed }))
+    )
     if (perThread <= 0) yield* startThreads(count - 1)
     else {
-      // The threads the planned input pays for start once the master has planned.
-      const planned = yield* Deferred.make<number>()
-      yield* Deferred.await(planned).pipe(
-        Effect.flatMap((bytes) => startThreads(Math.min(count - 1, Math.floor(bytes / perThread)))),
+      // The threads the planned input pays for start once the master has planned: subscribed before it starts, and
+      // only until then (an unread subscription would keep every later event).
+      const subscribed = yield* Scope.make()
+      const planning = yield* PubSub.subscribe(events).pipe(Scope.provide(subscribed))
+      yield* PubSub.take(planning).pipe(
+        Effect.repeat({ until: (event) => event._tag === "Started" }),
+        Effect.ensuring(Scope.close(subscribed, Exit.void)),
+        Effect.flatMap((event) =>
+          event._tag === "Started"
+            ? startThreads(Math.min(count - 1, Math.floor(event.bytes / perThread)))
+            : Effect.void
+        ),
         Effect.forkScoped
       )
-      onEvent = (event) => {
-        if (event._tag === "Started") Deferred.doneUnsafe(planned, Exit.succeed(event.bytes))
-        options.onEvent?.(event)
-      }
     }
-    const summary = yield* Master.run({ ...options, onEvent })
+    const summary = yield* Master.run(options).pipe(Effect.provideService(Master.Events, events))
     // Every task is settled and the queue closed: the workers have nothing left to do, and a thread still loading
     // (a small input) is not waited for.
     yield* Fiber.interruptAll(workers)

@@ -8,20 +8,25 @@
  */
 import { resolve, sep } from "node:path"
 import { type Counts, type FileAnalysis, LogFiles } from "@dla/core"
-import { Clock, Deferred, Duration, Effect, Option, Schedule, Stream } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Option, PubSub, Schedule, Stream } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import { type Checkpoint, CheckpointStore, type KeepInputs } from "./CheckpointStore.ts"
 import { Fence } from "./Fence.ts"
 import * as Heartbeats from "./Heartbeats.ts"
 import { ResultChannel } from "./ResultChannel.ts"
 import * as Scheduler from "./Scheduler.ts"
-import { plan as planTasks } from "./Task.ts"
+import { type PlannedFile, plan as planTasks, type Task } from "./Task.ts"
 import { TaskQueue } from "./TaskQueue.ts"
 
 export interface Options {
   readonly runId: string
   /** The directory to analyse (recursively), or one file. */
   readonly root: string
+  /**
+   * The run's files and tasks as the caller planned them (`dla analyse --from-store`: from the log store, see
+   * `Task.planStore`), instead of the log files under `root`.
+   */
+  readonly planned?: { readonly files: ReadonlyArray<PlannedFile>; readonly tasks: ReadonlyArray<Task> }
   /** Globs a file must match / globs that leave it out (as `dla analyse --include/--exclude`). */
   readonly include?: ReadonlyArray<string>
   readonly exclude?: ReadonlyArray<string>
@@ -47,24 +52,37 @@ export interface Options {
   readonly heartbeatTimeout?: Duration.Input
   /**
    * Publish a straggler again for an idle worker (see `Scheduler.Plan.stragglerFactor`): a task held 3x longer than
-   * the run's pace says, while the queue is empty. The first result counts. Off by default: the slow worker keeps
-   * counting its copy, and once the run is over it retries its result for `holdFor` before it gives up.
+   * the run's pace says, while the queue is empty. The first result counts, the slow copy is dropped. Off unless
+   * given (`dla analyse --nats` and `dla master` turn it on; `--no-speculate` turns it off).
    */
   readonly speculate?: boolean
   /** Ignore any checkpoint: start the run from scratch. */
   readonly fresh?: boolean
-  readonly onEvent?: (event: Event) => void
 }
 
-export interface Progress {
-  readonly filesTotal: number
-  readonly filesDone: number
-  readonly tasksTotal: number
-  readonly tasksDone: number
-  readonly bytesTotal: number
-  readonly bytesDone: number
-  readonly workersAlive: number
-}
+/**
+ * Where a master's events go: provide a `PubSub` (see {@link events}) and subscribe to it before the run starts,
+ * so no event is missed. Without it the events go nowhere.
+ *
+ * Unbounded on purpose: a publish never waits, so a slow reader (a terminal, a dashboard) never slows the master,
+ * and no event is dropped, as every one counts somewhere (each `Progress` is one task done by its worker in
+ * `RunMonitor`). What a reader has not read yet is bounded by the run: a few events per task and per heartbeat.
+ */
+export class Events extends Context.Service<Events, PubSub.PubSub<Event>>()("@dla/analyser/Master/Events") {}
+
+/** A fresh, unbounded hub for {@link Events}. */
+export const events: Effect.Effect<PubSub.PubSub<Event>> = PubSub.unbounded<Event>()
+
+/** Publishes `event` to the run's {@link Events}, if any: never waits (the hub is unbounded). */
+export const emit = (event: Event): Effect.Effect<void> =>
+  Effect.serviceOption(Events).pipe(
+    Effect.map(Option.match({ onNone: () => undefined, onSome: (hub) => PubSub.publishUnsafe(hub, event) }))
+  )
+
+/** Done and total of the run's files, tasks and bytes (`filesDone`, `filesTotal`, ...), and the workers alive. */
+export type Progress = {
+  readonly [K in `${"files" | "tasks" | "bytes"}${"Total" | "Done"}`]: number
+} & { readonly workersAlive: number }
 
 export type Event =
   | { readonly _tag: "Started"; readonly files: number; readonly tasks: number; readonly bytes: number }
@@ -160,7 +178,6 @@ export const run = (options: Options) =>
     const fence = yield* Fence
     /** The one door for state changes: a fenced-out master fails here and writes nothing. */
     const commit = fence.guard
-    const emit = (event: Event) => options.onEvent?.(event)
     const now = Clock.currentTimeMillis
 
     const root = resolve(options.root)
@@ -168,16 +185,19 @@ export const run = (options: Options) =>
       ...(options.skipDirs ?? []),
       ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])
     ].map((dir) => resolve(dir) + sep)
-    const listed = yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
-      Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
-    )
-    const files = listed.filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
+    const files =
+      options.planned?.files ??
+      (yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
+        Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
+      )).filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
     if (files.length === 0) return yield* AnalyserError.make("Input", `${options.root}: no log files to analyse`)
     const plan = Scheduler.makePlan({
       runId: options.runId,
       root,
       files,
-      tasks: planTasks(options.runId, root, files, { splitBytes: options.splitBytes, taskBytes: options.taskBytes }),
+      tasks:
+        options.planned?.tasks ??
+        planTasks(options.runId, root, files, { splitBytes: options.splitBytes, taskBytes: options.taskBytes }),
       checkpointEvery: options.checkpointEvery ?? 100,
       checkpointIntervalMs: Duration.toMillis(Duration.fromInputUnsafe(options.checkpointInterval ?? "5 seconds")),
       heartbeatTimeoutMs: Duration.toMillis(
@@ -185,7 +205,7 @@ export const run = (options: Options) =>
       ),
       speculate: options.speculate
     })
-    emit({ _tag: "Started", files: files.length, tasks: plan.tasks.length, bytes: plan.bytesTotal })
+    yield* emit({ _tag: "Started", files: files.length, tasks: plan.tasks.length, bytes: plan.bytesTotal })
 
     const began = yield* now
     // The only mutable cell: the scheduler's state, touched by the single fiber that feeds inputs one at a time.
@@ -197,9 +217,7 @@ export const run = (options: Options) =>
       (effect: Effect.Effect<void, AnalyserError.AnalyserError>): Effect.Effect<void, AnalyserError.AnalyserError> =>
         effect.pipe(
           Effect.catch((error) =>
-            error.reason === "Transport"
-              ? Effect.sync(() => emit({ _tag: "Retrying", what, reason: error.message }))
-              : Effect.fail(error)
+            error.reason === "Transport" ? emit({ _tag: "Retrying", what, reason: error.message }) : Effect.fail(error)
           )
         )
     const save = (checkpoint: Checkpoint, onStop = false) =>
@@ -210,7 +228,7 @@ export const run = (options: Options) =>
     const execute = (command: Scheduler.Command): Effect.Effect<void, AnalyserError.AnalyserError> => {
       switch (command._tag) {
         case "Emit":
-          return Effect.sync(() => emit(command.event))
+          return emit(command.event)
         case "Publish":
           return commit(queue.publish(command.tasks, command.generation)).pipe(orRetryLater("requeue"))
         case "SaveCheckpoint":

@@ -10,7 +10,7 @@
 
 import type { Counts } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Clock, Duration, Effect, Option, PubSub, Schedule, Schema, Stream, SubscriptionRef } from "effect"
+import { Clock, Duration, Effect, Option, PubSub, Schedule, Schema, type Scope, Stream, SubscriptionRef } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import type * as Master from "./Master.ts"
 import { CountsSchema, encodeJson } from "./Task.ts"
@@ -363,8 +363,9 @@ export const silentFor = (state: RunState, now: number): number | undefined => {
 }
 
 /**
- * A live run: push events in (a plain function, to give to `Master.Options.onEvent`); the state is a
- * `SubscriptionRef` (its `changes`: the current state, then each new one) and every event goes out on a `PubSub`.
+ * A live run: events go in with `push` (the master's, read off its `Master.Events` by {@link feed}; a follower's
+ * own); the state is a `SubscriptionRef` (its `changes`: the current state, then each new one) and every event goes
+ * out again on a `PubSub`, once folded into the state.
  */
 export interface Monitor {
   readonly runId: string
@@ -390,6 +391,31 @@ export const make = (runId: string, now: () => number = Date.now): Monitor => {
     events
   }
 }
+
+/**
+ * Reads `hub` until the scope closes: subscribed before this returns (nothing published from then on is missed),
+ * `handle` runs on each message in a fiber of the scope, and when the scope closes on the messages not read yet.
+ * A message taken is handled even if the scope closes meanwhile. How every reader of a run's events reads them.
+ */
+export const consume = <A>(
+  hub: PubSub.PubSub<A>,
+  handle: (message: A) => Effect.Effect<void>
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const subscription = yield* PubSub.subscribe(hub)
+    const handleAll = (messages: ReadonlyArray<A>) => Effect.forEach(messages, handle, { discard: true })
+    // Runs after the reading fiber is interrupted (finalizers run last added first).
+    yield* Effect.addFinalizer(() =>
+      PubSub.takeUpTo(subscription, Number.POSITIVE_INFINITY).pipe(Effect.flatMap(handleAll))
+    )
+    yield* Effect.uninterruptibleMask((restore) =>
+      restore(PubSub.takeAll(subscription)).pipe(Effect.flatMap(handleAll))
+    ).pipe(Effect.forever, Effect.forkScoped)
+  })
+
+/** Feeds `monitor` the master's events from `hub` (`Master.Events`) until the scope closes (see {@link consume}). */
+export const feed = (monitor: Monitor, hub: PubSub.PubSub<Master.Event>) =>
+  consume(hub, (event) => Effect.sync(() => monitor.push(event)))
 
 export const subjects = (runId: string) => ({
   events: `dla.${runId}.events`,
@@ -446,17 +472,8 @@ export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOp
     }
     // Subscribed now, so no event pushed from here on is missed; those still unread when the scope closes are sent
     // then, before the last state is written.
-    const events = yield* PubSub.subscribe(monitor.events)
-    yield* Effect.addFinalizer(() =>
-      PubSub.takeUpTo(events, Number.POSITIVE_INFINITY).pipe(
-        Effect.andThen((left) => Effect.sync(() => left.forEach(say))),
-        Effect.andThen(write)
-      )
-    )
-    yield* Stream.fromSubscription(events).pipe(
-      Stream.runForEach((event) => Effect.sync(() => say(event))),
-      Effect.forkScoped
-    )
+    yield* Effect.addFinalizer(() => write)
+    yield* consume(monitor.events, (event) => Effect.sync(() => say(event)))
     yield* write.pipe(Effect.andThen(Effect.sleep(options.interval ?? "500 millis")), Effect.forever, Effect.forkScoped)
   })
 

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { basename, relative } from "node:path"
+import { basename, isAbsolute, relative } from "node:path"
 import { Counts, FileAnalysis } from "@dla/core"
 import { HashMap, HashSet, Option } from "effect"
 import type { Checkpoint } from "./CheckpointStore.ts"
@@ -200,9 +200,12 @@ const perFile = (root: string, results: State["byFile"]): ReadonlyArray<FileSumm
     }
   }
   return [...byPath.values()]
-    .map((file) => ({ ...file, path: relative(root, file.path) || basename(file.path) }))
+    .map((file) => ({ ...file, path: nameOf(root, file.path) }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
+
+/** A file's name in the summary: its path under `root`; a stored file's (`node:file`, no path) as it is. */
+const nameOf = (root: string, path: string) => (isAbsolute(path) ? relative(root, path) || basename(path) : path)
 
 const allFailed = (state: State) => [...[...HashMap.values(state.failed)].flat(), ...state.skipped]
 

@@ -12,12 +12,28 @@ import * as AnalyserError from "./AnalyserError.ts"
 
 export const ByteRange = Schema.Struct({ start: Schema.Number, end: Schema.Number })
 
-/** One file, or a byte range of a big one. */
+/**
+ * Where a part is in the log store (`dla ship`), for a part counted from there rather than from a disk: its stream
+ * and subject (one stored file), the stream sequence of the file's first message (its format is detected there), and
+ * the sequences of the first and last messages that hold the part's byte range.
+ */
+export const StoreRange = Schema.Struct({
+  stream: Schema.String,
+  subject: Schema.String,
+  head: Schema.Number,
+  first: Schema.Number,
+  last: Schema.Number
+})
+export type StoreRange = typeof StoreRange.Type
+
+/** One file, or a byte range of a big one; on a disk, or in the log store (`store`). */
 export const Part = Schema.Struct({
+  /** The file's path; for a stored file its name, `node:file` (`node:file@generation` after the first). */
   path: Schema.String,
   range: ByteRange,
   /** Size of the whole file, so a worker can tell a range from a file. */
-  size: Schema.Number
+  size: Schema.Number,
+  store: Schema.optional(StoreRange)
 })
 export type Part = typeof Part.Type
 
@@ -36,7 +52,7 @@ export const bytesOf = (task: Task) => task.parts.reduce((sum, p) => sum + p.ran
 /** A task for people: its first part (relative to `root`, with `[start-end]` for a range) and how many more. */
 export const describe = (task: Task, root: string) => {
   const [first] = task.parts
-  const path = relative(root, first.path)
+  const path = first.store === undefined ? relative(root, first.path) : first.path
   const where =
     first.range.start === 0 && first.range.end === first.size
       ? path
@@ -155,8 +171,6 @@ export const plan = (
   options: PlanOptions = {}
 ): Array<Task> => {
   const splitBytes = options.splitBytes ?? defaultSplitBytes
-  const taskBytes = Math.min(options.taskBytes ?? defaultTaskBytes, splitBytes)
-  type Planned = Part & { readonly rel: string }
   const parts: Array<Planned> = []
   for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const rel = relative(root, file.path)
@@ -165,6 +179,64 @@ export const plan = (
       : FileAnalysis.splitRanges(file.size, splitBytes)
     for (const range of ranges) parts.push({ rel, path: file.path, range, size: file.size })
   }
+  return pack(runId, parts, Math.min(options.taskBytes ?? defaultTaskBytes, splitBytes))
+}
+
+/**
+ * A stored file to plan (what `@dla/store`'s `Store.layout` lists): its name, size, subject, first and last
+ * messages, and the messages a range of it may start at (`cuts`: each starts a line).
+ */
+export interface StoredFile {
+  readonly node: string
+  readonly file: string
+  readonly generation: number
+  readonly bytes: number
+  readonly stream: string
+  readonly subject: string
+  readonly firstSeq: number
+  readonly lastSeq: number
+  readonly cuts: ReadonlyArray<{ readonly seq: number; readonly offset: number }>
+}
+
+/** A stored file's name in a run (its parts' `path`, `--by-file` rows): `node:file`, `@generation` after the first. */
+export const storedName = (file: Pick<StoredFile, "node" | "file" | "generation">) =>
+  `${file.node}:${file.file}${file.generation === 0 ? "" : `@${file.generation}`}`
+
+/**
+ * Tasks over stored files, as {@link plan} makes them over files on disk: a file bigger than `splitBytes` split into
+ * ranges of about that size, each starting at one of its cuts (a message that starts a line, so a range holds whole
+ * lines and its bytes are its own whatever duplicates the stream holds around the cut); small ones packed together.
+ */
+export const planStore = (runId: string, files: ReadonlyArray<StoredFile>, options: PlanOptions = {}): Array<Task> => {
+  const splitBytes = options.splitBytes ?? defaultSplitBytes
+  const parts: Array<Planned> = []
+  for (const file of files) {
+    const path = storedName(file)
+    const at = { start: 0, first: file.firstSeq }
+    const add = (end: number, last: number) => {
+      const store = { stream: file.stream, subject: file.subject, head: file.firstSeq, first: at.first, last }
+      parts.push({ rel: path, path, range: { start: at.start, end }, size: file.bytes, store })
+    }
+    for (const cut of file.cuts) {
+      if (cut.offset - at.start < splitBytes || cut.offset >= file.bytes) continue
+      add(cut.offset, cut.seq - 1)
+      at.start = cut.offset
+      at.first = cut.seq
+    }
+    add(file.bytes, file.lastSeq)
+  }
+  parts.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.range.start - b.range.start))
+  return pack(runId, parts, Math.min(options.taskBytes ?? defaultTaskBytes, splitBytes))
+}
+
+type Planned = Part & { readonly rel: string }
+
+/**
+ * Parts (in path order) into tasks: parts of `taskBytes` or more alone, smaller ones packed into tasks small enough
+ * that there are `tasksWanted` of them (at most `maxPartsPerTask` parts each); tasks largest first, ties by first
+ * path (deterministic, so a restarted master plans the same task ids).
+ */
+const pack = (runId: string, parts: ReadonlyArray<Planned>, taskBytes: number): Array<Task> => {
   const length = (part: Planned) => part.range.end - part.range.start
   const smallBytes = parts.reduce((sum, part) => (length(part) < taskBytes ? sum + length(part) : sum), 0)
   const packTo = Math.min(taskBytes, Math.ceil(smallBytes / tasksWanted))
@@ -173,22 +245,22 @@ export const plan = (
     const [first, ...rest] = group.map(({ rel: _, ...part }) => part)
     if (first !== undefined) tasks.push({ runId, taskId: taskId(group), parts: [first, ...rest] })
   }
-  let pack: Array<Planned> = []
+  let group: Array<Planned> = []
   let packed = 0
   for (const part of parts) {
     if (length(part) >= packTo) {
       add([part])
       continue
     }
-    pack.push(part)
+    group.push(part)
     packed += length(part)
-    if (packed >= packTo || pack.length >= maxPartsPerTask) {
-      add(pack)
-      pack = []
+    if (packed >= packTo || group.length >= maxPartsPerTask) {
+      add(group)
+      group = []
       packed = 0
     }
   }
-  add(pack)
+  add(group)
   const first = (t: Task) => t.parts[0]
   return tasks.sort(
     (a, b) =>

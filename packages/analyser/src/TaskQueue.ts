@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { type Cause, Context, Duration, Effect, Layer, Option, Queue, Schedule, Stream } from "effect"
+import { type Cause, Clock, Context, Duration, Effect, Layer, Option, Queue, Schedule, Stream } from "effect"
 import type * as AnalyserError from "./AnalyserError.ts"
 import type { Task } from "./Task.ts"
 
@@ -98,9 +98,11 @@ export const layerMemory = (options: Options = {}) =>
           return then(entry)
         }).pipe(Effect.asVoid)
 
-      // Redelivers what was not acked in time, like JetStream's ack wait.
+      // Redelivers what was not acked in time, like JetStream's ack wait: on the Effect's Clock, which also paces this
+      // loop, so a TestClock moves both.
+      const clock = yield* Clock.Clock
       yield* Effect.suspend(() => {
-        const now = Date.now()
+        const now = clock.currentTimeMillisUnsafe()
         const expired = [...inFlight].filter(([, entry]) => entry.deadline <= now)
         return Effect.forEach(expired, ([id]) => settle(id, giveBack), { discard: true })
       }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(Math.max(10, ackWaitMs / 4)))), Effect.forkScoped)
@@ -121,7 +123,7 @@ export const layerMemory = (options: Options = {}) =>
           Effect.map(({ task, attempt }) => {
             const id = nextDelivery++
             queued--
-            inFlight.set(id, { task, attempt, deadline: Date.now() + ackWaitMs })
+            inFlight.set(id, { task, attempt, deadline: clock.currentTimeMillisUnsafe() + ackWaitMs })
             const delivery: Delivery = {
               task,
               attempt,
@@ -143,7 +145,7 @@ export const layerMemory = (options: Options = {}) =>
                     ),
               working: Effect.sync(() => {
                 const entry = inFlight.get(id)
-                if (entry !== undefined) entry.deadline = Date.now() + ackWaitMs
+                if (entry !== undefined) entry.deadline = clock.currentTimeMillisUnsafe() + ackWaitMs
               })
             }
             return Option.some(delivery)

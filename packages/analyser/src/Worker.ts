@@ -43,6 +43,11 @@ export interface Options {
   readonly holdFor?: Duration.Input
   /** What the worker is doing, for its own output (and tests). */
   readonly onTask?: (event: TaskEvent) => void
+  /**
+   * Completes once the run is over (over NATS: its record says "done"). The worker then stops at once: a task it
+   * still holds (a straggler's copy whose other copy counted, a result retried for `holdFor`) is not needed any more.
+   */
+  readonly runOver?: Effect.Effect<void>
 }
 
 export type TaskEvent =
@@ -169,9 +174,10 @@ export const run = (options: Options = {}) =>
     const loop: Effect.Effect<void, AnalyserError.AnalyserError> = queue.take.pipe(
       Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (d) => handle(d).pipe(Effect.andThen(loop)) }))
     )
-    yield* Effect.all(
+    const loops = Effect.all(
       Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => loop),
       { concurrency: "unbounded", discard: true }
     )
+    yield* options.runOver === undefined ? loops : Effect.raceFirst(loops, options.runOver)
     return { workerId, tasks: done, failedTasks: failed } satisfies Summary
   })

@@ -66,4 +66,35 @@ describe("Counter", () => {
       rmSync(dir, { recursive: true, force: true })
     })
   )
+
+  it.live(
+    "gives store tasks to the store counter it was given, on disk and threaded alike; without one hands them back",
+    () =>
+      Effect.gen(function* () {
+        const store = { stream: "S", subject: "S.n.a.0", head: 1, first: 1, last: 3 }
+        const task: Task = {
+          runId: "c",
+          taskId: "s",
+          parts: [{ path: "n:a.log", range: { start: 0, end: 10 }, size: 10, store }]
+        }
+        const asked: Array<[ReadonlyArray<Task["parts"][number]>, string | undefined]> = []
+        const counter: Counter.StoreCounter = async (parts, format) => {
+          asked.push([parts, format])
+          const counts = { levels: { INFO: 2 }, lines: 2, unmatched: 0, bytes: 10 }
+          return { counts, skipped: [], files: [{ path: "n:a.log", format: "bracketed", ...counts }] }
+        }
+        const inline = yield* countWith(Counter.layerInline("bracketed", counter), [task])
+        const threaded = yield* countWith(Counter.layerThread(undefined, counter), [task])
+        expect(threaded).toEqual(inline)
+        expect(inline[0]!.counts.lines).toBe(2)
+        expect(asked).toEqual([
+          [task.parts, "bracketed"],
+          [task.parts, undefined]
+        ])
+        // A worker that cannot read the store fails the count (not the task): it goes back to the queue.
+        const without = yield* Effect.flip(countWith(Counter.layerInline(), [task]))
+        expect(without).toMatchObject({ reason: "Transport" })
+        expect(without.message).toContain("n:a.log is in the log store")
+      })
+  )
 })

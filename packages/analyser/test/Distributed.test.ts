@@ -102,6 +102,22 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     expect(straggler.taskId).toBe(started?.taskId)
   })
 
+  // Issue 13 item 4: with speculation on by default, the slow worker's copy of a straggler is not needed once the
+  // other copy counted; a `--once` worker holding it waited its task out, then retried its result for `holdFor` (a
+  // minute) against the run's deleted streams before it exited.
+  it("a slow worker --once whose straggler another worker finished exits as soon as the run is over", async () => {
+    const runId = "slowonce"
+    const master = start("master", { runId, root: corpus, splitBytes: 4096, speculate: true })
+    const slow = start("worker", { runId, once: true, taskDelay: 20_000 })
+    await slow.waitFor((e) => e._tag === "TaskStarted")
+    start("worker", { runId, once: true })
+    await master.waitFor((e) => e._tag === "Straggler")
+    expect((await finish(master)).filesProcessed).toBe(8)
+    const over = Date.now()
+    expect((await slow.exited).code).toBe(0)
+    expect(Date.now() - over).toBeLessThan(5_000)
+  })
+
   it("a worker --once asleep through a whole run (started after it began waiting) exits when it wakes", async () => {
     const late = start("worker", { once: true })
     await late.waitFor((e) => e._tag === "WaitingForRun")

@@ -5,6 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option } from "effect"
 import { newest } from "../src/CheckpointStore.ts"
 import * as Embedded from "../src/Embedded.ts"
+import { listening } from "../src/internal/listening.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
 describe("Embedded", () => {
@@ -42,9 +43,7 @@ describe("Embedded", () => {
       } as const
       const someDone = yield* Deferred.make<void>()
       const stopped: Array<number> = []
-      const first = yield* Embedded.run({
-        ...options,
-        taskDelay: "100 millis",
+      const first = yield* listening(Embedded.run({ ...options, taskDelay: "100 millis" }), {
         onEvent: (event) => {
           if (event._tag === "Progress" && event.progress.tasksDone >= 3) Deferred.doneUnsafe(someDone, Effect.void)
           if (event._tag === "CheckpointSaved" && event.onStop === true) stopped.push(event.sequence)
@@ -74,13 +73,15 @@ describe("Embedded", () => {
         const dir = makeCorpus({ files: 4, lines: 400 })
         const [grows, shrinks] = readdirSync(dir).sort()
         const sizes = [grows!, shrinks!].map((name) => statSync(join(dir, name)).size)
-        // The master has listed the files and planned its tasks; no task is counted yet.
+        // The master has listed the files and planned its tasks; no task is counted yet (each waits 200 ms first:
+        // the listener reads the events off the master's fiber).
         const onEvent = (event: { readonly _tag: string }) => {
           if (event._tag !== "Started") return
           appendFileSync(join(dir, grows!), "[2025-01-01T00:00:00] [ERROR] appended\n")
           truncateSync(join(dir, shrinks!), 1000)
         }
-        const summary = yield* Embedded.run({ runId: "changes", root: dir, workers: 2, splitBytes, onEvent })
+        const run = Embedded.run({ runId: "changes", root: dir, workers: 2, splitBytes, taskDelay: "200 millis" })
+        const summary = yield* listening(run, { onEvent })
         const changed = summary.byFile.filter((file) => file.changed !== undefined)
         expect(
           changed.map(({ path, changed }) => ({ path, changed })),

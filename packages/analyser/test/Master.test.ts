@@ -2,7 +2,7 @@ import { rmSync } from "node:fs"
 import { join } from "node:path"
 import { Counts, FileAnalysis } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
+import { Effect, Fiber, Layer, Option, PubSub, Queue, Stream } from "effect"
 import * as TestClock from "effect/testing/TestClock"
 import * as AnalyserError from "../src/AnalyserError.ts"
 import * as CheckpointStore from "../src/CheckpointStore.ts"
@@ -14,6 +14,7 @@ import * as Task from "../src/Task.ts"
 import * as TaskQueue from "../src/TaskQueue.ts"
 import { checkpoint } from "./support/checkpoint.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
+import { recordEvents } from "./support/events.ts"
 import { failingFirst } from "./support/outage.ts"
 
 /** A stand-in worker: counts every task it takes inline and publishes the result `copies` times. */
@@ -137,30 +138,53 @@ describe("Master", () => {
   it.effect("a worker silent past the heartbeat timeout is failed when the clock says so (TestClock, no sleeps)", () =>
     Effect.gen(function* () {
       const dir = makeCorpus({ files: 3, lines: 50 })
-      const events: Array<Master.Event> = []
-      const master = yield* Master.run({
-        runId: "clock",
-        root: dir,
-        heartbeatTimeout: "5 seconds",
-        onEvent: (e) => events.push(e)
-      }).pipe(Effect.forkChild)
+      const recorded = yield* recordEvents
+      const master = yield* Master.run({ runId: "clock", root: dir, heartbeatTimeout: "5 seconds" }).pipe(
+        Effect.provideService(Master.Events, recorded.hub),
+        Effect.forkChild
+      )
       // The silent worker: it takes a task (so the master listens already), says so once, and is never heard again.
       const queue = yield* TaskQueue.TaskQueue
       const taken = Option.getOrThrow(yield* queue.take)
       yield* Heartbeats.Heartbeats.use((h) => h.beat({ workerId: "silent", inFlight: [taken.task.taskId], done: 0 }))
-      const failed = () => events.filter((e) => e._tag === "WorkerFailed")
+      const failed = recorded.events.pipe(Effect.map((events) => events.filter((e) => e._tag === "WorkerFailed")))
       // The clock moves a tick (250 ms) at a time, as it does for a master that runs: one jump of seconds would be
       // a master held up that long, deaf to heartbeats (see Scheduler's deafMs), which fails nobody.
       const advance = (ms: number) =>
         Effect.forEach(Array.from({ length: ms / 250 }), () => TestClock.adjust("250 millis"), { discard: true })
       yield* advance(4000)
-      expect(failed()).toEqual([])
+      expect(yield* failed).toEqual([])
       yield* advance(2000)
-      expect(failed()).toEqual([{ _tag: "WorkerFailed", workerId: "silent", requeued: [taken.task.parts[0].path] }])
+      expect(yield* failed).toEqual([
+        { _tag: "WorkerFailed", workerId: "silent", requeued: [taken.task.parts[0].path] }
+      ])
       // A live worker does the rest, the requeued task included.
       yield* fakeWorker().pipe(Effect.forkChild)
       const summary = yield* Fiber.join(master)
       expect(summary).toMatchObject({ failedWorkers: ["silent"], requeuedTasks: 1, filesProcessed: 3 })
+      rmSync(dir, { recursive: true })
+    }).pipe(Effect.provide(services()))
+  )
+
+  // Issue 13 item 1: the master's events leave it on a PubSub. A reader subscribed before the run starts gets every
+  // one, in order; a reader that never reads does not hold the master up (the hub is unbounded), and loses nothing.
+  it.live("a reader subscribed before the run gets every event; one that never reads neither stalls nor loses", () =>
+    Effect.gen(function* () {
+      const dir = makeCorpus({ files: 6, lines: 100 })
+      const reader = yield* recordEvents
+      const idle = yield* PubSub.subscribe(reader.hub) // never read while the run goes on
+      const worker = yield* fakeWorker().pipe(Effect.forkChild)
+      const summary = yield* Master.run({ runId: "events", root: dir, taskBytes: 0 }).pipe(
+        Effect.provideService(Master.Events, reader.hub),
+        Effect.timeout("30 seconds")
+      )
+      yield* Fiber.join(worker)
+      const events = yield* reader.events
+      const tags = events.map((e) => e._tag)
+      expect(tags[0]).toBe("Started")
+      expect(tags.filter((t) => t === "Progress")).toHaveLength(summary.tasks)
+      expect(tags.at(-1)).toBe("CheckpointSaved")
+      expect(yield* PubSub.takeAll(idle)).toEqual(events)
       rmSync(dir, { recursive: true })
     }).pipe(Effect.provide(services()))
   )
@@ -216,10 +240,12 @@ describe("Master", () => {
           completed_tasks: [Task.taskId([{ rel: "node-000.log", range: { start: 0, end: counted.bytes } }])]
         })
       )
-      const events: Array<Master.Event> = []
+      const recorded = yield* recordEvents
       const worker = yield* fakeWorker().pipe(Effect.forkChild)
-      const summary = yield* Master.run({ runId: "resume", root: dir, onEvent: (e) => events.push(e) })
-      expect(events).toContainEqual({ _tag: "Resumed", filesAlreadyProcessed: 1, tasksAlreadyDone: 1 })
+      const summary = yield* Master.run({ runId: "resume", root: dir }).pipe(
+        Effect.provideService(Master.Events, recorded.hub)
+      )
+      expect(yield* recorded.events).toContainEqual({ _tag: "Resumed", filesAlreadyProcessed: 1, tasksAlreadyDone: 1 })
       expect(summary.counts).toEqual(yield* Effect.promise(() => sequentialCounts(dir)))
       expect(summary.filesAlreadyProcessed).toBe(1)
       expect(yield* Fiber.join(worker)).not.toContain(first)

@@ -9,12 +9,22 @@ import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 const nats = natsPerFile()
 
 describe("@dla/analyser/promise", () => {
-  it("Embedded.run resolves to the summary with the sequential analyser's counts", async () => {
+  it("Embedded.run resolves to the summary with the sequential analyser's counts; onEvent hears every event", async () => {
     const dir = makeCorpus({ files: 6, lines: 300 })
     try {
-      const summary = await Embedded.run({ runId: "promise-embedded", root: dir, workers: 1 })
+      const events: Array<string> = []
+      const summary = await Embedded.run({
+        runId: "promise-embedded",
+        root: dir,
+        workers: 1,
+        onEvent: (event) => events.push(event._tag)
+      })
       expect(summary.counts).toEqual(await sequentialCounts(dir))
       expect(summary.filesProcessed).toBe(6)
+      // Every event heard before the Promise settled, in order.
+      expect(events[0]).toBe("Started")
+      expect(events.filter((tag) => tag === "Progress")).toHaveLength(summary.tasks)
+      expect(events.at(-1)).toBe("CheckpointSaved")
     } finally {
       rmSync(dir, { recursive: true })
     }

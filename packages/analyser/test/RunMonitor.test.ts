@@ -5,7 +5,7 @@ import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Fiber, Option, PubSub, Stream, SubscriptionRef } from "effect"
 import * as Embedded from "../src/Embedded.ts"
-import type * as Master from "../src/Master.ts"
+import * as Master from "../src/Master.ts"
 import * as RunsKv from "../src/nats/RunsKv.ts"
 import * as RunMonitor from "../src/RunMonitor.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
@@ -215,7 +215,12 @@ describe("RunMonitor over a real run", () => {
       const dir = makeCorpus({ files: 6, lines: 300 })
       const expected = yield* Effect.promise(() => sequentialCounts(dir))
       const monitor = RunMonitor.make("embedded")
-      const summary = yield* Embedded.run({ runId: "embedded", root: dir, workers: 2, onEvent: monitor.push })
+      const hub = yield* Master.events
+      const summary = yield* RunMonitor.feed(monitor, hub).pipe(
+        Effect.andThen(Embedded.run({ runId: "embedded", root: dir, workers: 2 })),
+        Effect.provideService(Master.Events, hub),
+        Effect.scoped
+      )
       monitor.push({ _tag: "Finished", summary })
       const state = monitor.current()
       expect(state.status).toBe("done")

@@ -62,6 +62,48 @@ describe("Task.plan", () => {
     expect(Task.plan("r", "/logs", many, { taskBytes: 0 })).toHaveLength(1000)
   })
 
+  it("plans stored files: ranges start at cuts past splitBytes, each part where it is in the store", () => {
+    const stored = (node: string, file: string, generation: number, bytes: number, cuts: Array<[number, number]>) => ({
+      node,
+      file,
+      generation,
+      bytes,
+      stream: "S",
+      subject: `S.${node}.${file}.${generation}`,
+      firstSeq: 1,
+      lastSeq: 100,
+      cuts: cuts.map(([seq, offset]) => ({ seq, offset }))
+    })
+    const files = [
+      // Cuts at 4, 9, 12 and 18: ranges of at least 10 bytes start at 12 (0..12) and none after (18 is 6 bytes on).
+      stored("n1", "big.log", 0, 25, [
+        [5, 4],
+        [9, 9],
+        [20, 12],
+        [30, 18]
+      ]),
+      stored("n1", "a.log", 1, 3, []),
+      stored("n2", "a.log", 0, 3, [])
+    ]
+    const tasks = Task.planStore("r", files, { splitBytes: 10, taskBytes: 10 })
+    expect(
+      tasks.map((t) =>
+        t.parts.map((p) => [p.path, p.range.start, p.range.end, p.store?.subject, p.store?.first, p.store?.last])
+      )
+    ).toEqual([
+      [["n1:big.log", 12, 25, "S.n1.big.log.0", 20, 100]],
+      [["n1:big.log", 0, 12, "S.n1.big.log.0", 1, 19]],
+      [["n1:a.log@1", 0, 3, "S.n1.a.log.1", 1, 100]],
+      [["n2:a.log", 0, 3, "S.n2.a.log.0", 1, 100]]
+    ])
+    expect(tasks.every((t) => t.parts.every((p) => p.store?.head === 1 && p.store.stream === "S"))).toBe(true)
+    expect(Task.describe(tasks[0]!, "/anywhere")).toBe("n1:big.log [12-25]")
+    // The same stored lines, the same task ids: a master started again resumes.
+    expect(Task.planStore("r", files, { splitBytes: 10, taskBytes: 10 }).map((t) => t.taskId)).toEqual(
+      tasks.map((t) => t.taskId)
+    )
+  })
+
   it("decodes results from the wire and refuses malformed ones with a Transport error", async () => {
     const { Effect } = await import("effect")
     const decode = Task.decodeJson(Task.TaskResult, "result")

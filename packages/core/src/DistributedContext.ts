@@ -21,10 +21,28 @@ import * as Schema from "effect/Schema"
 
 import * as Launchers from "./internal/launchers.ts"
 
+/**
+ * The launcher that started this process (`torchrun`, `mpirun`, `slurm`...), `explicit` (only `DLA_*`) or `none`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Launcher = Launchers.Launcher
 
+/**
+ * `coordinator` (the process that coordinates, e.g. rank 0) or `worker`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Role = Launchers.Role
 
+/**
+ * Who this process is in a distributed job: launcher, role, ranks, sizes, node.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DistributedContext {
   readonly launcher: Launcher
   readonly role: Role
@@ -44,11 +62,22 @@ export interface DistributedContext {
   readonly roleVariable?: string
 }
 
+/**
+ * An environment as a record of variables (`process.env`, or one built for a test).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Env = Launchers.Env
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
-/** A context as data, to validate one received from another process (e.g. a worker announcing itself). */
+/**
+ * A context as data, to validate one received from another process (e.g. a worker announcing itself).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const schema: Schema.Codec<DistributedContext> = Schema.Struct({
   launcher: Schema.Literals(Launchers.launchers),
   role: Schema.Literals(Launchers.roles),
@@ -63,7 +92,12 @@ export const schema: Schema.Codec<DistributedContext> = Schema.Struct({
   roleVariable: Schema.optionalKey(Schema.String)
 })
 
-/** A variable holding a value this module cannot accept; `message` is one line naming it, its value and why. */
+/**
+ * A variable holding a value this module cannot accept; `message` is one line naming it, its value and why.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class DistributedContextError extends Data.TaggedError("DistributedContextError")<{
   readonly variable: string
   readonly value: string
@@ -71,15 +105,31 @@ export class DistributedContextError extends Data.TaggedError("DistributedContex
   readonly message: string
 }> {}
 
-/** Launchers in the order they win when several have set variables: the innermost launcher first. */
+/**
+ * Launchers in the order they win when several have set variables: the innermost launcher first.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const precedence: ReadonlyArray<Exclude<Launcher, "explicit" | "none">> = Launchers.precedence
 
+/**
+ * How `decode` names a node that no variable names.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DecodeOptions {
   /** Node name when no variable gives one (`DLA_NODE_ID`, `SLURMD_NODENAME`). Defaults to `os.hostname()`. */
   readonly hostname?: () => string
 }
 
-/** The context of a process started by no launcher at all. */
+/**
+ * The context of a process started by no launcher at all.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const standalone = (nodeId: string): DistributedContext => ({
   launcher: "none",
   role: "coordinator",
@@ -93,7 +143,12 @@ export const standalone = (nodeId: string): DistributedContext => ({
   isDistributed: false
 })
 
-/** Reads the context from `env`; a malformed value is a {@link DistributedContextError} naming its variable. */
+/**
+ * Reads the context from `env`; a malformed value is a {@link DistributedContextError} naming its variable.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const decode = (
   env: Env,
   options: DecodeOptions = {}
@@ -106,13 +161,21 @@ export const decode = (
     return yield* build({ ...found, ...explicit, launcher: found?.launcher ?? "explicit" }, nodeId)
   }).pipe(Result.mapError(toError))
 
-/** {@link decode} for callers that prefer exceptions: throws its {@link DistributedContextError}. */
+/**
+ * {@link decode} for callers that prefer exceptions: throws its {@link DistributedContextError}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const detect = (env: Env, options: DecodeOptions = {}): DistributedContext =>
   Result.getOrThrow(decode(env, options))
 
 /**
  * The logging-helpers guide's `get_node_rank()`: this process's global rank (`RANK`, `OMPI_COMM_WORLD_RANK`,
  * `SKYPILOT_NODE_RANK`...), or undefined outside a distributed context. Throws on a malformed value.
+ *
+ * @since 0.1.0
+ * @category getters
  */
 export const getNodeRank = (env: Env = process.env): number | undefined => {
   const context = detect(env)
@@ -122,21 +185,39 @@ export const getNodeRank = (env: Env = process.env): number | undefined => {
 /**
  * The index of this process's node (machine) in the job (`context.nodeRank`), or undefined outside a distributed
  * context. Throws on a malformed value.
+ *
+ * @since 0.1.0
+ * @category getters
  */
 export const getNodeIndex = (env: Env = process.env): number | undefined => {
   const context = detect(env)
   return context.isDistributed ? context.nodeRank : undefined
 }
 
-/** The context of the running process, from `process.env` and the host name. */
+/**
+ * The context of the running process, from `process.env` and the host name.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const fromEnv: Effect.Effect<DistributedContext, DistributedContextError> = Effect.suspend(() =>
   Effect.fromResult(decode(process.env))
 )
 
-/** The distributed context as an Effect service. */
+/**
+ * The distributed context as an Effect service.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class Current extends Context.Service<Current, DistributedContext>()("@dla/core/DistributedContext") {}
 
-/** Provides {@link Current} from `process.env`, failing when a variable is malformed. */
+/**
+ * Provides {@link Current} from `process.env`, failing when a variable is malformed.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer: Layer.Layer<Current, DistributedContextError> = Layer.effect(Current, fromEnv)
 
 const toError = ({ variable, value, reason }: Launchers.Invalid) =>

@@ -1,5 +1,6 @@
 /**
- * One way to turn anything thrown or failed into the one-line text of an error message.
+ * One way to turn anything thrown or failed into the one-line text of an error message, and into a package's own
+ * error.
  *
  * @since 0.1.0
  */
@@ -21,6 +22,16 @@ export const describe = (cause: unknown): string => oneLine(text(cause))
  */
 export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()
 
+/**
+ * A tagged error's message from what failed and why: `detail`, then `: ` and the cause's one-line message when there
+ * is a cause.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const withCause = (detail: string, cause: unknown): string =>
+  cause === undefined ? detail : `${detail}: ${describe(cause)}`
+
 const text = (cause: unknown): string => {
   if (cause instanceof Error) return cause.message === "" ? cause.name : cause.message
   if (typeof cause === "string") return cause
@@ -31,3 +42,15 @@ const text = (cause: unknown): string => {
     return String(cause)
   }
 }
+
+/**
+ * Turns a rejected promise's reason into a package's own error: the reason itself when it already is one (an error
+ * raised deeper down is not wrapped twice), else `wrap(reason)`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const keepOrWrap =
+  <E>(own: abstract new (...args: never) => E, wrap: (cause: unknown) => E) =>
+  (cause: unknown): E =>
+    cause instanceof own ? cause : wrap(cause)

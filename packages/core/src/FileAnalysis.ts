@@ -133,7 +133,10 @@ export const analyse = (path: string, options: AnalyseOptions = {}): Effect.Effe
 export interface BatchPart {
   readonly path: string
   readonly range?: ByteRange
-  /** The file's size as it was listed: given, a scan that finds another size says so (`FileResult.changed`). */
+  /**
+   * The file's size as it was listed: a scan that finds another size says so (`FileResult.changed`). Without it, a
+   * file longer than one read is measured when it is opened, as {@link analyseFile} does.
+   */
   readonly size?: number
 }
 
@@ -142,7 +145,7 @@ export type BatchOutcome = FileResult | FileError.FileError
 
 /**
  * Counts many files (or ranges) in one call, with few system calls: each plain file is opened, read into one reused
- * buffer and closed synchronously (no promise per read, no stat: a small file costs open, two reads and close).
+ * buffer and closed synchronously (no promise per read, no stat: a small file costs open, one read and close).
  * Compressed files go through {@link analyseFile}. Made for tasks that carry many small files; a part's failure is
  * its outcome, in the order of `parts`. Blocks its thread while it reads: keep a batch to a few megabytes.
  */
@@ -182,7 +185,7 @@ const countSync = (
     const rangeStart = Math.max(0, range?.start ?? 0)
     const bytesRead = readSync(fd, scanner.bytes, 0, rangeStart === 0 ? scanner.bytes.length : HEAD, 0)
     if (compressionOf(scanner.bytes.subarray(0, bytesRead)) !== undefined) return "compressed"
-    const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), format)
+    const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), format, scanner)
     // No stat: the range ends at the end of the file, wherever the reads find it.
     const scan = new PlainScan(scanner, tally, rangeStart, range?.end ?? Number.POSITIVE_INFINITY)
     if (rangeStart === 0) {
@@ -190,13 +193,17 @@ const countSync = (
       // A regular file reads short only at its end: a small file needs no second read to find it.
       if (bytesRead < scanner.bytes.length && !scan.done) scan.consume(0, 0)
     }
+    // No listed size: a file read whole in one call cannot move while it is counted; a longer one is measured now.
+    const before = size ?? (scan.done ? undefined : fstatSync(fd).size)
     while (!scan.done) {
       const room = scan.room()
       scan.consume(readSync(fd, scanner.bytes, scan.carry, room, scan.position), room)
     }
     // As analyseFile does, against the listed size when there is one.
     const changed =
-      size === undefined ? undefined : sizeChange(size, sizeFound(scan, range, size, size) ?? fstatSync(fd).size)
+      before === undefined
+        ? undefined
+        : sizeChange(before, sizeFound(scan, range, before, before) ?? fstatSync(fd).size)
     return {
       path,
       format: tally.format,
@@ -358,28 +365,46 @@ const withFile = async <A>(path: string, use: (handle: FileHandle) => Promise<A>
   }
 }
 
-/** A tally for a file whose text starts with `head`; throws `Binary` when the head has NUL bytes. */
-const tallyOf = (path: string, head: Uint8Array, format: LogFormat.LogFormat | undefined) => {
+/**
+ * A tally for a file whose text starts with `head`; throws `Binary` when the head has NUL bytes. `scanner`: the head is
+ * the start of its buffer, and its kernel finds the newlines detection samples (one call, not one per line).
+ */
+const tallyOf = (path: string, head: Uint8Array, format: LogFormat.LogFormat | undefined, scanner?: Kernel.Scanner) => {
   if (head.indexOf(0) >= 0) {
     throw new FileError.FileError({ path, reason: "Binary", detail: "NUL bytes in the first 64 KiB" })
   }
-  const read = format ?? LogFormat.detect(head)
+  const read = format ?? LogFormat.detect(head, scanner && newlinesOf(scanner, head.length))
   return new Tally(read.levelOf, read.name)
 }
 
+/** The newlines of a scanner's first `length` bytes, as many as detection samples. */
+const newlinesOf = (scanner: Kernel.Scanner, length: number): LogFormat.Newlines => ({
+  ends: scanner.ends,
+  base: scanner.base,
+  count: scanner.newlines(0, length)
+})
+
 type Compression = "gzip" | "zstd" | "xz" | "bzip2"
 
-const startsWith = (bytes: Uint8Array, magic: ReadonlyArray<number>) => magic.every((byte, i) => bytes[i] === byte)
+const GZIP = [0x1f, 0x8b]
+const ZSTD = [0x28, 0xb5, 0x2f, 0xfd]
+const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]
+const BZIP2 = [0x42, 0x5a, 0x68]
 
-/** The compression a file's first bytes announce, if any. */
+const startsWith = (bytes: Uint8Array, magic: ReadonlyArray<number>) => {
+  for (let i = 0; i < magic.length; i++) if (bytes[i] !== magic[i]) return false
+  return true
+}
+
+/** The compression a file's first bytes announce, if any (asked of every file: no array or closure per call). */
 const compressionOf = (head: Uint8Array): Compression | undefined =>
-  startsWith(head, [0x1f, 0x8b])
+  startsWith(head, GZIP)
     ? "gzip"
-    : startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])
+    : startsWith(head, ZSTD)
       ? "zstd"
-      : startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])
+      : startsWith(head, XZ)
         ? "xz"
-        : startsWith(head, [0x42, 0x5a, 0x68]) && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39
+        : startsWith(head, BZIP2) && head.length > 3 && head[3]! >= 0x31 && head[3]! <= 0x39
           ? "bzip2"
           : undefined
 

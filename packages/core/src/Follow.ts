@@ -25,11 +25,23 @@ import { Tally } from "./internal/tally.ts"
 import * as LogFiles from "./LogFiles.ts"
 import * as LogFormat from "./LogFormat.ts"
 
+/**
+ * Which files a follower follows (as `LogFiles` lists them) and in which format.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options extends LogFiles.ListOptions {
   /** The format of every file; by default detected per file from its first bytes. */
   readonly format?: LogFormat.LogFormat
 }
 
+/**
+ * What changed in the followed directory: a file added, renamed, truncated, removed or skipped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Event =
   | { readonly _tag: "Added"; readonly path: string }
   | { readonly _tag: "Renamed"; readonly from: string; readonly to: string }
@@ -37,6 +49,12 @@ export type Event =
   | { readonly _tag: "Removed"; readonly path: string }
   | { readonly _tag: "Skipped"; readonly path: string; readonly reason: string }
 
+/**
+ * What a poll found: the counts so far, the files followed, what changed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Snapshot {
   /** Every complete line counted so far, in every file ever followed. */
   readonly counts: Counts.Counts
@@ -48,6 +66,12 @@ export interface Snapshot {
   readonly events: ReadonlyArray<Event>
 }
 
+/**
+ * Counts the lines a directory's files gain, poll after poll.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Follower {
   /** Reads what is new since the last poll. */
   readonly poll: () => Promise<Snapshot>
@@ -75,7 +99,12 @@ const PREFIX = 64
 
 const identity = (info: { readonly dev: number; readonly ino: number }) => `${info.dev}:${info.ino}`
 
-/** Starts following `root`: files present now are counted from their beginning at the first poll. */
+/**
+ * Starts following `root`: files present now are counted from their beginning at the first poll.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (root: string, options: Options = {}): Follower => {
   const followed = new Map<string, Followed>()
   let closedCounts = Counts.empty
@@ -245,6 +274,9 @@ export const make = (root: string, options: Options = {}): Follower => {
 /**
  * Snapshots of `root` every `interval` (default 1 s), the first at once. The files are closed when the stream
  * ends; `onClose` receives the final totals, with held partial lines counted.
+ *
+ * @since 0.1.0
+ * @category streams
  */
 export const stream = (
   root: string,

@@ -12,9 +12,20 @@ import * as Effect from "effect/Effect"
 import * as FileError from "./FileError.ts"
 import * as Random from "./Random.ts"
 
+/**
+ * The levels the generated lines carry.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const levels = ["INFO", "WARN", "ERROR", "DEBUG"] as const
 
-/** dla's eight messages: messages a service really logs, none containing a level word. */
+/**
+ * dla's eight messages: messages a service really logs, none containing a level word.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const messages = [
   "User login successful",
   "Database connection established",
@@ -26,7 +37,12 @@ export const messages = [
   "Configuration reloaded from disk"
 ] as const
 
-/** The assignment generator's `MESSAGES`, in its order. */
+/**
+ * The assignment generator's `MESSAGES`, in its order.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const assignmentMessages = [
   "Connection established",
   "Request processed",
@@ -38,11 +54,28 @@ export const assignmentMessages = [
   "Network timeout"
 ] as const
 
-/** `dla` (default) or `assignment`: the files of the assignment's `utils/generate_logs.py`. */
+/**
+ * `dla` (default) or `assignment`: the files of the assignment's `utils/generate_logs.py`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Style = "dla" | "assignment"
 
+/**
+ * Every generator style.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const styles: ReadonlyArray<Style> = ["dla", "assignment"]
 
+/**
+ * What to generate: the style, how many files and lines, the seed, the first timestamp, progress.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface GenerateOptions {
   /** Whose files: dla's (default) or the assignment generator's. */
   readonly style?: Style | undefined
@@ -58,17 +91,33 @@ export interface GenerateOptions {
   readonly onProgress?: (written: { readonly lines: number; readonly bytes: number }) => void
 }
 
+/**
+ * A generated file: its path, lines and bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface GeneratedFile {
   readonly path: string
   readonly lines: number
   readonly bytes: number
 }
 
-/** The name of file `index` (0-based) of `files`, zero-padded so that names sort in generation order. */
+/**
+ * The name of file `index` (0-based) of `files`, zero-padded so that names sort in generation order.
+ *
+ * @since 0.1.0
+ * @category naming
+ */
 export const fileName = (index: number, files: number): string =>
   `log_${String(index + 1).padStart(Math.max(2, String(files).length), "0")}.log`
 
-/** The assignment generator's name of file `index` (0-based): `node1.log`, `node2.log`, ... */
+/**
+ * The assignment generator's name of file `index` (0-based): `node1.log`, `node2.log`, ...
+ *
+ * @since 0.1.0
+ * @category naming
+ */
 export const assignmentFileName = (index: number): string => `node${index + 1}.log`
 
 interface Layout {
@@ -98,7 +147,12 @@ const isoSeconds = (micros: number): string => new Date(Math.floor(micros / 1000
 
 const FLUSH_AT = 1 << 20
 
-/** Writes the files into `dir` (created when missing) and returns what it wrote. */
+/**
+ * Writes the files into `dir` (created when missing) and returns what it wrote.
+ *
+ * @since 0.1.0
+ * @category generation
+ */
 export const generate = (
   dir: string,
   options: GenerateOptions = {}

@@ -7,6 +7,12 @@
  * @since 0.1.0
  */
 
+/**
+ * How a pattern matches.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /**
    * Whether wildcards match a leading `.` of a segment: dot files, and dot directories entered by `**`. Default
@@ -28,7 +34,12 @@ const isClosed = (glob: string, open: number) => {
   return false
 }
 
-/** A regular expression that matches the whole of a `/`-separated path when `pattern` does. */
+/**
+ * A regular expression that matches the whole of a `/`-separated path when `pattern` does.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const toRegExp = (pattern: string, options: Options = {}): RegExp => {
   // Where a segment starts (at the start or after `/`), a wildcard must not take a leading dot unless `dot` is set.
   const guard = options.dot ? "" : "(?!(?<![^/])\\.)"

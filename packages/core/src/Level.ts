@@ -4,9 +4,20 @@
  * @since 0.1.0
  */
 
-/** Canonical levels, least to most severe. The index of a level is its id in count arrays. */
+/**
+ * Canonical levels, least to most severe. The index of a level is its id in count arrays.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const all = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"] as const
 
+/**
+ * A canonical level name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Level = (typeof all)[number]
 
 const aliases: Record<string, Level> = {
@@ -50,10 +61,20 @@ const aliases: Record<string, Level> = {
   FAILURE: "FATAL"
 }
 
-/** The canonical level for a level word in any case (`warning` -> `WARN`), or undefined when it is not one. */
+/**
+ * The canonical level for a level word in any case (`warning` -> `WARN`), or undefined when it is not one.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
 export const fromWord = (word: string): Level | undefined => aliases[word.toUpperCase()]
 
-/** The id of a level: its index in {@link all}. */
+/**
+ * The id of a level: its index in {@link all}.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
 export const id = (level: Level): number => all.indexOf(level)
 
 // The hot path looks words up without making strings: a word of up to 11 ASCII letters folds (5 bits a letter, case
@@ -83,6 +104,9 @@ for (const [word, level] of Object.entries(aliases)) {
 /**
  * The level id of the word `bytes[start, end)` in any case (`warning`, `WARN`, `W` -> id of WARN), or -1. Reads
  * bytes only, allocates nothing: this is what every format calls once per line.
+ *
+ * @since 0.1.0
+ * @category parsing
  */
 export const idOfBytes = (bytes: Uint8Array, start: number, end: number): number => {
   const length = end - start

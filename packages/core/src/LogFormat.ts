@@ -8,6 +8,10 @@
  *
  * @since 0.1.0
  */
+
+import * as Data from "effect/Data"
+import * as Result from "effect/Result"
+import * as ErrorMessage from "./ErrorMessage.ts"
 import { bgl, bracketed, log4j, logcat } from "./formats/classic.ts"
 import { nccl, nginx, rust, slurm } from "./formats/daemons.ts"
 import { dla } from "./formats/dla.ts"
@@ -31,10 +35,40 @@ const utf8 = new TextDecoder("utf-8")
  * through the level aliases; a line where it does not match, or names no level, is unmatched. Slower than the
  * built-in formats: each line is decoded to a string. Throws on an invalid pattern or one without a `level` group.
  */
-export const regex = (source: string): LogFormat => {
-  const pattern = new RegExp(source)
-  if (!source.includes("(?<level>")) throw new Error(`format regex needs a named group (?<level>...): ${source}`)
-  return {
+export const regex = (source: string): LogFormat => Result.getOrThrow(parseRegex(source))
+
+/**
+ * A `--format` value that names no format: an unknown name, or a regex that is invalid or has no `level` group.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LogFormatError extends Data.TaggedError("LogFormatError")<{
+  readonly spec: string
+  /** What is wrong, in a few words; the message adds the cause's own message after it. */
+  readonly detail: string
+  /** The `SyntaxError` of an invalid regular expression. */
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return ErrorMessage.withCause(this.detail, this.cause)
+  }
+}
+
+/** {@link regex} as a Result: the pattern's SyntaxError, or a missing `level` group, as a {@link LogFormatError}. */
+const parseRegex = (source: string): Result.Result<LogFormat, LogFormatError> => {
+  let pattern: RegExp
+  try {
+    pattern = new RegExp(source)
+  } catch (cause) {
+    return Result.fail(new LogFormatError({ spec: source, detail: `invalid format regex '${source}'`, cause }))
+  }
+  if (!source.includes("(?<level>")) {
+    return Result.fail(
+      new LogFormatError({ spec: source, detail: `format regex needs a named group (?<level>...): ${source}` })
+    )
+  }
+  return Result.succeed({
     name: `regex:${source}`,
     example: source,
     levelOf: (bytes, start, end) => {
@@ -42,7 +76,7 @@ export const regex = (source: string): LogFormat => {
       const level = word === undefined ? undefined : Level.fromWord(word.trim())
       return level === undefined ? -1 : Level.id(level)
     }
-  }
+  })
 }
 
 /**
@@ -127,25 +161,42 @@ const builtIn = (name: string): LogFormat | undefined => named.find((format) => 
 /**
  * A format from a `--format` value: a built-in name or alias, a wrapper (`cri`, `docker`, `rank`) alone or with its
  * inner format (`cri+klog`, `docker+json`, `rank+python`), or else a regular expression with a `level` group. Every
- * built-in or detected format's `name` is a spec that gives it back.
+ * built-in or detected format's `name` is a spec that gives it back. Anything else is a {@link LogFormatError}.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
-export const fromSpec = (spec: string): LogFormat => {
+export const parse = (spec: string): Result.Result<LogFormat, LogFormatError> => {
   const format = builtIn(spec)
-  if (format !== undefined) return format
+  if (format !== undefined) return Result.succeed(format)
   const plus = spec.indexOf("+")
   const wrapper = wrappers.find((w) => w.name === (plus < 0 ? spec : spec.slice(0, plus)))
   if (wrapper !== undefined) {
-    if (plus < 0) return wrapIn(wrapper, anyFormat)
+    if (plus < 0) return Result.succeed(wrapIn(wrapper, anyFormat))
     const inner = spec.slice(plus + 1)
-    const innerFormat = builtIn(inner) ?? (inner.includes("(?<level>") ? regex(inner) : undefined)
-    if (innerFormat !== undefined) return wrapIn(wrapper, innerFormat)
+    const innerFormat = builtIn(inner)
+    if (innerFormat !== undefined) return Result.succeed(wrapIn(wrapper, innerFormat))
+    if (inner.includes("(?<level>")) return Result.map(parseRegex(inner), (made) => wrapIn(wrapper, made))
   }
   if (!spec.includes("(?<level>")) {
     const names = [...named.map((f) => f.name), ...Object.keys(aliases), ...wrappers.map((w) => `${w.name}[+format]`)]
-    throw new Error(`unknown format '${spec}': use one of ${names.join(", ")} or a regex with a group (?<level>...)`)
+    return Result.fail(
+      new LogFormatError({
+        spec,
+        detail: `unknown format '${spec}': use one of ${names.join(", ")} or a regex with a group (?<level>...)`
+      })
+    )
   }
-  return regex(spec)
+  return parseRegex(spec)
 }
+
+/**
+ * {@link parse} for callers that prefer exceptions: throws its {@link LogFormatError}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromSpec = (spec: string): LogFormat => Result.getOrThrow(parse(spec))
 
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
@@ -158,12 +209,26 @@ const lineEnds = new Int32Array(SAMPLE_LINES)
 const innerStarts = new Int32Array(SAMPLE_LINES)
 const innerEnds = new Int32Array(SAMPLE_LINES)
 
-/** Splits the first {@link SAMPLE_LINES} lines of `head` into `starts`/`ends`; returns how many. */
-const sampleLines = (head: Uint8Array, starts: Int32Array, ends: Int32Array): number => {
+/**
+ * The newlines of a head already found (by the scan kernel, many per call): the first `count` in order, each at
+ * `ends[k] - base` in the head; all of them when `count` is under {@link SAMPLE_LINES}.
+ */
+export interface Newlines {
+  readonly ends: Int32Array
+  readonly base: number
+  readonly count: number
+}
+
+/**
+ * Splits the first {@link SAMPLE_LINES} lines of `head` into `starts`/`ends`; returns how many. The newlines come
+ * from `found` while it has them: a native `indexOf` per line costs more than a 20-line file's whole count.
+ */
+const sampleLines = (head: Uint8Array, starts: Int32Array, ends: Int32Array, found?: Newlines): number => {
   let start = 0
   let count = 0
   while (count < SAMPLE_LINES && start < head.length) {
-    let end = head.indexOf(NEWLINE, start)
+    let end =
+      found === undefined ? head.indexOf(NEWLINE, start) : count < found.count ? found.ends[count]! - found.base : -1
     // An unfinished last line is only sampled when it is all there is.
     if (end < 0) {
       if (count > 0) break
@@ -253,10 +318,10 @@ const detectWrapped = (wrapper: Wrapper, head: Uint8Array, count: number): LogFo
  * file). Ties go to the earlier format in {@link named}; with no level anywhere, {@link bracketed} (every line will
  * then be counted as unmatched, which is the truth). Lines wrapped by a container runtime (CRI, Docker json-file) or
  * labelled by a launcher (srun, mpirun, torchrun) get the wrapper around the best format of their inner lines
- * (`cri+klog`, `rank+python`).
+ * (`cri+klog`, `rank+python`). `found`: the head's newlines, when the caller's scan found them already.
  */
-export const detect = (head: Uint8Array): LogFormat => {
-  const count = sampleLines(head, lineStarts, lineEnds)
+export const detect = (head: Uint8Array, found?: Newlines): LogFormat => {
+  const count = sampleLines(head, lineStarts, lineEnds, found)
   if (count === 0) return bracketed
   for (const wrapper of wrappers) {
     // The first line decides; a wrapper whose label is optional (`rank`) must have found one there.

@@ -5,6 +5,12 @@
  * @since 0.1.0
  */
 
+/**
+ * A seeded generator of floats and integers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Random {
   /** A float in [0, 1). */
   readonly next: () => number
@@ -12,6 +18,12 @@ export interface Random {
   readonly int: (bound: number) => number
 }
 
+/**
+ * A generator from `seed`: the same seed, the same sequence.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (seed: number): Random => {
   let state = seed >>> 0
   const next = () => {
@@ -24,5 +36,10 @@ export const make = (seed: number): Random => {
   return { next, int: (bound) => Math.floor(next() * bound) }
 }
 
-/** An independent stream for item `index` of a seeded whole (file 3 of seed 1), so items can be made in any order. */
+/**
+ * An independent stream for item `index` of a seeded whole (file 3 of seed 1), so items can be made in any order.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const derive = (seed: number, index: number): Random => make(seed ^ Math.imul(index + 1, 0x9e3779b9))

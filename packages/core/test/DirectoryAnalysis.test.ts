@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
-import { DirectoryAnalysis, Generator } from "@dla/core"
+import { DirectoryAnalysis, Generator, LogFiles } from "@dla/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 
@@ -54,6 +54,42 @@ describe("DirectoryAnalysis.analyse", () => {
     }
     expect(result.counts.levels).toEqual(expected)
     expect(result.counts.lines).toBe(300 * 20 + 40_000)
+  })
+
+  it("counts files found without a size (LogFiles.find) as it counts listed ones", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dla-dir-found-"))
+    await Effect.runPromise(Generator.generate(join(root, "ranks"), { files: 50, lines: 20, seed: 7 }))
+    await Effect.runPromise(Generator.generate(join(root, "big"), { files: 1, lines: 40_000, seed: 8 }))
+    const listed = await Effect.runPromise(DirectoryAnalysis.analyse(root))
+    const files = await Effect.runPromise(LogFiles.find(root))
+    const progress: Array<DirectoryAnalysis.Progress> = []
+    const found = await Effect.runPromise(
+      DirectoryAnalysis.analyse(root, { listed: { files, skipped: [] }, onProgress: (p) => progress.push(p) })
+    )
+    expect(found.counts).toEqual(listed.counts)
+    expect(found.files.map(({ durationMs: _, ...file }) => file)).toEqual(
+      listed.files.map(({ durationMs: _, ...file }) => file)
+    )
+    expect(progress.at(-1)).toMatchObject({ files: 51, totalFiles: 51 })
+  })
+
+  it("fails on a file of a batch that is gone since it was listed, after taking the files before it", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dla-dir-gone-"))
+    await Effect.runPromise(Generator.generate(root, { files: 3, lines: 20, seed: 6 }))
+    const files = await Effect.runPromise(LogFiles.list(root))
+    const gone = { ...files[1]!, path: join(root, "gone.log"), relative: "gone.log" }
+    const progress: Array<number> = []
+    const error = await Effect.runPromise(
+      Effect.flip(
+        DirectoryAnalysis.analyse(root, {
+          listed: { files: [files[0]!, gone, files[2]!], skipped: [] },
+          onProgress: (p) => progress.push(p.files)
+        })
+      )
+    )
+    expect(error).toMatchObject({ reason: "NotFound", path: gone.path })
+    // The batch failed as a whole: no progress for it.
+    expect(progress).toEqual([])
   })
 
   it("fails on a missing root", async () => {

@@ -455,15 +455,25 @@ describe("DistributedContext.decode: malformed values name the variable", () => 
   })
 })
 
-/** Runs `body` with one variable of process.env set, then puts it back. */
-const withEnv = (name: string, value: string, body: () => void) => {
-  const before = process.env[name]
-  process.env[name] = value
+/** Sets `variables` in process.env; the function returned puts back what was there. */
+const setEnv = (variables: Record<string, string>) => {
+  const before = Object.fromEntries(Object.keys(variables).map((key) => [key, process.env[key]]))
+  Object.assign(process.env, variables)
+  return () => {
+    for (const [key, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
+  }
+}
+
+/** Runs `body` with `variables` set in process.env, restoring it afterwards. */
+const withEnv = (variables: Record<string, string>, body: () => void) => {
+  const restore = setEnv(variables)
   try {
     body()
   } finally {
-    if (before === undefined) delete process.env[name]
-    else process.env[name] = before
+    restore()
   }
 }
 
@@ -485,7 +495,7 @@ describe("DistributedContext.getNodeRank", () => {
     expect(() => DistributedContext.getNodeRank({ SLURM_PROCID: "1", SLURM_NODEID: "x" })).toThrow("SLURM_NODEID")
   })
   it("reads process.env by default", () => {
-    withEnv("DLA_RANK", "3", () => expect(DistributedContext.getNodeRank()).toBe(3))
+    withEnv({ DLA_RANK: "3" }, () => expect(DistributedContext.getNodeRank()).toBe(3))
   })
 })
 
@@ -496,31 +506,21 @@ describe("DistributedContext.getNodeIndex", () => {
     expect(DistributedContext.getNodeIndex({ RANK: "3", LOCAL_WORLD_SIZE: "2", WORLD_SIZE: "4" })).toBe(1)
   })
   it("reads process.env by default", () => {
-    withEnv("DLA_NODE_RANK", "3", () => expect(DistributedContext.getNodeIndex()).toBe(3))
+    withEnv({ DLA_NODE_RANK: "3" }, () => expect(DistributedContext.getNodeIndex()).toBe(3))
   })
 })
 
 describe("DistributedContext: Effect API", () => {
   /** Runs `body` with `variables` set in process.env, restoring it afterwards. */
-  const withEnv = <A, E>(variables: Record<string, string>, body: Effect.Effect<A, E>) =>
+  const withEnvEffect = <A, E>(variables: Record<string, string>, body: Effect.Effect<A, E>) =>
     Effect.acquireUseRelease(
-      Effect.sync(() => {
-        const before = Object.fromEntries(Object.keys(variables).map((key) => [key, process.env[key]]))
-        Object.assign(process.env, variables)
-        return before
-      }),
+      Effect.sync(() => setEnv(variables)),
       () => body,
-      (before) =>
-        Effect.sync(() => {
-          for (const [key, value] of Object.entries(before)) {
-            if (value === undefined) delete process.env[key]
-            else process.env[key] = value
-          }
-        })
+      (restore) => Effect.sync(restore)
     )
 
   it.effect("fromEnv reads process.env", () =>
-    withEnv(
+    withEnvEffect(
       { DLA_RANK: "1", DLA_WORLD_SIZE: "2" },
       Effect.gen(function* () {
         const context = yield* DistributedContext.fromEnv
@@ -530,7 +530,7 @@ describe("DistributedContext: Effect API", () => {
     )
   )
   it.effect("fromEnv fails with the tagged error on a malformed value", () =>
-    withEnv(
+    withEnvEffect(
       { DLA_RANK: "abc" },
       Effect.gen(function* () {
         const exit = yield* Effect.exit(DistributedContext.fromEnv)
@@ -541,7 +541,7 @@ describe("DistributedContext: Effect API", () => {
     )
   )
   it.effect("layer provides Current", () =>
-    withEnv(
+    withEnvEffect(
       { DLA_ROLE: "worker" },
       Effect.gen(function* () {
         const context = yield* DistributedContext.Current

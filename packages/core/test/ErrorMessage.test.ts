@@ -16,3 +16,27 @@ describe("ErrorMessage.describe", () => {
     expect(ErrorMessage.describe(new Error("first\n   second  \nthird\n"))).toBe("first second third")
   })
 })
+
+describe("ErrorMessage.keepOrWrap", () => {
+  class OwnError extends Error {}
+  const toOwn = ErrorMessage.keepOrWrap(OwnError, (cause) => new OwnError(`wrapped: ${ErrorMessage.describe(cause)}`))
+  it("keeps an error that already is the package's own, wrapping nothing twice", () => {
+    const own = new OwnError("lease lost")
+    expect(toOwn(own)).toBe(own)
+  })
+  it("wraps anything else", () => {
+    const wrapped = toOwn(new TypeError("fetch failed"))
+    expect(wrapped).toBeInstanceOf(OwnError)
+    expect(wrapped.message).toBe("wrapped: fetch failed")
+    expect(toOwn("refused").message).toBe("wrapped: refused")
+  })
+})
+
+describe("ErrorMessage.withCause", () => {
+  it("is the detail alone without a cause, else the detail and the cause's one line", () => {
+    expect(ErrorMessage.withCause("cannot read a.log", undefined)).toBe("cannot read a.log")
+    expect(ErrorMessage.withCause("cannot read a.log", new Error("EACCES\nmore"))).toBe(
+      "cannot read a.log: EACCES more"
+    )
+  })
+})

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { LogFiles } from "@dla/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
@@ -92,5 +92,65 @@ describe("LogFiles.list", () => {
     expect(file).toMatchObject({ relative: "a.log", size: 2, dev, ino })
     const error = await Effect.runPromise(Effect.flip(LogFiles.list(join(root, "missing"))))
     expect(error).toMatchObject({ _tag: "FileError", reason: "NotFound" })
+  })
+})
+
+describe("LogFiles.find", () => {
+  it("finds what list lists, in the same order, with no stat of a regular file (a link still has its size)", async () => {
+    symlinkSync(join(root, "a.log"), join(root, "to-a.log"))
+    try {
+      const listed = await Effect.runPromise(LogFiles.list(root))
+      const found = await Effect.runPromise(LogFiles.find(root))
+      expect(found.map((f) => [f.path, f.relative])).toEqual(listed.map((f) => [f.path, f.relative]))
+      expect(found.filter((f) => f.size !== undefined).map((f) => [f.relative, f.size])).toEqual([["to-a.log", 2]])
+      const globbed = { include: ["*.log"], exclude: ["archive/**"] }
+      expect((await Effect.runPromise(LogFiles.find(root, globbed))).map((f) => f.relative)).toEqual(
+        (await Effect.runPromise(LogFiles.list(root, globbed))).map((f) => f.relative)
+      )
+      // A root that is a file is stat'ed all the same.
+      expect(await Effect.runPromise(LogFiles.find(join(root, "a.log")))).toMatchObject([
+        { relative: "a.log", size: 2 }
+      ])
+    } finally {
+      rmSync(join(root, "to-a.log"))
+    }
+  })
+
+  it("gives each file the path path.join gives, however the root is spelled", async () => {
+    const cwd = process.cwd()
+    process.chdir(root)
+    try {
+      for (const spelled of [root, `${root}/`, `${root}/./sub/..`, ".", "./", "sub/..", "../" + basename(root)]) {
+        for (const files of [
+          await Effect.runPromise(LogFiles.find(spelled)),
+          await Effect.runPromise(LogFiles.list(spelled))
+        ]) {
+          expect(files.length, spelled).toBe(7)
+          for (const file of files) expect(file.path, spelled).toBe(join(spelled, file.relative))
+        }
+      }
+    } finally {
+      process.chdir(cwd)
+    }
+  })
+
+  it("holdsAtLeast: exact for a few files or near the mark, from a sample when far below it", async () => {
+    const many = mkdtempSync(join(tmpdir(), "dla-files-many-"))
+    try {
+      for (let i = 0; i < 1000; i++) writeFileSync(join(many, `f${String(i).padStart(4, "0")}.log`), "x".repeat(100))
+      const found = await Effect.runPromise(LogFiles.find(many))
+      // 100,000 bytes in all: the sample says far below 1 MB; near the mark, every file is stat'ed.
+      expect(LogFiles.holdsAtLeast(found, 1_000_000)).toBe(false)
+      expect(LogFiles.holdsAtLeast(found, 100_000)).toBe(true)
+      expect(LogFiles.holdsAtLeast(found, 100_001)).toBe(false)
+      // A few files: each is stat'ed; known sizes count as given; a file gone counts nothing.
+      expect(LogFiles.holdsAtLeast(found.slice(0, 3), 300)).toBe(true)
+      expect(
+        LogFiles.holdsAtLeast([...found.slice(0, 2), { path: join(many, "gone.log"), relative: "gone.log" }], 300)
+      ).toBe(false)
+      expect(LogFiles.holdsAtLeast([{ path: join(many, "gone.log"), relative: "gone.log", size: 500 }], 300)).toBe(true)
+    } finally {
+      rmSync(many, { recursive: true, force: true })
+    }
   })
 })

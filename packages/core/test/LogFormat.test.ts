@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DirectoryAnalysis, Level, LogFormat } from "@dla/core"
-import { Effect } from "effect"
+import { Effect, Result } from "effect"
 import { describe, expect, it } from "vitest"
 
 const bytes = (text: string) => new TextEncoder().encode(text)
@@ -445,6 +445,11 @@ describe("LogFormat", () => {
     expect(LogFormat.fromSpec("spark")).toBe(LogFormat.log4j)
     expect(() => LogFormat.fromSpec("nope")).toThrow(/unknown format 'nope'/)
     expect(() => LogFormat.fromSpec("(?<level>[")).toThrow(/Invalid regular expression/)
+    // parse says the same as a Result: a tagged error with the spec and the SyntaxError as its cause.
+    const invalid = LogFormat.parse("(?<level>[")
+    expect(Result.isFailure(invalid) && invalid.failure).toMatchObject({ _tag: "LogFormatError", spec: "(?<level>[" })
+    expect(Result.isFailure(invalid) && invalid.failure.cause).toBeInstanceOf(SyntaxError)
+    expect(Result.isSuccess(LogFormat.parse("cri+^(?<level>\\w+)"))).toBe(true)
   })
 
   it("detection falls back to bracketed when nothing has a level, and ignores an unfinished last line", () => {

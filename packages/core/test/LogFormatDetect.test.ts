@@ -125,6 +125,17 @@ describe("LogFormat detection", () => {
     expect(LogFormat.detect(bytes(text)).name).toBe("klog")
   })
 
+  it("samples whole lines: CRLF endings, an unfinished last line only when it is all there is", () => {
+    const klog = "E1130 12:00:00.123458       1 main.go:3] c"
+    const bracketed = "[2025-01-01T00:00:00] [ERROR] d"
+    expect(LogFormat.detect(bytes(`${klog}\r\n${klog}\r\n`)).name).toBe("klog")
+    expect(LogFormat.detect(bytes(klog)).name).toBe("klog")
+    // Sampled, the unfinished line would tie the two formats, and the tie would go to bracketed.
+    expect(LogFormat.detect(bytes(`${klog}\n${bracketed}`)).name).toBe("klog")
+    expect(LogFormat.detect(bytes(`${klog}\n${bracketed}\n`)).name).toBe("bracketed")
+    expect(LogFormat.detect(bytes("\n\n")).name).toBe("bracketed")
+  })
+
   it("a tie goes to the earlier format, and dla's lines are not read as slurm's plain INFO", () => {
     const dla = lines("[2026-11-23 12:34:56.789] WARN     a", "[2026-11-23 12:34:56.790] ERROR    b")
     expect(LogFormat.detect(bytes(dla)).name).toBe("dla")
@@ -152,6 +163,48 @@ describe("LogFormat detection", () => {
     expect(() => LogFormat.fromSpec("cri+nope")).toThrow(/unknown format 'cri\+nope'.*klog.*cri\[\+format\]/)
     for (const format of LogFormat.named) expect(LogFormat.fromSpec(format.name)).toBe(format)
     for (const [alias, format] of Object.entries(LogFormat.aliases)) expect(LogFormat.fromSpec(alias)).toBe(format)
+  })
+
+  it("detects the same format from newlines found beforehand (the batch's kernel) as on its own, for every format", async () => {
+    // Offsets of a head's newlines, `base` added as a scanner's are, at most `cap` of them (all when fewer).
+    const found = (head: Uint8Array, cap: number, base = 7) => {
+      const ends = new Int32Array(cap)
+      let count = 0
+      for (let i = 0; i < head.length && count < cap; i++) if (head[i] === 0x0a) ends[count++] = i + base
+      return { ends, base, count }
+    }
+    const examples = [...LogFormat.named.map((f) => f.example), ...LogFormat.wrappers.map((w) => w.example)]
+    const texts = [
+      ...Object.values(files).map((file) => file.text),
+      ...examples.flatMap((example) => [
+        example,
+        lines(example),
+        `${example}\r\n${example}\r\n`,
+        lines(...Array.from({ length: 250 }, () => example)),
+        `${lines(example, examples[0]!)}${example}`
+      ]),
+      lines(...examples),
+      `${examples[3]}\n${examples[0]}`,
+      "",
+      "\n\n"
+    ]
+    for (const text of texts) {
+      const head = bytes(text)
+      const alone = LogFormat.detect(head).name
+      for (const cap of [LogFormat.SAMPLE_LINES, 65536]) {
+        expect(LogFormat.detect(head, found(head, cap)).name, `${cap}: ${text.slice(0, 60)}`).toBe(alone)
+      }
+    }
+    // End to end: a batch (newlines found by the kernel) names each file's format as a file counted alone does.
+    const root = mkdtempSync(join(tmpdir(), "dla-formats-batch-"))
+    const paths = texts.map((text, i) => {
+      const path = join(root, `f${i}.log`)
+      writeFileSync(path, text)
+      return path
+    })
+    const batch = await FileAnalysis.analyseBatch(paths.map((path) => ({ path })))
+    const alone = await Promise.all(paths.map((path) => FileAnalysis.analyseFile(path)))
+    expect(batch.map((r) => ("format" in r ? r.format : r.message))).toEqual(alone.map((r) => r.format))
   })
 
   it("every format's example line has a level in that format", () => {

@@ -104,6 +104,8 @@ describe("@dla/core/promise", () => {
     const files = await Generator.generate(dir, { files: 3, lines: 200, seed: 4 })
     expect(files).toEqual(await Effect.runPromise(Effectful.Generator.generate(dir, { files: 3, lines: 200, seed: 4 })))
     expect(await LogFiles.list(dir)).toEqual(await Effect.runPromise(Effectful.LogFiles.list(dir)))
+    expect(await LogFiles.find(dir)).toEqual(await Effect.runPromise(Effectful.LogFiles.find(dir)))
+    expect(LogFiles.holdsAtLeast(await LogFiles.find(dir), 1)).toBe(true)
 
     const result = await DirectoryAnalysis.analyse(dir)
     const effectResult = await Effect.runPromise(Effectful.DirectoryAnalysis.analyse(dir))

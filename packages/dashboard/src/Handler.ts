@@ -19,6 +19,12 @@ import * as Metrics from "./Metrics.ts"
 import * as Page from "./Page.ts"
 import type { RunState, Source } from "./Source.ts"
 
+/**
+ * How the handler sends its stream and guards its pages.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** Minimum time between two SSE messages (default 200 ms): a fast run changes state per result. */
   readonly throttleMs?: number
@@ -26,11 +32,27 @@ export interface Options {
   readonly keepAliveMs?: number
   /** Required of every request when set. */
   readonly token?: string
+  /**
+   * The time in milliseconds (default `Date.now`): the throttle and `/metrics` read it. An Effect program passes its
+   * `Clock`'s (`clock.currentTimeMillisUnsafe`), so a test clock moves them.
+   */
+  readonly now?: () => number
 }
 
+/**
+ * A fetch-style request handler: what `Server.serve` (or any runtime's HTTP server) calls.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Handler = (request: Request) => Response | Promise<Response>
 
-/** What the page draws: a run's state, its history as this server saw it, and facts only some sources know. */
+/**
+ * What the page draws: a run's state, its history as this server saw it, and facts only some sources know.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type View = RunState & {
   readonly history: Omit<History.History, "last" | "lastEventAt">
   readonly rejectedResults: number
@@ -38,10 +60,20 @@ export type View = RunState & {
 
 const encoder = new TextEncoder()
 
-/** One SSE message carrying `view`. */
+/**
+ * One SSE message carrying `view`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const sseMessage = (view: View) => encoder.encode(`event: state\ndata: ${JSON.stringify(view)}\n\n`)
 
-/** A run listed in the picker. */
+/**
+ * A run listed in the picker.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RunEntry {
   readonly runId: string
   readonly status: RunState["status"]
@@ -57,6 +89,7 @@ const events = (
   options: Options
 ): ReadableStream<Uint8Array> => {
   const throttleMs = options.throttleMs ?? 200
+  const now = options.now ?? Date.now
   let finished = false
   let stop = () => {}
   return new ReadableStream<Uint8Array>({
@@ -67,11 +100,11 @@ const events = (
         timer = undefined
         const current = view()
         if (current === undefined) return
-        lastSent = Date.now()
+        lastSent = now()
         controller.enqueue(sseMessage(current))
       }
       const schedule = () => {
-        if (timer === undefined) timer = setTimeout(send, Math.max(0, lastSent + throttleMs - Date.now()))
+        if (timer === undefined) timer = setTimeout(send, Math.max(0, lastSent + throttleMs - now()))
       }
       const unsubscribe = source.subscribe(schedule)
       const keepAliveMs = options.keepAliveMs ?? 15_000
@@ -110,11 +143,17 @@ const authorized = (request: Request, url: URL, token: string | undefined) => {
 
 const noStore = { "cache-control": "no-store" }
 
+/**
+ * The page, its SSE stream of views, the run list and `/metrics` over one source, as a fetch-style handler.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (source: Source, options: Options = {}): Handler => {
   const histories = History.tracker()
   for (const state of source.runs()) histories.add(state)
   source.subscribe(histories.add)
-  const metrics = Metrics.make(source)
+  const metrics = Metrics.make(source, options.now)
   const view = (runId: string | undefined): View | undefined => {
     const state = source.current(runId)
     if (state === undefined) return undefined

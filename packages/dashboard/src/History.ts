@@ -7,19 +7,34 @@
  */
 import type { RunState } from "./Source.ts"
 
-/** Lines per second of each level (and `unmatched`) between two snapshots at least a second apart. */
+/**
+ * Lines per second of each level (and `unmatched`) between two snapshots at least a second apart.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LevelRates {
   readonly at: number
   readonly perSecond: Readonly<Record<string, number>>
 }
 
-/** Tasks per second of each worker between two snapshots. */
+/**
+ * Tasks per second of each worker between two snapshots.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WorkerRates {
   readonly at: number
   readonly perSecond: Readonly<Record<string, number>>
 }
 
-/** One kind of event: its latest wording, how often it happened, first and last time. */
+/**
+ * One kind of event: its latest wording, how often it happened, first and last time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface EventLine {
   readonly kind: string
   readonly text: string
@@ -28,6 +43,12 @@ export interface EventLine {
   readonly lastAt: number
 }
 
+/**
+ * What the server saw of a run over time: level and worker rates, and the events, each bounded by `limits`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface History {
   readonly levels: ReadonlyArray<LevelRates>
   readonly workers: ReadonlyArray<WorkerRates>
@@ -39,11 +60,28 @@ export interface History {
   readonly lastEventAt: number
 }
 
+/**
+ * The most rate points and events a history keeps, and the time between two rate points.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const limits = { points: 300, events: 100, everyMs: 1000 } as const
 
+/**
+ * The history of a run not seen yet.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const empty: History = { levels: [], workers: [], events: [], last: undefined, lastEventAt: 0 }
 
-/** An event's kind: its text with numbers and quoted names blanked, so `checkpoint 12 saved` is `checkpoint # saved`. */
+/**
+ * An event's kind: its text with numbers and quoted names blanked, so `checkpoint 12 saved` is `checkpoint # saved`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const kindOf = (text: string): string =>
   text.replace(/\b(?:worker|leader) \S+/g, (m) => `${m.split(" ")[0]} *`).replace(/\d+(?:\.\d+)?/g, "#")
 
@@ -87,7 +125,12 @@ const foldEvents = (history: History, state: RunState): Pick<History, "events" |
   return { events, lastEventAt }
 }
 
-/** Folds the next snapshot of the same run into `history`. */
+/**
+ * Folds the next snapshot of the same run into `history`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const add = (history: History, state: RunState): History => {
   const events = foldEvents(history, state)
   const last = history.last
@@ -111,7 +154,12 @@ export const add = (history: History, state: RunState): History => {
   }
 }
 
-/** The history of every run of a source, kept as its snapshots arrive. */
+/**
+ * The history of every run of a source, kept as its snapshots arrive.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const tracker = () => {
   const byRun = new Map<string, History>()
   return {

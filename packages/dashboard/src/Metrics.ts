@@ -8,16 +8,32 @@
 import type * as PromClient from "prom-client"
 import type { Source } from "./Source.ts"
 
-/** The levels every run reports, zero when unseen (the same set `dla analyse --json` lists). */
+/**
+ * The levels every run reports, zero when unseen (the same set `dla analyse --json` lists).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const levels = ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "FATAL"] as const
 
+/**
+ * The Prometheus exposition of the source's runs (`/metrics`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Metrics {
   readonly contentType: string
   /** The exposition of `runId` (default: the run the source follows); empty before any run is seen. */
   readonly render: (runId?: string) => Promise<string>
 }
 
-/** prom-client's Prometheus text format, version 0.0.4 (its `Registry.PROMETHEUS_CONTENT_TYPE`). */
+/**
+ * prom-client's Prometheus text format, version 0.0.4 (its `Registry.PROMETHEUS_CONTENT_TYPE`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
 /**
@@ -59,6 +75,12 @@ const series = async () => {
   return { registry, metrics }
 }
 
+/**
+ * The `/metrics` exposition of `source`'s runs; `now` dates the rates.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (source: Source, now: () => number = Date.now): Metrics => {
   let loaded: ReturnType<typeof series> | undefined
   return {

@@ -235,6 +235,12 @@ setInterval(refreshRuns, 5000); // new runs appear in the picker
 setInterval(render, 1000); // keeps "seconds ago" and the elapsed time moving between updates
 `
 
+/**
+ * The dashboard page: one HTML document with its script, which reads the SSE stream and the run list.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const html = `<!doctype html>
 <html lang="en">
 <head>

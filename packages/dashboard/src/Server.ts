@@ -9,6 +9,12 @@ import { ErrorMessage } from "@dla/core"
 import { Data, Effect } from "effect"
 import type { Handler } from "./Handler.ts"
 
+/**
+ * The dashboard could not listen on `host:port`; the message names the address and the system error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ServerError extends Data.TaggedError("ServerError")<{
   readonly host: string
   readonly port: number
@@ -24,6 +30,12 @@ export class ServerError extends Data.TaggedError("ServerError")<{
 
 type Server = ReturnType<typeof createServer>
 
+/**
+ * Where the dashboard listens.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** Default 127.0.0.1; anywhere else, give the handler a `token` (the CLI refuses `--host` without `--token`). */
   readonly host?: string
@@ -79,6 +91,9 @@ const listen = (handler: Handler, host: string, port: number) =>
  * Listens on host:port; the URL of the page is returned, the server is closed (connections too) with the scope.
  * A port already in use is not an error unless `strictPort`: another free port is taken (the URL tells which), so a
  * second run's `--dashboard` does not fail on the first one's.
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const serve = (handler: Handler, options: Options = {}) => {
   const host = options.host ?? "127.0.0.1"

@@ -9,8 +9,20 @@ import { RunMonitor } from "@dla/analyser"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { Effect, Stream, SubscriptionRef } from "effect"
 
+/**
+ * A run's state as the dashboard draws it: `RunMonitor`'s.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RunState = RunMonitor.RunState
 
+/**
+ * Where the dashboard's run states come from (a monitor in this process, or NATS), observable.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Source {
   /** The state of `runId`, or of the run this source follows (the latest, unless pinned), if seen yet. */
   readonly current: (runId?: string) => RunState | undefined
@@ -23,6 +35,9 @@ export interface Source {
 /**
  * A source fed by `update`: the building block of the others, and handy in tests. It follows `pinned` when given,
  * else whichever run started last (an update of an older run does not take the page back).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (pinned?: string) => {
   const states = new Map<string, RunState>()
@@ -48,7 +63,12 @@ export const make = (pinned?: string) => {
   return { source, update }
 }
 
-/** Follows the monitor of this process's run (its state's changes, until the scope closes). */
+/**
+ * Follows the monitor of this process's run (its state's changes, until the scope closes).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const fromMonitor = (monitor: RunMonitor.Monitor) =>
   Effect.gen(function* () {
     const { source, update } = make(monitor.runId)
@@ -64,6 +84,9 @@ export const fromMonitor = (monitor: RunMonitor.Monitor) =>
  * Every run in NATS KV (past ones too, for the picker), following `runId` or, without one, whichever run started
  * last (a new run takes over the page). Runs until the scope closes; a lost connection is retried by the NATS
  * client, a failed watch every 2 s.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const fromNats = (nc: NatsConnection, runId?: string) =>
   Effect.gen(function* () {

@@ -5,6 +5,12 @@
  *
  * @since 0.1.0
  */
+/**
+ * The page, its SSE stream and `/metrics` as one request handler.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as Handler from "./Handler.ts"
 /**
  * What a run's snapshots say over time, which no single snapshot holds.

@@ -3,7 +3,8 @@ import * as Handler from "@dla/dashboard/Handler"
 import * as Server from "@dla/dashboard/Server"
 import * as Source from "@dla/dashboard/Source"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
+import * as TestClock from "effect/testing/TestClock"
 
 const state = (lines: number) =>
   RunMonitor.reduce(
@@ -123,6 +124,18 @@ describe("Handler", () => {
     expect(text).toContain('dla_run_info{run="r1",status="running"} 1')
     expect(text).toContain('dla_rejected_results_total{run="r1"} 0')
   })
+
+  it.effect("/metrics ages read the handler's clock: an Effect program's Clock, moved by a TestClock", () =>
+    Effect.gen(function* () {
+      const { source, update } = Source.make()
+      const clock = yield* Clock.Clock
+      const handler = Handler.make(source, { now: () => clock.currentTimeMillisUnsafe() })
+      update(state(6)) // last changed at 2 ms
+      yield* TestClock.setTime(42_002)
+      const text = yield* Effect.promise(async () => (await get(handler, "/metrics")).text())
+      expect(text).toContain('dla_run_update_age_seconds{run="r1"} 42')
+    })
+  )
 
   it("with a token, refuses requests without it (401) and takes it as a bearer header or ?token=", async () => {
     const { source, update } = Source.make()

@@ -17,7 +17,12 @@ import { describe } from "./internal/kv.ts"
 import { isValidScope } from "./internal/protocol.ts"
 import * as Lease from "./Lease.ts"
 
-/** This node's view of the election: its role, the newest term it knows and that term's leader. */
+/**
+ * This node's view of the election: its role, the newest term it knows and that term's leader.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { Role, State }
 
 /**
@@ -38,6 +43,12 @@ export const defaultTiming: Timing = {
   requestTimeoutMs: 1_000
 }
 
+/**
+ * The election's timing: heartbeats, the silence that starts an election, the wait for answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { Timing }
 
 /**

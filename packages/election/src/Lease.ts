@@ -14,7 +14,7 @@
  */
 import type { KV } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Effect, Schedule, Schema, type Scope } from "effect"
+import { Clock, Effect, Schedule, Schema, type Scope } from "effect"
 import { describe } from "./internal/kv.ts"
 import * as KvBucket from "./KvBucket.ts"
 
@@ -129,6 +129,10 @@ export const make = (options: LeaseOptions): Effect.Effect<Lease, LeaseError, Sc
     const kv = yield* openBucket(options.nats, options).pipe(
       Effect.mapError((cause) => new LeaseError({ key: options.key, detail: cause.message, cause }))
     )
+    // Time from the Effect's Clock (a TestClock in tests), read synchronously by the Promise code below: monotonic
+    // milliseconds for the ttl, wall time only for the value's `renewedAt`.
+    const clock = yield* Clock.Clock
+    const monotonicMs = () => Number(clock.monotonicTimeNanosUnsafe()) / 1_000_000
     let heldRevision = 0
     let heldSince = Number.NEGATIVE_INFINITY // monotonic time the last successful write was sent
     let seen = { revision: 0, at: 0 } // another holder's revision, and when this process first saw it
@@ -137,13 +141,17 @@ export const make = (options: LeaseOptions): Effect.Effect<Lease, LeaseError, Sc
     let term = 0
     let inFlight: Promise<void> = Promise.resolve()
 
-    const isHeld = () => heldRevision > 0 && performance.now() - heldSince < ttlMs
+    const isHeld = () => heldRevision > 0 && monotonicMs() - heldSince < ttlMs
     const value = () =>
-      JSON.stringify({ owner: options.owner, ttlMs, renewedAt: new Date().toISOString() } satisfies LeaseValue)
+      JSON.stringify({
+        owner: options.owner,
+        ttlMs,
+        renewedAt: new Date(clock.currentTimeMillisUnsafe()).toISOString()
+      } satisfies LeaseValue)
 
     const write = async (revision: number | undefined) => {
       if (released) return
-      const sentAt = performance.now()
+      const sentAt = monotonicMs()
       const renewing = heldRevision > 0
       try {
         heldRevision =
@@ -162,7 +170,7 @@ export const make = (options: LeaseOptions): Effect.Effect<Lease, LeaseError, Sc
       if (entry === null || entry.operation !== "PUT") return write(undefined)
       if (entry.revision === heldRevision) return write(entry.revision)
       heldRevision = 0
-      const now = performance.now()
+      const now = monotonicMs()
       if (entry.revision !== seen.revision) seen = { revision: entry.revision, at: now }
       else if (now - seen.at >= ttlMs) return write(entry.revision)
     }

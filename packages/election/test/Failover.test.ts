@@ -68,6 +68,21 @@ const follows = (leader: string, term?: number) => (e: Event) =>
   e.event === "state" && e.role === "follower" && e.leader === leader && (term === undefined || e.term === term)
 const wrote = (e: Event) => e.event === "write"
 
+/** a and b follow c in `term`: by the events they printed, and by their state now. */
+const expectFollowingC = async (followers: ReadonlyArray<CandidateProcess>, term: number | undefined) => {
+  for (const follower of followers) await follower.waitFor(follows("c", term), 10_000)
+  for (const follower of followers) expect(follower.state()).toMatchObject({ role: "follower", leader: "c", term })
+}
+
+/** Starts a, b and c (priorities 1, 2, 3) and waits until c leads and a and b follow it. */
+const startAndElectC = async (leadTimeoutMs: number) => {
+  const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
+  const won = await c!.waitFor(leads(), leadTimeoutMs)
+  await a!.waitFor(follows("c", won.term), 10_000)
+  await b!.waitFor(follows("c", won.term), 10_000)
+  return { a: a!, b: b!, c: c!, won }
+}
+
 interface Stamp {
   readonly term: number
   readonly leader: string
@@ -113,15 +128,11 @@ describe("election with real processes on one nats-server", () => {
   })
 
   it("three candidates started at once elect exactly the highest, agreed by all", async () => {
-    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
-    const won = await c!.waitFor(leads(), 15_000)
-    await a!.waitFor(follows("c", won.term), 10_000)
-    await b!.waitFor(follows("c", won.term), 10_000)
-    await c!.waitFor(wrote, 5_000)
-    expect(a!.events.some(leads())).toBe(false)
-    expect(b!.events.some(leads())).toBe(false)
-    expect(a!.state()).toMatchObject({ role: "follower", leader: "c", term: won.term })
-    expect(b!.state()).toMatchObject({ role: "follower", leader: "c", term: won.term })
+    const { a, b, c, won } = await startAndElectC(15_000)
+    await c.waitFor(wrote, 5_000)
+    expect(a.events.some(leads())).toBe(false)
+    expect(b.events.some(leads())).toBe(false)
+    await expectFollowingC([a, b], won.term)
     expectFencedHistory(await history(await termKv(), `election.${scope}.term`))
   })
 
@@ -192,41 +203,35 @@ describe("election with real processes on one nats-server", () => {
   })
 
   it("a NATS server restart under the leader does not produce two leaders", async () => {
-    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
-    const first = await c!.waitFor(leads(), 15_000)
-    await a!.waitFor(follows("c", first.term), 10_000)
-    await b!.waitFor(follows("c", first.term), 10_000)
+    const { a, b, c } = await startAndElectC(15_000)
     await server.kill()
     // Down for longer than the leader timeout: every follower times out while disconnected.
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     await server.restart()
     const marks = candidates.map((x) => x.events.length)
     // Settled: c leads (it is the highest), everyone agrees on its term, and it writes again.
-    await c!.waitFor(wrote, 15_000, marks[2])
-    const final = c!.state()!
+    await c.waitFor(wrote, 15_000, marks[2])
+    const final = c.state()!
     expect(final.role).toBe("leader")
-    await a!.waitFor(follows("c", final.term), 10_000, marks[0])
-    await b!.waitFor(follows("c", final.term), 10_000, marks[1])
+    await a.waitFor(follows("c", final.term), 10_000, marks[0])
+    await b.waitFor(follows("c", final.term), 10_000, marks[1])
     expectFencedHistory(await history(await termKv(), `election.${scope}.term`))
     expectFencedHistory(await history(await dataKv(), "data"))
   })
 
   it("the leader SIGKILLed while the NATS server is down: one successor once it is back", async () => {
-    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
-    const first = await c!.waitFor(leads(), 15_000)
-    await a!.waitFor(follows("c", first.term), 10_000)
-    await b!.waitFor(follows("c", first.term), 10_000)
-    const beforeKill = b!.events.length
+    const { a, b, c, won: first } = await startAndElectC(15_000)
+    const beforeKill = b.events.length
     await server.kill()
-    await c!.kill()
+    await c.kill()
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     await server.restart()
-    const next = await b!.waitFor(leads(), 15_000, beforeKill)
+    const next = await b.waitFor(leads(), 15_000, beforeKill)
     expect(next.term).toBeGreaterThan(first.term!)
-    await b!.waitFor(wrote, 10_000, b!.events.indexOf(next))
-    const final = b!.state()!
+    await b.waitFor(wrote, 10_000, b.events.indexOf(next))
+    const final = b.state()!
     expect(final.role).toBe("leader")
-    await a!.waitFor(follows("b", final.term), 10_000)
+    await a.waitFor(follows("b", final.term), 10_000)
     expectFencedHistory(await history(await termKv(), `election.${scope}.term`))
     expectFencedHistory(await history(await dataKv(), "data"))
   })
@@ -242,21 +247,15 @@ describe("election with real processes on a 3-node NATS cluster", () => {
   })
 
   it("killing the leader's NATS node keeps a single leader per term and the highest leading", async () => {
-    const [a, b, c] = await start(["a", 1], ["b", 2], ["c", 3])
-    const first = await c!.waitFor(leads(), 20_000)
-    await a!.waitFor(follows("c", first.term), 10_000)
-    await b!.waitFor(follows("c", first.term), 10_000)
-    await c!.waitFor(wrote, 10_000)
+    const { a, b, c } = await startAndElectC(20_000)
+    await c.waitFor(wrote, 10_000)
     // c prefers node 2: kill it; c reconnects elsewhere and the replicated buckets elect new stream leaders.
     await cluster.servers[2]!.kill()
-    const mark = c!.events.length
-    await c!.waitFor(wrote, 30_000, mark)
-    const final = c!.state()!
+    const mark = c.events.length
+    await c.waitFor(wrote, 30_000, mark)
+    const final = c.state()!
     expect(final.role).toBe("leader")
-    await a!.waitFor(follows("c", final.term), 10_000)
-    await b!.waitFor(follows("c", final.term), 10_000)
-    expect(a!.state()).toMatchObject({ role: "follower", leader: "c", term: final.term })
-    expect(b!.state()).toMatchObject({ role: "follower", leader: "c", term: final.term })
+    await expectFollowingC([a, b], final.term)
     expectFencedHistory(await history(await termKv(), `election.${scope}.term`))
     expectFencedHistory(await history(await dataKv(), "data"))
   })

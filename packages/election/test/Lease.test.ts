@@ -1,7 +1,7 @@
 import { KvBucket, Lease } from "@dla/election"
 import { natsPerFile, waitFor } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Scope } from "effect"
+import { Clock, Effect, Exit, Scope } from "effect"
 
 const nats = natsPerFile()
 
@@ -53,6 +53,28 @@ describe("Lease", () => {
       yield* Effect.promise(() => waitFor("b to take over", b.isHeld, { timeoutMs: 5_000 }))
       yield* b.assertHeld
       expect(b.term()).toBe(1)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("holds for ttl on the Effect's clock: the clock moved past it, the lease is no longer held", () =>
+    Effect.gen(function* () {
+      // The live clock, shifted by `skipped`: moving it needs no wait and wakes no renewal (the ttl is long).
+      const live = yield* Clock.Clock
+      let skippedNanos = 0n
+      const shifted: Clock.Clock = {
+        ...live,
+        monotonicTimeNanosUnsafe: () => live.monotonicTimeNanosUnsafe() + skippedNanos,
+        currentTimeMillisUnsafe: () => live.currentTimeMillisUnsafe() + Number(skippedNanos / 1_000_000n)
+      }
+      const lease = yield* Lease.make({ nats: nats.nc(), key: "clock_test", owner: "a", ttlSeconds: 60 }).pipe(
+        Effect.provideService(Clock.Clock, shifted)
+      )
+      yield* Effect.promise(() => waitFor("the lease", lease.isHeld, { timeoutMs: 5_000 }))
+      skippedNanos = 59_000_000_000n
+      expect(lease.isHeld()).toBe(true)
+      skippedNanos = 61_000_000_000n
+      expect(lease.isHeld()).toBe(false)
+      expect((yield* Effect.flip(lease.assertHeld)).message).toBe("lease clock_test: not held by this process")
     }).pipe(Effect.scoped)
   )
 })

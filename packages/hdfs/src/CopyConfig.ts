@@ -12,7 +12,29 @@ import { Result } from "effect"
 import type * as Destination from "./Destination.ts"
 import { HdfsError } from "./HdfsError.ts"
 
-/** What `startCopy` takes; the seeds' `start_hdfs_copy` options. */
+/**
+ * The variables this module reads: a copy's defaults and the copier's WebHDFS and state settings.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const VARIABLES = [
+  "HDFS_LOG_DEST",
+  "HDFS_COPY_INTERVAL",
+  "LOG_TIMEZONE",
+  "HDFS_NAMENODES",
+  "HADOOP_USER_NAME",
+  "HDFS_DELEGATION_TOKEN",
+  "DLA_HDFS_STATE_DIR",
+  "XDG_CACHE_HOME"
+] as const
+
+/**
+ * What `startCopy` takes; the seeds' `start_hdfs_copy` options.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CopyOptions {
   readonly copyName: string
   /** Glob patterns (`*`, `?`, `[...]`, `{a,b}`, `**`); relative ones are resolved against rootDir or the cwd. */
@@ -32,7 +54,12 @@ export interface CopyOptions {
   readonly retryDelaySeconds?: number
 }
 
-/** A copy operation's settled configuration (also shown by listOperations). */
+/**
+ * A copy operation's settled configuration (also shown by listOperations).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CopyConfig {
   readonly copyName: string
   readonly pathPatterns: ReadonlyArray<string>
@@ -54,7 +81,12 @@ const positive = (name: string, value: number, allowZero = false): Result.Result
     ? Result.void
     : badConfig(`${name} must be a ${allowZero ? "non-negative" : "positive"} number, got ${value}`)
 
-/** Settles a copy's options against the environment; the first problem found as a BadConfig error. */
+/**
+ * Settles a copy's options against the environment; the first problem found as a BadConfig error.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const resolveCopy = (
   options: CopyOptions,
   env: DistributedContext.Env
@@ -98,14 +130,24 @@ export const resolveCopy = (
   )
 }
 
-/** The destination URL with `{date}` filled in as YYYY-MM-DD in `timeZone`. */
+/**
+ * The destination URL with `{date}` filled in as YYYY-MM-DD in `timeZone`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const renderDestination = (destination: string, now: Date, timeZone: string) =>
   destination.replaceAll(
     "{date}",
     new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now)
   )
 
-/** WebHDFS settings from the environment, for options not passed explicitly. */
+/**
+ * WebHDFS settings from the environment, for options not passed explicitly.
+ *
+ * @since 0.1.0
+ * @category config
+ */
 export const webHdfsFromEnv = (env: DistributedContext.Env): Destination.WebHdfsOptions => ({
   ...(env.HDFS_NAMENODES
     ? {
@@ -118,6 +160,11 @@ export const webHdfsFromEnv = (env: DistributedContext.Env): Destination.WebHdfs
   ...(env.HDFS_DELEGATION_TOKEN ? { delegationToken: env.HDFS_DELEGATION_TOKEN } : {})
 })
 
-/** Where manifests live: `DLA_HDFS_STATE_DIR`, else ~/.cache/dla/hdfs. */
+/**
+ * Where manifests live: `DLA_HDFS_STATE_DIR`, else ~/.cache/dla/hdfs.
+ *
+ * @since 0.1.0
+ * @category config
+ */
 export const stateDirFromEnv = (env: DistributedContext.Env) =>
   env.DLA_HDFS_STATE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "dla", "hdfs")

@@ -7,7 +7,7 @@
 import { hostname } from "node:os"
 import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Clock, Context, Effect, Exit, FiberMap, Layer, Result, Schedule, Scope } from "effect"
+import { Clock, Config, Context, Effect, Exit, FiberMap, Layer, Option, Schedule, Scope } from "effect"
 import * as CopyConfig from "./CopyConfig.ts"
 import * as CopyGate from "./CopyGate.ts"
 import * as Destination from "./Destination.ts"
@@ -23,9 +23,15 @@ import { type Health, health, type OperationStatus, type Status } from "./Operat
  * @category models
  */
 export interface CopierOptions {
-  /** Environment to read (default `process.env`). */
+  /**
+   * The environment as a record (tests, programs that build one); without it the copier's variables are read through
+   * effect's `Config` ({@link environment}).
+   */
   readonly env?: DistributedContext.Env
-  /** The distributed context (default: detected from `env`): a worker role disables copying unless DLA_HDFS_COPY=force. */
+  /**
+   * The distributed context: a worker role disables copying unless DLA_HDFS_COPY=force. Default: decoded from `env`
+   * when given, else the `DistributedContext.Current` service when provided, else the launcher's variables.
+   */
   readonly context?: DistributedContext.DistributedContext
   /** With a connection, copiers also hold a lease in the `dla_leases` KV bucket: one copier per copy name. */
   readonly nats?: NatsConnection
@@ -81,6 +87,50 @@ export class HdfsCopier extends Context.Service<
 const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
 
 /**
+ * Every environment variable the copier itself reads (the distributed context's are `@dla/core`'s).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const VARIABLES: ReadonlyArray<string> = [
+  CopyGate.OVERRIDE_VARIABLE,
+  ...CopyGate.DISABLE_VARIABLES,
+  ...CopyConfig.VARIABLES
+]
+
+/**
+ * The copier's variables ({@link VARIABLES}) through effect's `Config`, as the record `CopyGate` and `CopyConfig`
+ * read: the current `ConfigProvider` decides where they come from (`process.env` by default, a map in tests).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const environment: Config.Config<DistributedContext.Env> = Config.all(
+  VARIABLES.map((name) => Config.option(Config.String(name)))
+).pipe(
+  Config.map((values) =>
+    Object.fromEntries(
+      VARIABLES.flatMap((name, i) =>
+        Option.match(values[i] ?? Option.none(), {
+          onNone: () => [],
+          onSome: (value) => [[name, value]]
+        })
+      )
+    )
+  )
+)
+
+const badConfig = (cause: unknown) => new HdfsError({ reason: "BadConfig", cause })
+
+/** The context from `env` when given, else the provided `DistributedContext.Current`, else the launcher's variables. */
+const contextOf = (env: DistributedContext.Env | undefined) =>
+  env !== undefined
+    ? Effect.fromResult(DistributedContext.decode(env))
+    : Effect.flatMap(Effect.serviceOption(DistributedContext.Current), (current) =>
+        Option.isSome(current) ? Effect.succeed(current.value) : DistributedContext.fromEnv
+      )
+
+/**
  * Builds the copier in the current scope: reads the environment, decides the gate, and stops every copy when the scope
  * ends.
  *
@@ -89,12 +139,9 @@ const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
  */
 export const make = (options: CopierOptions = {}) =>
   Effect.gen(function* () {
-    const env = options.env ?? globalThis.process?.env ?? {}
-    const detected = options.context === undefined ? DistributedContext.decode(env) : Result.succeed(options.context)
-    if (Result.isFailure(detected)) {
-      return yield* new HdfsError({ reason: "BadConfig", cause: detected.failure })
-    }
-    const gate = yield* Effect.fromResult(CopyGate.resolve(env, detected.success))
+    const env = options.env ?? (yield* Effect.mapError(environment, badConfig))
+    const context = options.context ?? (yield* Effect.mapError(contextOf(options.env), badConfig))
+    const gate = yield* Effect.fromResult(CopyGate.resolve(env, context))
     yield* Effect.logInfo(gate.message)
     const stateDir = options.stateDir ?? CopyConfig.stateDirFromEnv(env)
     const webhdfs = { ...CopyConfig.webHdfsFromEnv(env), ...options.webhdfs }
@@ -235,3 +282,29 @@ export const make = (options: CopierOptions = {}) =>
  */
 export const layer = (options: CopierOptions = {}): Layer.Layer<HdfsCopier, HdfsError> =>
   Layer.effect(HdfsCopier, make(options))
+
+/**
+ * The copier's settings that {@link layerConfig} can read through `Config`: everything but the environment record
+ * (always {@link environment} there) and the live values (a NATS connection, a context).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Settings = Omit<CopierOptions, "env" | "nats" | "context">
+
+/**
+ * The copier as a Layer built from `Config`: `settings` (each a `Config`, e.g.
+ * `{ leaseTtlSeconds: Config.Int("LEASE_TTL") }`) on top of the copier's own variables ({@link environment}); a
+ * missing or malformed value is a `BadConfig` error naming it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  settings: Config.Wrap<Settings> = {},
+  options: Pick<CopierOptions, "nats" | "context"> = {}
+): Layer.Layer<HdfsCopier, HdfsError> =>
+  Layer.effect(
+    HdfsCopier,
+    Effect.flatMap(Effect.mapError(Config.unwrap(settings), badConfig), (read) => make({ ...read, ...options }))
+  )

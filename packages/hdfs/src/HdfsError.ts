@@ -66,13 +66,5 @@ export const isRetryable = (error: HdfsError): boolean => error.reason !== "BadC
  * @since 0.1.0
  * @category constructors
  */
-export const fromUnknown =
-  (reason: Reason, context: string) =>
-  (cause: unknown): HdfsError =>
-    cause instanceof HdfsError
-      ? cause
-      : new HdfsError({
-          reason,
-          detail: context,
-          cause
-        })
+export const fromUnknown = (reason: Reason, context: string): ((cause: unknown) => HdfsError) =>
+  ErrorMessage.keepOrWrap(HdfsError, (cause) => new HdfsError({ reason, detail: context, cause }))

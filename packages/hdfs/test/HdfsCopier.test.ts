@@ -2,8 +2,8 @@ import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFil
 import { join } from "node:path"
 import { waitFor } from "@dla/testing"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
-import { Effect, Schedule } from "effect"
-import type * as HdfsCopier from "../src/HdfsCopier.ts"
+import { Config, ConfigProvider, Effect, Layer, Schedule, Schema } from "effect"
+import * as HdfsCopier from "../src/HdfsCopier.ts"
 import { manifestPath } from "../src/internal/manifest.ts"
 import { captureLogs, context, removeDir, tempDir, withCopier } from "./support/helpers.ts"
 import { startWebHdfsCluster, type WebHdfsCluster } from "./support/WebHdfsServer.ts"
@@ -535,6 +535,48 @@ describe("operations", () => {
         once(copier({ env: { ...env, HDFS_COPY_INTERVAL: "soon" } }), copy({ intervalSeconds: undefined }))
       )
       expect(bad.message).toBe("HDFS_COPY_INTERVAL must be a positive number, got NaN")
+    })
+  )
+
+  it.live("layerConfig reads its settings and the copier's variables through Config", () =>
+    Effect.gen(function* () {
+      writeLog("x\n")
+      const settings = {
+        stateDir: Config.String("STATE"),
+        webhdfs: { namenodes: Config.Array(Schema.String, "NAMENODES"), user: Config.String("WHO") }
+      }
+      const fromMap = (env: Record<string, string>) =>
+        Layer.provideMerge(
+          HdfsCopier.layerConfig(settings, { context: context("coordinator", 0) }),
+          ConfigProvider.layer(ConfigProvider.fromEnv({ env }))
+        )
+      const env = {
+        STATE: state,
+        NAMENODES: cluster.namenodes.join(","),
+        WHO: "etl",
+        HDFS_LOG_DEST: "webhdfs://ignored/config/{date}",
+        HDFS_COPY_INTERVAL: "7"
+      }
+      const status = yield* Effect.gen(function* () {
+        const c = yield* HdfsCopier.HdfsCopier
+        yield* c.startCopy(copy({ destination: undefined, intervalSeconds: undefined }))
+        return yield* c.runOnce("logs")
+      }).pipe(Effect.provide(fromMap(env)), Effect.scoped)
+      expect(status.config).toMatchObject({ destination: "webhdfs://ignored/config/{date}", intervalSeconds: 7 })
+      expect(cluster.files()).toHaveLength(1)
+      expect(readFileSync(manifestPath(state, "logs"), "utf8")).toContain("train.log")
+
+      const off = yield* Effect.map(HdfsCopier.HdfsCopier, (c) => c.getStatus).pipe(
+        Effect.flatten,
+        Effect.provide(fromMap({ ...env, DLA_HDFS_COPY: "off" })),
+        Effect.scoped
+      )
+      expect(off).toMatchObject({ enabled: false, environmentVariable: "DLA_HDFS_COPY" })
+
+      const { STATE: _, ...missing } = env
+      const error = yield* Effect.flip(Effect.scoped(Layer.build(fromMap(missing))))
+      expect(error.reason).toBe("BadConfig")
+      expect(error.message).toContain("STATE")
     })
   )
 })

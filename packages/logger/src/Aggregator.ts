@@ -18,6 +18,12 @@ import * as OffsetJournal from "./internal/OffsetJournal.ts"
 import { isAlive, lock, unlock } from "./internal/PidLock.ts"
 import { rotateBefore } from "./internal/Rotation.ts"
 
+/**
+ * Where an aggregator reads the ranks' message files, where it writes the node's file, and how.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** The node's tmp dir holding the message files (`DLA_NODE_LOCAL_TMPDIR`). */
   readonly tmpDir: string
@@ -36,8 +42,19 @@ export interface Options {
    * the output must stay in time order. Default 250 ms.
    */
   readonly graceMs?: number | undefined
+  /**
+   * The time the grace window is measured back from (default `Date.now`): the clock the records' times came from,
+   * e.g. an Effect program's `clock.currentTimeMillisUnsafe` (the Effect logger stamps records with its Clock).
+   */
+  readonly now?: (() => number) | undefined
 }
 
+/**
+ * Merges the node's message files into the per-node file, oldest record first.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Aggregator {
   /** Appends records older than the grace window; returns how many lines it wrote. */
   readonly poll: () => number
@@ -106,11 +123,15 @@ const readSegment = (
 /**
  * An aggregator over `options.tmpDir`; it resumes from the positions saved next to `options.file`, and holds
  * `<file>.lock` until `close()` (throws {@link AggregatorBusy} when another live process holds it).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options): Aggregator => {
   const journalFile = OffsetJournal.pathOf(options.file)
   const format = options.json === true ? jsonLine : options.layout === "nvrx" ? nvrxNodeLine : nodeLine
   const graceMs = options.graceMs ?? 250
+  const now = options.now ?? Date.now
   fs.mkdirSync(path.dirname(options.file), { recursive: true })
   const lockFile = lock(options.file)
   let emitted = OffsetJournal.recover(options.file, journalFile)
@@ -210,13 +231,19 @@ export const make = (options: Options): Aggregator => {
   }
 
   return {
-    poll: () => run(Date.now() - graceMs),
+    poll: () => run(now() - graceMs),
     drain: () => run(Number.POSITIVE_INFINITY),
     finish: () => run(Number.POSITIVE_INFINITY, true),
     close: () => unlock(lockFile)
   }
 }
 
+/**
+ * An aggregator polling on its own (`start`): holds the node's pid lock until `stop`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Running extends Aggregator {
   /** Stops polling, finishes (drains, own message files included) and gives up the lock. */
   readonly stop: () => void
@@ -226,6 +253,9 @@ export interface Running extends Aggregator {
  * Runs `make(options)` every `intervalMs` (default 100) on a timer that never keeps the process alive, and stops
  * (finishes) at exit. A failure stops the aggregator and is reported once to `onError`; the records stay in the tmp dir for the
  * next aggregator.
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const start = (
   options: Options & { readonly intervalMs?: number | undefined },

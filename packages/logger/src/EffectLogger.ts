@@ -26,7 +26,12 @@ const fromEffect: Record<LogLevel.LogLevel, Level.Level | undefined> = {
   None: undefined
 }
 
-/** Effect's level for a dla level: NOTICE has no Effect twin, and lets Warn and above through. */
+/**
+ * Effect's level for a dla level: NOTICE has no Effect twin, and lets Warn and above through.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const toEffectLevel = (level: Level.Level): LogLevel.LogLevel =>
   (
     ({
@@ -42,7 +47,12 @@ export const toEffectLevel = (level: Level.Level): LogLevel.LogLevel =>
 
 const text = (part: unknown): string => (typeof part === "string" ? part : Formatter.format(part))
 
-/** The Effect `Logger` writing through the dla sinks (initialised from the environment if nobody did yet). */
+/**
+ * The Effect `Logger` writing through the dla sinks (initialised from the environment if nobody did yet).
+ *
+ * @since 0.1.0
+ * @category loggers
+ */
 export const logger: Logger.Logger<unknown, void> = Logger.make(({ message, logLevel, cause, fiber, date }) => {
   const level = fromEffect[logLevel]
   if (level === undefined) return
@@ -61,6 +71,9 @@ export const logger: Logger.Logger<unknown, void> = Logger.make(({ message, logL
 /**
  * Replaces Effect's loggers with {@link logger} and sets Effect's minimum log level to the dla level. With
  * `options`, sets logging up first (as `initLogging` does); the buffered lines are flushed when the layer is released.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = (options?: LogConfig.Options): Layer.Layer<never> =>
   Layer.unwrap(

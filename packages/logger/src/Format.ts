@@ -6,7 +6,12 @@
 import type * as Level from "@dla/core/Level"
 import { safeStringify } from "./internal/json.ts"
 
-/** One log event, the same for the plain facade and the Effect logger. */
+/**
+ * One log event, the same for the plain facade and the Effect logger.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LogRecord {
   /** Milliseconds since the epoch. */
   readonly time: number
@@ -22,7 +27,12 @@ export interface LogRecord {
   readonly source?: string | undefined
 }
 
-/** Who wrote a record. */
+/**
+ * Who wrote a record.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Origin {
   readonly rank: number
   readonly localRank: number
@@ -33,6 +43,12 @@ export interface Origin {
   readonly infraLocalRank?: number | undefined
 }
 
+/**
+ * How a text line looks: with the `[rank]` prefix, with colour.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TextOptions {
   readonly showRank: boolean
   readonly color: boolean
@@ -54,7 +70,12 @@ const padded = Object.fromEntries(
   Object.keys(levelColors).map((level) => [level, level.padEnd(LEVEL_WIDTH)])
 ) as Record<Level.Level, string>
 
-/** The level padded to a fixed width (`INFO    `), in its colour when asked. */
+/**
+ * The level padded to a fixed width (`INFO    `), in its colour when asked.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const levelLabel = (level: Level.Level, color: boolean): string =>
   color ? `${levelColors[level]}${level}\x1b[0m${padded[level].slice(level.length)}` : padded[level]
 
@@ -85,13 +106,23 @@ const isoTime = (time: number): string => {
   return `${cachedIso}${three(ms - cachedSecond * 1000)}Z`
 }
 
-/** Local wall-clock time `12:34:56.789`. */
+/**
+ * Local wall-clock time `12:34:56.789`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const clock = (time: number): string => {
   refresh(time)
   return cachedClock + three(time - cachedSecond * 1000)
 }
 
-/** Local date and time `2026-11-23 12:34:56.789`, for files that outlive a day. */
+/**
+ * Local date and time `2026-11-23 12:34:56.789`, for files that outlive a day.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const dateTime = (time: number): string => {
   refresh(time)
   return cachedDate + cachedClock + three(time - cachedSecond * 1000)
@@ -103,7 +134,12 @@ const stringify = (value: unknown): string => {
   return safeStringify(value)
 }
 
-/** The message followed by ` key=value` fields and ` label=12ms` spans. */
+/**
+ * The message followed by ` key=value` fields and ` label=12ms` spans.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const body = (record: LogRecord): string => {
   let out = record.logger === "" ? record.message : `${record.logger}: ${record.message}`
   if (record.fields !== undefined) {
@@ -115,11 +151,21 @@ export const body = (record: LogRecord): string => {
   return out
 }
 
-/** Console line: `[12:34:56.789] [3] INFO     message`. */
+/**
+ * Console line: `[12:34:56.789] [3] INFO     message`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const consoleLine = (record: LogRecord, origin: Origin, options: TextOptions): string =>
   `[${clock(record.time)}] ${options.showRank ? `[${origin.rank}] ` : ""}${levelLabel(record.level, options.color)} ${body(record)}\n`
 
-/** Per-rank file line: the console line with the date, never coloured. */
+/**
+ * Per-rank file line: the console line with the date, never coloured.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const fileLine = (record: LogRecord, origin: Origin, options: TextOptions): string =>
   `[${dateTime(record.time)}] ${options.showRank ? `[${origin.rank}] ` : ""}${padded[record.level]} ${body(record)}\n`
 
@@ -128,7 +174,12 @@ const jsonValue = (value: unknown): unknown => {
   return value
 }
 
-/** One JSON object per line: time (ISO, UTC), level, rank, localRank, node, logger, msg, then fields and spans. */
+/**
+ * One JSON object per line: time (ISO, UTC), level, rank, localRank, node, logger, msg, then fields and spans.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const jsonLine = (record: LogRecord, origin: Origin): string => {
   const out: Record<string, unknown> = {
     time: isoTime(record.time),
@@ -150,6 +201,9 @@ export const jsonLine = (record: LogRecord, origin: Origin): string => {
 /**
  * The per-node file's text line (the NVRx layout):
  * `2026-11-23 12:34:56.789 [INFO] [node] [workload:3(1)] train.ts:42 message`.
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const nodeLine = (record: LogRecord, origin: Origin): string =>
   `${dateTime(record.time)} [${record.level}] [${origin.nodeId}] [workload:${origin.rank}(${origin.localRank})] ${
@@ -163,6 +217,9 @@ const pythonLevel = (level: Level.Level): string =>
 /**
  * The per-node line exactly as the NVRx guide prints it:
  * `2026-11-23 12:34:56,789 [WARNING] [node] [workload:3(1) infra:3(1)] train.ts:42 message`.
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const nvrxNodeLine = (record: LogRecord, origin: Origin): string => {
   const time = dateTime(record.time)

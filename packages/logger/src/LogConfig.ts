@@ -11,6 +11,12 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 
+/**
+ * The logger's options from code; the environment's variables win where the logging-helpers guide says so.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /**
    * Minimum level when the environment sets none: `DLA_LOG_DEBUG`/`NVRX_LOG_DEBUG` (DEBUG), then `DLA_LOG_LEVEL`, then
@@ -53,8 +59,20 @@ export interface Options {
   readonly env?: DistributedContext.Env | undefined
 }
 
+/**
+ * The per-node file's text layout: dla's, or the NVRx guide's.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type NodeLayout = "dla" | "nvrx"
 
+/**
+ * Node-local aggregation, when turned on: where the message files are, the node file, rotation limits.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface NodeAggregation {
   /** `DLA_NODE_LOCAL_TMPDIR`: where every rank on this node writes its message files. */
   readonly tmpDir: string
@@ -69,6 +87,12 @@ export interface NodeAggregation {
   readonly maxNodeFileBytes: number
 }
 
+/**
+ * The settled configuration of the logger.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   readonly level: Level.Level
   readonly runDir: string | undefined
@@ -83,6 +107,12 @@ export interface Config {
   readonly aggregation: NodeAggregation | undefined
 }
 
+/**
+ * The configuration `resolve` settled on, and the problems it met on the way.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Resolved {
   readonly config: Config
   /** Problems with the environment, each one line, to print once: logging itself never fails on them. */
@@ -91,11 +121,21 @@ export interface Resolved {
 
 const truthy = new Set(["1", "true", "yes", "on"])
 
-/** `1`, `true`, `yes` and `on` (any case) mean yes, as in NVRx's variables. */
+/**
+ * `1`, `true`, `yes` and `on` (any case) mean yes, as in NVRx's variables.
+ *
+ * @since 0.1.0
+ * @category config
+ */
 export const isTruthy = (value: string | undefined): boolean =>
   value !== undefined && truthy.has(value.trim().toLowerCase())
 
-/** A variable's value and the name it was read under (for warnings). */
+/**
+ * A variable's value and the name it was read under (for warnings).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Setting {
   readonly variable: string
   readonly value: string
@@ -125,10 +165,20 @@ const variables = EffectConfig.all({
   NO_COLOR: optional(found("NO_COLOR"))
 })
 
-/** The logging variables that are set (blank counts as unset), each with the name it was read under. */
+/**
+ * The logging variables that are set (blank counts as unset), each with the name it was read under.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Variables = EffectConfig.Success<typeof variables>
 
-/** Reads the logging variables of `env` through effect's `Config` (sync: an env record never fails to load). */
+/**
+ * Reads the logging variables of `env` through effect's `Config` (sync: an env record never fails to load).
+ *
+ * @since 0.1.0
+ * @category config
+ */
 export const readVariables = (env: DistributedContext.Env): Variables =>
   Effect.runSync(variables.parse(ConfigProvider.fromEnvRecord({ ...env })))
 
@@ -160,7 +210,12 @@ const resolveLevel = (options: Options, vars: Variables, warnings: Array<string>
   return "INFO"
 }
 
-/** The running script's name without directory and extension (`train` for `node dist/train.js`), else `dla`. */
+/**
+ * The running script's name without directory and extension (`train` for `node dist/train.js`), else `dla`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
 export const scriptName = (argv: ReadonlyArray<string> = process.argv): string => {
   const script = argv[1]
   if (script === undefined || script === "") return "dla"
@@ -170,6 +225,9 @@ export const scriptName = (argv: ReadonlyArray<string> = process.argv): string =
 
 /**
  * The configuration for `options` in `env`. `isTerminal(fd)` says whether a descriptor is a terminal (colours).
+ *
+ * @since 0.1.0
+ * @category config
  */
 export const resolve = (
   options: Options,
@@ -209,16 +267,29 @@ export const resolve = (
   }
 }
 
-/** `<name>.log` for rank 0, `<name>_<rank>.log` for rank N (the seeds' per-rank file names). */
+/**
+ * `<name>.log` for rank 0, `<name>_<rank>.log` for rank N (the seeds' per-rank file names).
+ *
+ * @since 0.1.0
+ * @category files
+ */
 export const rankFileName = (name: string, rank: number): string => (rank === 0 ? `${name}.log` : `${name}_${rank}.log`)
 
 const safe = (nodeId: string) => nodeId.replace(/[^\w.-]/g, "_")
 
-/** The per-node aggregated file's name. */
+/**
+ * The per-node aggregated file's name.
+ *
+ * @since 0.1.0
+ * @category files
+ */
 export const nodeFileName = (name: string, nodeId: string): string => `${name}_node_${safe(nodeId)}.log`
 
 /**
  * Where a node's message files go: a directory per node inside `DLA_NODE_LOCAL_TMPDIR`, so a tmp dir that turns
  * out to be shared between nodes still gives each aggregator only its own node's ranks.
+ *
+ * @since 0.1.0
+ * @category files
  */
 export const messageDir = (tmpDir: string, nodeId: string): string => path.join(tmpDir, `node_${safe(nodeId)}`)

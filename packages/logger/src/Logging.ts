@@ -11,9 +11,20 @@ import * as Runtime from "./internal/Runtime.ts"
 import { callerSource } from "./internal/source.ts"
 import type * as LogConfig from "./LogConfig.ts"
 
+/**
+ * Structured fields attached to a record (JSON lines keep them as keys).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Fields = Readonly<Record<string, unknown>>
 
-/** A named component logger. Calls below the configured level cost one comparison. */
+/**
+ * A named component logger. Calls below the configured level cost one comparison.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Logger {
   /** Empty for the root logger. */
   readonly name: string
@@ -40,6 +51,12 @@ const runtime = (): Runtime.Runtime => {
 
 const ids = Object.fromEntries(Level.all.map((level, id) => [level, id])) as Record<Level.Level, number>
 
+/**
+ * What a record carries besides its level and message: fields, spans, its time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Extras {
   readonly fields?: Fields | undefined
   /** Label and elapsed milliseconds. */
@@ -48,7 +65,12 @@ export interface Extras {
   readonly time?: number | undefined
 }
 
-/** Writes one record when its level is enabled: the one path of the facade and the Effect logger into the sinks. */
+/**
+ * Writes one record when its level is enabled: the one path of the facade and the Effect logger into the sinks.
+ *
+ * @since 0.1.0
+ * @category logging
+ */
 export const emit = (level: Level.Level, logger: string, message: string, extras?: Extras): void => {
   const rt = runtime()
   if (ids[level] < rt.minLevel) return
@@ -64,12 +86,22 @@ export const emit = (level: Level.Level, logger: string, message: string, extras
   rt.emit(record)
 }
 
-/** The least severe level written. */
+/**
+ * The least severe level written.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const currentLevel = (): Level.Level => runtime().config.level
 
 const loggers = new Map<string, Logger>()
 
-/** The logger called `name` (the root logger for `""`), created once. */
+/**
+ * The logger called `name` (the root logger for `""`), created once.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const getLogger = (name = ""): Logger => {
   const existing = loggers.get(name)
   if (existing !== undefined) return existing
@@ -96,13 +128,21 @@ export const getLogger = (name = ""): Logger => {
  * INFO), console, per-rank files under `<runDir>/logs/`, and node-local aggregation when `nodeLocalTmpDir`,
  * `DLA_NODE_LOCAL_TMPDIR` or `NVRX_NODE_LOCAL_TMPDIR` is set. Later calls keep the first setup (use
  * {@link forceReset} to change it). Returns the root logger.
+ *
+ * @since 0.1.0
+ * @category lifecycle
  */
 export const initLogging = (options: LogConfig.Options = {}): Logger => {
   if (!explicit) forceReset(options)
   return getLogger()
 }
 
-/** Closes the current setup (flushing files, draining the aggregator) and sets up logging again from `options`. */
+/**
+ * Closes the current setup (flushing files, draining the aggregator) and sets up logging again from `options`.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
 export const forceReset = (options: LogConfig.Options = {}): Logger => {
   current?.close()
   current = Runtime.make(options)
@@ -110,16 +150,32 @@ export const forceReset = (options: LogConfig.Options = {}): Logger => {
   return getLogger()
 }
 
-/** Writes buffered lines now (they are also written every 100 ms, on every ERROR, and at exit). */
+/**
+ * Writes buffered lines now (they are also written every 100 ms, on every ERROR, and at exit).
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
 export const flush = (): void => current?.flush()
 
-/** Flushes and closes the log files and stops the aggregator; the next log call starts again from the environment. */
+/**
+ * Flushes and closes the log files and stops the aggregator; the next log call starts again from the environment.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
 export const shutdown = (): void => {
   current?.close()
   current = undefined
   explicit = false
 }
 
+/**
+ * Options of `logMaster`, `logAll` and `logError`: which logger, at which level, with which fields.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LogOptions {
   /** A logger or a logger name; the root logger by default. */
   readonly logger?: Logger | string | undefined
@@ -135,17 +191,30 @@ const levelOf = (level: string | undefined): Level.Level =>
 /**
  * Logs on the job's master only — global rank 0 of the coordinator (`DistributedContext.isMaster`), not every node's
  * local rank 0: one line per job, not one per process.
+ *
+ * @since 0.1.0
+ * @category logging
  */
 export const logMaster = (message: string, options: LogOptions = {}): void => {
   if (!runtime().context.isMaster) return
   emit(levelOf(options.level), loggerOf(options.logger), message)
 }
 
-/** Logs on every rank. */
+/**
+ * Logs on every rank.
+ *
+ * @since 0.1.0
+ * @category logging
+ */
 export const logAll = (message: string, options: LogOptions = {}): void =>
   emit(levelOf(options.level), loggerOf(options.logger), message)
 
-/** Logs at ERROR on every rank, with the error's stack (and causes) when one is given. */
+/**
+ * Logs at ERROR on every rank, with the error's stack (and causes) when one is given.
+ *
+ * @since 0.1.0
+ * @category logging
+ */
 export const logError = (
   message: string,
   error?: unknown,
@@ -163,17 +232,30 @@ const describeError = (error: unknown): string => {
 /**
  * The logging-helpers guide's `get_node_rank()`: this process's rank in the job (`RANK`, `OMPI_COMM_WORLD_RANK`,
  * `SKYPILOT_NODE_RANK`...), or undefined outside a distributed job. `getNodeRank() ?? 0` shards by process.
+ *
+ * @since 0.1.0
+ * @category getters
  */
 export const getNodeRank = (): number | undefined => {
   const context = runtime().context
   return context.isDistributed ? context.rank : undefined
 }
 
-/** The index of this process's node (machine) in the job, or undefined outside a distributed job. */
+/**
+ * The index of this process's node (machine) in the job, or undefined outside a distributed job.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const getNodeIndex = (): number | undefined => {
   const context = runtime().context
   return context.isDistributed ? context.nodeRank : undefined
 }
 
-/** Who this process is, as the logger sees it. */
+/**
+ * Who this process is, as the logger sees it.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const getContext = (): DistributedContext.DistributedContext => runtime().context

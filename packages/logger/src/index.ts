@@ -4,6 +4,12 @@
  *
  * @since 0.1.0
  */
+/**
+ * Merges the ranks' message files of a node into its per-node file.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as Aggregator from "./Aggregator.ts"
 /**
  * Effect integration.

@@ -62,6 +62,26 @@ describe("Aggregator", () => {
     expect(messages(file)).toEqual(["a1", "b1", "a2", "a3", "b-recent"])
   })
 
+  it("measures the grace window on the clock it is given, not the wall clock", () => {
+    const { tmpDir, file } = setup()
+    appendTo(tmpDir, 1, process.pid, 0, record("a", 10_000) + record("b", 20_000))
+    let now = 10_100
+    const aggregator = Aggregator.make({
+      tmpDir,
+      file,
+      maxFileBytes: 1 << 20,
+      maxFiles: 2,
+      graceMs: 250,
+      now: () => now
+    })
+    expect(aggregator.poll()).toBe(0) // "a" is 100 ms old on this clock, however old on the wall clock
+    now = 10_300
+    expect(aggregator.poll()).toBe(1)
+    now = 30_000
+    expect(aggregator.poll()).toBe(1)
+    expect(messages(file)).toEqual(["a", "b"])
+  })
+
   it("writes the NVRx text line, or JSON lines", () => {
     const { tmpDir, file } = setup()
     const line = MessageFiles.encode(

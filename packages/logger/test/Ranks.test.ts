@@ -24,6 +24,14 @@ const setup = () => {
   return { runDir: path.join(temp.dir, "run"), nodeTmp: path.join(temp.dir, "node-tmp") }
 }
 
+/** What torchrun sets for `rank` of a job of `world` ranks, all on one node. */
+const torchrunOnOneNode = (rank: number, world: number) => ({
+  RANK: `${rank}`,
+  LOCAL_RANK: `${rank}`,
+  WORLD_SIZE: `${world}`,
+  LOCAL_WORLD_SIZE: `${world}`
+})
+
 /** Starts `WORLD` ranks, lets ranks 1..N finish first, then local rank 0 (the aggregator) last. */
 const runJob = async (envOf: (rank: number) => NodeJS.ProcessEnv) => {
   children = Array.from({ length: WORLD }, (_, rank) => spawnFixture("rank.ts", envOf(rank)))
@@ -87,10 +95,7 @@ describe("four ranks on one node", () => {
     const { runDir, nodeTmp } = setup()
     const jobs = await runJob((rank) => ({
       ...cleanEnv(),
-      RANK: `${rank}`,
-      LOCAL_RANK: `${rank}`,
-      WORLD_SIZE: `${WORLD}`,
-      LOCAL_WORLD_SIZE: `${WORLD}`,
+      ...torchrunOnOneNode(rank, WORLD),
       DLA_NODE_LOCAL_TMPDIR: nodeTmp,
       TEST_RUN_DIR: runDir,
       TEST_LINES: `${LINES}`
@@ -171,10 +176,7 @@ describe("the NVRx guide's variables and options", () => {
     const { nodeTmp } = setup()
     const env = (rank: number) => ({
       ...cleanEnv(),
-      RANK: `${rank}`,
-      LOCAL_RANK: `${rank}`,
-      WORLD_SIZE: "2",
-      LOCAL_WORLD_SIZE: "2",
+      ...torchrunOnOneNode(rank, 2),
       DLA_NODE_ID: "node001",
       NVRX_NODE_LOCAL_TMPDIR: nodeTmp,
       NVRX_LOG_DEBUG: "1",

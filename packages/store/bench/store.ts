@@ -3,8 +3,9 @@
  * - shipping ~171 MB of generator-format lines from 2 `dla ship` processes (two node names, one directory each) into
  *   an R3 stream: aggregate MB/s (target >= 100), each shipper's time from its connect to its last ack; zstd-compressed
  *   messages (the default) and, as the peer in the same run, `--no-compress`;
- * - `dla analyse --from-store` over what was shipped next to `dla analyse --sequential` and `dla analyse` (every
- *   core) over the same files on disk (target: within 2x of the disk), best of a few rounds each, warm caches.
+ * - `dla analyse --from-store` over what was shipped (distributed: a master and 2 local workers over NATS, tasks of
+ *   stored ranges) next to `dla analyse --sequential` and `dla analyse` (every core) over the same files on disk
+ *   (target: within 2x of `--sequential`), best of a few rounds each, warm caches.
  *
  * The corpus is generated once into bench-data/store-171mb at the repository root (git-ignored) and reused.
  */
@@ -105,8 +106,9 @@ try {
     }
     return { ms: bestMs, lines: counted }
   }
-  const fromStore = await analyse(["analyse", "--from-store", "--nats", urls, "--stream", "BENCH_ZSTD_0"])
-  const fromPlain = await analyse(["analyse", "--from-store", "--nats", urls, "--stream", "BENCH_PLAIN_0"])
+  const store = ["analyse", "--from-store", "--nats", urls, "--workers", "2", "--stream"]
+  const fromStore = await analyse([...store, "BENCH_ZSTD_0"])
+  const fromPlain = await analyse([...store, "BENCH_PLAIN_0"])
   const sequential = await analyse(["analyse", corpus, "--sequential", "--include", "node-*/*.log"])
   const parallel = await analyse(["analyse", corpus, "--include", "node-*/*.log"])
   if (fromStore.lines !== sequential.lines || fromPlain.lines !== sequential.lines) {
@@ -129,8 +131,8 @@ try {
   console.log(
     `ship --no-compress, same run: ${plain.aggregate.toFixed(0)} MB/s aggregate (each: ${plain.perShipper.map((r) => r.toFixed(0)).join(", ")} MB/s)`
   )
-  console.log(row("dla analyse --from-store (process)", fromStore.ms))
-  console.log(row("dla analyse --from-store, stored --no-compress", fromPlain.ms))
+  console.log(row("dla analyse --from-store, 2 workers (process)", fromStore.ms))
+  console.log(row("dla analyse --from-store, 2 workers, --no-compress", fromPlain.ms))
   console.log(row("dla analyse --sequential, files on disk (process)", sequential.ms))
   console.log(row("dla analyse, every core, files on disk (process)", parallel.ms))
   console.log(

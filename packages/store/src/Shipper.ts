@@ -38,6 +38,12 @@ import * as Naming from "./internal/naming.ts"
 import { apiCode, type Handles, open as openStore, retrying } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
 
+/**
+ * What a shipper ships and where: the node name, the files (as `LogFiles` lists them), the stream.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options extends LogFiles.ListOptions {
   /** The name the files are stored under (`--node`); one shipper per node name. */
   readonly node: string
@@ -60,6 +66,12 @@ export interface Options extends LogFiles.ListOptions {
   readonly onProgress?: (progress: Progress) => void
 }
 
+/**
+ * What a shipper has stored since it started.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Progress {
   /** Bytes, lines and messages stored by this shipper since it started. */
   readonly bytes: number
@@ -69,6 +81,12 @@ export interface Progress {
   readonly files: number
 }
 
+/**
+ * What a pass noticed about a file: added, resumed, renamed, truncated, removed or skipped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Event =
   | { readonly _tag: "Added"; readonly path: string; readonly file: string; readonly generation: number }
   | { readonly _tag: "Resumed"; readonly path: string; readonly file: string; readonly offset: number }
@@ -77,6 +95,12 @@ export type Event =
   | { readonly _tag: "Removed"; readonly path: string }
   | { readonly _tag: "Skipped"; readonly path: string; readonly reason: string }
 
+/**
+ * One pass's progress and what it noticed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PassResult extends Progress {
   readonly events: ReadonlyArray<Event>
 }
@@ -116,13 +140,23 @@ const countNewlines = (bytes: Buffer) => {
   return n
 }
 
-/** A shipper over `root`: each {@link Shipper.pass} ships what is new; {@link Shipper.close} closes the files. */
+/**
+ * A shipper over `root`: each {@link Shipper.pass} ships what is new; {@link Shipper.close} closes the files.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Shipper {
   readonly pass: () => Promise<PassResult>
   readonly close: () => Promise<void>
 }
 
-/** Opens the store (making the stream and bucket when missing) and returns a shipper of `root` (a file or directory). */
+/**
+ * Opens the store (making the stream and bucket when missing) and returns a shipper of `root` (a file or directory).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = async (nc: NatsConnection, root: string, options: Options): Promise<Shipper> => {
   const { node } = options
   if (node === "") throw new StoreError.StoreError({ reason: "BadInput", message: "the node name must not be empty" })
@@ -492,7 +526,12 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
 const wrap = <A>(what: string, run: () => Promise<A>) =>
   Effect.tryPromise({ try: run, catch: StoreError.fromUnknown("Unavailable", what) })
 
-/** A shipper for the enclosing scope (its files closed when the scope closes). */
+/**
+ * A shipper for the enclosing scope (its files closed when the scope closes).
+ *
+ * @since 0.1.0
+ * @category shipping
+ */
 export const shipper = (
   nc: NatsConnection,
   root: string,
@@ -503,7 +542,12 @@ export const shipper = (
     (s) => Effect.promise(s.close)
   )
 
-/** Ships the complete lines of `root` now, once. */
+/**
+ * Ships the complete lines of `root` now, once.
+ *
+ * @since 0.1.0
+ * @category shipping
+ */
 export const ship = (
   nc: NatsConnection,
   root: string,
@@ -514,6 +558,9 @@ export const ship = (
 /**
  * Ships `root` every `interval` (default 1 s), the first pass at once, until interrupted: files that grow, rotate
  * and appear are followed (tail -F). A pass runs to its end once started, so an interrupt never leaves it half done.
+ *
+ * @since 0.1.0
+ * @category shipping
  */
 export const follow = (
   nc: NatsConnection,
@@ -529,6 +576,11 @@ export const follow = (
     )
   )
 
-/** The Promise face: {@link ship} once. */
+/**
+ * The Promise face: {@link ship} once.
+ *
+ * @since 0.1.0
+ * @category shipping
+ */
 export const shipOnce = (nc: NatsConnection, root: string, options: Options): Promise<PassResult> =>
   Effect.runPromise(ship(nc, root, options))

@@ -21,6 +21,12 @@ import * as Naming from "./internal/naming.ts"
 import { type Handles, open as openStore, retrying } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
 
+/**
+ * Which stream to read, and how long to keep trying through a cluster that does not answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** Stream name (default `DLA_LOGS`). */
   readonly stream?: string
@@ -28,6 +34,12 @@ export interface Options {
   readonly retryForMs?: number
 }
 
+/**
+ * A file in the store: its node, its path, its generation (a new one after truncation), what it holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoredFile {
   readonly node: string
   /** Path relative to the shipped root, as first seen. */
@@ -41,6 +53,12 @@ export interface StoredFile {
   readonly lastSeq: number
 }
 
+/**
+ * Which stored files an operation reads: all, one node's, or one file.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Selection {
   /** Only this node's files. */
   readonly node?: string
@@ -50,6 +68,12 @@ export interface Selection {
   readonly generation?: number
 }
 
+/**
+ * How `count` reads lines: the format, and a progress callback.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CountOptions {
   /** The format of every line; by default detected per stored file from its first message. */
   readonly format?: LogFormat.LogFormat
@@ -57,17 +81,92 @@ export interface CountOptions {
   readonly onProgress?: (done: number, total: number) => void
 }
 
+/**
+ * The counts of the selected stored files, and how many files they were.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CountResult extends Counts.Counts {
   readonly files: number
 }
 
+/**
+ * A message of a stored file that starts a line: a range of the file may begin there (see {@link Layout}).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Cut {
+  /** Stream sequence of the message (its first copy). */
+  readonly seq: number
+  /** Its first byte's offset in the file. */
+  readonly offset: number
+}
+
+/**
+ * A stored file as work to split: its subject, its first message and where a range of it may begin. A range cut at
+ * a {@link Cut} starts at a message and at a line, so it holds whole lines (a line longer than a message is never
+ * cut) and the bytes before it are the previous range's, whatever duplicates the stream holds around the cut.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Layout extends StoredFile {
+  readonly stream: string
+  readonly subject: string
+  /** Stream sequence of its first message (what its format is detected from). */
+  readonly firstSeq: number
+  /** Message starts after the first that start a line, in file order. */
+  readonly cuts: ReadonlyArray<Cut>
+}
+
+/**
+ * Bytes `[start, end)` of a stored file, held by its messages from stream sequence `first` to `last`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Range {
+  readonly subject: string
+  /** Stream sequence of the file's first message: its format is detected there. */
+  readonly head: number
+  readonly first: number
+  readonly last: number
+  readonly start: number
+  readonly end: number
+}
+
+/**
+ * The counts of a {@link Range} and the format its lines were read in.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RangeCount {
+  readonly counts: Counts.Counts
+  /** The format its lines were read in (given, or detected from the file's first message). */
+  readonly format: string
+}
+
+/**
+ * What `mirror` wrote.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MirrorResult {
   /** Files written to (new or grown). */
   readonly files: number
   readonly bytes: number
 }
 
-/** The store's reading side, with Promise methods (the Effect functions below wrap these). */
+/**
+ * The store's reading side, with Promise methods (the Effect functions below wrap these).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Reader {
   readonly list: (selection?: Selection) => Promise<ReadonlyArray<StoredFile>>
   /** Passes the stored bytes of the selected file(s) to `write`, in order; fails with NotFound when there are none. */
@@ -76,6 +175,15 @@ export interface Reader {
     write: (bytes: Uint8Array) => Promise<void> | void
   ) => Promise<number>
   readonly count: (selection?: Selection, options?: CountOptions) => Promise<CountResult>
+  /** The selected files with where they may be split: what a distributed count plans its tasks from. */
+  readonly layout: (selection?: Selection) => Promise<ReadonlyArray<Layout>>
+  /**
+   * Counts the lines of one range (planned from {@link layout}) by reading its messages by sequence from the stream
+   * (a consumer filtered to its file, or one get for a one-message range), each byte once. Fails with Unavailable
+   * when the stream does not hold every byte of it (yet: a new leader catching up; or any more: the file was
+   * removed).
+   */
+  readonly countRange: (range: Range, format?: LogFormat.LogFormat) => Promise<RangeCount>
   /**
    * Brings `dir/<node>/<file>` up to date with the store (a later generation `g` as `<file>@g`), appending only what
    * is new since the last mirror; returns what was written.
@@ -147,11 +255,21 @@ class ByteCursor {
 
 type StoredMessage = Encoding.Message
 
-/** Where a stored file is mirrored, relative to the mirror's directory. */
+/**
+ * Where a stored file is mirrored, relative to the mirror's directory.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const mirrorPath = (file: Pick<StoredFile, "node" | "file" | "generation">): string =>
   join(file.node, file.generation === 0 ? file.file : `${file.file}@${file.generation}`)
 
-/** Opens the store for reading. Fails with NotFound when nothing was ever shipped to it. */
+/**
+ * Opens the store for reading. Fails with NotFound when nothing was ever shipped to it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const reader = async (nc: NatsConnection, options: Options = {}): Promise<Reader> => {
   const stream = options.stream ?? Naming.DEFAULT_STREAM
   const retryForMs = options.retryForMs ?? 60_000
@@ -203,7 +321,8 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     filter: string,
     from: number,
     until: number,
-    onMessage: (msg: JsMsg) => Promise<void> | void
+    onMessage: (msg: JsMsg) => Promise<void> | void,
+    headersOnly = false
   ) => {
     let next = from
     let stuckSince = Date.now()
@@ -220,7 +339,8 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
           await store.js.consumers.get(stream, {
             filter_subjects: filter,
             deliver_policy: DeliverPolicy.StartSequence,
-            opt_start_seq: start
+            opt_start_seq: start,
+            ...(headersOnly ? { headers_only: true } : {})
           })
         ).consume({ max_bytes: CONSUMER_BYTES, expires: 2_000 })
       )
@@ -319,6 +439,98 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     return { ...counts, files: files.length }
   }
 
+  const layout: Reader["layout"] = async (selection = {}) => {
+    const files = await list(selection)
+    if (files.length === 0) return []
+    /** Per subject: bytes seen so far, lines up to there, whether they end a line, first message, cuts. */
+    const seen = new Map<
+      string,
+      { taken: number; lines: number; endsLine: boolean; firstSeq: number; cuts: Array<Cut> }
+    >()
+    // Headers alone: where each message sits in its file, not its bytes.
+    await consume(
+      filterOf(stream, selection),
+      1,
+      Math.max(...files.map((f) => f.lastSeq)),
+      (msg) => {
+        const offset = Number(msg.headers?.get(Naming.Header.offset))
+        const end = Number(msg.headers?.get(Naming.Header.end))
+        const lines = Number(msg.headers?.get(Naming.Header.lines))
+        let at = seen.get(msg.subject)
+        if (at === undefined) {
+          at = { taken: 0, lines: 0, endsLine: true, firstSeq: msg.seq, cuts: [] }
+          seen.set(msg.subject, at)
+        }
+        // A copy of bytes seen (a duplicate) or past a gap says nothing new about where lines start.
+        if (offset !== at.taken) return
+        if (offset > 0 && at.endsLine) at.cuts.push({ seq: msg.seq, offset })
+        // A message ends a line when it holds a newline: every message but the pieces of a long line ends at one.
+        at.endsLine = lines > at.lines
+        at.lines = lines
+        at.taken = end
+      },
+      true
+    )
+    return files.map((file) => {
+      const subject = Naming.subject(stream, file)
+      const at = seen.get(subject)
+      return { ...file, stream, subject, firstSeq: at?.firstSeq ?? file.lastSeq, cuts: at?.cuts ?? [] }
+    })
+  }
+
+  /** The subject's first message at or after `seq` (`null`: none), from the stream's leader. */
+  const messageFrom = (subject: string, seq: number) =>
+    retrying(`reading ${subject}`, retryForMs, async () => {
+      // STREAM.MSG.GET takes `next_by_subj` (nats-server 2.9+); nats.js's type for it leaves that out.
+      const query = { seq, next_by_subj: subject } as unknown as { seq: number }
+      const msg = await store.jsm.streams.getMessage(stream, query)
+      return msg === null ? null : { seq: msg.seq, data: msg.data, headers: msg.header }
+    })
+
+  const countRange: Reader["countRange"] = async (range, format) => {
+    const tally = new SubjectTally(range.subject, format)
+    tally.cursor.taken = range.start
+    const missing = () =>
+      new StoreError.StoreError({
+        reason: "Unavailable",
+        message: `${range.subject}: the store lacks bytes ${tally.cursor.taken} to ${range.end} (up to sequence ${range.last})`
+      })
+    if (tally.format === undefined && range.start > 0) {
+      // Detected from the file's first message, as a count of the whole file detects it.
+      const head = await messageFrom(range.subject, range.head)
+      if (head === null) throw missing()
+      tally.format = LogFormat.detect(await Encoding.decode(head))
+    }
+    // Messages are decoded on libuv's thread pool, a few ahead of the one being counted, and counted in order.
+    const decoding: Array<{ readonly from: number; readonly to: number; readonly bytes: Promise<Uint8Array> }> = []
+    const countNext = async () => {
+      const { from, to, bytes } = decoding.shift()!
+      const part = (await bytes).subarray(from, to)
+      tally.add(Buffer.from(part.buffer, part.byteOffset, part.length))
+    }
+    const take = async (msg: StoredMessage) => {
+      const before = tally.cursor.taken
+      const skip = tally.cursor.claim(msg)
+      if (skip === undefined || before >= range.end) return
+      // Bytes past the range's end are the next range's.
+      const bytes = Encoding.decode(msg)
+      bytes.catch(() => undefined) // seen when counted
+      decoding.push({ from: skip, to: skip + Math.min(range.end, tally.cursor.taken) - before, bytes })
+      if (decoding.length > DECODE_AHEAD) await countNext()
+    }
+    if (range.first === range.last) {
+      // One message (a small file): one request, no consumer to set up.
+      const msg = await messageFrom(range.subject, range.first)
+      if (msg !== null && msg.seq === range.first) await take(msg)
+    } else {
+      // Many: a consumer streams them (a request each would be a JSON answer with the bytes in base64).
+      await consume(range.subject, range.first, range.last, take)
+    }
+    while (decoding.length > 0) await countNext()
+    if (tally.cursor.taken < range.end) throw missing()
+    return { counts: tally.counts(), format: (tally.format ?? LogFormat.bracketed).name }
+  }
+
   const mirror: Reader["mirror"] = async (dir, selection = {}) => {
     let files = 0
     let bytes = 0
@@ -370,7 +582,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     return purged.purged
   }
 
-  return { list, read, count, mirror, remove }
+  return { list, read, count, layout, countRange, mirror, remove }
 }
 
 /** Level tallies of one stored file, fed message by message; a line split across messages is carried over. */
@@ -420,9 +632,21 @@ const withReader = <A>(nc: NatsConnection, options: Options, what: string, use: 
     catch: StoreError.fromUnknown("Unavailable", what)
   })
 
+/**
+ * The stored files of the selection (Effect face of `Reader.list`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const list = (nc: NatsConnection, selection: Selection = {}, options: Options = {}) =>
   withReader(nc, options, "listing the store", (r) => r.list(selection))
 
+/**
+ * Writes one stored file's bytes, in order, to `write` (Effect face of `Reader.read`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const read = (
   nc: NatsConnection,
   selection: Selection & { readonly node: string; readonly file: string },
@@ -430,11 +654,38 @@ export const read = (
   options: Options = {}
 ) => withReader(nc, options, `reading ${selection.file}`, (r) => r.read(selection, write))
 
+/**
+ * Counts the lines of the selected stored files by level (Effect face of `Reader.count`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const count = (nc: NatsConnection, selection: Selection = {}, options: Options & CountOptions = {}) =>
   withReader(nc, options, "counting the store", (r) => r.count(selection, options))
 
+/**
+ * Where each selected stored file may be split into ranges (Effect face of `Reader.layout`): headers only, no lines read.
+ *
+ * @since 0.2.0
+ * @category reading
+ */
+export const layout = (nc: NatsConnection, selection: Selection = {}, options: Options = {}) =>
+  withReader(nc, options, "listing the store", (r) => r.layout(selection))
+
+/**
+ * Writes the selected stored files under `dir` (Effect face of `Reader.mirror`).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const mirror = (nc: NatsConnection, dir: string, selection: Selection = {}, options: Options = {}) =>
   withReader(nc, options, `mirroring the store to ${dir}`, (r) => r.mirror(dir, selection))
 
+/**
+ * Deletes a node's stored files (or one of them) from the store (Effect face of `Reader.remove`).
+ *
+ * @since 0.1.0
+ * @category writing
+ */
 export const remove = (nc: NatsConnection, selection: Selection & { readonly node: string }, options: Options = {}) =>
   withReader(nc, options, "removing from the store", (r) => r.remove(selection))

@@ -4,6 +4,12 @@
  *
  * @since 0.1.0
  */
+/**
+ * Ships node-local log files into the store, exactly once.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as Shipper from "./Shipper.ts"
 /**
  * What the store holds, read back.

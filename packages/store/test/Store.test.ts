@@ -122,6 +122,62 @@ describe("Shipper and Store", () => {
     expect(await cat(stream, "n", "a.log")).toBe(lines(0, 310))
   })
 
+  it("lays a stored file out at messages that start a line, and counts its ranges each byte once, around a duplicate", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    const long = `[2025-01-01T00:00:00] [ERROR] ${"x".repeat(5_000)}\n`
+    writeFileSync(join(dir, "a.log"), `${lines(0, 100)}${long}${lines(100, 100)}`)
+    const options = { node: "n", stream, messageBytes: 1024, compress: false }
+    await Shipper.shipOnce(nats.nc(), dir, options)
+    // The last message again, right after it (a publish retried through a fail-over), then more lines after it.
+    const jsm = await jetstreamManager(nats.nc())
+    const subject = Naming.subject(stream, { node: "n", file: "a.log", generation: 0 })
+    const last = await jsm.streams.getMessage(stream, { last_by_subj: subject })
+    const again = headers()
+    for (const key of Object.values(Naming.Header)) again.set(key, last!.header.get(key))
+    await jetstream(nats.nc()).publish(subject, last!.data, { headers: again })
+    appendFileSync(join(dir, "a.log"), lines(200, 100))
+    await Shipper.shipOnce(nats.nc(), dir, options)
+    const content = readFileSync(join(dir, "a.log"))
+
+    const reader = await Store.reader(nats.nc(), { stream })
+    const [file] = await reader.layout()
+    expect(file).toMatchObject({ node: "n", file: "a.log", subject, firstSeq: 1, bytes: content.length })
+    const { cuts } = file!
+    expect(cuts.length).toBeGreaterThan(10)
+    // Every cut starts a line, at the first copy of its message; none falls inside the long line.
+    const longAt = content.indexOf("xxx")
+    for (const cut of cuts) {
+      expect(content[cut.offset - 1]).toBe(0x0a)
+      expect(cut.offset <= longAt || cut.offset > longAt + 5_000).toBe(true)
+    }
+    expect(cuts.map((c) => c.seq)).toEqual([...cuts.map((c) => c.seq)].sort((a, b) => a - b))
+    expect(new Set(cuts.map((c) => c.offset)).size).toBe(cuts.length)
+
+    // Cut everywhere it may be: the ranges add up to the whole file, the duplicate counted once.
+    const bounds = [{ seq: file!.firstSeq, offset: 0 }, ...cuts, { seq: file!.lastSeq + 1, offset: file!.bytes }]
+    const ranges = bounds.slice(1).map((next, i) => ({
+      subject,
+      head: file!.firstSeq,
+      first: bounds[i]!.seq,
+      last: next.seq - 1,
+      start: bounds[i]!.offset,
+      end: next.offset
+    }))
+    const counted = await Promise.all(ranges.map((range) => reader.countRange(range)))
+    const whole = await Effect.runPromise(Store.count(nats.nc(), {}, { stream }))
+    const { files: _, ...wholeCounts } = whole
+    expect(Counts.mergeAll(counted.map((c) => c.counts))).toEqual(wholeCounts)
+    expect(whole.lines).toBe(301)
+    expect(whole.bytes).toBe(content.length)
+    // A range not starting the file still reads its lines in the file's format (detected from its first message).
+    expect(new Set(counted.map((c) => c.format))).toEqual(new Set([counted[0]!.format]))
+
+    // A range whose messages the stream does not hold (up to `last`) fails rather than count part of it.
+    const short = { ...ranges[1]!, last: ranges[1]!.first - 1 }
+    await expect(reader.countRange(short)).rejects.toMatchObject({ _tag: "StoreError", reason: "Unavailable" })
+  })
+
   it("fails on bytes missing from the store rather than return a file with a hole", async () => {
     const stream = freshStream()
     const dir = tempDir()

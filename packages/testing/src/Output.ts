@@ -9,6 +9,7 @@ import type { ChildProcess } from "node:child_process"
  * Everything gathered so far.
  *
  * @since 0.1.0
+ * @category processes
  */
 export interface Output {
   readonly stdout: string
@@ -20,6 +21,7 @@ export interface Output {
  * stderr so far after each chunk of it.
  *
  * @since 0.1.0
+ * @category processes
  */
 export const gather = (child: ChildProcess, onStderr?: (stderr: string) => void): Output => {
   const output = { stdout: "", stderr: "" }

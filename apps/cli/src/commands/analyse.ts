@@ -124,10 +124,11 @@ export const analyse = Command.make(
       yield* ensureExists(args.path)
       const progress = Run.progress()
       const runId = Run.runId(args.run, args.path, args.include, args.exclude)
-      const watched = Watch.make(runId, progress.onEvent)
+      const watched = Watch.make(runId, [progress.read, ...Verbose.readers(args.verbose, args)])
       yield* Watch.dashboard(watched, args)
       const options = {
-        ...Run.masterOptions(args, Verbose.tap(args.verbose, args, watched.onEvent)),
+        // Stragglers are re-run over NATS only: this machine's threads are alike.
+        ...Run.masterOptions({ ...args, speculate: args.speculate && Option.isSome(args.nats) }),
         runId,
         root: args.path,
         include: args.include,
@@ -179,7 +180,7 @@ export const analyse = Command.make(
       }
       // Speedup: from --baseline, else from a recorded sequential run of the same input.
       const input = { files: summary.filesProcessed, counts: summary.counts }
-      const baseline = Option.orElse(args.baseline, () => Baseline.recorded(runId, input))
+      const baseline = Option.isSome(args.baseline) ? args.baseline : yield* Baseline.recorded(runId, input)
       yield* Run.report(summary, {
         json: args.json,
         baseline,
@@ -216,6 +217,10 @@ export const analyse = Command.make(
     {
       command: "dla analyse /data/logs --nats nats://127.0.0.1:4222 --dashboard",
       description: "Over NATS (other machines' 'dla worker's may join), with a live page"
+    },
+    {
+      command: "dla analyse --from-store --nats nats://nats:4222 --node gpu-07",
+      description: "Count what 'dla ship' stored (one node's files), over workers ('dla worker's may join)"
     },
     {
       command: "dla analyse /var/log/app --follow --for 60",

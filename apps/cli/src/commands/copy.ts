@@ -116,74 +116,79 @@ export const copy = Command.make(
       Flag.withDescription("Run one pass, print a summary and exit (1 when a file failed)")
     )
   },
-  (options) => {
-    const hdfs = isHdfs(Option.getOrUndefined(options.dest) ?? (process.env.HDFS_LOG_DEST || undefined))
-    return Effect.gen(function* () {
-      if (options.patterns.length === 0 && !options.fromStore) {
-        return yield* new CliError.ValidationError({
-          message: "give the patterns of the files to copy (or --from-store)"
+  (options) =>
+    Effect.gen(function* () {
+      // The copier's variables through Config, as the copier reads them (HDFS_LOG_DEST, HDFS_COPY_INTERVAL...).
+      const env = yield* HdfsCopier.environment
+      const hdfs = isHdfs(Option.getOrUndefined(options.dest) ?? env.HDFS_LOG_DEST)
+      return yield* Effect.gen(function* () {
+        if (options.patterns.length === 0 && !options.fromStore) {
+          return yield* new CliError.ValidationError({
+            message: "give the patterns of the files to copy (or --from-store)"
+          })
+        }
+        if (options.fromStore && options.patterns.length > 0) {
+          return yield* new CliError.ValidationError({ message: "--from-store copies the store: drop the patterns" })
+        }
+        if (options.fromStore && Option.isNone(options.nats)) {
+          return yield* new CliError.ValidationError({ message: "--from-store needs --nats URL (or NATS_URL)" })
+        }
+        if (Option.isSome(options.rootDir)) yield* ensureDirectory(options.rootDir.value)
+        // Credentials only from the URL (nats://copier:password@host): `--user` here is WebHDFS's.
+        const nats = Option.isSome(options.nats)
+          ? yield* Nats.connection(options.nats.value, Nats.anonymous)
+          : undefined
+        // From the store: every stored node's files, mirrored under the state directory, are the files to copy.
+        const mirror = options.fromStore
+          ? FromStore.mirrorDir(
+              Option.getOrElse(options.stateDir, () => CopyConfig.stateDirFromEnv(env)),
+              options.name
+            )
+          : undefined
+        const syncMirror =
+          nats !== undefined && mirror !== undefined ? FromStore.mirror(nats, mirror, options.stream) : Effect.void
+        const copier = yield* HdfsCopier.make({
+          ...(nats !== undefined ? { nats } : {}),
+          ...defined("leaseTtlSeconds", options.leaseTtl),
+          ...defined("stateDir", options.stateDir),
+          webhdfs: {
+            ...(options.namenode.length > 0 ? { namenodes: options.namenode } : {}),
+            ...defined("user", options.user)
+          }
         })
-      }
-      if (options.fromStore && options.patterns.length > 0) {
-        return yield* new CliError.ValidationError({ message: "--from-store copies the store: drop the patterns" })
-      }
-      if (options.fromStore && Option.isNone(options.nats)) {
-        return yield* new CliError.ValidationError({ message: "--from-store needs --nats URL (or NATS_URL)" })
-      }
-      if (Option.isSome(options.rootDir)) yield* ensureDirectory(options.rootDir.value)
-      // Credentials only from the URL (nats://copier:password@host): `--user` here is WebHDFS's.
-      const nats = Option.isSome(options.nats) ? yield* Nats.connection(options.nats.value, Nats.anonymous) : undefined
-      // From the store: every stored node's files, mirrored under the state directory, are the files to copy.
-      const mirror = options.fromStore
-        ? FromStore.mirrorDir(
-            Option.getOrElse(options.stateDir, () => CopyConfig.stateDirFromEnv(process.env)),
-            options.name
-          )
-        : undefined
-      const syncMirror =
-        nats !== undefined && mirror !== undefined ? FromStore.mirror(nats, mirror, options.stream) : Effect.void
-      const copier = yield* HdfsCopier.make({
-        ...(nats !== undefined ? { nats } : {}),
-        ...defined("leaseTtlSeconds", options.leaseTtl),
-        ...defined("stateDir", options.stateDir),
-        webhdfs: {
-          ...(options.namenode.length > 0 ? { namenodes: options.namenode } : {}),
-          ...defined("user", options.user)
+        const copyOptions = {
+          copyName: options.name,
+          pathPatterns: mirror === undefined ? options.patterns : ["**"],
+          ...defined("destination", options.dest),
+          ...defined("rootDir", mirror === undefined ? options.rootDir : Option.some(mirror)),
+          ...defined("intervalSeconds", options.interval),
+          ...defined("maxRetries", options.maxRetries),
+          ...defined("retryDelaySeconds", options.retryDelay),
+          preserveStructure: options.preserveStructure || mirror !== undefined,
+          createDestDirs: options.createDestDirs
         }
-      })
-      const copyOptions = {
-        copyName: options.name,
-        pathPatterns: mirror === undefined ? options.patterns : ["**"],
-        ...defined("destination", options.dest),
-        ...defined("rootDir", mirror === undefined ? options.rootDir : Option.some(mirror)),
-        ...defined("intervalSeconds", options.interval),
-        ...defined("maxRetries", options.maxRetries),
-        ...defined("retryDelaySeconds", options.retryDelay),
-        preserveStructure: options.preserveStructure || mirror !== undefined,
-        createDestDirs: options.createDestDirs
-      }
-      yield* syncMirror
-      if (!options.once) {
-        if (mirror !== undefined) {
-          const seconds = Option.getOrElse(options.interval, () => Number(process.env.HDFS_COPY_INTERVAL) || 60)
-          yield* Effect.forkScoped(Effect.repeat(syncMirror, Schedule.spaced(Duration.seconds(seconds))))
+        yield* syncMirror
+        if (!options.once) {
+          if (mirror !== undefined) {
+            const seconds = Option.getOrElse(options.interval, () => Number(env.HDFS_COPY_INTERVAL) || 60)
+            yield* Effect.forkScoped(Effect.repeat(syncMirror, Schedule.spaced(Duration.seconds(seconds))))
+          }
+          if (yield* copier.startCopy(copyOptions)) yield* Effect.never
+          return
         }
-        if (yield* copier.startCopy(copyOptions)) yield* Effect.never
-        return
-      }
-      const status = yield* copier.copyOnce(copyOptions)
-      if (status === undefined) return // disabled here: the skip message says why
-      yield* Console.log(
-        status.leaseHeld === false
-          ? `Another process holds the lease of '${options.name}': nothing copied`
-          : `Copied ${plural(status.filesCopied, "file")}, ${plural(status.bytesCopied, "byte")} to ${status.config.destination}`
-      )
-      if (status.lastError !== null) return yield* new Failure.Failure({ message: status.lastError })
-      // The copier's messages (enabled, started, skipped, each pass) are diagnostics: @dla/logger's lines on stderr
-      // (rank-aware, NO_COLOR, --log-level, see internal/Diagnostics) in the destination's words, leaving stdout to
-      // the summary.
-    }).pipe(Effect.scoped, Effect.provide(Logger.layer([worded(hdfs)])))
-  }
+        const status = yield* copier.copyOnce(copyOptions)
+        if (status === undefined) return // disabled here: the skip message says why
+        yield* Console.log(
+          status.leaseHeld === false
+            ? `Another process holds the lease of '${options.name}': nothing copied`
+            : `Copied ${plural(status.filesCopied, "file")}, ${plural(status.bytesCopied, "byte")} to ${status.config.destination}`
+        )
+        if (status.lastError !== null) return yield* new Failure.Failure({ message: status.lastError })
+        // The copier's messages (enabled, started, skipped, each pass) are diagnostics: @dla/logger's lines on stderr
+        // (rank-aware, NO_COLOR, --log-level, see internal/Diagnostics) in the destination's words, leaving stdout to
+        // the summary.
+      }).pipe(Effect.scoped, Effect.provide(Logger.layer([worded(hdfs)])))
+    })
 ).pipe(
   Command.withDescription(
     "Copy logs to HDFS (WebHDFS) or mounted storage, incrementally and atomically, only on the coordinator (DISABLE_HDFS_COPY, DLA_HDFS_COPY=force|off)."

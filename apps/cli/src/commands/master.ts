@@ -94,12 +94,12 @@ export const master = Command.make(
         }
       }
       // Its state and events on NATS for `dla status` and `dla dashboard` while it leads; its own page with --dashboard.
-      const watched = Watch.make(runId, progress.onEvent, { elected: true })
+      const watched = Watch.make(runId, [progress.read], { elected: true })
       yield* Watch.publish(nc, watched)
       yield* Watch.dashboard(watched, args)
       let leader: string | undefined
       const summary = yield* Distributed.masterWithStandbys(nc, {
-        ...Run.masterOptions(args, watched.onEvent),
+        ...Run.masterOptions(args),
         runId,
         root: args.dir,
         include: args.include,

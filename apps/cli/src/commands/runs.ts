@@ -9,6 +9,7 @@ import { ErrorMessage } from "@dla/core"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
+import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
@@ -118,7 +119,7 @@ const prune = Command.make(
     Effect.gen(function* () {
       const nc = yield* Failure.fromError(Nats.connection(nats, settings))
       const runs = yield* Failure.fromError(known(nc))
-      const now = Date.now()
+      const now = yield* Clock.currentTimeMillis
       const old = stale(runs, now, olderThan)
       for (const run of old) {
         const age = `${run.status} ${Progress.duration((now - run.at) / 1000)} ago`

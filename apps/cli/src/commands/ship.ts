@@ -4,6 +4,7 @@
  */
 import { DistributedContext } from "@dla/core"
 import { Shipper } from "@dla/store"
+import * as Clock from "effect/Clock"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
@@ -23,18 +24,19 @@ const MB = 1e6
 const PLAIN_EVERY_MS = 10_000
 
 /** A progress line on stderr: redrawn in place on a terminal, an occasional line elsewhere. */
-const progressLine = (stream: NodeJS.WriteStream = process.stderr) => {
-  const began = Date.now()
+const progressLine = (clock: Clock.Clock, stream: NodeJS.WriteStream = process.stderr) => {
+  const now = () => clock.currentTimeMillisUnsafe()
+  const began = now()
   let drawnAt = began // no line before there is something to say
   const text = (p: Shipper.Progress) => {
-    const seconds = Math.max((Date.now() - began) / 1000, 0.001)
+    const seconds = Math.max((now() - began) / 1000, 0.001)
     return `shipped ${p.lines} lines, ${(p.bytes / MB).toFixed(1)} MB in ${p.messages} messages (${(p.bytes / MB / seconds).toFixed(1)} MB/s), ${p.files} files`
   }
   return {
     update: (p: Shipper.Progress) => {
-      const now = Date.now()
-      if (now - drawnAt < (stream.isTTY ? 100 : PLAIN_EVERY_MS)) return
-      drawnAt = now
+      const at = now()
+      if (at - drawnAt < (stream.isTTY ? 100 : PLAIN_EVERY_MS)) return
+      drawnAt = at
       if (stream.isTTY) stream.write(`\r${text(p)}\x1b[K`)
       else Diagnostics.info(text(p))
     },
@@ -87,7 +89,8 @@ export const ship = Command.make(
   (args) =>
     Effect.gen(function* () {
       const nc = yield* Nats.connection(args.nats, args)
-      const progress = progressLine()
+      // The shipper's callbacks are synchronous: they read the Effect's Clock taken here.
+      const progress = progressLine(yield* Clock.Clock)
       const options: Shipper.Options = {
         node: Option.isSome(args.node)
           ? args.node.value

@@ -4,6 +4,7 @@
 import { RunMonitor } from "@dla/analyser"
 import { CheckpointKv, RunsKv } from "@dla/analyser/nats"
 import type { NatsConnection } from "@nats-io/nats-core"
+import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
@@ -75,18 +76,21 @@ export const status = Command.make(
         return yield* new NoRun({ servers: Nats.withoutCredentials(nats), runId: runId ?? "" })
       }
       const tty = process.stdout.isTTY === true
+      // "silent for", "ago": the time of each view from the Effect's Clock.
       const show = (state: RunMonitor.RunState) =>
-        json
-          ? Console.log(
-              JSON.stringify(
-                Report.stateJson({ ...state, masterSilentMs: RunMonitor.silentFor(state, Date.now()) ?? null }),
-                null,
-                watch ? undefined : 2
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          json
+            ? Console.log(
+                JSON.stringify(
+                  Report.stateJson({ ...state, masterSilentMs: RunMonitor.silentFor(state, now) ?? null }),
+                  null,
+                  watch ? undefined : 2
+                )
               )
-            )
-          : Console.log(
-              `${watch && tty ? clearScreen : ""}${StatusView.render(state, Date.now())}${watch && !tty ? "\n" : ""}`
-            )
+            : Console.log(
+                `${watch && tty ? clearScreen : ""}${StatusView.render(state, now)}${watch && !tty ? "\n" : ""}`
+              )
+        )
       yield* show(found.value)
       if (!watch || StatusView.isOver(found.value)) return
       yield* RunMonitor.watch(nc, found.value.runId).pipe(

@@ -2,7 +2,8 @@
  * `dla store ls|cat|rm --nats URL`: what the log store holds (`dla ship` put it there), a stored file's bytes on
  * stdout, byte-identical to what was shipped, and removing a node's or a file's data.
  */
-import { Store } from "@dla/store"
+import { Store, type StoreError } from "@dla/store"
+import type { NatsConnection } from "@nats-io/nats-core"
 import * as Console from "effect/Console"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -14,6 +15,16 @@ import * as Nats from "../internal/Nats.ts"
 import * as StoreFlags from "../internal/StoreFlags.ts"
 
 const connection = { nats: Nats.servers, ...Nats.options, stream: StoreFlags.stream }
+
+/** One store operation as each `dla store` command runs it: on the connection and stream its flags name. */
+const onStore = <A>(
+  args: Nats.Settings & { readonly nats: string; readonly stream: Option.Option<string> },
+  operation: (nc: NatsConnection, options: Store.Options) => Effect.Effect<A, StoreError.StoreError>
+) =>
+  Effect.gen(function* () {
+    const nc = yield* Nats.connection(args.nats, args)
+    return yield* StoreFlags.failure(operation(nc, StoreFlags.options(args.stream)))
+  }).pipe(Effect.scoped)
 
 /** Writes to stdout, waiting while its buffer is full (a pipe to a slow reader never grows our memory). */
 const writeOut = (bytes: Uint8Array) =>
@@ -39,14 +50,13 @@ const ls = Command.make(
   { ...connection, node: StoreFlags.node("Only this node's files"), json: Flags.json },
   (args) =>
     Effect.gen(function* () {
-      const nc = yield* Nats.connection(args.nats, args)
       const selection = Option.isSome(args.node) ? { node: args.node.value } : {}
-      const files = yield* StoreFlags.failure(Store.list(nc, selection, StoreFlags.options(args.stream)))
+      const files = yield* onStore(args, (nc, options) => Store.list(nc, selection, options))
       const shown = files.map(({ lastSeq: _, ...file }) => file)
       yield* Console.log(
         args.json ? JSON.stringify(shown, null, 2) : files.length === 0 ? "The store is empty." : table(files)
       )
-    }).pipe(Effect.scoped)
+    })
 ).pipe(
   Command.withDescription("List the stored files: node, file, generation, bytes and lines."),
   Command.withExamples([
@@ -69,14 +79,13 @@ const cat = Command.make(
   },
   (args) =>
     Effect.gen(function* () {
-      const nc = yield* Nats.connection(args.nats, args)
       const selection = {
         node: args.node,
         file: args.file,
         ...(Option.isSome(args.generation) ? { generation: args.generation.value } : {})
       }
-      yield* StoreFlags.failure(Store.read(nc, selection, writeOut, StoreFlags.options(args.stream)))
-    }).pipe(Effect.scoped)
+      yield* onStore(args, (nc, options) => Store.read(nc, selection, writeOut, options))
+    })
 ).pipe(
   Command.withDescription("Write a stored file's bytes to stdout, byte-identical to what was shipped."),
   Command.withExamples([
@@ -99,12 +108,11 @@ const rm = Command.make(
   },
   (args) =>
     Effect.gen(function* () {
-      const nc = yield* Nats.connection(args.nats, args)
       const selection = { node: args.node, ...(Option.isSome(args.file) ? { file: args.file.value } : {}) }
-      const removed = yield* StoreFlags.failure(Store.remove(nc, selection, StoreFlags.options(args.stream)))
+      const removed = yield* onStore(args, (nc, options) => Store.remove(nc, selection, options))
       const what = Option.isSome(args.file) ? `'${args.file.value}' of node '${args.node}'` : `node '${args.node}'`
       yield* Console.log(`Removed ${removed} messages of ${what}`)
-    }).pipe(Effect.scoped)
+    })
 ).pipe(
   Command.withDescription(
     "Remove a node's or a file's data from the store (stop its shipper first: shipped again, files start over)."

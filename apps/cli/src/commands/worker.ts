@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Flags from "../Flags.ts"
 import * as Diagnostics from "../internal/Diagnostics.ts"
+import * as FromStore from "../internal/FromStore.ts"
 import * as Nats from "../internal/Nats.ts"
 import * as Run from "../internal/Run.ts"
 
@@ -33,6 +34,8 @@ export const worker = Command.make(
         runId: Option.getOrUndefined(args.run),
         once: args.once,
         format: Option.getOrUndefined(Option.map(args.format, Run.formatSpec)),
+        // Tasks of `dla analyse --from-store` read the log store: no files on this machine needed.
+        store: FromStore.counter(nc),
         taskDelay: Option.getOrUndefined(Option.map(args.taskDelayMs, Duration.millis)),
         onTask: (event) => {
           if (event._tag === "TaskRetrying") {

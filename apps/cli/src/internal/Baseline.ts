@@ -8,6 +8,9 @@ import { readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { AtomicFile, type Counts } from "@dla/core"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
@@ -25,35 +28,52 @@ export interface Input {
   readonly counts: Counts.Counts
 }
 
-export const dir = (env: NodeJS.ProcessEnv = process.env) =>
-  env.DLA_BASELINE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "dla", "baselines")
+/** Where the times live: `DLA_BASELINE_DIR`, else `$XDG_CACHE_HOME/dla/baselines` (~/.cache), read through Config. */
+export const directory: Config.Config<string> = Config.all([
+  Config.option(Config.String("DLA_BASELINE_DIR")),
+  Config.option(Config.String("XDG_CACHE_HOME"))
+]).pipe(
+  Config.map(([dir, cache]) =>
+    Option.getOrElse(dir, () =>
+      join(
+        Option.getOrElse(cache, () => join(homedir(), ".cache")),
+        "dla",
+        "baselines"
+      )
+    )
+  )
+)
 
-const file = (runId: string, env?: NodeJS.ProcessEnv) => join(dir(env), `${runId}.json`)
+const file = (dir: string, runId: string) => join(dir, `${runId}.json`)
 
-/** Records a sequential run's time; a cache that cannot be written costs nothing but the later speedup. */
-export const record = (runId: string, input: Input, seconds: number, env?: NodeJS.ProcessEnv): void => {
-  try {
+/**
+ * Records a sequential run's time, dated by the Clock; a cache that cannot be written (read-only home, full disk)
+ * costs nothing but the later speedup, which then needs --baseline.
+ */
+export const record = (runId: string, input: Input, seconds: number): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const dir = yield* directory
+    const at = yield* Clock.currentTimeMillis
     const value = {
       seconds,
       files: input.files,
       lines: input.counts.lines,
       bytes: input.counts.bytes,
-      at: new Date().toISOString()
+      at: new Date(at).toISOString()
     }
     // Atomic: a concurrent reader never sees half a file.
-    AtomicFile.writeSync(file(runId, env), JSON.stringify(value))
-  } catch {
-    // Read-only home, full disk: the speedup needs --baseline then.
-  }
-}
+    yield* Effect.try(() => AtomicFile.writeSync(file(dir, runId), JSON.stringify(value)))
+  }).pipe(Effect.ignore)
 
 /** The recorded sequential seconds of this input, if a sequential run of exactly this input was recorded. */
-export const recorded = (runId: string, input: Input, env?: NodeJS.ProcessEnv): Option.Option<number> => {
-  try {
-    const value = Schema.decodeUnknownSync(Schema.fromJsonString(Recorded))(readFileSync(file(runId, env), "utf8"))
-    const same = value.files === input.files && value.lines === input.counts.lines && value.bytes === input.counts.bytes
-    return same && value.seconds > 0 ? Option.some(value.seconds) : Option.none()
-  } catch {
-    return Option.none()
-  }
-}
+export const recorded = (runId: string, input: Input): Effect.Effect<Option.Option<number>> =>
+  Effect.flatMap(directory, (dir) =>
+    Effect.try(() => Schema.decodeUnknownSync(Schema.fromJsonString(Recorded))(readFileSync(file(dir, runId), "utf8")))
+  ).pipe(
+    Effect.map((value) => {
+      const same =
+        value.files === input.files && value.lines === input.counts.lines && value.bytes === input.counts.bytes
+      return same && value.seconds > 0 ? Option.some(value.seconds) : Option.none()
+    }),
+    Effect.orElseSucceed(() => Option.none())
+  )

@@ -36,7 +36,12 @@ export const fromResults = (root: string, results: ReadonlyArray<FileAnalysis.Fi
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
-const isUnread = (file: File) => file.lines > 0 && file.unmatched >= unreadShare * file.lines
+const isUnread = (file: Pick<File, "lines" | "unmatched">) =>
+  file.lines > 0 && file.unmatched >= unreadShare * file.lines
+
+/** Whether a warning names the file (mostly unread, or its size moved): all of the per-file list without --by-file. */
+export const isNoted = (file: Pick<File, "lines" | "unmatched" | "changed">): boolean =>
+  isUnread(file) || file.changed !== undefined
 
 const named = (file: File) => `${file.path} (${file.format})`
 

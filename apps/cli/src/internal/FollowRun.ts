@@ -61,7 +61,7 @@ export const run = (args: Args) =>
     const began = Date.now()
     const live = process.stderr.isTTY === true
     const runId = Run.runId(args.run, args.path, args.include, args.exclude, "follow")
-    const watched = Watch.make(runId, () => {})
+    const watched = Watch.make(runId, [])
     if (Option.isSome(args.nats)) {
       if (!RunsKv.isValidRunId(runId)) {
         return yield* new CliError.ValidationError({ message: `bad --run "${runId}": use letters, digits, - and _` })

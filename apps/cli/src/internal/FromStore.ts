@@ -1,45 +1,71 @@
 /**
  * `--from-store`: `dla analyse` counting the lines stored by `dla ship`, and `dla copy` copying every stored node's
  * files (mirrored into a local directory first, which the copier then copies incrementally as it copies any logs).
- * `@dla/store` is loaded only when `--from-store` is given: `analyse` and `copy` start without it.
+ * `@dla/store` is loaded only when `--from-store` is given (or a worker gets a store task): `analyse`, `copy` and
+ * `worker` start without it.
  */
+import { createHash } from "node:crypto"
+import { availableParallelism } from "node:os"
 import { join } from "node:path"
+import type * as Counter from "@dla/analyser/Counter"
 import type { LogFormat } from "@dla/core"
 import type { Store } from "@dla/store"
 import type { NatsConnection } from "@nats-io/nats-core"
-import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Report from "../Report.ts"
+import * as Flags from "../Flags.ts"
 import * as Diagnostics from "./Diagnostics.ts"
 import type * as Failure from "./Failure.ts"
 import * as Nats from "./Nats.ts"
-import * as Progress from "./Progress.ts"
-import * as Results from "./Results.ts"
+import * as Run from "./Run.ts"
 import * as StoreFlags from "./StoreFlags.ts"
 
 const loadStore = Effect.promise(() => import("@dla/store"))
 
-export interface AnalyseArgs extends Nats.Settings {
+export interface AnalyseArgs extends Nats.Settings, MasterFlags {
   readonly path: string
   readonly nats: Option.Option<string>
   readonly node: Option.Option<string>
   readonly stream: Option.Option<string>
   readonly format: Option.Option<LogFormat.LogFormat>
+  readonly workers: Option.Option<number>
+  readonly run: Option.Option<string>
+  readonly checkpointDir: Option.Option<string>
   readonly json: boolean
+  readonly byFile: boolean
 }
 
+type MasterFlags = Parameters<typeof Run.masterOptions>[0]
+
 const needsNats = (nats: Option.Option<string>) =>
-  Option.match(
-    Option.orElse(nats, () => Option.fromNullishOr(process.env.NATS_URL || undefined)),
-    {
-      onNone: () => Effect.fail(new Nats.NatsUnavailable({ detail: "--from-store needs --nats URL (or NATS_URL)" })),
-      onSome: Effect.succeed
-    }
+  // `--nats` falls back to NATS_URL already (Nats.fromEnv).
+  Option.match(nats, {
+    onNone: () => Effect.fail(new Nats.NatsUnavailable({ detail: "--from-store needs --nats URL (or NATS_URL)" })),
+    onSome: Effect.succeed
+  })
+
+/**
+ * The run id of a count of the store: given, or derived from the stream, the node and what the store holds (each
+ * file's last sequence), so the same command over the same stored lines resumes, and one over a store that has grown
+ * since is another run (its plan differs: the counts of the old one must not be resumed into it).
+ */
+const runIdOf = (args: AnalyseArgs, stream: string, files: ReadonlyArray<Store.Layout>) =>
+  Option.getOrElse(
+    args.run,
+    () =>
+      `store-${createHash("sha256")
+        .update(JSON.stringify([stream, Option.getOrNull(args.node), files.map((f) => [f.subject, f.lastSeq])]))
+        .digest("hex")
+        .slice(0, 12)}`
   )
 
-/** Counts the stored lines (of one node with `--node`) in this process and prints the results block. */
+/**
+ * Counts the stored lines (of one node with `--node`) as the analyser counts files over NATS: a master plans tasks
+ * of stored ranges from the store's layout, this process's `--workers` count them (other `dla worker`s may join), and
+ * results, duplicates, checkpoints and resuming go the master's way. Prints the results block.
+ */
 export const analyse = (args: AnalyseArgs) =>
   Effect.gen(function* () {
     if (args.path !== "") {
@@ -47,22 +73,100 @@ export const analyse = (args: AnalyseArgs) =>
         message: `--from-store reads the store: drop the path '${args.path}'`
       })
     }
-    const nc = yield* Nats.connection(yield* needsNats(args.nats), args)
-    const { Store } = yield* loadStore
-    const progress = Progress.make()
-    const began = performance.now()
-    const counts = yield* StoreFlags.failure(
-      Store.count(nc, Option.isSome(args.node) ? { node: args.node.value } : {}, {
-        ...StoreFlags.options(args.stream),
-        ...(Option.isSome(args.format) ? { format: args.format.value } : {}),
-        onProgress: (done, total) => progress.update(done, total, "from the store")
+    if (Option.isSome(args.checkpointDir)) {
+      // A checkpoint directory keeps the processed files (links or copies): stored files have no path to keep.
+      return yield* new CliError.ValidationError({
+        message: "--from-store keeps its checkpoints on NATS: drop --checkpoint-dir"
       })
-    ).pipe(Effect.ensuring(Effect.sync(progress.finish)))
-    const results: Report.Results = { counts, filesProcessed: counts.files, durationMs: performance.now() - began }
-    yield* Console.log(
-      args.json ? Results.print({ mode: "store", ...results, filesSkipped: 0, workers: 1 }) : Report.render(results)
+    }
+    const workers = Option.getOrElse(args.workers, availableParallelism)
+    yield* Flags.warnAboveCores(workers)
+    const servers = yield* needsNats(args.nats)
+    // Loaded while connecting.
+    const modules = Promise.all([
+      import("@dla/store"),
+      import("@dla/analyser/nats/Distributed"),
+      import("@dla/analyser/Fence"),
+      import("@dla/analyser/Task")
+    ])
+    const nc = yield* Nats.connection(servers, args)
+    const [{ Store, StoreError }, Distributed, Fence, Task] = yield* Effect.promise(() => modules)
+    const stream = Option.getOrElse(args.stream, () => "DLA_LOGS")
+    const files = yield* StoreFlags.failure(
+      Store.layout(nc, Option.isSome(args.node) ? { node: args.node.value } : {}, StoreFlags.options(args.stream))
     )
+    if (files.length === 0) {
+      const what = Option.isSome(args.node) ? `node '${args.node.value}'` : "anything"
+      return yield* StoreFlags.failure(
+        Effect.fail(new StoreError.StoreError({ reason: "NotFound", message: `the store holds nothing for ${what}` }))
+      )
+    }
+    const runId = runIdOf(args, stream, files)
+    const progress = Run.progress()
+    const options = {
+      ...Run.masterOptions(args, progress.onEvent),
+      runId,
+      root: Option.match(args.node, { onNone: () => `store:${stream}`, onSome: (node) => `store:${stream}/${node}` }),
+      planned: {
+        files: files.map((f) => ({ path: Task.storedName(f), size: f.bytes })),
+        tasks: Task.planStore(runId, files, { splitBytes: Math.round(args.splitMb * 1024 * 1024) })
+      }
+    }
+    const format = Option.getOrUndefined(Option.map(args.format, Run.formatSpec))
+    const summary = yield* Effect.gen(function* () {
+      const store = counter(nc)
+      // This process's own workers: store ranges are counted on its main thread (NATS reads, zstd on the thread
+      // pool), so they need no counting thread of their own.
+      const local = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
+        Distributed.worker(nc, { runId, once: true, format, store, workerId: `${runId}-local-${i + 1}` }).pipe(
+          Effect.forkScoped
+        )
+      )
+      const summary = yield* Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced))
+      yield* Fiber.interruptAll(local)
+      return summary
+    }).pipe(Effect.scoped, (e) => Run.ensureFinished(e, progress.finish))
+    yield* Run.report(summary, {
+      json: args.json,
+      baseline: Option.none(),
+      mode: "store",
+      workers,
+      byFile: args.byFile
+    })
+    yield* Run.failOnUnreadable(summary)
   }).pipe(Effect.scoped)
+
+/**
+ * A worker's counter of store ranges (`Counter.StoreCounter`), reading with `nc`: `@dla/store` loaded, and each
+ * stream's reader opened, with the first store task. A range the store does not hold whole (not yet, or removed)
+ * fails the count: the task is handed back and delivered again, and given up after the delivery limit.
+ */
+export const counter = (nc: NatsConnection): Counter.StoreCounter => {
+  const readers = new Map<string, Promise<Store.Reader>>()
+  const readerOf = async (stream: string) => {
+    const { Store } = await import("@dla/store")
+    let reader = readers.get(stream)
+    if (reader === undefined) {
+      reader = Store.reader(nc, { stream, retryForMs: 10_000 })
+      reader.catch(() => readers.delete(stream))
+      readers.set(stream, reader)
+    }
+    return reader
+  }
+  return async (parts, spec) => {
+    const { Counts, LogFormat } = await import("@dla/core")
+    const format = spec === undefined ? undefined : LogFormat.fromSpec(spec)
+    let counts = Counts.empty
+    const files: Array<Counter.Counted["files"][number]> = []
+    for (const { path, range, store } of parts) {
+      if (store === undefined) continue
+      const counted = await (await readerOf(store.stream)).countRange({ ...store, ...range }, format)
+      counts = Counts.merge(counts, counted.counts)
+      files.push({ path, format: counted.format, ...counted.counts })
+    }
+    return { counts, skipped: [], files }
+  }
+}
 
 /** Where `dla copy --from-store` mirrors the store: under the copier's state directory. */
 export const mirrorDir = (stateDir: string, copyName: string): string => join(stateDir, "store", copyName)

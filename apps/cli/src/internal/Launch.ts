@@ -11,8 +11,9 @@
  * (starting, running, done): it starts the run once every rank has asked (a barrier, at most {@link BARRIER}) and,
  * once done, waits (at most {@link LINGER}) until every rank has heard it.
  */
-import type { Master } from "@dla/analyser"
+import * as Master from "@dla/analyser/Master"
 import type { Distributed } from "@dla/analyser/nats"
+import * as RunMonitor from "@dla/analyser/RunMonitor"
 import * as WorkerId from "@dla/analyser/WorkerId"
 import { DistributedContext } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -202,9 +203,14 @@ export const master = (
         `${others - checkedIn.size} of ${others} other rank(s) not up after ${BARRIER}: starting without them`
       )
     }
-    const onEvent = (event: Master.Event) => {
-      if (event._tag === "Started" || event._tag === "Resumed") status = "running"
-      options.onEvent?.(event)
+    // The run's events, when it is watched (`Watch.track`): the ranks waiting for it learn it is running.
+    const events = yield* Effect.serviceOption(Master.Events)
+    if (Option.isSome(events)) {
+      yield* RunMonitor.consume(events.value, (event) =>
+        Effect.sync(() => {
+          if (event._tag === "Started" || event._tag === "Resumed") status = "running"
+        })
+      )
     }
     // Always a candidate of the run's election, as `dla master` is: terms only grow, so a run elected before (with
     // standbys, or by `dla master`) never fences this one out. The run's state is made this launch's ("running")
@@ -216,7 +222,6 @@ export const master = (
         Distributed.masterWithStandbys(nc, {
           ...options,
           fresh: false,
-          onEvent,
           priority: 1,
           candidateId: `rank-${p.rank}`
         })

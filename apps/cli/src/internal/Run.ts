@@ -81,6 +81,12 @@ export const flags = {
       "How a checkpoint directory keeps processed files: link (hard links; fingerprints where links are refused, e.g. another filesystem) or copy"
     )
   ),
+  speculate: Flag.Boolean("speculate").pipe(
+    Flag.withDefault(true),
+    Flag.withDescription(
+      "Over NATS: give a task held far longer than the run's pace says (a straggler) to an idle worker too; the first result counts (on by default; --no-speculate turns it off)"
+    )
+  ),
   replicas: Flags.replicas("Copies of the run's streams and KV on a NATS cluster (3 on a 3-node cluster; default 1)"),
   baseline: Flag.Finite("baseline").pipe(
     Flag.optional,
@@ -94,31 +100,32 @@ export const formatSpec = (format: LogFormat.LogFormat): string =>
 
 export { runId } from "./RunId.ts"
 
-export const masterOptions = (
-  values: {
-    readonly checkpointEvery: number
-    readonly checkpointInterval: number
-    readonly heartbeatTimeout: number
-    readonly splitMb: number
-    readonly fresh: boolean
-    readonly replicas: number
-    readonly keepInputs: Checkpoints.KeepMode
-    readonly keepCheckpoints: number
-  },
-  onEvent: (event: Master.Event) => void
-) => ({
+export const masterOptions = (values: {
+  readonly checkpointEvery: number
+  readonly checkpointInterval: number
+  readonly heartbeatTimeout: number
+  readonly splitMb: number
+  readonly fresh: boolean
+  readonly speculate: boolean
+  readonly replicas: number
+  readonly keepInputs: Checkpoints.KeepMode
+  readonly keepCheckpoints: number
+}) => ({
   checkpointEvery: values.checkpointEvery,
   checkpointInterval: Duration.seconds(values.checkpointInterval),
   heartbeatTimeout: Duration.seconds(values.heartbeatTimeout),
   splitBytes: Math.round(values.splitMb * 1024 * 1024),
   fresh: values.fresh,
+  speculate: values.speculate,
   replicas: values.replicas,
   keepInputs: Checkpoints.keepInputs(values.keepInputs, Diagnostics.info),
-  keepCheckpoints: values.keepCheckpoints,
-  onEvent
+  keepCheckpoints: values.keepCheckpoints
 })
 
-/** The master's events on stderr: a bar on a terminal, and one line for each thing a person should know. */
+/**
+ * The master's events on stderr: a bar on a terminal, and one line for each thing a person should know. `read` is
+ * a reader of the run's events (see `Watch.make`).
+ */
 export const progress = () => {
   const bar = Progress.make()
   // A warning said again and again (a checkpoint retried through a NATS election) is one line and its count.
@@ -130,7 +137,7 @@ export const progress = () => {
   /** A line for the person running the master (INFO); `warn` for what went wrong. */
   const say = (line: string) => lines.line(line, "info")
   const warn = (line: string) => lines.line(line, "warn")
-  const onEvent = (event: Master.Event) => {
+  const show = (event: Master.Event) => {
     switch (event._tag) {
       case "Progress": {
         const p = event.progress
@@ -156,6 +163,9 @@ export const progress = () => {
       case "Retrying":
         warn(`${event.what} failed, retrying: ${event.reason}`)
         break
+      case "Straggler":
+        say(`${event.path} is taking ${Math.round(event.heldMs / 1000)} s: also given to an idle worker`)
+        break
       case "CheckpointSaved":
         if (event.onStop === true) {
           say(`stopping: checkpoint ${event.sequence} saved; the same command resumes the run from it`)
@@ -166,7 +176,7 @@ export const progress = () => {
     }
   }
   return {
-    onEvent,
+    read: (event: Master.Event) => Effect.sync(() => show(event)),
     say,
     finish: () => {
       lines.flush()

@@ -73,7 +73,7 @@ export const run = (
     }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
     for (const skipped of result.skipped) Diagnostics.warn(`skipped ${skipped.message}`)
     if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
-    Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
+    yield* Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
     const results: Report.Results = {
       counts: result.counts,
       filesProcessed: result.files.length,
@@ -85,6 +85,7 @@ export const run = (
     yield* print(
       args,
       { mode: "sequential", ...results, filesSkipped: result.skipped.length, workers: 1, baseline: args.baseline },
-      ByFile.fromResults(path, result.files)
+      // Without --by-file only the files a warning names are printed: no summary of every result to find none.
+      ByFile.fromResults(path, args.byFile ? result.files : result.files.filter(ByFile.isNoted))
     )
   })

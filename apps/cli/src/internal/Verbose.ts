@@ -19,6 +19,7 @@
  */
 import { isAbsolute, relative } from "node:path"
 import type { Master, Worker } from "@dla/analyser"
+import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Diagnostics from "./Diagnostics.ts"
 import * as Run from "./Run.ts"
@@ -97,18 +98,19 @@ export const masterLines = (root: string, engine: "parallel" | "distributed") =>
   return onEvent
 }
 
-/** `onEvent` that also prints the master's lines when `verbose`; `onEvent` itself otherwise. */
-export const tap = (
+/** The reader of the master's events that prints its lines (see `Watch.make`), when `verbose`. */
+export const readers = (
   verbose: boolean,
-  args: { readonly path: string; readonly nats: Option.Option<string> },
-  onEvent: (event: Master.Event) => void
-): ((event: Master.Event) => void) => {
-  if (!verbose) return onEvent
+  args: { readonly path: string; readonly nats: Option.Option<string> }
+): ReadonlyArray<(event: Master.Event) => Effect.Effect<void>> => {
+  if (!verbose) return []
   const lines = masterLines(args.path, args.nats._tag === "Some" ? "distributed" : "parallel")
-  return (event) => {
-    for (const line of lines(event)) Diagnostics.info(line)
-    onEvent(event)
-  }
+  return [
+    (event) =>
+      Effect.sync(() => {
+        for (const line of lines(event)) Diagnostics.info(line)
+      })
+  ]
 }
 
 /** A worker's `onTask` printing `[Worker N] Processing X` when `verbose`. */

@@ -1,12 +1,16 @@
 /**
- * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events, published to NATS when the run
- * has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with `--dashboard`.
+ * Making a run watchable from the CLI: a `RunMonitor` fed by the master's events (its `Master.Events` hub), published
+ * to NATS when the run has a connection (for `dla status` and `dla dashboard` elsewhere), served as a live page with
+ * `--dashboard`.
  */
-import type { Master } from "@dla/analyser"
+// Modules, not the package root: `dla analyse` loads this.
+import * as Master from "@dla/analyser/Master"
 import type { Distributed } from "@dla/analyser/nats"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import type { Source } from "@dla/dashboard"
 import type { NatsConnection } from "@nats-io/nats-core"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
 import * as CliError from "effect/cli/CliError"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
@@ -37,6 +41,7 @@ export const flags = {
   dashboardPort: portFlag("dashboard-port"),
   dashboardHost: hostFlag("dashboard-host"),
   dashboardToken: Flag.String("dashboard-token").pipe(
+    Flag.withFallbackConfig(Config.String("DLA_DASHBOARD_TOKEN")),
     Flag.optional,
     Flag.withDescription(
       "Token every request to the page must carry (?token= or Authorization: Bearer), also for /metrics. Default: DLA_DASHBOARD_TOKEN"
@@ -61,7 +66,7 @@ export const access = (
   token: Option.Option<string>,
   hostFlag: string
 ): Effect.Effect<Access, CliError.ValidationError> => {
-  const given = Option.getOrUndefined(token) ?? (process.env.DLA_DASHBOARD_TOKEN || undefined)
+  const given = Option.getOrUndefined(token)
   if (!isLoopback(host) && given === undefined) {
     return Effect.fail(
       new CliError.ValidationError({
@@ -72,18 +77,23 @@ export const access = (
   return Effect.succeed(given === undefined ? { host } : { host, token: given })
 }
 
+/** One reader of the master's events (the progress bar, --verbose's lines), run off the master's fiber. */
+export type Reader = (event: Master.Event) => Effect.Effect<void>
+
 export interface Watched {
   readonly monitor: RunMonitor.Monitor
-  /** Give this to the master: it feeds the monitor, then `also` (e.g. the progress bar). */
-  readonly onEvent: (event: Master.Event) => void
   /** Give this to an elected master: the monitor learns the leader and its term. */
   readonly onLeadership: (event: Distributed.LeadershipEvent) => void
   /** Whether this process publishes the run on NATS now: always, or with `elected` only while it leads. */
   readonly publishing: () => boolean
-  /** Runs the master's effect, telling the monitor how it ended (no summary: another master finished the run). */
+  /**
+   * Runs the master's effect with a fresh `Master.Events` hub that the monitor and the readers read from before it
+   * starts; once it ends and they have read every event, tells the monitor how it ended (no summary: another master
+   * finished the run).
+   */
   readonly track: <A extends Master.Summary | undefined, E extends { readonly message: string }, R>(
     master: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E, Exclude<R, Master.Events>>
 }
 
 /**
@@ -91,19 +101,11 @@ export interface Watched {
  * leading, so `dla status` and dashboards see the current leader's state alone (a standby that takes over
  * publishes the same run's snapshot from then on).
  */
-export const make = (
-  runId: string,
-  also: (event: Master.Event) => void,
-  options: { elected?: boolean } = {}
-): Watched => {
+export const make = (runId: string, readers: ReadonlyArray<Reader>, options: { elected?: boolean } = {}): Watched => {
   const monitor = RunMonitor.make(runId)
   let leading = options.elected !== true
   return {
     monitor,
-    onEvent: (event) => {
-      monitor.push(event)
-      also(event)
-    },
     onLeadership: (event) => {
       // Before the push: a leader's election is published, a stand-by's is not.
       leading = event._tag === "Leading"
@@ -111,7 +113,14 @@ export const make = (
     },
     publishing: () => leading,
     track: (master) =>
-      master.pipe(
+      Effect.gen(function* () {
+        const events = yield* Master.events
+        yield* RunMonitor.feed(monitor, events)
+        yield* Effect.forEach(readers, (read) => RunMonitor.consume(events, read), { discard: true })
+        return yield* Effect.provideService(master, Master.Events, events)
+      }).pipe(
+        // Closing the scope has every reader read the events left, before the end is told.
+        Effect.scoped,
         Effect.tap((summary) =>
           Effect.sync(() => {
             if (summary !== undefined) monitor.push({ _tag: "Finished", summary })
@@ -136,7 +145,11 @@ export const serve = (
   Effect.gen(function* () {
     const dashboard = yield* Effect.promise(() => import("@dla/dashboard"))
     const { Handler, Server } = dashboard
-    const handler = Handler.make(yield* source(dashboard), options.token === undefined ? {} : { token: options.token })
+    const clock = yield* Clock.Clock
+    const handler = Handler.make(yield* source(dashboard), {
+      now: () => clock.currentTimeMillisUnsafe(),
+      ...(options.token === undefined ? {} : { token: options.token })
+    })
     const served = yield* Failure.fromError(
       Server.serve(handler, { port, ...(options.host ? { host: options.host } : {}) })
     )

@@ -6,7 +6,7 @@
  */
 import { Leadership } from "@dla/election"
 import { type NatsConnection, nanos } from "@nats-io/nats-core"
-import { Clock, Duration, Effect, Layer, Schedule, Stream } from "effect"
+import { Clock, Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "../AnalyserError.ts"
 import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Counter from "../Counter.ts"
@@ -80,17 +80,15 @@ export interface MasterOptions extends Master.Options, Options {
 
 /**
  * Retries a master's set-up step through transport errors (a leader election on the NATS cluster answers with
- * timeouts for a few seconds), backing off from 250 ms to 2 s, each failure told as a `Retrying` event, until
- * `setupDeadline` has passed: then its error is the master's.
+ * timeouts for a few seconds), backing off from 250 ms to 2 s, each failure told as a `Retrying` event (on the
+ * run's `Master.Events`), until `setupDeadline` has passed: then its error is the master's.
  */
 const rideOutElection =
-  (what: string, options: Pick<MasterOptions, "onEvent" | "setupDeadline">) =>
+  (what: string, options: Pick<MasterOptions, "setupDeadline">) =>
   <A, R>(effect: Effect.Effect<A, AnalyserError.AnalyserError, R>) =>
     effect.pipe(
       Effect.tapError((error) =>
-        Effect.sync(() => {
-          if (error.reason === "Transport") options.onEvent?.({ _tag: "Retrying", what, reason: error.message })
-        })
+        error.reason === "Transport" ? Master.emit({ _tag: "Retrying", what, reason: error.message }) : Effect.void
       ),
       Effect.retry({
         while: (error) => error.reason === "Transport",
@@ -246,6 +244,8 @@ export interface WorkerOptions extends Worker.Options {
   readonly once?: boolean
   /** A `--format` spec (default: core's). */
   readonly format?: string
+  /** Counts the tasks of `dla analyse --from-store` (ranges of the log store); without it they are handed back. */
+  readonly store?: Counter.StoreCounter
   /** Count on a dedicated thread (several workers in one process) instead of inline (one worker per process). */
   readonly thread?: boolean
   /** How long to wait before trying again after a NATS outage (default 1 s). */
@@ -276,10 +276,25 @@ export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
     // Built once for the worker's life, as it starts to wait: a counting thread loads while the master sets its run
     // up, not after the worker joined it (and one thread serves every run this worker joins).
     const counter = yield* Layer.build(
-      options.thread ? Counter.layerThread(options.format) : Counter.layerInline(options.format)
+      options.thread
+        ? Counter.layerThread(options.format, options.store)
+        : Counter.layerInline(options.format, options.store)
     )
+    /** Completes when the run's record says it is done (a watch that fails never completes: holdFor still bounds). */
+    const runOver = (runId: string) =>
+      RunsKv.watchRuns(nc).pipe(
+        Effect.flatMap((entries) =>
+          entries.pipe(
+            Stream.filter((entry) => entry.runId === runId && entry.state.status === "done"),
+            Stream.runHead
+          )
+        ),
+        Effect.scoped,
+        Effect.flatMap(Option.match({ onNone: () => Effect.never, onSome: () => Effect.void })),
+        Effect.catch(() => Effect.never)
+      )
     const join = (runId: string) =>
-      Worker.run({ ...options, workerId }).pipe(
+      Worker.run({ ...options, workerId, runOver: runOver(runId) }).pipe(
         Effect.scoped,
         Effect.provide(Layer.merge(layer(nc, runId), Layer.succeedContext(counter))),
         Effect.retry({ while: isTransport, schedule: Schedule.spaced(retryInterval) })

@@ -9,7 +9,7 @@ import * as KvBucket from "@dla/election/KvBucket"
 import type { JetStreamManager } from "@nats-io/jetstream"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Effect, Option, Schema, Stream } from "effect"
+import { Clock, Effect, Option, Schema, Stream } from "effect"
 import type * as AnalyserError from "../AnalyserError.ts"
 import { encodeJson } from "../Task.ts"
 import {
@@ -92,8 +92,8 @@ export const createRuns = (nc: NatsConnection, replicas = 1) =>
 
 /** Writes the run's record as `running`, started now (masters, when they set a run up). */
 export const markRunning = (kv: KV, runId: string, root: string) =>
-  Effect.suspend(() => {
-    const state: RunState = { status: "running", root, startedAt: new Date().toISOString() }
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const state: RunState = { status: "running", root, startedAt: new Date(now).toISOString() }
     return tryNats("cannot write the run state", () => kv.put(names(runId).stateKey, encodeJson(state)))
   })
 

@@ -6,6 +6,7 @@
  */
 import { PromiseFace } from "@dla/core"
 import * as EffectFace from "../Embedded.ts"
+import { type Listening, listening } from "../internal/listening.ts"
 import type * as Master from "../Master.ts"
 
 /**
@@ -26,10 +27,11 @@ export { defaultWorkers } from "../Embedded.ts"
 
 /**
  * Runs a whole run in this process and resolves to the master's summary ({@link EffectFace.run}); rejects with an
- * `AnalyserError`. Aborting `options.signal` stops the run.
+ * `AnalyserError`. `options.onEvent` hears the master's events (the Effect face's `Master.Events`), each before the
+ * Promise settles. Aborting `options.signal` stops the run.
  *
  * @since 0.1.0
  * @category running
  */
-export const run = (options: EffectFace.Options & PromiseFace.Abortable): Promise<Master.Summary> =>
-  PromiseFace.run(EffectFace.run(options), options)
+export const run = (options: EffectFace.Options & Listening & PromiseFace.Abortable): Promise<Master.Summary> =>
+  PromiseFace.run(listening(EffectFace.run(options), options), options)

@@ -7,6 +7,7 @@
 import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
 import * as Fence from "../../src/Fence.ts"
+import { listening } from "../../src/internal/listening.ts"
 import * as Distributed from "../../src/nats/Distributed.ts"
 
 const [role, json] = process.argv.slice(2)
@@ -16,9 +17,9 @@ const say = (event: object) => process.stderr.write(`${JSON.stringify({ ...event
 const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 })
 const program: Effect.Effect<unknown, unknown> =
   role === "master"
-    ? Distributed.master(nc, { ...options, onEvent: say }).pipe(Effect.provide(Fence.layerUnfenced))
+    ? listening(Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced)), { onEvent: say })
     : role === "candidate"
-      ? Distributed.masterWithStandbys(nc, { ...options, onEvent: say, onLeadership: say })
+      ? listening(Distributed.masterWithStandbys(nc, { ...options, onLeadership: say }), { onEvent: say })
       : Distributed.worker(nc, { ...options, onEvent: say, onTask: say })
 const exit = await Effect.runPromiseExit(program)
 if (exit._tag === "Success") process.stdout.write(`${JSON.stringify(exit.value)}\n`)

@@ -11,6 +11,7 @@ import {
   isTimestampish,
   LEFT_BRACKET,
   type LogFormat,
+  logFormat,
   RIGHT_BRACKET,
   SPACE,
   skipBlanks,
@@ -63,10 +64,10 @@ const MAX_HEADER_TOKENS = 8
  * timestamp follows it (OpenStack's `nova-api.log.1...`); a bracket group first must hold a time. The first other
  * word must be the level.
  */
-export const log4j: LogFormat = {
-  name: "log4j",
-  example: "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.Foo: message",
-  levelOf: (bytes, start, end) => {
+export const log4j = logFormat(
+  "log4j",
+  "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.Foo: message",
+  (bytes, start, end) => {
     let i = skipBlanks(bytes, start, end)
     let timestamps = 0
     for (let token = 0; token < MAX_HEADER_TOKENS && i < end; token++) {
@@ -93,7 +94,7 @@ export const log4j: LogFormat = {
     }
     return -1
   }
-}
+)
 /** A `-` or `|` between fields (loguru: `2024-11-30 12:00:00.123 | INFO     | ...`). */
 const PIPE = 0x7c
 const isSeparator = (bytes: Uint8Array, start: number, end: number) =>
@@ -122,10 +123,10 @@ for (const [letter, id] of Object.entries(LOGCAT_LETTERS)) logcatIds[letter.char
  * Android logcat, `threadtime` layout: `03-17 16:13:38.811  1702  2395 D WindowManager: message`. The level is the
  * one letter after date, time, pid and tid: V D I W E F, and A (assert) as FATAL.
  */
-export const logcat: LogFormat = {
-  name: "logcat",
-  example: "03-17 16:13:38.811  1702  2395 D WindowManager: message",
-  levelOf: (bytes, start, end) => {
+export const logcat = logFormat(
+  "logcat",
+  "03-17 16:13:38.811  1702  2395 D WindowManager: message",
+  (bytes, start, end) => {
     let i = start
     for (let field = 0; field < 4; field++) {
       i = skipBlanks(bytes, i, end)
@@ -138,18 +139,17 @@ export const logcat: LogFormat = {
     const letter = bytes[i]!
     return letter < 128 ? logcatIds[letter]! : -1
   }
-}
+)
 
 const RAS = [0x52, 0x41, 0x53] // "RAS"
 /**
  * Blue Gene/L RAS logs (loghub's BGL): `- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872
  * R02-M1-N0-C:J12-U11 RAS KERNEL INFO message`. The level follows `RAS` and the component.
  */
-export const bgl: LogFormat = {
-  name: "bgl",
-  example:
-    "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO message",
-  levelOf: (bytes, start, end) => {
+export const bgl = logFormat(
+  "bgl",
+  "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO message",
+  (bytes, start, end) => {
     let i = start
     for (let token = 0; token < MAX_HEADER_TOKENS && i < end; token++) {
       i = skipBlanks(bytes, i, end)
@@ -163,4 +163,4 @@ export const bgl: LogFormat = {
     }
     return -1
   }
-}
+)

@@ -15,7 +15,7 @@ import {
   isTimestampish,
   isUpperWord,
   LEFT_BRACKET,
-  type LogFormat,
+  logFormat,
   RIGHT_BRACKET,
   SLASH,
   SPACE,
@@ -28,10 +28,10 @@ import {
  * nginx's error log, `2024/11/30 12:00:00 [error] 1234#0: *5 message`: the level is the bracket group after the
  * date and time (debug, info, notice, warn, error, crit, alert, emerg).
  */
-export const nginx: LogFormat = {
-  name: "nginx",
-  example: "2024/11/30 12:00:00 [error] 1234#0: *5 connect() failed (111: Connection refused)",
-  levelOf: (bytes, start, end) => {
+export const nginx = logFormat(
+  "nginx",
+  "2024/11/30 12:00:00 [error] 1234#0: *5 connect() failed (111: Connection refused)",
+  (bytes, start, end) => {
     if (
       bytes[start + 4] !== SLASH ||
       bytes[start + 7] !== SLASH ||
@@ -44,7 +44,7 @@ export const nginx: LogFormat = {
     const close = find(bytes, RIGHT_BRACKET, start + 21, end)
     return close < 0 ? -1 : Level.idOfBytes(bytes, start + 21, close)
   }
-}
+)
 
 const wordEnd = (bytes: Uint8Array, i: number, end: number) => {
   while (i < end && !isBlank(bytes[i]) && bytes[i] !== RIGHT_BRACKET) i++
@@ -58,21 +58,17 @@ const MIN_LEVEL_WORD = 3
  * `[WARN  app::db] message`); Serilog's console `[12:00:00 INF] message` has the same shape. The level is the
  * upper-case word after the timestamp, inside the first bracket.
  */
-export const rust: LogFormat = {
-  name: "rust",
-  example: "[2024-11-30T12:00:00Z WARN  app::db] message",
-  levelOf: (bytes, start, end) => {
-    if (bytes[start] !== LEFT_BRACKET) return -1
-    let i = start + 1
-    let wordStop = wordEnd(bytes, i, end)
-    if (isBlank(bytes[wordStop]) && isTimestampish(bytes, i, wordStop)) {
-      i = skipBlanks(bytes, wordStop, end)
-      wordStop = wordEnd(bytes, i, end)
-    }
-    if (wordStop - i < MIN_LEVEL_WORD || wordStop >= end || !isUpperWord(bytes, i, wordStop)) return -1
-    return Level.idOfBytes(bytes, i, wordStop)
+export const rust = logFormat("rust", "[2024-11-30T12:00:00Z WARN  app::db] message", (bytes, start, end) => {
+  if (bytes[start] !== LEFT_BRACKET) return -1
+  let i = start + 1
+  let wordStop = wordEnd(bytes, i, end)
+  if (isBlank(bytes[wordStop]) && isTimestampish(bytes, i, wordStop)) {
+    i = skipBlanks(bytes, wordStop, end)
+    wordStop = wordEnd(bytes, i, end)
   }
-}
+  if (wordStop - i < MIN_LEVEL_WORD || wordStop >= end || !isUpperWord(bytes, i, wordStop)) return -1
+  return Level.idOfBytes(bytes, i, wordStop)
+})
 
 const INFO = Level.id("INFO")
 const STEP_LENGTH = 40
@@ -83,10 +79,10 @@ const STEP_LENGTH = 40
  * `verbose()` messages with no prefix: so after the ISO timestamp (and slurmstepd's `[123.batch]` step), a lower-case
  * level word with a colon is the level, and any other message is INFO.
  */
-export const slurm: LogFormat = {
-  name: "slurm",
-  example: "[2024-11-30T12:00:00.123] error: Node gpu-01 not responding",
-  levelOf: (bytes, start, end) => {
+export const slurm = logFormat(
+  "slurm",
+  "[2024-11-30T12:00:00.123] error: Node gpu-01 not responding",
+  (bytes, start, end) => {
     // The timestamp is one ISO word: `2024-11-30T12:00:00.123`, maybe with a zone.
     if (bytes[start] !== LEFT_BRACKET || bytes[start + 5] !== DASH || bytes[start + 11] !== 0x54) return -1
     const close = find(bytes, RIGHT_BRACKET, start + 12, Math.min(end, start + STEP_LENGTH))
@@ -110,7 +106,7 @@ export const slurm: LogFormat = {
     }
     return INFO
   }
-}
+)
 
 const NCCL = ascii("NCCL ")
 
@@ -118,11 +114,10 @@ const NCCL = ascii("NCCL ")
  * NCCL's `NCCL_DEBUG` output, `host:pid:tid [cudaDev] NCCL INFO message` and, for warnings, with the source first:
  * `node-1:2375341:2375387 [0] init.cc:573 NCCL WARN Duplicate GPU detected`. The level is the word after `NCCL`.
  */
-export const nccl: LogFormat = {
-  name: "nccl",
-  example:
-    "node-1:2375341:2375387 [0] init.cc:573 NCCL WARN Duplicate GPU detected : rank 1 and rank 0 both on CUDA device 1000",
-  levelOf: (bytes, start, end) => {
+export const nccl = logFormat(
+  "nccl",
+  "node-1:2375341:2375387 [0] init.cc:573 NCCL WARN Duplicate GPU detected : rank 1 and rank 0 both on CUDA device 1000",
+  (bytes, start, end) => {
     // `host:pid:tid`: the word ends in `:<digits>`.
     const host = tokenEnd(bytes, start, end)
     if (host === start || !isDigit(bytes[host - 1])) return -1
@@ -136,4 +131,4 @@ export const nccl: LogFormat = {
     i += NCCL.length
     return Level.idOfBytes(bytes, i, tokenEnd(bytes, i, end))
   }
-}
+)

@@ -12,7 +12,7 @@ import {
   isUpper,
   isUpperWord,
   LEFT_BRACKET,
-  type LogFormat,
+  logFormat,
   RIGHT_BRACKET,
   SPACE
 } from "./shared.ts"
@@ -74,13 +74,6 @@ const nodeLine = (bytes: Uint8Array, start: number, end: number) => {
  * maybe coloured), the per-rank file's `[2026-11-23 12:34:56.789] [3] WARN     message`, and the per-node file's
  * `2026-11-23 12:34:56.789 [ERROR] [node-1] [workload:3(1)] train.ts:42 message`. Its JSON mode is {@link json}.
  */
-export const dla: LogFormat = {
-  name: "dla",
-  example: "[2026-11-23 12:34:56.789] [3] WARN     message",
-  levelOf: (bytes, start, end) =>
-    bytes[start] === LEFT_BRACKET
-      ? rankLine(bytes, start, end)
-      : isDigit(bytes[start])
-        ? nodeLine(bytes, start, end)
-        : -1
-}
+export const dla = logFormat("dla", "[2026-11-23 12:34:56.789] [3] WARN     message", (bytes, start, end) =>
+  bytes[start] === LEFT_BRACKET ? rankLine(bytes, start, end) : isDigit(bytes[start]) ? nodeLine(bytes, start, end) : -1
+)

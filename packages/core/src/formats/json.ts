@@ -9,9 +9,10 @@ import {
   isBlank,
   isDigit,
   isKey,
+  isOneOfKeys,
   LEFT_BRACE,
   LEFT_BRACKET,
-  type LogFormat,
+  logFormat,
   QUOTE,
   RIGHT_BRACE,
   RIGHT_BRACKET,
@@ -25,12 +26,7 @@ const COMMA = 0x2c
 const levelKeys = ["level", "lvl", "severity", "log.level", "@l", "levelname", "l"].map(ascii)
 /** ECS nests the level: `{"log":{"level":"info"}}`. */
 const LOG_KEY = ascii("log")
-const NESTED_LEVEL_KEY = ascii("level")
-
-const isLevelKey = (bytes: Uint8Array, start: number, end: number) => {
-  for (const key of levelKeys) if (isKey(bytes, start, end, key)) return true
-  return false
-}
+const NESTED_LEVEL_KEYS = [ascii("level")]
 
 /** After the closing quote of the string opening at `i`, or -1 when it does not close before `end`. */
 const stringEnd = (bytes: Uint8Array, i: number, end: number) => {
@@ -99,7 +95,7 @@ const objectLevel = (bytes: Uint8Array, i: number, end: number, nested: boolean)
     i = skipBlanks(bytes, keyEnd, end)
     if (bytes[i] !== COLON) return -1
     i = skipBlanks(bytes, i + 1, end)
-    if (nested ? isKey(bytes, keyStart, keyEnd - 1, NESTED_LEVEL_KEY) : isLevelKey(bytes, keyStart, keyEnd - 1)) {
+    if (isOneOfKeys(bytes, keyStart, keyEnd - 1, nested ? NESTED_LEVEL_KEYS : levelKeys)) {
       const id = valueLevel(bytes, i, end)
       if (id >= 0) return id
     } else if (!nested && bytes[i] === LEFT_BRACE && isKey(bytes, keyStart, keyEnd - 1, LOG_KEY)) {
@@ -120,11 +116,7 @@ const objectLevel = (bytes: Uint8Array, i: number, end: number, nested: boolean)
  * `severity`, `log.level` (or ECS's nested `{"log":{"level":...}}`), `@l`, `levelname` and `l` (dla's message files)
  * that holds a level, in any order among the other keys.
  */
-export const json: LogFormat = {
-  name: "json",
-  example: '{"level":"info","ts":1732968000.123,"msg":"message"}',
-  levelOf: (bytes, start, end) => {
-    const i = skipBlanks(bytes, start, end)
-    return bytes[i] === LEFT_BRACE ? objectLevel(bytes, i, end, false) : -1
-  }
-}
+export const json = logFormat("json", '{"level":"info","ts":1732968000.123,"msg":"message"}', (bytes, start, end) => {
+  const i = skipBlanks(bytes, start, end)
+  return bytes[i] === LEFT_BRACE ? objectLevel(bytes, i, end, false) : -1
+})

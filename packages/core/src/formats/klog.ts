@@ -8,7 +8,7 @@ import {
   isDigit,
   isTimestampish,
   LEFT_BRACKET,
-  type LogFormat,
+  logFormat,
   RIGHT_BRACKET,
   SPACE,
   skipBlanks,
@@ -36,36 +36,32 @@ const MAX_SOURCE_LENGTH = 96
  * (`[rank0]:[W219 09:17:03.293812312 ProcessGroupNCCL.cpp:1168] message`), or, in older
  * releases, a short one (`[W socket.cpp:663] [c10d] message`).
  */
-export const klog: LogFormat = {
-  name: "klog",
-  example: "I1130 12:00:00.123456    1 main.go:42] message",
-  levelOf: (bytes, start, end) => {
-    let i = start
-    for (let prefix = 0; prefix < MAX_PREFIXES && bytes[i] === LEFT_BRACKET; prefix++) {
-      const close = find(bytes, RIGHT_BRACKET, i + 1, Math.min(end, i + MAX_PREFIX_LENGTH))
-      if (close < 0 || bytes[close + 1] !== COLON) break
-      i = close + 2
-    }
-    const inBrackets = bytes[i] === LEFT_BRACKET
-    if (inBrackets) i++
-    const id = idOfLetter(glogIds, bytes[i])
-    if (id < 0 || i + 8 >= end) return -1
-    // `mmdd`; c10 drops the month's leading zero (`W219 09:17:03.293812312`).
-    let date = i + 1
-    while (date < i + 5 && isDigit(bytes[date])) date++
-    if (
-      date - i >= 4 &&
-      bytes[date] === SPACE &&
-      isDigit(bytes[date + 1]) &&
-      isDigit(bytes[date + 2]) &&
-      bytes[date + 3] === COLON
-    )
-      return id
-    return inBrackets && bytes[i + 1] === SPACE && isSourceLine(bytes, i + 2, Math.min(end, i + MAX_SOURCE_LENGTH))
-      ? id
-      : -1
+export const klog = logFormat("klog", "I1130 12:00:00.123456    1 main.go:42] message", (bytes, start, end) => {
+  let i = start
+  for (let prefix = 0; prefix < MAX_PREFIXES && bytes[i] === LEFT_BRACKET; prefix++) {
+    const close = find(bytes, RIGHT_BRACKET, i + 1, Math.min(end, i + MAX_PREFIX_LENGTH))
+    if (close < 0 || bytes[close + 1] !== COLON) break
+    i = close + 2
   }
-}
+  const inBrackets = bytes[i] === LEFT_BRACKET
+  if (inBrackets) i++
+  const id = idOfLetter(glogIds, bytes[i])
+  if (id < 0 || i + 8 >= end) return -1
+  // `mmdd`; c10 drops the month's leading zero (`W219 09:17:03.293812312`).
+  let date = i + 1
+  while (date < i + 5 && isDigit(bytes[date])) date++
+  if (
+    date - i >= 4 &&
+    bytes[date] === SPACE &&
+    isDigit(bytes[date + 1]) &&
+    isDigit(bytes[date + 2]) &&
+    bytes[date + 3] === COLON
+  )
+    return id
+  return inBrackets && bytes[i + 1] === SPACE && isSourceLine(bytes, i + 2, Math.min(end, i + MAX_SOURCE_LENGTH))
+    ? id
+    : -1
+})
 /** `file.cpp:663]`: a word ending in `:<digits>]`. */
 const isSourceLine = (bytes: Uint8Array, i: number, end: number) => {
   const close = find(bytes, RIGHT_BRACKET, i, end)
@@ -82,10 +78,10 @@ const rayIds = letterIds({ T: "TRACE", D: "DEBUG", I: "INFO", W: "WARN", E: "ERR
  * `[2024-11-30 12:00:00,123 I 12345 12345] core_worker.cc:215: message`. The level is the letter after the time:
  * T D I W E, and C (critical, `RAY_LOG(FATAL)`) as FATAL. Ray's Python logs are {@link log4j}'s layout.
  */
-export const ray: LogFormat = {
-  name: "ray",
-  example: "[2024-11-30 12:00:00,123 I 12345 12345] core_worker.cc:215: message",
-  levelOf: (bytes, start, end) => {
+export const ray = logFormat(
+  "ray",
+  "[2024-11-30 12:00:00,123 I 12345 12345] core_worker.cc:215: message",
+  (bytes, start, end) => {
     if (bytes[start] !== LEFT_BRACKET || !isDigit(bytes[start + 1])) return -1
     let i = start + 1
     for (let field = 0; field < 2; field++) {
@@ -95,4 +91,4 @@ export const ray: LogFormat = {
     }
     return i + 1 < end && bytes[i + 1] === SPACE ? idOfLetter(rayIds, bytes[i]) : -1
   }
-}
+)

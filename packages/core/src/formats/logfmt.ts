@@ -2,7 +2,7 @@
  * logfmt: `key=value` pairs (go-kit, logrus's text formatter, Heroku, Grafana's and Prometheus' components).
  */
 import * as Level from "../Level.ts"
-import { ascii, BACKSLASH, EQUALS, isBlank, isKey, type LogFormat, QUOTE, skipBlanks } from "./shared.ts"
+import { ascii, BACKSLASH, EQUALS, isBlank, isOneOfKeys, logFormat, QUOTE, skipBlanks } from "./shared.ts"
 
 const levelKeys = ["level", "lvl", "severity"].map(ascii)
 
@@ -15,20 +15,15 @@ const isKeyByte = (b: number) =>
   b === 0x2d ||
   b === 0x40
 
-const isLevelKey = (bytes: Uint8Array, start: number, end: number) => {
-  for (const key of levelKeys) if (isKey(bytes, start, end, key)) return true
-  return false
-}
-
 /**
  * logfmt lines, `ts=2024-11-30T12:00:00Z level=warn msg="disk almost full"`: the level is the value of the first
  * `level`, `lvl` or `severity` key. Every word before it must be a `key=value` pair (values may be quoted), so a
  * `level=` inside a quoted message never counts.
  */
-export const logfmt: LogFormat = {
-  name: "logfmt",
-  example: 'ts=2024-11-30T12:00:00Z level=warn msg="disk almost full"',
-  levelOf: (bytes, start, end) => {
+export const logfmt = logFormat(
+  "logfmt",
+  'ts=2024-11-30T12:00:00Z level=warn msg="disk almost full"',
+  (bytes, start, end) => {
     let i = skipBlanks(bytes, start, end)
     while (i < end) {
       const keyStart = i
@@ -46,9 +41,9 @@ export const logfmt: LogFormat = {
         while (i < end && !isBlank(bytes[i])) i++
         valueEnd = i
       }
-      if (isLevelKey(bytes, keyStart, keyEnd)) return Level.idOfBytes(bytes, valueStart, valueEnd)
+      if (isOneOfKeys(bytes, keyStart, keyEnd, levelKeys)) return Level.idOfBytes(bytes, valueStart, valueEnd)
       i = skipBlanks(bytes, i, end)
     }
     return -1
   }
-}
+)

@@ -14,7 +14,7 @@ import {
   isUpper,
   isUpperWord,
   LEFT_BRACKET,
-  type LogFormat,
+  logFormat,
   RIGHT_BRACKET,
   skipBlanks,
   tokenEnd,
@@ -31,10 +31,10 @@ const MIN_PREFIX = 4
  * too), and the cookbook's `%(asctime)s - %(name)s - %(levelname)s - %(message)s` (Dask's default). The basicConfig
  * level must be upper case, as Python prints it, so `Error: ...` in a traceback is no level.
  */
-export const python: LogFormat = {
-  name: "python",
-  example: "2023-05-01 12:00:00,123 - app.db - WARNING - message",
-  levelOf: (bytes, start, end) => {
+export const python = logFormat(
+  "python",
+  "2023-05-01 12:00:00,123 - app.db - WARNING - message",
+  (bytes, start, end) => {
     const firstColon = find(bytes, COLON, start, Math.min(end, start + MAX_PREFIX + 1))
     if (firstColon - start >= MIN_PREFIX && isUpperWord(bytes, start, firstColon)) {
       const id = Level.idOfBytes(bytes, start, firstColon)
@@ -66,7 +66,7 @@ export const python: LogFormat = {
     }
     return -1
   }
-}
+)
 
 const isLetter = (byte: number | undefined) => isUpper(byte) || isLower(byte)
 /** ` - ` between the fields. */
@@ -77,16 +77,12 @@ const isSeparator = (bytes: Uint8Array, i: number, end: number) =>
  * Hydra's job logging, `[%(asctime)s][%(name)s][%(levelname)s] - %(message)s`:
  * `[2024-11-30 12:00:00,123][__main__][INFO] - message`. The level is the third of three adjoining bracket groups.
  */
-export const hydra: LogFormat = {
-  name: "hydra",
-  example: "[2024-11-30 12:00:00,123][__main__][INFO] - message",
-  levelOf: (bytes, start, end) => {
-    if (bytes[start] !== LEFT_BRACKET || !isDigit(bytes[start + 1])) return -1
-    const time = find(bytes, RIGHT_BRACKET, start + 1, end)
-    if (time < 0 || bytes[time + 1] !== LEFT_BRACKET) return -1
-    const name = find(bytes, RIGHT_BRACKET, time + 2, end)
-    if (name < 0 || bytes[name + 1] !== LEFT_BRACKET) return -1
-    const level = find(bytes, RIGHT_BRACKET, name + 2, end)
-    return level < 0 ? -1 : Level.idOfBytes(bytes, name + 2, level)
-  }
-}
+export const hydra = logFormat("hydra", "[2024-11-30 12:00:00,123][__main__][INFO] - message", (bytes, start, end) => {
+  if (bytes[start] !== LEFT_BRACKET || !isDigit(bytes[start + 1])) return -1
+  const time = find(bytes, RIGHT_BRACKET, start + 1, end)
+  if (time < 0 || bytes[time + 1] !== LEFT_BRACKET) return -1
+  const name = find(bytes, RIGHT_BRACKET, time + 2, end)
+  if (name < 0 || bytes[name + 1] !== LEFT_BRACKET) return -1
+  const level = find(bytes, RIGHT_BRACKET, name + 2, end)
+  return level < 0 ? -1 : Level.idOfBytes(bytes, name + 2, level)
+})

@@ -12,6 +12,13 @@ export interface LogFormat {
   readonly levelOf: (bytes: Uint8Array, start: number, end: number) => number
 }
 
+/** The format `name`, whose lines look like `example`, reading a line's level with `levelOf`. */
+export const logFormat = (name: string, example: string, levelOf: LogFormat["levelOf"]): LogFormat => ({
+  name,
+  example,
+  levelOf
+})
+
 export const TAB = 0x09
 export const SPACE = 0x20
 export const QUOTE = 0x22
@@ -100,6 +107,16 @@ export const isKey = (bytes: Uint8Array, start: number, end: number, key: Uint8A
   if (end - start !== key.length) return false
   for (let k = 0; k < key.length; k++) if (lower(bytes[start + k]!) !== key[k]) return false
   return true
+}
+/** Whether `bytes[start, end)` is one of `keys` (given in lower case), in any case. */
+export const isOneOfKeys = (
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  keys: ReadonlyArray<Uint8Array>
+): boolean => {
+  for (const key of keys) if (isKey(bytes, start, end, key)) return true
+  return false
 }
 /** `text` as ASCII bytes (for constants). */
 export const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0))

@@ -1,7 +1,7 @@
 /**
  * Syslog lines with their priority: RFC 5424 and RFC 3164 as sent on the wire or kept by a collector.
  */
-import { GREATER, isDigit, LESS, type LogFormat, syslogSeverity } from "./shared.ts"
+import { GREATER, isDigit, LESS, logFormat, syslogSeverity } from "./shared.ts"
 
 /** The largest priority: facility 23 (local7) times 8 plus severity 7. */
 const MAX_PRIORITY = 191
@@ -11,10 +11,10 @@ const MAX_PRIORITY = 191
  * `<34>Oct 11 22:14:15 mymachine su: message` (RFC 3164). The severity is PRI % 8: 0-2 FATAL (emerg, alert, crit),
  * 3 ERROR, 4 WARN, 5 NOTICE, 6 INFO, 7 DEBUG.
  */
-export const syslog: LogFormat = {
-  name: "syslog",
-  example: "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 - message",
-  levelOf: (bytes, start, end) => {
+export const syslog = logFormat(
+  "syslog",
+  "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 - message",
+  (bytes, start, end) => {
     if (bytes[start] !== LESS) return -1
     let priority = 0
     let i = start + 1
@@ -23,4 +23,4 @@ export const syslog: LogFormat = {
       ? syslogSeverity(priority % 8)
       : -1
   }
-}
+)

@@ -13,7 +13,7 @@ import { fn } from "../PromiseFace.ts"
  * @since 0.1.0
  * @category models
  */
-export type { ListOptions, LogFile } from "../LogFiles.ts"
+export type { Found, ListOptions, LogFile } from "../LogFiles.ts"
 
 /**
  * The files under `root` ({@link EffectFace.list}); rejects with a `FileError`.
@@ -22,3 +22,19 @@ export type { ListOptions, LogFile } from "../LogFiles.ts"
  * @category listing
  */
 export const list = fn(EffectFace.list)
+
+/**
+ * The files under `root` without a stat of each regular file ({@link EffectFace.find}); rejects with a `FileError`.
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const find = fn(EffectFace.find)
+
+/**
+ * Whether files found hold at least so many bytes, with few stats: a plain function in the Effect module too.
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export { holdsAtLeast } from "../LogFiles.ts"

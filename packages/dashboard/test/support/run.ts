@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type AnalyserError, Fence, type Master, RunMonitor } from "@dla/analyser"
+import { type AnalyserError, Fence, Master, RunMonitor } from "@dla/analyser"
 import { Distributed } from "@dla/analyser/nats"
 import { startNatsServer } from "@dla/testing"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -42,14 +42,15 @@ export const runMaster = (
   Effect.gen(function* () {
     const monitor = RunMonitor.make(runId)
     yield* RunMonitor.publish(nc, monitor, { interval: "100 millis" })
-    const summary = yield* Distributed.master(nc, {
-      runId,
-      root,
-      fresh: true,
-      ackWait: "3 seconds",
-      heartbeatTimeout: "1500 millis",
-      onEvent: monitor.push
-    }).pipe(Effect.provide(Fence.layerUnfenced))
+    const hub = yield* Master.events
+    const summary = yield* RunMonitor.feed(monitor, hub).pipe(
+      Effect.andThen(
+        Distributed.master(nc, { runId, root, fresh: true, ackWait: "3 seconds", heartbeatTimeout: "1500 millis" })
+      ),
+      Effect.provide(Fence.layerUnfenced),
+      Effect.provideService(Master.Events, hub),
+      Effect.scoped
+    )
     monitor.push({ _tag: "Finished", summary })
     return summary
   }).pipe(Effect.scoped)

@@ -16,8 +16,12 @@ import * as EffectFace from "../Store.ts"
 export type {
   CountOptions,
   CountResult,
+  Cut,
+  Layout,
   MirrorResult,
   Options,
+  Range,
+  RangeCount,
   Reader,
   Selection,
   StoredFile
@@ -54,6 +58,14 @@ export const read = PromiseFace.fn(EffectFace.read)
  * @category reading
  */
 export const count = PromiseFace.fn(EffectFace.count)
+
+/**
+ * The selected files with where they may be split (what a distributed count plans its tasks from).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const layout = PromiseFace.fn(EffectFace.layout)
 
 /**
  * Brings `dir/<node>/<file>` up to date with the store, appending only what is new.

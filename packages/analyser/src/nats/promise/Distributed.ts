@@ -9,6 +9,7 @@ import { PromiseFace } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Effect from "effect/Effect"
 import * as Fence from "../../Fence.ts"
+import { type Listening, listening } from "../../internal/listening.ts"
 import type * as Master from "../../Master.ts"
 import type * as Worker from "../../Worker.ts"
 import * as EffectFace from "../Distributed.ts"
@@ -31,28 +32,29 @@ export type {
 /**
  * Sets the run up on NATS and runs a lone master ({@link EffectFace.master} with `Fence.layerUnfenced`; for a master
  * with standbys, {@link masterWithStandbys}). Resolves to the summary; rejects with an `AnalyserError`.
+ * `options.onEvent` hears the master's events (the Effect face's `Master.Events`), each before the Promise settles.
  *
  * @since 0.1.0
  * @category running
  */
 export const master = (
   nc: NatsConnection,
-  options: EffectFace.MasterOptions & PromiseFace.Abortable
+  options: EffectFace.MasterOptions & Listening & PromiseFace.Abortable
 ): Promise<Master.Summary> =>
-  PromiseFace.run(Effect.provide(EffectFace.master(nc, options), Fence.layerUnfenced), options)
+  PromiseFace.run(listening(Effect.provide(EffectFace.master(nc, options), Fence.layerUnfenced), options), options)
 
 /**
  * Runs this candidate master of a run that has standbys ({@link EffectFace.masterWithStandbys}): resolves to the
- * summary when this candidate finished the run, `undefined` when another one did.
+ * summary when this candidate finished the run, `undefined` when another one did; `onEvent` as {@link master}'s.
  *
  * @since 0.1.0
  * @category running
  */
 export const masterWithStandbys = (
   nc: NatsConnection,
-  options: EffectFace.StandbyOptions & PromiseFace.Abortable
+  options: EffectFace.StandbyOptions & Listening & PromiseFace.Abortable
 ): Promise<EffectFace.StandbySummary | undefined> =>
-  PromiseFace.run(EffectFace.masterWithStandbys(nc, options), options)
+  PromiseFace.run(listening(EffectFace.masterWithStandbys(nc, options), options), options)
 
 /**
  * Serves runs as a worker ({@link EffectFace.worker}); resolves to the summaries of the runs served, with `once` after
