@@ -1,10 +1,10 @@
 /**
  * The launcher's quick path for the commonest command, `dla analyse <path>` with at most `--json` and `--by-file`:
- * an input too small to pay for a counting thread (under `Embedded.threadBytes`, or any input on one core) is counted
- * here by the sequential analyser, as `--sequential` counts it, without loading the CLI framework (effect/cli) or the
- * analyser engine: that loading was most of a small run's time (docs/benchmarks.md). Every other invocation, a bigger
- * input, a path that cannot be listed, a file that cannot be read, a launcher's rank environment or `NATS_URL` go to
- * the full program.
+ * an input too small to pay for a counting thread (under `Embedded.threadBytes`, or any input on two cores or fewer)
+ * is counted here by the sequential analyser, as `--sequential` counts it, without loading the CLI framework
+ * (effect/cli) or the analyser engine: that loading was most of a small run's time (docs/benchmarks.md). Every other
+ * invocation, a bigger input, a path that cannot be listed, a file that cannot be read, a launcher's rank environment
+ * or `NATS_URL` go to the full program.
  */
 import { availableParallelism } from "node:os"
 import { threadBytes } from "@dla/analyser/Embedded"
@@ -38,6 +38,14 @@ const shared = (env: NodeJS.ProcessEnv) => {
 const listing = (path: string, onSkip: (error: FileError.FileError) => void) =>
   process.stderr.isTTY ? LogFiles.list(path, { onSkip }) : LogFiles.find(path, { onSkip })
 
+/**
+ * Cores above which counting threads pay for a big input. Since the scan kernel reads the levels, one thread counts
+ * the 1.1 GB file in ~0.6 s (0.72 s of CPU) while the embedded engine's two threads spend 1.35-1.67 s of CPU on it
+ * (thread start, engine, tasks): on two cores it cannot come out ahead (0.64 s against 1.06 s, median of 5, load 5;
+ * docs/benchmarks.md).
+ */
+const THREADS_PAY_ABOVE = 2
+
 /** Runs `dla analyse` on the quick path and returns its exit code, or undefined when it is the full program's. */
 export const run = async (given: Plain, env = process.env): Promise<number | undefined> => {
   if (shared(env)) return undefined
@@ -45,7 +53,7 @@ export const run = async (given: Plain, env = process.env): Promise<number | und
   const listed = await Effect.runPromise(listing(given.path, (error) => skipped.push(error)).pipe(Effect.option))
   if (Option.isNone(listed)) return undefined
   const files = listed.value
-  if (availableParallelism() > 1 && LogFiles.holdsAtLeast(files, threadBytes)) return undefined
+  if (availableParallelism() > THREADS_PAY_ABOVE && LogFiles.holdsAtLeast(files, threadBytes)) return undefined
   const none = Option.none()
   const options = { ...given, format: none, include: [], exclude: [], baseline: none }
   const runId = RunId.runId(none, given.path, [], [])

@@ -277,6 +277,23 @@ describe("the scan kernel", () => {
     expect((await FileAnalysis.analyseBatch([{ path }]))[0]).toMatchObject(expected)
   })
 
+  it("counts lines around the read-ahead's room for an unfinished line (64 KiB), in files and ranges", async () => {
+    // Lines of 40 to 140 KiB: the unfinished line at the end of a chunk is sometimes shorter than the room before the
+    // chunk read ahead (it is copied there), sometimes longer (the chunk is read again behind it).
+    const text = `${Array.from(
+      { length: 60 },
+      (_, i) =>
+        `[2025-01-01T00:00:00] [${["INFO", "WARN", "ERROR"][i % 3]}] ${"m".repeat(40_000 + ((i * 7919) % 100_000))}`
+    ).join("\n")}\n${mixedText(3000)}`
+    const path = write("read-ahead.log", text)
+    const expected = independentCount(text)
+    expect(await FileAnalysis.analyseFile(path)).toMatchObject({ ...expected, bytes: text.length })
+    const ranges = await Promise.all(
+      FileAnalysis.splitRanges(text.length, 1_500_000).map((range) => FileAnalysis.analyseFile(path, { range }))
+    )
+    expect(Counts.mergeAll(ranges)).toMatchObject(expected)
+  })
+
   it("the WebAssembly finder and the indexOf fallback find the same newlines", () => {
     const text = Buffer.from(mixedText(3000))
     const finders = (["wasm", "js"] as const).map((finder) => {
@@ -297,8 +314,8 @@ describe("the scan kernel", () => {
     expect(finders[0]).toHaveLength(text.toString().split("\n").length - 1)
   })
 
-  it("newlinesWasm.ts is the build of newlines.wat", async () => {
-    const committed = readFileSync(new URL("../src/internal/newlinesWasm.ts", import.meta.url), "utf8")
+  it("kernelWasm.ts is the build of kernel.wat", async () => {
+    const committed = readFileSync(new URL("../src/internal/kernelWasm.ts", import.meta.url), "utf8")
     expect(committed).toBe(await compile())
   })
 })

@@ -4,11 +4,13 @@
  * format for each line's level.
  *
  * With WebAssembly SIMD (Node, Deno and Bun all have it) the buffer lives in the memory of a small kernel
- * (newlines.wat, 16 bytes a step): about three times faster than one native `indexOf` (memchr) call per line, whose
- * cost is the call, not the search (docs/benchmarks.md). Without it, the same interface runs `indexOf` per line.
+ * (kernel.wat, 16 bytes a step): about three times faster than one native `indexOf` (memchr) call per line, whose
+ * cost is the call, not the search (docs/benchmarks.md). For the formats it reads itself ({@link Scanner.levels}) it
+ * also tells each line's level, so JS is not called per line at all. Without WebAssembly, the same interface runs
+ * `indexOf` per line and has no `levels`.
  */
 import { Buffer } from "node:buffer"
-import { base64 } from "./newlinesWasm.ts"
+import { base64 } from "./kernelWasm.ts"
 
 /** Newline offsets one finder call reports at most. */
 const ENDS = 1 << 16
@@ -25,7 +27,23 @@ export interface Scanner {
   newlines(from: number, to: number): number
   /** Makes `bytes` at least `size` long, keeping its first `keep` bytes. */
   reserve(size: number, keep: number): void
+  /**
+   * The WebAssembly kernel only: counts the lines that start in `bytes[from, stopAt)` and end before `to` in the
+   * kernel's format `format` ({@link formats}) and returns where the next line starts. It adds the lines it is sure
+   * of to `ends[0, 7)` (per level id) and writes the others to `ends` as {@link UNSURE_COUNT} (start, newline) pairs
+   * from {@link UNSURE} (plus `base`), for the format's `levelOf`; it stops early when they fill {@link UNSURE_CAP}.
+   */
+  readonly levels?: (format: number, from: number, to: number, stopAt: number) => number
 }
+
+/** The formats the kernel reads itself (kernel.wat's `$levelOf`), by name. */
+export const formats: Readonly<Record<string, number>> = { bracketed: 1, klog: 2 }
+/** Where `levels` writes how many lines it left unsure, in `ends`. */
+export const UNSURE_COUNT = 8
+/** Where `levels` writes the unsure lines' pairs, in `ends`. */
+export const UNSURE = 16
+/** How many unsure pairs `levels` writes at most per call. */
+export const UNSURE_CAP = (ENDS - UNSURE) / 2
 
 // The little of the WebAssembly API the kernel uses (the project's TypeScript libs have no DOM types).
 interface WasmMemory {
@@ -35,6 +53,7 @@ interface WasmMemory {
 interface KernelExports {
   readonly memory: WasmMemory
   readonly newlines: (from: number, to: number, out: number, cap: number) => number
+  readonly levels: (format: number, from: number, to: number, stopAt: number, out: number, cap: number) => number
 }
 type WasmModule = object
 interface WasmApi {
@@ -62,6 +81,7 @@ const wasmScanner = (api: WasmApi, module: WasmModule, size: number): Scanner =>
   const base = ENDS * 4
   const memory = kernel.memory
   const find = kernel.newlines
+  const levels = kernel.levels
   const view = () => ({
     bytes: Buffer.from(memory.buffer, base, memory.buffer.byteLength - base),
     ends: new Int32Array(memory.buffer, 0, ENDS)
@@ -75,6 +95,7 @@ const wasmScanner = (api: WasmApi, module: WasmModule, size: number): Scanner =>
     ...view(),
     base,
     newlines: (from, to) => find(base + from, base + to, 0, ENDS),
+    levels: (format, from, to, stopAt) => levels(format, base + from, base + to, base + stopAt, 0, UNSURE_CAP) - base,
     reserve: (size) => {
       if (size <= scanner.bytes.length) return
       grow(size) // growing keeps the memory's bytes; only the views must be made again
