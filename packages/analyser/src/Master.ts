@@ -75,7 +75,7 @@ export interface Options {
  * and no event is dropped, as every one counts somewhere (each `Progress` is one task done by its worker in
  * `RunMonitor`). What a reader has not read yet is bounded by the run: a few events per task and per heartbeat.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category services
  */
 export class Events extends Context.Service<Events, PubSub.PubSub<Event>>()("@dla/analyser/Master/Events") {}
@@ -83,7 +83,7 @@ export class Events extends Context.Service<Events, PubSub.PubSub<Event>>()("@dl
 /**
  * A fresh, unbounded hub for {@link Events}.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const events: Effect.Effect<PubSub.PubSub<Event>> = PubSub.unbounded<Event>()
@@ -91,7 +91,7 @@ export const events: Effect.Effect<PubSub.PubSub<Event>> = PubSub.unbounded<Even
 /**
  * Publishes `event` to the run's {@link Events}, if any: never waits (the hub is unbounded).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category utils
  */
 export const emit = (event: Event): Effect.Effect<void> =>

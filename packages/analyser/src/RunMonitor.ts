@@ -495,7 +495,7 @@ export const make = (runId: string, now: () => number = Date.now): Monitor => {
  * `handle` runs on each message in a fiber of the scope, and when the scope closes on the messages not read yet.
  * A message taken is handled even if the scope closes meanwhile. How every reader of a run's events reads them.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category streams
  */
 export const consume = <A>(
@@ -517,7 +517,7 @@ export const consume = <A>(
 /**
  * Feeds `monitor` the master's events from `hub` (`Master.Events`) until the scope closes (see {@link consume}).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category streams
  */
 export const feed = (monitor: Monitor, hub: PubSub.PubSub<Master.Event>) =>

@@ -13,7 +13,7 @@ import * as Glob from "./Glob.ts"
 /**
  * A file found by {@link find}: where it is, and its size when the listing stat'ed it anyway.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Found {
@@ -74,7 +74,7 @@ export const list = (root: string, options: ListOptions = {}): Effect.Effect<Arr
  * tenth of a count of 20,000 small files. Such a file's size is unknown; a symbolic link is still stat'ed (to see
  * what it points to) and has it. For a caller that needs sizes only to plan: see {@link holdsAtLeast}.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category listing
  */
 export const find = (root: string, options: ListOptions = {}): Effect.Effect<Array<Found>, FileError.FileError> =>
@@ -112,7 +112,7 @@ const listWith = <A extends Found>(
  * below (under a quarter of `bytes`) answers without a stat of every file; near or above, every size counts. A file
  * gone since it was found counts nothing.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category predicates
  */
 export const holdsAtLeast = (files: ReadonlyArray<Found>, bytes: number): boolean => {

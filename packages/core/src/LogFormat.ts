@@ -255,7 +255,7 @@ const innerEnds = new Int32Array(SAMPLE_LINES)
  * The newlines of a head already found (by the scan kernel, many per call): the first `count` in order, each at
  * `ends[k] - base` in the head; all of them when `count` is under {@link SAMPLE_LINES}.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Newlines {
