@@ -48,7 +48,12 @@ const root = (subcommands: ReadonlyArray<Subcommand>) =>
     ])
   )
 
-/** The whole `dla` command, every subcommand loaded (for help texts and docs). */
+/**
+ * The whole `dla` command, every subcommand loaded (for help texts and docs).
+ *
+ * @since 0.1.0
+ * @category running
+ */
 export const load = async () => root(await Promise.all(Object.values(commands).map((loadCommand) => loadCommand())))
 
 /**
@@ -62,6 +67,12 @@ const forArgs = async (args: ReadonlyArray<string>) => {
   return name === undefined ? load() : root([await commands[name]()])
 }
 
+/**
+ * The exit codes `dla` returns: `ok`, `failure`, `usage` and `interrupted`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const ExitCode = Exit.ExitCode
 
 // Both src/Cli.ts and the bundled dist/*.js sit one directory below package.json.
@@ -72,6 +83,9 @@ const { version } = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Struct
 /**
  * Runs `dla` with `args` and returns the exit code. Never fails: every error becomes one line on stderr (`dla: ...`,
  * no stack trace) and its exit code; set `DLA_DEBUG=1` to see the full cause of an unexpected error.
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> =>
   Effect.promise(() => forArgs(args)).pipe(

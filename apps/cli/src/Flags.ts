@@ -15,6 +15,9 @@ import * as Diagnostics from "./internal/Diagnostics.ts"
 /**
  * `LogFormat.parse`, with its own words for a regex that has named groups but no `level` one: the user meant a
  * regex, so core's list of built-in names would mislead.
+ *
+ * @since 0.1.0
+ * @category parsing
  */
 export const parseFormat = (spec: string): Result.Result<LogFormat.LogFormat, LogFormat.LogFormatError> =>
   spec.includes("(?<") && !spec.includes("(?<level>")
@@ -26,7 +29,13 @@ export const parseFormat = (spec: string): Result.Result<LogFormat.LogFormat, Lo
       )
     : LogFormat.parse(spec)
 
-/** `--format <name or regex>`: a built-in format, alias or wrapped format, or a regex with a `level` group; absent: detect per file. */
+/**
+ * `--format <name or regex>`: a built-in format, alias or wrapped format, or a regex with a `level` group; absent:
+ * detect per file.
+ *
+ * @since 0.1.0
+ * @category flags
+ */
 export const format = Flag.String("format").pipe(
   Flag.mapEffect((spec) =>
     Effect.fromResult(parseFormat(spec)).pipe(
@@ -41,25 +50,45 @@ export const format = Flag.String("format").pipe(
   )
 )
 
-/** `--include <glob>` (repeatable): only files matching one of them. */
+/**
+ * `--include <glob>` (repeatable): only files matching one of them.
+ *
+ * @since 0.1.0
+ * @category flags
+ */
 export const include = Flag.String("include").pipe(
   Flag.atLeast(0),
   Flag.withDescription("Only files matching this glob (repeatable; '*.log' matches at any depth)")
 )
 
-/** `--exclude <glob>` (repeatable): leave out files matching one of them. */
+/**
+ * `--exclude <glob>` (repeatable): leave out files matching one of them.
+ *
+ * @since 0.1.0
+ * @category flags
+ */
 export const exclude = Flag.String("exclude").pipe(
   Flag.atLeast(0),
   Flag.withDescription("Leave out files matching this glob (repeatable)")
 )
 
-/** `--json`: results as JSON on stdout. */
+/**
+ * `--json`: results as JSON on stdout.
+ *
+ * @since 0.1.0
+ * @category flags
+ */
 export const json = Flag.Boolean("json").pipe(
   Flag.withDefault(false),
   Flag.withDescription("Print the results as JSON")
 )
 
-/** `--by-file`: each file's figures after the totals (see internal/ByFile). */
+/**
+ * `--by-file`: each file's figures after the totals (see internal/ByFile).
+ *
+ * @since 0.1.0
+ * @category flags
+ */
 export const byFile = Flag.Boolean("by-file").pipe(
   Flag.withDefault(false),
   Flag.withDescription(
@@ -68,7 +97,12 @@ export const byFile = Flag.Boolean("by-file").pipe(
 )
 
 /** `--workers <n>` (at least 1; checked before it becomes optional, so the message names the number). */
-/** `--replicas`: copies JetStream keeps on a cluster (1 to 5), of what the command creates. */
+/**
+ * `--replicas`: copies JetStream keeps on a cluster (1 to 5), of what the command creates.
+ *
+ * @since 0.1.0
+ * @category flags
+ */
 export const replicas = (description: string) =>
   Flag.Int("replicas").pipe(
     Flag.withDefault(1),
@@ -79,6 +113,13 @@ export const replicas = (description: string) =>
     Flag.withDescription(description)
   )
 
+/**
+ * `--workers <n>`: how many workers count in parallel (at least 1; default: one per core, threads only as the input
+ * pays for them).
+ *
+ * @since 0.1.0
+ * @category flags
+ */
 export const workers = Flag.Int("workers").pipe(
   Flag.filter(
     (n: number) => n >= 1,
@@ -94,6 +135,9 @@ export const workers = Flag.Int("workers").pipe(
 /**
  * More workers than cores only adds switching: a run with 64 threads on 2 cores was 28x slower. Said once on stderr;
  * the run still goes ahead (a test or a shared machine may mean it).
+ *
+ * @since 0.1.0
+ * @category flags
  */
 export const warnAboveCores = (workers: number, cores: number = availableParallelism()) =>
   workers > cores

@@ -8,6 +8,12 @@
  */
 import { type Counts, Level } from "@dla/core"
 
+/**
+ * What a run's report shows: its counts, files, time and speedup, and any extra lines.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Results {
   readonly counts: Counts.Counts
   readonly filesProcessed: number
@@ -23,6 +29,12 @@ export interface Results {
   readonly extra?: ReadonlyArray<Extra>
 }
 
+/**
+ * A line of a report beyond the assignment's own (`Failed workers`), with its JSON key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Extra {
   /** Label in the text block: `Failed workers`. */
   readonly label: string
@@ -31,29 +43,50 @@ export interface Extra {
   readonly value: string | number
 }
 
-/** Most severe first: FATAL, ERROR, WARN, NOTICE, INFO, DEBUG, TRACE (core lists them least severe first). */
+/**
+ * Most severe first: FATAL, ERROR, WARN, NOTICE, INFO, DEBUG, TRACE (core lists them least severe first).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const bySeverity: ReadonlyArray<Level.Level> = [...Level.all].reverse()
 
 /**
  * `1234567` as `1,234,567`: counts people read at a glance. By hand rather than `toLocaleString("en-US")`, whose first
  * call loads ICU's number formatting: about 20 ms of CPU at each start, a quarter of a small run (docs/benchmarks.md).
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const thousands = (n: number): string => {
   const [whole = "", fraction] = String(n).split(".")
   return `${whole.replace(/\B(?=(\d{3})+$)/g, ",")}${fraction === undefined ? "" : `.${fraction}`}`
 }
 
-/** `part` of `whole` as a percentage with one decimal (`24.3%`); `0.0%` of nothing. */
+/**
+ * `part` of `whole` as a percentage with one decimal (`24.3%`); `0.0%` of nothing.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const percent = (part: number, whole: number): string =>
   `${whole === 0 ? "0.0" : ((100 * part) / whole).toFixed(1)}%`
 
-/** The assignment's separator line: 49 `=`. */
+/**
+ * The assignment's separator line: 49 `=`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const rule = "=".repeat(49)
 
 /**
  * The assignment's block: levels seen in alphabetical order (`DEBUG: 89`), `Total time: 0.35s`, `Speedup: 2.3x` when
  * known, a distributed run's `Files processed`, `Failed workers` and `Checkpoints saved`; then dla's facts (lines
  * without a level, total lines, the runner's extras).
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const render = (results: Results): string => {
   const { counts, distributed } = results
@@ -87,11 +120,21 @@ export const render = (results: Results): string => {
   return [...block, ...facts].join("\n")
 }
 
-/** Every canonical level, zero when unseen: scripts read one shape whatever the input held. */
+/**
+ * Every canonical level, zero when unseen: scripts read one shape whatever the input held.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const allLevels = (levels: Counts.Counts["levels"]): Record<Level.Level, number> =>
   Object.fromEntries(Level.all.map((level) => [level, levels[level] ?? 0])) as Record<Level.Level, number>
 
-/** The same facts as data, for `--json`. Every canonical level is present, zero when unseen. */
+/**
+ * The same facts as data, for `--json`. Every canonical level is present, zero when unseen.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const toJson = (results: Results): Record<string, unknown> => ({
   levels: allLevels(results.counts.levels),
   lines: results.counts.lines,
@@ -109,6 +152,9 @@ const isTimeKey = (key: string) => /(?:At|Heartbeat)$/.test(key)
  * A run's state (`dla status --json`) in the shape `analyse --json` uses: every level in `counts.levels`, and next to
  * each epoch-ms time `<key>` its ISO 8601 string `<key>Iso` (null when the time is; the numbers stay, for scripts
  * that do arithmetic).
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const stateJson = (state: unknown): unknown => {
   if (Array.isArray(state)) return state.map(stateJson)

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
+import { Cli } from "@dla/cli"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Cli from "../src/Cli.ts"
 import * as CliDocs from "../src/internal/CliDocs.ts"
 
 describe("--help", () => {

@@ -1,9 +1,9 @@
 import type { Master } from "@dla/analyser"
+import { Report } from "@dla/cli"
 import * as Option from "effect/Option"
 import { describe, expect, it } from "vitest"
 import * as Results from "../src/internal/Results.ts"
 import * as Run from "../src/internal/Run.ts"
-import * as Report from "../src/Report.ts"
 
 const results: Report.Results = {
   counts: { levels: { WARN: 3, INFO: 10, ERROR: 1 }, lines: 15, unmatched: 1, bytes: 900 },

@@ -7,6 +7,12 @@
 import { ErrorMessage } from "@dla/core"
 import { Data } from "effect"
 
+/**
+ * Why an analyser operation failed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Reason =
   /** Bad input: missing or empty directory, unreadable file, bad option. */
   | "Input"
@@ -19,6 +25,12 @@ export type Reason =
   /** Counting a file failed. */
   | "Analysis"
 
+/**
+ * The analyser's one error: a `reason`, a short `detail` and the `cause`, if any.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class AnalyserError extends Data.TaggedError("AnalyserError")<{
   readonly reason: Reason
   /** What went wrong, in a few words; the message adds the cause's own message after it. */
@@ -31,8 +43,19 @@ export class AnalyserError extends Data.TaggedError("AnalyserError")<{
   }
 }
 
-/** The message of any thrown value, for one-line errors (core's `ErrorMessage.describe`). */
+/**
+ * The message of any thrown value, for one-line errors (core's `ErrorMessage.describe`).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const describe: (cause: unknown) => string = ErrorMessage.describe
 
+/**
+ * An {@link AnalyserError} of `reason`, with `cause` when there is one.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (reason: Reason, detail: string, cause?: unknown) =>
   new AnalyserError(cause === undefined ? { reason, detail } : { reason, detail, cause })

@@ -14,6 +14,13 @@ import { AtomicFile, type Counts } from "@dla/core"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 
+/**
+ * A run's checkpoint as stored (in a directory or in KV): the counts so far, the tasks and files done, the workers
+ * failed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Checkpoint = Schema.Struct({
   version: Schema.Literal(1),
   run_id: Schema.String,
@@ -41,8 +48,21 @@ export const Checkpoint = Schema.Struct({
   /** True once every task has a result or was given up: such a run is not resumed. */
   complete: Schema.Boolean
 })
+
+/**
+ * A decoded {@link Checkpoint}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Checkpoint = typeof Checkpoint.Type
 
+/**
+ * The counts a checkpoint holds, as core's `Counts`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const counts = (checkpoint: Checkpoint): Counts.Counts => ({
   levels: checkpoint.counts,
   lines: checkpoint.lines,
@@ -50,6 +70,12 @@ export const counts = (checkpoint: Checkpoint): Counts.Counts => ({
   bytes: checkpoint.bytes
 })
 
+/**
+ * Where a run's checkpoints are saved and loaded from.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class CheckpointStore extends Context.Service<
   CheckpointStore,
   {
@@ -59,15 +85,30 @@ export class CheckpointStore extends Context.Service<
   }
 >()("@dla/analyser/CheckpointStore") {}
 
-/** A checkpoint from any value (a parsed file, a KV value); `None` when it is not one. */
+/**
+ * A checkpoint from any value (a parsed file, a KV value); `None` when it is not one.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
 export const decodeUnknown: (value: unknown) => Option.Option<Checkpoint> = Schema.decodeUnknownOption(Checkpoint)
 
-/** A checkpoint from its JSON text; `None` when it is not one. */
+/**
+ * A checkpoint from its JSON text; `None` when it is not one.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
 export const decode: (json: string) => Option.Option<Checkpoint> = Schema.decodeUnknownOption(
   Schema.fromJsonString(Checkpoint)
 )
 
-/** In memory (the embedded engine without a checkpoint directory, and tests). */
+/**
+ * In memory (the embedded engine without a checkpoint directory, and tests).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerMemory = Layer.sync(CheckpointStore, () => {
   let latest = Option.none<Checkpoint>()
   return CheckpointStore.of({
@@ -79,6 +120,12 @@ export const layerMemory = Layer.sync(CheckpointStore, () => {
   })
 })
 
+/**
+ * Where {@link layerDirectory} keeps a run's checkpoints, and how many.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DirectoryOptions {
   /** The checkpoint directory: each checkpoint of the run is `<dir>/<run_id>/<sequence>/checkpoint.json`. */
   readonly dir: string
@@ -91,13 +138,21 @@ export interface DirectoryOptions {
   readonly keep?: number
 }
 
-/** Checkpoints kept per run by default: the newest, and two to fall back on should it be damaged. */
+/**
+ * Checkpoints kept per run by default: the newest, and two to fall back on should it be damaged.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultKeep = 3
 
 /**
  * Keeps processed input files in the checkpoint directory `dir` being written (under `files/<path relative to
  * root>`), before the checkpoint that lists them is written; `runDir` is the run's directory, to name in messages.
  * The CLI brings one that never copies unasked.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type KeepInputs = (batch: {
   readonly dir: string
@@ -108,7 +163,12 @@ export type KeepInputs = (batch: {
 
 const fail = (what: string) => (cause: unknown) => AnalyserError.make("Transport", what, cause)
 
-/** Writes `text` to `path` so that a crash leaves either the old file or the new one, never half of it. */
+/**
+ * Writes `text` to `path` so that a crash leaves either the old file or the new one, never half of it.
+ *
+ * @since 0.1.0
+ * @category writing
+ */
 export const writeAtomic = (path: string, text: string) =>
   Effect.tryPromise({ try: () => AtomicFile.write(path, text), catch: fail(`cannot write checkpoint ${path}`) })
 
@@ -124,14 +184,30 @@ const linkOrCopy = async (from: string, to: string) => {
   }
 }
 
-/** Hard links of each processed file, copies where the filesystem refuses links. */
+/**
+ * Hard links of each processed file, copies where the filesystem refuses links.
+ *
+ * @since 0.1.0
+ * @category writing
+ */
 export const linkOrCopyInputs: KeepInputs = async ({ dir, root, paths }) => {
   for (const path of paths) await linkOrCopy(path, join(dir, "files", relative(root, path)))
 }
 
-/** A checkpoint's directory name: its sequence, zero-padded so that names sort as the numbers do (`000042`). */
+/**
+ * A checkpoint's directory name: its sequence, zero-padded so that names sort as the numbers do (`000042`).
+ *
+ * @since 0.1.0
+ * @category naming
+ */
 export const entryName = (sequence: number): string => String(sequence).padStart(6, "0")
 
+/**
+ * One checkpoint directory of a run: its sequence and where it is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Entry {
   readonly sequence: number
   /** The checkpoint's directory, holding `checkpoint.json` and `files/`. */
@@ -141,6 +217,9 @@ export interface Entry {
 /**
  * A run's checkpoint directories, newest first. One being written is under a temporary name until complete, so it
  * is never among them.
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const entries = async (runDir: string): Promise<Array<Entry>> =>
   (await readdir(runDir, { withFileTypes: true }).catch(() => []))
@@ -154,6 +233,9 @@ const readCheckpoint = (dir: string) =>
 /**
  * The newest valid checkpoint of a run directory: a damaged or unreadable one is passed over for the one before.
  * A run checkpointed by an older dla (`<run>/checkpoint.json`, no directory per checkpoint) resumes from that.
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const newest = async (runDir: string): Promise<Option.Option<Checkpoint>> => {
   for (const entry of await entries(runDir)) {
@@ -213,6 +295,9 @@ interface Written {
  * newest `keep` are removed. Each holds every processed file, yet a save costs what changed since an older one, not
  * the whole list: the oldest checkpoint, due to go anyway, is renamed into the new one and given only the files it
  * lacks (while at least one other checkpoint stays whole); else the files come as links from the previous one.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerDirectory = (options: DirectoryOptions) =>
   Layer.sync(CheckpointStore, () => {
@@ -273,7 +358,12 @@ export const layerDirectory = (options: DirectoryOptions) =>
     })
   })
 
-/** Saves to every store; loads the newest valid checkpoint any of them has. */
+/**
+ * Saves to every store; loads the newest valid checkpoint any of them has.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
 export const all = (stores: ReadonlyArray<CheckpointStore["Service"]>): CheckpointStore["Service"] =>
   CheckpointStore.of({
     load: Effect.forEach(stores, (store) => store.load).pipe(

@@ -11,6 +11,12 @@ import * as AnalyserError from "./AnalyserError.ts"
 import { type Counted, countParts } from "./internal/countParts.ts"
 import type { Part, Task } from "./Task.ts"
 
+/**
+ * How a worker counts the parts of a task.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class Counter extends Context.Service<
   Counter,
   {
@@ -22,6 +28,12 @@ export class Counter extends Context.Service<
   }
 >()("@dla/analyser/Counter") {}
 
+/**
+ * What counting a task's parts gives: the counts, each file's figures, and the parts skipped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { Counted } from "./internal/countParts.ts"
 
 /**
@@ -30,6 +42,9 @@ export type { Counted } from "./internal/countParts.ts"
  * whoever runs a worker with a NATS connection composes them (the CLI passes `@dla/store`'s `Reader.countRange`
  * here), so neither package depends on the other and a worker without store tasks never loads the store. Rejects
  * when the store cannot be read now: the task is handed back and delivered again.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export type StoreCounter = (parts: ReadonlyArray<Part>, format: string | undefined) => Promise<Counted>
 
@@ -56,6 +71,9 @@ const countingFailed = (task: Task) => (cause: unknown) =>
  * Counts on the calling thread. `format` is a `--format` spec (a core format name or a regex with a `level` group:
  * formats travel as specs because functions cannot cross a thread or the wire); core's default when absent. `store`
  * counts the tasks of the log store ({@link StoreCounter}), on the calling thread in either layer.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerInline = (format?: string, store?: StoreCounter) =>
   Layer.succeed(
@@ -81,6 +99,9 @@ type Reply = { ready: true } | { id: number; ok: true; result: Counted } | { id:
 /**
  * Counts on a dedicated worker thread, started with the layer and stopped with its scope (restarted if it dies). The
  * layer is built once the thread has loaded, so a worker takes no task it would only hold while the thread starts.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerThread = (format?: string, store?: StoreCounter) =>
   Layer.effect(

@@ -16,6 +16,12 @@ import * as ResultChannel from "./ResultChannel.ts"
 import * as TaskQueue from "./TaskQueue.ts"
 import * as Worker from "./Worker.ts"
 
+/**
+ * How {@link run} runs: the master's options, plus how many workers count and in what format.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options extends Master.Options {
   /** Workers: one on the main thread, the others on worker threads (default: one per core). */
   readonly workers?: number
@@ -35,10 +41,18 @@ export interface Options extends Master.Options {
  * Input that pays for one more counting thread: starting one costs about 0.1 s of CPU (Node's worker bootstrap and
  * the counting bundle), what a core takes to count about 100 MB, and it joins ~60 ms late. On 2 cores 192 MB in 20
  * files counted faster on the main thread alone; 1.1 GB needed both cores (docs/benchmarks.md).
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const threadBytes = 256 * 1024 * 1024
 
-/** The in-process services of one run. */
+/**
+ * The in-process services of one run.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (
   options: Pick<Options, "queue" | "checkpointDir" | "keepInputs" | "keepCheckpoints" | "runId" | "root">
 ) =>
@@ -58,12 +72,23 @@ export const layer = (
         })
   )
 
+/**
+ * The default number of workers: one per core this process may use.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultWorkers = () => availableParallelism()
 
 /** Tasks each worker holds: the next one waits beside the current one (see `Worker.Options.concurrency`). */
 export const tasksPerWorker = 2
 
-/** Runs a whole run in this process and returns the master's summary. */
+/**
+ * Runs a whole run in this process and returns the master's summary.
+ *
+ * @since 0.1.0
+ * @category running
+ */
 export const run = (options: Options) =>
   Effect.gen(function* () {
     const count = Math.max(1, options.workers ?? defaultWorkers())

@@ -17,6 +17,12 @@ import type { KV } from "@nats-io/kv"
 import { Context, Effect, Layer } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 
+/**
+ * Runs a master's writes only while it leads the run, so a deposed master cannot overwrite its successor's.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class Fence extends Context.Service<
   Fence,
   {
@@ -44,7 +50,12 @@ const isFenced = (e: unknown): e is ElectionError.Fenced => e instanceof Electio
 /** A lone master writes as term 0: below every elected master's, so it never overwrites one of theirs. */
 const unfencedWriter: FencedKv.Writer = { scope: "unfenced", term: 0, leader: "unfenced" }
 
-/** No standby masters: every action runs. */
+/**
+ * No standby masters: every action runs.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerUnfenced = Layer.succeed(
   Fence,
   Fence.of({
@@ -63,6 +74,9 @@ export const layerUnfenced = Layer.succeed(
  * Fenced by `@dla/election`: an action runs only after this process proved (a compare-and-set on the term key) that
  * it leads the run's current term. A term lost to another master fails with reason "Fenced" and runs nothing; a
  * term that could not be checked because NATS is unreachable fails with "Transport", which the master rides out.
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerLeadership = (leadership: Leadership.Leadership["Service"]) =>
   Layer.succeed(

@@ -7,6 +7,12 @@
 import { Context, Effect, Layer, PubSub, Schema, type Scope, Stream } from "effect"
 import type * as AnalyserError from "./AnalyserError.ts"
 
+/**
+ * What a worker says it holds and has done, every heartbeat interval.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Heartbeat = Schema.Struct({
   workerId: Schema.String,
   /** Task ids the worker holds right now. */
@@ -14,8 +20,21 @@ export const Heartbeat = Schema.Struct({
   /** Tasks finished by this worker so far. */
   done: Schema.Number
 })
+
+/**
+ * A decoded {@link Heartbeat}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Heartbeat = typeof Heartbeat.Type
 
+/**
+ * How workers send heartbeats and the master hears them.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class Heartbeats extends Context.Service<
   Heartbeats,
   {
@@ -29,10 +48,20 @@ export class Heartbeats extends Context.Service<
   }
 >()("@dla/analyser/Heartbeats") {}
 
-/** Default interval between two heartbeats of a worker, and the silence after which the master marks it failed. */
+/**
+ * Default interval between two heartbeats of a worker, and the silence after which the master marks it failed.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaults = { interval: "1 second", timeout: "5 seconds" } as const
 
-/** In-process heartbeats (the embedded engine). */
+/**
+ * In-process heartbeats (the embedded engine).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerMemory = Layer.effect(
   Heartbeats,
   Effect.gen(function* () {

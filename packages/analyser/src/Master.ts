@@ -18,6 +18,13 @@ import * as Scheduler from "./Scheduler.ts"
 import { type PlannedFile, plan as planTasks, type Task } from "./Task.ts"
 import { TaskQueue } from "./TaskQueue.ts"
 
+/**
+ * What {@link run} analyses and how: the run, its root or planned tasks, how files become tasks, when checkpoints are
+ * saved and when a silent worker counts as failed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   readonly runId: string
   /** The directory to analyse (recursively), or one file. */
@@ -67,23 +74,48 @@ export interface Options {
  * Unbounded on purpose: a publish never waits, so a slow reader (a terminal, a dashboard) never slows the master,
  * and no event is dropped, as every one counts somewhere (each `Progress` is one task done by its worker in
  * `RunMonitor`). What a reader has not read yet is bounded by the run: a few events per task and per heartbeat.
+ *
+ * @since 0.2.0
+ * @category services
  */
 export class Events extends Context.Service<Events, PubSub.PubSub<Event>>()("@dla/analyser/Master/Events") {}
 
-/** A fresh, unbounded hub for {@link Events}. */
+/**
+ * A fresh, unbounded hub for {@link Events}.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const events: Effect.Effect<PubSub.PubSub<Event>> = PubSub.unbounded<Event>()
 
-/** Publishes `event` to the run's {@link Events}, if any: never waits (the hub is unbounded). */
+/**
+ * Publishes `event` to the run's {@link Events}, if any: never waits (the hub is unbounded).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const emit = (event: Event): Effect.Effect<void> =>
   Effect.serviceOption(Events).pipe(
     Effect.map(Option.match({ onNone: () => undefined, onSome: (hub) => PubSub.publishUnsafe(hub, event) }))
   )
 
-/** Done and total of the run's files, tasks and bytes (`filesDone`, `filesTotal`, ...), and the workers alive. */
+/**
+ * Done and total of the run's files, tasks and bytes (`filesDone`, `filesTotal`, ...), and the workers alive.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Progress = {
   readonly [K in `${"files" | "tasks" | "bytes"}${"Total" | "Done"}`]: number
 } & { readonly workersAlive: number }
 
+/**
+ * What a master reports as a run goes: started or resumed, tasks settled or failed, workers joined or failed,
+ * checkpoints saved, stragglers, progress and heartbeats.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Event =
   | { readonly _tag: "Started"; readonly files: number; readonly tasks: number; readonly bytes: number }
   | { readonly _tag: "Resumed"; readonly filesAlreadyProcessed: number; readonly tasksAlreadyDone: number }
@@ -118,6 +150,12 @@ export type Event =
    */
   | { readonly _tag: "Heartbeat"; readonly heartbeat: Heartbeats.Heartbeat; readonly working: ReadonlyArray<string> }
 
+/**
+ * A task given up, or a file of a task that could not be counted, and why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface FailedTask {
   readonly taskId: string
   readonly path: string
@@ -126,7 +164,12 @@ export interface FailedTask {
   readonly binary: boolean
 }
 
-/** One file's figures, for `--by-file`. */
+/**
+ * One file's figures, for `--by-file`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface FileSummary extends Counts.Counts {
   /** Relative to the root (its name when the root is the file itself). */
   readonly path: string
@@ -136,6 +179,12 @@ export interface FileSummary extends Counts.Counts {
   readonly changed?: FileAnalysis.SizeChange
 }
 
+/**
+ * What a run found and did: its counts, its files, its failed workers and tasks, its checkpoints.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Summary {
   readonly runId: string
   readonly counts: Counts.Counts
@@ -168,7 +217,12 @@ const deafAfter = Duration.seconds(1)
 /** How long a stopping master tries to save its last checkpoint before it goes anyway. */
 const stopSaveTimeout = Duration.seconds(10)
 
-/** Runs (or resumes) a run to its end and returns its summary: `Scheduler` decides, this loop does. */
+/**
+ * Runs (or resumes) a run to its end and returns its summary: `Scheduler` decides, this loop does.
+ *
+ * @since 0.1.0
+ * @category running
+ */
 export const run = (options: Options) =>
   Effect.gen(function* () {
     const queue = yield* TaskQueue

@@ -10,6 +10,12 @@ import { Context, Effect, Layer, Queue, Stream } from "effect"
 import type * as AnalyserError from "./AnalyserError.ts"
 import type { TaskResult } from "./Task.ts"
 
+/**
+ * Where workers publish task results and the master reads them.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class ResultChannel extends Context.Service<
   ResultChannel,
   {
@@ -28,7 +34,12 @@ export class ResultChannel extends Context.Service<
   }
 >()("@dla/analyser/ResultChannel") {}
 
-/** In-process channel (the embedded engine). */
+/**
+ * In-process channel (the embedded engine).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerMemory = Layer.effect(
   ResultChannel,
   Effect.gen(function* () {

@@ -15,6 +15,12 @@ import * as AnalyserError from "./AnalyserError.ts"
 import type * as Master from "./Master.ts"
 import { CountsSchema, encodeJson } from "./Task.ts"
 
+/**
+ * One worker as a run's snapshot shows it: alive or failed, what it holds, what it has done.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const WorkerView = Schema.Struct({
   workerId: Schema.String,
   status: Schema.Literals(["alive", "failed"]),
@@ -28,9 +34,21 @@ export const WorkerView = Schema.Struct({
   /** Epoch ms of its last heartbeat (or of joining). */
   lastHeartbeat: Schema.Number
 })
+
+/**
+ * A decoded {@link WorkerView}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type WorkerView = typeof WorkerView.Type
 
-/** Cumulative totals at one moment, with the rate since the previous sample. */
+/**
+ * Cumulative totals at one moment, with the rate since the previous sample.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Sample = Schema.Struct({
   at: Schema.Number,
   lines: Schema.Number,
@@ -38,8 +56,21 @@ export const Sample = Schema.Struct({
   linesPerSecond: Schema.Number,
   bytesPerSecond: Schema.Number
 })
+
+/**
+ * A decoded {@link Sample}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Sample = typeof Sample.Type
 
+/**
+ * A failed worker's tasks put back on the queue, and when.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Recovery = Schema.Struct({
   at: Schema.Number,
   workerId: Schema.String,
@@ -47,8 +78,21 @@ export const Recovery = Schema.Struct({
   requeued: Schema.Array(Schema.String)
 })
 
+/**
+ * A line of a run's log, with its epoch-ms time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const LogLine = Schema.Struct({ at: Schema.Number, text: Schema.String })
 
+/**
+ * A run's snapshot: its status, progress, counts, workers, recoveries and recent log, as `dla status` and the dashboard
+ * read it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const RunState = Schema.Struct({
   version: Schema.Literal(1),
   runId: Schema.String,
@@ -84,11 +128,21 @@ export const RunState = Schema.Struct({
   /** The latest discrete events, oldest first, as one readable line each. */
   log: Schema.Array(LogLine)
 })
+
+/**
+ * A decoded {@link RunState}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RunState = typeof RunState.Type
 
 /**
  * Master events plus what only the caller of `Master.run` (or the election) knows, and what a run without a master
  * says (`dla analyse --follow`: it counts in one process, with no tasks nor workers).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Event =
   | Master.Event
@@ -100,9 +154,20 @@ export type Event =
   /** A follower stopped after `durationMs`: its totals are final (the run is done). */
   | { readonly _tag: "Stopped"; readonly files: number; readonly counts: Counts.Counts; readonly durationMs: number }
 
-/** How much history a snapshot keeps (it travels as one KV value). */
+/**
+ * How much history a snapshot keeps (it travels as one KV value).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const limits = { samples: 180, log: 50, recoveries: 50, failedTasks: 50, sampleEveryMs: 1000 } as const
 
+/**
+ * The snapshot of run `runId` before any event, started at epoch ms `at`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const initial = (runId: string, at: number): RunState => ({
   version: 1,
   runId,
@@ -129,7 +194,12 @@ export const initial = (runId: string, at: number): RunState => ({
 
 const keepLast = <A>(items: ReadonlyArray<A>, item: A, max: number): ReadonlyArray<A> => [...items, item].slice(-max)
 
-/** One readable line per discrete event (none for progress and heartbeats). */
+/**
+ * One readable line per discrete event (none for progress and heartbeats).
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const describe = (event: Event): string | undefined => {
   switch (event._tag) {
     case "Started":
@@ -225,7 +295,12 @@ const counted = (state: RunState, files: number, counts: Counts.Counts, at: numb
   throughput: sample(state.throughput, at, counts.lines, counts.bytes)
 })
 
-/** Folds one event, seen at epoch ms `at`, into the snapshot. Pure: the same inputs give the same state. */
+/**
+ * Folds one event, seen at epoch ms `at`, into the snapshot. Pure: the same inputs give the same state.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
 export const reduce = (state: RunState, event: Event, at: number): RunState => {
   const text = describe(event)
   const next = reduceEvent({ ...state, updatedAt: at, masterSeenAt: at }, event, at)
@@ -347,14 +422,28 @@ const reduceEvent = (state: RunState, event: Event, at: number): RunState => {
   }
 }
 
-/** A published run's master refreshes `masterSeenAt` this often (see `publish`)... */
+/**
+ * A published run's master refreshes `masterSeenAt` this often (see `publish`)...
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const keepAlive = Duration.seconds(2)
-/** ...so one silent this long is gone. */
+
+/**
+ * ...so one silent this long is gone.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const staleAfter = Duration.seconds(10)
 
 /**
  * How long the master of a run that is not over has been silent, in ms, when that is past `staleAfter` (its master
  * died or lost NATS: the run is stale, not running); undefined for a live or finished run. `now` is the reader's clock.
+ *
+ * @since 0.1.0
+ * @category predicates
  */
 export const silentFor = (state: RunState, now: number): number | undefined => {
   if (state.status === "done" || state.status === "failed") return undefined
@@ -366,6 +455,9 @@ export const silentFor = (state: RunState, now: number): number | undefined => {
  * A live run: events go in with `push` (the master's, read off its `Master.Events` by {@link feed}; a follower's
  * own); the state is a `SubscriptionRef` (its `changes`: the current state, then each new one) and every event goes
  * out again on a `PubSub`, once folded into the state.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Monitor {
   readonly runId: string
@@ -377,6 +469,12 @@ export interface Monitor {
   readonly events: PubSub.PubSub<Event>
 }
 
+/**
+ * A {@link Monitor} of run `runId`, its state the {@link initial} one; `now` stamps each event.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (runId: string, now: () => number = Date.now): Monitor => {
   const state = Effect.runSync(SubscriptionRef.make(initial(runId, now())))
   const events = Effect.runSync(PubSub.unbounded<Event>())
@@ -396,6 +494,9 @@ export const make = (runId: string, now: () => number = Date.now): Monitor => {
  * Reads `hub` until the scope closes: subscribed before this returns (nothing published from then on is missed),
  * `handle` runs on each message in a fiber of the scope, and when the scope closes on the messages not read yet.
  * A message taken is handled even if the scope closes meanwhile. How every reader of a run's events reads them.
+ *
+ * @since 0.2.0
+ * @category streams
  */
 export const consume = <A>(
   hub: PubSub.PubSub<A>,
@@ -413,15 +514,32 @@ export const consume = <A>(
     ).pipe(Effect.forever, Effect.forkScoped)
   })
 
-/** Feeds `monitor` the master's events from `hub` (`Master.Events`) until the scope closes (see {@link consume}). */
+/**
+ * Feeds `monitor` the master's events from `hub` (`Master.Events`) until the scope closes (see {@link consume}).
+ *
+ * @since 0.2.0
+ * @category streams
+ */
 export const feed = (monitor: Monitor, hub: PubSub.PubSub<Master.Event>) =>
   consume(hub, (event) => Effect.sync(() => monitor.push(event)))
 
+/**
+ * Where run `runId` is published: the subject of its events and the KV key of its snapshot.
+ *
+ * @since 0.1.0
+ * @category naming
+ */
 export const subjects = (runId: string) => ({
   events: `dla.${runId}.events`,
   snapshotKey: `${runId}.snapshot`
 })
 
+/**
+ * How often {@link publish} writes a run's snapshot to KV.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PublishOptions {
   /** At most one KV write per interval (default 500 ms); the last state is always written when the scope closes. */
   readonly interval?: Duration.Input
@@ -438,6 +556,9 @@ export interface PublishOptions {
  * Publishes `monitor` over NATS until the scope closes: discrete events (not progress nor heartbeats) on
  * `dla.<run>.events` at once, the snapshot to KV throttled. Failures to publish are ignored: watching a run must
  * never break it.
+ *
+ * @since 0.1.0
+ * @category writing
  */
 export const publish = (nc: NatsConnection, monitor: Monitor, options: PublishOptions = {}) =>
   Effect.gen(function* () {
@@ -485,6 +606,12 @@ const publishQuietly = (nc: NatsConnection, subject: string, data: Uint8Array) =
   }
 }
 
+/**
+ * A run's snapshot from any value (a parsed KV entry); `None` when it is not one.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
 export const decode = (json: unknown): Option.Option<RunState> => Schema.decodeUnknownOption(RunState)(json)
 
 /**
@@ -503,7 +630,12 @@ const noBucket = (error: AnalyserError.AnalyserError) =>
 /** The runs bucket to read from, `None` until a master has created it (see `RunsKv.readRuns`). */
 const readRuns = (nc: NatsConnection) => runsKv.pipe(Effect.flatMap((transport) => transport.readRuns(nc)))
 
-/** The latest snapshot of `runId` from KV, if any. */
+/**
+ * The latest snapshot of `runId` from KV, if any.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const read = (nc: NatsConnection, runId: string) =>
   Effect.gen(function* () {
     const bucket = yield* readRuns(nc)
@@ -515,7 +647,12 @@ export const read = (nc: NatsConnection, runId: string) =>
     return entry === null || entry.operation !== "PUT" ? Option.none<RunState>() : decode(entry.json())
   })
 
-/** The latest snapshot of every run in KV, newest start first. */
+/**
+ * The latest snapshot of every run in KV, newest start first.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const list = (nc: NatsConnection) =>
   Effect.gen(function* () {
     const bucket = yield* readRuns(nc)
@@ -536,7 +673,12 @@ export const list = (nc: NatsConnection) =>
     })
   })
 
-/** The current snapshot and every later one, of `runId` or of every run. */
+/**
+ * The current snapshot and every later one, of `runId` or of every run.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const watch = (nc: NatsConnection, runId?: string): Stream.Stream<RunState, AnalyserError.AnalyserError> =>
   Stream.unwrap(
     Effect.gen(function* () {

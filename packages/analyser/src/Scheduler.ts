@@ -17,7 +17,12 @@ import type { Event, FailedTask, FileSummary, Progress, Summary } from "./Master
 import { bytesOf, describe, type FileCounts, type PlannedFile, type Task, type TaskResult } from "./Task.ts"
 import * as WorkerId from "./WorkerId.ts"
 
-/** What a run is: fixed once planned. */
+/**
+ * What a run is: fixed once planned.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Plan {
   readonly runId: string
   readonly root: string
@@ -49,6 +54,12 @@ export interface Plan {
   readonly stragglerMinMs: number
 }
 
+/**
+ * The {@link Plan} of a run from its files and tasks, with their totals worked out once.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makePlan = (options: {
   readonly runId: string
   readonly root: string
@@ -73,12 +84,24 @@ export const makePlan = (options: {
   }
 }
 
+/**
+ * What the scheduler knows of a worker: when it was last heard of, what it holds, whether it is alive.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WorkerState {
   readonly lastSeen: number
   readonly inFlight: ReadonlyArray<string>
   readonly alive: boolean
 }
 
+/**
+ * Where a run is: the tasks done and given up, the counts so far, the workers and what they hold.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface State {
   readonly startedAt: number
   readonly done: HashSet.HashSet<string>
@@ -122,6 +145,12 @@ export interface State {
   readonly speculated: HashSet.HashSet<string>
 }
 
+/**
+ * What happens to a run: a result, a task poisoned, a heartbeat, the clock moving.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Input =
   /**
    * Results as a worker published them together (one message): one input, each result counted (or set aside) on its
@@ -145,6 +174,12 @@ export type Input =
   /** A message on the results channel that is not a result (it could not be decoded). */
   | { readonly _tag: "Rejected"; readonly reason: string; readonly now: number }
 
+/**
+ * What the master loop does for a step: publish tasks, save a checkpoint, emit an event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Command =
   | { readonly _tag: "Publish"; readonly tasks: ReadonlyArray<Task>; readonly generation: number }
   | { readonly _tag: "SaveCheckpoint"; readonly checkpoint: Checkpoint }
@@ -152,7 +187,12 @@ export type Command =
 
 const emit = (event: Event): Command => ({ _tag: "Emit", event })
 
-/** A run before anything happened; `generation` must differ from any earlier master's (the loop uses its clock). */
+/**
+ * A run before anything happened; `generation` must differ from any earlier master's (the loop uses its clock).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const initial = (now: number, generation: number): State => ({
   startedAt: now,
   done: HashSet.empty(),
@@ -182,13 +222,30 @@ export const initial = (now: number, generation: number): State => ({
   speculated: HashSet.empty()
 })
 
+/**
+ * Whether task `taskId` is done or given up.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isSettled = (state: State, taskId: string) =>
   HashSet.has(state.done, taskId) || HashMap.has(state.failed, taskId)
 
-/** Tasks without a result yet. */
+/**
+ * Tasks without a result yet.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const pending = (plan: Plan, state: State) =>
   plan.tasks.length - HashSet.size(state.done) - HashMap.size(state.failed)
 
+/**
+ * Whether every task of the run is done or given up.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isFinished = (plan: Plan, state: State) => pending(plan, state) === 0
 
 /** Each file's figures, a split file's ranges added up, by path relative to `root`, sorted. */
@@ -237,6 +294,9 @@ const markDone = (plan: Plan, state: State, task: Task, skippedPaths: ReadonlySe
  * Takes up where `checkpoint` left off (unless it is complete, of another run, or `fresh`): its counts, done tasks,
  * given-up tasks and failed workers. The sequence numbering goes on even for a fresh start, so this run's
  * checkpoints outrank any older one left behind.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const resume = (
   plan: Plan,
@@ -275,9 +335,20 @@ export const resume = (
   return [next, [emit({ _tag: "Resumed", filesAlreadyProcessed: next.filesDone, tasksAlreadyDone })]]
 }
 
-/** The tasks to publish when the run starts: every one not settled yet. */
+/**
+ * The tasks to publish when the run starts: every one not settled yet.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const unsettled = (plan: Plan, state: State) => plan.tasks.filter((t) => !isSettled(state, t.taskId))
 
+/**
+ * The run's progress: files, tasks and bytes done of their totals, and the workers alive.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const progress = (plan: Plan, state: State): Progress => ({
   filesTotal: plan.files.length,
   filesDone: state.filesDone,
@@ -288,7 +359,12 @@ export const progress = (plan: Plan, state: State): Progress => ({
   workersAlive: [...state.workers.values()].filter((w) => w.alive).length
 })
 
-/** The checkpoint of `state` at `now` (numbered next), and the state that numbered it. */
+/**
+ * The checkpoint of `state` at `now` (numbered next), and the state that numbered it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const checkpoint = (plan: Plan, state: State, now: number): [State, Checkpoint] => {
   const sequence = state.sequence + 1
   const processed = plan.files.filter((f) => fileDone(plan, state.doneOfFile, f.path)).map((f) => f.path)
@@ -340,13 +416,21 @@ const requeue = (plan: Plan, state: State, taskIds: Iterable<string>): [State, A
   return [{ ...state, generation }, again, [{ _tag: "Publish", tasks: again, generation }]]
 }
 
-/** A task whose results are rejected this many times is given up (its file may have changed since planning). */
+/**
+ * A task whose results are rejected this many times is given up (its file may have changed since planning).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const maxRejections = 3
 
 /**
  * Why `result` cannot count, if it cannot: it must be for a task of this run, and its numbers must fit the task (as
  * many bytes counted as its uncompressed parts hold, no more lines than bytes, totals that agree, skipped files
  * that are its own). Nothing off the wire counts before this says yes.
+ *
+ * @since 0.1.0
+ * @category predicates
  */
 export const validate = (plan: Plan, result: TaskResult): string | undefined => {
   if (result.runId !== plan.runId) return `a result of run "${result.runId}", not of this run`
@@ -587,7 +671,12 @@ const onTick = (
   return [next, commands]
 }
 
-/** One input: the next state and what to do. Pure: the same plan, state and input give the same answer. */
+/**
+ * One input: the next state and what to do. Pure: the same plan, state and input give the same answer.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
 export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyArray<Command>] => {
   let [next, commands] = ((): [State, Array<Command>] => {
     switch (input._tag) {
@@ -626,6 +715,12 @@ export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyAr
   return [next, commands]
 }
 
+/**
+ * The run's {@link Summary} at `now`: its counts, files, failed workers and tasks, checkpoints.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const summary = (plan: Plan, state: State, now: number): Summary => ({
   runId: plan.runId,
   counts: state.counts,

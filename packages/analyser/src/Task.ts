@@ -10,12 +10,21 @@ import { FileAnalysis } from "@dla/core"
 import { Effect, Schema } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 
+/**
+ * A byte range of a file: `start` inclusive, `end` exclusive.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ByteRange = Schema.Struct({ start: Schema.Number, end: Schema.Number })
 
 /**
  * Where a part is in the log store (`dla ship`), for a part counted from there rather than from a disk: its stream
  * and subject (one stored file), the stream sequence of the file's first message (its format is detected there), and
  * the sequences of the first and last messages that hold the part's byte range.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export const StoreRange = Schema.Struct({
   stream: Schema.String,
@@ -24,9 +33,21 @@ export const StoreRange = Schema.Struct({
   first: Schema.Number,
   last: Schema.Number
 })
+
+/**
+ * A decoded {@link StoreRange}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type StoreRange = typeof StoreRange.Type
 
-/** One file, or a byte range of a big one; on a disk, or in the log store (`store`). */
+/**
+ * One file, or a byte range of a big one; on a disk, or in the log store (`store`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Part = Schema.Struct({
   /** The file's path; for a stored file its name, `node:file` (`node:file@generation` after the first). */
   path: Schema.String,
@@ -35,8 +56,21 @@ export const Part = Schema.Struct({
   size: Schema.Number,
   store: Schema.optional(StoreRange)
 })
+
+/**
+ * A decoded {@link Part}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Part = typeof Part.Type
 
+/**
+ * A unit of work: one or more parts of a run's files, counted by one worker, with one result.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Task = Schema.Struct({
   runId: Schema.String,
   /** Stable across master restarts: a hash of its parts' paths relative to the root and their byte ranges. */
@@ -44,12 +78,29 @@ export const Task = Schema.Struct({
   /** A range of a big file, or many small files together (one message, one result and one ack for all). */
   parts: Schema.NonEmptyArray(Part)
 })
+
+/**
+ * A decoded {@link Task}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Task = typeof Task.Type
 
-/** Bytes a task covers. */
+/**
+ * Bytes a task covers.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
 export const bytesOf = (task: Task) => task.parts.reduce((sum, p) => sum + p.range.end - p.range.start, 0)
 
-/** A task for people: its first part (relative to `root`, with `[start-end]` for a range) and how many more. */
+/**
+ * A task for people: its first part (relative to `root`, with `[start-end]` for a range) and how many more.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const describe = (task: Task, root: string) => {
   const [first] = task.parts
   const path = first.store === undefined ? relative(root, first.path) : first.path
@@ -60,15 +111,33 @@ export const describe = (task: Task, root: string) => {
   return task.parts.length === 1 ? where : `${where} (+${task.parts.length - 1} files)`
 }
 
-/** A part that could not be counted (missing, unreadable, binary): the rest of its task still counts. */
+/**
+ * A part that could not be counted (missing, unreadable, binary): the rest of its task still counts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Skipped = Schema.Struct({
   path: Schema.String,
   error: Schema.String,
   /** Not a log at all (binary content): skipped, as the sequential analyser skips it, rather than a failure. */
   binary: Schema.Boolean
 })
+
+/**
+ * A decoded {@link Skipped}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Skipped = typeof Skipped.Type
 
+/**
+ * Core's `Counts` on the wire: lines by level, lines, unmatched lines and bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const CountsSchema = Schema.Struct({
   levels: Schema.Record(Schema.String, Schema.Number),
   lines: Schema.Number,
@@ -76,7 +145,12 @@ export const CountsSchema = Schema.Struct({
   bytes: Schema.Number
 })
 
-/** A counted file of a task (a range of a split file, the master adds its ranges up): for `--by-file`. */
+/**
+ * A counted file of a task (a range of a split file, the master adds its ranges up): for `--by-file`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const FileCounts = Schema.Struct({
   path: Schema.String,
   /** The format its lines were read in (detected per file unless `--format` was given). */
@@ -85,8 +159,21 @@ export const FileCounts = Schema.Struct({
   /** Its size moved while it was counted: the size it was listed at and the size its scan found. */
   changed: Schema.optional(Schema.Struct({ before: Schema.Number, after: Schema.Number }))
 })
+
+/**
+ * A decoded {@link FileCounts}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type FileCounts = typeof FileCounts.Type
 
+/**
+ * A worker's answer for a task: `Done` with its counts, or `Failed` with why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const TaskResult = Schema.Union([
   Schema.Struct({
     _tag: Schema.Literal("Done"),
@@ -111,9 +198,21 @@ export const TaskResult = Schema.Union([
     binary: Schema.optional(Schema.Boolean)
   })
 ])
+
+/**
+ * A decoded {@link TaskResult}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type TaskResult = typeof TaskResult.Type
 
-/** Decodes a JSON payload with `schema`, turning a bad payload into a Transport error. */
+/**
+ * Decodes a JSON payload with `schema`, turning a bad payload into a Transport error.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
 export const decodeJson = <S extends Schema.Constraint & Schema.ConstraintDecoder<unknown>>(
   schema: S,
   what: string
@@ -125,32 +224,76 @@ export const decodeJson = <S extends Schema.Constraint & Schema.ConstraintDecode
     )
 }
 
+/**
+ * A value as UTF-8 JSON bytes, for a message payload.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
 
-/** Default size of a byte range: big files are split so one of them does not serialise the run. */
+/**
+ * Default size of a byte range: big files are split so one of them does not serialise the run.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultSplitBytes = 64 * 1024 * 1024
 
-/** Small files are packed together into tasks of up to this many bytes (one file per task at 0)... */
+/**
+ * Small files are packed together into tasks of up to this many bytes (one file per task at 0)...
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultTaskBytes = 8 * 1024 * 1024
+
 /**
  * ...but into no fewer than this many tasks while there are files for them, so a run of small files still spreads
  * over every worker and reports progress (10,000 files of 1 KB: 256 tasks of ~40 files, not 2 of 5,000)...
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const tasksWanted = 256
-/** ...and at most this many files a task, so a task message stays small. */
+
+/**
+ * ...and at most this many files a task, so a task message stays small.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const maxPartsPerTask = 256
 
+/**
+ * A task's id: a hash of its parts' relative paths and byte ranges, so the same task has the same id after a restart.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
 export const taskId = (parts: ReadonlyArray<{ readonly rel: string; readonly range: FileAnalysis.ByteRange }>) => {
   // One part hashes as a one-file task always did, so checkpoints of earlier versions still resume.
   const key = parts.map(({ rel, range }) => `${rel}\0${range.start}\0${range.end}`).join("\n")
   return createHash("sha256").update(key).digest("hex").slice(0, 20)
 }
 
+/**
+ * A file to plan: its path and size.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PlannedFile {
   readonly path: string
   readonly size: number
 }
 
+/**
+ * How {@link plan} cuts files into tasks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PlanOptions {
   /** Split files bigger than this into ranges of this size (default 64 MB). */
   readonly splitBytes?: number
@@ -163,6 +306,9 @@ export interface PlanOptions {
  * smaller parts packed, in path order, into tasks of up to `taskBytes`, small enough that there are `tasksWanted`
  * tasks (at most `maxPartsPerTask` files each); tasks largest first, ties by first path (deterministic, so a
  * restarted master plans the same task ids).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const plan = (
   runId: string,
@@ -185,6 +331,9 @@ export const plan = (
 /**
  * A stored file to plan (what `@dla/store`'s `Store.layout` lists): its name, size, subject, first and last
  * messages, and the messages a range of it may start at (`cuts`: each starts a line).
+ *
+ * @since 0.2.0
+ * @category models
  */
 export interface StoredFile {
   readonly node: string
@@ -198,7 +347,12 @@ export interface StoredFile {
   readonly cuts: ReadonlyArray<{ readonly seq: number; readonly offset: number }>
 }
 
-/** A stored file's name in a run (its parts' `path`, `--by-file` rows): `node:file`, `@generation` after the first. */
+/**
+ * A stored file's name in a run (its parts' `path`, `--by-file` rows): `node:file`, `@generation` after the first.
+ *
+ * @since 0.2.0
+ * @category naming
+ */
 export const storedName = (file: Pick<StoredFile, "node" | "file" | "generation">) =>
   `${file.node}:${file.file}${file.generation === 0 ? "" : `@${file.generation}`}`
 
@@ -206,6 +360,9 @@ export const storedName = (file: Pick<StoredFile, "node" | "file" | "generation"
  * Tasks over stored files, as {@link plan} makes them over files on disk: a file bigger than `splitBytes` split into
  * ranges of about that size, each starting at one of its cuts (a message that starts a line, so a range holds whole
  * lines and its bytes are its own whatever duplicates the stream holds around the cut); small ones packed together.
+ *
+ * @since 0.2.0
+ * @category constructors
  */
 export const planStore = (runId: string, files: ReadonlyArray<StoredFile>, options: PlanOptions = {}): Array<Task> => {
   const splitBytes = options.splitBytes ?? defaultSplitBytes

@@ -9,6 +9,12 @@ import { type Cause, Clock, Context, Duration, Effect, Layer, Option, Queue, Sch
 import type * as AnalyserError from "./AnalyserError.ts"
 import type { Task } from "./Task.ts"
 
+/**
+ * A task delivered to a worker, with its attempt and how to keep it, finish it or give it back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Delivery {
   readonly task: Task
   /** 1 for the first delivery, 2 for the first redelivery, ... */
@@ -27,11 +33,23 @@ export interface Delivery {
   readonly working: Effect.Effect<void, AnalyserError.AnalyserError>
 }
 
+/**
+ * A task delivered as often as the queue allows without being acked: the master gives it up.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Poisoned {
   readonly taskId: string
   readonly deliveries: number
 }
 
+/**
+ * The run's tasks, delivered to workers at least once and redelivered when not acked in time.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class TaskQueue extends Context.Service<
   TaskQueue,
   {
@@ -54,12 +72,24 @@ export class TaskQueue extends Context.Service<
   }
 >()("@dla/analyser/TaskQueue") {}
 
+/**
+ * How long a delivery may go unacked, and how often a task is delivered at most.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** A delivery not acked (nor `working`) within this time is redelivered. */
   readonly ackWait?: Duration.Input
   readonly maxDeliveries?: number
 }
 
+/**
+ * Default {@link Options}: 30 s to ack a delivery, three deliveries at most.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaults = { ackWait: Duration.seconds(30), maxDeliveries: 3 } as const
 
 interface InFlight {
@@ -68,7 +98,12 @@ interface InFlight {
   deadline: number
 }
 
-/** In-process queue (the embedded engine): same semantics as the JetStream work queue, in memory. */
+/**
+ * In-process queue (the embedded engine): same semantics as the JetStream work queue, in memory.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layerMemory = (options: Options = {}) =>
   Layer.effect(
     TaskQueue,

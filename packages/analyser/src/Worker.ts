@@ -1,9 +1,9 @@
 /**
  * The worker loop, written once against the services: take a task, count it (reporting progress so a long task is
  * not redelivered), publish the result, then ack; results that are ready together leave as one batch, and the next
- * task is taken as soon as one is counted. A file that cannot be counted (missing, unreadable, binary) is
- * named in the result's `skipped` at once, the task's other files still counted: retrying would fail the same way. A worker that dies mid-task is what redelivery is
- * for. A result is published before the ack, so a crash in between means a redelivery and a duplicate result, which
+ * task is taken as soon as one is counted. A file that cannot be counted (missing, unreadable, binary) is named in
+ * the result's `skipped` at once, the task's other files still counted: retrying would fail the same way. A worker
+ * that dies mid-task is what redelivery is for. A result is published before the ack, so a crash in between means a redelivery and a duplicate result, which
  * the master drops: counts are never lost nor doubled.
  *
  * A transport outage (a NATS node restarting, a stream electing a new leader) is not the task's fault: the worker
@@ -22,6 +22,12 @@ import { ResultChannel } from "./ResultChannel.ts"
 import type { TaskResult } from "./Task.ts"
 import { type Delivery, TaskQueue } from "./TaskQueue.ts"
 
+/**
+ * How {@link run} serves tasks: its id, its heartbeat interval, how many tasks it holds, what it reports.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   readonly workerId?: string
   readonly heartbeatInterval?: Duration.Input
@@ -51,6 +57,12 @@ export interface Options {
   readonly runOver?: Effect.Effect<void>
 }
 
+/**
+ * What a worker reports of each task: started, finished, retrying.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type TaskEvent =
   /** `path`: the task's first file (a task of small files holds many). */
   | { readonly _tag: "TaskStarted"; readonly taskId: string; readonly path: string; readonly attempt: number }
@@ -60,6 +72,12 @@ export type TaskEvent =
   /** It kept failing for `holdFor`: the task is handed back, to be delivered again after `retryIn`. */
   | { readonly _tag: "TaskDeferred"; readonly taskId: string; readonly reason: string; readonly retryIn: number }
 
+/**
+ * What a worker did in a run: its id, the tasks it finished and those that failed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Summary {
   readonly workerId: string
   readonly tasks: number
@@ -69,6 +87,12 @@ export interface Summary {
 /** Handed back after a transport outage, a task waits this long before its next delivery. */
 const deferredRetryIn = Duration.seconds(5)
 
+/**
+ * A worker id unique enough for a run: host, pid and a random suffix.
+ *
+ * @since 0.1.0
+ * @category ids
+ */
 export const makeWorkerId = () => `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`
 
 /**
@@ -84,7 +108,12 @@ interface Finished {
   readonly ok: boolean
 }
 
-/** Serves tasks until the run's queue is closed; returns what this worker did. */
+/**
+ * Serves tasks until the run's queue is closed; returns what this worker did.
+ *
+ * @since 0.1.0
+ * @category running
+ */
 export const run = (options: Options = {}) =>
   Effect.gen(function* () {
     const queue = yield* TaskQueue

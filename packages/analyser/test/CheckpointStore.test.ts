@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as CheckpointStore from "@dla/analyser/CheckpointStore"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import * as CheckpointStore from "../src/CheckpointStore.ts"
 import { checkpoint as makeCheckpoint } from "./support/checkpoint.ts"
 
 const checkpoint = (sequence: number, processed: Array<string>) =>

@@ -1,10 +1,10 @@
 import { rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { RunsKv } from "@dla/analyser/nats"
 import { type NatsCluster, startNatsCluster } from "@dla/testing"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, describe, expect, it } from "vitest"
-import * as RunsKv from "../src/nats/RunsKv.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 import { type Proc, spawnProc } from "./support/processes.ts"
 

@@ -1,9 +1,9 @@
 import { readdirSync, rmSync, statSync } from "node:fs"
 import { join } from "node:path"
+import * as Counter from "@dla/analyser/Counter"
+import type { Task } from "@dla/analyser/Task"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
-import * as Counter from "../src/Counter.ts"
-import type { Task } from "../src/Task.ts"
 import { makeCorpus } from "./support/corpus.ts"
 
 const taskOf = (path: string, range?: { start: number; end: number }): Task => {

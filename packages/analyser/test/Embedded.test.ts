@@ -1,10 +1,10 @@
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { newest } from "@dla/analyser/CheckpointStore"
+import * as Embedded from "@dla/analyser/Embedded"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option } from "effect"
-import { newest } from "../src/CheckpointStore.ts"
-import * as Embedded from "../src/Embedded.ts"
 import { listening } from "../src/internal/listening.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 

@@ -1,3 +1,6 @@
+import { CheckpointStore } from "@dla/analyser/CheckpointStore"
+import * as Fence from "@dla/analyser/Fence"
+import { CheckpointKv, Distributed, RunsKv } from "@dla/analyser/nats"
 import { FencedKv, Leadership } from "@dla/election"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
@@ -5,11 +8,6 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Option, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { CheckpointStore } from "../src/CheckpointStore.ts"
-import * as Fence from "../src/Fence.ts"
-import * as CheckpointKv from "../src/nats/CheckpointKv.ts"
-import * as Distributed from "../src/nats/Distributed.ts"
-import * as RunsKv from "../src/nats/RunsKv.ts"
 import { checkpoint } from "./support/checkpoint.ts"
 
 let server: NatsServer

@@ -1,8 +1,8 @@
 import { rmSync } from "node:fs"
+import { Distributed } from "@dla/analyser/nats/promise"
+import { AnalyserError, Embedded } from "@dla/analyser/promise"
 import { natsPerFile } from "@dla/testing"
 import { describe, expect, it } from "vitest"
-import { Distributed } from "../src/nats/promise.ts"
-import { AnalyserError, Embedded } from "../src/promise.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
 // The Promise faces (`@dla/analyser/promise`, `@dla/analyser/nats/promise`): a run in this process and a run on NATS, without Effect.

@@ -1,13 +1,13 @@
 import { rmSync } from "node:fs"
+import * as Embedded from "@dla/analyser/Embedded"
+import * as Master from "@dla/analyser/Master"
+import { RunsKv } from "@dla/analyser/nats"
+import * as RunMonitor from "@dla/analyser/RunMonitor"
 import { type NatsServer, startNatsServer } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Fiber, Option, PubSub, Stream, SubscriptionRef } from "effect"
-import * as Embedded from "../src/Embedded.ts"
-import * as Master from "../src/Master.ts"
-import * as RunsKv from "../src/nats/RunsKv.ts"
-import * as RunMonitor from "../src/RunMonitor.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 
 const counts = (lines: number) => ({ levels: { INFO: lines }, lines, unmatched: 0, bytes: lines * 10 })

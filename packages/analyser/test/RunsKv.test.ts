@@ -1,14 +1,12 @@
+import * as CheckpointStore from "@dla/analyser/CheckpointStore"
+import * as Fence from "@dla/analyser/Fence"
+import { CheckpointKv, Distributed, RunsKv } from "@dla/analyser/nats"
+import * as RunMonitor from "@dla/analyser/RunMonitor"
 import { natsPerFile } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Option } from "effect"
-import * as CheckpointStore from "../src/CheckpointStore.ts"
-import * as Fence from "../src/Fence.ts"
-import * as CheckpointKv from "../src/nats/CheckpointKv.ts"
-import * as Distributed from "../src/nats/Distributed.ts"
-import * as RunsKv from "../src/nats/RunsKv.ts"
-import * as RunMonitor from "../src/RunMonitor.ts"
 import { checkpoint } from "./support/checkpoint.ts"
 
 const nats = natsPerFile()

@@ -1,8 +1,8 @@
+import type { Checkpoint } from "@dla/analyser/CheckpointStore"
+import * as Scheduler from "@dla/analyser/Scheduler"
+import type { Task, TaskResult } from "@dla/analyser/Task"
 import type { Counts } from "@dla/core"
 import { describe, expect, it } from "vitest"
-import type { Checkpoint } from "../src/CheckpointStore.ts"
-import * as Scheduler from "../src/Scheduler.ts"
-import type { Task, TaskResult } from "../src/Task.ts"
 
 const task = (n: number, ...paths: Array<string>): Task => {
   const [first, ...rest] = (paths.length > 0 ? paths : [`/logs/${n}.log`]).map((path) => ({

@@ -1,5 +1,5 @@
+import * as Task from "@dla/analyser/Task"
 import { describe, expect, it } from "vitest"
-import * as Task from "../src/Task.ts"
 
 describe("Task.plan", () => {
   const files = [

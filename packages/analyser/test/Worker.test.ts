@@ -1,12 +1,12 @@
+import * as Counter from "@dla/analyser/Counter"
+import * as Heartbeats from "@dla/analyser/Heartbeats"
+import * as ResultChannel from "@dla/analyser/ResultChannel"
+import type * as Task from "@dla/analyser/Task"
+import * as TaskQueue from "@dla/analyser/TaskQueue"
+import * as Worker from "@dla/analyser/Worker"
 import { Counts } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Latch, Layer, Option, Stream } from "effect"
-import * as Counter from "../src/Counter.ts"
-import * as Heartbeats from "../src/Heartbeats.ts"
-import * as ResultChannel from "../src/ResultChannel.ts"
-import type * as Task from "../src/Task.ts"
-import * as TaskQueue from "../src/TaskQueue.ts"
-import * as Worker from "../src/Worker.ts"
 import { failingFirst } from "./support/outage.ts"
 
 const task = (n: number): Task.Task => ({

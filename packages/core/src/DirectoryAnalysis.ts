@@ -11,6 +11,12 @@ import * as FileError from "./FileError.ts"
 import * as LogFiles from "./LogFiles.ts"
 import type * as LogFormat from "./LogFormat.ts"
 
+/**
+ * How far {@link analyse} is: files and bytes done of their totals.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Progress {
   /** Files finished (counted or skipped). */
   readonly files: number
@@ -19,6 +25,12 @@ export interface Progress {
   readonly totalBytes: number
 }
 
+/**
+ * How {@link analyse} lists and reads a directory: which files, in what format, with what progress callback.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface AnalyseOptions extends LogFiles.ListOptions {
   /** One format for every file; by default each file's format is detected from its first lines. */
   readonly format?: LogFormat.LogFormat
@@ -31,18 +43,31 @@ export interface AnalyseOptions extends LogFiles.ListOptions {
   readonly listed?: Listed
 }
 
+/**
+ * The files a directory listing found, and those it left out and why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Listed {
   readonly files: ReadonlyArray<LogFiles.Found>
   readonly skipped: ReadonlyArray<FileError.FileError>
 }
 
+/**
+ * What {@link analyse} found in a directory: merged counts, each file's result, and the files skipped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface DirectoryResult {
   /** Merged counts of every counted file. */
   readonly counts: Counts.Counts
   /** Per-file results, in list order. */
   readonly files: ReadonlyArray<FileAnalysis.FileResult>
   /**
-   * Files left out, each with its reason: binary or unreadably compressed files (see {@link FileError.isSkip}) and entries that could
+   * Files left out, each with its reason: binary or unreadably compressed files (see {@link FileError.isSkip}) and
+   * entries that could
    * not be listed (a loop of symbolic links, an unreadable directory).
    */
   readonly skipped: ReadonlyArray<FileError.FileError>
@@ -73,7 +98,13 @@ const take = (
   return undefined
 }
 
-/** Counts every file under `root`. Fails on the first file that cannot be read; skips binary and unsupported compressed files. */
+/**
+ * Counts every file under `root`. Fails on the first file that cannot be read; skips binary and unsupported compressed
+ * files.
+ *
+ * @since 0.1.0
+ * @category analysis
+ */
 export const analyse = (
   root: string,
   options: AnalyseOptions = {}

@@ -30,11 +30,23 @@ import * as Kernel from "./internal/kernel.ts"
 import { NEWLINE, Tally } from "./internal/tally.ts"
 import * as LogFormat from "./LogFormat.ts"
 
+/**
+ * A byte range of a file: `start` inclusive, `end` exclusive.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ByteRange {
   readonly start: number
   readonly end: number
 }
 
+/**
+ * The counts of one file (or range of it), with its path, its format and how long counting took.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface FileResult extends Counts.Counts {
   readonly path: string
   /** The name of the format the lines were read in: the one given, or the one detected (`klog`, `cri+json`...). */
@@ -47,12 +59,21 @@ export interface FileResult extends Counts.Counts {
 /**
  * A file that grew or shrank during its scan: its size when the scan started (or as listed, for a batch part given
  * its `size`) and the size the scan found at its end.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface SizeChange {
   readonly before: number
   readonly after: number
 }
 
+/**
+ * How a file is counted: its format, a byte range of it, a progress callback.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface AnalyseOptions {
   /** The format of every line; by default detected from the first lines of the file (the same for every range). */
   readonly format?: LogFormat.LogFormat
@@ -74,16 +95,27 @@ const HEAD = 64 * 1024
 /**
  * How this runtime finds newlines: `"wasm"` (the WebAssembly SIMD kernel) or `"js"` (the fallback, one `indexOf`
  * per line). The counts are the same; only the speed differs.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const kernel: "wasm" | "js" = Kernel.kind
 
-/** Whether this runtime's `node:zlib` inflates zstd (Node >= 22.15 or 23.8, Bun, Deno): else such files are skipped. */
+/**
+ * Whether this runtime's `node:zlib` inflates zstd (Node >= 22.15 or 23.8, Bun, Deno): else such files are skipped.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const hasZstd = (): boolean => zstd.createZstdDecompress !== undefined
 
 /**
  * Counts the levels of a file (or of `options.range` of it). Rejects with a {@link FileError.FileError}: `NotFound`,
  * `NotAFile`, `Unreadable`, `Binary`, `Unsupported` (xz, bzip2, zstd on a runtime without it), `Corrupt` (bad
  * compressed data) or `RangeOnCompressed`.
+ *
+ * @since 0.1.0
+ * @category analysis
  */
 export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise<FileResult> => {
   const began = performance.now()
@@ -125,11 +157,21 @@ export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise
   })
 }
 
-/** {@link analyseFile} as an Effect whose failures are {@link FileError.FileError}s. */
+/**
+ * {@link analyseFile} as an Effect whose failures are {@link FileError.FileError}s.
+ *
+ * @since 0.1.0
+ * @category analysis
+ */
 export const analyse = (path: string, options: AnalyseOptions = {}): Effect.Effect<FileResult, FileError.FileError> =>
   Effect.tryPromise({ try: () => analyseFile(path, options), catch: (cause) => FileError.fromSystemError(path, cause) })
 
-/** One file (or byte range of it) of a batch. */
+/**
+ * One file (or byte range of it) of a batch.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BatchPart {
   readonly path: string
   readonly range?: ByteRange
@@ -140,7 +182,12 @@ export interface BatchPart {
   readonly size?: number
 }
 
-/** A part's result: its counts, or why it could not be counted (the other parts are counted all the same). */
+/**
+ * A part's result: its counts, or why it could not be counted (the other parts are counted all the same).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type BatchOutcome = FileResult | FileError.FileError
 
 /**
@@ -148,6 +195,9 @@ export type BatchOutcome = FileResult | FileError.FileError
  * buffer and closed synchronously (no promise per read, no stat: a small file costs open, one read and close).
  * Compressed files go through {@link analyseFile}. Made for tasks that carry many small files; a part's failure is
  * its outcome, in the order of `parts`. Blocks its thread while it reads: keep a batch to a few megabytes.
+ *
+ * @since 0.1.0
+ * @category analysis
  */
 export const analyseBatch = async (
   parts: ReadonlyArray<BatchPart>,
@@ -289,7 +339,12 @@ const sizeFound = (scan: PlainScan, range: ByteRange | undefined, before: number
 const sizeChange = (before: number, found: number): { changed: SizeChange } | undefined =>
   found === before ? undefined : { changed: { before, after: found } }
 
-/** Splits a file of `size` bytes into ranges of about `target` bytes (no I/O: see the module note). */
+/**
+ * Splits a file of `size` bytes into ranges of about `target` bytes (no I/O: see the module note).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const splitRanges = (size: number, target: number): Array<ByteRange> => {
   if (!(target > 0)) throw new RangeError(`splitRanges: target must be a positive number of bytes, got ${target}`)
   if (size <= target) return [{ start: 0, end: size }]
@@ -298,10 +353,20 @@ export const splitRanges = (size: number, target: number): Array<ByteRange> => {
   return ranges
 }
 
-/** Whether a file name says compressed (`.gz`, `.zst`, ...): such files are analysed whole, never split into ranges. */
+/**
+ * Whether a file name says compressed (`.gz`, `.zst`, ...): such files are analysed whole, never split into ranges.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isCompressedName = (path: string): boolean => /\.(gz|zst|xz|bz2)$/i.test(path)
 
-/** Detects the format of a file from its first lines (inflated first when it is compressed). */
+/**
+ * Detects the format of a file from its first lines (inflated first when it is compressed).
+ *
+ * @since 0.1.0
+ * @category analysis
+ */
 export const detectFormat = (path: string): Promise<LogFormat.LogFormat> =>
   withFile(path, async (handle) => {
     const head = new Uint8Array(HEAD)
@@ -315,6 +380,9 @@ export const detectFormat = (path: string): Promise<LogFormat.LogFormat> =>
 /**
  * Counts lines from stdin or any other stream of bytes (compressed ones are inflated, as for files). `name` stands
  * for the stream in errors and in the result's `path`.
+ *
+ * @since 0.1.0
+ * @category analysis
  */
 export const analyseStream = async (
   name: string,

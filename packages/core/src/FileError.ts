@@ -8,6 +8,12 @@
 import * as Schema from "effect/Schema"
 import * as ErrorMessage from "./ErrorMessage.ts"
 
+/**
+ * Why a file could not be read or written: not found, unreadable, unwritable, not a file, binary, unsupported.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Reason = Schema.Literals([
   "NotFound", // no such file or directory
   "Unreadable", // permission denied or an I/O error while reading
@@ -18,8 +24,21 @@ export const Reason = Schema.Literals([
   "Unsupported", // compressed in a way this runtime cannot inflate (xz, bzip2; zstd on a runtime without it)
   "RangeOnCompressed" // a byte range was asked of a compressed file, whose offsets mean nothing
 ])
+
+/**
+ * A decoded {@link Reason}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Reason = typeof Reason.Type
 
+/**
+ * A file that could not be read or written: its path, the reason and a detail.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class FileError extends Schema.TaggedError<FileError>()("FileError", {
   path: Schema.String,
   reason: Reason,
@@ -48,10 +67,18 @@ const reasonOfCode: Record<string, Reason> = { ENOENT: "NotFound", ENOTDIR: "Not
 /**
  * Whether a file is left out of a run rather than failing it: binary content or a compression this runtime cannot
  * read. Counting either would only add noise; the run says which files it skipped and why.
+ *
+ * @since 0.1.0
+ * @category predicates
  */
 export const isSkip = (error: FileError): boolean => error.reason === "Binary" || error.reason === "Unsupported"
 
-/** Maps a Node/Bun/Deno file-system error (`code: "ENOENT"`, ...) to a {@link FileError}. */
+/**
+ * Maps a Node/Bun/Deno file-system error (`code: "ENOENT"`, ...) to a {@link FileError}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const fromSystemError = (path: string, cause: unknown, fallback: Reason = "Unreadable"): FileError => {
   if (cause instanceof FileError) return cause
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined

@@ -10,7 +10,12 @@ import * as Effect from "effect/Effect"
 import * as FileError from "./FileError.ts"
 import * as Glob from "./Glob.ts"
 
-/** A file found by {@link find}: where it is, and its size when the listing stat'ed it anyway. */
+/**
+ * A file found by {@link find}: where it is, and its size when the listing stat'ed it anyway.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface Found {
   readonly path: string
   /** Path relative to the listed root with `/` separators (the file name when the root is a file). */
@@ -18,6 +23,12 @@ export interface Found {
   readonly size?: number
 }
 
+/**
+ * A listed file with its size and identity (device and inode).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LogFile extends Found {
   readonly size: number
   /** Device and inode at listing time: who the file is, whatever its name (what `Follow` tracks files by). */
@@ -25,6 +36,12 @@ export interface LogFile extends Found {
   readonly ino: number
 }
 
+/**
+ * Which files a listing keeps: include and exclude globs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ListOptions {
   /** Globs a file must match (relative path; a pattern without `/` matches the file name). None: every file. */
   readonly include?: ReadonlyArray<string>
@@ -44,14 +61,21 @@ export interface ListOptions {
  *
  * The walk makes blocking calls: a promise per directory entry costs more than the call itself (20,000 files were
  * listed in about 0.6 s with `fs/promises`, ten times slower; docs/benchmarks.md).
+ *
+ * @since 0.1.0
+ * @category listing
  */
 export const list = (root: string, options: ListOptions = {}): Effect.Effect<Array<LogFile>, FileError.FileError> =>
   listWith(root, options, statted)
 
 /**
- * The files {@link list} gives, with no stat for an entry the directory says is a regular file: a stat per file was over a
+ * The files {@link list} gives, with no stat for an entry the directory says is a regular file: a stat per file was
+ * over a
  * tenth of a count of 20,000 small files. Such a file's size is unknown; a symbolic link is still stat'ed (to see
  * what it points to) and has it. For a caller that needs sizes only to plan: see {@link holdsAtLeast}.
+ *
+ * @since 0.2.0
+ * @category listing
  */
 export const find = (root: string, options: ListOptions = {}): Effect.Effect<Array<Found>, FileError.FileError> =>
   listWith(root, options, (path, relative, entry, skip) =>
@@ -87,6 +111,9 @@ const listWith = <A extends Found>(
  * a stat of each other file when they are few, else an even sample of {@link SAMPLE} files first. Only a sample far
  * below (under a quarter of `bytes`) answers without a stat of every file; near or above, every size counts. A file
  * gone since it was found counts nothing.
+ *
+ * @since 0.2.0
+ * @category predicates
  */
 export const holdsAtLeast = (files: ReadonlyArray<Found>, bytes: number): boolean => {
   let known = 0

@@ -24,8 +24,28 @@ import { syslog } from "./formats/syslog.ts"
 import { cri, docker, rank, type Wrapper, wrap } from "./formats/wrappers.ts"
 import * as Level from "./Level.ts"
 
+/**
+ * A log format: its name, an example line, and how it finds the level of a line.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { LogFormat } from "./formats/shared.ts"
+
+/**
+ * A line wrapper (`cri`, `docker`, a launcher's rank label), and where the line it wraps is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type { InnerLine, Wrapper } from "./formats/wrappers.ts"
+
+/**
+ * The built-in formats, one by name each (`--format klog`).
+ *
+ * @since 0.1.0
+ * @category formats
+ */
 export { bgl, bracketed, dla, hydra, json, klog, log4j, logcat, logfmt, nccl, nginx, python, ray, rust, slurm, syslog }
 
 const utf8 = new TextDecoder("utf-8")
@@ -34,6 +54,9 @@ const utf8 = new TextDecoder("utf-8")
  * A format from a regular expression with a named group `level` (`^\S+ (?<level>\w+) `). The group's text is mapped
  * through the level aliases; a line where it does not match, or names no level, is unmatched. Slower than the
  * built-in formats: each line is decoded to a string. Throws on an invalid pattern or one without a `level` group.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const regex = (source: string): LogFormat => Result.getOrThrow(parseRegex(source))
 
@@ -82,6 +105,9 @@ const parseRegex = (source: string): Result.Result<LogFormat, LogFormatError> =>
 /**
  * The built-in formats, in the order detection tries them and prefers them on a tie: the most common first, then
  * the stricter before the looser (`slurm`, which reads a message without a level word as INFO, last).
+ *
+ * @since 0.1.0
+ * @category formats
  */
 export const named: ReadonlyArray<LogFormat> = [
   bracketed,
@@ -102,10 +128,20 @@ export const named: ReadonlyArray<LogFormat> = [
   slurm
 ]
 
-/** Line wrappers (container runtimes, launchers' rank labels): `--format cri+klog`, or `cri` for any format inside. */
+/**
+ * Line wrappers (container runtimes, launchers' rank labels): `--format cri+klog`, or `cri` for any format inside.
+ *
+ * @since 0.1.0
+ * @category formats
+ */
 export const wrappers: ReadonlyArray<Wrapper> = [cri, docker, rank]
 
-/** Other names users know these formats by. */
+/**
+ * Other names users know these formats by.
+ *
+ * @since 0.1.0
+ * @category formats
+ */
 export const aliases: Readonly<Record<string, LogFormat>> = {
   apache: bracketed,
   hadoop: log4j,
@@ -200,7 +236,13 @@ export const fromSpec = (spec: string): LogFormat => Result.getOrThrow(parse(spe
 
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
-/** How many lines detection looks at. */
+
+/**
+ * How many lines detection looks at.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SAMPLE_LINES = 200
 
 // The sampled lines' bounds, reused by every detection (detection runs once per file, 20,000 small files included).
@@ -212,6 +254,9 @@ const innerEnds = new Int32Array(SAMPLE_LINES)
 /**
  * The newlines of a head already found (by the scan kernel, many per call): the first `count` in order, each at
  * `ends[k] - base` in the head; all of them when `count` is under {@link SAMPLE_LINES}.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export interface Newlines {
   readonly ends: Int32Array
@@ -319,6 +364,9 @@ const detectWrapped = (wrapper: Wrapper, head: Uint8Array, count: number): LogFo
  * then be counted as unmatched, which is the truth). Lines wrapped by a container runtime (CRI, Docker json-file) or
  * labelled by a launcher (srun, mpirun, torchrun) get the wrapper around the best format of their inner lines
  * (`cri+klog`, `rank+python`). `found`: the head's newlines, when the caller's scan found them already.
+ *
+ * @since 0.1.0
+ * @category detection
  */
 export const detect = (head: Uint8Array, found?: Newlines): LogFormat => {
   const count = sampleLines(head, lineStarts, lineEnds, found)

@@ -1,10 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Data, Effect } from "effect"
-import { describe, expect, it } from "vitest"
-import * as Effectful from "../src/index.ts"
-import { PromiseFace } from "../src/index.ts"
+import * as Effectful from "@dla/core"
+import { PromiseFace } from "@dla/core"
 import {
   DirectoryAnalysis,
   DistributedContext,
@@ -13,7 +11,9 @@ import {
   Follow,
   Generator,
   LogFiles
-} from "../src/promise.ts"
+} from "@dla/core/promise"
+import { Data, Effect } from "effect"
+import { describe, expect, it } from "vitest"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly detail: string }> {}
 

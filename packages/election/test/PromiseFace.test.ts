@@ -1,7 +1,7 @@
+import { ElectionError, FencedKv, Leadership, Lease } from "@dla/election/promise"
 import { natsPerFile, waitFor } from "@dla/testing"
 import { Kvm } from "@nats-io/kv"
 import { describe, expect, it } from "vitest"
-import { ElectionError, FencedKv, Leadership, Lease } from "../src/promise.ts"
 
 // The Promise face (`@dla/election/promise`) against a real nats-server: the same operations as the Effect face,
 // with Promises, functions returning Promises for actions to fence, AsyncIterables for streams and close().

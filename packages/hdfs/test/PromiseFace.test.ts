@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Destination, HdfsCopier, HdfsError, Lease, WebHdfs } from "@dla/hdfs/promise"
 import { natsPerFile, waitFor } from "@dla/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Destination, HdfsCopier, HdfsError, Lease, WebHdfs } from "../src/promise.ts"
 import { startWebHdfsCluster, type WebHdfsCluster } from "./support/WebHdfsServer.ts"
 
 // The Promise face (`@dla/hdfs/promise`): the copier, the lease and the WebHDFS client without Effect, against the

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Shipper, Store, StoreError } from "@dla/store/promise"
 import { natsPerFile } from "@dla/testing"
 import { describe, expect, it } from "vitest"
-import { Shipper, Store, StoreError } from "../src/promise.ts"
 
 // The Promise face (`@dla/store/promise`) against a real nats-server: the Effect face's names, with Promises.
 const nats = natsPerFile()

@@ -5,6 +5,12 @@ import * as ErrorMessage from "@dla/core/ErrorMessage"
 import * as LogFormat from "@dla/core/LogFormat"
 import { countParts, type Part } from "./countParts.ts"
 
+/**
+ * A request to the counting thread: the parts of one task and their format, with an id for the answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CountRequest {
   readonly id: number
   readonly parts: ReadonlyArray<Part>

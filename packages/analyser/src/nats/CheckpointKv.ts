@@ -20,7 +20,12 @@ const stored = (checkpoint: CheckpointStore.Checkpoint) => ({
   pending_files: []
 })
 
-/** The run's checkpoint store in KV, fenced by the master's `Fence`. */
+/**
+ * The run's checkpoint store in KV, fenced by the master's `Fence`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (nc: NatsConnection, runId: string) =>
   Layer.effect(
     CheckpointStore.CheckpointStore,
@@ -35,7 +40,12 @@ export const layer = (nc: NatsConnection, runId: string) =>
     })
   )
 
-/** The run's KV checkpoint, read only (for `dla status` and other watchers: nothing is re-stamped). */
+/**
+ * The run's KV checkpoint, read only (for `dla status` and other watchers: nothing is re-stamped).
+ *
+ * @since 0.1.0
+ * @category reading
+ */
 export const read = (nc: NatsConnection, runId: string) =>
   Effect.gen(function* () {
     const bucket = yield* readRuns(nc)

@@ -21,6 +21,12 @@ import * as ResultStream from "./ResultStream.ts"
 import * as RunsKv from "./RunsKv.ts"
 import * as TaskStream from "./TaskStream.ts"
 
+/**
+ * How a run's streams and KV bucket are made: dedupe window, replicas, and the task queue's ack wait and deliveries.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options extends TaskQueue.Options {
   /** How long JetStream remembers message ids for dedupe (default 10 min). */
   readonly duplicateWindow?: Duration.Input
@@ -35,6 +41,9 @@ export interface Options extends TaskQueue.Options {
  * Creates the run's streams and consumer, or checks that left-over ones fit: a stream with another retention or
  * subjects is a Conflict (one line naming it), a consumer with other limits is updated. `fresh` deletes them first.
  * Then the run's record in `dla_runs` says it is running (workers watching the bucket join it).
+ *
+ * @since 0.1.0
+ * @category lifecycle
  */
 export const setupRun = (
   nc: NatsConnection,
@@ -75,7 +84,12 @@ export const setupRun = (
     yield* RunsKv.markRunning(kv, runId, root)
   })
 
-/** TaskQueue, ResultChannel and Heartbeats of run `runId` (its streams must exist: see `setupRun`). */
+/**
+ * TaskQueue, ResultChannel and Heartbeats of run `runId` (its streams must exist: see `setupRun`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Options = {}) =>
   Layer.mergeAll(
     TaskStream.layer(nc, runId, options),
@@ -83,6 +97,12 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
     HeartbeatSubjects.layer(nc, runId)
   )
 
+/**
+ * How {@link master} runs: the master's options, the streams' options, and how long set-up may take.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MasterOptions extends Master.Options, Options {
   /**
    * How long the set-up (election, streams, consumer, KV buckets) rides out a NATS cluster that does not answer,
@@ -115,6 +135,9 @@ const rideOutElection =
  * Sets the run up on NATS (streams, consumer, run state), then runs the master. Needs a `Fence`: provide
  * `Fence.layerUnfenced` for a lone master, or the election's layer for a master with standbys. Resuming is the
  * same call: the newest checkpoint (KV or directory) and the results stream tell what is already done.
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const master = (nc: NatsConnection, options: MasterOptions) =>
   Effect.gen(function* () {
@@ -147,6 +170,12 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
     )
   })
 
+/**
+ * How {@link masterWithStandbys} runs: a master's options, plus this candidate's id, priority and election timing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StandbyOptions extends MasterOptions {
   /** This candidate's id (default `<host>/<pid>`) and priority (higher leads; default from `rank`, else 0). */
   readonly candidateId?: string
@@ -159,12 +188,24 @@ export interface StandbyOptions extends MasterOptions {
   readonly onLeadership?: (event: LeadershipEvent) => void
 }
 
+/**
+ * What the election tells a candidate: it leads, or it stands by.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type LeadershipEvent =
   /** This process leads the run from now on, as the holder of `term`. */
   | { readonly _tag: "Leading"; readonly term: number; readonly leader: string; readonly previousLeader?: string }
   /** Another candidate leads: this process waits as a standby (again). */
   | { readonly _tag: "Standing"; readonly term: number; readonly leader?: string }
 
+/**
+ * A master's summary, with the term it finished the run in and who led before it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StandbySummary extends Master.Summary {
   /** The term this process finished the run in, and who led the run before it (a failover), if anyone. */
   readonly term: number
@@ -178,6 +219,9 @@ export interface StandbySummary extends Master.Summary {
  * A candidate that loses leadership stops at once and waits; one that takes over resumes the run from the
  * checkpoint and the results stream. Returns the summary when this candidate finished the run, `undefined` when
  * another one did.
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) =>
   Effect.scoped(
@@ -247,6 +291,13 @@ export const masterWithStandbys = (nc: NatsConnection, options: StandbyOptions) 
     })
   )
 
+/**
+ * How {@link worker} serves runs: a worker's options, plus which run, whether to stop after one, how to count, and what
+ * to report.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface WorkerOptions extends Worker.Options {
   /** Serve only this run (default: every running run, oldest first, one after another). */
   readonly runId?: string
@@ -266,6 +317,12 @@ export interface WorkerOptions extends Worker.Options {
   readonly onEvent?: (event: WorkerEvent) => void
 }
 
+/**
+ * What a worker reports between runs: waiting for one, joined one, one ended.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type WorkerEvent =
   | { readonly _tag: "WaitingForRun" }
   | { readonly _tag: "RunJoined"; readonly runId: string }
@@ -274,6 +331,9 @@ export type WorkerEvent =
 /**
  * Serves runs as a worker; returns the summaries of the runs served (only returns with `once` or on error). Runs are
  * learnt of as their masters set them up (`RunsKv.watchRuns`: pushed, never polled).
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const worker = (nc: NatsConnection, options: WorkerOptions = {}) =>
   Effect.gen(function* () {

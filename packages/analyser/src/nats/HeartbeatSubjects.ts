@@ -13,7 +13,12 @@ import { names } from "./RunsKv.ts"
 
 const decodeHeartbeat = decodeJson(Heartbeats.Heartbeat, "heartbeat")
 
-/** The Heartbeats of run `runId`. */
+/**
+ * The Heartbeats of run `runId`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (nc: NatsConnection, runId: string) =>
   Layer.succeed(
     Heartbeats.Heartbeats,

@@ -17,7 +17,12 @@ import { clients, ensureStream, transport, tryNats } from "./internal/jetstream.
 import { readAll } from "./internal/streamReader.ts"
 import { names } from "./RunsKv.ts"
 
-/** Creates the run's results stream, or checks that a left-over one fits (see `ensureStream`). */
+/**
+ * Creates the run's results stream, or checks that a left-over one fits (see `ensureStream`).
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
 export const ensure = (
   jsm: JetStreamManager,
   runId: string,
@@ -68,7 +73,12 @@ const messages = (runId: string, results: ReadonlyArray<TaskResult>) => {
   return out
 }
 
-/** The ResultChannel of run `runId` (its stream must exist: see `Distributed.setupRun`). */
+/**
+ * The ResultChannel of run `runId` (its stream must exist: see `Distributed.setupRun`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (nc: NatsConnection, runId: string) =>
   Layer.effect(
     ResultChannel.ResultChannel,

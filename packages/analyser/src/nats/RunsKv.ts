@@ -22,12 +22,36 @@ import {
   tryNats
 } from "./internal/jetstream.ts"
 
+/**
+ * The KV bucket that holds every run's lifecycle record.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const runsBucket = "dla_runs"
+
+/**
+ * The durable consumer every worker of a run pulls tasks from.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const consumerName = "workers"
 
-/** Run ids become stream names and subject tokens: keep them to letters, digits, `-` and `_`. */
+/**
+ * Run ids become stream names and subject tokens: keep them to letters, digits, `-` and `_`.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isValidRunId = (runId: string) => /^[A-Za-z0-9_-]{1,64}$/.test(runId)
 
+/**
+ * The streams and subjects of run `runId`: tasks, results and each worker's heartbeats.
+ *
+ * @since 0.1.0
+ * @category naming
+ */
 export const names = (runId: string) => ({
   tasks: `DLA_TASKS_${runId}`,
   results: `DLA_RESULTS_${runId}`,
@@ -40,11 +64,24 @@ export const names = (runId: string) => ({
   checkpointKey: `${runId}.checkpoint`
 })
 
+/**
+ * A run's lifecycle record in `dla_runs`: running or done, its root, when it started.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const RunState = Schema.Struct({
   status: Schema.Literals(["running", "done"]),
   root: Schema.String,
   startedAt: Schema.String
 })
+
+/**
+ * A decoded {@link RunState}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type RunState = typeof RunState.Type
 
 /**
@@ -52,6 +89,9 @@ export type RunState = typeof RunState.Type
  * master after `Distributed.setupRun`). Any other reader uses `readRuns`. Only a master creates the bucket (with the
  * run's replicas): a worker or a watcher that starts first must not create it with one copy, on whichever node it
  * happens to reach.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const openRuns = (nc: NatsConnection) =>
   // Without asking the server first whether JetStream is there (a round trip): the bucket is known to exist.
@@ -65,6 +105,9 @@ export const openRuns = (nc: NatsConnection) =>
  * are read with direct gets (DIRECT.GET, answered by the stream itself once it is ready, never by a half-made one),
  * as every bucket nats.js makes on a 2.9+ server allows; a bucket made without direct gets falls back to MSG.GET,
  * on a stream that exists.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const readRuns = (nc: NatsConnection): Effect.Effect<Option.Option<KV>, AnalyserError.AnalyserError> =>
   Effect.gen(function* () {
@@ -84,6 +127,9 @@ export const readRuns = (nc: NatsConnection): Effect.Effect<Option.Option<KV>, A
 /**
  * Creates the `dla_runs` bucket with `replicas` copies, or opens it when it exists. Masters do it in `setupRun`; a
  * process that only publishes its state (`dla analyse --follow --nats`) does it too, so that watchers can see it.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const createRuns = (nc: NatsConnection, replicas = 1) =>
   // The one bucket opener (it retries the creation race of nats-server 2.9).
@@ -91,7 +137,12 @@ export const createRuns = (nc: NatsConnection, replicas = 1) =>
     Effect.mapError((error) => transport(`cannot create KV bucket ${runsBucket}`)(error.cause))
   )
 
-/** Writes the run's record as `running`, started now (masters, when they set a run up). */
+/**
+ * Writes the run's record as `running`, started now (masters, when they set a run up).
+ *
+ * @since 0.1.0
+ * @category writing
+ */
 export const markRunning = (kv: KV, runId: string, root: string) =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
     const state: RunState = { status: "running", root, startedAt: new Date(now).toISOString() }
@@ -101,6 +152,9 @@ export const markRunning = (kv: KV, runId: string, root: string) =>
 /**
  * Ends the run: its record says `done`, its task and results streams are removed, side by side (the run's last
  * checkpoint, saved before, is what a master resuming it reads: it says complete either way).
+ *
+ * @since 0.1.0
+ * @category writing
  */
 export const markDone = (nc: NatsConnection, jsm: JetStreamManager, runId: string) =>
   Effect.gen(function* () {
@@ -114,14 +168,24 @@ export const markDone = (nc: NatsConnection, jsm: JetStreamManager, runId: strin
     yield* Effect.all([record, deleteStreams(jsm, runId)], { concurrency: "unbounded", discard: true })
   })
 
-/** Removes the run's task and results streams (gone already is fine). */
+/**
+ * Removes the run's task and results streams (gone already is fine).
+ *
+ * @since 0.1.0
+ * @category writing
+ */
 export const deleteStreams = (jsm: JetStreamManager, runId: string) =>
   Effect.forEach([names(runId).tasks, names(runId).results], (stream) => deleteStream(jsm, stream), {
     concurrency: "unbounded",
     discard: true
   })
 
-/** A run's lifecycle record as a watcher sees it. */
+/**
+ * A run's lifecycle record as a watcher sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RunEntry {
   readonly runId: string
   readonly state: RunState
@@ -135,6 +199,9 @@ const stateSubjects = (runId = "*") => `$KV.${runsBucket}.${runId}.state`
  * The subscription is to the KV bucket's own subjects (a KV write is a message on `$KV.dla_runs.<key>`), made before
  * KV is read, so nothing written between the two is missed, and it works before any master has created the bucket:
  * a worker that starts first learns of the run the moment it is set up, without polling.
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const watchRuns = (nc: NatsConnection, runId?: string) =>
   Effect.gen(function* () {
@@ -154,6 +221,9 @@ export const watchRuns = (nc: NatsConnection, runId?: string) =>
 /**
  * The runs known in KV, oldest first (a worker with no `--run` serves the running ones in this order); only run
  * `runId`'s, when given (one read, however many runs the bucket keeps).
+ *
+ * @since 0.1.0
+ * @category reading
  */
 export const runs = (nc: NatsConnection, runId?: string) =>
   Effect.gen(function* () {

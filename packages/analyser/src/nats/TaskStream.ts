@@ -32,6 +32,9 @@ import { consumerName, markDone, names } from "./RunsKv.ts"
 /**
  * Creates the run's task stream and its consumer, or checks that left-over ones fit (see `ensureStream`); a
  * consumer with other limits is updated.
+ *
+ * @since 0.1.0
+ * @category lifecycle
  */
 export const ensure = (
   jsm: JetStreamManager,
@@ -109,7 +112,12 @@ const delivery = (
 
 const decodeTask = decodeJson(Task, "task")
 
-/** The TaskQueue of run `runId` (its stream and consumer must exist: see `Distributed.setupRun`). */
+/**
+ * The TaskQueue of run `runId` (its stream and consumer must exist: see `Distributed.setupRun`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
 export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Options = {}) =>
   Layer.effect(
     TaskQueue.TaskQueue,

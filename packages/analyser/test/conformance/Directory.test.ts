@@ -1,11 +1,11 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as CheckpointStore from "@dla/analyser/CheckpointStore"
+import * as Heartbeats from "@dla/analyser/Heartbeats"
+import * as ResultChannel from "@dla/analyser/ResultChannel"
+import * as TaskQueue from "@dla/analyser/TaskQueue"
 import { Layer } from "effect"
-import * as CheckpointStore from "../../src/CheckpointStore.ts"
-import * as Heartbeats from "../../src/Heartbeats.ts"
-import * as ResultChannel from "../../src/ResultChannel.ts"
-import * as TaskQueue from "../../src/TaskQueue.ts"
 import { conformance } from "./suite.ts"
 
 // The in-process transport with the checkpoint directory as its store: the store part of the suite covers it.

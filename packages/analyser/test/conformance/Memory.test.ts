@@ -1,8 +1,8 @@
+import * as CheckpointStore from "@dla/analyser/CheckpointStore"
+import * as Heartbeats from "@dla/analyser/Heartbeats"
+import * as ResultChannel from "@dla/analyser/ResultChannel"
+import * as TaskQueue from "@dla/analyser/TaskQueue"
 import { Layer } from "effect"
-import * as CheckpointStore from "../../src/CheckpointStore.ts"
-import * as Heartbeats from "../../src/Heartbeats.ts"
-import * as ResultChannel from "../../src/ResultChannel.ts"
-import * as TaskQueue from "../../src/TaskQueue.ts"
 import { conformance } from "./suite.ts"
 
 conformance({

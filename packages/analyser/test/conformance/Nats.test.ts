@@ -1,8 +1,7 @@
+import * as Fence from "@dla/analyser/Fence"
+import { CheckpointKv, Distributed } from "@dla/analyser/nats"
 import { natsPerFile } from "@dla/testing"
 import { Effect, Layer } from "effect"
-import * as Fence from "../../src/Fence.ts"
-import * as CheckpointKv from "../../src/nats/CheckpointKv.ts"
-import * as Distributed from "../../src/nats/Distributed.ts"
 import { conformance } from "./suite.ts"
 
 const nats = natsPerFile()

@@ -2,14 +2,15 @@
  * One conformance suite for every implementation of the analyser's services: the master and worker logic relies
  * on exactly these behaviours, whatever carries the messages.
  */
+
+import type * as AnalyserError from "@dla/analyser/AnalyserError"
+import { CheckpointStore } from "@dla/analyser/CheckpointStore"
+import { Heartbeats } from "@dla/analyser/Heartbeats"
+import { ResultChannel } from "@dla/analyser/ResultChannel"
+import type { Task, TaskResult } from "@dla/analyser/Task"
+import { TaskQueue } from "@dla/analyser/TaskQueue"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, type Layer, Option, Schedule, Stream } from "effect"
-import type * as AnalyserError from "../../src/AnalyserError.ts"
-import { CheckpointStore } from "../../src/CheckpointStore.ts"
-import { Heartbeats } from "../../src/Heartbeats.ts"
-import { ResultChannel } from "../../src/ResultChannel.ts"
-import type { Task, TaskResult } from "../../src/Task.ts"
-import { TaskQueue } from "../../src/TaskQueue.ts"
 import { checkpoint as makeCheckpoint } from "../support/checkpoint.ts"
 
 export type Services = TaskQueue | ResultChannel | Heartbeats | CheckpointStore

@@ -1,4 +1,4 @@
-import type { Checkpoint } from "../../src/CheckpointStore.ts"
+import type { Checkpoint } from "@dla/analyser/CheckpointStore"
 
 /** A checkpoint of run `runId` at `sequence`: nothing counted, not complete, unless `fields` say otherwise. */
 export const checkpoint = (runId: string, sequence: number, fields: Partial<Checkpoint> = {}): Checkpoint => ({

@@ -1,5 +1,5 @@
+import * as Master from "@dla/analyser/Master"
 import { Effect, PubSub } from "effect"
-import * as Master from "../../src/Master.ts"
 
 /**
  * A `Master.Events` hub for a run under test, subscribed now (nothing the master publishes later is missed), and

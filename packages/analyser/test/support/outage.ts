@@ -1,5 +1,5 @@
+import * as AnalyserError from "@dla/analyser/AnalyserError"
 import { Effect } from "effect"
-import * as AnalyserError from "../../src/AnalyserError.ts"
 
 /** `f`, except that its first `failures` calls fail as during a NATS outage (a Transport error saying `what`). */
 export const failingFirst = <Args extends ReadonlyArray<unknown>, A>(

@@ -4,11 +4,12 @@
  * (`candidate`: a master with standbys, elected with the other candidates of the run.)
  * Events go to stderr as JSON lines; the master's summary is the last line on stdout. Exit 0 on success, 1 on error.
  */
+
+import * as Fence from "@dla/analyser/Fence"
+import { Distributed } from "@dla/analyser/nats"
 import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
-import * as Fence from "../../src/Fence.ts"
 import { listening } from "../../src/internal/listening.ts"
-import * as Distributed from "../../src/nats/Distributed.ts"
 
 const [role, json] = process.argv.slice(2)
 const { servers, ...options } = JSON.parse(json ?? "{}")

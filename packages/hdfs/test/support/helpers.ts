@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { DistributedContext } from "@dla/core"
+import * as HdfsCopier from "@dla/hdfs/HdfsCopier"
 import { Effect, Layer, Logger } from "effect"
-import * as HdfsCopier from "../../src/HdfsCopier.ts"
 
 export interface Captured {
   readonly lines: Array<string>
