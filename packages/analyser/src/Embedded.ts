@@ -80,7 +80,12 @@ export const layer = (
  */
 export const defaultWorkers = () => availableParallelism()
 
-/** Tasks each worker holds: the next one waits beside the current one (see `Worker.Options.concurrency`). */
+/**
+ * Tasks each worker holds: the next one waits beside the current one (see `Worker.Options.concurrency`).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
 export const tasksPerWorker = 2
 
 /**
