@@ -193,18 +193,11 @@ describe("DistributedContext.detect: one launcher at a time", () => {
 
 describe("DistributedContext.detect: no launcher", () => {
   it("is a standalone coordinator, not distributed", () => {
-    expect(detect({ HOME: "/root", KUBERNETES_SERVICE_HOST: "10.96.0.1" })).toEqual({
-      launcher: "none",
-      role: "coordinator",
-      rank: 0,
-      localRank: 0,
-      worldSize: 1,
-      localWorldSize: 1,
-      nodeRank: 0,
-      nodeId: "host-a",
-      isMaster: true,
-      isDistributed: false
-    })
+    const context = detect({ HOME: "/root", KUBERNETES_SERVICE_HOST: "10.96.0.1" })
+    expect(context).toEqual(DistributedContext.standalone("host-a"))
+    // and `standalone` itself is a world of one whose only process coordinates
+    expect(context).toMatchObject({ launcher: "none", role: "coordinator", isMaster: true, isDistributed: false })
+    expect(context).toMatchObject({ rank: 0, localRank: 0, nodeRank: 0, worldSize: 1, localWorldSize: 1 })
   })
   it("ignores variables that carry no role (DASK_SCHEDULER_ADDRESS, RAY_ADDRESS, LOCAL_RANK alone)", () => {
     const context = detect({ DASK_SCHEDULER_ADDRESS: "tcp://s:8786", RAY_ADDRESS: "auto", LOCAL_RANK: "0" })
@@ -216,75 +209,31 @@ describe("DistributedContext.detect: no launcher", () => {
 })
 
 describe("DistributedContext.detect: precedence", () => {
-  const cases: ReadonlyArray<{
-    readonly name: string
-    readonly env: DistributedContext.Env
-    readonly launcher: DistributedContext.Launcher
-    readonly rank: number
-  }> = [
-    {
-      name: "torchrun inside srun: torchrun's RANK, not SLURM_PROCID",
-      env: { RANK: "5", WORLD_SIZE: "8", LOCAL_RANK: "1", LOCAL_WORLD_SIZE: "4", SLURM_PROCID: "1", SLURM_NTASKS: "2" },
-      launcher: "torchrun",
-      rank: 5
-    },
-    {
-      name: "mpirun inside a Slurm allocation: Open MPI wins",
-      env: { OMPI_COMM_WORLD_RANK: "3", OMPI_COMM_WORLD_SIZE: "4", SLURM_PROCID: "0", SLURM_NTASKS: "1" },
-      launcher: "openmpi",
-      rank: 3
-    },
-    {
-      name: "Hydra inside Slurm: MPICH wins",
-      env: { PMI_RANK: "2", PMI_SIZE: "4", SLURM_PROCID: "0", SLURM_NTASKS: "1" },
-      launcher: "mpich",
-      rank: 2
-    },
-    {
-      name: "torchrun under SkyPilot: torchrun wins",
-      env: { RANK: "9", WORLD_SIZE: "16", SKYPILOT_NODE_RANK: "1", SKYPILOT_NUM_NODES: "2" },
-      launcher: "torchrun",
-      rank: 9
-    },
-    {
-      name: "torchrun in an Open MPI job: torchrun wins",
-      env: { RANK: "1", WORLD_SIZE: "2", OMPI_COMM_WORLD_RANK: "0", OMPI_COMM_WORLD_SIZE: "1" },
-      launcher: "torchrun",
-      rank: 1
-    },
-    {
-      name: "Open MPI over PMI variables a PMI-based runtime also set",
-      env: { OMPI_COMM_WORLD_RANK: "1", OMPI_COMM_WORLD_SIZE: "2", PMI_RANK: "0", PMI_SIZE: "1" },
-      launcher: "openmpi",
-      rank: 1
-    },
-    {
-      name: "Slurm over SkyPilot",
-      env: { SLURM_PROCID: "1", SLURM_NTASKS: "2", SKYPILOT_NODE_RANK: "0", SKYPILOT_NUM_NODES: "1" },
-      launcher: "slurm",
-      rank: 1
-    },
-    {
-      name: "SkyPilot over a Ray worker process",
-      env: { SKYPILOT_NODE_RANK: "0", SKYPILOT_NUM_NODES: "2", RAY_RAYLET_PID: "1" },
-      launcher: "skypilot",
-      rank: 0
-    },
-    {
-      name: "Ray over Spark, Spark over Dask, Dask over Kubernetes",
-      env: { RAY_RAYLET_PID: "1", SPARK_EXECUTOR_ID: "1", DASK_WORKER_NAME: "w", JOB_COMPLETION_INDEX: "1" },
-      launcher: "ray",
-      rank: 0
-    },
-    {
-      name: "Dask worker in an Indexed Job",
-      env: { DASK_WORKER_NAME: "w", JOB_COMPLETION_INDEX: "1" },
-      launcher: "dask",
-      rank: 0
-    }
+  // [environment as `NAME=value` pairs, the launcher that wins, its rank]
+  const cases: ReadonlyArray<readonly [string, DistributedContext.Launcher, number]> = [
+    // torchrun inside srun: torchrun's RANK, not SLURM_PROCID
+    ["RANK=5 WORLD_SIZE=8 LOCAL_RANK=1 LOCAL_WORLD_SIZE=4 SLURM_PROCID=1 SLURM_NTASKS=2", "torchrun", 5],
+    // mpirun inside a Slurm allocation: Open MPI wins
+    ["OMPI_COMM_WORLD_RANK=3 OMPI_COMM_WORLD_SIZE=4 SLURM_PROCID=0 SLURM_NTASKS=1", "openmpi", 3],
+    // Hydra inside Slurm: MPICH wins
+    ["PMI_RANK=2 PMI_SIZE=4 SLURM_PROCID=0 SLURM_NTASKS=1", "mpich", 2],
+    // torchrun under SkyPilot: torchrun wins
+    ["RANK=9 WORLD_SIZE=16 SKYPILOT_NODE_RANK=1 SKYPILOT_NUM_NODES=2", "torchrun", 9],
+    // torchrun in an Open MPI job: torchrun wins
+    ["RANK=1 WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=1", "torchrun", 1],
+    // Open MPI over PMI variables a PMI-based runtime also set
+    ["OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=2 PMI_RANK=0 PMI_SIZE=1", "openmpi", 1],
+    // Slurm over SkyPilot
+    ["SLURM_PROCID=1 SLURM_NTASKS=2 SKYPILOT_NODE_RANK=0 SKYPILOT_NUM_NODES=1", "slurm", 1],
+    // SkyPilot over a Ray worker process
+    ["SKYPILOT_NODE_RANK=0 SKYPILOT_NUM_NODES=2 RAY_RAYLET_PID=1", "skypilot", 0],
+    // Ray over Spark, Spark over Dask, Dask over Kubernetes
+    ["RAY_RAYLET_PID=1 SPARK_EXECUTOR_ID=1 DASK_WORKER_NAME=w JOB_COMPLETION_INDEX=1", "ray", 0],
+    // Dask worker in an Indexed Job
+    ["DASK_WORKER_NAME=w JOB_COMPLETION_INDEX=1", "dask", 0]
   ]
-  it.each(cases)("$name", ({ env, launcher, rank }) => {
-    const context = detect(env)
+  it.each(cases)("%s: %s wins, rank %i", (env, launcher, rank) => {
+    const context = detect(Object.fromEntries(env.split(" ").map((pair) => pair.split("="))))
     expect(context.launcher).toBe(launcher)
     expect(context.rank).toBe(rank)
   })
