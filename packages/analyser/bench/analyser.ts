@@ -14,24 +14,15 @@ import { existsSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { parseArgs } from "node:util"
 import { DirectoryAnalysis, Generator } from "@dla/core"
 import { startNatsServer } from "@dla/testing"
 import { connect } from "@nats-io/transport-node"
 import { Effect } from "effect"
 import * as Fence from "../src/Fence.ts"
 import * as Distributed from "../src/nats/Distributed.ts"
+import { numericFlags } from "./flags.ts"
 
-const { values } = parseArgs({
-  options: {
-    files: { type: "string", default: "20" },
-    lines: { type: "string", default: "160000" },
-    runs: { type: "string", default: "3" }
-  }
-})
-const files = Number(values.files)
-const lines = Number(values.lines)
-const runs = Number(values.runs)
+const { files, lines, runs } = numericFlags({ files: 20, lines: 160000, runs: 3 })
 const cliBin = fileURLToPath(new URL("../../../apps/cli/dist/bin.js", import.meta.url))
 const mpiPeer = fileURLToPath(new URL("./mpi_peer.py", import.meta.url))
 // Debian's python3-mpi4py is installed for the system python, which a pyenv or venv python3 on PATH may hide.

@@ -9,20 +9,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { parseArgs } from "node:util"
 import { Effect } from "effect"
 import * as CheckpointStore from "../src/CheckpointStore.ts"
+import { numericFlags } from "./flags.ts"
 
-const { values } = parseArgs({
-  options: {
-    files: { type: "string", default: "2000" },
-    saves: { type: "string", default: "20" },
-    runs: { type: "string", default: "3" }
-  }
-})
-const files = Number(values.files)
-const saves = Number(values.saves)
-const runs = Number(values.runs)
+const { files, saves, runs } = numericFlags({ files: 2000, saves: 20, runs: 3 })
 
 const root = mkdtempSync(join(tmpdir(), "dla-bench-ckpt-root-"))
 const paths = Array.from({ length: files }, (_, i) => join(root, `node-${i}.log`))
