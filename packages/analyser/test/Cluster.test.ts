@@ -6,7 +6,7 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, describe, expect, it } from "vitest"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
-import { type Proc, spawnProc } from "./support/processes.ts"
+import { type Proc, processGroup } from "./support/processes.ts"
 
 /** The cluster config users deploy (docs/deploy.md), run on loopback with free ports substituted. */
 const configFile = fileURLToPath(new URL("../../../deploy/nats/nats.conf", import.meta.url))
@@ -29,14 +29,21 @@ const ended = (master: Proc) =>
   ])
 
 describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
-  let cluster: NatsCluster | undefined
+  let started: NatsCluster | undefined
   let corpus: string | undefined
-  const procs: Array<Proc> = []
+  const procs = processGroup(() => ({ servers: started?.urls }))
   afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill()))
-    await cluster?.stop()
+    await procs.stopAll()
+    await started?.stop()
     if (corpus !== undefined) rmSync(corpus, { recursive: true, force: true })
   })
+  /** Starts the test's cluster and writes its corpus; `expected` is the sequential analyser's counts for it. */
+  const setUp = async (options: Parameters<typeof makeCorpus>[0]) => {
+    const cluster = await startNatsCluster(3, { configFile })
+    started = cluster
+    corpus = makeCorpus(options)
+    return { cluster, corpus, expected: await sequentialCounts(corpus) }
+  }
 
   // The regression this guards: while the killed node's streams elect new leaders, result publishes and acks fail
   // for a second or two. A worker that handed its task back at each failure spent the task's delivery attempts
@@ -50,16 +57,11 @@ describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
       timeout: 120_000
     },
     async (_, stream) => {
-      cluster = await startNatsCluster(3, { configFile })
-      corpus = makeCorpus({ files: 8, lines: 300, nested: true })
-      const expected = await sequentialCounts(corpus)
+      const { cluster, corpus, expected } = await setUp({ files: 8, lines: 300, nested: true })
       const servers = [...cluster.urls]
       const runId = "cluster"
-      const start = (role: "master" | "worker", options: Record<string, unknown>) => {
-        const proc = spawnProc(role, { servers, runId, replicas: 3, ...options })
-        procs.push(proc)
-        return proc
-      }
+      const start = (role: "master" | "worker", options: Record<string, unknown>) =>
+        procs.start(role, { runId, replicas: 3, ...options })
       const master = start("master", { root: corpus, heartbeatTimeout: "15 seconds" })
       const worker = start("worker", { taskDelay: "200 millis" })
       await master.waitFor((e) => e._tag === "Progress" && (e.progress as { tasksDone: number }).tasksDone >= 2)
@@ -107,19 +109,15 @@ describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
   it("an elected master's set-up rides out a JetStream without a meta leader, with exact counts", {
     timeout: 120_000
   }, async () => {
-    cluster = await startNatsCluster(3, { configFile })
-    corpus = makeCorpus({ files: 6, lines: 300 })
-    const expected = await sequentialCounts(corpus)
+    const { cluster, corpus, expected } = await setUp({ files: 6, lines: 300 })
     const leader = await metaLeader(cluster)
     const down = [leader, cluster.servers.find((s) => s !== leader)!]
     await Promise.all(down.map((s) => s.kill()))
     const servers = cluster.servers.map((s) => s.url)
-    const master = spawnProc("candidate", { servers, runId: "setup", replicas: 3, root: corpus })
-    procs.push(master)
+    const master = procs.start("candidate", { servers, runId: "setup", replicas: 3, root: corpus })
     await master.waitFor((e) => e._tag === "Retrying", 60_000)
     await Promise.all(down.map((s) => s.restart()))
-    const worker = spawnProc("worker", { servers, runId: "setup", once: true })
-    procs.push(worker)
+    procs.start("worker", { servers, runId: "setup", once: true })
     const { code, output, stderr } = await ended(master)
     expect(code, quiet(stderr)).toBe(0)
     const summary = output as { counts: unknown; filesProcessed: number; failedWorkers: Array<string> }
@@ -137,24 +135,11 @@ describe("a distributed run on the deploy/ 3-node NATS cluster", () => {
   it("losing a node mid-run, three times over, fails no live worker, with exact counts", {
     timeout: 180_000
   }, async () => {
-    cluster = await startNatsCluster(3, { configFile })
-    corpus = makeCorpus({ files: 80, lines: 200 })
-    const expected = await sequentialCounts(corpus)
+    const { cluster, corpus, expected } = await setUp({ files: 80, lines: 200 })
     const servers = [...cluster.urls]
     const runId = "losses"
-    const master = spawnProc("candidate", {
-      servers,
-      runId,
-      replicas: 3,
-      root: corpus,
-      taskBytes: 0,
-      checkpointEvery: 1
-    })
-    procs.push(master)
-    const workers = [1, 2].map((n) =>
-      spawnProc("worker", { servers, runId, once: true, workerId: `w${n}`, taskDelay: "500 millis" })
-    )
-    procs.push(...workers)
+    const master = procs.start("candidate", { runId, replicas: 3, root: corpus, taskBytes: 0, checkpointEvery: 1 })
+    for (const n of [1, 2]) procs.start("worker", { runId, once: true, workerId: `w${n}`, taskDelay: "500 millis" })
     const tasksDone = () =>
       Math.max(
         0,

@@ -8,17 +8,13 @@ import { jetstream } from "@nats-io/jetstream"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
-import { type Proc, spawnProc } from "./support/processes.ts"
+import { type Proc, processGroup } from "./support/processes.ts"
 
 let server: NatsServer
 let corpus: string
 let scratch: string
-const procs: Array<Proc> = []
-const start = (role: "master" | "worker", options: Record<string, unknown>) => {
-  const proc = spawnProc(role, { servers: server.url, ...options })
-  procs.push(proc)
-  return proc
-}
+const procs = processGroup(() => ({ servers: server.url }))
+const start = procs.start
 
 interface Summary {
   readonly counts: unknown
@@ -45,7 +41,7 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => p.kill()))
+  await procs.stopAll()
   await server.stop()
   rmSync(corpus, { recursive: true, force: true })
   rmSync(scratch, { recursive: true, force: true })
@@ -254,13 +250,13 @@ describe("Distributed (real nats-server, master and worker processes)", () => {
     try {
       const expected = await sequentialCounts(corpus)
       const servers = cluster.urls
-      const master = spawnProc("master", { servers, runId: "cluster", root: corpus, splitBytes: 8192 })
-      procs.push(master, spawnProc("worker", { servers: [...servers].reverse(), runId: "cluster" }))
-      procs.push(spawnProc("worker", { servers: servers.slice(1), runId: "cluster" }))
+      const master = start("master", { servers, runId: "cluster", root: corpus, splitBytes: 8192 })
+      start("worker", { servers: [...servers].reverse(), runId: "cluster" })
+      start("worker", { servers: servers.slice(1), runId: "cluster" })
       const summary = await finish(master)
       expect(summary.counts).toEqual(expected)
     } finally {
-      await Promise.all(procs.splice(0).map((p) => p.kill()))
+      await procs.stopAll()
       await cluster.stop()
     }
   })

@@ -12,18 +12,13 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connect } from "@nats-io/transport-node"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
-import { type Proc, spawnProc } from "./support/processes.ts"
+import { processGroup } from "./support/processes.ts"
 
 let server: NatsServer
 let nc: NatsConnection
 let corpus: string
-const procs: Array<Proc> = []
-
-const start = (role: "candidate" | "worker", options: Record<string, unknown>) => {
-  const proc = spawnProc(role, { servers: server.url, ...options })
-  procs.push(proc)
-  return proc
-}
+const procs = processGroup(() => ({ servers: server.url }))
+const start = procs.start
 
 beforeEach(async () => {
   server = await startNatsServer()
@@ -32,8 +27,7 @@ beforeEach(async () => {
 })
 
 afterEach(async () => {
-  for (const p of procs) if (p.child.signalCode === null && p.child.exitCode === null) p.child.kill("SIGCONT")
-  await Promise.all(procs.splice(0).map((p) => p.kill()))
+  await procs.stopAll()
   await nc.close()
   await server.stop()
   rmSync(corpus, { recursive: true, force: true })
@@ -43,15 +37,18 @@ const leading = (e: { _tag: string }) => e._tag === "Leading"
 
 /**
  * The primary, then the standby once the primary leads and two tasks are held (the run cannot end until the test
- * hands them back). A long ack wait: the held tasks are never redelivered behind the test's back.
+ * hands them back), then two workers taking `taskDelay` per task; returns once the standby stands behind the primary.
+ * A long ack wait: the held tasks are never redelivered behind the test's back.
  */
-const candidates = async (runId: string) => {
+const candidates = async (runId: string, taskDelay: string) => {
   const common = { runId, root: corpus, checkpointEvery: 1, ackWait: "10 minutes" }
   const primary = start("candidate", { ...common, candidateId: "primary", priority: 2 })
   const first = await primary.waitFor(leading)
   const held = await holdMessages(nc, `DLA_TASKS_${runId}`, "workers", 2)
   const standby = start("candidate", { ...common, candidateId: "standby", priority: 1, standby: true })
-  return { primary, standby, first, held }
+  const workers = [0, 1].map((i) => start("worker", { runId, workerId: `w${i}`, taskDelay, once: true }))
+  await standby.waitFor((e) => e._tag === "Standing" && e.leader === "primary")
+  return { primary, standby, first, held, workers }
 }
 
 interface Summary {
@@ -67,11 +64,7 @@ describe("masters with standbys (real processes)", () => {
   it("the leading master SIGKILLed mid-run: the standby takes over and finishes with exact counts", async () => {
     const expected = await sequentialCounts(corpus)
     const runId = "failover"
-    const { primary, standby, first, held } = await candidates(runId)
-    const workers = [0, 1].map((i) =>
-      start("worker", { runId, workerId: `w${i}`, taskDelay: "150 millis", once: true })
-    )
-    await standby.waitFor((e) => e._tag === "Standing" && e.leader === "primary")
+    const { primary, standby, first, held, workers } = await candidates(runId, "150 millis")
     await primary.waitFor((e) => e._tag === "CheckpointSaved" && (e.sequence as number) >= 3)
     const marks = workers.map((w) => w.events.length)
     await primary.kill("SIGKILL")
@@ -98,12 +91,8 @@ describe("masters with standbys (real processes)", () => {
   it("the leading master paused past the timeout is replaced; resumed, it writes nothing stale and the counts are exact", async () => {
     const expected = await sequentialCounts(corpus)
     const runId = "paused"
-    const { primary, standby, first, held } = await candidates(runId)
     // The held tasks keep the run going past the pause, so the primary wakes up into a run still in progress.
-    const workers = [0, 1].map((i) =>
-      start("worker", { runId, workerId: `w${i}`, taskDelay: "700 millis", once: true })
-    )
-    await standby.waitFor((e) => e._tag === "Standing" && e.leader === "primary")
+    const { primary, standby, first, held, workers } = await candidates(runId, "700 millis")
     await primary.waitFor((e) => e._tag === "CheckpointSaved")
     primary.child.kill("SIGSTOP")
     const took = await standby.waitFor(leading, 15_000)

@@ -81,3 +81,22 @@ export const spawnProc = (role: "master" | "candidate" | "worker", options: Reco
   }
   return { child, events, waitFor, exited, kill, stderr: () => stderr }
 }
+
+/**
+ * The processes of one test file: `start` spawns one with `common()` (read at each start: the server of the current
+ * test) under its own options; `stopAll`, in afterEach, ends every process started since.
+ */
+export const processGroup = (common: () => Record<string, unknown> = () => ({})) => {
+  const procs: Array<Proc> = []
+  const start = (role: "master" | "candidate" | "worker", options: Record<string, unknown>) => {
+    const proc = spawnProc(role, { ...common(), ...options })
+    procs.push(proc)
+    return proc
+  }
+  const stopAll = async () => {
+    // A process a test paused (SIGSTOP) is continued first, so that it can end.
+    for (const p of procs) if (p.child.signalCode === null && p.child.exitCode === null) p.child.kill("SIGCONT")
+    await Promise.all(procs.splice(0).map((p) => p.kill()))
+  }
+  return { start, stopAll }
+}
