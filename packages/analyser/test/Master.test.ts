@@ -15,7 +15,7 @@ import * as TestClock from "effect/testing/TestClock"
 import { checkpoint } from "./support/checkpoint.ts"
 import { makeCorpus, sequentialCounts } from "./support/corpus.ts"
 import { recordEvents } from "./support/events.ts"
-import { failingFirst } from "./support/outage.ts"
+import { failingPublishes } from "./support/outage.ts"
 
 /** `task` counted inline, as worker `workerId` would report it. */
 const resultOf = (task: Task.Task, workerId = "fake") =>
@@ -69,16 +69,7 @@ const services = (results = ResultChannel.layerMemory, fence = Fence.layerUnfenc
 
 /** The in-process queue, whose first `failures` publishes fail as if NATS were restarting. */
 const flakyQueue = (failures: number) =>
-  Layer.effect(
-    TaskQueue.TaskQueue,
-    Effect.gen(function* () {
-      const queue = yield* TaskQueue.TaskQueue
-      return TaskQueue.TaskQueue.of({
-        ...queue,
-        publish: failingFirst(failures, "cannot publish tasks: no stream leader", queue.publish)
-      })
-    })
-  ).pipe(Layer.provide(TaskQueue.layerMemory()))
+  failingPublishes(TaskQueue.TaskQueue, TaskQueue.layerMemory(), failures, "cannot publish tasks: no stream leader")
 
 /**
  * The in-process queue with a worker that lives only while the first tasks go out: inside that publish it takes a

@@ -7,7 +7,7 @@ import * as Worker from "@dla/analyser/Worker"
 import { Counts } from "@dla/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Latch, Layer, Option, Stream } from "effect"
-import { failingFirst } from "./support/outage.ts"
+import { failingPublishes } from "./support/outage.ts"
 
 const task = (n: number): Task.Task => ({
   runId: "w",
@@ -78,16 +78,12 @@ describe("Worker", () => {
 
   /** The in-process channel, failing like a NATS cluster electing a leader for the first `failures` publishes. */
   const flakyResults = (failures: number) =>
-    Layer.effect(
+    failingPublishes(
       ResultChannel.ResultChannel,
-      Effect.gen(function* () {
-        const channel = yield* ResultChannel.ResultChannel
-        return ResultChannel.ResultChannel.of({
-          ...channel,
-          publish: failingFirst(failures, "cannot publish a result: no stream leader", channel.publish)
-        })
-      })
-    ).pipe(Layer.provide(ResultChannel.layerMemory))
+      ResultChannel.layerMemory,
+      failures,
+      "cannot publish a result: no stream leader"
+    )
 
   it.live("holds a counted task through a transport outage: counted once, delivered once, result published", () =>
     Effect.gen(function* () {
