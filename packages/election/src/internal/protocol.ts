@@ -9,10 +9,16 @@
  */
 import { type Option, Schema } from "effect"
 
-export const Message = Schema.Struct({
-  id: Schema.String,
-  priority: Schema.Number,
+/** What messages and the term record share: a term, and the priority of the candidate they speak of. */
+const TermFields = {
   term: Schema.Number,
+  priority: Schema.Number
+}
+
+export const Message = Schema.Struct({
+  ...TermFields,
+  /** The sender. */
+  id: Schema.String,
   /** ELECTION round of the asking node, echoed by OK so that late answers to an old round are ignored. */
   round: Schema.Number
 })
@@ -58,9 +64,9 @@ export const subjects = (scope: string, inbox: string) => {
 export const termKey = (scope: string): string => `election.${scope}.term`
 
 export const TermRecord = Schema.Struct({
-  term: Schema.Number,
+  ...TermFields,
+  /** The leader of `term`, whose priority `priority` is. */
   leader: Schema.String,
-  priority: Schema.Number,
   /** Wall-clock ms of the last claim or fence check by the leader: a lease timestamp for humans and tools. */
   at: Schema.Number
 })
