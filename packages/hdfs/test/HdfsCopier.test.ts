@@ -50,6 +50,11 @@ const writeLog = (text: string) => {
   return path
 }
 const content = (path: string) => cluster.read(path)?.toString()
+/** Asserts the cluster holds one file, train.log's copy, with `text`: no temporary name or other copy left behind. */
+const expectOnlyCopy = (text: string) => {
+  expect(content("/jobs/42/train.log")).toBe(text)
+  expect(cluster.files()).toEqual(["/jobs/42/train.log"])
+}
 
 /** Waits until the interval's own first pass is over, so the passes a test runs are the only ones. */
 const firstPassDone = (c: HdfsCopier.HdfsCopier["Service"]) =>
@@ -61,6 +66,16 @@ const firstPassDone = (c: HdfsCopier.HdfsCopier["Service"]) =>
 /** Runs `body` with the default copy started and its first pass done (an hour's interval: no pass runs unasked). */
 const session = <A, E>(body: (c: HdfsCopier.HdfsCopier["Service"]) => Effect.Effect<A, E>) =>
   withCopier(copier(), (c) => c.startCopy(copy()).pipe(Effect.andThen(firstPassDone(c)), Effect.andThen(body(c))))
+
+/** A `session` on a source log `train.log` written first with `log`; `body` also gets the log's path. */
+const sessionOn = <A, E>(
+  log: string,
+  body: (c: HdfsCopier.HdfsCopier["Service"], source: string) => Effect.Effect<A, E>
+) =>
+  Effect.suspend(() => {
+    const source = writeLog(log)
+    return session((c) => body(c, source))
+  })
 
 /** Starts the copy and runs one full pass. */
 const once = (options: HdfsCopier.CopierOptions, copyOptions = copy()) =>
@@ -176,8 +191,7 @@ describe("role gating", () => {
 describe("copy semantics", () => {
   it.live("sends a growing file's new bytes by APPEND, and nothing for an unchanged file", () =>
     Effect.gen(function* () {
-      const source = writeLog("a\n")
-      yield* session((c) =>
+      yield* sessionOn("a\n", (c, source) =>
         Effect.gen(function* () {
           expect(writes()).toEqual(["CREATE /jobs/42/.train.log._COPYING_ 2"])
           appendFileSync(source, "bb\n")
@@ -190,15 +204,13 @@ describe("copy semantics", () => {
           expect(status).toMatchObject({ filesCopied: 2, bytesCopied: 5, lastError: null })
         })
       )
-      expect(content("/jobs/42/train.log")).toBe("a\nbb\n")
-      expect(cluster.files()).toEqual(["/jobs/42/train.log"])
+      expectOnlyCopy("a\nbb\n")
     })
   )
 
   it.live("re-sends a truncated or rotated file whole, through a temporary name and RENAME", () =>
     Effect.gen(function* () {
-      const source = writeLog("first generation of the log\n")
-      yield* session((c) =>
+      yield* sessionOn("first generation of the log\n", (c, source) =>
         Effect.gen(function* () {
           writeFileSync(source, "short\n") // truncated
           let before = cluster.requests.length
@@ -211,8 +223,7 @@ describe("copy semantics", () => {
           expect(writes(before)).toEqual(["CREATE /jobs/42/.train.log._COPYING_ 29"])
         })
       )
-      expect(content("/jobs/42/train.log")).toBe("SHORT\nand longer than before\n")
-      expect(cluster.files()).toEqual(["/jobs/42/train.log"])
+      expectOnlyCopy("SHORT\nand longer than before\n")
     })
   )
 
@@ -359,8 +370,7 @@ describe("faults", () => {
 
   it.live("resumes after an APPEND cut mid-upload without duplicating the bytes that arrived", () =>
     Effect.gen(function* () {
-      const source = writeLog("head\n")
-      yield* session((c) =>
+      yield* sessionOn("head\n", (c, source) =>
         Effect.gen(function* () {
           appendFileSync(source, "0123456789\n")
           cluster.inject({ at: "datanode", op: "APPEND", kind: "dropMidUpload" })
@@ -400,15 +410,13 @@ describe("faults", () => {
           })
         })
       )
-      expect(content("/jobs/42/train.log")).toBe("x\n")
-      expect(cluster.files()).toEqual(["/jobs/42/train.log"])
+      expectOnlyCopy("x\n")
     })
   )
 
   it.live("fails over to the second namenode when the first turns standby", () =>
     Effect.gen(function* () {
-      const source = writeLog("a\n")
-      yield* session((c) =>
+      yield* sessionOn("a\n", (c, source) =>
         Effect.gen(function* () {
           cluster.activate(1)
           appendFileSync(source, "b\n")
