@@ -64,8 +64,16 @@ const leakyResults = Layer.effect(
   })
 )
 
-const services = (results = ResultChannel.layerMemory, fence = Fence.layerUnfenced) =>
-  Layer.mergeAll(TaskQueue.layerMemory(), results, Heartbeats.layerMemory, CheckpointStore.layerMemory, fence)
+/** The in-process services, with a test's own task queue, result channel or fence in place of the default. */
+const services = ({
+  queue = TaskQueue.layerMemory(),
+  results = ResultChannel.layerMemory,
+  fence = Fence.layerUnfenced
+}: {
+  readonly queue?: Layer.Layer<TaskQueue.TaskQueue>
+  readonly results?: Layer.Layer<ResultChannel.ResultChannel>
+  readonly fence?: Layer.Layer<Fence.Fence>
+} = {}) => Layer.mergeAll(queue, results, Heartbeats.layerMemory, CheckpointStore.layerMemory, fence)
 
 /** The in-process queue, whose first `failures` publishes fail as if NATS were restarting. */
 const flakyQueue = (failures: number) =>
@@ -189,15 +197,7 @@ describe("Master", () => {
       }).pipe(
         Effect.timeout("20 seconds"),
         // Without the channel's dedupe on publish: the master's own per-task dedupe is what keeps the counts exact.
-        Effect.provide(
-          Layer.mergeAll(
-            TaskQueue.layerMemory({ ackWait: "500 millis" }),
-            leakyResults,
-            Heartbeats.layerMemory,
-            CheckpointStore.layerMemory,
-            Fence.layerUnfenced
-          )
-        )
+        Effect.provide(services({ queue: TaskQueue.layerMemory({ ackWait: "500 millis" }), results: leakyResults }))
       )
   )
 
@@ -233,17 +233,7 @@ describe("Master", () => {
       expect(summary.filesProcessed).toBe(3)
       yield* Fiber.join(worker)
       rmSync(dir, { recursive: true })
-    }).pipe(
-      Effect.provide(
-        Layer.mergeAll(
-          flakyQueue(2),
-          ResultChannel.layerMemory,
-          Heartbeats.layerMemory,
-          CheckpointStore.layerMemory,
-          Fence.layerUnfenced
-        )
-      )
-    )
+    }).pipe(Effect.provide(services({ queue: flakyQueue(2) })))
   )
 
   it.live("counts a duplicated result once", () =>
@@ -256,7 +246,7 @@ describe("Master", () => {
       expect(summary.filesProcessed).toBe(5)
       yield* Fiber.join(worker)
       rmSync(dir, { recursive: true })
-    }).pipe(Effect.provide(services(leakyResults)))
+    }).pipe(Effect.provide(services({ results: leakyResults })))
   )
 
   it.live("resumes from a checkpoint: skips the tasks it holds and reports the files already processed", () =>
@@ -317,9 +307,8 @@ describe("Master", () => {
       rmSync(dir, { recursive: true })
     }).pipe(
       Effect.provide(
-        services(
-          ResultChannel.layerMemory,
-          Layer.succeed(
+        services({
+          fence: Layer.succeed(
             Fence.Fence,
             Fence.Fence.of({
               guard: () => Effect.fail(AnalyserError.make("Fenced", "another master leads this run")),
@@ -327,7 +316,7 @@ describe("Master", () => {
               adoptKv: () => Effect.fail(AnalyserError.make("Fenced", "another master leads this run"))
             })
           )
-        )
+        })
       )
     )
   )
