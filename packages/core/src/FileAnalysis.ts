@@ -24,7 +24,7 @@ import type { Readable, Transform } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import * as zlib from "node:zlib"
 import * as Effect from "effect/Effect"
-import type * as Counts from "./Counts.ts"
+import * as Counts from "./Counts.ts"
 import * as FileError from "./FileError.ts"
 import * as Kernel from "./internal/kernel.ts"
 import { NEWLINE, Tally } from "./internal/tally.ts"
@@ -416,6 +416,55 @@ export const analyseStream = async (
     throw FileError.fromSystemError(name, cause)
   } finally {
     Kernel.release(scanner)
+  }
+}
+
+/**
+ * Counts the lines of a file handed over in chunks of any size as they arrive (a stored file read message by
+ * message), through the same scan kernel as {@link analyseFile}: the format is the one given, else detected from the
+ * first chunk. Only complete lines are counted; an unfinished one waits for the next chunk. Holds no kernel buffer
+ * between chunks (one is borrowed per {@link ChunkCounter.add}), so many counters may be alive at once.
+ *
+ * @since 0.2.0
+ * @category analysis
+ */
+export class ChunkCounter {
+  private tally: Tally | undefined
+  /** The unfinished line at the end of the chunks so far. */
+  private carry: Uint8Array = new Uint8Array(0)
+  private total = 0
+  private readonly given: LogFormat.LogFormat | undefined
+  constructor(format?: LogFormat.LogFormat) {
+    this.given = format
+  }
+
+  /** The name of the format the lines are read in, once the first chunk came. */
+  get format(): string | undefined {
+    return this.tally?.format
+  }
+
+  /** Counts the complete lines of `chunk` (after what was carried), and carries its unfinished last line. */
+  add(chunk: Uint8Array): void {
+    this.total += chunk.length
+    if (this.tally === undefined) {
+      const read = this.given ?? LogFormat.detect(chunk)
+      this.tally = new Tally(read.levelOf, read.name)
+    }
+    const filled = this.carry.length + chunk.length
+    const scanner = Kernel.acquire(filled)
+    try {
+      scanner.bytes.set(this.carry, 0)
+      scanner.bytes.set(chunk, this.carry.length)
+      const next = this.tally.scanLines(scanner, 0, filled, filled)
+      this.carry = scanner.bytes.slice(next, filled)
+    } finally {
+      Kernel.release(scanner)
+    }
+  }
+
+  /** The counts of the complete lines so far; `bytes` is every byte handed over. */
+  counts(): Counts.Counts {
+    return this.tally?.counts(this.total) ?? { ...Counts.empty, bytes: this.total }
   }
 }
 

@@ -367,3 +367,32 @@ describe("compressed files and streams", () => {
     expect(binary).toMatchObject({ reason: "Binary", path: "-" })
   })
 })
+
+describe("ChunkCounter", () => {
+  // Bracketed lines (the kernel reads their levels), klog (too), CRLF and lines with no level: in chunks cut anywhere.
+  const lines = Array.from({ length: 3000 }, (_, i) =>
+    i % 7 === 3 ? `no level ${i}\r` : `${sample[i % sample.length]} ${"x".repeat(i % 97)}`
+  )
+  const text = `${lines.join("\n")}\n`
+
+  it("counts chunks cut anywhere as analyseFile counts the whole file, format detected from the first chunk", async () => {
+    const whole = await FileAnalysis.analyseFile(write("chunked.log", text))
+    const bytes = Buffer.from(text)
+    for (const size of [1, 7, 100, 4096, 65_537, bytes.length]) {
+      const counter = new FileAnalysis.ChunkCounter()
+      for (let at = 0; at < bytes.length; at += size) counter.add(bytes.subarray(at, at + size))
+      expect(counter.format).toBe(whole.format)
+      expect(Counts.equals(counter.counts(), whole)).toBe(true)
+    }
+  })
+
+  it("waits for the end of an unfinished last line; reads the format it is given", () => {
+    const counter = new FileAnalysis.ChunkCounter(LogFormat.bracketed)
+    expect(counter.counts()).toEqual({ ...Counts.empty, bytes: 0 })
+    counter.add(Buffer.from("[2025-01-01T00:00:00] [ERROR] a\n[2025-01-01T00:00:01] [WA"))
+    expect(counter.counts()).toMatchObject({ lines: 1, levels: { ERROR: 1 } })
+    counter.add(Buffer.from("RN] b\n"))
+    expect(counter.counts()).toMatchObject({ lines: 2, levels: { ERROR: 1, WARN: 1 }, bytes: 63 })
+    expect(counter.format).toBe("bracketed")
+  })
+})

@@ -8,10 +8,9 @@
  *
  * @since 0.1.0
  */
-import { Buffer } from "node:buffer"
 import { mkdir, open as openFile, stat } from "node:fs/promises"
 import { dirname, join } from "node:path"
-import { Counts, Level, LogFormat } from "@dla/core"
+import { Counts, FileAnalysis, LogFormat } from "@dla/core"
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/nats-core"
 import * as Effect from "effect/Effect"
@@ -193,8 +192,6 @@ export interface Reader {
   readonly remove: (selection: Selection & { readonly node: string }) => Promise<number>
 }
 
-const NEWLINE = 0x0a
-const CARRIAGE_RETURN = 0x0d
 /** Bytes an open consumer may hold unread: enough to keep the pipe full, a few dozen messages, not the stream. */
 const CONSUMER_BYTES = 32 * 1024 * 1024
 /** Messages `count` decodes ahead of the one it counts. */
@@ -417,7 +414,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     const countNext = async () => {
       const { tally, skip, bytes } = decoding.shift()!
       const part = (await bytes).subarray(skip)
-      tally.add(Buffer.from(part.buffer, part.byteOffset, part.length))
+      tally.add(part)
       done += part.length
       countOptions.onProgress?.(done, total)
     }
@@ -506,7 +503,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     const countNext = async () => {
       const { from, to, bytes } = decoding.shift()!
       const part = (await bytes).subarray(from, to)
-      tally.add(Buffer.from(part.buffer, part.byteOffset, part.length))
+      tally.add(part)
     }
     const take = async (msg: StoredMessage) => {
       const before = tally.cursor.taken
@@ -585,42 +582,28 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
   return { list, read, count, layout, countRange, mirror, remove }
 }
 
-/** Level tallies of one stored file, fed message by message; a line split across messages is carried over. */
+/**
+ * Level tallies of one stored file, fed message by message (core's `FileAnalysis.ChunkCounter`: the scan kernel, a
+ * line split across messages carried over). Its format: given, set from the file's first message, or detected from
+ * the first bytes fed.
+ */
 class SubjectTally {
-  readonly perLevel = new Float64Array(Level.all.length)
-  lines = 0
-  unmatched = 0
-  bytes = 0
-  carry: Buffer = Buffer.alloc(0)
-  /** The format of its lines: given, or detected from its first bytes. */
   format: LogFormat.LogFormat | undefined
   readonly cursor: ByteCursor
+  private counter: FileAnalysis.ChunkCounter | undefined
   constructor(subject: string, format: LogFormat.LogFormat | undefined) {
     this.format = format
     this.cursor = new ByteCursor(subject)
   }
 
-  add(data: Buffer) {
-    this.bytes += data.length
+  add(data: Uint8Array) {
     this.format ??= LogFormat.detect(data)
-    const bytes = this.carry.length === 0 ? data : Buffer.concat([this.carry, data])
-    // Core's tally loop (internal to @dla/core): jump newline to newline with the native indexOf, never decode.
-    const { perLevel } = this
-    const { levelOf } = this.format
-    let start = 0
-    for (let newline = bytes.indexOf(NEWLINE); newline >= 0; newline = bytes.indexOf(NEWLINE, start)) {
-      const end = newline > start && bytes[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline
-      const id = levelOf(bytes, start, end)
-      if (id < 0) this.unmatched++
-      else perLevel[id]!++
-      this.lines++
-      start = newline + 1
-    }
-    this.carry = start === bytes.length ? Buffer.alloc(0) : Buffer.from(bytes.subarray(start))
+    this.counter ??= new FileAnalysis.ChunkCounter(this.format)
+    this.counter.add(data)
   }
 
   counts(): Counts.Counts {
-    return Counts.fromArray(this.perLevel, this.lines, this.unmatched, this.bytes)
+    return this.counter?.counts() ?? Counts.empty
   }
 }
 
