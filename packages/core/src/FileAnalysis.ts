@@ -20,9 +20,8 @@ import { Buffer } from "node:buffer"
 import { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import type { FileHandle } from "node:fs/promises"
 import { open } from "node:fs/promises"
+import process from "node:process"
 import type { Readable, Transform } from "node:stream"
-import { pipeline } from "node:stream/promises"
-import * as zlib from "node:zlib"
 import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileError from "./FileError.ts"
@@ -107,7 +106,7 @@ export const kernel: "wasm" | "js" = Kernel.kind
  * @since 0.1.0
  * @category predicates
  */
-export const hasZstd = (): boolean => zstd.createZstdDecompress !== undefined
+export const hasZstd = (): boolean => zlib().createZstdDecompress !== undefined
 
 /**
  * Counts the levels of a file (or of `options.range` of it). Rejects with a {@link FileError.FileError}: `NotFound`,
@@ -525,12 +524,22 @@ const compressionOf = (head: Uint8Array): Compression | undefined =>
           ? "bzip2"
           : undefined
 
+// Loaded with the first compressed input, not by every run: importing node:zlib and node:stream/promises as ES
+// modules is ~5 ms of every start-up, and most runs count plain files only (docs/benchmarks.md).
 // zstd came to node:zlib in Node 22.15/23.8; Bun and Deno have it too (docs/core.md keeps the list).
-const zstd = zlib as { createZstdDecompress?: () => Transform }
+const zlib = () =>
+  process.getBuiltinModule("node:zlib") as typeof import("node:zlib") & { createZstdDecompress?: () => Transform }
+/** `stream/promises`' pipeline of the one shape used here: bytes, an inflater, and the counting of what it yields. */
+const pipeline = (
+  source: Readable | AsyncIterable<Uint8Array>,
+  through: Transform,
+  sink: (inflated: AsyncIterable<Buffer>) => Promise<void>
+): Promise<void> => process.getBuiltinModule("node:stream/promises").pipeline(source, through, sink)
 
 /** The inflating stream for `compression`; throws `Unsupported` where there is none. */
 const inflater = (path: string, compression: Compression): Transform => {
-  if (compression === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 })
+  if (compression === "gzip") return zlib().createGunzip({ chunkSize: 256 * 1024 })
+  const zstd = zlib()
   if (compression === "zstd" && zstd.createZstdDecompress !== undefined) return zstd.createZstdDecompress()
   const detail = compression === "zstd" ? "zstd (this runtime has no zstd)" : compression
   throw new FileError.FileError({ path, reason: "Unsupported", detail })
