@@ -80,7 +80,7 @@ export const makePlan = (options: {
     lostAfterMs: Math.max(5000, options.heartbeatTimeoutMs),
     speculate: options.speculate === true,
     stragglerFactor: 3,
-    stragglerMinMs: 1000
+    stragglerMinMs: 250
   }
 }
 

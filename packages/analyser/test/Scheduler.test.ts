@@ -379,15 +379,29 @@ describe("Scheduler: stragglers (a task held far longer than the run's pace, whi
   const publishes = (commands: ReadonlyArray<Scheduler.Command>) =>
     commands.flatMap((c) => (c._tag === "Publish" ? [c.tasks.map((t) => t.taskId)] : []))
 
-  it("is published again for the idle worker once it is held 3x its expected time (at least 1 s), and only once", () => {
-    const early = run([...paced, tick(1000, 1)])
+  it("is published again for the idle worker once it is held 3x its expected time, and only once", () => {
+    const early = run([...paced, tick(300, 1)])
     expect(publishes(early.commands)).toEqual([])
-    const { state, commands } = run([...paced, tick(1001, 1), tick(1500, 2), tick(3000, 1)])
+    const { state, commands } = run([...paced, tick(301, 1), tick(500, 2), tick(3000, 1)])
     expect(publishes(commands)).toEqual([["t2"]])
     expect(commands.flatMap((c) => (c._tag === "Emit" && c.event._tag === "Straggler" ? [c.event] : []))).toEqual([
-      { _tag: "Straggler", taskId: "t2", path: "2.log", heldMs: 1001 }
+      { _tag: "Straggler", taskId: "t2", path: "2.log", heldMs: 301 }
     ])
     expect(Scheduler.isFinished(plan, state)).toBe(false)
+  })
+
+  it(`is never published again before ${plan.stragglerMinMs} ms, however fast the run's pace`, () => {
+    // w1 does t1 and t3 at 0.1 ms a byte: 3x t2's expected time is 30 ms, under the minimum.
+    const fast = [
+      beat("w1", ["t1"], 0),
+      beat("w2", ["t2"], 0),
+      result("t1", "w1", 10),
+      beat("w1", ["t3"], 10),
+      result("t3", "w1", 30),
+      beat("w1", [], 40)
+    ]
+    expect(publishes(run([...fast, tick(plan.stragglerMinMs, 1)]).commands)).toEqual([])
+    expect(publishes(run([...fast, tick(plan.stragglerMinMs + 1, 1)]).commands)).toEqual([["t2"]])
   })
 
   it("the first result counts, the straggler's late one is dropped: the counts stay exact", () => {
