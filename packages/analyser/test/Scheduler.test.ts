@@ -367,15 +367,16 @@ describe("Scheduler: stragglers (a task held far longer than the run's pace, whi
     now
   })
   const tick = (now: number, outstanding: number): Scheduler.Input => ({ _tag: "Tick", now, outstanding })
-  // w1 does t1 (100 bytes) and t3 (200 bytes) at 1 ms a byte; w2 takes t2 (100 bytes) at 0 and is still on it.
-  const paced: ReadonlyArray<Scheduler.Input> = [
+  // w1 does t1 (100 bytes) and t3 (200 bytes) at `msPerByte`; w2 takes t2 (100 bytes) at 0 and is still on it.
+  const pacedAt = (msPerByte: number): ReadonlyArray<Scheduler.Input> => [
     beat("w1", ["t1"], 0),
     beat("w2", ["t2"], 0),
-    result("t1", "w1", 100),
-    beat("w1", ["t3"], 100),
-    result("t3", "w1", 300),
-    beat("w1", [], 400)
+    result("t1", "w1", 100 * msPerByte),
+    beat("w1", ["t3"], 100 * msPerByte),
+    result("t3", "w1", 300 * msPerByte),
+    beat("w1", [], 400 * msPerByte)
   ]
+  const paced = pacedAt(1)
   const publishes = (commands: ReadonlyArray<Scheduler.Command>) =>
     commands.flatMap((c) => (c._tag === "Publish" ? [c.tasks.map((t) => t.taskId)] : []))
 
@@ -391,15 +392,8 @@ describe("Scheduler: stragglers (a task held far longer than the run's pace, whi
   })
 
   it(`is never published again before ${plan.stragglerMinMs} ms, however fast the run's pace`, () => {
-    // w1 does t1 and t3 at 0.1 ms a byte: 3x t2's expected time is 30 ms, under the minimum.
-    const fast = [
-      beat("w1", ["t1"], 0),
-      beat("w2", ["t2"], 0),
-      result("t1", "w1", 10),
-      beat("w1", ["t3"], 10),
-      result("t3", "w1", 30),
-      beat("w1", [], 40)
-    ]
+    // At 0.1 ms a byte, 3x t2's expected time is 30 ms: under the minimum.
+    const fast = pacedAt(0.1)
     expect(publishes(run([...fast, tick(plan.stragglerMinMs, 1)]).commands)).toEqual([])
     expect(publishes(run([...fast, tick(plan.stragglerMinMs + 1, 1)]).commands)).toEqual([["t2"]])
   })
