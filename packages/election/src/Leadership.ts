@@ -8,7 +8,7 @@
 
 import type { KV } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { Context, Effect, Layer, Option, Queue, type Scope, Stream } from "effect"
+import { Clock, Context, Effect, Layer, Option, Queue, type Scope, Stream } from "effect"
 import * as Candidate from "./Candidate.ts"
 import { ElectionError, Fenced } from "./ElectionError.ts"
 import * as FencedKv from "./FencedKv.ts"
@@ -171,7 +171,15 @@ export const make = (
       ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
       timeoutMs: timing.requestTimeoutMs
     }).pipe(Effect.mapError((cause) => new ElectionError({ scope: options.scope, detail: cause.message, cause })))
-    const engine = new Engine({ ...timing, nc, kv, scope: options.scope, self })
+    const clock = yield* Clock.Clock
+    const engine = new Engine({
+      ...timing,
+      nc,
+      kv,
+      scope: options.scope,
+      self,
+      now: () => clock.currentTimeMillisUnsafe()
+    })
     yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => engine.start(),

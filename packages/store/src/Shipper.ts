@@ -27,6 +27,7 @@ import { open } from "node:fs/promises"
 import { ErrorMessage, FileAnalysis, type FileError, LogFiles } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { headers as natsHeaders } from "@nats-io/nats-core"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -35,7 +36,7 @@ import * as Stream from "effect/Stream"
 import * as Encoding from "./internal/encoding.ts"
 import * as FileState from "./internal/fileState.ts"
 import * as Naming from "./internal/naming.ts"
-import { apiCode, type Handles, open as openStore, retrying } from "./internal/nats.ts"
+import { apiCode, type Handles, open as openStore, retrier } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
 
 /**
@@ -62,6 +63,11 @@ export interface Options extends LogFiles.ListOptions {
   readonly compress?: boolean
   /** How long to keep trying through a cluster that does not answer before failing (default 60 s). */
   readonly retryForMs?: number
+  /**
+   * The clock those waits are measured on, in milliseconds (default the system's; the Effect faces pass their
+   * `Clock`'s).
+   */
+  readonly now?: () => number
   /** Called after every stored message and at the end of each pass. */
   readonly onProgress?: (progress: Progress) => void
 }
@@ -161,12 +167,12 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
   const { node } = options
   if (node === "") throw new StoreError.StoreError({ reason: "BadInput", message: "the node name must not be empty" })
   const stream = options.stream ?? Naming.DEFAULT_STREAM
-  const retryForMs = options.retryForMs ?? 60_000
+  const retry = retrier(options.retryForMs ?? 60_000, options.now ?? Date.now)
   const concurrency = Math.max(1, options.concurrency ?? 8)
   const serverMax = nc.info?.max_payload ?? MAX_MESSAGE
   const messageBytes = Math.max(1, Math.min(options.messageBytes ?? MAX_MESSAGE, serverMax - HEADER_ROOM))
   const compressing = options.compress ?? true
-  const store: Handles = await openStore(nc, { stream, replicas: options.replicas ?? 1, create: true, retryForMs })
+  const store: Handles = await openStore(nc, { stream, replicas: options.replicas ?? 1, create: true, retry })
   const tracked = new Map<string, Tracked>()
   const skipped = new Set<string>()
   const totals = { bytes: 0, lines: 0, messages: 0 }
@@ -179,7 +185,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
    * started over as a new generation and was stored twice.
    */
   const kvGet = (key: string) =>
-    retrying(`reading ${key}`, retryForMs, async () => {
+    retry(`reading ${key}`, async () => {
       const msg = await store.jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${key}` })
       if (msg === null) return null
       return { operation: msg.header?.get("KV-Operation") || "PUT", revision: msg.seq, string: () => msg.string() }
@@ -191,7 +197,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
    * A newly elected leader answers reads before it applied the writes its predecessor acknowledged last (nats-server
    * 2.9), and its answer "no state for this file" made a shipper restarted during a fail-over store a file again.
    */
-  const syncBucket = () => retrying(`syncing ${bucket}`, retryForMs, () => store.kv.put(Naming.syncKey(node), "sync"))
+  const syncBucket = () => retry(`syncing ${bucket}`, () => store.kv.put(Naming.syncKey(node), "sync"))
 
   /** The next generation of `file`, counted in KV with compare-and-set on a read made after {@link syncBucket}. */
   const allocateGeneration = async (file: string): Promise<number> => {
@@ -201,7 +207,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
       await syncBucket()
       const entry = await kvGet(key)
       const next = entry === null || entry.operation !== "PUT" ? 0 : Number(entry.string())
-      const written = await retrying(`writing ${key}`, retryForMs, () =>
+      const written = await retry(`writing ${key}`, () =>
         (entry === null || entry.operation !== "PUT"
           ? store.kv.create(key, String(next + 1))
           : store.kv.update(key, String(next + 1), entry.revision)
@@ -219,7 +225,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
   }
 
   const saveState = (file: Tracked) =>
-    retrying(`writing the position of ${file.path}`, retryForMs, () =>
+    retry(`writing the position of ${file.path}`, () =>
       store.kv.put(
         file.key,
         JSON.stringify({
@@ -236,7 +242,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
 
   /** Position of `file` from its subject's last message (the truth; KV may lag it). */
   const reconcile = async (file: Tracked) => {
-    const last = await retrying(`reading the stream for ${file.path}`, retryForMs, () =>
+    const last = await retry(`reading the stream for ${file.path}`, () =>
       store.jsm.streams.getMessage(stream, { last_by_subj: subjectOf(file) })
     )
     file.offset = last === null ? 0 : Number(last.header.get(Naming.Header.end))
@@ -352,9 +358,8 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
         reason: "Conflict",
         message: `${file.path}: the store holds data for '${file.file}' of node '${node}' that this shipper did not send; is another shipper running with --node ${node}, or was it removed while shipping?`
       })
-    const seq = await retrying(
+    const seq = await retry(
       `storing ${file.path} at ${file.offset}`,
-      retryForMs,
       async () => {
         try {
           const ack = await store.js.publish(subject, body.data, {
@@ -507,7 +512,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
         events.push({ _tag: "Removed", path: file.path })
         tracked.delete(file.key)
         await file.handle.close()
-        await retrying(`forgetting ${file.path}`, retryForMs, () => store.kv.delete(file.key))
+        await retry(`forgetting ${file.path}`, () => store.kv.delete(file.key))
       }
     })
     const result = { ...progress(), events }
@@ -538,7 +543,12 @@ export const shipper = (
   options: Options
 ): Effect.Effect<Shipper, StoreError.StoreError, Scope.Scope> =>
   Effect.acquireRelease(
-    wrap("opening the store", () => make(nc, root, options)),
+    Effect.gen(function* () {
+      const clock = yield* Clock.Clock
+      return yield* wrap("opening the store", () =>
+        make(nc, root, { now: () => clock.currentTimeMillisUnsafe(), ...options })
+      )
+    }),
     (s) => Effect.promise(s.close)
   )
 

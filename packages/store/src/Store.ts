@@ -13,11 +13,12 @@ import { dirname, join } from "node:path"
 import { Counts, FileAnalysis, LogFormat } from "@dla/core"
 import { DeliverPolicy, type JsMsg } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/nats-core"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Encoding from "./internal/encoding.ts"
 import * as FileState from "./internal/fileState.ts"
 import * as Naming from "./internal/naming.ts"
-import { type Handles, open as openStore, retrying } from "./internal/nats.ts"
+import { type Handles, open as openStore, retrier } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
 
 /**
@@ -31,6 +32,11 @@ export interface Options {
   readonly stream?: string
   /** How long to keep trying through a cluster that does not answer before failing (default 60 s). */
   readonly retryForMs?: number
+  /**
+   * The clock those waits are measured on, in milliseconds (default the system's; the Effect faces pass their
+   * `Clock`'s).
+   */
+  readonly now?: () => number
 }
 
 /**
@@ -270,17 +276,19 @@ export const mirrorPath = (file: Pick<StoredFile, "node" | "file" | "generation"
 export const reader = async (nc: NatsConnection, options: Options = {}): Promise<Reader> => {
   const stream = options.stream ?? Naming.DEFAULT_STREAM
   const retryForMs = options.retryForMs ?? 60_000
-  const store: Handles = await openStore(nc, { stream, replicas: 1, create: false, retryForMs })
+  const now = options.now ?? Date.now
+  const retry = retrier(retryForMs, now)
+  const store: Handles = await openStore(nc, { stream, replicas: 1, create: false, retry })
 
   const list = async (selection: Selection = {}): Promise<ReadonlyArray<StoredFile>> => {
-    const info = await retrying(`listing ${stream}`, retryForMs, () =>
+    const info = await retry(`listing ${stream}`, () =>
       store.jsm.streams.info(stream, { subjects_filter: filterOf(stream, selection) })
     )
     const files = await Promise.all(
       Object.entries(info.state.subjects ?? {}).map(async ([subject, messages]) => {
         const id = Naming.parseSubject(stream, subject)
         if (id === undefined) return []
-        const last = await retrying(`reading ${subject}`, retryForMs, () =>
+        const last = await retry(`reading ${subject}`, () =>
           store.jsm.streams.getMessage(stream, { last_by_subj: subject })
         )
         if (last === null) return []
@@ -322,16 +330,16 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     headersOnly = false
   ) => {
     let next = from
-    let stuckSince = Date.now()
+    let stuckSince = now()
     while (next <= until) {
-      if (Date.now() - stuckSince > retryForMs) {
+      if (now() - stuckSince > retryForMs) {
         throw new StoreError.StoreError({
           reason: "Unavailable",
           message: `reading ${filter}: no message past ${next - 1} for ${retryForMs} ms`
         })
       }
       const start = next
-      const messages = await retrying(`reading ${filter}`, retryForMs, async () =>
+      const messages = await retry(`reading ${filter}`, async () =>
         (
           await store.js.consumers.get(stream, {
             filter_subjects: filter,
@@ -341,14 +349,14 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
           })
         ).consume({ max_bytes: CONSUMER_BYTES, expires: 2_000 })
       )
-      let lastAt = Date.now()
+      let lastAt = now()
       const watchdog = setInterval(() => {
-        if (Date.now() - lastAt > STALL_MS) messages.stop()
+        if (now() - lastAt > STALL_MS) messages.stop()
       }, STALL_MS / 2)
       let failed: { readonly error: unknown } | undefined
       try {
         for await (const msg of messages) {
-          lastAt = Date.now()
+          lastAt = now()
           stuckSince = lastAt
           next = msg.seq + 1
           failed = await Promise.resolve(onMessage(msg)).then(
@@ -477,7 +485,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
 
   /** The subject's first message at or after `seq` (`null`: none), from the stream's leader. */
   const messageFrom = (subject: string, seq: number) =>
-    retrying(`reading ${subject}`, retryForMs, async () => {
+    retry(`reading ${subject}`, async () => {
       // STREAM.MSG.GET takes `next_by_subj` (nats-server 2.9+); nats.js's type for it leaves that out.
       const query = { seq, next_by_subj: subject } as unknown as { seq: number }
       const msg = await store.jsm.streams.getMessage(stream, query)
@@ -562,7 +570,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
   const remove: Reader["remove"] = async (selection) => {
     const { node, file } = selection
     await selected({ node, ...(file !== undefined ? { file } : {}) })
-    const purged = await retrying(`removing from ${stream}`, retryForMs, () =>
+    const purged = await retry(`removing from ${stream}`, () =>
       store.jsm.streams.purge(stream, { filter: Naming.filter(stream, node, file) })
     )
     // Forget the shipping state too, so a shipper started again ships the files from their start. The generation
@@ -574,7 +582,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
         const entry = await store.kv.get(key)
         if (entry?.operation !== "PUT" || FileState.fileOf(entry.string()) !== file) continue
       }
-      await retrying(`removing ${key}`, retryForMs, () => store.kv.purge(key))
+      await retry(`removing ${key}`, () => store.kv.purge(key))
     }
     return purged.purged
   }
@@ -610,9 +618,12 @@ class SubjectTally {
 // The Effect face: each Reader method as an Effect failing with a StoreError.
 
 const withReader = <A>(nc: NatsConnection, options: Options, what: string, use: (r: Reader) => Promise<A>) =>
-  Effect.tryPromise({
-    try: async () => use(await reader(nc, options)),
-    catch: StoreError.fromUnknown("Unavailable", what)
+  Effect.gen(function* () {
+    const clock = yield* Clock.Clock
+    return yield* Effect.tryPromise({
+      try: async () => use(await reader(nc, { now: () => clock.currentTimeMillisUnsafe(), ...options })),
+      catch: StoreError.fromUnknown("Unavailable", what)
+    })
   })
 
 /**

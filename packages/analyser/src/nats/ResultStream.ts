@@ -95,12 +95,15 @@ export const layer = (nc: NatsConnection, runId: string) =>
         // A new reader each time the stream is run: a master that resubscribes replays the run from its start.
         results: Stream.callback<JsMsg, AnalyserError.AnalyserError>((queue) =>
           Effect.acquireRelease(
-            Effect.sync(() =>
-              readAll(js, jsm, n.results, {
-                onMessage: (msg) => void Queue.offerUnsafe(queue, msg),
-                onError: (error) =>
-                  void Queue.failCauseUnsafe(queue, Cause.fail(transport(`reading ${n.results} failed`)(error)))
-              })
+            Effect.clockWith((clock) =>
+              Effect.sync(() =>
+                readAll(js, jsm, n.results, {
+                  now: () => clock.currentTimeMillisUnsafe(),
+                  onMessage: (msg) => void Queue.offerUnsafe(queue, msg),
+                  onError: (error) =>
+                    void Queue.failCauseUnsafe(queue, Cause.fail(transport(`reading ${n.results} failed`)(error)))
+                })
+              )
             ),
             (reader) => Effect.sync(() => reader.stop())
           )

@@ -52,6 +52,8 @@ export interface Timing {
 export interface Config extends Timing {
   readonly nc: NatsConnection
   readonly kv: KV
+  /** The time a term record is stamped with (the Effect's `Clock`). */
+  readonly now: () => number
   readonly scope: string
   readonly self: Candidate
 }
@@ -78,7 +80,13 @@ export class Engine {
   constructor(config: Config) {
     this.config = config
     this.subjects = Protocol.subjects(config.scope, crypto.randomUUID().replaceAll("-", ""))
-    this.fence = new TermFence(config.kv, Protocol.termKey(config.scope), config.self, config.requestTimeoutMs)
+    this.fence = new TermFence(
+      config.kv,
+      Protocol.termKey(config.scope),
+      config.self,
+      config.requestTimeoutMs,
+      config.now
+    )
   }
 
   get current(): State {

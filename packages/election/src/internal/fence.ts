@@ -43,12 +43,15 @@ export class TermFence {
   private readonly key: string
   private readonly self: Candidate
   private readonly timeoutMs: number
+  /** The time a term record is stamped with. */
+  private readonly now: () => number
 
-  constructor(kv: KV, key: string, self: Candidate, timeoutMs: number) {
+  constructor(kv: KV, key: string, self: Candidate, timeoutMs: number, now: () => number) {
     this.kv = kv
     this.key = key
     this.self = self
     this.timeoutMs = timeoutMs
+    this.now = now
   }
 
   async read(): Promise<HeldTerm> {
@@ -105,6 +108,6 @@ export class TermFence {
 
   private record(term: number): string {
     const { id, priority } = this.self
-    return JSON.stringify({ term, leader: id, priority, at: Date.now() } satisfies Protocol.TermRecord)
+    return JSON.stringify({ term, leader: id, priority, at: this.now() } satisfies Protocol.TermRecord)
   }
 }

@@ -36,25 +36,30 @@ export const apiCode = (error: unknown): number | undefined =>
     : undefined
 
 /**
- * Runs `attempt` until it succeeds, for at most `forMs`: mid-election a cluster answers "no responders" or times
- * out for a few seconds. `isFinal` errors are thrown at once.
+ * Runs `attempt` until it succeeds, for at most `forMs` by `now` (the caller's clock: the Effect faces pass their
+ * `Clock`'s): mid-election a cluster answers "no responders" or times out for a few seconds. `isFinal` errors are
+ * thrown at once.
  */
-export const retrying = async <A>(
-  what: string,
-  forMs: number,
-  attempt: () => Promise<A>,
-  isFinal: (error: unknown) => boolean = () => false
-): Promise<A> => {
-  const deadline = Date.now() + forMs
-  for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (isFinal(error) || Date.now() + pause > deadline) throw StoreError.fromUnknown("Unavailable", what)(error)
-      await sleep(pause)
+export const retrier =
+  (forMs: number, now: () => number) =>
+  async <A>(
+    what: string,
+    attempt: () => Promise<A>,
+    isFinal: (error: unknown) => boolean = () => false
+  ): Promise<A> => {
+    const deadline = now() + forMs
+    for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+      try {
+        return await attempt()
+      } catch (error) {
+        if (isFinal(error) || now() + pause > deadline) throw StoreError.fromUnknown("Unavailable", what)(error)
+        await sleep(pause)
+      }
     }
   }
-}
+
+/** A {@link retrier}'s retry. */
+export type Retry = ReturnType<typeof retrier>
 
 const streamExists = (jsm: JetStreamManager, name: string) =>
   jsm.streams.info(name).then(
@@ -71,14 +76,14 @@ export interface OpenOptions {
   readonly replicas: number
   /** Make the stream and bucket when missing (shippers); readers fail with NotFound instead. */
   readonly create: boolean
-  readonly retryForMs: number
+  readonly retry: Retry
 }
 
 export const open = async (nc: NatsConnection, options: OpenOptions): Promise<Handles> => {
-  const { stream, replicas, retryForMs } = options
+  const { stream, replicas, retry } = options
   const js = jetstream(nc, { timeout: 10_000 })
-  const jsm = await retrying("JetStream", retryForMs, () => jetstreamManager(nc, { timeout: 10_000 }))
-  const exists = await retrying(`stream ${stream}`, retryForMs, () => streamExists(jsm, stream))
+  const jsm = await retry("JetStream", () => jetstreamManager(nc, { timeout: 10_000 }))
+  const exists = await retry(`stream ${stream}`, () => streamExists(jsm, stream))
   if (!exists) {
     if (!options.create) {
       throw new StoreError.StoreError({
@@ -86,7 +91,7 @@ export const open = async (nc: NatsConnection, options: OpenOptions): Promise<Ha
         message: `no log store '${stream}' on this NATS (ship some logs first)`
       })
     }
-    await retrying(`creating stream ${stream}`, retryForMs, () =>
+    await retry(`creating stream ${stream}`, () =>
       jsm.streams
         .add({
           name: stream,
@@ -103,7 +108,7 @@ export const open = async (nc: NatsConnection, options: OpenOptions): Promise<Ha
   const kvm = new Kvm(js)
   const bucket = bucketOf(stream)
   // Opened when it exists (whatever its replicas: `create` would fail on other replicas), made only when it does not.
-  const kv = await retrying(`KV bucket ${bucket}`, retryForMs, async () => {
+  const kv = await retry(`KV bucket ${bucket}`, async () => {
     return (await streamExists(jsm, `KV_${bucket}`)) || !options.create
       ? kvm.open(bucket)
       : kvm.create(bucket, { replicas, history: 1 })

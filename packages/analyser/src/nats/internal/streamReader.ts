@@ -26,6 +26,8 @@ export interface Options {
 }
 
 export interface Handlers {
+  /** The clock `stallMs` and `giveUpMs` are measured on, in milliseconds (the owner's Effect `Clock`). */
+  readonly now: () => number
   readonly onMessage: (msg: JsMsg) => void
   /** Opening a consumer failed for `giveUpMs` in a row. The reader never ends otherwise: its owner stops it. */
   readonly onError: (error: unknown) => void
@@ -38,6 +40,7 @@ export const readAll = (
   handlers: Handlers,
   options: Options = {}
 ): { readonly stop: () => void } => {
+  const { now } = handlers
   const stallMs = options.stallMs ?? 4_000
   const giveUpMs = options.giveUpMs ?? 60_000
   let stopped = false
@@ -71,17 +74,17 @@ export const readAll = (
       if ("error" in opened) {
         // Mid-election the cluster answers "no responders", even "stream not found", for a while: try again, within
         // a bound. Never take it for the end of the stream, which would end a run with results still to come.
-        failingSince ??= Date.now()
-        if (Date.now() - failingSince > giveUpMs) return handlers.onError(opened.error)
+        failingSince ??= now()
+        if (now() - failingSince > giveUpMs) return handlers.onError(opened.error)
         await pause(500)
         continue
       }
       failingSince = undefined
       const messages = opened.messages
       current = messages
-      let lastAt = Date.now()
+      let lastAt = now()
       watchdog = setInterval(() => {
-        if (Date.now() - lastAt < stallMs) return
+        if (now() - lastAt < stallMs) return
         jsm.streams.info(stream).then(
           (info) => {
             if (info.state.last_seq >= next) messages.stop()
@@ -93,7 +96,7 @@ export const readAll = (
       watchdog.unref()
       try {
         for await (const msg of messages) {
-          lastAt = Date.now()
+          lastAt = now()
           next = msg.seq + 1
           handlers.onMessage(msg)
         }
