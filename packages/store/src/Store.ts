@@ -413,19 +413,12 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     const total = files.reduce((sum, f) => sum + f.bytes, 0)
     const tallies = new Map<string, SubjectTally>()
     let done = 0
-    // Messages are decoded on libuv's thread pool, a few ahead of the one being counted, and counted in order.
-    const decoding: Array<{
-      readonly tally: SubjectTally
-      readonly skip: number
-      readonly bytes: Promise<Uint8Array>
-    }> = []
-    const countNext = async () => {
-      const { tally, skip, bytes } = decoding.shift()!
-      const part = (await bytes).subarray(skip)
+    const ahead = decodeAhead((bytes, { tally, skip }: { readonly tally: SubjectTally; readonly skip: number }) => {
+      const part = bytes.subarray(skip)
       tally.add(part)
       done += part.length
       countOptions.onProgress?.(done, total)
-    }
+    })
     await consume(filterOf(stream, selection), 1, Math.max(...files.map((f) => f.lastSeq)), async (msg) => {
       let tally = tallies.get(msg.subject)
       if (tally === undefined) {
@@ -433,13 +426,9 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
         tallies.set(msg.subject, tally)
       }
       const skip = tally.cursor.claim(msg)
-      if (skip === undefined) return
-      const bytes = Encoding.decode(msg)
-      bytes.catch(() => undefined) // seen when counted; one not counted (an earlier failure) is no unhandled rejection
-      decoding.push({ tally, skip, bytes })
-      if (decoding.length > DECODE_AHEAD) await countNext()
+      if (skip !== undefined) await ahead.push(msg, { tally, skip })
     })
-    while (decoding.length > 0) await countNext()
+    await ahead.drain()
     const counts = Counts.mergeAll([...tallies.values()].map((t) => t.counts()))
     return { ...counts, files: files.length }
   }
@@ -506,22 +495,15 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
       if (head === null) throw missing()
       tally.format = LogFormat.detect(await Encoding.decode(head))
     }
-    // Messages are decoded on libuv's thread pool, a few ahead of the one being counted, and counted in order.
-    const decoding: Array<{ readonly from: number; readonly to: number; readonly bytes: Promise<Uint8Array> }> = []
-    const countNext = async () => {
-      const { from, to, bytes } = decoding.shift()!
-      const part = (await bytes).subarray(from, to)
-      tally.add(part)
-    }
+    const ahead = decodeAhead((bytes, { from, to }: { readonly from: number; readonly to: number }) =>
+      tally.add(bytes.subarray(from, to))
+    )
     const take = async (msg: StoredMessage) => {
       const before = tally.cursor.taken
       const skip = tally.cursor.claim(msg)
       if (skip === undefined || before >= range.end) return
       // Bytes past the range's end are the next range's.
-      const bytes = Encoding.decode(msg)
-      bytes.catch(() => undefined) // seen when counted
-      decoding.push({ from: skip, to: skip + Math.min(range.end, tally.cursor.taken) - before, bytes })
-      if (decoding.length > DECODE_AHEAD) await countNext()
+      await ahead.push(msg, { from: skip, to: skip + Math.min(range.end, tally.cursor.taken) - before })
     }
     if (range.first === range.last) {
       // One message (a small file): one request, no consumer to set up.
@@ -531,7 +513,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
       // Many: a consumer streams them (a request each would be a JSON answer with the bytes in base64).
       await consume(range.subject, range.first, range.last, take)
     }
-    while (decoding.length > 0) await countNext()
+    await ahead.drain()
     if (tally.cursor.taken < range.end) throw missing()
     return { counts: tally.counts(), format: (tally.format ?? LogFormat.bracketed).name }
   }
@@ -588,6 +570,29 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
   }
 
   return { list, read, count, layout, countRange, mirror, remove }
+}
+
+/**
+ * Messages decoded on libuv's thread pool, a few ahead of the one being counted, and handed to `use` in the order
+ * they were pushed, each with what its pusher said of it.
+ */
+const decodeAhead = <A>(use: (bytes: Uint8Array, context: A) => void) => {
+  const pending: Array<{ readonly bytes: Promise<Uint8Array>; readonly context: A }> = []
+  const next = async () => {
+    const { bytes, context } = pending.shift()!
+    use(await bytes, context)
+  }
+  return {
+    push: async (msg: Parameters<typeof Encoding.decode>[0], context: A) => {
+      const bytes = Encoding.decode(msg)
+      bytes.catch(() => undefined) // seen when used; one never used (an earlier failure) is no unhandled rejection
+      pending.push({ bytes, context })
+      if (pending.length > DECODE_AHEAD) await next()
+    },
+    drain: async () => {
+      while (pending.length > 0) await next()
+    }
+  }
 }
 
 /**
