@@ -155,9 +155,13 @@ describe("dla ship / store / analyse --from-store", () => {
         const cat = start("store", "cat", "--nats", urls, "--node", node, file)
         children.push(cat)
         const chunks: Array<Buffer> = []
+        let stderr = ""
         cat.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk))
+        cat.stderr?.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString()
+        })
         const code = await new Promise((resolve) => cat.once("exit", resolve))
-        expect(code).toBe(0)
+        expect({ code, stderr }).toEqual({ code: 0, stderr: "" })
         expect(Buffer.concat(chunks).equals(readFileSync(path)), `${node}/${file} byte-identical`).toBe(true)
       }
     }

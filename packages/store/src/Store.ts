@@ -18,7 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Encoding from "./internal/encoding.ts"
 import * as FileState from "./internal/fileState.ts"
 import * as Naming from "./internal/naming.ts"
-import { type Handles, open as openStore, retrier } from "./internal/nats.ts"
+import { type Handles, leaderInfo, open as openStore, retrier } from "./internal/nats.ts"
 import * as StoreError from "./StoreError.ts"
 
 /**
@@ -282,7 +282,7 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
 
   const list = async (selection: Selection = {}): Promise<ReadonlyArray<StoredFile>> => {
     const info = await retry(`listing ${stream}`, () =>
-      store.jsm.streams.info(stream, { subjects_filter: filterOf(stream, selection) })
+      leaderInfo(store.jsm, stream, { subjects_filter: filterOf(stream, selection) })
     )
     const files = await Promise.all(
       Object.entries(info.state.subjects ?? {}).map(async ([subject, messages]) => {

@@ -6,7 +6,8 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   jetstream,
-  jetstreamManager
+  jetstreamManager,
+  type StreamInfoRequestOptions
 } from "@nats-io/jetstream"
 import { type KV, Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
@@ -60,6 +61,19 @@ export const retrier =
 
 /** A {@link retrier}'s retry. */
 export type Retry = ReturnType<typeof retrier>
+
+/**
+ * STREAM.INFO as the stream's leader knows it. While a replicated stream has no leader (an election, a node just
+ * restarted), nats-server 2.9 lets any of its members answer with that member's own state, which may be far behind:
+ * such an answer (no leader named) fails, for the caller's retry to ask again.
+ */
+export const leaderInfo = async (jsm: JetStreamManager, name: string, options?: Partial<StreamInfoRequestOptions>) => {
+  const info = await jsm.streams.info(name, options)
+  if (info.cluster !== undefined && !info.cluster.leader) {
+    throw new Error(`stream ${name} has no leader (an election is under way)`)
+  }
+  return info
+}
 
 const streamExists = (jsm: JetStreamManager, name: string) =>
   jsm.streams.info(name).then(
