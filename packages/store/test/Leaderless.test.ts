@@ -26,7 +26,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe("Store on a stream without a leader", () => {
-  it("does not take a stale member's answer for the store's: a file shipped while it was down is Unavailable, not NotFound", async () => {
+  it("lists nothing from a replica's own state: Unavailable at the listing, never a NotFound for a stored file", async () => {
     // Five nodes, the stream on three of them: the meta group keeps a quorum when two of the stream's die.
     cluster = await startNatsCluster(5)
     writeFileSync(join(dir, "a.log"), "[2025-01-01T00:00:00] [INFO] one\n")
@@ -37,6 +37,11 @@ describe("Store on a stream without a leader", () => {
     const byName = (name: string | undefined) => cluster!.servers.find((s) => s.name === name)!
     const leader = byName(placed.leader)
     const [stale, other] = (placed.replicas ?? []).map((peer) => byName(peer.name))
+    // The reader is opened on a node outside the stream's group, which stays up throughout.
+    const bystander = cluster.servers.find((s) => ![leader, stale, other].includes(s))!
+    const watching = await connect({ servers: bystander.url })
+    connections.push(watching)
+    const reader = await Store.reader(watching, { retryForMs: 3_000 })
     // One replica is frozen while b.log is stored by the two others; they die; it wakes, alone and stale.
     process.kill(stale!.pid, "SIGSTOP")
     const nc = await connect({ servers: leader.url })
@@ -47,27 +52,25 @@ describe("Store on a stream without a leader", () => {
     await other!.kill("SIGKILL")
     process.kill(stale!.pid, "SIGCONT")
 
-    const alone = await connect({ servers: stale!.url })
-    connections.push(alone)
-    const jsm = await jetstreamManager(alone, { timeout: 2_000, checkAPI: false })
+    const jsm = await jetstreamManager(watching, { timeout: 2_000, checkAPI: false })
     let answers = false
     for (const deadline = Date.now() + 30_000; !answers && Date.now() < deadline; await sleep(250)) {
-      // JetStream answers (the meta group has a leader) while the stream has none.
-      answers = await Promise.all([jsm.getAccountInfo(), jsm.streams.info("DLA_LOGS")]).then(
-        ([, info]) => info.cluster?.leader === undefined,
+      answers = await jsm.streams.info("DLA_LOGS").then(
+        (info) => info.cluster?.leader === undefined,
         () => false
       )
     }
     expect(answers, "the stale replica answers STREAM.INFO itself, without a leader").toBe(true)
 
-    const read = await Store.reader(alone, { retryForMs: 1_500 })
-      .then((reader) => reader.read({ node: "n", file: "b.log" }, () => {}))
+    // The listing waits for a leader that never comes (or for an answer at all), and says so.
+    const read = await reader
+      .read({ node: "n", file: "b.log" }, () => {})
       .then(
         (bytes) => ({ bytes }),
-        (error: unknown) => ({ error })
+        (error: unknown) => ({ error: { ...(error as object), message: (error as Error).message } })
       )
     expect(read).toMatchObject({
-      error: { _tag: "StoreError", reason: "Unavailable", message: expect.stringContaining("has no leader") }
+      error: { _tag: "StoreError", reason: "Unavailable", message: expect.stringMatching(/^listing DLA_LOGS: /) }
     })
   }, 90_000)
 })
