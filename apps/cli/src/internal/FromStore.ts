@@ -93,8 +93,13 @@ export const analyse = (args: AnalyseArgs) =>
     const nc = yield* Nats.connection(servers, args)
     const [{ Store, StoreError }, Distributed, Fence, Task] = yield* Effect.promise(() => modules)
     const stream = Option.getOrElse(args.stream, () => "DLA_LOGS")
+    const splitBytes = Math.round(args.splitMb * 1024 * 1024)
+    // Cuts only when a file may be split: reading them is a read of every stored message's headers.
     const files = yield* StoreFlags.failure(
-      Store.layout(nc, Option.isSome(args.node) ? { node: args.node.value } : {}, StoreFlags.options(args.stream))
+      Store.layout(nc, Option.isSome(args.node) ? { node: args.node.value } : {}, {
+        ...StoreFlags.options(args.stream),
+        splitBytes
+      })
     )
     if (files.length === 0) {
       const what = Option.isSome(args.node) ? `node '${args.node.value}'` : "anything"
@@ -111,7 +116,7 @@ export const analyse = (args: AnalyseArgs) =>
       root: Option.match(args.node, { onNone: () => `store:${stream}`, onSome: (node) => `store:${stream}/${node}` }),
       planned: {
         files: files.map((f) => ({ path: Task.storedName(f), size: f.bytes })),
-        tasks: Task.planStore(runId, files, { splitBytes: Math.round(args.splitMb * 1024 * 1024) })
+        tasks: Task.planStore(runId, files, { splitBytes })
       }
     }
     const format = Option.getOrUndefined(Option.map(args.format, Run.formatSpec))
