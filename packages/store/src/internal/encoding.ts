@@ -41,7 +41,10 @@ const compressed = (msg: Message) => msg.headers?.get(Header.encoding) === ZSTD
  * time, measured in docs/benchmarks.md).
  */
 const decompressOptions = (msg: Message) => ({
-  chunkSize: Math.max(MIN_CHUNK, Number(msg.headers?.get(Header.end)) - Number(msg.headers?.get(Header.offset)) + 1 || 0)
+  chunkSize: Math.max(
+    MIN_CHUNK,
+    Number(msg.headers?.get(Header.end)) - Number(msg.headers?.get(Header.offset)) + 1 || 0
+  )
 })
 
 /** The file bytes a stored message holds. */
