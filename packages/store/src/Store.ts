@@ -221,8 +221,6 @@ export interface Reader {
 const CONSUMER_BYTES = 32 * 1024 * 1024
 /** Messages `count` decodes ahead of the one it counts. */
 const DECODE_AHEAD = 4
-/** How long `list` waits for the last messages' headers before reading the rest by gets. */
-const LIST_WAIT_MS = 5_000
 /** No message for this long while more are due: open the consumer again from the next sequence. */
 const STALL_MS = 4_000
 
@@ -301,44 +299,19 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
   const retry = retrier(retryForMs, now)
   const store: Handles = await openStore(nc, { stream, replicas: 1, create: false, retry })
 
-  /**
-   * The headers of the last message of each subject of `filter`, through one headers-only consumer: a get per file
-   * answers with the message's bytes too, in base64. What it does not deliver (it failed, or a subject is new) is
-   * left to a get.
-   */
-  const lastHeaders = async (filter: string, subjects: number) => {
-    const found = new Map<string, { readonly seq: number; readonly header: Encoding.Message["headers"] }>()
-    if (subjects === 0) return found
-    try {
-      const consumer = await store.js.consumers.get(stream, {
-        filter_subjects: filter,
-        deliver_policy: DeliverPolicy.LastPerSubject,
-        headers_only: true
-      })
-      for await (const msg of await consumer.fetch({ max_messages: subjects, expires: LIST_WAIT_MS })) {
-        found.set(msg.subject, { seq: msg.seq, header: msg.headers })
-        if (msg.info.pending === 0) break
-      }
-    } catch {
-      // Read by gets instead.
-    }
-    return found
-  }
-
   /** The selected stored files, each with its last message's first byte in the file. */
   const listed = async (selection: Selection) => {
-    const filter = filterOf(stream, selection)
-    const info = await retry(`listing ${stream}`, () => leaderInfo(store.jsm, stream, { subjects_filter: filter }))
-    const subjects = Object.entries(info.state.subjects ?? {})
-    const lasts = await lastHeaders(filter, subjects.length)
+    const info = await retry(`listing ${stream}`, () =>
+      leaderInfo(store.jsm, stream, { subjects_filter: filterOf(stream, selection) })
+    )
     const files = await Promise.all(
-      subjects.map(async ([subject, messages]) => {
+      Object.entries(info.state.subjects ?? {}).map(async ([subject, messages]) => {
         const id = Naming.parseSubject(stream, subject)
         if (id === undefined) return []
-        const last =
-          lasts.get(subject) ??
-          (await retry(`reading ${subject}`, () => store.jsm.streams.getMessage(stream, { last_by_subj: subject })))
-        if (last?.header === undefined) return []
+        const last = await retry(`reading ${subject}`, () =>
+          store.jsm.streams.getMessage(stream, { last_by_subj: subject })
+        )
+        if (last === null) return []
         const file: StoredFile = {
           ...id,
           bytes: Number(last.header.get(Naming.Header.end)),
