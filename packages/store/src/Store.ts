@@ -120,10 +120,29 @@ export interface Cut {
 export interface Layout extends StoredFile {
   readonly stream: string
   readonly subject: string
-  /** Stream sequence of its first message (what its format is detected from). */
+  /**
+   * Stream sequence of its first message (what its format is detected from). When its cuts were not read (see
+   * {@link LayoutOptions}): its last message's when that one holds the file from its start, else 1 (reading its
+   * subject from there starts at its first message).
+   */
   readonly firstSeq: number
-  /** Message starts after the first that start a line, in file order. */
+  /** Message starts after the first that start a line, in file order (none when not read). */
   readonly cuts: ReadonlyArray<Cut>
+}
+
+/**
+ * Which files `layout` reads the cuts of.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LayoutOptions {
+  /**
+   * Read cuts only when a selected file holds more bytes than this: a file no larger is never split, and a plan
+   * needs only its size and last message, which `list` has (default: read every file's cuts). Reading cuts is a
+   * headers-only read of every message of the selection.
+   */
+  readonly splitBytes?: number
 }
 
 /**
@@ -181,7 +200,7 @@ export interface Reader {
   ) => Promise<number>
   readonly count: (selection?: Selection, options?: CountOptions) => Promise<CountResult>
   /** The selected files with where they may be split: what a distributed count plans its tasks from. */
-  readonly layout: (selection?: Selection) => Promise<ReadonlyArray<Layout>>
+  readonly layout: (selection?: Selection, options?: LayoutOptions) => Promise<ReadonlyArray<Layout>>
   /**
    * Counts the lines of one range (planned from {@link layout}) by reading its messages by sequence from the stream
    * (a consumer filtered to its file, or one get for a one-message range), each byte once. Fails with Unavailable
@@ -280,7 +299,8 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
   const retry = retrier(retryForMs, now)
   const store: Handles = await openStore(nc, { stream, replicas: 1, create: false, retry })
 
-  const list = async (selection: Selection = {}): Promise<ReadonlyArray<StoredFile>> => {
+  /** The selected stored files, each with its last message's first byte in the file. */
+  const listed = async (selection: Selection) => {
     const info = await retry(`listing ${stream}`, () =>
       leaderInfo(store.jsm, stream, { subjects_filter: filterOf(stream, selection) })
     )
@@ -292,20 +312,20 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
           store.jsm.streams.getMessage(stream, { last_by_subj: subject })
         )
         if (last === null) return []
-        const stored: StoredFile = {
+        const file: StoredFile = {
           ...id,
           bytes: Number(last.header.get(Naming.Header.end)),
           lines: Number(last.header.get(Naming.Header.lines)),
           messages,
           lastSeq: last.seq
         }
-        return [stored]
+        return [{ file, lastOffset: Number(last.header.get(Naming.Header.offset)) }]
       })
     )
     return files
       .flat()
-      .filter(bySelection(selection))
-      .sort((a, b) =>
+      .filter(({ file }) => bySelection(selection)(file))
+      .sort(({ file: a }, { file: b }) =>
         a.node !== b.node
           ? a.node < b.node
             ? -1
@@ -317,6 +337,8 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
             : a.generation - b.generation
       )
   }
+
+  const list: Reader["list"] = async (selection = {}) => (await listed(selection)).map(({ file }) => file)
 
   /**
    * Reads the messages of `filter` in stream order from `from` to `until` (inclusive), through consumers that die or
@@ -433,9 +455,19 @@ export const reader = async (nc: NatsConnection, options: Options = {}): Promise
     return { ...counts, files: files.length }
   }
 
-  const layout: Reader["layout"] = async (selection = {}) => {
-    const files = await list(selection)
-    if (files.length === 0) return []
+  const layout: Reader["layout"] = async (selection = {}, layoutOptions = {}) => {
+    const found = await listed(selection)
+    if (found.every(({ file }) => file.bytes <= (layoutOptions.splitBytes ?? Number.NEGATIVE_INFINITY))) {
+      // None to split: no message read. A last message holding the file from its start is all a count reads of it.
+      return found.map(({ file, lastOffset }) => ({
+        ...file,
+        stream,
+        subject: Naming.subject(stream, file),
+        firstSeq: lastOffset === 0 ? file.lastSeq : 1,
+        cuts: []
+      }))
+    }
+    const files = found.map(({ file }) => file)
     /** Per subject: bytes seen so far, lines up to there, whether they end a line, first message, cuts. */
     const seen = new Map<
       string,
@@ -668,8 +700,8 @@ export const count = (nc: NatsConnection, selection: Selection = {}, options: Op
  * @since 0.2.0
  * @category reading
  */
-export const layout = (nc: NatsConnection, selection: Selection = {}, options: Options = {}) =>
-  withReader(nc, options, "listing the store", (r) => r.layout(selection))
+export const layout = (nc: NatsConnection, selection: Selection = {}, options: Options & LayoutOptions = {}) =>
+  withReader(nc, options, "listing the store", (r) => r.layout(selection, options))
 
 /**
  * Writes the selected stored files under `dir` (Effect face of `Reader.mirror`).

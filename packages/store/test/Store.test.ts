@@ -178,6 +178,52 @@ describe("Shipper and Store", () => {
     await expect(reader.countRange(short)).rejects.toMatchObject({ _tag: "StoreError", reason: "Unavailable" })
   })
 
+  it("lays out files too small to split from their last messages alone, and counts them whole each byte once", async () => {
+    const stream = freshStream()
+    const dir = tempDir()
+    const options = { node: "n", stream, messageBytes: 1024, compress: false }
+    writeFileSync(join(dir, "a.log"), lines(0, 5))
+    await Shipper.shipOnce(nats.nc(), dir, options)
+    writeFileSync(join(dir, "b.log"), lines(0, 200))
+    await Shipper.shipOnce(nats.nc(), dir, options)
+    // Each file's last message again (publishes retried through a fail-over): a's holds all of a.
+    const jsm = await jetstreamManager(nats.nc())
+    for (const file of ["a.log", "b.log"]) {
+      const subject = Naming.subject(stream, { node: "n", file, generation: 0 })
+      const last = await jsm.streams.getMessage(stream, { last_by_subj: subject })
+      const again = headers()
+      for (const key of Object.values(Naming.Header)) again.set(key, last!.header.get(key))
+      await jetstream(nats.nc()).publish(subject, last!.data, { headers: again })
+    }
+
+    const reader = await Store.reader(nats.nc(), { stream })
+    const [read, b] = await reader.layout()
+    expect(read!.cuts).toEqual([])
+    expect(b!.firstSeq).toBe(2)
+    expect(b!.cuts.length).toBeGreaterThan(5)
+    expect(await reader.layout({}, { splitBytes: b!.bytes - 1 })).toEqual([read, b])
+
+    const whole = await reader.layout({}, { splitBytes: b!.bytes })
+    expect(whole.map((f) => f.cuts)).toEqual([[], []])
+    // a: its last message (the copy) holds it all; b: read from the stream's start, by its subject.
+    expect(whole.map((f) => f.firstSeq)).toEqual([read!.lastSeq, 1])
+    const counted = await Promise.all(
+      whole.map((f) =>
+        reader.countRange({
+          subject: f.subject,
+          head: f.firstSeq,
+          first: f.firstSeq,
+          last: f.lastSeq,
+          start: 0,
+          end: f.bytes
+        })
+      )
+    )
+    expect(counted.map((c) => c.counts.lines)).toEqual([5, 200])
+    const { files: _, ...all } = await reader.count()
+    expect(Counts.mergeAll(counted.map((c) => c.counts))).toEqual(all)
+  })
+
   it("fails on bytes missing from the store rather than return a file with a hole", async () => {
     const stream = freshStream()
     const dir = tempDir()

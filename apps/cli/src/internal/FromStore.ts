@@ -93,8 +93,13 @@ export const analyse = (args: AnalyseArgs) =>
     const nc = yield* Nats.connection(servers, args)
     const [{ Store, StoreError }, Distributed, Fence, Task] = yield* Effect.promise(() => modules)
     const stream = Option.getOrElse(args.stream, () => "DLA_LOGS")
+    const splitBytes = Math.round(args.splitMb * 1024 * 1024)
+    // Cuts only when a file may be split: reading them is a read of every stored message's headers.
     const files = yield* StoreFlags.failure(
-      Store.layout(nc, Option.isSome(args.node) ? { node: args.node.value } : {}, StoreFlags.options(args.stream))
+      Store.layout(nc, Option.isSome(args.node) ? { node: args.node.value } : {}, {
+        ...StoreFlags.options(args.stream),
+        splitBytes
+      })
     )
     if (files.length === 0) {
       const what = Option.isSome(args.node) ? `node '${args.node.value}'` : "anything"
@@ -111,7 +116,7 @@ export const analyse = (args: AnalyseArgs) =>
       root: Option.match(args.node, { onNone: () => `store:${stream}`, onSome: (node) => `store:${stream}/${node}` }),
       planned: {
         files: files.map((f) => ({ path: Task.storedName(f), size: f.bytes })),
-        tasks: Task.planStore(runId, files, { splitBytes: Math.round(args.splitMb * 1024 * 1024) })
+        tasks: Task.planStore(runId, files, { splitBytes })
       }
     }
     const format = Option.getOrUndefined(Option.map(args.format, Run.formatSpec))
@@ -158,17 +163,33 @@ export const counter = (nc: NatsConnection): Counter.StoreCounter => {
   return async (parts, spec) => {
     const { Counts, LogFormat } = await import("@dla/core")
     const format = spec === undefined ? undefined : LogFormat.fromSpec(spec)
-    let counts = Counts.empty
+    const stored = parts.flatMap(({ path, range, store }) => (store === undefined ? [] : [{ path, range, store }]))
     const files: Array<Counter.Counted["files"][number]> = []
-    for (const { path, range, store } of parts) {
-      if (store === undefined) continue
-      const counted = await (await readerOf(store.stream)).countRange({ ...store, ...range }, format)
-      counts = Counts.merge(counts, counted.counts)
-      files.push({ path, format: counted.format, ...counted.counts })
+    const counts: Array<Counter.Counted["counts"]> = []
+    // A task packs up to hundreds of small stored files, each a round trip or more: a few read at once, each lane
+    // taking the next part; one failing fails the task and the other lanes stop after their current part.
+    let next = 0
+    const lane = async () => {
+      while (next < stored.length) {
+        const i = next++
+        const { path, range, store } = stored[i]!
+        const counted = await (await readerOf(store.stream))
+          .countRange({ ...store, ...range }, format)
+          .catch((error: unknown) => {
+            next = stored.length
+            throw error
+          })
+        counts[i] = counted.counts
+        files[i] = { path, format: counted.format, ...counted.counts }
+      }
     }
-    return { counts, skipped: [], files }
+    await Promise.all(Array.from({ length: Math.min(PARTS_AT_ONCE, stored.length) }, lane))
+    return { counts: Counts.mergeAll(counts), skipped: [], files }
   }
 }
+
+/** Parts of one store task read at once. */
+const PARTS_AT_ONCE = 8
 
 /** Where `dla copy --from-store` mirrors the store: under the copier's state directory. */
 export const mirrorDir = (stateDir: string, copyName: string): string => join(stateDir, "store", copyName)

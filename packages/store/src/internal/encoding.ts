@@ -34,15 +34,26 @@ export interface Message {
 
 const compressed = (msg: Message) => msg.headers?.get(Header.encoding) === ZSTD
 
-/** Decompressing into one buffer of the message's size in the file, known from its headers. */
+/** The bytes of the file a message holds, from its headers (NaN without them). */
+const sizeOf = (msg: Message) => Number(msg.headers?.get(Header.end)) - Number(msg.headers?.get(Header.offset))
+
+/**
+ * Decompressing into one buffer of the message's size in the file and a byte more: zlib takes a buffer it filled to
+ * the last byte for a sign of more output, so with room for exactly the message it allocates a second buffer as
+ * large and runs the decoder once more for nothing (twice the memory and about twice the time, measured in
+ * docs/benchmarks.md). A small message gets a small buffer (64 KiB for one of 600 bytes took twice the time).
+ */
 const decompressOptions = (msg: Message) => ({
-  chunkSize: Math.max(MIN_CHUNK, Number(msg.headers?.get(Header.end)) - Number(msg.headers?.get(Header.offset)) || 0)
+  chunkSize: Math.max(constants.Z_MIN_CHUNK, sizeOf(msg) + 1) || MIN_CHUNK
 })
+
+/** Below this many bytes of lines a message is decoded on the calling thread: the thread pool's round trip costs more. */
+const ON_THREAD_POOL = 64 * 1024
 
 /** The file bytes a stored message holds. */
 export const bytesOf = (msg: Message): Uint8Array =>
   compressed(msg) ? zstdDecompressSync(msg.data, decompressOptions(msg)) : msg.data
 
-/** The same, decoded on libuv's thread pool. */
+/** The same, decoded on libuv's thread pool unless small. */
 export const decode = async (msg: Message): Promise<Uint8Array> =>
-  compressed(msg) ? decompressAsync(msg.data, decompressOptions(msg)) : msg.data
+  compressed(msg) && sizeOf(msg) >= ON_THREAD_POOL ? decompressAsync(msg.data, decompressOptions(msg)) : bytesOf(msg)
