@@ -15,7 +15,6 @@ import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
@@ -165,22 +164,15 @@ export const analyse = Command.make(
             // This process's own workers, as the embedded engine has them: the first counts on this thread, each other
             // one on a thread of its own, each holding its next task beside the current one. Workers elsewhere may
             // join the run too.
-            const local = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
-              Distributed.worker(nc, {
-                runId: options.runId,
-                once: true,
+            return yield* Distributed.master(nc, {
+              ...options,
+              localWorkers: {
+                count: workers,
                 format,
-                thread: i > 0,
                 concurrency: Embedded.tasksPerWorker,
-                workerId: `${options.runId}-local-${i + 1}`,
-                onTask: Verbose.workerTasks(args.verbose, args.path, `${options.runId}-local-${i + 1}`)
-              }).pipe(Effect.forkScoped)
-            )
-            const summary = yield* Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced))
-            // Every task has its result and the queue is gone: nothing is left for them (and a local worker that
-            // never got to join, other workers being quicker, must not keep the command from returning).
-            yield* Fiber.interruptAll(local)
-            return summary
+                onTask: (workerId) => Verbose.workerTasks(args.verbose, args.path, workerId)
+              }
+            }).pipe(Effect.provide(Fence.layerUnfenced))
           }).pipe(Effect.scoped)
       }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
       if (summary === undefined) return // a standby master of the launch finished the run, and printed it

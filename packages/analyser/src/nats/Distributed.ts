@@ -6,12 +6,14 @@
  */
 import { Leadership } from "@dla/election"
 import { type NatsConnection, nanos } from "@nats-io/nats-core"
-import { Clock, Duration, Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
+import { Clock, type Context, Duration, Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "../AnalyserError.ts"
 import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Counter from "../Counter.ts"
 import * as Fence from "../Fence.ts"
+import type * as Heartbeats from "../Heartbeats.ts"
 import * as Master from "../Master.ts"
+import type * as ResultChannel from "../ResultChannel.ts"
 import type * as TaskQueue from "../TaskQueue.ts"
 import * as Worker from "../Worker.ts"
 import * as CheckpointKv from "./CheckpointKv.ts"
@@ -61,26 +63,25 @@ export const setupRun = (
     }
     const { jsm } = yield* clients(nc)
     const duplicateWindow = nanos(Duration.toMillis(options.duplicateWindow ?? "10 minutes"))
+    const fresh = options.fresh === true
     // The bucket and the streams are independent: made side by side, each in as few round trips as it takes (the
-    // set-up is most of what a run over NATS costs more than one in process). Only "running" waits for both.
+    // set-up is most of what a run over NATS costs more than one in process). Only "running" waits for all three.
+    // Starting afresh deletes only streams an earlier run left behind (see `ensureStream`).
     const bucket = RunsKv.createRuns(nc, replicas).pipe(
       Effect.tap((kv) =>
-        options.fresh
+        fresh
           ? tryNats("cannot reset the run's checkpoint", () => kv.delete(RunsKv.names(runId).checkpointKey))
           : Effect.void
       )
     )
-    const streams = Effect.gen(function* () {
-      if (options.fresh) yield* RunsKv.deleteStreams(jsm, runId)
-      yield* Effect.all(
-        [
-          TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas }),
-          ResultStream.ensure(jsm, runId, { duplicateWindow, replicas })
-        ],
-        { concurrency: "unbounded", discard: true }
-      )
-    })
-    const [kv] = yield* Effect.all([bucket, streams], { concurrency: "unbounded" })
+    const [kv] = yield* Effect.all(
+      [
+        bucket,
+        TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas, fresh }),
+        ResultStream.ensure(jsm, runId, { duplicateWindow, replicas, fresh })
+      ],
+      { concurrency: "unbounded" }
+    )
     yield* RunsKv.markRunning(kv, runId, root)
   })
 
@@ -98,7 +99,8 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
   )
 
 /**
- * How {@link master} runs: the master's options, the streams' options, and how long set-up may take.
+ * How {@link master} runs: the master's options, the streams' options, how long set-up may take, and the workers it
+ * runs in its own process.
  *
  * @since 0.1.0
  * @category models
@@ -109,7 +111,48 @@ export interface MasterOptions extends Master.Options, Options {
    * e.g. electing a new stream or meta leader after losing a node, before the master fails (default 60 s).
    */
   readonly setupDeadline?: Duration.Input
+  /** Workers in the master's process (`dla analyse --nats`), beside any that join from elsewhere. */
+  readonly localWorkers?: LocalWorkers
 }
+
+/**
+ * The workers a master runs in its own process, as the embedded engine has them: the first counts on the master's
+ * thread, each other one on a counting thread of its own. They take tasks from the run's queue like any other worker,
+ * and stop once the master has its summary.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LocalWorkers {
+  readonly count: number
+  /** A `--format` spec (default: core's). */
+  readonly format?: string
+  /** Tasks each one holds at once (see `Worker.Options.concurrency`). */
+  readonly concurrency?: number
+  /** What each one reports, by its id (`<run>-local-<n>`, from 1). */
+  readonly onTask?: (workerId: string) => Worker.Options["onTask"]
+}
+
+/**
+ * Runs the master's local workers on the run's services (those the master uses: one consumer look-up for all), each
+ * on its counter, until interrupted. Taken straight to the run the master set up: no watch of the runs bucket.
+ */
+const runLocalWorkers = (
+  runId: string,
+  local: LocalWorkers,
+  counters: ReadonlyArray<Fiber.Fiber<Context.Context<Counter.Counter>, never>>,
+  services: Context.Context<TaskQueue.TaskQueue | ResultChannel.ResultChannel | Heartbeats.Heartbeats>
+) =>
+  Effect.forEach(counters, (counter, i) => {
+    const workerId = `${runId}-local-${i + 1}`
+    return Worker.run({ workerId, concurrency: local.concurrency, onTask: local.onTask?.(workerId) }).pipe(
+      Effect.scoped,
+      Effect.provide(Layer.merge(Layer.succeedContext(services), Layer.effectContext(Fiber.join(counter)))),
+      // A NATS outage is waited out, then the run taken up again.
+      Effect.retry({ while: (error) => error.reason === "Transport", schedule: Schedule.spaced("1 second") }),
+      Effect.forkScoped
+    )
+  })
 
 /**
  * Retries a master's set-up step through transport errors (a leader election on the NATS cluster answers with
@@ -142,7 +185,25 @@ const rideOutElection =
 export const master = (nc: NatsConnection, options: MasterOptions) =>
   Effect.gen(function* () {
     const fence = yield* Fence.Fence
-    yield* fence.guard(setupRun(nc, options.runId, options.root, options)).pipe(rideOutElection("run set-up", options))
+    // The local workers' counting threads load, and the run's files are listed and planned, while the run is set up
+    // (round trips to NATS): the tasks go out as soon as there is a queue to take them.
+    const counters = yield* Effect.forEach(Array.from({ length: options.localWorkers?.count ?? 0 }), (_, i) =>
+      Layer.build(
+        i === 0 ? Counter.layerInline(options.localWorkers?.format) : Counter.layerThread(options.localWorkers?.format)
+      ).pipe(Effect.forkScoped)
+    )
+    const [, planned] = yield* Effect.all(
+      [
+        fence.guard(setupRun(nc, options.runId, options.root, options)).pipe(rideOutElection("run set-up", options)),
+        options.planned === undefined ? Master.planRun(options) : Effect.succeed(options.planned)
+      ],
+      { concurrency: "unbounded" }
+    )
+    const services = yield* Layer.build(layer(nc, options.runId, options))
+    const local =
+      options.localWorkers === undefined
+        ? []
+        : yield* runLocalWorkers(options.runId, options.localWorkers, counters, services)
     const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
     const stores = [kv]
     if (options.checkpointDir !== undefined) {
@@ -160,15 +221,14 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
         )
       )
     }
-    return yield* Master.run(options).pipe(
-      Effect.provide(
-        Layer.merge(
-          layer(nc, options.runId, options),
-          Layer.succeed(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
-        )
-      )
+    const summary = yield* Master.run({ ...options, planned }).pipe(
+      Effect.provide(services),
+      Effect.provideService(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
     )
-  })
+    // Every task has its result and the queue is gone: nothing is left for the local workers.
+    yield* Fiber.interruptAll(local)
+    return summary
+  }).pipe(Effect.scoped)
 
 /**
  * How {@link masterWithStandbys} runs: a master's options, plus this candidate's id, priority and election timing.
