@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os"
 import type { AnalyserError } from "@dla/analyser"
 // Only the embedded engine statically: NATS (Distributed, Fence), following and the dashboard load with the flags
 // that need them, so a plain `dla analyse` starts without their code.
+import * as Counter from "@dla/analyser/Counter"
 import * as Embedded from "@dla/analyser/Embedded"
 import { FileAnalysis, FileError, type LogFormat } from "@dla/core"
 import * as Argument from "effect/cli/Argument"
@@ -15,6 +16,8 @@ import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
@@ -149,6 +152,16 @@ export const analyse = Command.make(
           }),
         onSome: (servers) =>
           Effect.gen(function* () {
+            // This process's own workers, as the embedded engine has them: the first counts on this thread, each other
+            // one on a thread of its own, each holding its next task beside the current one. Workers elsewhere may
+            // join the run too. The threads load first, on their own cores, while this one loads the NATS client and
+            // sets the run up: counting starts with the first task out.
+            const counters = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
+              Layer.build(i === 0 ? Counter.layerInline(format) : Counter.layerThread(format)).pipe(
+                Effect.forkScoped,
+                Effect.map((built) => Layer.effectContext(Fiber.join(built)))
+              )
+            )
             // The engine's code loads while the connection is made.
             const [[Distributed, Fence], nc] = yield* Effect.all(
               [
@@ -161,14 +174,10 @@ export const analyse = Command.make(
             )
             yield* Watch.publish(nc, watched)
             if (launch.role === "master") return yield* Launch.master(nc, launch, options)
-            // This process's own workers, as the embedded engine has them: the first counts on this thread, each other
-            // one on a thread of its own, each holding its next task beside the current one. Workers elsewhere may
-            // join the run too.
             return yield* Distributed.master(nc, {
               ...options,
               localWorkers: {
-                count: workers,
-                format,
+                counters,
                 concurrency: Embedded.tasksPerWorker,
                 onTask: (workerId) => Verbose.workerTasks(args.verbose, args.path, workerId)
               }

@@ -116,17 +116,20 @@ export interface MasterOptions extends Master.Options, Options {
 }
 
 /**
- * The workers a master runs in its own process, as the embedded engine has them: the first counts on the master's
- * thread, each other one on a counting thread of its own. They take tasks from the run's queue like any other worker,
- * and stop once the master has its summary.
+ * The workers a master runs in its own process, one per counter: as the embedded engine has them, the first counts
+ * on the master's thread (`Counter.layerInline`), each other one on a counting thread of its own
+ * (`Counter.layerThread`). They take tasks from the run's queue like any other worker, and stop once the master has
+ * its summary.
  *
  * @since 0.2.0
  * @category models
  */
 export interface LocalWorkers {
-  readonly count: number
-  /** A `--format` spec (default: core's). */
-  readonly format?: string
+  /**
+   * Each worker's counter. A counting thread takes a while to load: a caller that builds its layer early (and gives
+   * `Layer.effectContext` of the build's fiber here) has it load while the connection is made and the run set up.
+   */
+  readonly counters: ReadonlyArray<Layer.Layer<Counter.Counter, AnalyserError.AnalyserError>>
   /** Tasks each one holds at once (see `Worker.Options.concurrency`). */
   readonly concurrency?: number
   /** What each one reports, by its id (`<run>-local-<n>`, from 1). */
@@ -134,20 +137,19 @@ export interface LocalWorkers {
 }
 
 /**
- * Runs the master's local workers on the run's services (those the master uses: one consumer look-up for all), each
- * on its counter, until interrupted. Taken straight to the run the master set up: no watch of the runs bucket.
+ * Runs the master's local workers on the run's services (those the master uses: one consumer look-up for all), until
+ * interrupted. Taken straight to the run the master set up: no watch of the runs bucket.
  */
 const runLocalWorkers = (
   runId: string,
   local: LocalWorkers,
-  counters: ReadonlyArray<Fiber.Fiber<Context.Context<Counter.Counter>, never>>,
   services: Context.Context<TaskQueue.TaskQueue | ResultChannel.ResultChannel | Heartbeats.Heartbeats>
 ) =>
-  Effect.forEach(counters, (counter, i) => {
+  Effect.forEach(local.counters, (counter, i) => {
     const workerId = `${runId}-local-${i + 1}`
     return Worker.run({ workerId, concurrency: local.concurrency, onTask: local.onTask?.(workerId) }).pipe(
       Effect.scoped,
-      Effect.provide(Layer.merge(Layer.succeedContext(services), Layer.effectContext(Fiber.join(counter)))),
+      Effect.provide(Layer.merge(Layer.succeedContext(services), counter)),
       // A NATS outage is waited out, then the run taken up again.
       Effect.retry({ while: (error) => error.reason === "Transport", schedule: Schedule.spaced("1 second") }),
       Effect.forkScoped
@@ -185,13 +187,8 @@ const rideOutElection =
 export const master = (nc: NatsConnection, options: MasterOptions) =>
   Effect.gen(function* () {
     const fence = yield* Fence.Fence
-    // The local workers' counting threads load, and the run's files are listed and planned, while the run is set up
-    // (round trips to NATS): the tasks go out as soon as there is a queue to take them.
-    const counters = yield* Effect.forEach(Array.from({ length: options.localWorkers?.count ?? 0 }), (_, i) =>
-      Layer.build(
-        i === 0 ? Counter.layerInline(options.localWorkers?.format) : Counter.layerThread(options.localWorkers?.format)
-      ).pipe(Effect.forkScoped)
-    )
+    // The run's files are listed and planned while it is set up (round trips to NATS): the tasks go out as soon as
+    // there is a queue to take them.
     const [, planned] = yield* Effect.all(
       [
         fence.guard(setupRun(nc, options.runId, options.root, options)).pipe(rideOutElection("run set-up", options)),
@@ -201,9 +198,7 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
     )
     const services = yield* Layer.build(layer(nc, options.runId, options))
     const local =
-      options.localWorkers === undefined
-        ? []
-        : yield* runLocalWorkers(options.runId, options.localWorkers, counters, services)
+      options.localWorkers === undefined ? [] : yield* runLocalWorkers(options.runId, options.localWorkers, services)
     const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
     const stores = [kv]
     if (options.checkpointDir !== undefined) {
