@@ -200,7 +200,8 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
     const local =
       options.localWorkers === undefined ? [] : yield* runLocalWorkers(options.runId, options.localWorkers, services)
     const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
-    const stores = [kv]
+    // Started afresh, the set-up has just deleted the KV checkpoint: there is nothing to read (nor to adopt).
+    const stores = [options.fresh === true ? { ...kv, load: Effect.succeedNone } : kv]
     if (options.checkpointDir !== undefined) {
       stores.push(
         yield* CheckpointStore.CheckpointStore.pipe(
