@@ -155,12 +155,14 @@ export const analyse = Command.make(
             // This process's own workers, as the embedded engine has them: the first counts on this thread, each other
             // one on a thread of its own, each holding its next task beside the current one. Workers elsewhere may
             // join the run too. The threads load first, on their own cores, while this one loads the NATS client and
-            // sets the run up: counting starts with the first task out.
-            const counters = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
-              Layer.build(i === 0 ? Counter.layerInline(format) : Counter.layerThread(format)).pipe(
-                Effect.forkScoped,
-                Effect.map((built) => Layer.effectContext(Fiber.join(built)))
-              )
+            // sets the run up: counting starts with the first task out. (A launcher's master rank counts nothing.)
+            const counters = yield* Effect.forEach(
+              Array.from({ length: launch.role === "master" ? 0 : workers }),
+              (_, i) =>
+                Layer.build(i === 0 ? Counter.layerInline(format) : Counter.layerThread(format)).pipe(
+                  Effect.forkScoped,
+                  Effect.map((built) => Layer.effectContext(Fiber.join(built)))
+                )
             )
             // The engine's code loads while the connection is made.
             const [[Distributed, Fence], nc] = yield* Effect.all(
