@@ -33,7 +33,7 @@ export interface Options {
    * The run's files and tasks as the caller planned them (`dla analyse --from-store`: from the log store, see
    * `Task.planStore`), instead of the log files under `root`.
    */
-  readonly planned?: { readonly files: ReadonlyArray<PlannedFile>; readonly tasks: ReadonlyArray<Task> }
+  readonly planned?: Planned
   /** Globs a file must match / globs that leave it out (as `dla analyse --include/--exclude`). */
   readonly include?: ReadonlyArray<string>
   readonly exclude?: ReadonlyArray<string>
@@ -211,6 +211,46 @@ export interface Summary {
   readonly durationMs: number
 }
 
+/**
+ * A run's files and the tasks they make.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Planned {
+  readonly files: ReadonlyArray<PlannedFile>
+  readonly tasks: ReadonlyArray<Task>
+}
+
+/**
+ * The run's files under its root (the checkpoint directory and `skipDirs` left out) and the tasks they make, as
+ * {@link run} plans them when it is given none. A master over NATS plans while it sets the run up.
+ *
+ * @since 0.2.0
+ * @category planning
+ */
+export const planRun = (
+  options: Pick<
+    Options,
+    "runId" | "root" | "include" | "exclude" | "skipDirs" | "checkpointDir" | "splitBytes" | "taskBytes"
+  >
+): Effect.Effect<Planned, AnalyserError.AnalyserError> =>
+  Effect.gen(function* () {
+    const root = resolve(options.root)
+    const skipDirs = [
+      ...(options.skipDirs ?? []),
+      ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])
+    ].map((dir) => resolve(dir) + sep)
+    const files = (yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
+      Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
+    )).filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
+    const tasks = planTasks(options.runId, root, files, {
+      splitBytes: options.splitBytes,
+      taskBytes: options.taskBytes
+    })
+    return { files, tasks }
+  })
+
 const tickEvery = Duration.millis(250)
 /** A wait between two ticks longer than this is a hold-up of the loop (see `Scheduler.Input` Tick `deafMs`). */
 const deafAfter = Duration.seconds(1)
@@ -234,24 +274,13 @@ export const run = (options: Options) =>
     const commit = fence.guard
     const now = Clock.currentTimeMillis
 
-    const root = resolve(options.root)
-    const skipDirs = [
-      ...(options.skipDirs ?? []),
-      ...(options.checkpointDir === undefined ? [] : [options.checkpointDir])
-    ].map((dir) => resolve(dir) + sep)
-    const files =
-      options.planned?.files ??
-      (yield* LogFiles.list(root, { include: options.include, exclude: options.exclude }).pipe(
-        Effect.mapError((error) => AnalyserError.make("Input", error.message, error))
-      )).filter((f) => !skipDirs.some((dir) => f.path.startsWith(dir)))
+    const { files, tasks } = options.planned ?? (yield* planRun(options))
     if (files.length === 0) return yield* AnalyserError.make("Input", `${options.root}: no log files to analyse`)
     const plan = Scheduler.makePlan({
       runId: options.runId,
-      root,
+      root: resolve(options.root),
       files,
-      tasks:
-        options.planned?.tasks ??
-        planTasks(options.runId, root, files, { splitBytes: options.splitBytes, taskBytes: options.taskBytes }),
+      tasks,
       checkpointEvery: options.checkpointEvery ?? 100,
       checkpointIntervalMs: Duration.toMillis(Duration.fromInputUnsafe(options.checkpointInterval ?? "5 seconds")),
       heartbeatTimeoutMs: Duration.toMillis(

@@ -4,6 +4,7 @@ import { CheckpointKv, Distributed, RunsKv } from "@dla/analyser/nats"
 import * as RunMonitor from "@dla/analyser/RunMonitor"
 import { natsPerFile } from "@dla/testing"
 import { describe, expect, it } from "@effect/vitest"
+import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { connect } from "@nats-io/transport-node"
 import { Effect, Option } from "effect"
@@ -74,5 +75,40 @@ describe("readers of the runs bucket (nats-server 2.9.10 panics on a STREAM.MSG.
       yield* Effect.promise(() => spy.flush())
       expect(msgGets.slice(byReaders)).toEqual([])
     }).pipe(Effect.scoped)
+  )
+})
+
+describe("Distributed.setupRun with fresh", () => {
+  it.live("makes an earlier run's streams again, so the message ids they remember drop nothing of this run", () =>
+    Effect.gen(function* () {
+      const nc = nats.nc()
+      const n = RunsKv.names("f1")
+      const js = jetstream(nc)
+      const jsm = yield* Effect.promise(() => jetstreamManager(nc))
+      // The results stream: no consumer of its own to give the earlier run away, only what it stored.
+      const publish = () => Effect.promise(() => js.publish(n.resultSubject, "{}", { msgID: "f1/t1" }))
+      yield* Distributed.setupRun(nc, "f1", "/logs", { fresh: true })
+      expect((yield* publish()).duplicate).toBe(false)
+      // Emptied (as a work queue empties as its tasks are acked), the stream still knows the id.
+      yield* Effect.promise(() => jsm.streams.purge(n.results))
+      expect((yield* publish()).duplicate).toBe(true)
+      yield* Distributed.setupRun(nc, "f1", "/logs", { fresh: true })
+      expect((yield* publish()).duplicate).toBe(false)
+    })
+  )
+
+  it.live("keeps a stream no run has used (no message, no consumer): nothing to delete", () =>
+    Effect.gen(function* () {
+      const nc = nats.nc()
+      const jsm = yield* Effect.promise(() => jetstreamManager(nc))
+      const created = (stream: string) => Effect.promise(() => jsm.streams.info(stream).then((info) => info.created))
+      yield* Distributed.setupRun(nc, "f2", "/logs", { fresh: true })
+      const n = RunsKv.names("f2")
+      const [results, tasks] = [yield* created(n.results), yield* created(n.tasks)]
+      yield* Distributed.setupRun(nc, "f2", "/logs", { fresh: true })
+      // The results stream has neither yet; the task stream has the workers' consumer, made again with it.
+      expect(yield* created(n.results)).toBe(results)
+      expect(yield* created(n.tasks)).not.toBe(tasks)
+    })
   )
 })

@@ -42,7 +42,9 @@ export class BucketError extends Schema.TaggedError<BucketError>()("BucketError"
 /**
  * Opens `bucket`, creating it with `settings` when it does not exist. Creators starting together can see one creation
  * refused on nats-server 2.9 ("subjects overlap with an existing stream"): the next try, 200 ms later, finds the
- * bucket made.
+ * bucket made. Two round trips (look the bucket's stream up, create it when absent): nats.js would first ask whether
+ * JetStream is there, a third one that tells nothing more, since a server without JetStream answers the look-up with
+ * "jetstream is not enabled" just the same.
  *
  * @since 0.1.0
  * @category constructors
@@ -50,7 +52,9 @@ export class BucketError extends Schema.TaggedError<BucketError>()("BucketError"
 export const create = (nc: NatsConnection, bucket: string, settings: Settings = {}): Effect.Effect<KV, BucketError> =>
   Effect.tryPromise({
     try: () =>
-      new Kvm(settings.timeoutMs === undefined ? nc : jetstream(nc, { timeout: settings.timeoutMs })).create(bucket, {
+      new Kvm(
+        jetstream(nc, { checkAPI: false, ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }) })
+      ).create(bucket, {
         history: settings.history ?? 1,
         replicas: settings.replicas ?? 1
       }),

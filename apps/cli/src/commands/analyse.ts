@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os"
 import type { AnalyserError } from "@dla/analyser"
 // Only the embedded engine statically: NATS (Distributed, Fence), following and the dashboard load with the flags
 // that need them, so a plain `dla analyse` starts without their code.
+import * as Counter from "@dla/analyser/Counter"
 import * as Embedded from "@dla/analyser/Embedded"
 import { FileAnalysis, FileError, type LogFormat } from "@dla/core"
 import * as Argument from "effect/cli/Argument"
@@ -16,6 +17,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
@@ -150,6 +152,18 @@ export const analyse = Command.make(
           }),
         onSome: (servers) =>
           Effect.gen(function* () {
+            // This process's own workers, as the embedded engine has them: the first counts on this thread, each other
+            // one on a thread of its own, each holding its next task beside the current one. Workers elsewhere may
+            // join the run too. The threads load first, on their own cores, while this one loads the NATS client and
+            // sets the run up: counting starts with the first task out. (A launcher's master rank counts nothing.)
+            const counters = yield* Effect.forEach(
+              Array.from({ length: launch.role === "master" ? 0 : workers }),
+              (_, i) =>
+                Layer.build(i === 0 ? Counter.layerInline(format) : Counter.layerThread(format)).pipe(
+                  Effect.forkScoped,
+                  Effect.map((built) => Layer.effectContext(Fiber.join(built)))
+                )
+            )
             // The engine's code loads while the connection is made.
             const [[Distributed, Fence], nc] = yield* Effect.all(
               [
@@ -162,25 +176,14 @@ export const analyse = Command.make(
             )
             yield* Watch.publish(nc, watched)
             if (launch.role === "master") return yield* Launch.master(nc, launch, options)
-            // This process's own workers, as the embedded engine has them: the first counts on this thread, each other
-            // one on a thread of its own, each holding its next task beside the current one. Workers elsewhere may
-            // join the run too.
-            const local = yield* Effect.forEach(Array.from({ length: workers }), (_, i) =>
-              Distributed.worker(nc, {
-                runId: options.runId,
-                once: true,
-                format,
-                thread: i > 0,
+            return yield* Distributed.master(nc, {
+              ...options,
+              localWorkers: {
+                counters,
                 concurrency: Embedded.tasksPerWorker,
-                workerId: `${options.runId}-local-${i + 1}`,
-                onTask: Verbose.workerTasks(args.verbose, args.path, `${options.runId}-local-${i + 1}`)
-              }).pipe(Effect.forkScoped)
-            )
-            const summary = yield* Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced))
-            // Every task has its result and the queue is gone: nothing is left for them (and a local worker that
-            // never got to join, other workers being quicker, must not keep the command from returning).
-            yield* Fiber.interruptAll(local)
-            return summary
+                onTask: (workerId) => Verbose.workerTasks(args.verbose, args.path, workerId)
+              }
+            }).pipe(Effect.provide(Fence.layerUnfenced))
           }).pipe(Effect.scoped)
       }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
       if (summary === undefined) return // a standby master of the launch finished the run, and printed it

@@ -195,6 +195,9 @@ const connectionOptions = (
     // ...but once connected, ride out server restarts and fail-overs for as long as it takes.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    // No stack captured with each request, subscription and timer "to add context" to a timeout: every error of ours
+    // says what failed already, and a run makes hundreds of requests (each trace is a new Error).
+    noAsyncTraces: true,
     user: Option.getOrUndefined(login.user),
     pass: Option.getOrUndefined(Option.map(login.password, Redacted.value)),
     token: Option.getOrUndefined(Option.map(login.token, Redacted.value)),

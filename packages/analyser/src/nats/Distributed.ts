@@ -6,12 +6,14 @@
  */
 import { Leadership } from "@dla/election"
 import { type NatsConnection, nanos } from "@nats-io/nats-core"
-import { Clock, Duration, Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
+import { Clock, type Context, Duration, Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "../AnalyserError.ts"
 import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Counter from "../Counter.ts"
 import * as Fence from "../Fence.ts"
+import type * as Heartbeats from "../Heartbeats.ts"
 import * as Master from "../Master.ts"
+import type * as ResultChannel from "../ResultChannel.ts"
 import type * as TaskQueue from "../TaskQueue.ts"
 import * as Worker from "../Worker.ts"
 import * as CheckpointKv from "./CheckpointKv.ts"
@@ -61,26 +63,25 @@ export const setupRun = (
     }
     const { jsm } = yield* clients(nc)
     const duplicateWindow = nanos(Duration.toMillis(options.duplicateWindow ?? "10 minutes"))
+    const fresh = options.fresh === true
     // The bucket and the streams are independent: made side by side, each in as few round trips as it takes (the
-    // set-up is most of what a run over NATS costs more than one in process). Only "running" waits for both.
+    // set-up is most of what a run over NATS costs more than one in process). Only "running" waits for all three.
+    // Starting afresh deletes only streams an earlier run left behind (see `ensureStream`).
     const bucket = RunsKv.createRuns(nc, replicas).pipe(
       Effect.tap((kv) =>
-        options.fresh
+        fresh
           ? tryNats("cannot reset the run's checkpoint", () => kv.delete(RunsKv.names(runId).checkpointKey))
           : Effect.void
       )
     )
-    const streams = Effect.gen(function* () {
-      if (options.fresh) yield* RunsKv.deleteStreams(jsm, runId)
-      yield* Effect.all(
-        [
-          TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas }),
-          ResultStream.ensure(jsm, runId, { duplicateWindow, replicas })
-        ],
-        { concurrency: "unbounded", discard: true }
-      )
-    })
-    const [kv] = yield* Effect.all([bucket, streams], { concurrency: "unbounded" })
+    const [kv] = yield* Effect.all(
+      [
+        bucket,
+        TaskStream.ensure(jsm, runId, { ...options, duplicateWindow, replicas, fresh }),
+        ResultStream.ensure(jsm, runId, { duplicateWindow, replicas, fresh })
+      ],
+      { concurrency: "unbounded" }
+    )
     yield* RunsKv.markRunning(kv, runId, root)
   })
 
@@ -98,7 +99,8 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
   )
 
 /**
- * How {@link master} runs: the master's options, the streams' options, and how long set-up may take.
+ * How {@link master} runs: the master's options, the streams' options, how long set-up may take, and the workers it
+ * runs in its own process.
  *
  * @since 0.1.0
  * @category models
@@ -109,7 +111,50 @@ export interface MasterOptions extends Master.Options, Options {
    * e.g. electing a new stream or meta leader after losing a node, before the master fails (default 60 s).
    */
   readonly setupDeadline?: Duration.Input
+  /** Workers in the master's process (`dla analyse --nats`), beside any that join from elsewhere. */
+  readonly localWorkers?: LocalWorkers
 }
+
+/**
+ * The workers a master runs in its own process, one per counter: as the embedded engine has them, the first counts
+ * on the master's thread (`Counter.layerInline`), each other one on a counting thread of its own
+ * (`Counter.layerThread`). They take tasks from the run's queue like any other worker, and stop once the master has
+ * its summary.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface LocalWorkers {
+  /**
+   * Each worker's counter. A counting thread takes a while to load: a caller that builds its layer early (and gives
+   * `Layer.effectContext` of the build's fiber here) has it load while the connection is made and the run set up.
+   */
+  readonly counters: ReadonlyArray<Layer.Layer<Counter.Counter, AnalyserError.AnalyserError>>
+  /** Tasks each one holds at once (see `Worker.Options.concurrency`). */
+  readonly concurrency?: number
+  /** What each one reports, by its id (`<run>-local-<n>`, from 1). */
+  readonly onTask?: (workerId: string) => Worker.Options["onTask"]
+}
+
+/**
+ * Runs the master's local workers on the run's services (those the master uses: one consumer look-up for all), until
+ * interrupted. Taken straight to the run the master set up: no watch of the runs bucket.
+ */
+const runLocalWorkers = (
+  runId: string,
+  local: LocalWorkers,
+  services: Context.Context<TaskQueue.TaskQueue | ResultChannel.ResultChannel | Heartbeats.Heartbeats>
+) =>
+  Effect.forEach(local.counters, (counter, i) => {
+    const workerId = `${runId}-local-${i + 1}`
+    return Worker.run({ workerId, concurrency: local.concurrency, onTask: local.onTask?.(workerId) }).pipe(
+      Effect.scoped,
+      Effect.provide(Layer.merge(Layer.succeedContext(services), counter)),
+      // A NATS outage is waited out, then the run taken up again.
+      Effect.retry({ while: (error) => error.reason === "Transport", schedule: Schedule.spaced("1 second") }),
+      Effect.forkScoped
+    )
+  })
 
 /**
  * Retries a master's set-up step through transport errors (a leader election on the NATS cluster answers with
@@ -142,9 +187,21 @@ const rideOutElection =
 export const master = (nc: NatsConnection, options: MasterOptions) =>
   Effect.gen(function* () {
     const fence = yield* Fence.Fence
-    yield* fence.guard(setupRun(nc, options.runId, options.root, options)).pipe(rideOutElection("run set-up", options))
+    // The run's files are listed and planned while it is set up (round trips to NATS): the tasks go out as soon as
+    // there is a queue to take them.
+    const [, planned] = yield* Effect.all(
+      [
+        fence.guard(setupRun(nc, options.runId, options.root, options)).pipe(rideOutElection("run set-up", options)),
+        options.planned === undefined ? Master.planRun(options) : Effect.succeed(options.planned)
+      ],
+      { concurrency: "unbounded" }
+    )
+    const services = yield* Layer.build(layer(nc, options.runId, options))
+    const local =
+      options.localWorkers === undefined ? [] : yield* runLocalWorkers(options.runId, options.localWorkers, services)
     const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
-    const stores = [kv]
+    // Started afresh, the set-up has just deleted the KV checkpoint: there is nothing to read (nor to adopt).
+    const stores = [options.fresh === true ? { ...kv, load: Effect.succeedNone } : kv]
     if (options.checkpointDir !== undefined) {
       stores.push(
         yield* CheckpointStore.CheckpointStore.pipe(
@@ -160,15 +217,14 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
         )
       )
     }
-    return yield* Master.run(options).pipe(
-      Effect.provide(
-        Layer.merge(
-          layer(nc, options.runId, options),
-          Layer.succeed(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
-        )
-      )
+    const summary = yield* Master.run({ ...options, planned }).pipe(
+      Effect.provide(services),
+      Effect.provideService(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
     )
-  })
+    // Every task has its result and the queue is gone: nothing is left for the local workers.
+    yield* Fiber.interruptAll(local)
+    return summary
+  }).pipe(Effect.scoped)
 
 /**
  * How {@link masterWithStandbys} runs: a master's options, plus this candidate's id, priority and election timing.

@@ -18,7 +18,8 @@ import { readAll } from "./internal/streamReader.ts"
 import { names } from "./RunsKv.ts"
 
 /**
- * Creates the run's results stream, or checks that a left-over one fits (see `ensureStream`).
+ * Creates the run's results stream, or checks that a left-over one fits (see `ensureStream`). `fresh`: a left-over
+ * stream is made again, empty.
  *
  * @since 0.1.0
  * @category lifecycle
@@ -26,14 +27,15 @@ import { names } from "./RunsKv.ts"
 export const ensure = (
   jsm: JetStreamManager,
   runId: string,
-  options: { readonly duplicateWindow: number; readonly replicas: number }
+  options: { readonly duplicateWindow: number; readonly replicas: number; readonly fresh?: boolean }
 ) =>
   ensureStream(jsm, {
     name: names(runId).results,
     subjects: [names(runId).resultSubject],
     retention: RetentionPolicy.Limits,
     duplicateWindow: options.duplicateWindow,
-    replicas: options.replicas
+    replicas: options.replicas,
+    fresh: options.fresh
   })
 
 const decodeResults = decodeJson(Schema.Union([TaskResult, Schema.Array(TaskResult)]), "result")

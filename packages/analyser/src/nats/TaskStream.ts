@@ -31,7 +31,7 @@ import { consumerName, markDone, names } from "./RunsKv.ts"
 
 /**
  * Creates the run's task stream and its consumer, or checks that left-over ones fit (see `ensureStream`); a
- * consumer with other limits is updated.
+ * consumer with other limits is updated. `fresh`: a left-over stream is made again, empty and without a consumer.
  *
  * @since 0.1.0
  * @category lifecycle
@@ -39,7 +39,11 @@ import { consumerName, markDone, names } from "./RunsKv.ts"
 export const ensure = (
   jsm: JetStreamManager,
   runId: string,
-  options: TaskQueue.Options & { readonly duplicateWindow: number; readonly replicas: number }
+  options: TaskQueue.Options & {
+    readonly duplicateWindow: number
+    readonly replicas: number
+    readonly fresh?: boolean
+  }
 ) =>
   Effect.gen(function* () {
     const n = names(runId)
@@ -48,7 +52,8 @@ export const ensure = (
       subjects: [n.taskSubject],
       retention: RetentionPolicy.Workqueue,
       duplicateWindow: options.duplicateWindow,
-      replicas: options.replicas
+      replicas: options.replicas,
+      fresh: options.fresh
     })
     const consumer = {
       durable_name: consumerName,

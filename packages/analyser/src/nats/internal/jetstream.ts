@@ -34,20 +34,21 @@ export interface Clients {
 
 /**
  * The connection's JetStream clients. Making the manager asks the server once whether JetStream is there (a round
- * trip), so it is made once per connection, not once per module that needs it.
+ * trip), so it is made once per connection, not once per module that needs it: callers that ask while it is being
+ * made (a master's set-up and its local workers, side by side) share that one question. A failed one is forgotten,
+ * so the next call asks again.
  */
-const made = new WeakMap<NatsConnection, Clients>()
+const made = new WeakMap<NatsConnection, Promise<Clients>>()
 export const clients = (nc: NatsConnection) =>
-  Effect.suspend(() => {
+  tryNats("JetStream is not available", () => {
     const known = made.get(nc)
-    if (known !== undefined) return Effect.succeed(known)
-    return tryNats("JetStream is not available", () => jetstreamManager(nc)).pipe(
-      Effect.map((jsm) => {
-        const found = { js: jetstream(nc), jsm }
-        made.set(nc, found)
-        return found
-      })
-    )
+    if (known !== undefined) return known
+    const making = jetstreamManager(nc).then((jsm) => ({ js: jetstream(nc), jsm }))
+    made.set(nc, making)
+    making.catch(() => {
+      if (made.get(nc) === making) made.delete(nc)
+    })
+    return making
   })
 
 export interface StreamSpec {
@@ -56,6 +57,8 @@ export interface StreamSpec {
   readonly retention: RetentionPolicy
   readonly duplicateWindow: number
   readonly replicas: number
+  /** Start over: a left-over stream of an earlier run is deleted and made again, whatever its config. */
+  readonly fresh?: boolean
 }
 
 /** "Stream name already in use with a different configuration": the answer to creating a stream that exists. */
@@ -64,11 +67,17 @@ const inUseOtherwise = (error: unknown) => error instanceof JetStreamApiError &&
 /**
  * Creates the stream, or checks that a left-over one fits: another retention or other subjects is a Conflict (one
  * line naming it), another dedupe window or replica count is updated. One round trip when the stream is absent or
- * fits already (creating a stream that exists with the same config is a no-op); only a misfit is looked at.
+ * fits already (creating a stream that exists with the same config is a no-op that answers with its state); only a
+ * misfit is looked at. `fresh`: a stream that ever held a message or has a consumer is an earlier run's, deleted and
+ * made again (its messages and consumer go, and so do the message ids it remembers for dedupe, which would drop this
+ * run's tasks as duplicates); a stream with neither is as good as new, and costs no delete.
  */
-export const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
+export const ensureStream = (
+  jsm: JetStreamManager,
+  spec: StreamSpec
+): Effect.Effect<void, AnalyserError.AnalyserError> =>
   Effect.gen(function* () {
-    const created = yield* tryNats(`cannot create stream ${spec.name}`, () =>
+    const create = tryNats(`cannot create stream ${spec.name}`, () =>
       jsm.streams
         .add({
           name: spec.name,
@@ -78,12 +87,15 @@ export const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
           duplicate_window: spec.duplicateWindow,
           num_replicas: spec.replicas
         })
-        .then(
-          () => true,
-          (error: unknown) => (inUseOtherwise(error) ? false : Promise.reject(error))
-        )
+        .catch((error: unknown) => (inUseOtherwise(error) ? undefined : Promise.reject(error)))
     )
-    if (created) return
+    const created = yield* create
+    if (spec.fresh === true) {
+      if (created !== undefined && created.state.last_seq === 0 && created.state.consumer_count === 0) return
+      yield* deleteStream(jsm, spec.name)
+      return yield* ensureStream(jsm, { ...spec, fresh: false })
+    }
+    if (created !== undefined) return
     const existing = yield* tryNats(`cannot read stream ${spec.name}`, () => jsm.streams.info(spec.name))
     const config = existing.config
     const sameSubjects = [...config.subjects].sort().join(",") === [...spec.subjects].sort().join(",")

@@ -20,14 +20,24 @@ import * as EffectFace from "../Distributed.ts"
  * @since 0.1.0
  * @category models
  */
-export type {
-  LeadershipEvent,
-  MasterOptions,
-  StandbyOptions,
-  StandbySummary,
-  WorkerEvent,
-  WorkerOptions
-} from "../Distributed.ts"
+export type { LeadershipEvent, StandbySummary, WorkerEvent, WorkerOptions } from "../Distributed.ts"
+
+/**
+ * How a master runs ({@link EffectFace.MasterOptions}), without `localWorkers`: their counters are Layers, which
+ * belong to the Effect face.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MasterOptions = Omit<EffectFace.MasterOptions, "localWorkers">
+
+/**
+ * How a candidate master runs ({@link EffectFace.StandbyOptions}), without `localWorkers` (see {@link MasterOptions}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StandbyOptions = Omit<EffectFace.StandbyOptions, "localWorkers">
 
 /**
  * Sets the run up on NATS and runs a lone master ({@link EffectFace.master} with `Fence.layerUnfenced`; for a master
@@ -39,7 +49,7 @@ export type {
  */
 export const master = (
   nc: NatsConnection,
-  options: EffectFace.MasterOptions & Listening & PromiseFace.Abortable
+  options: MasterOptions & Listening & PromiseFace.Abortable
 ): Promise<Master.Summary> =>
   PromiseFace.run(listening(Effect.provide(EffectFace.master(nc, options), Fence.layerUnfenced), options), options)
 
@@ -52,7 +62,7 @@ export const master = (
  */
 export const masterWithStandbys = (
   nc: NatsConnection,
-  options: EffectFace.StandbyOptions & Listening & PromiseFace.Abortable
+  options: StandbyOptions & Listening & PromiseFace.Abortable
 ): Promise<EffectFace.StandbySummary | undefined> =>
   PromiseFace.run(listening(EffectFace.masterWithStandbys(nc, options), options), options)
 
