@@ -1,5 +1,28 @@
-import { createRequire } from "node:module"
+import { createRequire, isBuiltin } from "node:module"
 import { packageBuild } from "../../tsup.shared.ts"
+
+/**
+ * Node's built-in modules, imported statically, become `process.getBuiltinModule` calls whose exports are read where
+ * they are used: an ESM `import` of a built-in builds its whole namespace, which runs every lazy getter (`fs` loads
+ * fs/promises, streams and readline; `crypto` webcrypto; `tty` net), ~15 ms of every start for modules the quick
+ * path never calls (docs/benchmarks.md, "Start-up (startup helper)"). Node, Bun and Deno all have the call.
+ */
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(build: {
+    onResolve: (options: { filter: RegExp }, callback: (args: { path: string; kind: string }) => unknown) => void
+    onLoad: (options: { filter: RegExp; namespace: string }, callback: (args: { path: string }) => unknown) => void
+  }) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, ({ path, kind }) =>
+      kind === "import-statement" && isBuiltin(path) ? { path, namespace: "lazy-builtin" } : undefined
+    )
+    // CommonJS to esbuild, so each named import is read off the module object at its use, not at load.
+    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(path.startsWith("node:") ? path : `node:${path}`)})`,
+      loader: "js"
+    }))
+  }
+}
 
 // The `dla` binary bundles its dependencies, effect and the dla packages included, into one file: loading one
 // module instead of hundreds cuts its start time, which every command pays (an external dla package would also load
@@ -11,6 +34,9 @@ const bundled = {
   splitting: false,
   sourcemap: false,
   minify: true,
+  // tsup would mark every `node:` import external before any plugin saw it.
+  removeNodeProtocol: false,
+  esbuildPlugins: [lazyBuiltins],
   // From the dla packages' sources, as the tests run them (and whatever state their dist/ is in).
   esbuildOptions: (options: { conditions?: Array<string> }) => {
     options.conditions = ["source"]

@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import * as fs from "node:fs"
-import * as fsp from "node:fs/promises"
 import { dirname } from "node:path"
 import process from "node:process"
 
@@ -30,6 +29,8 @@ const directoryFlushUnsupported = process.platform === "win32"
  * @category writing
  */
 export const write = async (path: string, data: string | Uint8Array): Promise<void> => {
+  // `fs.promises` read here, not imported: the bundled CLI's synchronous writers never load node:fs/promises.
+  const fsp = fs.promises
   const dir = dirname(path)
   await fsp.mkdir(dir, { recursive: true })
   const temporary = temporaryPath(path)

@@ -17,9 +17,8 @@
  * @since 0.1.0
  */
 import { Buffer } from "node:buffer"
-import { closeSync, fstatSync, openSync, readSync } from "node:fs"
+import { closeSync, fstatSync, openSync, promises, readSync } from "node:fs"
 import type { FileHandle } from "node:fs/promises"
-import { open } from "node:fs/promises"
 import process from "node:process"
 import type { Readable, Transform } from "node:stream"
 import * as Effect from "effect/Effect"
@@ -469,7 +468,8 @@ export class ChunkCounter {
 
 /** Runs `use` on the open file, always closing it; every failure becomes a {@link FileError.FileError}. */
 const withFile = async <A>(path: string, use: (handle: FileHandle) => Promise<A>): Promise<A> => {
-  const handle = await open(path, "r").catch((cause) => {
+  // `fs.promises` read at the call: the bundled CLI then loads node:fs/promises only for a file read this way.
+  const handle = await promises.open(path, "r").catch((cause) => {
     throw FileError.fromSystemError(path, cause)
   })
   try {
