@@ -2,10 +2,12 @@ import { createRequire, isBuiltin } from "node:module"
 import { packageBuild } from "../../tsup.shared.ts"
 
 /**
- * Node's built-in modules, imported statically, become `process.getBuiltinModule` calls whose exports are read where
- * they are used: an ESM `import` of a built-in builds its whole namespace, which runs every lazy getter (`fs` loads
- * fs/promises, streams and readline; `crypto` webcrypto; `tty` net), ~15 ms of every start for modules the quick
- * path never calls (docs/benchmarks.md, "Start-up (startup helper)"). Node, Bun and Deno all have the call.
+ * Node's built-in modules, imported statically, become `process.getBuiltinModule` calls: an ESM `import` of a
+ * built-in builds its whole namespace, which runs every lazy getter (`fs` loads fs/promises, streams and readline;
+ * `crypto` webcrypto), several ms of every start for modules the quick path never calls (docs/benchmarks.md,
+ * "Start-up (startup helper)"). Each named export is read off the module once, and only if some import uses it (a
+ * pure call the bundler drops otherwise); a getter a module wants lazily (`fs.promises`) is read off the default
+ * import at its use. Node, Bun and Deno all have the call.
  */
 const lazyBuiltins = {
   name: "lazy-builtins",
@@ -14,13 +16,22 @@ const lazyBuiltins = {
     onLoad: (options: { filter: RegExp; namespace: string }, callback: (args: { path: string }) => unknown) => void
   }) {
     build.onResolve({ filter: /^[a-z_:/]+$/ }, ({ path, kind }) =>
-      kind === "import-statement" && isBuiltin(path) ? { path, namespace: "lazy-builtin" } : undefined
+      kind === "import-statement" && isBuiltin(path)
+        ? { path: path.startsWith("node:") ? path : `node:${path}`, namespace: "lazy-builtin" }
+        : undefined
     )
-    // CommonJS to esbuild, so each named import is read off the module object at its use, not at load.
-    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(path.startsWith("node:") ? path : `node:${path}`)})`,
-      loader: "js"
-    }))
+    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => {
+      const names = Object.keys(process.getBuiltinModule(path)).filter((name) => name !== "default")
+      return {
+        contents: [
+          `const m = process.getBuiltinModule(${JSON.stringify(path)})`,
+          "export default m",
+          ...names.map((name, i) => `const e${i} = /* @__PURE__ */ (() => m[${JSON.stringify(name)}])()`),
+          `export { ${names.map((name, i) => `e${i} as ${JSON.stringify(name)}`).join(", ")} }`
+        ].join("\n"),
+        loader: "js"
+      }
+    })
   }
 }
 

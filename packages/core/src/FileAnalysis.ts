@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { Buffer } from "node:buffer"
-import { closeSync, fstatSync, openSync, promises, readSync } from "node:fs"
+import fs, { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import type { FileHandle } from "node:fs/promises"
 import process from "node:process"
 import type { Readable, Transform } from "node:stream"
@@ -468,8 +468,9 @@ export class ChunkCounter {
 
 /** Runs `use` on the open file, always closing it; every failure becomes a {@link FileError.FileError}. */
 const withFile = async <A>(path: string, use: (handle: FileHandle) => Promise<A>): Promise<A> => {
-  // `fs.promises` read at the call: the bundled CLI then loads node:fs/promises only for a file read this way.
-  const handle = await promises.open(path, "r").catch((cause) => {
+  // `fs.promises` read off the module at the call, not imported: the bundled CLI then loads node:fs/promises (and
+  // the streams and readline with it) only for a file read this way.
+  const handle = await fs.promises.open(path, "r").catch((cause) => {
     throw FileError.fromSystemError(path, cause)
   })
   try {

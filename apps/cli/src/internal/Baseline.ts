@@ -61,8 +61,9 @@ export const record = (runId: string, input: Input, seconds: number): Effect.Eff
       bytes: input.counts.bytes,
       at: new Date(at).toISOString()
     }
-    // Atomic: a concurrent reader never sees half a file.
-    yield* Effect.try(() => AtomicFile.writeSync(file(dir, runId), JSON.stringify(value)))
+    // Atomic: a concurrent reader never sees half a file. Not durable: a time lost to a power cut is measured again by
+    // the next sequential run, while two fsyncs cost every `dla analyse` several ms (docs/benchmarks.md, "Start-up").
+    yield* Effect.try(() => AtomicFile.writeSync(file(dir, runId), JSON.stringify(value), { durable: false }))
   }).pipe(Effect.ignore)
 
 /** The recorded sequential seconds of this input, if a sequential run of exactly this input was recorded. */
