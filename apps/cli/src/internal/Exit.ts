@@ -5,11 +5,9 @@
  */
 import { ErrorMessage } from "@dla/core"
 import * as Cause from "effect/Cause"
-import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as CliError from "effect/cli/CliError"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Diagnostics from "./Diagnostics.ts"
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
@@ -26,8 +24,8 @@ export const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
     Effect.gen(function* () {
       Diagnostics.flush() // the run's diagnostics first, its fatal error last
       yield* Console.error(expected ? `dla: ${message}` : `dla: internal error: ${message}`)
-      const debug = yield* Config.option(Config.String("DLA_DEBUG")).pipe(Effect.orElseSucceed(() => Option.none()))
-      if (!expected && Option.isSome(debug)) yield* Console.error(Cause.pretty(cause))
+      // Read directly, not through effect's Config: the quick path's bundle then leaves Config and its provider out.
+      if (!expected && process.env.DLA_DEBUG !== undefined) yield* Console.error(Cause.pretty(cause))
     }),
     usage ? ExitCode.usage : ExitCode.failure
   )
