@@ -25,6 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileError from "./FileError.ts"
 import * as Kernel from "./internal/kernel.ts"
+import * as Stopwatch from "./internal/stopwatch.ts"
 import { NEWLINE, Tally } from "./internal/tally.ts"
 import * as LogFormat from "./LogFormat.ts"
 
@@ -116,7 +117,7 @@ export const hasZstd = (): boolean => zlib().createZstdDecompress !== undefined
  * @category analysis
  */
 export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise<FileResult> => {
-  const began = performance.now()
+  const began = Stopwatch.now()
   return withFile(path, async (handle) => {
     const info = await handle.stat()
     if (!info.isFile()) throw new FileError.FileError({ path, reason: "NotAFile", detail: "" })
@@ -134,7 +135,7 @@ export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise
           ...options,
           size: info.size
         })
-        return { path, ...counts, durationMs: performance.now() - began }
+        return { path, ...counts, durationMs: Stopwatch.now() - began }
       }
       const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), options.format)
       const scan = new PlainScan(scanner, tally, rangeStart, Math.min(options.range?.end ?? info.size, info.size))
@@ -146,7 +147,7 @@ export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise
         path,
         format: tally.format,
         ...counts,
-        durationMs: performance.now() - began,
+        durationMs: Stopwatch.now() - began,
         ...sizeChange(before, found)
       }
     } finally {
@@ -226,7 +227,7 @@ const countSync = (
   scanner: Kernel.Scanner,
   format: LogFormat.LogFormat | undefined
 ): BatchOutcome | "compressed" => {
-  const began = performance.now()
+  const began = Stopwatch.now()
   let fd: number | undefined
   try {
     fd = openSync(path, "r")
@@ -256,7 +257,7 @@ const countSync = (
       path,
       format: tally.format,
       ...tally.counts(scan.bytes()),
-      durationMs: performance.now() - began,
+      durationMs: Stopwatch.now() - began,
       ...changed
     }
   } catch (cause) {
@@ -387,7 +388,7 @@ export const analyseStream = async (
   stream: AsyncIterable<Uint8Array>,
   options: Omit<AnalyseOptions, "range"> = {}
 ): Promise<FileResult> => {
-  const began = performance.now()
+  const began = Stopwatch.now()
   const scanner = Kernel.acquire(CHUNK)
   const chunks = stream[Symbol.asyncIterator]()
   try {
@@ -409,7 +410,7 @@ export const analyseStream = async (
       compression === undefined
         ? await countChunks(name, rest, { scanner, ...options })
         : await countCompressed(name, rest, { compression, scanner, ...options })
-    return { path: name, ...counts, durationMs: performance.now() - began }
+    return { path: name, ...counts, durationMs: Stopwatch.now() - began }
   } catch (cause) {
     throw FileError.fromSystemError(name, cause)
   } finally {
