@@ -79,6 +79,10 @@ export default [
     { quick: "src/quick.ts" },
     {
       ...bundled,
+      // The logger in a chunk of its own, imported by the first diagnostic (Diagnostics.ts): a plain run says
+      // nothing. (Left in one file, esbuild would wrap every module the logger shares in a lazy initialiser, which
+      // the compile cache does not keep: slower than the logger itself.)
+      splitting: true,
       noExternal: [/.*/]
     }
   ),

@@ -9,7 +9,7 @@ import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as Diagnostics from "./internal/Diagnostics.ts"
+import * as EffectLogs from "./internal/EffectLogs.ts"
 import * as Exit from "./internal/Exit.ts"
 
 /**
@@ -90,8 +90,8 @@ const { version } = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Struct
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> =>
   Effect.promise(() => forArgs(args)).pipe(
     Effect.flatMap((dla) => Command.runWith(dla, { version })(args)),
-    // Every diagnostic, and every Effect.log* of the packages, through @dla/logger at --log-level (Diagnostics.ts).
-    Effect.provide(Diagnostics.layer(args)),
+    // Every diagnostic, and every Effect.log* of the packages, through @dla/logger at --log-level (EffectLogs.ts).
+    Effect.provide(EffectLogs.layer(args)),
     Effect.as(ExitCode.ok),
     Effect.catchCause(Exit.report),
     Effect.provide(CliOutput.layerPresenter(presenter))

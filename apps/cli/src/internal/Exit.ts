@@ -22,7 +22,7 @@ export const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
   const message = ErrorMessage.describe(error)
   return Effect.as(
     Effect.gen(function* () {
-      Diagnostics.flush() // the run's diagnostics first, its fatal error last
+      yield* Diagnostics.written // the run's diagnostics first, its fatal error last
       yield* Console.error(expected ? `dla: ${message}` : `dla: internal error: ${message}`)
       // Read directly, not through effect's Config: the quick path's bundle then leaves Config and its provider out.
       if (!expected && process.env.DLA_DEBUG !== undefined) yield* Console.error(Cause.pretty(cause))
