@@ -64,7 +64,7 @@ export const run = async (given: Plain, env = process.env): Promise<number | und
       // A file that cannot be read stops the sequential analyser before it prints anything; the engine counts the
       // other files and names it, as a plain `dla analyse` always did: the program's job, then.
       Effect.catchTag("FileError", () => Effect.succeed(undefined)),
-      Effect.catchCause(Exit.report),
+      Effect.catchCause((cause) => Exit.report(cause)),
       // The warnings (skipped files, mostly unread ones) wait for the logger's import: written before the exit.
       Effect.ensuring(Diagnostics.written)
     )
