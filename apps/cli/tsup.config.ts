@@ -1,5 +1,39 @@
-import { createRequire } from "node:module"
+import { createRequire, isBuiltin } from "node:module"
 import { packageBuild } from "../../tsup.shared.ts"
+
+/**
+ * Node's built-in modules, imported statically, become `process.getBuiltinModule` calls: an ESM `import` of a
+ * built-in builds its whole namespace, which runs every lazy getter (`fs` loads fs/promises, streams and readline;
+ * `crypto` webcrypto), several ms of every start for modules the quick path never calls (docs/benchmarks.md,
+ * "Start-up (startup helper)"). Each named export is read off the module once, and only if some import uses it (a
+ * pure call the bundler drops otherwise); a getter a module wants lazily (`fs.promises`) is read off the default
+ * import at its use. Node, Bun and Deno all have the call.
+ */
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(build: {
+    onResolve: (options: { filter: RegExp }, callback: (args: { path: string; kind: string }) => unknown) => void
+    onLoad: (options: { filter: RegExp; namespace: string }, callback: (args: { path: string }) => unknown) => void
+  }) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, ({ path, kind }) =>
+      kind === "import-statement" && isBuiltin(path)
+        ? { path: path.startsWith("node:") ? path : `node:${path}`, namespace: "lazy-builtin" }
+        : undefined
+    )
+    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => {
+      const names = Object.keys(process.getBuiltinModule(path)).filter((name) => name !== "default")
+      return {
+        contents: [
+          `const m = process.getBuiltinModule(${JSON.stringify(path)})`,
+          "export default m",
+          ...names.map((name, i) => `const e${i} = /* @__PURE__ */ (() => m[${JSON.stringify(name)}])()`),
+          `export { ${names.map((name, i) => `e${i} as ${JSON.stringify(name)}`).join(", ")} }`
+        ].join("\n"),
+        loader: "js"
+      }
+    })
+  }
+}
 
 // The `dla` binary bundles its dependencies, effect and the dla packages included, into one file: loading one
 // module instead of hundreds cuts its start time, which every command pays (an external dla package would also load
@@ -11,6 +45,9 @@ const bundled = {
   splitting: false,
   sourcemap: false,
   minify: true,
+  // tsup would mark every `node:` import external before any plugin saw it.
+  removeNodeProtocol: false,
+  esbuildPlugins: [lazyBuiltins],
   // From the dla packages' sources, as the tests run them (and whatever state their dist/ is in).
   esbuildOptions: (options: { conditions?: Array<string> }) => {
     options.conditions = ["source"]
@@ -42,6 +79,10 @@ export default [
     { quick: "src/quick.ts" },
     {
       ...bundled,
+      // The logger in a chunk of its own, imported by the first diagnostic (Diagnostics.ts): a plain run says
+      // nothing. (Left in one file, esbuild would wrap every module the logger shares in a lazy initialiser, which
+      // the compile cache does not keep: slower than the logger itself.)
+      splitting: true,
       noExternal: [/.*/]
     }
   ),

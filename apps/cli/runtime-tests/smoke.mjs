@@ -41,6 +41,14 @@ try {
   assert.equal(sequential.status, 0, sequential.stderr)
   assert.match(sequential.stderr, /old\.log\.xz: compressed with xz: not supported/)
   assert.deepEqual(JSON.parse(sequential.stdout).levels, json.levels)
+  // The launcher's quick path (a plain `dla analyse`) loads the logger by its first warning, from a chunk of its own.
+  const quick = dla("analyse", dir, "--json")
+  assert.equal(quick.status, 0, quick.stderr)
+  assert.match(
+    quick.stderr,
+    /^\[\d\d:\d\d:\d\d\.\d{3}\] WARN {5}skipped .*old\.log\.xz: compressed with xz: not supported$/m
+  )
+  assert.deepEqual(JSON.parse(quick.stdout).levels, json.levels)
   rmSync(join(dir, "old.log.xz"))
 
   const text = dla("analyse", dir)

@@ -5,11 +5,12 @@
  */
 import { readFileSync } from "node:fs"
 import * as Console from "effect/Console"
+import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as Diagnostics from "./internal/Diagnostics.ts"
+import * as EffectLogs from "./internal/EffectLogs.ts"
 import * as Exit from "./internal/Exit.ts"
 
 /**
@@ -90,12 +91,16 @@ const { version } = Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Struct
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, Command.Environment> =>
   Effect.promise(() => forArgs(args)).pipe(
     Effect.flatMap((dla) => Command.runWith(dla, { version })(args)),
-    // Every diagnostic, and every Effect.log* of the packages, through @dla/logger at --log-level (Diagnostics.ts).
-    Effect.provide(Diagnostics.layer(args)),
+    // Every diagnostic, and every Effect.log* of the packages, through @dla/logger at --log-level (EffectLogs.ts).
+    Effect.provide(EffectLogs.layer(args)),
     Effect.as(ExitCode.ok),
-    Effect.catchCause(Exit.report),
+    Effect.catchCause((cause) => Exit.report(cause, usageOf)),
     Effect.provide(CliOutput.layerPresenter(presenter))
   )
+
+/** effect/cli's errors are the command line's: help asked for, or a bad invocation. */
+const usageOf: Exit.Usage = (error) =>
+  CliError.isCliError(error) ? (error._tag === "ShowHelp" ? "help" : "usage") : undefined
 
 // Help and version on stdout; a bad invocation as one line on stderr with a pointer to the help.
 const presenter: CliOutput.Presenter = {

@@ -7,7 +7,7 @@
  * the quick path first (quick.ts), which counts a small input without loading the program.
  */
 import { readFileSync } from "node:fs"
-import * as Module from "node:module"
+import Module from "node:module"
 
 const args = process.argv.slice(2)
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {

@@ -12,6 +12,7 @@ import { DistributedContext, type FileError, LogFiles } from "@dla/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
+import * as Diagnostics from "./internal/Diagnostics.ts"
 import * as Exit from "./internal/Exit.ts"
 import * as RunId from "./internal/RunId.ts"
 import * as Sequential from "./internal/Sequential.ts"
@@ -63,7 +64,9 @@ export const run = async (given: Plain, env = process.env): Promise<number | und
       // A file that cannot be read stops the sequential analyser before it prints anything; the engine counts the
       // other files and names it, as a plain `dla analyse` always did: the program's job, then.
       Effect.catchTag("FileError", () => Effect.succeed(undefined)),
-      Effect.catchCause(Exit.report)
+      Effect.catchCause((cause) => Exit.report(cause)),
+      // The warnings (skipped files, mostly unread ones) wait for the logger's import: written before the exit.
+      Effect.ensuring(Diagnostics.written)
     )
   )
 }

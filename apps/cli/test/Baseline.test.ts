@@ -1,11 +1,10 @@
 /** A recorded sequential run gives later runs of the same input the assignment's `Speedup`, without --baseline. */
 import { spawnSync } from "node:child_process"
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { homedir, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Counts } from "@dla/core"
-import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -27,21 +26,20 @@ const analyse = (...args: Array<string>) =>
 describe("Baseline", () => {
   it("gives back a recorded time only for the same input", () => {
     const input = { files: 2, counts: { ...Counts.empty, lines: 10, bytes: 100 } }
-    // DLA_BASELINE_DIR through Config, from this map.
-    const run = <A>(effect: Effect.Effect<A>) =>
-      Effect.runSync(
-        effect.pipe(
-          Effect.provideService(
-            ConfigProvider.ConfigProvider,
-            ConfigProvider.fromEnv({ env: { DLA_BASELINE_DIR: join(work, "baselines") } })
-          )
-        )
-      )
-    expect(run(Baseline.recorded("run-a", input))).toEqual(Option.none())
-    run(Baseline.record("run-a", input, 1.5))
-    expect(run(Baseline.recorded("run-a", input))).toEqual(Option.some(1.5))
-    expect(run(Baseline.recorded("run-a", { ...input, files: 3 }))).toEqual(Option.none())
-    expect(run(Baseline.recorded("run-b", input))).toEqual(Option.none())
+    // DLA_BASELINE_DIR from this environment.
+    const at = { DLA_BASELINE_DIR: join(work, "baselines") }
+    const run = <A>(effect: Effect.Effect<A>) => Effect.runSync(effect)
+    expect(run(Baseline.recorded("run-a", input, at))).toEqual(Option.none())
+    run(Baseline.record("run-a", input, 1.5, at))
+    expect(run(Baseline.recorded("run-a", input, at))).toEqual(Option.some(1.5))
+    expect(run(Baseline.recorded("run-a", { ...input, files: 3 }, at))).toEqual(Option.none())
+    expect(run(Baseline.recorded("run-b", input, at))).toEqual(Option.none())
+  })
+
+  it("lives in DLA_BASELINE_DIR, else under XDG_CACHE_HOME, else under ~/.cache", () => {
+    expect(Baseline.directory({ DLA_BASELINE_DIR: "/b", XDG_CACHE_HOME: "/c" })).toBe("/b")
+    expect(Baseline.directory({ XDG_CACHE_HOME: "/c" })).toBe(join("/c", "dla", "baselines"))
+    expect(Baseline.directory({})).toBe(join(homedir(), ".cache", "dla", "baselines"))
   })
 
   it("dla analyse --sequential records it; a parallel run of the same input prints Speedup, a changed input not", () => {

@@ -1,5 +1,15 @@
 import { spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from "node:fs"
 import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -271,6 +281,25 @@ describe("dla analyse <path>: the launcher's quick path", () => {
     const json = JSON.parse(run.stdout)
     expect(json).toMatchObject({ mode: "sequential", filesProcessed: 3000, lines: 3000, levels: { INFO: 3000 } })
     expect(json.files).toHaveLength(3000)
+  })
+
+  it("a skipped file's warning comes before the results on one terminal, though the logger loads at that warning", () => {
+    const skipping = join(work, "quick-skipping")
+    mkdirSync(skipping, { recursive: true })
+    writeFileSync(join(skipping, "app.log"), "[2025-01-01T00:00:00] [ERROR] one\n")
+    writeFileSync(join(skipping, "core.bin"), new Uint8Array([1, 0, 2]))
+    // stdout and stderr on one file, as on a terminal: what comes first is what was written first.
+    const both = join(work, "quick-skipping.out")
+    const fd = openSync(both, "w")
+    const run = spawnSync(process.execPath, ["--conditions=source", bin, "analyse", skipping], {
+      stdio: ["ignore", fd, fd],
+      timeout: 30_000
+    })
+    closeSync(fd)
+    expect(run.status).toBe(0)
+    const lines = diagnostics(readFileSync(both, "utf8"))
+    expect(lines[0]).toMatch(/^WARN skipped .*core\.bin: binary file/)
+    expect(lines).toContain("ANALYSIS RESULTS")
   })
 
   it("a file that cannot be read: the engine counts the others and names it, as before the quick path", () => {

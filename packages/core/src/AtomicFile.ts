@@ -9,8 +9,7 @@
  *
  * @since 0.1.0
  */
-import * as fs from "node:fs"
-import * as fsp from "node:fs/promises"
+import fs from "node:fs"
 import { dirname } from "node:path"
 import process from "node:process"
 
@@ -30,6 +29,9 @@ const directoryFlushUnsupported = process.platform === "win32"
  * @category writing
  */
 export const write = async (path: string, data: string | Uint8Array): Promise<void> => {
+  // `fs.promises` read off the module here, not imported: the bundled CLI's synchronous writes never load
+  // node:fs/promises (and the streams and readline with it).
+  const fsp = fs.promises
   const dir = dirname(path)
   await fsp.mkdir(dir, { recursive: true })
   const temporary = temporaryPath(path)
@@ -56,12 +58,28 @@ export const write = async (path: string, data: string | Uint8Array): Promise<vo
 }
 
 /**
+ * How {@link writeSync} writes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * `false`: no fsync of the file or of its directory. Still atomic for every reader (the rename), but after a power
+   * loss the file may be the old one, or empty: for a cache that is rebuilt when it cannot be read, where two fsyncs
+   * would cost more than the work (several ms of a CLI start on a busy disk). Default `true`.
+   */
+  readonly durable?: boolean
+}
+
+/**
  * {@link write} for synchronous code (an exit handler, a timer that must not yield).
  *
  * @since 0.1.0
  * @category writing
  */
-export const writeSync = (path: string, data: string | Uint8Array): void => {
+export const writeSync = (path: string, data: string | Uint8Array, options: Options = {}): void => {
+  const durable = options.durable ?? true
   const dir = dirname(path)
   fs.mkdirSync(dir, { recursive: true })
   const temporary = temporaryPath(path)
@@ -69,7 +87,7 @@ export const writeSync = (path: string, data: string | Uint8Array): void => {
     const fd = fs.openSync(temporary, "w")
     try {
       fs.writeFileSync(fd, data)
-      fs.fsyncSync(fd)
+      if (durable) fs.fsyncSync(fd)
     } finally {
       fs.closeSync(fd)
     }
@@ -78,7 +96,7 @@ export const writeSync = (path: string, data: string | Uint8Array): void => {
     fs.rmSync(temporary, { force: true })
     throw error
   }
-  if (directoryFlushUnsupported) return
+  if (!durable || directoryFlushUnsupported) return
   const parent = fs.openSync(dir, "r")
   try {
     fs.fsyncSync(parent)

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileAnalysis from "./FileAnalysis.ts"
 import * as FileError from "./FileError.ts"
+import * as Stopwatch from "./internal/stopwatch.ts"
 import * as LogFiles from "./LogFiles.ts"
 import type * as LogFormat from "./LogFormat.ts"
 
@@ -110,7 +111,7 @@ export const analyse = (
   options: AnalyseOptions = {}
 ): Effect.Effect<DirectoryResult, FileError.FileError> =>
   Effect.gen(function* () {
-    const began = performance.now()
+    const began = Stopwatch.now()
     const skipped: Array<FileError.FileError> = [...(options.listed?.skipped ?? [])]
     const list: ReadonlyArray<LogFiles.Found> =
       options.listed?.files ?? (yield* LogFiles.list(root, { ...options, onSkip: (error) => skipped.push(error) }))
@@ -156,5 +157,5 @@ export const analyse = (
       bytes += file.size ?? 0
       report(filesDone(), bytes)
     }
-    return { counts: Counts.mergeAll(files), files, skipped, durationMs: performance.now() - began }
+    return { counts: Counts.mergeAll(files), files, skipped, durationMs: Stopwatch.now() - began }
   })

@@ -17,15 +17,15 @@
  * @since 0.1.0
  */
 import { Buffer } from "node:buffer"
-import { closeSync, fstatSync, openSync, readSync } from "node:fs"
+import fs, { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import type { FileHandle } from "node:fs/promises"
-import { open } from "node:fs/promises"
 import process from "node:process"
 import type { Readable, Transform } from "node:stream"
 import * as Effect from "effect/Effect"
 import * as Counts from "./Counts.ts"
 import * as FileError from "./FileError.ts"
 import * as Kernel from "./internal/kernel.ts"
+import * as Stopwatch from "./internal/stopwatch.ts"
 import { NEWLINE, Tally } from "./internal/tally.ts"
 import * as LogFormat from "./LogFormat.ts"
 
@@ -117,7 +117,7 @@ export const hasZstd = (): boolean => zlib().createZstdDecompress !== undefined
  * @category analysis
  */
 export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise<FileResult> => {
-  const began = performance.now()
+  const began = Stopwatch.now()
   return withFile(path, async (handle) => {
     const info = await handle.stat()
     if (!info.isFile()) throw new FileError.FileError({ path, reason: "NotAFile", detail: "" })
@@ -135,7 +135,7 @@ export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise
           ...options,
           size: info.size
         })
-        return { path, ...counts, durationMs: performance.now() - began }
+        return { path, ...counts, durationMs: Stopwatch.now() - began }
       }
       const tally = tallyOf(path, scanner.bytes.subarray(0, Math.min(bytesRead, HEAD)), options.format)
       const scan = new PlainScan(scanner, tally, rangeStart, Math.min(options.range?.end ?? info.size, info.size))
@@ -147,7 +147,7 @@ export const analyseFile = (path: string, options: AnalyseOptions = {}): Promise
         path,
         format: tally.format,
         ...counts,
-        durationMs: performance.now() - began,
+        durationMs: Stopwatch.now() - began,
         ...sizeChange(before, found)
       }
     } finally {
@@ -227,7 +227,7 @@ const countSync = (
   scanner: Kernel.Scanner,
   format: LogFormat.LogFormat | undefined
 ): BatchOutcome | "compressed" => {
-  const began = performance.now()
+  const began = Stopwatch.now()
   let fd: number | undefined
   try {
     fd = openSync(path, "r")
@@ -257,7 +257,7 @@ const countSync = (
       path,
       format: tally.format,
       ...tally.counts(scan.bytes()),
-      durationMs: performance.now() - began,
+      durationMs: Stopwatch.now() - began,
       ...changed
     }
   } catch (cause) {
@@ -388,7 +388,7 @@ export const analyseStream = async (
   stream: AsyncIterable<Uint8Array>,
   options: Omit<AnalyseOptions, "range"> = {}
 ): Promise<FileResult> => {
-  const began = performance.now()
+  const began = Stopwatch.now()
   const scanner = Kernel.acquire(CHUNK)
   const chunks = stream[Symbol.asyncIterator]()
   try {
@@ -410,7 +410,7 @@ export const analyseStream = async (
       compression === undefined
         ? await countChunks(name, rest, { scanner, ...options })
         : await countCompressed(name, rest, { compression, scanner, ...options })
-    return { path: name, ...counts, durationMs: performance.now() - began }
+    return { path: name, ...counts, durationMs: Stopwatch.now() - began }
   } catch (cause) {
     throw FileError.fromSystemError(name, cause)
   } finally {
@@ -469,7 +469,9 @@ export class ChunkCounter {
 
 /** Runs `use` on the open file, always closing it; every failure becomes a {@link FileError.FileError}. */
 const withFile = async <A>(path: string, use: (handle: FileHandle) => Promise<A>): Promise<A> => {
-  const handle = await open(path, "r").catch((cause) => {
+  // `fs.promises` read off the module at the call, not imported: the bundled CLI then loads node:fs/promises (and
+  // the streams and readline with it) only for a file read this way.
+  const handle = await fs.promises.open(path, "r").catch((cause) => {
     throw FileError.fromSystemError(path, cause)
   })
   try {

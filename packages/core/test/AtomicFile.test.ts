@@ -12,7 +12,12 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 describe.each([
   ["write", (path: string, data: string) => AtomicFile.write(path, data)],
-  ["writeSync", async (path: string, data: string) => AtomicFile.writeSync(path, data)]
+  ["writeSync", async (path: string, data: string) => AtomicFile.writeSync(path, data)],
+  // No fsync (a cache's write): still whole or absent for every reader.
+  [
+    "writeSync (durable: false)",
+    async (path: string, data: string) => AtomicFile.writeSync(path, data, { durable: false })
+  ]
 ] as const)("AtomicFile.%s", (_, write) => {
   it("creates the file and its missing directories, and leaves no temporary file", async () => {
     const path = join(dir, "a", "b", "state.json")

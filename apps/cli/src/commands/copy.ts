@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import * as Diagnostics from "../internal/Diagnostics.ts"
+import * as EffectLogs from "../internal/EffectLogs.ts"
 import * as Failure from "../internal/Failure.ts"
 import * as FromStore from "../internal/FromStore.ts"
 import * as Nats from "../internal/Nats.ts"
@@ -46,7 +46,7 @@ export const wording = (message: string, hdfs: boolean) =>
 /** @dla/logger's copier lines, in the words of the destination (the copier says "HDFS copy" whatever the target). */
 const worded = (hdfs: boolean) =>
   Logger.make<unknown, void>((entry) =>
-    Diagnostics.effectLogger.log({
+    EffectLogs.effectLogger.log({
       ...entry,
       message: (Array.isArray(entry.message) ? entry.message : [entry.message]).map((m) => wording(String(m), hdfs))
     })

@@ -9,7 +9,6 @@ import { homedir } from "node:os"
 import { join } from "node:path"
 import { AtomicFile, type Counts } from "@dla/core"
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -28,21 +27,13 @@ export interface Input {
   readonly counts: Counts.Counts
 }
 
-/** Where the times live: `DLA_BASELINE_DIR`, else `$XDG_CACHE_HOME/dla/baselines` (~/.cache), read through Config. */
-export const directory: Config.Config<string> = Config.all([
-  Config.option(Config.String("DLA_BASELINE_DIR")),
-  Config.option(Config.String("XDG_CACHE_HOME"))
-]).pipe(
-  Config.map(([dir, cache]) =>
-    Option.getOrElse(dir, () =>
-      join(
-        Option.getOrElse(cache, () => join(homedir(), ".cache")),
-        "dla",
-        "baselines"
-      )
-    )
-  )
-)
+/**
+ * Where the times live: `DLA_BASELINE_DIR`, else `$XDG_CACHE_HOME/dla/baselines` (~/.cache). Read from the
+ * environment directly, not through effect's Config: its provider indexes every variable of the environment and
+ * decodes through Schema, ~2 ms of each `dla analyse` start for two variables (docs/benchmarks.md, "Start-up").
+ */
+export const directory = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.DLA_BASELINE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "dla", "baselines")
 
 const file = (dir: string, runId: string) => join(dir, `${runId}.json`)
 
@@ -50,9 +41,9 @@ const file = (dir: string, runId: string) => join(dir, `${runId}.json`)
  * Records a sequential run's time, dated by the Clock; a cache that cannot be written (read-only home, full disk)
  * costs nothing but the later speedup, which then needs --baseline.
  */
-export const record = (runId: string, input: Input, seconds: number): Effect.Effect<void> =>
+export const record = (runId: string, input: Input, seconds: number, env = process.env): Effect.Effect<void> =>
   Effect.gen(function* () {
-    const dir = yield* directory
+    const dir = directory(env)
     const at = yield* Clock.currentTimeMillis
     const value = {
       seconds,
@@ -61,14 +52,15 @@ export const record = (runId: string, input: Input, seconds: number): Effect.Eff
       bytes: input.counts.bytes,
       at: new Date(at).toISOString()
     }
-    // Atomic: a concurrent reader never sees half a file.
-    yield* Effect.try(() => AtomicFile.writeSync(file(dir, runId), JSON.stringify(value)))
+    // Atomic: a concurrent reader never sees half a file. Not durable: a time lost to a power cut is measured again by
+    // the next sequential run, while two fsyncs cost every `dla analyse` several ms (docs/benchmarks.md, "Start-up").
+    yield* Effect.try(() => AtomicFile.writeSync(file(dir, runId), JSON.stringify(value), { durable: false }))
   }).pipe(Effect.ignore)
 
 /** The recorded sequential seconds of this input, if a sequential run of exactly this input was recorded. */
-export const recorded = (runId: string, input: Input): Effect.Effect<Option.Option<number>> =>
-  Effect.flatMap(directory, (dir) =>
-    Effect.try(() => Schema.decodeUnknownSync(Schema.fromJsonString(Recorded))(readFileSync(file(dir, runId), "utf8")))
+export const recorded = (runId: string, input: Input, env = process.env): Effect.Effect<Option.Option<number>> =>
+  Effect.try(() =>
+    Schema.decodeUnknownSync(Schema.fromJsonString(Recorded))(readFileSync(file(directory(env), runId), "utf8"))
   ).pipe(
     Effect.map((value) => {
       const same =

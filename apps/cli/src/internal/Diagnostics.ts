@@ -5,14 +5,16 @@
  * `[rank]` when launched with ranks (mpirun, srun, torchrun), without colour under `NO_COLOR`, and only at or above
  * the level of `--log-level`, else `DLA_LOG_LEVEL`, else `LOG_LEVEL` (else INFO). A fatal error keeps its one line
  * (`dla: ...`, see Cli.ts).
+ *
+ * The logger is loaded by the first line said, not at start: a plain `dla analyse` (the launcher's quick path) says
+ * nothing and so never evaluates it (2-4 ms of its start, docs/benchmarks.md). Lines said before it is loaded wait,
+ * with their time, and are written as soon as it is; {@link written} waits for them. The program's Effect logger
+ * (EffectLogs.ts) imports it statically and hands it over with {@link use}.
  */
 import * as DistributedContext from "@dla/core/DistributedContext"
 import type * as Level from "@dla/core/Level"
-import { EffectLogger, LogConfig, Logging } from "@dla/logger"
+import type * as Logging from "@dla/logger/Logging"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
-import * as References from "effect/References"
 import * as Result from "effect/Result"
 
 /**
@@ -52,52 +54,62 @@ export const options = (level: Level.Level | "none" | undefined, env: NodeJS.Pro
   return { ...common, level, env: { ...env, DLA_LOG_LEVEL: level, DLA_LOG_DEBUG: "", NVRX_LOG_DEBUG: "" } }
 }
 
-/** The level `--log-level` asked for in this run of `dla`, once `layer` read the arguments. */
+/** The level `--log-level` asked for in this run of `dla`, once the program's layer read the arguments. */
 let chosen: Level.Level | "none" | undefined
+
+/** Sets the level `--log-level` asked for; before the first line said, which sets the logger up with it. */
+export const choose = (level: Level.Level | "none" | undefined): void => {
+  chosen = level
+}
+
+let logging: typeof Logging | undefined
+let loading: Promise<void> | undefined
+let root: Logging.Logger | undefined
+/** Lines said before the logger was loaded: level, message and the time they were said. */
+const waiting: Array<readonly [Level.Level, string, number]> = []
+
+/** Hands over the logger module (imported by the caller) and writes the lines waiting for it. */
+export const use = (module: typeof Logging): void => {
+  if (logging !== undefined) return
+  logging = module
+  for (const [level, message, time] of waiting.splice(0)) {
+    logger()
+    module.emit(level, "", message, { time })
+  }
+  said()
+}
 
 /** The logger of dla's diagnostics, set up on first use (a command that says nothing sets nothing up). */
 export const logger = (): Logging.Logger => {
-  root ??= Logging.initLogging(options(chosen))
+  if (logging === undefined) throw new Error("Diagnostics.logger: the logger is not loaded yet (Diagnostics.use)")
+  root ??= logging.initLogging(options(chosen))
   return root
 }
-let root: Logging.Logger | undefined
 
-/** Effect's logger for `Effect.log*`: `@dla/logger`'s, set up as {@link logger} is. */
-export const effectLogger: Logger.Logger<unknown, void> = Logger.make((entry) => {
-  logger()
-  EffectLogger.logger.log(entry)
-})
-
-/**
- * Reads `--log-level` from this run's arguments and makes {@link effectLogger} Effect's logger, with Effect's
- * minimum level the one the logger will use (worked out without setting anything up).
- */
-export const layer = (args: ReadonlyArray<string>): Layer.Layer<never> =>
-  Layer.unwrap(
-    Effect.sync(() => {
-      chosen = levelFromArgs(args)
-      const settings = options(chosen)
-      const level = LogConfig.resolve(settings, settings.env, () => false).config.level
-      return Layer.mergeAll(
-        Logger.layer([effectLogger]),
-        Layer.succeed(References.MinimumLogLevel, chosen === "none" ? "None" : EffectLogger.toEffectLevel(level)),
-        Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(flush)))
-      )
-    })
-  )
+const say = (level: Level.Level, message: string): void => {
+  if (logging === undefined) {
+    waiting.push([level, message, Date.now()])
+    loading ??= import("@dla/logger/Logging").then(use)
+    return
+  }
+  logger().log(level, message)
+  said()
+}
 
 /** On a terminal each line is written at once: a progress bar redrawn in between must not split it. */
 const said = () => {
   if (process.stderr.isTTY) flush()
 }
-export const info = (message: string): void => {
-  logger().info(message)
-  said()
-}
-export const warn = (message: string): void => {
-  logger().warn(message)
-  said()
-}
+export const info = (message: string): void => say("INFO", message)
+export const warn = (message: string): void => say("WARN", message)
 
-/** Writes the buffered lines now: before a fatal error's line, so that it comes last. */
-export const flush = (): void => Logging.flush()
+/** Writes the buffered lines now (those of a logger still loading are written by {@link written}). */
+export const flush = (): void => logging?.flush()
+
+/** Every line said so far written: the logger loaded if a line waits for it, and flushed. */
+export const written: Effect.Effect<void> = Effect.suspend(() => {
+  const pending = loading
+  return pending === undefined
+    ? Effect.sync(flush)
+    : Effect.promise(() => pending).pipe(Effect.andThen(Effect.sync(flush)))
+})

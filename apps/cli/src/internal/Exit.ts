@@ -5,29 +5,34 @@
  */
 import { ErrorMessage } from "@dla/core"
 import * as Cause from "effect/Cause"
-import * as Config from "effect/Config"
 import * as Console from "effect/Console"
-import * as CliError from "effect/cli/CliError"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Diagnostics from "./Diagnostics.ts"
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const
 
+/**
+ * Which failures are the command line's: `"help"` (help already shown: exit 2, nothing said), `"usage"` (exit 2), or
+ * undefined. The program's (Cli.ts) knows effect/cli's errors; the quick path parses nothing, so it does not load
+ * them (their Schema classes cost ~1-2 ms of a start, docs/benchmarks.md).
+ */
+export type Usage = (error: unknown) => "help" | "usage" | undefined
+
 /** Says the failure `cause` (parse errors and plain help were already presented) and returns its exit code. */
-export const report = (cause: Cause.Cause<unknown>): Effect.Effect<number> => {
+export const report = (cause: Cause.Cause<unknown>, usageOf: Usage = () => undefined): Effect.Effect<number> => {
   if (Cause.hasInterruptsOnly(cause)) return Effect.succeed(ExitCode.interrupted)
   const error = Cause.squash(cause)
-  if (CliError.isCliError(error) && error._tag === "ShowHelp") return Effect.succeed(ExitCode.usage)
-  const usage = CliError.isCliError(error)
+  const kind = usageOf(error)
+  if (kind === "help") return Effect.succeed(ExitCode.usage)
+  const usage = kind === "usage"
   const expected = Cause.hasFails(cause)
   const message = ErrorMessage.describe(error)
   return Effect.as(
     Effect.gen(function* () {
-      Diagnostics.flush() // the run's diagnostics first, its fatal error last
+      yield* Diagnostics.written // the run's diagnostics first, its fatal error last
       yield* Console.error(expected ? `dla: ${message}` : `dla: internal error: ${message}`)
-      const debug = yield* Config.option(Config.String("DLA_DEBUG")).pipe(Effect.orElseSucceed(() => Option.none()))
-      if (!expected && Option.isSome(debug)) yield* Console.error(Cause.pretty(cause))
+      // Read directly, not through effect's Config: the quick path's bundle then leaves Config and its provider out.
+      if (!expected && process.env.DLA_DEBUG !== undefined) yield* Console.error(Cause.pretty(cause))
     }),
     usage ? ExitCode.usage : ExitCode.failure
   )

@@ -72,6 +72,8 @@ export const run = (
       listed
     }).pipe(Effect.ensuring(Effect.sync(progress.finish)))
     for (const skipped of result.skipped) Diagnostics.warn(`skipped ${skipped.message}`)
+    // Said before the results, as they were meant (stderr and stdout on one terminal): the logger may be loading.
+    yield* Diagnostics.written
     if (result.files.length === 0) return yield* new NoLogFiles({ path, skipped: result.skipped.length })
     yield* Baseline.record(runId, { files: result.files.length, counts: result.counts }, result.durationMs / 1000)
     const results: Report.Results = {

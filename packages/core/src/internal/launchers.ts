@@ -133,128 +133,171 @@ const none: Parsed<Reading | undefined> = Result.succeed(undefined)
 const roleOnly = (launcher: Launcher, role: Role, variable: string): Parsed<Reading> =>
   Result.succeed({ launcher, role: { role, variable } })
 
-type Reader = (env: Env) => Parsed<Reading | undefined>
+/**
+ * A launcher's reader, asked only when one of its `signals` is set: the variables that say this launcher started the
+ * process. Outside any launcher (the common case) no reader runs at all.
+ */
+interface Reader {
+  readonly signals: ReadonlyArray<string>
+  readonly read: (env: Env) => Parsed<Reading | undefined>
+}
+
+const anySet = (env: Env, variables: ReadonlyArray<string>) => variables.some((variable) => env[variable] !== undefined)
 
 const readers: Record<Detected, Reader> = {
   // torchrun / torch.distributed.elastic; also the convention of Ray Train, DeepSpeed, Accelerate and Lightning.
-  torchrun: (env) =>
-    env.RANK === undefined
-      ? none
-      : reading("torchrun", {
-          rank: int(env, "RANK"),
-          worldSize: int(env, "WORLD_SIZE"),
-          localRank: int(env, "LOCAL_RANK"),
-          localWorldSize: int(env, "LOCAL_WORLD_SIZE"),
-          nodeRank: int(env, "GROUP_RANK", "NODE_RANK"),
-          nodeCount: int(env, "GROUP_WORLD_SIZE")
-        }),
-  openmpi: (env) =>
-    env.OMPI_COMM_WORLD_RANK === undefined
-      ? none
-      : reading("openmpi", {
-          rank: int(env, "OMPI_COMM_WORLD_RANK"),
-          worldSize: int(env, "OMPI_COMM_WORLD_SIZE"),
-          localRank: int(env, "OMPI_COMM_WORLD_LOCAL_RANK"),
-          localWorldSize: int(env, "OMPI_COMM_WORLD_LOCAL_SIZE")
-        }),
-  mpich: (env) =>
-    env.PMI_RANK === undefined
-      ? none
-      : reading("mpich", {
-          rank: int(env, "PMI_RANK"),
-          worldSize: int(env, "PMI_SIZE"),
-          localRank: int(env, "MPI_LOCALRANKID"),
-          localWorldSize: int(env, "MPI_LOCALNRANKS")
-        }),
-  slurm: (env) => {
-    if (env.SLURM_PROCID === undefined) return none
-    return Result.flatMap(int(env, "SLURM_NODEID"), (nodeRank) => {
-      const perNode = ["SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"].find((name) => env[name] !== undefined)
-      return reading("slurm", {
-        rank: int(env, "SLURM_PROCID"),
-        worldSize: int(env, "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS", "SLURM_NPROCS"),
-        localRank: int(env, "SLURM_LOCALID"),
-        localWorldSize:
-          perNode !== undefined && nodeRank !== undefined
-            ? tasksOnNode(perNode, env[perNode]!, nodeRank.value)
-            : Result.succeed(undefined),
-        nodeRank: Result.succeed(nodeRank),
-        nodeCount: int(env, "SLURM_STEP_NUM_NODES", "SLURM_NNODES", "SLURM_JOB_NUM_NODES"),
-        nodeId: Result.succeed(text(env, "SLURMD_NODENAME"))
+  torchrun: {
+    signals: ["RANK"],
+    read: (env) =>
+      reading("torchrun", {
+        rank: int(env, "RANK"),
+        worldSize: int(env, "WORLD_SIZE"),
+        localRank: int(env, "LOCAL_RANK"),
+        localWorldSize: int(env, "LOCAL_WORLD_SIZE"),
+        nodeRank: int(env, "GROUP_RANK", "NODE_RANK"),
+        nodeCount: int(env, "GROUP_WORLD_SIZE")
       })
-    })
+  },
+  openmpi: {
+    signals: ["OMPI_COMM_WORLD_RANK"],
+    read: (env) =>
+      reading("openmpi", {
+        rank: int(env, "OMPI_COMM_WORLD_RANK"),
+        worldSize: int(env, "OMPI_COMM_WORLD_SIZE"),
+        localRank: int(env, "OMPI_COMM_WORLD_LOCAL_RANK"),
+        localWorldSize: int(env, "OMPI_COMM_WORLD_LOCAL_SIZE")
+      })
+  },
+  mpich: {
+    signals: ["PMI_RANK"],
+    read: (env) =>
+      reading("mpich", {
+        rank: int(env, "PMI_RANK"),
+        worldSize: int(env, "PMI_SIZE"),
+        localRank: int(env, "MPI_LOCALRANKID"),
+        localWorldSize: int(env, "MPI_LOCALNRANKS")
+      })
+  },
+  slurm: {
+    signals: ["SLURM_PROCID"],
+    read: (env) =>
+      Result.flatMap(int(env, "SLURM_NODEID"), (nodeRank) => {
+        const perNode = ["SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"].find((name) => env[name] !== undefined)
+        return reading("slurm", {
+          rank: int(env, "SLURM_PROCID"),
+          worldSize: int(env, "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS", "SLURM_NPROCS"),
+          localRank: int(env, "SLURM_LOCALID"),
+          localWorldSize:
+            perNode !== undefined && nodeRank !== undefined
+              ? tasksOnNode(perNode, env[perNode]!, nodeRank.value)
+              : Result.succeed(undefined),
+          nodeRank: Result.succeed(nodeRank),
+          nodeCount: int(env, "SLURM_STEP_NUM_NODES", "SLURM_NNODES", "SLURM_JOB_NUM_NODES"),
+          nodeId: Result.succeed(text(env, "SLURMD_NODENAME"))
+        })
+      })
   },
   // SkyPilot runs the task's `run` commands once per node: the node is the process.
-  skypilot: (env) =>
-    Result.flatMap(int(env, "SKYPILOT_NODE_RANK"), (rank) =>
-      rank === undefined
-        ? none
-        : reading("skypilot", {
-            rank: Result.succeed(rank),
-            worldSize: int(env, "SKYPILOT_NUM_NODES"),
-            nodeRank: Result.succeed(rank)
-          })
-    ),
-  ray: (env) => {
-    // Set by the raylet in every worker process it spawns (tasks and actors); drivers do not get it.
-    if (env.RAY_RAYLET_PID !== undefined) return roleOnly("ray", "worker", "RAY_RAYLET_PID")
-    // KubeRay: the generated `ray start` command of the pod; only head pods have `--head`.
-    const start = env.KUBERAY_GEN_RAY_START_CMD
-    if (start !== undefined) {
-      return roleOnly("ray", /(^|\s)--head(\s|=|$)/.test(start) ? "coordinator" : "worker", "KUBERAY_GEN_RAY_START_CMD")
-    }
-    // KubeRay sets the head's address only in worker pods.
-    if (env.FQ_RAY_IP !== undefined) return roleOnly("ray", "worker", "FQ_RAY_IP")
-    return none
+  skypilot: {
+    signals: ["SKYPILOT_NODE_RANK"],
+    read: (env) =>
+      Result.flatMap(int(env, "SKYPILOT_NODE_RANK"), (rank) =>
+        rank === undefined
+          ? none
+          : reading("skypilot", {
+              rank: Result.succeed(rank),
+              worldSize: int(env, "SKYPILOT_NUM_NODES"),
+              nodeRank: Result.succeed(rank)
+            })
+      )
   },
-  spark: (env) => {
-    // Spark on Kubernetes: executor pods get their id, the driver pod its bind address.
-    if (env.SPARK_EXECUTOR_ID !== undefined) return roleOnly("spark", "worker", "SPARK_EXECUTOR_ID")
-    if (env.SPARK_DRIVER_BIND_ADDRESS !== undefined) {
-      return roleOnly("spark", "coordinator", "SPARK_DRIVER_BIND_ADDRESS")
+  ray: {
+    signals: ["RAY_RAYLET_PID", "KUBERAY_GEN_RAY_START_CMD", "FQ_RAY_IP"],
+    read: (env) => {
+      // Set by the raylet in every worker process it spawns (tasks and actors); drivers do not get it.
+      if (env.RAY_RAYLET_PID !== undefined) return roleOnly("ray", "worker", "RAY_RAYLET_PID")
+      // KubeRay: the generated `ray start` command of the pod; only head pods have `--head`.
+      const start = env.KUBERAY_GEN_RAY_START_CMD
+      if (start !== undefined) {
+        return roleOnly(
+          "ray",
+          /(^|\s)--head(\s|=|$)/.test(start) ? "coordinator" : "worker",
+          "KUBERAY_GEN_RAY_START_CMD"
+        )
+      }
+      // KubeRay sets the head's address only in worker pods.
+      return roleOnly("ray", "worker", "FQ_RAY_IP")
     }
-    return none
+  },
+  spark: {
+    signals: ["SPARK_EXECUTOR_ID", "SPARK_DRIVER_BIND_ADDRESS"],
+    // Spark on Kubernetes: executor pods get their id, the driver pod its bind address.
+    read: (env) =>
+      env.SPARK_EXECUTOR_ID !== undefined
+        ? roleOnly("spark", "worker", "SPARK_EXECUTOR_ID")
+        : roleOnly("spark", "coordinator", "SPARK_DRIVER_BIND_ADDRESS")
   },
   // The dask-kubernetes operator names every worker pod; scheduler and job-runner pods get no such variable.
-  dask: (env) => (env.DASK_WORKER_NAME === undefined ? none : roleOnly("dask", "worker", "DASK_WORKER_NAME")),
+  dask: { signals: ["DASK_WORKER_NAME"], read: () => roleOnly("dask", "worker", "DASK_WORKER_NAME") },
   // Indexed Jobs: the control plane sets the pod's completion index.
-  kubernetes: (env) =>
-    Result.flatMap(int(env, "JOB_COMPLETION_INDEX"), (rank) =>
-      rank === undefined ? none : reading("kubernetes", { rank: Result.succeed(rank), nodeRank: Result.succeed(rank) })
-    )
+  kubernetes: {
+    signals: ["JOB_COMPLETION_INDEX"],
+    read: (env) =>
+      Result.flatMap(int(env, "JOB_COMPLETION_INDEX"), (rank) =>
+        rank === undefined
+          ? none
+          : reading("kubernetes", { rank: Result.succeed(rank), nodeRank: Result.succeed(rank) })
+      )
+  }
 }
 
 /** The innermost launcher that has set its variables, by {@link precedence}; undefined when none has. */
 export const readLauncher = (env: Env): Parsed<Reading | undefined> => {
   for (const launcher of precedence) {
-    const read = readers[launcher](env)
-    if (Result.isFailure(read) || read.success !== undefined) return read
+    const { signals, read } = readers[launcher]
+    if (!anySet(env, signals)) continue
+    const found = read(env)
+    if (Result.isFailure(found) || found.success !== undefined) return found
   }
   return none
 }
 
+/** The `DLA_*` override of each field. */
+const overrides = {
+  rank: "DLA_RANK",
+  worldSize: "DLA_WORLD_SIZE",
+  localRank: "DLA_LOCAL_RANK",
+  localWorldSize: "DLA_LOCAL_WORLD_SIZE",
+  nodeRank: "DLA_NODE_RANK",
+  role: "DLA_ROLE"
+} as const
+
+const overrideVariables: ReadonlyArray<string> = Object.values(overrides)
+
 const readRole = (env: Env): Parsed<Reading["role"]> => {
-  const raw = env.DLA_ROLE
+  const raw = env[overrides.role]
   if (raw === undefined) return Result.succeed(undefined)
   const role = roles.find((candidate) => candidate === raw.trim().toLowerCase())
   return role === undefined
-    ? invalid("DLA_ROLE", raw, "expected coordinator or worker")
-    : Result.succeed({ role, variable: "DLA_ROLE" })
+    ? invalid(overrides.role, raw, "expected coordinator or worker")
+    : Result.succeed({ role, variable: overrides.role })
 }
 
 /** The `DLA_*` overrides that are set, field by field; undefined when none is. */
 export const readExplicit = (env: Env): Parsed<Omit<Reading, "launcher"> | undefined> =>
-  Result.map(
-    Result.all({
-      rank: int(env, "DLA_RANK"),
-      worldSize: int(env, "DLA_WORLD_SIZE"),
-      localRank: int(env, "DLA_LOCAL_RANK"),
-      localWorldSize: int(env, "DLA_LOCAL_WORLD_SIZE"),
-      nodeRank: int(env, "DLA_NODE_RANK"),
-      role: readRole(env)
-    }),
-    (fields) => {
-      const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
-      return Object.keys(set).length === 0 ? undefined : set
-    }
-  )
+  anySet(env, overrideVariables)
+    ? Result.map(
+        Result.all({
+          rank: int(env, overrides.rank),
+          worldSize: int(env, overrides.worldSize),
+          localRank: int(env, overrides.localRank),
+          localWorldSize: int(env, overrides.localWorldSize),
+          nodeRank: int(env, overrides.nodeRank),
+          role: readRole(env)
+        }),
+        (fields) => {
+          const set = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
+          return Object.keys(set).length === 0 ? undefined : set
+        }
+      )
+    : Result.succeed(undefined)

@@ -5,7 +5,6 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import * as tty from "node:tty"
 import type * as DistributedContext from "@dla/core/DistributedContext"
 import * as ErrorMessage from "@dla/core/ErrorMessage"
 import * as Level from "@dla/core/Level"
@@ -60,7 +59,9 @@ export const make = (options: LogConfig.Options = {}): Runtime => {
   const env = options.env ?? process.env
   const detected = options.context === undefined ? fromEnv(env) : { context: options.context }
   const context = detected.context
-  const { config, warnings } = LogConfig.resolve(options, env, (fd) => tty.isatty(fd))
+  // node:tty loaded on the first question only: with it come node:net and the streams, ~4 ms of a CLI start that
+  // logs nothing (docs/benchmarks.md, "Start-up (startup helper)").
+  const { config, warnings } = LogConfig.resolve(options, env, (fd) => process.getBuiltinModule("node:tty").isatty(fd))
   for (const warning of [...(detected.warning === undefined ? [] : [detected.warning]), ...warnings])
     selfWarning(warning)
   const origin: Origin = {
