@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { Logging } from "@dla/logger"
 import * as Effect from "effect/Effect"
 import { afterEach, describe, expect, it } from "vitest"
+import * as Diagnostics from "../src/internal/Diagnostics.ts"
 import * as Repeats from "../src/internal/Repeats.ts"
 import * as Run from "../src/internal/Run.ts"
 
@@ -63,6 +64,8 @@ describe("Run.progress", () => {
     const file = join(mkdtempSync(join(tmpdir(), "dla-repeats-")), "stderr")
     const fd = openSync(file, "w")
     Logging.forceReset({ consoleFd: fd })
+    // The program's layer (EffectLogs) hands the logger over before any command runs: lines are written at once.
+    Diagnostics.use(Logging)
     const progress = Run.progress()
     for (let i = 0; i < 377; i++)
       Effect.runSync(progress.read({ _tag: "Retrying", what: "checkpoint", reason: "timeout" }))
