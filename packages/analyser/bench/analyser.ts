@@ -49,6 +49,9 @@ const corpus = async (name: string, options: { files: number; lines: number }) =
 }
 
 /** Best of `runs` runs: the machine is shared, the fastest run is the one least disturbed. */
+/** Rounds of the whole-process rows: each process is short (~0.5 s) and its start-up moves with the machine. */
+const WHOLE_PROCESS_ROUNDS = 7
+
 const time = async <A>(f: () => Promise<A>) => {
   let best = Number.POSITIVE_INFINITY
   let value: A | undefined
@@ -178,10 +181,23 @@ const main = async () => {
 
     // Whole processes, as a user runs them (the built CLI: `pnpm build` first).
     if (existsSync(cliBin)) {
-      const dla = (...args: Array<string>) => time(() => exec(process.execPath, [cliBin, "analyse", big, ...args]))
-      const embedded = await dla("--workers", "2", "--json")
-      const nats = await dla("--workers", "2", "--nats", server.url, "--run", "bench-cli", "--fresh", "--json")
-      console.log("\nWhole processes, 2 workers (best of runs)")
+      // The two commands take turns within each round (as the core bench's do), so a busy spell on a shared machine
+      // hits both alike; each keeps its best round.
+      const dla = (args: ReadonlyArray<string>) => async () => {
+        const began = performance.now()
+        await exec(process.execPath, [cliBin, "analyse", big, ...args])
+        return (performance.now() - began) / 1000
+      }
+      const contenders = [
+        dla(["--workers", "2", "--json"]),
+        dla(["--workers", "2", "--nats", server.url, "--run", "bench-cli", "--fresh", "--json"])
+      ]
+      const best = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]
+      for (let round = 0; round < WHOLE_PROCESS_ROUNDS; round++) {
+        for (const [i, run] of contenders.entries()) best[i] = Math.min(best[i]!, await run())
+      }
+      const [embedded, nats] = best.map((seconds) => ({ seconds })) as [{ seconds: number }, { seconds: number }]
+      console.log(`\nWhole processes, 2 workers (best of ${WHOLE_PROCESS_ROUNDS} rounds, taking turns)`)
       console.log(`dla analyse --workers 2:                ${embedded.seconds.toFixed(3)} s`)
       console.log(
         `dla analyse --nats --workers 2 --fresh: ${nats.seconds.toFixed(3)} s (${(nats.seconds / embedded.seconds).toFixed(2)}x embedded; target <= 1.25x)`
