@@ -10,7 +10,7 @@
 import { constants } from "node:fs"
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
-import { AtomicFile, type Counts } from "@dla/core"
+import { AtomicFile, type Counts, Limited } from "@dla/core"
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 
@@ -245,15 +245,6 @@ export const newest = async (runDir: string): Promise<Option.Option<Checkpoint>>
   return readCheckpoint(runDir)
 }
 
-/** Runs `f` on every item, at most `limit` at once (file system calls: libuv has threads to spare). */
-const eachLimited = async <A>(items: ReadonlyArray<A>, limit: number, f: (item: A) => Promise<void>) => {
-  let next = 0
-  const lane = async () => {
-    while (next < items.length) await f(items[next++]!)
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
-}
-
 /**
  * Links `files/<rel>` of the previous checkpoint into the new one, many at once; returns the paths it did not hold
  * (kept by fingerprint, say).
@@ -261,7 +252,7 @@ const eachLimited = async <A>(items: ReadonlyArray<A>, limit: number, f: (item: 
 const carryOver = async (previous: string, dir: string, root: string, paths: ReadonlyArray<string>) => {
   const missing: Array<string> = []
   const made = new Set<string>()
-  await eachLimited(paths, 32, async (path) => {
+  await Limited.each(paths, 32, async (path) => {
     const rel = join("files", relative(root, path))
     const parent = dirname(join(dir, rel))
     if (!made.has(parent)) {
@@ -326,7 +317,7 @@ export const layerDirectory = (options: DirectoryOptions) =>
       if (held !== undefined) {
         // Files it counted that this checkpoint does not (a run that shrank) leave it.
         const gone = [...held].filter((path) => !processed.has(path))
-        await eachLimited(gone, 32, (path) => rm(join(temp, "files", relative(options.root, path)), { force: true }))
+        await Limited.each(gone, 32, (path) => rm(join(temp, "files", relative(options.root, path)), { force: true }))
       } else {
         await mkdir(temp, { recursive: true })
         const previous = written.at(-1)

@@ -81,6 +81,13 @@ export * as Glob from "./Glob.ts"
  */
 export * as Level from "./Level.ts"
 /**
+ * Promise work over many items, a few at once.
+ *
+ * @since 0.2.0
+ * @category modules
+ */
+export * as Limited from "./Limited.ts"
+/**
  * Finding the files to analyse.
  *
  * @since 0.1.0

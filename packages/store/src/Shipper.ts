@@ -24,7 +24,7 @@
 import { Buffer } from "node:buffer"
 import type { FileHandle } from "node:fs/promises"
 import { open } from "node:fs/promises"
-import { ErrorMessage, FileAnalysis, type FileError, LogFiles } from "@dla/core"
+import { ErrorMessage, FileAnalysis, type FileError, Limited, LogFiles } from "@dla/core"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import * as Clock from "effect/Clock"
@@ -451,15 +451,6 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
     }
   }
 
-  /** Runs `work` over `items`, `concurrency` at a time. */
-  const pool = async <A>(items: ReadonlyArray<A>, work: (item: A) => Promise<void>) => {
-    let next = 0
-    const runner = async () => {
-      while (next < items.length) await work(items[next++]!)
-    }
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, runner))
-  }
-
   const pass = async (): Promise<PassResult> => {
     const events: Array<Event> = []
     const listed = await Effect.runPromise(LogFiles.list(root, options)).catch((cause: FileError.FileError) => {
@@ -487,7 +478,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
         known.path = entry.path
       }
     }
-    await pool(fresh, (entry) =>
+    await Limited.each(fresh, concurrency, (entry) =>
       admit(entry, events).catch((cause: unknown) => {
         // Gone since the listing: nothing to ship. Unreadable: say so, and go on with the others.
         if ((cause as { code?: string })?.code === "ENOENT") return
@@ -499,7 +490,7 @@ export const make = async (nc: NatsConnection, root: string, options: Options): 
         })
       })
     )
-    await pool([...tracked.values()], async (file) => {
+    await Limited.each([...tracked.values()], concurrency, async (file) => {
       // Read to the end first: a file renamed away or deleted may hold lines written just before.
       await shipFile(file, events).catch((cause: unknown) => {
         throw StoreError.fromUnknown("LocalIO", file.path)(cause)

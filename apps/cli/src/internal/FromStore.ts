@@ -161,29 +161,18 @@ export const counter = (nc: NatsConnection): Counter.StoreCounter => {
     return reader
   }
   return async (parts, spec) => {
-    const { Counts, LogFormat } = await import("@dla/core")
+    const { Counts, Limited, LogFormat } = await import("@dla/core")
     const format = spec === undefined ? undefined : LogFormat.fromSpec(spec)
     const stored = parts.flatMap(({ path, range, store }) => (store === undefined ? [] : [{ path, range, store }]))
     const files: Array<Counter.Counted["files"][number]> = []
     const counts: Array<Counter.Counted["counts"]> = []
-    // A task packs up to hundreds of small stored files, each a round trip or more: a few read at once, each lane
-    // taking the next part; one failing fails the task and the other lanes stop after their current part.
-    let next = 0
-    const lane = async () => {
-      while (next < stored.length) {
-        const i = next++
-        const { path, range, store } = stored[i]!
-        const counted = await (await readerOf(store.stream))
-          .countRange({ ...store, ...range }, format)
-          .catch((error: unknown) => {
-            next = stored.length
-            throw error
-          })
-        counts[i] = counted.counts
-        files[i] = { path, format: counted.format, ...counted.counts }
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(PARTS_AT_ONCE, stored.length) }, lane))
+    // A task packs up to hundreds of small stored files, each a round trip or more: a few read at once; one failing
+    // fails the task.
+    await Limited.each(stored, PARTS_AT_ONCE, async ({ path, range, store }, i) => {
+      const counted = await (await readerOf(store.stream)).countRange({ ...store, ...range }, format)
+      counts[i] = counted.counts
+      files[i] = { path, format: counted.format, ...counted.counts }
+    })
     return { counts: Counts.mergeAll(counts), skipped: [], files }
   }
 }
