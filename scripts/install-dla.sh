@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Source this file after `pnpm build` (`. scripts/install-dla.sh`) to type `dla ...` as the docs do, in this shell and
 # in every new one:
-#   - writes a `dla` launcher into $DLA_BIN_DIR (default ~/.local/bin) that runs this clone's apps/cli/dist/bin.js
+#   - writes a `dla` launcher into $DLA_BIN_DIR (default ~/.local/bin) that runs this clone's apps/cli/dist/bin.cjs
 #     with the Node that is first on PATH now (the toolchain's Node 24 when the machine's is older), so a new shell
 #     needs neither the toolchain nor the repository as its working directory;
 #   - when that directory is not on PATH, adds it to PATH here and, once, in ~/.bashrc and ~/.zshrc (~/.profile
@@ -10,15 +10,15 @@
 dla_bin_dir="${DLA_BIN_DIR:-$HOME/.local/bin}"
 dla_repo="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
 dla_node="$(command -v node)"
-if [ ! -f "$dla_repo/apps/cli/dist/bin.js" ]; then
-  echo "dla: $dla_repo/apps/cli/dist/bin.js is missing: run 'pnpm build' first" >&2
+if [ ! -f "$dla_repo/apps/cli/dist/bin.cjs" ]; then
+  echo "dla: $dla_repo/apps/cli/dist/bin.cjs is missing: run 'pnpm build' first" >&2
   false
 elif [ -z "$dla_node" ]; then
   echo "dla: no node on PATH: source scripts/toolchain.sh first" >&2
   false
 else
   mkdir -p "$dla_bin_dir"
-  printf '#!/bin/sh\n# Written by %s/scripts/install-dla.sh\nexec "%s" "%s/apps/cli/dist/bin.js" "$@"\n' \
+  printf '#!/bin/sh\n# Written by %s/scripts/install-dla.sh\nexec "%s" "%s/apps/cli/dist/bin.cjs" "$@"\n' \
     "$dla_repo" "$dla_node" "$dla_repo" >"$dla_bin_dir/dla"
   chmod +x "$dla_bin_dir/dla"
   case ":$PATH:" in

@@ -54,40 +54,32 @@ const bundled = {
   }
 } as const
 
+// The launcher and the program's two bundles are CommonJS: the launcher loads them through CodeCache.ts, which keeps
+// V8's code for every function a run compiled (an ES module cannot be loaded that way), and a process that never
+// loads an ES module never starts Node's ES module loader. `import.meta.url` is shimmed from `__filename`.
+const commonJs = { ...bundled, format: "cjs", shims: true } as const
+
 export default [
   packageBuild(["src/index.ts"], { clean: false }),
-  // The launcher stays tiny: it must enable the compile cache before the bundle below is compiled.
-  packageBuild(["src/bin.ts"], bundled),
+  // The launcher stays tiny: it must enable the compile cache before the bundles below are compiled.
+  packageBuild(["src/bin.ts"], commonJs),
   packageBuild(
     { main: "src/main.ts" },
     {
-      ...bundled,
-      // Each command in its own chunk (Cli.ts imports them on demand), shared code in common chunks.
-      splitting: true,
-      // The NATS client too (CommonJS: it require()s node built-ins, which the banner's `require` serves): bundled,
-      // `--nats` loads in ~35 ms instead of ~75 ms for its ~60 files. Not prom-client (the dashboard's /metrics,
-      // loaded on the first scrape).
-      noExternal: [/^(?!prom-client$)/],
-      banner: {
-        js: 'import{createRequire as __dlaRequire}from"node:module";const require=__dlaRequire(import.meta.url);'
-      }
+      ...commonJs,
+      // One file with every command: a command's modules are evaluated when Cli.ts imports them (esbuild wraps each
+      // `import()` in a lazy initialiser), and the code cache holds what the run compiled, wrappers included. The NATS
+      // client too: bundled, `--nats` loads in ~35 ms instead of ~75 ms for its ~60 files. Not prom-client (the
+      // dashboard's /metrics, loaded on the first scrape).
+      noExternal: [/^(?!prom-client$)/]
     }
   ),
   // The launcher's quick path (`dla analyse <path>` of a small input): its own bundle, tree-shaken down to the
-  // sequential analyser and the results' printing, so it starts without effect/cli and the analyser engine.
-  packageBuild(
-    { quick: "src/quick.ts" },
-    {
-      ...bundled,
-      // The logger in a chunk of its own, imported by the first diagnostic (Diagnostics.ts): a plain run says
-      // nothing. (Left in one file, esbuild would wrap every module the logger shares in a lazy initialiser, which
-      // the compile cache does not keep: slower than the logger itself.)
-      splitting: true,
-      noExternal: [/.*/]
-    }
-  ),
+  // sequential analyser and the results' printing, so it starts without effect/cli and the analyser engine. The
+  // logger is imported by the first diagnostic (Diagnostics.ts), so a plain run does not evaluate it.
+  packageBuild({ quick: "src/quick.ts" }, { ...commonJs, noExternal: [/.*/] }),
   // The embedded engine's counting thread, which the bundled analyser starts from `internal/countThread.js` beside
-  // bin.js: its own small bundle, so a thread loads only what counting needs. Taken from the analyser's public
+  // bin.cjs: its own small bundle, so a thread loads only what counting needs. Taken from the analyser's public
   // `@dla/analyser/countThread` entry (its built, self-contained thread bundle), never from its sources.
   packageBuild(
     { "internal/countThread": createRequire(import.meta.url).resolve("@dla/analyser/countThread") },

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 
 const [command, ...prefix] = JSON.parse(process.env.DLA_RUNTIME_COMMAND ?? JSON.stringify([process.execPath]))
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
+const bin = fileURLToPath(new URL("../dist/bin.cjs", import.meta.url))
 const dla = (...args) => spawnSync(command, [...prefix, bin, ...args], { encoding: "utf8", timeout: 60_000 })
 const dlaWithInput = (input, ...args) =>
   spawnSync(command, [...prefix, bin, ...args], { input, encoding: "utf8", timeout: 60_000 })
@@ -61,6 +61,31 @@ try {
 
   const usage = dla("generate", dir, "--files", "many")
   assert.equal(usage.status, 2)
+
+  // On Node the bundles load with a code cache of the whole run (CodeCache.ts), written in Node's compile-cache
+  // directory by the first run of each command and read by the next, whose results are the same.
+  if ((process.env.DLA_RUNTIME ?? "node") === "node") {
+    const caches = join(dir, "compile-cache")
+    const cached = (...args) =>
+      spawnSync(command, [...prefix, bin, ...args], {
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, NODE_COMPILE_CACHE: caches }
+      })
+    const runs = [1, 2].map(() => [cached("analyse", dir, "--json"), cached("analyse", dir, "--sequential", "--json")])
+    for (const run of runs.flat()) assert.equal(run.status, 0, run.stderr)
+    const levels = runs.flat().map((run) => JSON.parse(run.stdout).levels)
+    for (const other of levels) assert.deepEqual(other, json.levels)
+    const written = readdirSync(caches, { recursive: true }).map(String)
+    assert.ok(
+      written.some((name) => /dla-quick\.cjs-quick-/.test(name)),
+      written.join(", ")
+    )
+    assert.ok(
+      written.some((name) => /dla-main\.cjs-analyse-/.test(name)),
+      written.join(", ")
+    )
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

@@ -20,7 +20,7 @@ describe("the README's first command", () => {
 
   it("leaves dla on PATH in a new shell, with neither the toolchain nor the repository needed there", () => {
     // The built CLI is what the launcher runs (CI builds before testing).
-    expect(existsSync(join(repo, "apps", "cli", "dist", "bin.js"))).toBe(true)
+    expect(existsSync(join(repo, "apps", "cli", "dist", "bin.cjs"))).toBe(true)
     writeFileSync(join(home, ".bashrc"), "# a user's own settings\n")
     // What the first command runs after `pnpm build`, in this shell (with the toolchain's PATH)...
     const tail = firstCommand().slice(firstCommand().indexOf(". scripts/install-dla.sh"))

@@ -24,7 +24,7 @@ import * as Distributed from "../src/nats/Distributed.ts"
 import { numericFlags } from "./flags.ts"
 
 const { files, lines, runs } = numericFlags({ files: 20, lines: 160000, runs: 3 })
-const cliBin = fileURLToPath(new URL("../../../apps/cli/dist/bin.js", import.meta.url))
+const cliBin = fileURLToPath(new URL("../../../apps/cli/dist/bin.cjs", import.meta.url))
 const mpiPeer = fileURLToPath(new URL("./mpi_peer.py", import.meta.url))
 // Debian's python3-mpi4py is installed for the system python, which a pyenv or venv python3 on PATH may hide.
 const python = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3"

@@ -89,7 +89,7 @@ const median = (values: ReadonlyArray<number>) => {
 }
 
 const has = (command: string) => spawnSync(command, ["--version"], { stdio: "ignore" }).status === 0
-const built = join(repo, "apps/cli/dist/bin.js")
+const built = join(repo, "apps/cli/dist/bin.cjs")
 if (!existsSync(built)) throw new Error("bench: build the CLI first (pnpm build)")
 const dla = [process.execPath, built]
 const rg = has("rg")

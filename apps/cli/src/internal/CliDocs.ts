@@ -22,6 +22,9 @@ Conventions shared by every command:
   A master (\`dla master\`, \`dla analyse\` with \`--nats\` or \`--checkpoint-dir\`) stopped either way first saves a
   checkpoint of the results it has (\`stopping: checkpoint N saved; ...\`): the same command resumes from it.
 - \`DLA_DEBUG=1\` prints the full cause of an unexpected error.
+- On Node, the first run of each command leaves a code cache of what it compiled in Node's compile-cache directory
+  (\`NODE_COMPILE_CACHE\`, else \`<tmp>/node-compile-cache\`), so later runs start faster;
+  \`NODE_DISABLE_COMPILE_CACHE=1\` turns it off.
 - Commands that talk to NATS take \`--nats\` (comma-separated URLs of a cluster; default \`NATS_URL\`) and the same
   credential and TLS flags (\`--creds\`, \`--user\`/\`--password\`, \`--token\`, \`--tls-ca\`, \`--tls-cert\`,
   \`--tls-key\`; credentials also from \`NATS_CREDS\`, \`NATS_USER\`, \`NATS_PASSWORD\`, \`NATS_TOKEN\` or the URL,
