@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs"
 import Module from "node:module"
 import { fileURLToPath } from "node:url"
 import * as CodeCache from "./internal/CodeCache.ts"
+import * as Stdio from "./internal/Stdio.ts"
 
 const args = process.argv.slice(2)
 const fromSources = import.meta.url.endsWith(".ts")
@@ -25,6 +26,7 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
   enableCompileCache?.()
   // `dla analyse <path> [--json] [--by-file]` of a small input is counted by quick.ts, without the CLI framework.
   const plain = plainAnalyse(args)
+  if (plain) Stdio.watch()
   const quick = plain ? program<typeof import("./quick.ts")>("quick", "quick") : Promise.resolve(undefined)
   quick
     .then((quick) => (quick && plain ? quick.run(plain) : undefined))
@@ -54,12 +56,11 @@ function commandOf(args: ReadonlyArray<string>) {
 
 /**
  * Exits as soon as stdout and stderr have taken everything written: left to itself, the process would first run a
- * GC and tear its heap down (20-30 ms of CPU after 20,000 files' results; docs/benchmarks.md). The empty writes call
- * back after the writes before them, so nothing printed is cut (pipes are asynchronous on macOS).
+ * GC and tear its heap down (20-30 ms of CPU after 20,000 files' results; docs/benchmarks.md).
  */
 function exitWhenWritten(code: number) {
   process.exitCode = code
-  process.stdout.write("", () => process.stderr.write("", () => process.exit()))
+  Stdio.whenWritten(() => process.exit())
 }
 
 /** `analyse <path>` with at most `--json` and `--by-file` (each once), or undefined. */

@@ -9,6 +9,7 @@
 import { availableParallelism } from "node:os"
 import { threadBytes } from "@dla/analyser/Embedded"
 import { DistributedContext, type FileError, LogFiles } from "@dla/core"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
@@ -16,6 +17,7 @@ import * as Diagnostics from "./internal/Diagnostics.ts"
 import * as Exit from "./internal/Exit.ts"
 import * as RunId from "./internal/RunId.ts"
 import * as Sequential from "./internal/Sequential.ts"
+import * as Stdio from "./internal/Stdio.ts"
 
 /** What the launcher found in the arguments: `analyse <path>` with at most `--json` and `--by-file`. */
 export interface Plain {
@@ -37,7 +39,12 @@ const shared = (env: NodeJS.ProcessEnv) => {
  * which shows bytes, is drawn.
  */
 const listing = (path: string, onSkip: (error: FileError.FileError) => void) =>
-  process.stderr.isTTY ? LogFiles.list(path, { onSkip }) : LogFiles.find(path, { onSkip })
+  Stdio.stderrIsTerminal() ? LogFiles.list(path, { onSkip }) : LogFiles.find(path, { onSkip })
+
+/** The results are written at once, without building stdout's stream (Stdio.ts); they are strings. */
+const results: Console.Console = Object.assign(Object.create(console), {
+  log: (...parts: ReadonlyArray<unknown>) => Stdio.out(`${parts.join(" ")}\n`)
+})
 
 /**
  * Cores above which counting threads pay for a big input. Since the scan kernel reads the levels, one thread counts
@@ -65,6 +72,7 @@ export const run = async (given: Plain, env = process.env): Promise<number | und
       // other files and names it, as a plain `dla analyse` always did: the program's job, then.
       Effect.catchTag("FileError", () => Effect.succeed(undefined)),
       Effect.catchCause((cause) => Exit.report(cause)),
+      Effect.provideService(Console.Console, results),
       // The warnings (skipped files, mostly unread ones) wait for the logger's import: written before the exit.
       Effect.ensuring(Diagnostics.written)
     )

@@ -3,6 +3,7 @@
  * or CI logs): `[#######.......] 45% 680 MB of 1.5 GB · 92.4 MB/s · ETA 9 s · 3/12 files`.
  */
 import * as Report from "../Report.ts"
+import * as Stdio from "./Stdio.ts"
 
 export interface Progress {
   /** Redraws the bar at `done` of `total` (in the bar's unit) with a short note after it. */
@@ -63,8 +64,10 @@ export const describe = (done: number, total: number, rate: number | undefined, 
   return parts.join(" · ")
 }
 
-export const make = (stream: NodeJS.WriteStream = process.stderr, options: Options = {}): Progress => {
-  if (!stream.isTTY) return silent
+export const make = (to?: NodeJS.WriteStream, options: Options = {}): Progress => {
+  // Without a stream given, stderr's is built only when it is drawn on (Stdio.ts).
+  if (to === undefined ? !Stdio.stderrIsTerminal() : !to.isTTY) return silent
+  const stream = to ?? process.stderr
   const now = options.now ?? Date.now
   const unit = options.unit ?? "bytes"
   const samples: Array<{ readonly at: number; readonly done: number }> = []
