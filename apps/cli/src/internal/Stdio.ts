@@ -1,7 +1,7 @@
 /**
  * Stdout and stderr without building their streams when a run does not need them. Node builds `process.stdout` and
  * `process.stderr` the first time they are read; for a pipe that loads node:net and the stream modules, ~5-9 ms of a
- * plain `dla analyse` that takes ~30 ms above Node's own start (docs/benchmarks.md, "Start-up: the streams"). The
+ * plain `dla analyse` that takes ~30 ms above Node's own start (docs/benchmarks.md, "No stdio streams on the quick path"). The
  * quick path asks whether stderr is a terminal with a stat, writes its results with blocking writes, and the
  * launcher waits at exit only for the streams something did build.
  */
