@@ -214,6 +214,16 @@ describe("dla status and dla dashboard over NATS", () => {
     expect(status.workers).toHaveLength(1)
   })
 
+  it("dla analyse --nats publishes its run too: once it has returned, dla status shows it done", () => {
+    const logs = join(work, "analyse-logs")
+    expect(dla("generate", logs, "--files", "3", "--lines", "100", "--seed", "7").status).toBe(0)
+    const ran = dla("analyse", logs, "--nats", server.url, "--run", "a1", "--workers", "2", "--json")
+    expect(ran.status, ran.stderr).toBe(0)
+    const status = JSON.parse(dla("status", "--nats", server.url, "--run", "a1", "--json").stdout)
+    expect(status).toMatchObject({ runId: "a1", status: "done", files: { total: 3, done: 3 }, counts: { lines: 300 } })
+    expect(status.finishedAt).toEqual(expect.any(Number))
+  })
+
   it("dla dashboard of the finished run: /metrics behind its token, per-level lines equal to the run's", async () => {
     const refused = dla("dashboard", "--nats", server.url, "--host", "0.0.0.0")
     expect(refused.status).toBe(2)

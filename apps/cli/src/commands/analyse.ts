@@ -10,6 +10,7 @@ import type { AnalyserError } from "@dla/analyser"
 // that need them, so a plain `dla analyse` starts without their code.
 import * as Counter from "@dla/analyser/Counter"
 import * as Embedded from "@dla/analyser/Embedded"
+import type * as Master from "@dla/analyser/Master"
 import { FileAnalysis, FileError, type LogFormat } from "@dla/core"
 import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
@@ -141,15 +142,21 @@ export const analyse = Command.make(
       if (launch.role === "worker" || launch.role === "standby") {
         return yield* Launch.follow(launch, args, { ...options, format })
       }
+      // The master's part of the run, watched: its events reach the progress line, the page and NATS, then its end.
+      const tracked = <A extends Master.Summary | undefined, E extends { readonly message: string }, R>(
+        master: Effect.Effect<A, E, R>
+      ) => master.pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
       const summary = yield* Option.match(args.nats, {
         // One worker per core by default, its threads only as many as the input pays for; --workers starts them all.
         onNone: () =>
-          Embedded.run({
-            ...options,
-            workers,
-            format,
-            threadBytes: Option.isNone(args.workers) ? Embedded.threadBytes : 0
-          }),
+          tracked(
+            Embedded.run({
+              ...options,
+              workers,
+              format,
+              threadBytes: Option.isNone(args.workers) ? Embedded.threadBytes : 0
+            })
+          ),
         onSome: (servers) =>
           Effect.gen(function* () {
             // This process's own workers, as the embedded engine has them: the first counts on this thread, each other
@@ -174,18 +181,22 @@ export const analyse = Command.make(
               ],
               { concurrency: "unbounded" }
             )
+            // In the command's scope, outside the watched master: the run's end (told once the master has returned)
+            // reaches NATS before the publisher writes its last snapshot, else that says "running" (Ops.test.ts).
             yield* Watch.publish(nc, watched)
-            if (launch.role === "master") return yield* Launch.master(nc, launch, options)
-            return yield* Distributed.master(nc, {
-              ...options,
-              localWorkers: {
-                counters,
-                concurrency: Embedded.tasksPerWorker,
-                onTask: (workerId) => Verbose.workerTasks(args.verbose, args.path, workerId)
-              }
-            }).pipe(Effect.provide(Fence.layerUnfenced))
-          }).pipe(Effect.scoped)
-      }).pipe(watched.track, (e) => Run.ensureFinished(e, progress.finish))
+            if (launch.role === "master") return yield* tracked(Launch.master(nc, launch, options))
+            return yield* tracked(
+              Distributed.master(nc, {
+                ...options,
+                localWorkers: {
+                  counters,
+                  concurrency: Embedded.tasksPerWorker,
+                  onTask: (workerId) => Verbose.workerTasks(args.verbose, args.path, workerId)
+                }
+              }).pipe(Effect.provide(Fence.layerUnfenced))
+            )
+          })
+      })
       if (summary === undefined) return // a standby master of the launch finished the run, and printed it
       if (summary.filesProcessed === 0) {
         return yield* new Sequential.NoLogFiles({ path: args.path, skipped: summary.failedTasks.length })
