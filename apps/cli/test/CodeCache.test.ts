@@ -44,7 +44,7 @@ describe("CodeCache.load", () => {
     expect(loadInProcess()).toEqual({ exports: { answer: 42, here: true }, outcome: "will-write" })
     const written = readdirSync(caches)
     expect(written).toHaveLength(1)
-    expect(written[0]).toMatch(/^dla-bundle\.cjs-analyse-\d+-\d+$/)
+    expect(written[0]).toMatch(/^dla-bundle\.cjs-analyse-\d+-\d+-\d+$/)
     expect(loadInProcess()).toEqual({ exports: { answer: 42, here: true }, outcome: "accepted" })
     // Nothing rewritten, nothing left behind: one file, the same bytes.
     const bytes = readFileSync(join(caches, written[0]!))
@@ -53,11 +53,13 @@ describe("CodeCache.load", () => {
     expect(readFileSync(join(caches, written[0]!))).toEqual(bytes)
   })
 
-  it("never gives a new build an old build's cache, even of the same length", () => {
+  it("never gives a new build an old build's cache, even of the same length and modification time", async () => {
+    const npmDate = new Date("1985-10-26T08:15:00Z") // what npm gives every file it unpacks
+    utimesSync(file, npmDate, npmDate)
     loadInProcess()
+    await new Promise((resolve) => setTimeout(resolve, 20)) // a change time of its own, whatever the clock's grain
     writeFileSync(file, bundle(12)) // the same length: V8 alone would not tell them apart
-    const later = new Date(Date.now() + 10_000)
-    utimesSync(file, later, later)
+    utimesSync(file, npmDate, npmDate)
     expect(loadInProcess()).toEqual({ exports: { answer: 24, here: true }, outcome: "will-write" })
     expect(readdirSync(caches)).toHaveLength(2)
   })
