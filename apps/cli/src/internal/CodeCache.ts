@@ -12,9 +12,10 @@
  * and `NODE_DISABLE_COMPILE_CACHE=1` turns it off too), one file per bundle and per `key` (a command: what `analyse`
  * compiles is not what `status` does), named by the bundle's inode, size and change time (not its modification time,
  * which npm sets to one fixed date in every package it unpacks), so a new build never meets an old cache: V8 itself
- * checks only the length of the source a cache was made from. It is written once, by the first run that found none or whose cache V8 rejected (another Node, other
- * flags), through a temporary file and a rename, so ranks starting side by side never read half a file; that first run
- * is the slower for it (it compiles the whole bundle, ~0.1 s for main.cjs, and writes ~2 MB). The directory is trusted
+ * checks only the length of the source a cache was made from. It is written once, by the first run that found none or
+ * whose cache V8 rejected (another Node, other flags), through a temporary file and a rename, so ranks starting side
+ * by side never read half a file; that first run is the slower for it (it compiles the whole bundle, ~0.1 s for
+ * main.cjs, and writes ~2 MB). The directory is trusted
  * as Node trusts it for its own cache (per user, under the user's temporary directory by default). Bun and Deno have
  * no such cache: there the bundle is `require`d.
  */
