@@ -27,6 +27,7 @@ let throughStream = false
 /**
  * Writes `text` to stdout at once. A write that cannot be done at once (a non-blocking pipe that is full) or fails
  * hands the rest to `process.stdout`, which waits or reports as it always did; so do all writes after it, in order.
+ * (Not the logger's FdWriter, which waits out a full pipe itself: the quick path does not load the logger.)
  */
 export const out = (text: string): void => {
   if (throughStream) {
