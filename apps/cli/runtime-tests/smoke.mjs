@@ -41,7 +41,7 @@ try {
   assert.equal(sequential.status, 0, sequential.stderr)
   assert.match(sequential.stderr, /old\.log\.xz: compressed with xz: not supported/)
   assert.deepEqual(JSON.parse(sequential.stdout).levels, json.levels)
-  // The launcher's quick path (a plain `dla analyse`) loads the logger by its first warning, from a chunk of its own.
+  // The launcher's quick path (a plain `dla analyse`) loads the logger by its first warning.
   const quick = dla("analyse", dir, "--json")
   assert.equal(quick.status, 0, quick.stderr)
   assert.match(
