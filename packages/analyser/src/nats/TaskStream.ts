@@ -5,14 +5,7 @@
  *
  * @since 0.1.0
  */
-import {
-  AckPolicy,
-  type Consumer,
-  type ConsumerInfo,
-  type JetStreamManager,
-  type JsMsg,
-  RetentionPolicy
-} from "@nats-io/jetstream"
+import { AckPolicy, type ConsumerInfo, type JetStreamManager, RetentionPolicy } from "@nats-io/jetstream"
 import { millis, type NatsConnection, nanos } from "@nats-io/nats-core"
 import { Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
 import type * as AnalyserError from "../AnalyserError.ts"
@@ -27,6 +20,7 @@ import {
   transport,
   tryNats
 } from "./internal/jetstream.ts"
+import * as Pull from "./internal/pull.ts"
 import { consumerName, markDone, names } from "./RunsKv.ts"
 
 /**
@@ -81,38 +75,43 @@ export const ensure = (
     })
   })
 
-const ackPayload = new TextEncoder().encode("+ACK")
+const encoder = new TextEncoder()
+const ackPayload = encoder.encode("+ACK")
+const nakPayload = encoder.encode("-NAK")
+const workingPayload = encoder.encode("+WPI") // "work in progress": restarts the ack wait
+const termPayload = encoder.encode("+TERM")
 
-/**
- * A delivery's ack subject. nats.js keeps it as `reply` on every message it hands out (`JsMsgImpl`) but leaves it out
- * of the `JsMsg` type; an ack sent again must go there, since `ackAck()` sends at most once. The NATS conformance
- * suite acks twice, so a client that stops carrying it fails there first.
- */
-const ackSubject = (msg: JsMsg) => {
-  const reply = (msg as JsMsg & { readonly reply?: unknown }).reply
-  if (typeof reply !== "string" || reply === "") throw new Error("this nats.js gives no ack subject for a message")
-  return reply
-}
+/** An answer to a delivery (nak, progress, term): a core-NATS message to its ack subject, which fails once closed. */
+const respond = (nc: NatsConnection, delivered: Pull.Delivered, payload: Uint8Array, what: string) =>
+  Effect.try({ try: () => nc.publish(delivered.reply, payload), catch: transport(what) })
 
 const delivery = (
   nc: NatsConnection,
-  msg: JsMsg,
+  delivered: Pull.Delivered,
   task: Task,
   ackWaitMs: number,
   maxDeliveries: number
 ): TaskQueue.Delivery => ({
   task,
-  attempt: msg.info.deliveryCount,
+  attempt: delivered.deliveryCount,
   maxDeliveries,
   progressEvery: Duration.millis(ackWaitMs / 3),
   // An ack is a core-NATS message to the consumer's leader: one sent while a new leader is being elected is lost
   // without a word. Asking for the server's reply (JetStream's "ack ack") makes a lost ack an error to retry; the
-  // same ack subject reaches whichever node leads the consumer now.
-  ack: tryNats("cannot ack a task", () => nc.request(ackSubject(msg), ackPayload, { timeout: 2000 })).pipe(
+  // same ack subject reaches whichever node leads the consumer now, and acking again is harmless.
+  ack: tryNats("cannot ack a task", () => nc.request(delivered.reply, ackPayload, { timeout: 2000 })).pipe(
     Effect.asVoid
   ),
-  nak: (delay) => Effect.sync(() => msg.nak(delay === undefined ? undefined : Duration.toMillis(delay))),
-  working: Effect.sync(() => msg.working())
+  nak: (delay) =>
+    respond(
+      nc,
+      delivered,
+      delay === undefined
+        ? nakPayload
+        : encoder.encode(`-NAK ${JSON.stringify({ delay: nanos(Duration.toMillis(delay)) })}`),
+      "cannot hand a task back"
+    ),
+  working: respond(nc, delivered, workingPayload, "cannot report progress on a task")
 })
 
 const decodeTask = decodeJson(Task, "task")
@@ -129,16 +128,16 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
     Effect.gen(function* () {
       const n = names(runId)
       const { js, jsm } = yield* clients(nc)
-      // A worker learns the run's ack wait and delivery limit from the consumer the master made: from the look-up
-      // that binds it to the consumer for its first pull (a master, which takes no task, makes none).
-      const limits = (consumer: ConsumerInfo | undefined) => ({
+      // A worker learns the run's ack wait and delivery limit from the consumer the master made, looked up as it
+      // first pulls (a master, which takes no task, looks nothing up).
+      const limits = (consumer: ConsumerInfo) => ({
         ackWaitMs:
           options.ackWait !== undefined
             ? Duration.toMillis(options.ackWait)
-            : consumer?.config.ack_wait !== undefined
+            : consumer.config.ack_wait !== undefined
               ? millis(consumer.config.ack_wait)
               : Duration.toMillis(TaskQueue.defaults.ackWait),
-        maxDeliveries: options.maxDeliveries ?? consumer?.config.max_deliver ?? TaskQueue.defaults.maxDeliveries
+        maxDeliveries: options.maxDeliveries ?? consumer.config.max_deliver ?? TaskQueue.defaults.maxDeliveries
       })
 
       const streamExists = tryNats(`cannot read stream ${n.tasks}`, () =>
@@ -147,20 +146,43 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
           (error) => (notFound(error) ? false : Promise.reject(error))
         )
       )
-      // Looked up once (a round trip), again only after an error.
-      let tasksConsumer: Promise<Consumer> | undefined
+      // Made at the first take: a master that takes no task does not subscribe.
+      let puller: Pull.Puller | undefined
+      yield* Effect.addFinalizer(() => Effect.sync(() => puller?.close()))
+      // The consumer's limits, looked up once (again only after an error), beside the first pull rather than before it.
+      let consumerInfo: Promise<ConsumerInfo> | undefined
+      const lookUp = () => {
+        consumerInfo ??= jsm.consumers.info(n.tasks, consumerName)
+        const looking = consumerInfo
+        looking.catch(() => {
+          if (consumerInfo === looking) consumerInfo = undefined
+        })
+        return looking
+      }
       // One pull: Some(Some(delivery)), Some(None) when the run's queue is gone, None to pull again.
       const pull: Effect.Effect<
         Option.Option<Option.Option<TaskQueue.Delivery>>,
         AnalyserError.AnalyserError
       > = Effect.tryPromise({
         try: async (signal) => {
-          tasksConsumer ??= js.consumers.get(n.tasks, consumerName)
-          const consumer = await tasksConsumer
-          const msg = await consumer.next({ expires: 2000 })
-          // A take interrupted meanwhile must not keep the task until its ack wait runs out.
-          if (signal.aborted) msg?.nak()
-          return signal.aborted || msg === null ? null : { msg, info: await consumer.info(true) }
+          puller ??= Pull.make(nc, n.tasks, consumerName, { expiresMs: 2000 })
+          // A pull on a consumer that is not there is never answered: a failed look-up ends it at once (a task that
+          // still comes finds no taker and is handed back).
+          const pulling = new AbortController()
+          const stop = () => pulling.abort()
+          signal.addEventListener("abort", stop, { once: true })
+          try {
+            const delivered = puller.next(pulling.signal)
+            delivered.catch(() => {}) // awaited below, unless the look-up fails first
+            const info = await lookUp().catch((error) => {
+              stop()
+              throw error
+            })
+            const task = await delivered
+            return task === null ? null : { delivered: task, info }
+          } finally {
+            signal.removeEventListener("abort", stop)
+          }
         },
         catch: transport("cannot pull a task")
       }).pipe(
@@ -168,19 +190,19 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
           if (pulled === null) {
             return streamExists.pipe(Effect.map((exists) => (exists ? Option.none() : Option.some(Option.none()))))
           }
-          const { msg, info } = pulled
+          const { delivered, info } = pulled
           const { ackWaitMs, maxDeliveries } = limits(info)
-          return decodeTask(msg.data).pipe(
-            Effect.map((task) => Option.some(Option.some(delivery(nc, msg, task, ackWaitMs, maxDeliveries)))),
+          return decodeTask(delivered.data).pipe(
+            Effect.map((task) => Option.some(Option.some(delivery(nc, delivered, task, ackWaitMs, maxDeliveries)))),
             // A message that is not a task is dropped for good rather than redelivered forever.
-            Effect.catch(() => Effect.sync(() => msg.term()).pipe(Effect.as(Option.none())))
+            Effect.catch(() =>
+              respond(nc, delivered, termPayload, "cannot drop a message that is not a task").pipe(
+                Effect.ignore,
+                Effect.as(Option.none())
+              )
+            )
           )
         }),
-        Effect.tapError(() =>
-          Effect.sync(() => {
-            tasksConsumer = undefined
-          })
-        ),
         Effect.catch((error) =>
           notFound(error.cause)
             ? Effect.succeed(Option.some(Option.none()))
