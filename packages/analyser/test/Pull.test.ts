@@ -70,8 +70,20 @@ describe("Pull: one message per pull, every pull answered on one inbox", () => {
       const abandoned = p.next(gaveUp.signal)
       gaveUp.abort()
       expect(yield* Effect.promise(() => abandoned)).toBeNull()
-      // Its pull is still open on the server: the task goes to it, finds no taker, and is handed back.
+      // Its pull is still open on the server: the task goes to it, finds no taker, and is handed back (seen here
+      // before pulling again: a taker waiting by then would be given it, as pulls are interchangeable).
+      const handedBack = new Promise<void>((resolve) => {
+        const spy = nats.nc().subscribe(`$JS.ACK.${stream}.workers.>`, {
+          callback: (_error, msg) => {
+            if (decoder.decode(msg.data) !== "-NAK") return
+            spy.unsubscribe()
+            resolve()
+          }
+        })
+      })
+      yield* Effect.promise(() => nats.nc().flush())
       yield* Effect.promise(() => publish("t"))
+      yield* Effect.promise(() => handedBack)
       const again = yield* Effect.promise(() => p.next(never()))
       expect([text(again), again?.deliveryCount]).toEqual(["t", 2])
     }).pipe(Effect.scoped)
