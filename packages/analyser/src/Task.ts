@@ -207,6 +207,10 @@ export const TaskResult = Schema.Union([
  */
 export type TaskResult = typeof TaskResult.Type
 
+// One of each for every message: a payload is decoded or encoded whole, so they keep no state between calls.
+const utf8Decoder = new TextDecoder()
+const utf8Encoder = new TextEncoder()
+
 /**
  * Decodes a JSON payload with `schema`, turning a bad payload into a Transport error.
  *
@@ -219,7 +223,7 @@ export const decodeJson = <S extends Schema.Constraint & Schema.ConstraintDecode
 ) => {
   const decode = Schema.decodeUnknownEffect(Schema.fromJsonString(schema))
   return (bytes: Uint8Array): Effect.Effect<S["Type"], AnalyserError.AnalyserError> =>
-    decode(new TextDecoder().decode(bytes)).pipe(
+    decode(utf8Decoder.decode(bytes)).pipe(
       Effect.mapError((cause) => AnalyserError.make("Transport", `bad ${what} message`, cause))
     )
 }
@@ -230,7 +234,7 @@ export const decodeJson = <S extends Schema.Constraint & Schema.ConstraintDecode
  * @since 0.1.0
  * @category formatting
  */
-export const encodeJson = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
+export const encodeJson = (value: unknown): Uint8Array => utf8Encoder.encode(JSON.stringify(value))
 
 /**
  * Default size of a byte range: big files are split so one of them does not serialise the run.

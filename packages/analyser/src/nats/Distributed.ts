@@ -199,6 +199,8 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
     const services = yield* Layer.build(layer(nc, options.runId, options))
     const local =
       options.localWorkers === undefined ? [] : yield* runLocalWorkers(options.runId, options.localWorkers, services)
+    // The local workers' first pulls go out before the tasks do: the first task is delivered as soon as it is stored.
+    if (local.length > 0) yield* Effect.yieldNow
     const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
     // Started afresh, the set-up has just deleted the KV checkpoint: there is nothing to read (nor to adopt).
     const stores = [options.fresh === true ? { ...kv, load: Effect.succeedNone } : kv]
