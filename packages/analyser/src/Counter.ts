@@ -6,7 +6,7 @@
  */
 import { Worker as Thread } from "node:worker_threads"
 import { LogFormat } from "@dla/core"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Semaphore } from "effect"
 import * as AnalyserError from "./AnalyserError.ts"
 import { type Counted, countParts } from "./internal/countParts.ts"
 import type { Part, Task } from "./Task.ts"
@@ -76,15 +76,22 @@ const countingFailed = (task: Task) => (cause: unknown) =>
  * @category layers
  */
 export const layerInline = (format?: string, store?: StoreCounter) =>
-  Layer.succeed(
+  Layer.effect(
     Counter,
-    Counter.of({
-      count: byKind(
-        (task) =>
-          Effect.tryPromise({ try: () => countParts(task.parts, formatOf(format)), catch: countingFailed(task) }),
-        format,
-        store
-      )
+    Effect.gen(function* () {
+      // One task at a time, as on a counting thread (internal/countThread.ts says why).
+      const one = yield* Semaphore.make(1)
+      return Counter.of({
+        count: byKind(
+          (task) =>
+            Effect.tryPromise({
+              try: () => countParts(task.parts, formatOf(format)),
+              catch: countingFailed(task)
+            }).pipe(one.withPermit),
+          format,
+          store
+        )
+      })
     })
   )
 

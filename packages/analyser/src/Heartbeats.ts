@@ -57,18 +57,36 @@ export class Heartbeats extends Context.Service<
 export const defaults = { interval: "1 second", timeout: "5 seconds" } as const
 
 /**
+ * In-process heartbeats: what is beaten here is heard by whoever listens here.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeMemory = Effect.gen(function* () {
+  const hub = yield* PubSub.unbounded<Heartbeat>()
+  return Heartbeats.of({
+    beat: (heartbeat) => PubSub.publish(hub, heartbeat).pipe(Effect.asVoid),
+    listen: PubSub.subscribe(hub).pipe(Effect.map(Stream.fromSubscription))
+  })
+})
+
+/**
  * In-process heartbeats (the embedded engine).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory = Layer.effect(
-  Heartbeats,
-  Effect.gen(function* () {
-    const hub = yield* PubSub.unbounded<Heartbeat>()
-    return Heartbeats.of({
-      beat: (heartbeat) => PubSub.publish(hub, heartbeat).pipe(Effect.asVoid),
-      listen: PubSub.subscribe(hub).pipe(Effect.map(Stream.fromSubscription))
-    })
+export const layerMemory = Layer.effect(Heartbeats, makeMemory)
+
+/**
+ * A listener's heartbeats heard from two places, e.g. a master's own workers in process beside the others over NATS;
+ * beats go out through the first.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const merge = (first: Heartbeats["Service"], second: Heartbeats["Service"]): Heartbeats["Service"] =>
+  Heartbeats.of({
+    beat: first.beat,
+    listen: Effect.zipWith(first.listen, second.listen, (a, b) => Stream.merge(a, b))
   })
-)

@@ -1,9 +1,11 @@
-import { readdirSync, rmSync, statSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Counter from "@dla/analyser/Counter"
 import type { Task } from "@dla/analyser/Task"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Layer } from "effect"
+import { Effect, Fiber, type Layer } from "effect"
 import { makeCorpus } from "./support/corpus.ts"
 
 const taskOf = (path: string, range?: { start: number; end: number }): Task => {
@@ -15,6 +17,39 @@ const countWith = (layer: Layer.Layer<Counter.Counter>, tasks: ReadonlyArray<Tas
   Counter.Counter.use((counter) => Effect.forEach(tasks, counter.count)).pipe(Effect.provide(layer))
 
 describe("Counter", () => {
+  // A task is counted whole before the next starts: a worker holding two then has the first one's result out (and
+  // its replacement in) while the second is counted. A named pipe holds the first task until something writes to it;
+  // counted side by side, the second (a plain file) would be done long before.
+  for (const [name, layer] of [
+    ["inline", Counter.layerInline],
+    ["on a thread", Counter.layerThread]
+  ] as const) {
+    it.live(`counts the tasks it is given one at a time, in the order they came (${name})`, () =>
+      Effect.gen(function* () {
+        const dir = mkdtempSync(join(tmpdir(), "dla-counter-"))
+        const gate = join(dir, "gate.log")
+        execFileSync("mkfifo", [gate])
+        const plain = join(makeCorpus({ files: 1, lines: 50 }, dir), "node-000.log")
+        const ended: Array<string> = []
+        const count = (task: Task, label: string) =>
+          Counter.Counter.use((counter) => counter.count(task)).pipe(
+            Effect.tap(() => Effect.sync(() => ended.push(label)))
+          )
+        const gated: Task = { runId: "c", taskId: "gate", parts: [{ path: gate, range: { start: 0, end: 1 } }] }
+        yield* Effect.gen(function* () {
+          const first = yield* Effect.forkChild(count(gated, "gated"))
+          const second = yield* Effect.forkChild(count(taskOf(plain), "plain"))
+          yield* Effect.sleep("300 millis")
+          writeFileSync(gate, "") // opens the pipe for writing: the first task goes on
+          yield* Fiber.join(first)
+          yield* Fiber.join(second)
+        }).pipe(Effect.provide(layer()))
+        expect(ended).toEqual(["gated", "plain"])
+        rmSync(dir, { recursive: true, force: true })
+      })
+    )
+  }
+
   it.live("a counting thread (built once it has loaded) counts files and ranges as the inline counter does", () =>
     Effect.gen(function* () {
       const dir = makeCorpus({ files: 2, lines: 300 })

@@ -17,15 +17,24 @@ export interface CountRequest {
   readonly format: string | undefined
 }
 
+/**
+ * The tasks sent here are counted one at a time, in the order they came. A worker holds two, so that the next one is
+ * here when one ends: counted side by side, both would end together, and the thread would wait while both results
+ * went out and two new tasks came in (over NATS, a round trip through a busy main thread for every pair). One after
+ * the other, the first one's result and its replacement cross over while the second is counted.
+ */
+let previous: Promise<void> = Promise.resolve()
 parentPort?.on("message", (request: CountRequest) => {
-  countParts(request.parts, request.format === undefined ? undefined : LogFormat.fromSpec(request.format)).then(
-    (result) => parentPort?.postMessage({ id: request.id, ok: true, result }),
-    (error: unknown) =>
-      parentPort?.postMessage({
-        id: request.id,
-        ok: false,
-        error: ErrorMessage.describe(error)
-      })
+  previous = previous.then(() =>
+    countParts(request.parts, request.format === undefined ? undefined : LogFormat.fromSpec(request.format)).then(
+      (result) => parentPort?.postMessage({ id: request.id, ok: true, result }),
+      (error: unknown) =>
+        parentPort?.postMessage({
+          id: request.id,
+          ok: false,
+          error: ErrorMessage.describe(error)
+        })
+    )
   )
 })
 

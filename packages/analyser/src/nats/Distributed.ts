@@ -6,12 +6,12 @@
  */
 import { Leadership } from "@dla/election"
 import { type NatsConnection, nanos } from "@nats-io/nats-core"
-import { Clock, type Context, Duration, Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
 import * as AnalyserError from "../AnalyserError.ts"
 import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Counter from "../Counter.ts"
 import * as Fence from "../Fence.ts"
-import type * as Heartbeats from "../Heartbeats.ts"
+import * as Heartbeats from "../Heartbeats.ts"
 import * as Master from "../Master.ts"
 import type * as ResultChannel from "../ResultChannel.ts"
 import type * as TaskQueue from "../TaskQueue.ts"
@@ -197,8 +197,17 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
       { concurrency: "unbounded" }
     )
     const services = yield* Layer.build(layer(nc, options.runId, options))
+    // The master's own workers tell it what they hold in process: over NATS their heartbeats would only go out to come
+    // back here (the master is the only listener, and a standby taking over hears only what is beaten after).
+    const localBeats = yield* Heartbeats.makeMemory
     const local =
-      options.localWorkers === undefined ? [] : yield* runLocalWorkers(options.runId, options.localWorkers, services)
+      options.localWorkers === undefined
+        ? []
+        : yield* runLocalWorkers(
+            options.runId,
+            options.localWorkers,
+            Context.add(services, Heartbeats.Heartbeats, localBeats)
+          )
     // The local workers' first pulls go out before the tasks do: the first task is delivered as soon as it is stored.
     if (local.length > 0) yield* Effect.yieldNow
     const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
@@ -219,8 +228,9 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
         )
       )
     }
+    const heard = Heartbeats.merge(Context.get(services, Heartbeats.Heartbeats), localBeats)
     const summary = yield* Master.run({ ...options, planned }).pipe(
-      Effect.provide(services),
+      Effect.provide(Context.add(services, Heartbeats.Heartbeats, heard)),
       Effect.provideService(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
     )
     // Every task has its result and the queue is gone: nothing is left for the local workers.

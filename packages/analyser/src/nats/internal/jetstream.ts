@@ -33,17 +33,16 @@ export interface Clients {
 }
 
 /**
- * The connection's JetStream clients. Making the manager asks the server once whether JetStream is there (a round
- * trip), so it is made once per connection, not once per module that needs it: callers that ask while it is being
- * made (a master's set-up and its local workers, side by side) share that one question. A failed one is forgotten,
- * so the next call asks again.
+ * The connection's JetStream clients, made once per connection. They do not ask the server first whether JetStream
+ * is there (nats.js's `checkAPI`, a round trip before every run's set-up could start): a server without it answers
+ * the first request with "jetstream is not enabled", which the caller's error names.
  */
 const made = new WeakMap<NatsConnection, Promise<Clients>>()
 export const clients = (nc: NatsConnection) =>
   tryNats("JetStream is not available", () => {
     const known = made.get(nc)
     if (known !== undefined) return known
-    const making = jetstreamManager(nc).then((jsm) => ({ js: jetstream(nc), jsm }))
+    const making = jetstreamManager(nc, { checkAPI: false }).then((jsm) => ({ js: jetstream(nc), jsm }))
     made.set(nc, making)
     making.catch(() => {
       if (made.get(nc) === making) made.delete(nc)
