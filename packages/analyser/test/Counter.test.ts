@@ -35,7 +35,11 @@ describe("Counter", () => {
           Counter.Counter.use((counter) => counter.count(task)).pipe(
             Effect.tap(() => Effect.sync(() => ended.push(label)))
           )
-        const gated: Task = { runId: "c", taskId: "gate", parts: [{ path: gate, range: { start: 0, end: 1 } }] }
+        const gated: Task = {
+          runId: "c",
+          taskId: "gate",
+          parts: [{ path: gate, range: { start: 0, end: 1 }, size: 1 }]
+        }
         yield* Effect.gen(function* () {
           const first = yield* Effect.forkChild(count(gated, "gated"))
           const second = yield* Effect.forkChild(count(taskOf(plain), "plain"))
