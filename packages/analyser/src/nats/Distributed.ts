@@ -228,9 +228,16 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
         )
       )
     }
-    const heard = Heartbeats.merge(Context.get(services, Heartbeats.Heartbeats), localBeats)
+    const forMaster =
+      local.length === 0
+        ? services
+        : Context.add(
+            services,
+            Heartbeats.Heartbeats,
+            Heartbeats.merge(Context.get(services, Heartbeats.Heartbeats), localBeats)
+          )
     const summary = yield* Master.run({ ...options, planned }).pipe(
-      Effect.provide(Context.add(services, Heartbeats.Heartbeats, heard)),
+      Effect.provide(forMaster),
       Effect.provideService(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
     )
     // Every task has its result and the queue is gone: nothing is left for the local workers.
