@@ -75,12 +75,6 @@ export const ensure = (
     })
   })
 
-const encoder = new TextEncoder()
-const ackPayload = encoder.encode("+ACK")
-const nakPayload = encoder.encode("-NAK")
-const workingPayload = encoder.encode("+WPI") // "work in progress": restarts the ack wait
-const termPayload = encoder.encode("+TERM")
-
 /** An answer to a delivery (nak, progress, term): a core-NATS message to its ack subject, which fails once closed. */
 const respond = (nc: NatsConnection, delivered: Pull.Delivered, payload: Uint8Array, what: string) =>
   Effect.try({ try: () => nc.publish(delivered.reply, payload), catch: transport(what) })
@@ -99,19 +93,17 @@ const delivery = (
   // An ack is a core-NATS message to the consumer's leader: one sent while a new leader is being elected is lost
   // without a word. Asking for the server's reply (JetStream's "ack ack") makes a lost ack an error to retry; the
   // same ack subject reaches whichever node leads the consumer now, and acking again is harmless.
-  ack: tryNats("cannot ack a task", () => nc.request(delivered.reply, ackPayload, { timeout: 2000 })).pipe(
+  ack: tryNats("cannot ack a task", () => nc.request(delivered.reply, Pull.answers.ack, { timeout: 2000 })).pipe(
     Effect.asVoid
   ),
   nak: (delay) =>
     respond(
       nc,
       delivered,
-      delay === undefined
-        ? nakPayload
-        : encoder.encode(`-NAK ${JSON.stringify({ delay: nanos(Duration.toMillis(delay)) })}`),
+      delay === undefined ? Pull.answers.nak : Pull.answers.nakAfter(Duration.toMillis(delay)),
       "cannot hand a task back"
     ),
-  working: respond(nc, delivered, workingPayload, "cannot report progress on a task")
+  working: respond(nc, delivered, Pull.answers.working, "cannot report progress on a task")
 })
 
 const decodeTask = decodeJson(Task, "task")
@@ -196,7 +188,7 @@ export const layer = (nc: NatsConnection, runId: string, options: TaskQueue.Opti
             Effect.map((task) => Option.some(Option.some(delivery(nc, delivered, task, ackWaitMs, maxDeliveries)))),
             // A message that is not a task is dropped for good rather than redelivered forever.
             Effect.catch(() =>
-              respond(nc, delivered, termPayload, "cannot drop a message that is not a task").pipe(
+              respond(nc, delivered, Pull.answers.term, "cannot drop a message that is not a task").pipe(
                 Effect.ignore,
                 Effect.as(Option.none())
               )

@@ -8,7 +8,7 @@
  * subject, `$JS.ACK...`), or a status without one (408: expired empty; 409: the consumer went away or changed leader;
  * 503: no such stream).
  */
-import { createInbox, type Msg, type NatsConnection } from "@nats-io/nats-core"
+import { createInbox, type Msg, type NatsConnection, nanos } from "@nats-io/nats-core"
 
 /** A delivery from the consumer: its data and where its acks go. */
 export interface Delivered {
@@ -40,8 +40,19 @@ export const deliveryCount = (reply: string): number | undefined => {
   return Number.isSafeInteger(count) && count >= 1 ? count : undefined
 }
 
-/** A task that reaches no one (its taker stopped waiting) goes back to the queue at once. */
-const nak = new TextEncoder().encode("-NAK")
+const encoder = new TextEncoder()
+
+/**
+ * JetStream's answers to a delivery, published to its ack subject: done, hand back (at once or after `delayMs`),
+ * still working ("work in progress": restarts the ack wait), drop for good.
+ */
+export const answers = {
+  ack: encoder.encode("+ACK"),
+  nak: encoder.encode("-NAK"),
+  nakAfter: (delayMs: number) => encoder.encode(`-NAK ${JSON.stringify({ delay: nanos(delayMs) })}`),
+  working: encoder.encode("+WPI"),
+  term: encoder.encode("+TERM")
+} as const
 
 /**
  * A puller on `consumer` of `stream`. A pull that is never answered (the server lost it as it restarted; the stream
@@ -63,11 +74,11 @@ export const make = (
     const delivered = count === undefined ? null : { data: msg.data, reply: msg.reply!, deliveryCount: count }
     const taker = takers.shift()
     if (taker !== undefined) taker(delivered)
-    else if (delivered !== null) nc.publish(delivered.reply, nak)
+    else if (delivered !== null) nc.publish(delivered.reply, answers.nak) // no taker: back to the queue at once
   }
   const subscription = nc.subscribe(inbox, { callback: (error, msg) => (error === null ? answer(msg) : undefined) })
   const subject = `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`
-  const request = new TextEncoder().encode(JSON.stringify({ batch: 1, expires: options.expiresMs * 1_000_000 }))
+  const request = encoder.encode(JSON.stringify({ batch: 1, expires: nanos(options.expiresMs) }))
   const giveUpMs = options.expiresMs + (options.graceMs ?? 250)
   return {
     next: (signal) =>
