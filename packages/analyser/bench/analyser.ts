@@ -118,7 +118,8 @@ const natsRun = async (
   workers: number | ReadonlyArray<object>,
   master: { readonly speculate?: boolean } = {}
 ) => {
-  const nc = await connect({ servers })
+  // As `dla` connects (apps/cli/src/internal/Nats.ts): no stack captured with every request.
+  const nc = await connect({ servers, noAsyncTraces: true })
   const options = typeof workers === "number" ? Array.from({ length: workers }, () => ({})) : workers
   const children = options.map((o) => spawnWorker(servers, runId, o))
   await new Promise((resolve) => setTimeout(resolve, 1500)) // let the workers start (they join as the run is set up)

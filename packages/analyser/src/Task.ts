@@ -254,12 +254,14 @@ export const defaultTaskBytes = 8 * 1024 * 1024
 
 /**
  * ...but into no fewer than this many tasks while there are files for them, so a run of small files still spreads
- * over every worker and reports progress (10,000 files of 1 KB: 256 tasks of ~40 files, not 2 of 5,000)...
+ * over every worker and reports progress (10,000 files of 1 KB: 64 tasks of ~160 files, not 2 of 5,000). Not more:
+ * over NATS a task costs its worker ~7 ms of messages and bookkeeping (profiles of the bench's tiny-file run), as much
+ * as counting 40 small files; with 256 tasks of 40 files a run of 10,000 went at ~10,000 files/s, with 64 at ~19,000...
  *
  * @since 0.1.0
  * @category constants
  */
-export const tasksWanted = 256
+export const tasksWanted = 64
 
 /**
  * ...and at most this many files a task, so a task message stays small.

@@ -91,6 +91,8 @@ describe("Scheduler.step", () => {
       { taskId: "t3", path: "/logs/3b.log", reason: "/logs/3b.log: binary", binary: true }
     ])
     expect(events(commands)).toEqual(["TaskFailed", "Progress"])
+    const [, checkpoint] = Scheduler.checkpoint(plan, state, 2)
+    expect(checkpoint).toMatchObject({ processed_files: ["/logs/3a.log"], pending_files: ["/logs/1.log", "/logs/2.log"] })
   })
 
   it("a worker silent past the heartbeat timeout is failed on the clock of the inputs, its tasks requeued", () => {
@@ -241,12 +243,20 @@ describe("Scheduler: per-file figures", () => {
       files: [{ path: "/logs/big.log", format: "klog", ...c }]
     })
     let state = Scheduler.initial(0, 1000)
+    const processed: Array<[number, ReadonlyArray<string>, ReadonlyArray<string>]> = []
     for (const [n, c] of [
       [1, counted(100)],
       [2, { levels: { ERROR: 2 }, lines: 5, unmatched: 3, bytes: 100 }]
     ] as const) {
       ;[state] = Scheduler.step(split, state, { _tag: "Results", results: [result(n, c)], now: n })
+      const [, checkpoint] = Scheduler.checkpoint(split, state, n)
+      processed.push([state.filesDone, checkpoint.processed_files, checkpoint.pending_files])
     }
+    // A split file is processed once its last range is.
+    expect(processed).toEqual([
+      [0, [], ["/logs/big.log"]],
+      [1, ["/logs/big.log"], []]
+    ])
     expect(Scheduler.summary(split, state, 3).byFile).toEqual([
       { path: "big.log", format: "klog", levels: { INFO: 10, ERROR: 2 }, lines: 15, unmatched: 3, bytes: 200 }
     ])

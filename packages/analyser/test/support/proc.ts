@@ -15,7 +15,9 @@ const [role, json] = process.argv.slice(2)
 const { servers, ...options } = JSON.parse(json ?? "{}")
 const say = (event: object) => process.stderr.write(`${JSON.stringify({ ...event, at: Date.now() % 100_000 })}\n`)
 
-const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 })
+// No stack captured per request, as `dla` connects (apps/cli/src/internal/Nats.ts): a bench worker costs what one of
+// `dla worker` does.
+const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100, noAsyncTraces: true })
 const program: Effect.Effect<unknown, unknown> =
   role === "master"
     ? listening(Distributed.master(nc, options).pipe(Effect.provide(Fence.layerUnfenced)), { onEvent: say })
