@@ -58,9 +58,10 @@ export interface Options {
   /** A worker silent this long is marked failed and its tasks are requeued (default 5 s). */
   readonly heartbeatTimeout?: Duration.Input
   /**
-   * Publish a straggler again for an idle worker (see `Scheduler.Plan.stragglerFactor`): a task held 3x longer than
-   * the run's pace says, while the queue is empty. The first result counts, the slow copy is dropped. Off unless
-   * given (`dla analyse --nats` and `dla master` turn it on; `--no-speculate` turns it off).
+   * Publish a straggler again for an idle worker (see `Scheduler.Plan.stragglerFactor`), while the queue is empty: a
+   * task held 3x longer than the run's pace says, or held by a worker whose own pace says a copy on the idle worker
+   * ends sooner. The first result counts, the slow copy is dropped. Off unless given (`dla analyse --nats` and
+   * `dla master` turn it on; `--no-speculate` turns it off).
    */
   readonly speculate?: boolean
   /** Ignore any checkpoint: start the run from scratch. */

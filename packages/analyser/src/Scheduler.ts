@@ -52,6 +52,11 @@ export interface Plan {
   readonly stragglerFactor: number
   /** ...and never one held less than this (a run's first results set the pace). */
   readonly stragglerMinMs: number
+  /**
+   * A task is also published again for an idle worker as soon as its holder's own pace says the copy would end this
+   * much sooner (at the idle worker's pace, or the run's): a worker known to be slow is not waited for.
+   */
+  readonly speculateGainMs: number
 }
 
 /**
@@ -80,7 +85,8 @@ export const makePlan = (options: {
     lostAfterMs: Math.max(5000, options.heartbeatTimeoutMs),
     speculate: options.speculate === true,
     stragglerFactor: 3,
-    stragglerMinMs: 250
+    stragglerMinMs: 250,
+    speculateGainMs: 50
   }
 }
 
@@ -140,8 +146,10 @@ export interface State {
   readonly rejectionsOf: ReadonlyMap<string, number>
   /** When a worker's heartbeat first showed each task it holds (what a straggler is measured by). */
   readonly heldSince: HashMap.HashMap<string, number>
-  /** Milliseconds per byte of the tasks done so far in this master's life, as they came (their median is the pace). */
+  /** Milliseconds per byte of the newest tasks done in this master's life (their median is the run's pace)... */
   readonly msPerByte: ReadonlyArray<number>
+  /** ...and of each worker's newest (its own pace). */
+  readonly paceOf: ReadonlyMap<string, ReadonlyArray<number>>
   /** Tasks already published again as stragglers (each at most once). */
   readonly speculated: HashSet.HashSet<string>
 }
@@ -220,6 +228,7 @@ export const initial = (now: number, generation: number): State => ({
   rejectionsOf: new Map(),
   heldSince: HashMap.empty(),
   msPerByte: [],
+  paceOf: new Map(),
   speculated: HashSet.empty()
 })
 
@@ -532,7 +541,7 @@ const onResult = (plan: Plan, state: State, result: TaskResult, now: number): [S
       counts: Counts.merge(next.counts, result.counts),
       byFile: result.files === undefined ? next.byFile : [...next.byFile, result.files],
       sinceCheckpoint: next.sinceCheckpoint + 1,
-      msPerByte: paced(next, task, now)
+      ...paced(next, task, result.workerId, now)
     }
     commands = skipped.map((f) => emit({ _tag: "TaskFailed", path: f.path, reason: f.reason }))
   } else [next, commands] = giveUp(state, task, result.error, result.binary ?? false)
@@ -558,11 +567,26 @@ const onResults = (
   return [next, commands]
 }
 
-/** The pace samples with `task`'s, when a heartbeat showed when it was taken. */
-const paced = (state: State, task: Task, now: number): ReadonlyArray<number> => {
+/** The newest samples a pace is the median of: bounded, and it follows a worker whose speed changes. */
+const paceWindow = 31
+
+const sampled = (samples: ReadonlyArray<number>, sample: number) => [...samples.slice(-paceWindow), sample]
+
+/**
+ * The run's and `workerId`'s pace samples with `task`'s, when a heartbeat showed when it was taken (not for a task
+ * published again: its time since the first holder took it is no measure of the worker that finished it).
+ */
+const paced = (state: State, task: Task, workerId: string, now: number): Pick<State, "msPerByte" | "paceOf"> => {
   const since = Option.getOrUndefined(HashMap.get(state.heldSince, task.taskId))
   const bytes = bytesOf(task)
-  return since === undefined || bytes === 0 ? state.msPerByte : [...state.msPerByte, (now - since) / bytes]
+  if (since === undefined || bytes === 0 || HashSet.has(state.speculated, task.taskId)) {
+    return { msPerByte: state.msPerByte, paceOf: state.paceOf }
+  }
+  const sample = (now - since) / bytes
+  return {
+    msPerByte: sampled(state.msPerByte, sample),
+    paceOf: new Map(state.paceOf).set(workerId, sampled(state.paceOf.get(workerId) ?? [], sample))
+  }
 }
 
 const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
@@ -587,29 +611,52 @@ const onBeat = (plan: Plan, state: State, heartbeat: Heartbeats.Heartbeat, now: 
 }
 
 /**
- * The stragglers to publish again now: with nothing queued (`outstanding` no more than the tasks workers hold) and a
- * live worker holding nothing, the tasks held far longer than the run's pace says they should take.
+ * The stragglers to publish again now, while nothing is queued (every task without a result is held by a live
+ * worker, and the queue, when `outstanding` tells, agrees) and a live worker is idle (all it held is settled: its
+ * last heartbeat may predate its last result): a task held far longer than the run's pace says it should take, or one
+ * whose holder's own pace says that a copy on the idle worker would end `speculateGainMs` sooner.
  */
 const stragglers = (plan: Plan, state: State, now: number, outstanding: number | undefined): Array<Task> => {
-  const alive = [...state.workers.values()].filter((w) => w.alive)
-  const held = alive.flatMap((w) => w.inFlight).filter((id) => !isSettled(state, id))
-  const idle = alive.some((w) => w.inFlight.length === 0)
-  if (
-    !plan.speculate ||
-    !idle ||
-    outstanding === undefined ||
-    outstanding > held.length ||
-    state.msPerByte.length === 0
-  )
-    return []
-  const pace = median(state.msPerByte) ?? 0
-  return held.flatMap((id) => {
+  if (!plan.speculate || state.msPerByte.length === 0) return []
+  const alive = [...state.workers].filter(([, w]) => w.alive)
+  const holders = new Map<string, string>()
+  for (const [workerId, w] of alive) for (const id of w.inFlight) if (!isSettled(state, id)) holders.set(id, workerId)
+  const queued = pending(plan, state) > holders.size || (outstanding !== undefined && outstanding > holders.size)
+  const idle = alive.filter(([, w]) => w.inFlight.every((id) => isSettled(state, id)))
+  if (queued || idle.length === 0) return []
+  const runPace = median(state.msPerByte) ?? 0
+  const paceOf = (workerId: string) => median(state.paceOf.get(workerId) ?? []) ?? runPace
+  const idlePace = Math.min(...idle.map(([workerId]) => paceOf(workerId)))
+  return [...holders].flatMap(([id, workerId]) => {
     const task = plan.taskById.get(id)
     const since = Option.getOrUndefined(HashMap.get(state.heldSince, id))
     if (task === undefined || since === undefined || HashSet.has(state.speculated, id)) return []
-    const expected = Math.max(plan.stragglerMinMs, plan.stragglerFactor * pace * bytesOf(task))
-    return now - since > expected ? [task] : []
+    const bytes = bytesOf(task)
+    const late = now - since > Math.max(plan.stragglerMinMs, plan.stragglerFactor * runPace * bytes)
+    const overtaken = since + paceOf(workerId) * bytes - (now + idlePace * bytes) >= plan.speculateGainMs
+    return late || overtaken ? [task] : []
   })
+}
+
+/** Publishes `state`'s stragglers again (see `stragglers`), each once, and says so. */
+const speculate = (plan: Plan, state: State, now: number, outstanding: number | undefined): [State, Array<Command>] => {
+  const slow = stragglers(plan, state, now, outstanding)
+  if (slow.length === 0) return [state, []]
+  const [requeued, again, publish] = requeue(
+    plan,
+    state,
+    slow.map((t) => t.taskId)
+  )
+  const next = { ...requeued, speculated: again.reduce((set, t) => HashSet.add(set, t.taskId), requeued.speculated) }
+  const said = again.map((t) =>
+    emit({
+      _tag: "Straggler",
+      taskId: t.taskId,
+      path: describe(t, plan.root),
+      heldMs: now - Option.getOrElse(HashMap.get(next.heldSince, t.taskId), () => now)
+    })
+  )
+  return [next, [...publish, ...said]]
 }
 
 /** Live workers' silence without the `deafMs` in which the master could not have heard them. */
@@ -646,29 +693,6 @@ const onTick = (
     next = { ...requeued, requeuedTasks: requeued.requeuedTasks + again.length }
     commands.push(...publish)
     commands.push(emit({ _tag: "WorkerFailed", workerId, requeued: again.flatMap((t) => t.parts.map((p) => p.path)) }))
-  }
-  const slow = stragglers(plan, next, now, outstanding)
-  if (slow.length > 0) {
-    const [requeued, again, publish] = requeue(
-      plan,
-      next,
-      slow.map((t) => t.taskId)
-    )
-    next = {
-      ...requeued,
-      speculated: again.reduce((set, t) => HashSet.add(set, t.taskId), requeued.speculated)
-    }
-    commands.push(...publish)
-    for (const t of again) {
-      commands.push(
-        emit({
-          _tag: "Straggler",
-          taskId: t.taskId,
-          path: describe(t, plan.root),
-          heldMs: now - Option.getOrElse(HashMap.get(next.heldSince, t.taskId), () => now)
-        })
-      )
-    }
   }
   const left = pending(plan, next)
   if (
@@ -735,6 +759,15 @@ export const step = (plan: Plan, state: State, input: Input): [State, ReadonlyAr
         ]
     }
   })()
+  // Whatever the input: a result can leave a worker idle, a heartbeat show what a known-slow worker took.
+  const [speculated, published] = speculate(
+    plan,
+    next,
+    input.now,
+    input._tag === "Tick" ? input.outstanding : undefined
+  )
+  next = speculated
+  commands = [...commands, ...published]
   // Every `checkpointEvery` results, whatever the input (not twice for one tick).
   if (next.sinceCheckpoint >= plan.checkpointEvery && !commands.some((c) => c._tag === "SaveCheckpoint")) {
     const [numbered, saved] = checkpoint(plan, next, input.now)

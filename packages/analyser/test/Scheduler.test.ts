@@ -92,7 +92,10 @@ describe("Scheduler.step", () => {
     ])
     expect(events(commands)).toEqual(["TaskFailed", "Progress"])
     const [, checkpoint] = Scheduler.checkpoint(plan, state, 2)
-    expect(checkpoint).toMatchObject({ processed_files: ["/logs/3a.log"], pending_files: ["/logs/1.log", "/logs/2.log"] })
+    expect(checkpoint).toMatchObject({
+      processed_files: ["/logs/3a.log"],
+      pending_files: ["/logs/1.log", "/logs/2.log"]
+    })
   })
 
   it("a worker silent past the heartbeat timeout is failed on the clock of the inputs, its tasks requeued", () => {
@@ -384,7 +387,7 @@ describe("Scheduler: stragglers (a task held far longer than the run's pace, whi
     result("t1", "w1", 100 * msPerByte),
     beat("w1", ["t3"], 100 * msPerByte),
     result("t3", "w1", 300 * msPerByte),
-    beat("w1", [], 400 * msPerByte)
+    beat("w1", [], 300 * msPerByte)
   ]
   const paced = pacedAt(1)
   const publishes = (commands: ReadonlyArray<Scheduler.Command>) =>
@@ -419,6 +422,37 @@ describe("Scheduler: stragglers (a task held far longer than the run's pace, whi
     expect(Scheduler.isFinished(plan, state)).toBe(true)
     expect(state.counts.lines).toBe(30)
     expect(state.duplicateResults).toBe(1)
+  })
+
+  it("held by a worker its own pace says is slow, is published again the moment another idles, if a copy ends sooner", () => {
+    const four = Scheduler.makePlan({ ...plan, tasks: [task(1), task(2), task(5), task(4)] })
+    // w1 counts a byte a ms; w2 takes 4 ms a byte (t2: 0-400), then takes t4 at 400, as w1, done with t5, idles.
+    const at = (w2Done: number) => {
+      let state = Scheduler.initial(0, 1000)
+      const commands: Array<Scheduler.Command> = []
+      for (const input of [
+        beat("w1", ["t1"], 0),
+        beat("w2", ["t2"], 0),
+        result("t1", "w1", 100),
+        beat("w1", ["t5"], 100),
+        result("t5", "w1", 200),
+        result("t2", "w2", w2Done),
+        beat("w2", ["t4"], w2Done)
+      ]) {
+        const [next, more] = Scheduler.step(four, state, input)
+        state = next
+        commands.push(...more)
+      }
+      return commands
+    }
+    // On w2, t4 would end at 800; a copy on w1 at 500: published at once, with no tick to wait for.
+    const slow = at(400)
+    expect(publishes(slow)).toEqual([["t4"]])
+    expect(slow.flatMap((c) => (c._tag === "Emit" && c.event._tag === "Straggler" ? [c.event.heldMs] : []))).toEqual([
+      0
+    ])
+    // As fast as w1 (t2 took 120 ms): a copy would end no sooner.
+    expect(publishes(at(120))).toEqual([])
   })
 
   it("is not published again while tasks are queued, nor while every worker is busy", () => {
