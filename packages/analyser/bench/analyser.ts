@@ -193,15 +193,24 @@ const main = async () => {
         dla(["--workers", "2", "--json"]),
         dla(["--workers", "2", "--nats", server.url, "--run", "bench-cli", "--fresh", "--json"])
       ]
-      const best = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]
+      const rounds: [Array<number>, Array<number>] = [[], []]
       for (let round = 0; round < WHOLE_PROCESS_ROUNDS; round++) {
-        for (const [i, run] of contenders.entries()) best[i] = Math.min(best[i]!, await run())
+        for (const [i, run] of contenders.entries()) rounds[i]!.push(await run())
       }
-      const [embedded, nats] = best.map((seconds) => ({ seconds })) as [{ seconds: number }, { seconds: number }]
-      console.log(`\nWhole processes, 2 workers (best of ${WHOLE_PROCESS_ROUNDS} rounds, taking turns)`)
-      console.log(`dla analyse --workers 2:                ${embedded.seconds.toFixed(3)} s`)
+      // The best round is the target's measure; the median says how far a busy machine moves it.
+      const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[values.length >> 1]!
+      const [embedded, nats] = rounds.map((values) => ({ seconds: Math.min(...values), median: median(values) })) as [
+        { seconds: number; median: number },
+        { seconds: number; median: number }
+      ]
       console.log(
-        `dla analyse --nats --workers 2 --fresh: ${nats.seconds.toFixed(3)} s (${(nats.seconds / embedded.seconds).toFixed(2)}x embedded; target <= 1.25x)`
+        `\nWhole processes, 2 workers (best of ${WHOLE_PROCESS_ROUNDS} rounds, taking turns; median in brackets)`
+      )
+      console.log(
+        `dla analyse --workers 2:                ${embedded.seconds.toFixed(3)} s (${embedded.median.toFixed(3)} s)`
+      )
+      console.log(
+        `dla analyse --nats --workers 2 --fresh: ${nats.seconds.toFixed(3)} s (${nats.median.toFixed(3)} s): ${(nats.seconds / embedded.seconds).toFixed(2)}x embedded (${(nats.median / embedded.median).toFixed(2)}x); target <= 1.25x`
       )
       if (await hasMpi()) {
         const mpi = await time(() =>

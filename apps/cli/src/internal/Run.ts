@@ -84,7 +84,7 @@ export const flags = {
   speculate: Flag.Boolean("speculate").pipe(
     Flag.withDefault(true),
     Flag.withDescription(
-      "Over NATS: give a task held far longer than the run's pace says (a straggler) to an idle worker too; the first result counts (on by default; --no-speculate turns it off)"
+      "Over NATS: give a straggler (a task held far longer than the run's pace says, or by a worker known to be slow) to an idle worker too; the first result counts (on by default; --no-speculate turns it off)"
     )
   ),
   replicas: Flags.replicas("Copies of the run's streams and KV on a NATS cluster (3 on a 3-node cluster; default 1)"),
