@@ -54,7 +54,8 @@ export interface Plan {
   readonly stragglerMinMs: number
   /**
    * A task is also published again for an idle worker as soon as its holder's own pace says the copy would end this
-   * much sooner (at the idle worker's pace, or the run's): a worker known to be slow is not waited for.
+   * much sooner, and sooner by as long as the copy takes (at the idle worker's pace, or the run's): a worker known to
+   * be slow is not waited for.
    */
   readonly speculateGainMs: number
 }
@@ -614,7 +615,8 @@ const onBeat = (plan: Plan, state: State, heartbeat: Heartbeats.Heartbeat, now: 
  * The stragglers to publish again now, while nothing is queued (every task without a result is held by a live
  * worker, and the queue, when `outstanding` tells, agrees) and a live worker is idle (all it held is settled: its
  * last heartbeat may predate its last result): a task held far longer than the run's pace says it should take, or one
- * whose holder's own pace says that a copy on the idle worker would end `speculateGainMs` sooner.
+ * whose holder's own pace says that a copy on the idle worker would end sooner by as long as the copy takes (and by
+ * `speculateGainMs` at least).
  */
 const stragglers = (plan: Plan, state: State, now: number, outstanding: number | undefined): Array<Task> => {
   if (!plan.speculate || state.msPerByte.length === 0) return []
@@ -633,7 +635,10 @@ const stragglers = (plan: Plan, state: State, now: number, outstanding: number |
     if (task === undefined || since === undefined || HashSet.has(state.speculated, id)) return []
     const bytes = bytesOf(task)
     const late = now - since > Math.max(plan.stragglerMinMs, plan.stragglerFactor * runPace * bytes)
-    const overtaken = since + paceOf(workerId) * bytes - (now + idlePace * bytes) >= plan.speculateGainMs
+    // A copy is worth its cost when it saves at least as long as it takes (and `speculateGainMs`): paces are medians,
+    // and workers that share a core look slower than they are.
+    const copy = idlePace * bytes
+    const overtaken = since + paceOf(workerId) * bytes - (now + copy) >= Math.max(plan.speculateGainMs, copy)
     return late || overtaken ? [task] : []
   })
 }

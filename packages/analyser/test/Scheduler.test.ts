@@ -426,7 +426,7 @@ describe("Scheduler: stragglers (a task held far longer than the run's pace, whi
 
   it("held by a worker its own pace says is slow, is published again the moment another idles, if a copy ends sooner", () => {
     const four = Scheduler.makePlan({ ...plan, tasks: [task(1), task(2), task(5), task(4)] })
-    // w1 counts a byte a ms; w2 takes 4 ms a byte (t2: 0-400), then takes t4 at 400, as w1, done with t5, idles.
+    // w1 counts a byte a ms (t1: 0-100, t5: 100-150); w2 is on t2 from 0, then takes t4 as it ends, w1 idle by then.
     const at = (w2Done: number) => {
       let state = Scheduler.initial(0, 1000)
       const commands: Array<Scheduler.Command> = []
@@ -435,7 +435,7 @@ describe("Scheduler: stragglers (a task held far longer than the run's pace, whi
         beat("w2", ["t2"], 0),
         result("t1", "w1", 100),
         beat("w1", ["t5"], 100),
-        result("t5", "w1", 200),
+        result("t5", "w1", 150),
         result("t2", "w2", w2Done),
         beat("w2", ["t4"], w2Done)
       ]) {
@@ -445,14 +445,14 @@ describe("Scheduler: stragglers (a task held far longer than the run's pace, whi
       }
       return commands
     }
-    // On w2, t4 would end at 800; a copy on w1 at 500: published at once, with no tick to wait for.
+    // w2 at 4 ms a byte: t4 would end at 800 on it, at 500 as a copy on w1. Published at once, with no tick to wait for.
     const slow = at(400)
     expect(publishes(slow)).toEqual([["t4"]])
     expect(slow.flatMap((c) => (c._tag === "Emit" && c.event._tag === "Straggler" ? [c.event.heldMs] : []))).toEqual([
       0
     ])
-    // As fast as w1 (t2 took 120 ms): a copy would end no sooner.
-    expect(publishes(at(120))).toEqual([])
+    // At 1.6 ms a byte: 320 against 260, 60 ms sooner, but not by the 100 ms the copy takes: not worth a copy.
+    expect(publishes(at(160))).toEqual([])
   })
 
   it("is not published again while tasks are queued, nor while every worker is busy", () => {
