@@ -90,3 +90,15 @@ export const merge = (first: Heartbeats["Service"], second: Heartbeats["Service"
     beat: first.beat,
     listen: Effect.zipWith(first.listen, second.listen, (a, b) => Stream.merge(a, b))
   })
+
+/**
+ * `heartbeats` listened to from now on, for one listener: its `listen` hands out the stream of every beat since, so a
+ * listener that starts late still hears who joined meanwhile (a master's workers may join as it sets the run up).
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const listenNow = (
+  heartbeats: Heartbeats["Service"]
+): Effect.Effect<Heartbeats["Service"], never, Scope.Scope> =>
+  Effect.map(heartbeats.listen, (since) => Heartbeats.of({ beat: heartbeats.beat, listen: Effect.succeed(since) }))

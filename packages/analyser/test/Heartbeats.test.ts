@@ -27,6 +27,22 @@ describe("Heartbeats", () => {
     }).pipe(Effect.scoped)
   )
 
+  it.effect("listenNow: beats sent before the listener asks for them are heard", () =>
+    Effect.gen(function* () {
+      const hub = yield* Heartbeats.makeMemory
+      const early = yield* Heartbeats.listenNow(hub)
+      yield* hub.beat(beat("joined-early"))
+      const heard = yield* early.listen
+      yield* early.beat(beat("later"))
+      const ids = yield* heard.pipe(Stream.take(2), Stream.runCollect)
+      expect(ids.map((h) => h.workerId)).toEqual(["joined-early", "later"])
+      // The plain hub's listener hears only what is beaten after it listens.
+      const plain = yield* hub.listen
+      yield* hub.beat(beat("last"))
+      expect((yield* plain.pipe(Stream.take(1), Stream.runCollect)).map((h) => h.workerId)).toEqual(["last"])
+    }).pipe(Effect.scoped)
+  )
+
   it.live(
     "a master's own workers beat in process: none of their heartbeats goes over NATS, the master hears them",
     () =>

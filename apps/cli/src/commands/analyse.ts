@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as Flags from "../Flags.ts"
 import * as Baseline from "../internal/Baseline.ts"
 import * as Diagnostics from "../internal/Diagnostics.ts"
@@ -171,22 +172,23 @@ export const analyse = Command.make(
                   Effect.map((built) => Layer.effectContext(Fiber.join(built)))
                 )
             )
-            // The engine's code loads while the connection is made.
-            const [[Distributed, Fence], nc] = yield* Effect.all(
-              [
-                Effect.promise(() =>
-                  Promise.all([import("@dla/analyser/nats/Distributed"), import("@dla/analyser/Fence")])
-                ),
-                Nats.connection(servers, args)
-              ],
-              { concurrency: "unbounded" }
+            const [Distributed, Fence] = yield* Effect.promise(() =>
+              Promise.all([import("@dla/analyser/nats/Distributed"), import("@dla/analyser/Fence")])
             )
-            // In the command's scope, outside the watched master: the run's end (told once the master has returned)
-            // reaches NATS before the publisher writes its last snapshot, else that says "running" (Ops.test.ts).
-            yield* Watch.publish(nc, watched)
-            if (launch.role === "master") return yield* tracked(Launch.master(nc, launch, options))
+            // Made in the command's scope, outside the watched master, and so is the publisher: the run's end (told
+            // once the master has returned) reaches NATS before the publisher writes its last snapshot, else that says
+            // "running" (Ops.test.ts).
+            const scope = yield* Effect.scope
+            const connecting = Nats.connection(servers, args).pipe(
+              Effect.tap((nc) => Watch.publish(nc, watched)),
+              Scope.provide(scope)
+            )
+            if (launch.role === "master") {
+              return yield* tracked(connecting.pipe(Effect.flatMap((nc) => Launch.master(nc, launch, options))))
+            }
+            // The master's workers count while it connects.
             return yield* tracked(
-              Distributed.master(nc, {
+              Distributed.master(connecting, {
                 ...options,
                 localWorkers: {
                   counters,

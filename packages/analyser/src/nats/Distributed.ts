@@ -12,9 +12,10 @@ import * as CheckpointStore from "../CheckpointStore.ts"
 import * as Counter from "../Counter.ts"
 import * as Fence from "../Fence.ts"
 import * as Heartbeats from "../Heartbeats.ts"
+import * as LocalFirst from "../internal/localFirst.ts"
 import * as Master from "../Master.ts"
-import type * as ResultChannel from "../ResultChannel.ts"
-import type * as TaskQueue from "../TaskQueue.ts"
+import * as ResultChannel from "../ResultChannel.ts"
+import * as TaskQueue from "../TaskQueue.ts"
 import * as Worker from "../Worker.ts"
 import * as CheckpointKv from "./CheckpointKv.ts"
 import * as HeartbeatSubjects from "./HeartbeatSubjects.ts"
@@ -137,8 +138,8 @@ export interface LocalWorkers {
 }
 
 /**
- * Runs the master's local workers on the run's services (those the master uses: one consumer look-up for all), until
- * interrupted. Taken straight to the run the master set up: no watch of the runs bucket.
+ * Runs the master's local workers on their services (see `localFirst`), until interrupted. Taken straight to the run
+ * the master sets up: no watch of the runs bucket.
  */
 const runLocalWorkers = (
   runId: string,
@@ -181,35 +182,62 @@ const rideOutElection =
  * `Fence.layerUnfenced` for a lone master, or the election's layer for a master with standbys. Resuming is the
  * same call: the newest checkpoint (KV or directory) and the results stream tell what is already done.
  *
+ * `connection` is the NATS connection, or an Effect that makes it: then a fresh run's local workers start counting
+ * while it connects.
+ *
  * @since 0.1.0
  * @category running
  */
-export const master = (nc: NatsConnection, options: MasterOptions) =>
+export const master = <E = never>(
+  connection: NatsConnection | Effect.Effect<NatsConnection, E>,
+  options: MasterOptions
+) =>
   Effect.gen(function* () {
     const fence = yield* Fence.Fence
-    // The run's files are listed and planned while it is set up (round trips to NATS): the tasks go out as soon as
-    // there is a queue to take them.
-    const [, planned] = yield* Effect.all(
+    // The master's own workers take their tasks and give their results in process until a worker from elsewhere joins
+    // (see `localFirst`): they start at once, and their heartbeats never leave the process (the master is their only
+    // listener).
+    const localFirst =
+      options.localWorkers === undefined
+        ? undefined
+        : yield* LocalFirst.make({ maxDeliveries: options.maxDeliveries, guard: fence.guard })
+    const local =
+      localFirst === undefined || options.localWorkers === undefined
+        ? []
+        : yield* runLocalWorkers(options.runId, options.localWorkers, localFirst.local)
+    // The run's files are listed and planned while it connects and is set up (round trips to NATS): the tasks go out
+    // as soon as there is a queue to take them. A run started afresh has nothing done yet: its local workers start counting while
+    // it is set up (the master publishes the same tasks again once it runs: the same generation adds nothing).
+    const [[nc, heard], planned] = yield* Effect.all(
       [
-        fence.guard(setupRun(nc, options.runId, options.root, options)).pipe(rideOutElection("run set-up", options)),
-        options.planned === undefined ? Master.planRun(options) : Effect.succeed(options.planned)
+        (Effect.isEffect(connection) ? connection : Effect.succeed(connection)).pipe(
+          Effect.flatMap((nc) =>
+            Effect.gen(function* () {
+              // Heartbeats are heard from before the run is announced: a worker that joins as it is set up beats at
+              // once, and that first beat must reach the master (with local workers, it moves the run's tasks to the
+              // shared queue).
+              const heard = yield* Heartbeats.Heartbeats.pipe(
+                Effect.provide(HeartbeatSubjects.layer(nc, options.runId)),
+                Effect.flatMap(Heartbeats.listenNow)
+              )
+              yield* fence
+                .guard(setupRun(nc, options.runId, options.root, options))
+                .pipe(rideOutElection("run set-up", options))
+              return [nc, heard] as const
+            })
+          )
+        ),
+        (options.planned === undefined ? Master.planRun(options) : Effect.succeed(options.planned)).pipe(
+          Effect.tap((planned) =>
+            localFirst !== undefined && options.fresh === true
+              ? Context.get(localFirst.local, TaskQueue.TaskQueue).publish(planned.tasks, 0)
+              : Effect.void
+          )
+        )
       ],
       { concurrency: "unbounded" }
     )
     const services = yield* Layer.build(layer(nc, options.runId, options))
-    // The master's own workers tell it what they hold in process: over NATS their heartbeats would only go out to come
-    // back here (the master is the only listener, and a standby taking over hears only what is beaten after).
-    const localBeats = yield* Heartbeats.makeMemory
-    const local =
-      options.localWorkers === undefined
-        ? []
-        : yield* runLocalWorkers(
-            options.runId,
-            options.localWorkers,
-            Context.add(services, Heartbeats.Heartbeats, localBeats)
-          )
-    // The local workers' first pulls go out before the tasks do: the first task is delivered as soon as it is stored.
-    if (local.length > 0) yield* Effect.yieldNow
     const kv = yield* CheckpointStore.CheckpointStore.pipe(Effect.provide(CheckpointKv.layer(nc, options.runId)))
     // Started afresh, the set-up has just deleted the KV checkpoint: there is nothing to read (nor to adopt).
     const stores = [options.fresh === true ? { ...kv, load: Effect.succeedNone } : kv]
@@ -229,13 +257,11 @@ export const master = (nc: NatsConnection, options: MasterOptions) =>
       )
     }
     const forMaster =
-      local.length === 0
-        ? services
-        : Context.add(
-            services,
-            Heartbeats.Heartbeats,
-            Heartbeats.merge(Context.get(services, Heartbeats.Heartbeats), localBeats)
-          )
+      localFirst?.attach({
+        queue: Context.get(services, TaskQueue.TaskQueue),
+        channel: Context.get(services, ResultChannel.ResultChannel),
+        heartbeats: heard
+      }) ?? Context.add(services, Heartbeats.Heartbeats, heard)
     const summary = yield* Master.run({ ...options, planned }).pipe(
       Effect.provide(forMaster),
       Effect.provideService(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
