@@ -197,17 +197,19 @@ export const master = <E = never>(
     // The master's own workers take their tasks and give their results in process until a worker from elsewhere joins
     // (see `localFirst`): they start at once, and their heartbeats never leave the process (the master is their only
     // listener).
-    const localFirst =
-      options.localWorkers === undefined
-        ? undefined
-        : yield* LocalFirst.make({ maxDeliveries: options.maxDeliveries, guard: fence.guard })
+    const localWorkers = options.localWorkers
     const local =
-      localFirst === undefined || options.localWorkers === undefined
-        ? []
-        : yield* runLocalWorkers(options.runId, options.localWorkers, localFirst.local)
+      localWorkers === undefined || localWorkers.counters.length === 0
+        ? undefined
+        : yield* LocalFirst.make({ maxDeliveries: options.maxDeliveries, guard: fence.guard }).pipe(
+            Effect.flatMap((served) =>
+              Effect.map(runLocalWorkers(options.runId, localWorkers, served.local), (fibers) => ({ served, fibers }))
+            )
+          )
     // The run's files are listed and planned while it connects and is set up (round trips to NATS): the tasks go out
-    // as soon as there is a queue to take them. A run started afresh has nothing done yet: its local workers start counting while
-    // it is set up (the master publishes the same tasks again once it runs: the same generation adds nothing).
+    // as soon as there is a queue to take them. A run started afresh has nothing done yet: its local workers start
+    // counting while it is set up (the master publishes the same tasks again once it runs: the same generation adds
+    // nothing).
     const [[nc, heard], planned] = yield* Effect.all(
       [
         (Effect.isEffect(connection) ? connection : Effect.succeed(connection)).pipe(
@@ -229,8 +231,8 @@ export const master = <E = never>(
         ),
         (options.planned === undefined ? Master.planRun(options) : Effect.succeed(options.planned)).pipe(
           Effect.tap((planned) =>
-            localFirst !== undefined && options.fresh === true
-              ? Context.get(localFirst.local, TaskQueue.TaskQueue).publish(planned.tasks, 0)
+            local !== undefined && options.fresh === true
+              ? Context.get(local.served.local, TaskQueue.TaskQueue).publish(planned.tasks, 0)
               : Effect.void
           )
         )
@@ -257,7 +259,7 @@ export const master = <E = never>(
       )
     }
     const forMaster =
-      localFirst?.attach({
+      local?.served.attach({
         queue: Context.get(services, TaskQueue.TaskQueue),
         channel: Context.get(services, ResultChannel.ResultChannel),
         heartbeats: heard
@@ -267,7 +269,7 @@ export const master = <E = never>(
       Effect.provideService(CheckpointStore.CheckpointStore, CheckpointStore.all(stores))
     )
     // Every task has its result and the queue is gone: nothing is left for the local workers.
-    yield* Fiber.interruptAll(local)
+    if (local !== undefined) yield* Fiber.interruptAll(local.fibers)
     return summary
   }).pipe(Effect.scoped)
 
