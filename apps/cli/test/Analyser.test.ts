@@ -118,7 +118,7 @@ describe("dla master / dla worker over NATS", () => {
       )
       expect(run.status, run.stderr).toBe(0)
       expect(JSON.parse(run.stdout)).toMatchObject({ filesProcessed: 6 })
-      expect(run.stderr).toMatch(/INFO {5}log_\d+\.log \[\d+-\d+\] is taking \d+ s: also given to an idle worker/)
+      expect(run.stderr).toMatch(/INFO {5}log_\d+\.log \[\d+-\d+\] is taking \d+ m?s: also given to an idle worker/)
       expect(Date.now() - began).toBeLessThan(15_000)
       const over = Date.now()
       expect(await exited).toBe(0)

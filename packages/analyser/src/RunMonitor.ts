@@ -221,7 +221,8 @@ export const describe = (event: Event): string | undefined => {
     case "Retrying":
       return `retrying ${event.what}: ${event.reason}`
     case "Straggler":
-      return `${event.path} is taking ${Math.round(event.heldMs / 1000)} s: also given to an idle worker`
+      // A copy for a worker known to be slow goes out well within a second.
+      return `${event.path} is taking ${event.heldMs < 1000 ? `${Math.round(event.heldMs)} ms` : `${Math.round(event.heldMs / 1000)} s`}: also given to an idle worker`
     case "Finished":
       return `finished: ${event.summary.counts.lines} lines in ${event.summary.durationMs} ms`
     case "RunFailed":

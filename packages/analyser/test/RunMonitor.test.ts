@@ -161,6 +161,19 @@ describe("RunMonitor.reduce", () => {
   })
 })
 
+describe("RunMonitor.describe", () => {
+  it("one line per discrete event, none for progress; a straggler held under a second in ms", () => {
+    expect(RunMonitor.describe({ _tag: "Resumed", filesAlreadyProcessed: 3, tasksAlreadyDone: 4 })).toBe(
+      "resumed from a checkpoint: 3 files already processed"
+    )
+    const straggler = (heldMs: number) =>
+      RunMonitor.describe({ _tag: "Straggler", taskId: "t1", path: "a.log [0-100]", heldMs })
+    expect(straggler(310)).toBe("a.log [0-100] is taking 310 ms: also given to an idle worker")
+    expect(straggler(12_400)).toBe("a.log [0-100] is taking 12 s: also given to an idle worker")
+    expect(RunMonitor.describe(progress(1, 10))).toBeUndefined()
+  })
+})
+
 describe("RunMonitor: a run without a master (dla analyse --follow)", () => {
   it("a follower's Counted and Stopped events fold into its counts and its end, with no tasks nor workers", () => {
     const follow = (events: ReadonlyArray<RunMonitor.Event>) =>

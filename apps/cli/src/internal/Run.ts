@@ -4,6 +4,7 @@
  */
 import type { Master } from "@dla/analyser"
 import * as CheckpointStore from "@dla/analyser/CheckpointStore"
+import * as RunMonitor from "@dla/analyser/RunMonitor"
 // The module, not the package root: `dla analyse` loads this, and the root loads the NATS client.
 import * as WorkerId from "@dla/analyser/WorkerId"
 import type { LogFormat } from "@dla/core"
@@ -148,9 +149,6 @@ export const progress = () => {
         )
         break
       }
-      case "Resumed":
-        say(`resumed from a checkpoint: ${event.filesAlreadyProcessed} files already processed`)
-        break
       case "WorkerFailed":
         warn(`worker ${event.workerId} failed (no heartbeat); requeued ${event.requeued.length} task(s)`)
         break
@@ -163,9 +161,12 @@ export const progress = () => {
       case "Retrying":
         warn(`${event.what} failed, retrying: ${event.reason}`)
         break
-      case "Straggler":
-        say(`${event.path} is taking ${Math.round(event.heldMs / 1000)} s: also given to an idle worker`)
+      case "Resumed":
+      case "Straggler": {
+        const line = RunMonitor.describe(event)
+        if (line !== undefined) say(line)
         break
+      }
       case "CheckpointSaved":
         if (event.onStop === true) {
           say(`stopping: checkpoint ${event.sequence} saved; the same command resumes the run from it`)
