@@ -11,6 +11,7 @@
  */
 import { Context, Deferred, Duration, Effect, Layer, Option, Queue, Schedule, type Scope, Stream } from "effect"
 import type * as AnalyserError from "../AnalyserError.ts"
+import type * as Fence from "../Fence.ts"
 import * as Heartbeats from "../Heartbeats.ts"
 import * as ResultChannel from "../ResultChannel.ts"
 import type { Task } from "../Task.ts"
@@ -40,7 +41,7 @@ export interface LocalFirst {
 export interface Options {
   readonly maxDeliveries?: number
   /** The master's fence: the tasks moved to the shared queue at the switch are state changes like any publish. */
-  readonly guard: <A, E, R>(action: Effect.Effect<A, E, R>) => Effect.Effect<A, E | AnalyserError.AnalyserError, R>
+  readonly guard: Fence.Fence["Service"]["guard"]
 }
 
 interface Ready {
