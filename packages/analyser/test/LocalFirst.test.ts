@@ -235,4 +235,35 @@ describe("localFirst", () => {
         expect([...summary.workers].sort()).toEqual([`${runId}-local-1`, "remote"])
       }).pipe(Effect.scoped)
   )
+
+  it.live("a fresh run's local workers count while the master connects; a run that may resume waits for it", () =>
+    Effect.gen(function* () {
+      const root = makeCorpus({ files: 4, lines: 200 })
+      const expected = yield* Effect.promise(() => sequentialCounts(root))
+      const run = (runId: string, fresh: boolean) =>
+        Effect.gen(function* () {
+          let connected = false
+          let countedOffline = 0
+          // A connection that takes 300 ms to come.
+          const connecting = Effect.sleep("300 millis").pipe(
+            Effect.andThen(Effect.sync(() => ((connected = true), nats.nc())))
+          )
+          const summary = yield* Distributed.master(connecting, {
+            runId,
+            root,
+            fresh,
+            localWorkers: {
+              counters: [Counter.layerInline()],
+              onTask: () => (event) => {
+                if (event._tag === "TaskFinished" && !connected) countedOffline++
+              }
+            }
+          }).pipe(Effect.provide(Fence.layerUnfenced))
+          expect(summary.counts).toEqual(expected)
+          return countedOffline
+        })
+      expect(yield* run("head-start", true)).toBeGreaterThan(0)
+      expect(yield* run("may-resume", false)).toBe(0)
+    })
+  )
 })
