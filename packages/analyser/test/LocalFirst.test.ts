@@ -246,7 +246,12 @@ describe("localFirst", () => {
           let countedOffline = 0
           // A connection that takes 300 ms to come.
           const connecting = Effect.sleep("300 millis").pipe(
-            Effect.andThen(Effect.sync(() => ((connected = true), nats.nc())))
+            Effect.andThen(
+              Effect.sync(() => {
+                connected = true
+                return nats.nc()
+              })
+            )
           )
           const summary = yield* Distributed.master(connecting, {
             runId,
