@@ -204,7 +204,8 @@ export const make = (options: Options): Effect.Effect<LocalFirst, never, Scope.S
         sharing = shared
         const moving = ready.splice(0)
         signal()
-        return toShared(shared, moving)
+        // Not on the heartbeats' way: a publish retried through an outage must not hold up the master's other beats.
+        return toShared(shared, moving).pipe(Effect.forkIn(scope), Effect.asVoid)
       })
       return services(
         TaskQueue.TaskQueue.of({
